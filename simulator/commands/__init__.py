@@ -1,0 +1,1 @@
+"""Sub-commands of ``junocam-sim``; each module exposes ``register(subparsers)``."""
