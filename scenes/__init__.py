@@ -2,3 +2,8 @@
 
 Independent of ``instrument_models`` and ``simulator``; ``simulator`` builds on it.
 """
+
+from scenes.ellipsoid import JUPITER_RADII_KM, Ellipsoid
+from scenes.errors import SceneError
+
+__all__ = ["JUPITER_RADII_KM", "Ellipsoid", "SceneError"]
