@@ -1,0 +1,219 @@
+"""The renderer's request and result types: what is asked for, and what comes back per framelet.
+
+`RenderRequest` holds everything the renderer needs (kernels, imaging settings, injected errors, noise
+switches, render options) as plain frozen data; `RenderRequest.from_scenario` builds one from a loaded
+scenario plus CLI overrides. `FrameletResult` is one rendered framelet with its truth backplanes, in the
+names ARCHITECTURE.md fixes for the products.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from simulator.errors import SimulatorError
+
+FILTER_ORDER = ("METHANE", "BLUE", "GREEN", "RED")  # CCD order top to bottom (facts.md "Camera geometry")
+
+# Truth backplane names and dtypes (ARCHITECTURE.md "Renderer").
+TRUTH_DTYPES = {
+    "BODY": np.int32,
+    "LAT_PC": np.float64, "LAT_PG": np.float64, "LON_W": np.float64,
+    "INCIDENCE": np.float32, "EMISSION": np.float32, "PHASE": np.float32,
+    "RANGE": np.float32, "PIXEL_SCALE": np.float32,
+    "IOF": np.float32, "DN12": np.float32,
+}
+
+
+class RenderError(SimulatorError):
+    """A render request is malformed (the message names the value and what was expected)."""
+
+
+@dataclass(frozen=True)
+class InjectedErrors:
+    """Deliberate departures of the "true" camera and spacecraft from what the kernels/labels say.
+
+    Every value is applied as given (not as a standard deviation) and recorded in each result, so
+    processing code can be validated against a known truth. Zero / ``None`` means "no error".
+
+    Attributes
+    ----------
+    start_time_jitter_s : added to the true exposure start of every frame (s).
+    interframe_delay_error_s : added to the true INTERFRAME_DELAY (s), so frame n is off by n times it.
+    attitude_offset_rad : (3,) small rotation vector (rad, axes of JUNO_JUNOCAM) applied to the true
+        attitude: true ray in J2000 = nominal C-matrix . R(offset) . camera ray. The kernels keep the
+        nominal attitude.
+    spin_rate_error_rpm : true spin rate minus the CK's (rpm), about the spacecraft +Z axis.
+    distortion_k1, distortion_k2 : true camera distortion coefficients (pixel units as in the IK);
+        ``None`` keeps the kernel's.
+    gain_error : per-filter fractional gain error, e.g. ``{"RED": 0.02}`` for 2 % more signal.
+    """
+
+    start_time_jitter_s: float = 0.0
+    interframe_delay_error_s: float = 0.0
+    attitude_offset_rad: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    spin_rate_error_rpm: float = 0.0
+    distortion_k1: float | None = None
+    distortion_k2: float | None = None
+    gain_error: dict[str, float] = field(default_factory=dict)
+
+    def as_record(self) -> dict:
+        """A plain dict of the injected values (for truth files and metadata)."""
+        return {
+            "start_time_jitter_s": float(self.start_time_jitter_s),
+            "interframe_delay_error_s": float(self.interframe_delay_error_s),
+            "attitude_offset_rad": [float(v) for v in self.attitude_offset_rad],
+            "spin_rate_error_rpm": float(self.spin_rate_error_rpm),
+            "distortion_k1": self.distortion_k1,
+            "distortion_k2": self.distortion_k2,
+            "gain_error": {k: float(v) for k, v in self.gain_error.items()},
+        }
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """Numerical choices of the renderer (documented assumptions, all configurable).
+
+    Attributes
+    ----------
+    supersample : sub-pixel samples per pixel side (n x n per pixel); 3 anti-aliases limbs and the
+        terminator to ~1/9 of a pixel's area (assumption).
+    psf_sigma_px : standard deviation of the Gaussian optical PSF in unsummed pixels; 0.5 px is an
+        assumption (no published JunoCam PSF, facts.md), giving a FWHM of ~1.2 px.
+    time_samples_per_stage : time quadrature nodes per 3.2 ms TDI stage (midpoint rule); 2 keeps the
+        boxcar smear right to < 0.05 px (see ``timing.py``).
+    max_stage_nodes : at most this many TDI stages are sampled explicitly; larger TDI counts use a
+        Gauss-Legendre quadrature over the stage index (the packet's path changes smoothly).
+    with_truth : compute the truth backplanes (False skips them for speed).
+    sky_margin_px : margin around the projected limb inside which pixels are rendered at all.
+    """
+
+    supersample: int = 3
+    psf_sigma_px: float = 0.5
+    time_samples_per_stage: int = 2
+    max_stage_nodes: int = 8
+    with_truth: bool = True
+    sky_margin_px: float = 4.0
+
+
+@dataclass(frozen=True)
+class RenderRequest:
+    """Everything needed to render a list of framelets, without touching disk.
+
+    Attributes
+    ----------
+    metakernel : path of the SPICE metakernel (``simulator.kernelset``) with the nominal geometry.
+    start_et : ET of the reported START_TIME (s past J2000 TDB), before START_TIME_BIAS.
+    frames : number of frames (frame index 0..frames-1).
+    filters : filter names in FILTER_NAME (readout) order, e.g. ``("BLUE", "GREEN", "RED")``.
+    tdi_stages : TDI stage count per filter.
+    interframe_delay_s : the label's INTERFRAME_DELAY (s).
+    spin_rate_rpm : nominal spin rate (the CK's), rpm; the true one adds ``errors.spin_rate_error_rpm``.
+    summing : pixel summing 1 or 2.
+    companding : companding table name (``"SQROOT"`` default).
+    compression : compression mode (``instrument_models.junocam.compression.COMPRESSION_MODES``).
+    quality : lossy compression quality (used only by the lossy mode).
+    focal_plane_temperature_k : for the dark-current model.
+    abcorr : aberration correction used for geometry and truth (``"LT+S"``).
+    seed : scenario seed; all random generators derive from it (``simulator.random``).
+    scene_config : the scenario's ``[scene]`` table as a plain dict (``scenes.build_scene``).
+    noise : the scenario's ``[noise]`` table as a plain dict of switches.
+    errors : the injected errors.
+    options : numerical render options.
+    frame_indices : which frames to render (``None`` = all), for tests and tiling.
+    sample_range : ``(first, stop)`` unsummed columns to render (``None`` = all 1648); the rest is zero.
+    """
+
+    metakernel: Path
+    start_et: float
+    frames: int
+    filters: tuple[str, ...]
+    tdi_stages: dict[str, int]
+    interframe_delay_s: float
+    spin_rate_rpm: float = 2.0
+    summing: int = 1
+    companding: str = "SQROOT"
+    compression: str = "LOSSLESS"
+    quality: int = 80
+    focal_plane_temperature_k: float = 263.0
+    abcorr: str = "LT+S"
+    seed: int = 0
+    scene_config: dict = field(default_factory=dict)
+    noise: dict = field(default_factory=dict)
+    errors: InjectedErrors = field(default_factory=InjectedErrors)
+    options: RenderOptions = field(default_factory=RenderOptions)
+    frame_indices: tuple[int, ...] | None = None
+    sample_range: tuple[int, int] | None = None
+
+    def __post_init__(self) -> None:
+        if int(self.frames) < 1:
+            raise RenderError(f"frames {self.frames!r} must be at least 1")
+        if not self.filters:
+            raise RenderError("filters is empty; expected some of METHANE, BLUE, GREEN, RED")
+        for name in self.filters:
+            if name not in FILTER_ORDER:
+                raise RenderError(f"filter {name!r} is not one of {', '.join(FILTER_ORDER)}")
+            if name not in self.tdi_stages:
+                raise RenderError(f"no TDI stage count for filter {name!r}")
+        if self.summing not in (1, 2):
+            raise RenderError(f"summing {self.summing!r} must be 1 or 2")
+        if not float(self.interframe_delay_s) > 0.0:
+            raise RenderError(f"interframe_delay_s {self.interframe_delay_s!r} must be positive")
+        if self.frame_indices is not None:
+            bad = [i for i in self.frame_indices if not 0 <= int(i) < int(self.frames)]
+            if bad:
+                raise RenderError(f"frame index {bad[0]!r} is outside 0..{int(self.frames) - 1}")
+        if self.sample_range is not None:
+            lo, hi = self.sample_range
+            if not (0 <= lo < hi <= 1648) or lo % self.summing or hi % self.summing:
+                raise RenderError(f"sample_range {self.sample_range!r} must be 0 <= first < stop <= 1648 "
+                                  f"in multiples of the summing ({self.summing})")
+
+    def with_overrides(self, **overrides) -> "RenderRequest":
+        """A copy with some fields replaced (CLI overrides); unknown names raise :class:`RenderError`."""
+        known = set(self.__dataclass_fields__)
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise RenderError(f"unknown render setting {unknown[0]!r}; expected one of {', '.join(sorted(known))}")
+        return replace(self, **overrides)
+
+    def framelet_order(self) -> list[tuple[int, str]]:
+        """``(frame, filter)`` pairs in product (PNG) order: frames in time order, filters in readout order."""
+        frames = range(int(self.frames)) if self.frame_indices is None else self.frame_indices
+        return [(int(n), f) for n in frames for f in self.filters]
+
+
+@dataclass(frozen=True)
+class FrameletResult:
+    """One rendered framelet.
+
+    Attributes
+    ----------
+    frame : 0-based frame index.
+    filter : filter name.
+    first_line : first row of this framelet in the raw product image (PNG), in product (summed) lines.
+    start_et : true exposure start (ET, s), including START_TIME_BIAS and injected timing errors.
+    mid_et : true mid-exposure time (ET, s) = start_et + exposure / 2.
+    dn8 : (lines, samples) uint8, companded and passed through compress/decompress, as returned.
+    truth : backplanes (see ``TRUTH_DTYPES``), each (lines, samples), at the pixel's mid-exposure time.
+    attitude : (3, 3) true rotation JUNO_JUNOCAM -> J2000 at ``mid_et`` (injected errors included).
+    compressed_bytes : size of this framelet after compression (bytes).
+    dn12 : (lines, samples) float32 noisy 12-bit signal after summing, before companding.
+    injected : the injected errors as a plain dict (``InjectedErrors.as_record``).
+    tdi_stages : TDI stage count of this framelet.
+    """
+
+    frame: int
+    filter: str
+    first_line: int
+    start_et: float
+    mid_et: float
+    dn8: np.ndarray
+    truth: dict[str, np.ndarray]
+    attitude: np.ndarray
+    compressed_bytes: int
+    dn12: np.ndarray | None = None
+    injected: dict = field(default_factory=dict)
+    tdi_stages: int = 1
