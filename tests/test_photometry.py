@@ -1,0 +1,80 @@
+"""Photometric limits: normal albedo at i=e=0, night side 0, Minnaert k=1 is Lambert, reciprocity, smooth terminator."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scenes import SceneError
+from scenes.filters import FILTERS
+from scenes.photometry import PHOTOMETRY_MODELS, Photometry
+
+EXACT = 1e-12
+cosines = st.floats(1e-3, 1.0)
+
+
+@pytest.mark.parametrize("model", PHOTOMETRY_MODELS)
+@pytest.mark.parametrize("filter_name", FILTERS)
+def test_normal_incidence_and_emission_give_the_normal_albedo(model, filter_name):
+    albedo = np.array([0.0, 0.045, 0.5, 0.93])
+    iof = Photometry(model).iof(albedo, 1.0, 1.0, 1.0, filter_name)
+    np.testing.assert_allclose(iof, albedo, rtol=0, atol=EXACT)
+
+
+@pytest.mark.parametrize("model", PHOTOMETRY_MODELS)
+@given(cos_i=st.floats(-1.0, 0.0), cos_e=st.floats(-1.0, 1.0))
+def test_night_side_and_hidden_side_are_zero(model, cos_i, cos_e):
+    p = Photometry(model)
+    assert p.iof(0.6, cos_i, cos_e, 0.0, "RED") == 0.0
+    assert p.iof(0.6, abs(cos_i) + 0.1, -abs(cos_e) - 1e-9, 0.0, "RED") == 0.0
+
+
+@given(cos_i=cosines, cos_e=cosines)
+def test_minnaert_with_k_one_is_lambert(cos_i, cos_e):
+    m = Photometry("minnaert", {"GREEN": 1.0})
+    lam = Photometry("lambert")
+    assert abs(m.iof(0.5, cos_i, cos_e, 1.0, "GREEN") - lam.iof(0.5, cos_i, cos_e, 1.0, "GREEN")) < EXACT
+
+
+@pytest.mark.parametrize("model,k", [("minnaert", 0.875), ("minnaert", 0.6), ("minnaert", 1.3),
+                                     ("lambert", 1.0), ("lommel-seeliger", 1.0)])
+@given(cos_i=cosines, cos_e=cosines)
+def test_reciprocity_of_the_bidirectional_reflectance(model, k, cos_i, cos_e):
+    # BRDF ~ (I/F)/cos(i) must be unchanged when incidence and emission swap.
+    p = Photometry(model, {"BLUE": k})
+    forward = p.iof(0.4, cos_i, cos_e, None, "BLUE") / cos_i
+    backward = p.iof(0.4, cos_e, cos_i, None, "BLUE") / cos_e
+    assert forward == pytest.approx(backward, rel=1e-12)
+
+
+@pytest.mark.parametrize("model", PHOTOMETRY_MODELS)
+def test_terminator_is_continuous_and_monotone_in_incidence(model):
+    incidence = np.radians(np.linspace(80.0, 100.0, 200001))
+    iof = Photometry(model).iof(0.5, np.cos(incidence), 0.7, None, "GREEN")
+    steps = np.abs(np.diff(iof))
+    # A step function would jump by ~A cos(e)^(k-1) x (something of order 0.1); a continuous one moves by
+    # no more than its (finite) slope times the 1e-4 deg step.
+    worst = steps.max()
+    assert worst < 1e-3, f"largest jump across the terminator {worst:.3e}"
+    assert np.all(np.diff(iof) <= 1e-15), "I/F must not increase with incidence"
+    assert iof[-1] == 0.0 and iof[np.argmin(np.abs(incidence - np.pi / 2)) - 10] > 0.0
+
+
+def test_disk_factor_matches_a_numerical_disk_integral():
+    p = Photometry("minnaert")
+    mu = np.linspace(0.0, 1.0, 200001)[1:]
+    for name in FILTERS:
+        # zero phase on a sphere: i = e, I/F = A mu^(2k-1); disk average = integral of 2 mu I/F dmu
+        numeric = np.trapezoid(2.0 * mu * p.iof(1.0, mu, mu, 1.0, name), mu)
+        assert numeric == pytest.approx(p.disk_factor(name), rel=1e-4)
+
+
+def test_bad_model_or_filter_or_k_raise_scene_error():
+    with pytest.raises(SceneError, match="hapke"):
+        Photometry("hapke")
+    with pytest.raises(SceneError, match="unknown filter 'UV'"):
+        Photometry().iof(0.5, 1.0, 1.0, 1.0, "UV")
+    with pytest.raises(SceneError, match="minnaert_k"):
+        Photometry("minnaert", {"RED": -1})
