@@ -1,0 +1,42 @@
+"""CK writer: JUNO_SPACECRAFT (-61000) relative to J2000, type 3 with angular velocity."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import spiceypy
+
+from simulator.kernelset.attitude import SpinModel
+
+CK_ID = -61000
+SCLK_ID = -61
+MAX_SPIN_STEP_RAD = np.radians(60.0)   # type 3 interpolates a fixed-axis rotation: exact for a uniform spin
+NUTATION_SAMPLES_PER_PERIOD = 720      # dense sampling when the axis cones (interpolation error ~1e-8 rad)
+
+
+def ck_epochs(model: SpinModel, et_start: float, et_stop: float) -> np.ndarray:
+    """Epochs of the CK pointing records."""
+    step = MAX_SPIN_STEP_RAD / abs(model.rate_rad_s)
+    if model.nutation_amplitude_rad:
+        step = min(step, model.nutation_period_s / NUTATION_SAMPLES_PER_PERIOD)
+    n = max(2, int(np.ceil((et_stop - et_start) / step)) + 1)
+    return np.linspace(et_start, et_stop, n)
+
+
+def write_ck(path: Path, model: SpinModel, et_start: float, et_stop: float) -> Path:
+    """Write the spacecraft attitude; an SCLK for -61 and an LSK must be loaded."""
+    ets = ck_epochs(model, et_start, et_stop)
+    ticks = np.array([spiceypy.sce2c(SCLK_ID, float(t)) for t in ets])
+    cmat = model.j2000_to_body(ets)
+    quats = np.array([spiceypy.m2q(c) for c in cmat])
+    avs = model.angular_velocity_j2000(ets)
+    if path.exists():
+        path.unlink()
+    handle = spiceypy.ckopn(str(path), "junocam-sim Juno attitude", 0)
+    try:
+        spiceypy.ckw03(handle, float(ticks[0]), float(ticks[-1]), CK_ID, "J2000", True,
+                       "JUNO SPIN MODEL", len(ets), ticks, quats, avs, 1, np.array([ticks[0]]))
+    finally:
+        spiceypy.ckcls(handle)
+    return path
