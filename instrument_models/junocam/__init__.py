@@ -17,7 +17,13 @@ import importlib
 import importlib.util
 
 from instrument_models.junocam.camera import JunoCam
-from instrument_models.junocam.detector import DetectorParams
+from instrument_models.junocam.detector import (
+    ChainSwitches,
+    DetectorParams,
+    FixedPattern,
+    apply_chain,
+    make_fixed_pattern,
+)
 from instrument_models.junocam.electronics import (
     COMPANDING_MODES,
     ElectronicsParams,
@@ -27,6 +33,8 @@ from instrument_models.junocam.electronics import (
 )
 from instrument_models.junocam.kernels import NAIF_IDS
 from instrument_models.junocam.optics import FILTERS, Optics
+from instrument_models.junocam.radiometry import Radiometry, iof_to_rdr_dn, rdr_dn_to_iof
+from instrument_models.junocam.spectral import SpectralModel
 from instrument_models.junocam.strips import StripLayout
 from instrument_models.junocam.timing import Timing
 
@@ -37,8 +45,9 @@ _LAZY = {
 }
 
 __all__ = [
-    "COMPANDING_MODES", "DetectorParams", "ElectronicsParams", "FILTERS", "JunoCam", "NAIF_IDS", "Optics",
-    "StripLayout", "Timing", "compand", "companding_table", "decompand",
+    "COMPANDING_MODES", "ChainSwitches", "DetectorParams", "ElectronicsParams", "FILTERS", "FixedPattern",
+    "JunoCam", "NAIF_IDS", "Optics", "Radiometry", "SpectralModel", "StripLayout", "Timing", "apply_chain",
+    "compand", "companding_table", "decompand", "iof_to_rdr_dn", "make_fixed_pattern", "rdr_dn_to_iof",
 ]
 # Star-imports list the lazy names only once their module exists.
 __all__ += [n for n, m in _LAZY.items() if importlib.util.find_spec(f"{__name__}.{m}") is not None]

@@ -20,6 +20,7 @@ from instrument_models.junocam.detector import DetectorParams
 from instrument_models.junocam.electronics import ElectronicsParams
 from instrument_models.junocam.kernels import read_kernel_parameters, write_ik
 from instrument_models.junocam.optics import Optics, check_summing, normalize_filter
+from instrument_models.junocam.radiometry import Radiometry
 from instrument_models.junocam.strips import StripLayout
 from instrument_models.junocam.timing import Timing
 
@@ -33,6 +34,7 @@ class JunoCam:
     timing: Timing = field(default_factory=Timing)
     detector: DetectorParams = field(default_factory=DetectorParams)
     electronics: ElectronicsParams = field(default_factory=ElectronicsParams)
+    radiometry: Radiometry = field(default_factory=Radiometry)
 
     @classmethod
     def default(cls) -> "JunoCam":

@@ -88,3 +88,238 @@ class DetectorParams:
             raise InstrumentError(f"focal-plane temperature {temperature_k!r} K is invalid; expected > 0 K")
         out = self.dark_current_e_s_ref * 2.0 ** ((t - self.dark_reference_temperature_k) / self.dark_doubling_k)
         return float(out) if out.ndim == 0 else out
+
+
+# --- fixed-pattern maps (persist per camera) -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class FixedPattern:
+    """Per-camera fixed-pattern maps over the full CCD (lines, samples).
+
+    Attributes
+    ----------
+    prnu : (lines, samples) float64, relative response (mean 1, rms ``prnu_sigma``).
+    hot : (lines, samples) bool, hot pixels.
+    """
+
+    prnu: np.ndarray
+    hot: np.ndarray
+
+    def rows(self, first_row: int, n_rows: int, summing: int = 1) -> "FixedPattern":
+        """The maps of CCD rows ``first_row .. first_row + n_rows - 1`` (one framelet), summed if asked.
+
+        With ``summing=2`` the PRNU is averaged over each 2x2 block and a summed pixel is hot if any of
+        its four pixels is.
+        """
+        prnu = self.prnu[first_row:first_row + n_rows]
+        hot = self.hot[first_row:first_row + n_rows]
+        if prnu.shape[0] != n_rows:
+            raise InstrumentError(f"rows {first_row}..{first_row + n_rows - 1} are outside the "
+                                  f"{self.prnu.shape[0]}-line CCD")
+        if summing == 2:
+            h, w = prnu.shape
+            prnu = prnu.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))
+            hot = hot.reshape(h // 2, 2, w // 2, 2).any(axis=(1, 3))
+        return FixedPattern(prnu=prnu, hot=hot)
+
+
+def make_fixed_pattern(params: DetectorParams, rng: np.random.Generator,
+                       shape: tuple[int, int] = (1200, 1648)) -> FixedPattern:
+    """Draw the PRNU map and hot-pixel mask once per camera from the caller's generator.
+
+    Parameters
+    ----------
+    params : detector parameters (``prnu_sigma``, ``hot_pixel_fraction``).
+    rng : the camera's own generator (e.g. a named child of the scenario seed); the same generator
+        state gives the same maps.
+    shape : (lines, samples) of the full CCD (1200 x 1648, junoAddendum005.ti).
+    """
+    prnu = 1.0 + params.prnu_sigma * rng.standard_normal(shape)
+    hot = rng.random(shape) < params.hot_pixel_fraction
+    return FixedPattern(prnu=prnu, hot=hot)
+
+
+def vignetting(sample, line, cx: float, cy: float, edge_response: float, edge_radius_px: float = 790.71):
+    """Relative response of the lens at framelet coordinates (assumption: quadratic fall-off).
+
+    ``1 - (1 - edge_response) (r / edge_radius_px)^2`` with ``r`` the distance from the optical centre
+    (cx, cy); the default radius is the photoactive line end's offset, 814.21 - 23.5 px.
+    """
+    r2 = (np.asarray(sample, dtype=float) - cx) ** 2 + (np.asarray(line, dtype=float) - cy) ** 2
+    return np.clip(1.0 - (1.0 - edge_response) * r2 / edge_radius_px**2, 0.0, 1.0)
+
+
+# --- the chain: each effect a small function image -> image (electrons unless said) ------------------
+
+def apply_flat_field(image_e, flat):
+    """Multiply by the flat field (vignetting x PRNU), same shape or broadcastable."""
+    return np.asarray(image_e, dtype=float) * flat
+
+
+def add_dark_current(image_e, params: DetectorParams, exposure_s: float, temperature_k=None):
+    """Add the mean dark charge ``dark_current_e_s(T) * exposure`` (its shot noise comes with the signal's)."""
+    return np.asarray(image_e, dtype=float) + params.dark_current_e_s(temperature_k) * exposure_s
+
+
+def add_hot_pixels(image_e, hot_mask, params: DetectorParams, exposure_s: float):
+    """Add the hot pixels' excess dark charge ``hot_pixel_dark_e_s * exposure`` where ``hot_mask``."""
+    return np.asarray(image_e, dtype=float) + np.where(hot_mask, params.hot_pixel_dark_e_s * exposure_s, 0.0)
+
+
+def add_radiation_hits(image_e, params: DetectorParams, exposure_s: float, rng: np.random.Generator,
+                       rate_per_cm2_s: float | None = None):
+    """Add charged-particle hits: Poisson count over the image area, single pixels, exponential charge.
+
+    The count is ``Poisson(rate * area * exposure)`` with area = pixels x pitch^2; each hit lands on a
+    uniformly drawn pixel and deposits ``Exponential(radiation_hit_mean_e)`` electrons (assumption).
+    """
+    img = np.array(image_e, dtype=float)
+    rate = params.radiation_hits_per_cm2_s if rate_per_cm2_s is None else rate_per_cm2_s
+    if rate < 0:
+        raise InstrumentError(f"radiation hit rate {rate!r} per cm^2 per s is invalid; expected >= 0")
+    area_cm2 = img.size * (params.pixel_pitch_mm * 0.1) ** 2
+    n = rng.poisson(rate * area_cm2 * exposure_s)
+    if n:
+        where = rng.integers(0, img.size, n)
+        np.add.at(img.reshape(-1), where, rng.exponential(params.radiation_hit_mean_e, n))
+    return img
+
+
+def add_shot_noise(image_e, rng: np.random.Generator):
+    """Replace each mean charge by a Poisson draw (photon and dark shot noise)."""
+    img = np.asarray(image_e, dtype=float)
+    return rng.poisson(np.clip(img, 0.0, None)).astype(float)
+
+
+def _fill(q, path, amount, full_well):
+    """Pour ``amount`` electrons into ``q[path]`` in order, each up to the full well; return what is left."""
+    if amount <= 0 or path.size == 0:
+        return amount
+    room = np.clip(full_well - q[path], 0.0, None)
+    before = np.cumsum(room) - room
+    take = np.clip(amount - before, 0.0, room)
+    q[path] += take
+    return amount - take.sum()
+
+
+def _bloom_column(q, full_well):
+    n = q.size
+    while True:
+        over = np.flatnonzero(q > full_well)
+        if over.size == 0:
+            return q
+        lo = hi = over[0]
+        while lo > 0 and q[lo - 1] >= full_well:
+            lo -= 1
+        while hi < n - 1 and q[hi + 1] >= full_well:
+            hi += 1
+        excess = np.sum(q[lo:hi + 1] - full_well)
+        q[lo:hi + 1] = full_well
+        up, down = np.arange(lo - 1, -1, -1), np.arange(hi + 1, n)
+        left_up = _fill(q, up, 0.5 * excess, full_well)
+        left_down = _fill(q, down, 0.5 * excess, full_well)
+        # What one side cannot hold goes the other way; what neither holds leaves the column.
+        _fill(q, down, left_up, full_well)
+        _fill(q, up, left_down, full_well)
+
+
+def apply_full_well(image_e, full_well_e: float, blooming: bool = True):
+    """Cap every pixel at the full well; with ``blooming`` the excess spills along its column.
+
+    Excess charge of a saturated run is shared equally up and down the column (axis 0, the CCD's
+    vertical transfer direction), filling neighbours to the full well in turn, so charge is conserved
+    while the column has room; only when a whole column is full does charge leave the image.
+    """
+    img = np.array(image_e, dtype=float)
+    if img.ndim != 2:
+        raise InstrumentError(f"full-well/blooming needs a 2-D image (lines, samples); got shape {img.shape}")
+    if not blooming:
+        return np.minimum(img, full_well_e)
+    for col in np.flatnonzero((img > full_well_e).any(axis=0)):
+        img[:, col] = _bloom_column(img[:, col].copy(), full_well_e)
+    return img
+
+
+def add_read_noise(image_e, read_noise_e: float, rng: np.random.Generator):
+    """Add Gaussian read noise of ``read_noise_e`` electrons rms."""
+    img = np.asarray(image_e, dtype=float)
+    return img + read_noise_e * rng.standard_normal(img.shape)
+
+
+def electrons_to_dn(image_e, gain_e_per_dn: float, bias_dn: float, gain_error: float = 0.0):
+    """Analog DN: ``electrons / (gain (1 + gain_error)) + bias``."""
+    return np.asarray(image_e, dtype=float) / (gain_e_per_dn * (1.0 + gain_error)) + bias_dn
+
+
+@dataclass(frozen=True)
+class ChainSwitches:
+    """One switch per detector effect (all on by default)."""
+
+    flat_field: bool = True
+    prnu: bool = True
+    dark_current: bool = True
+    hot_pixels: bool = True
+    radiation: bool = True
+    shot_noise: bool = True
+    full_well: bool = True
+    blooming: bool = True
+    read_noise: bool = True
+
+    @classmethod
+    def none(cls) -> "ChainSwitches":
+        """Every effect off: the chain is then only gain, offset and the ADC."""
+        return cls(**{k: False for k in cls.__dataclass_fields__})
+
+
+def apply_chain(photo_e, params: DetectorParams, exposure_s: float, rng: np.random.Generator, *,
+                pattern: FixedPattern | None = None, vignette=None, switches: ChainSwitches = ChainSwitches(),
+                temperature_k=None, gain_error: float = 0.0, adc_bits: int = 12):
+    """Run the detector chain in hardware order: photo-electrons (lines, samples) -> 12-bit DN (uint16).
+
+    Order: flat field (vignetting x PRNU) -> dark current -> hot pixels -> radiation hits -> shot noise
+    -> full well + blooming -> read noise -> gain/offset -> ADC. Summing and companding follow in
+    :mod:`electronics` (``sum_pixels``, ``compand``).
+
+    Parameters
+    ----------
+    photo_e : (lines, samples) mean photo-electrons per pixel over the exposure.
+    params : :class:`DetectorParams`.
+    exposure_s : exposure in seconds (TDI stages x 3.2 ms).
+    rng : the generator every random draw of this call takes (noise, hits).
+    pattern : the camera's :class:`FixedPattern` already cut to this image's rows (``pattern.rows``);
+        needed when ``prnu`` or ``hot_pixels`` is on.
+    vignette : optional (lines, samples) or broadcastable relative response (see :func:`vignetting`).
+    switches : which effects run.
+    temperature_k : focal-plane temperature for the dark current (default ``params``' value).
+    gain_error : relative gain error injected (0 = nominal).
+    """
+    from instrument_models.junocam.electronics import adc
+
+    img = np.asarray(photo_e, dtype=float)
+    if img.ndim != 2:
+        raise InstrumentError(f"the detector chain needs a 2-D image (lines, samples); got shape {img.shape}")
+    if not (np.isfinite(exposure_s) and exposure_s > 0):
+        raise InstrumentError(f"exposure {exposure_s!r} s is invalid; expected a positive number")
+    needs_pattern = (switches.prnu and params.prnu_sigma > 0) or switches.hot_pixels
+    if needs_pattern and (pattern is None or pattern.prnu.shape != img.shape):
+        got = None if pattern is None else pattern.prnu.shape
+        raise InstrumentError(f"PRNU/hot pixels need a fixed pattern of the image's shape {img.shape}; got {got}")
+    if switches.flat_field:
+        flat = 1.0 if vignette is None else np.asarray(vignette, dtype=float)
+        if switches.prnu and params.prnu_sigma > 0:
+            flat = flat * pattern.prnu
+        img = apply_flat_field(img, flat)
+    if switches.dark_current:
+        img = add_dark_current(img, params, exposure_s, temperature_k)
+    if switches.hot_pixels:
+        img = add_hot_pixels(img, pattern.hot, params, exposure_s)
+    if switches.radiation:
+        img = add_radiation_hits(img, params, exposure_s, rng)
+    if switches.shot_noise:
+        img = add_shot_noise(img, rng)
+    if switches.full_well:
+        img = apply_full_well(img, params.full_well_e, blooming=switches.blooming)
+    if switches.read_noise:
+        img = add_read_noise(img, params.read_noise_e, rng)
+    dn = electrons_to_dn(img, params.gain_e_per_dn, params.bias_dn, gain_error)
+    return adc(dn, adc_bits)
