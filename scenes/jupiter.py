@@ -1,0 +1,228 @@
+"""Procedural appearance of Jupiter: normal albedo per filter at any planetographic latitude / west longitude.
+
+The albedo is built from a few fields evaluated analytically at each point (nothing is tabulated on a
+grid, so detail continues down to the 3 km pixels of a perijove pass and never repeats):
+
+1. the zonal belt profile (:data:`scenes.jupiter_features.DEFAULT_BELTS`) at a latitude wobbled by
+   low-frequency noise, so belt edges are wavy;
+2. turbulence: seeded multi-octave value noise (:class:`scenes.noise.FractalNoise`) on the unit sphere,
+   stretched east-west (zonal elongation, fading towards isotropy at the poles), sheared in longitude by
+   the zonal jet profile, and twisted inside each vortex; it mixes zone and belt colours into filaments;
+3. bluish-grey polar regions, discrete vortices (GRS, white ovals, barges, polar cyclones with spiral arms);
+4. in METHANE a dark disk with bright high hazes (equatorial haze, polar hazes, GRS, ovals, cyclones).
+
+Colours are the typical hues (cream zones, reddish-brown belts darker in BLUE, orange-red GRS, bluish
+polar hazes), then each filter is scaled so the zero-phase disk average with the default photometry
+matches Karkoschka's geometric albedo (facts.md; see :func:`scenes.truth.geometric_albedo`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from scenes.filters import check_filter
+from scenes.jupiter_features import DEFAULT_BELTS, DEFAULT_JETS, DEFAULT_VORTICES, Belt, Vortex
+from scenes.noise import FractalNoise
+
+# Tangent-plane scale of vortex geometry and noise cell sizes: Jupiter's equatorial radius, km (facts.md).
+_RADIUS_KM = 71492.0
+
+# Typical colours as normal albedo before the per-filter disk calibration (assumption: hues read off
+# JunoCam/Cassini colour composites; the absolute level is set by ALBEDO_SCALE).
+ZONE = {"BLUE": 0.80, "GREEN": 0.84, "RED": 0.85}
+BELT = {"BLUE": 0.33, "GREEN": 0.41, "RED": 0.52}
+POLAR = {"BLUE": 0.60, "GREEN": 0.59, "RED": 0.56}
+VORTEX_COLOURS = {
+    "grs": {"BLUE": 0.42, "GREEN": 0.52, "RED": 0.74},
+    "grs_ring": {"BLUE": 0.33, "GREEN": 0.40, "RED": 0.58},
+    "oval": {"BLUE": 0.88, "GREEN": 0.90, "RED": 0.89},
+    "barge": {"BLUE": 0.26, "GREEN": 0.31, "RED": 0.40},
+    "cyclone": {"BLUE": 0.70, "GREEN": 0.70, "RED": 0.66},
+    "cyclone_dark": {"BLUE": 0.33, "GREEN": 0.34, "RED": 0.34},
+}
+
+# Per-filter factor calibrated (scripts in scenes.truth.geometric_albedo, seeds 0..2, four sub-observer
+# longitudes) so the zero-phase disk-averaged I/F with the default Minnaert photometry equals Karkoschka's
+# geometric albedo (facts.md "Jupiter"); tests/test_scene_albedo.py checks the result within 10 %.
+ALBEDO_SCALE = {"BLUE": 1.015, "GREEN": 1.030, "RED": 0.959, "METHANE": 0.879}
+
+
+def _profile(table: np.ndarray, lat_deg: np.ndarray) -> np.ndarray:
+    """Linear interpolation of a profile tabulated every 0.01 deg from -90 to 90 (uniform-grid lookup)."""
+    x = np.clip((lat_deg + 90.0) * 100.0, 0.0, table.size - 1.000001)
+    i = x.astype(np.intp)
+    return table[i] + (table[i + 1] - table[i]) * (x - i)
+
+
+def _smoothstep(edge0: float, edge1: float, x: np.ndarray) -> np.ndarray:
+    t = np.clip((x - edge0) / (edge1 - edge0), 0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
+@dataclass(frozen=True)
+class JupiterAppearance:
+    """Seeded procedural Jupiter (see the module docstring). All fields are documented assumptions.
+
+    Parameters
+    ----------
+    seed : int
+        Texture seed: the same seed gives identical albedo everywhere.
+    belts, jets, vortices
+        Large-scale layout (:mod:`scenes.jupiter_features`).
+    finest_cell_km : float
+        Size of the finest noise cells; detail continues down to this scale (3 km pixels at perijove).
+    largest_cell_km : float
+        Size of the coarsest turbulence cells.
+    zonal_stretch : float
+        East-west elongation of the turbulence at the equator (1 at the poles).
+    shear_rad : float
+        Longitude shift of the texture at the strongest jet (texture shear along the jets).
+    turbulence : float
+        How strongly turbulence mixes zone and belt colours.
+    fine_contrast : float
+        Multiplicative contrast of the turbulence in the final albedo.
+    albedo_scale : dict
+        Per-filter calibration factor (:data:`ALBEDO_SCALE`).
+    """
+
+    seed: int = 0
+    belts: tuple[Belt, ...] = DEFAULT_BELTS
+    jets: tuple[tuple[float, float], ...] = DEFAULT_JETS
+    vortices: tuple[Vortex, ...] = DEFAULT_VORTICES
+    finest_cell_km: float = 2.5
+    largest_cell_km: float = 12000.0
+    zonal_stretch: float = 5.0
+    shear_rad: float = 0.25
+    turbulence: float = 0.35
+    fine_contrast: float = 0.07
+    albedo_scale: dict = field(default_factory=lambda: dict(ALBEDO_SCALE))
+
+    def __post_init__(self) -> None:
+        grid = np.linspace(-90.0, 90.0, 18001)
+        belt = np.zeros_like(grid)
+        for b in self.belts:
+            inside = _smoothstep(b.south_deg - 0.8, b.south_deg + 0.8, grid) * (
+                1.0 - _smoothstep(b.north_deg - 0.8, b.north_deg + 0.8, grid))
+            belt = np.maximum(belt, b.strength * inside)
+        jet = np.zeros_like(grid)
+        for lat, speed in self.jets:
+            jet += speed * np.exp(-(((grid - lat) / 2.0) ** 2))
+        object.__setattr__(self, "_grid", grid)
+        object.__setattr__(self, "_belt_profile", belt)
+        object.__setattr__(self, "_jet_profile", jet)
+        octaves = int(np.ceil(np.log(self.largest_cell_km / self.finest_cell_km) / np.log(2.5))) + 1
+        base = _RADIUS_KM / self.largest_cell_km
+        object.__setattr__(self, "_turbulence", FractalNoise(self.seed, base, octaves, 2.5, 0.6))
+        object.__setattr__(self, "_wobble", FractalNoise(self.seed ^ 0x5EED, _RADIUS_KM / 8000.0, 2, 2.5, 0.5))
+
+    # -- fields ------------------------------------------------------------------------------------
+    def _fields(self, lat_pg: np.ndarray, lon_w: np.ndarray, footprint_km) -> dict:
+        phi = np.radians(lat_pg)
+        lam_e = -np.radians(lon_w)
+        cos_phi, sin_phi = np.cos(phi), np.sin(phi)
+        u = np.stack([cos_phi * np.cos(lam_e), cos_phi * np.sin(lam_e), sin_phi], axis=1)
+        wobble = self._wobble(u)
+        lat_wobbled = lat_pg + 1.6 * wobble
+        belt = _profile(self._belt_profile, lat_wobbled)
+        lam_s = lam_e + self.shear_rad * _profile(self._jet_profile, lat_pg)
+        q = np.stack([cos_phi * np.cos(lam_s), cos_phi * np.sin(lam_s), self.zonal_stretch * sin_phi], axis=1)
+        vortex_parts = []
+        for v in self.vortices:
+            part = self._vortex_geometry(v, lat_pg, u)
+            if part is None:
+                continue
+            idx, dx, dy, d, east, north = part
+            alpha = v.swirl_rad * np.exp(-2.0 * d * d)
+            ca, sa = np.cos(alpha), np.sin(alpha)
+            rx, ry = ca * dx - sa * dy, sa * dx + ca * dy
+            # Twist the texture: replace the local offset by the rotated one (tangent-plane, small angles),
+            # and undo the zonal stretch inside the vortex so its texture is round.
+            shift = (np.outer(rx - dx, east) + np.outer(ry - dy, north)) / _RADIUS_KM
+            weight = np.exp(-d * d)[:, np.newaxis]
+            local = u[idx] + shift
+            q[idx] = q[idx] * (1.0 - weight) + weight * local * [1.0, 1.0, self.zonal_stretch]
+            vortex_parts.append((v, idx, rx, ry, d))
+        max_freq = None
+        if footprint_km is not None:
+            max_freq = _RADIUS_KM / (2.0 * max(float(np.min(footprint_km)), 1e-6))
+        turb = self._turbulence(q, max_frequency=max_freq) / np.float32(0.2)
+        polar = _smoothstep(57.0, 68.0, np.abs(lat_pg))
+        mix = _smoothstep(0.0, 1.0, belt * (1.0 - polar) + self.turbulence * (0.6 + belt) * turb)
+        return {"belt": belt, "mix": mix, "turb": turb, "polar": polar, "vortices": vortex_parts,
+                "lat": lat_pg}
+
+    @staticmethod
+    def _vortex_geometry(v: Vortex, lat_pg: np.ndarray, u: np.ndarray):
+        reach_deg = np.degrees(2.0 * max(v.east_km, v.north_km) / _RADIUS_KM)
+        idx = np.nonzero(np.abs(lat_pg - v.lat_pg_deg) < reach_deg)[0]
+        if idx.size == 0:
+            return None
+        phi, lam = np.radians(v.lat_pg_deg), -np.radians(v.lon_w_deg)
+        centre = np.array([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
+        east = np.array([-np.sin(lam), np.cos(lam), 0.0])
+        north = np.cross(centre, east)
+        near = u[idx] @ centre > np.cos(np.radians(reach_deg) * 1.5)
+        idx = idx[near]
+        if idx.size == 0:
+            return None
+        dx = _RADIUS_KM * (u[idx] @ east)
+        dy = _RADIUS_KM * (u[idx] @ north)
+        d = np.hypot(dx / v.east_km, dy / v.north_km)
+        keep = d < 2.0
+        idx, dx, dy, d = idx[keep], dx[keep], dy[keep], d[keep]
+        return (idx, dx, dy, d, east, north) if idx.size else None
+
+    # -- colours -----------------------------------------------------------------------------------
+    def _visible(self, name: str, f: dict) -> np.ndarray:
+        albedo = ZONE[name] + (BELT[name] - ZONE[name]) * f["mix"]
+        polar_colour = POLAR[name] * (1.0 + 0.22 * f["turb"] - 0.2 * f["mix"])
+        albedo = albedo + (polar_colour - albedo) * f["polar"]
+        turb = f["turb"]
+        for v, idx, rx, ry, d in f["vortices"]:
+            mask = 1.0 - _smoothstep(0.8, 1.05, d)
+            colour = self._vortex_colour(v, name, rx, ry, d, turb[idx])
+            albedo[idx] = albedo[idx] + (colour - albedo[idx]) * mask
+        return albedo * (1.0 + self.fine_contrast * turb)
+
+    @staticmethod
+    def _vortex_colour(v: Vortex, name: str, rx, ry, d, turb) -> np.ndarray:
+        if v.kind == "grs":
+            ring = np.exp(-(((d - 0.7) / 0.12) ** 2))
+            core = VORTEX_COLOURS["grs"][name]
+            return core + (VORTEX_COLOURS["grs_ring"][name] - core) * np.clip(ring + 0.25 * turb, 0, 1)
+        if v.kind == "cyclone":
+            psi = np.arctan2(ry, rx)
+            arms = 0.5 + 0.5 * np.sin(2.0 * psi + 9.0 * d * np.sign(v.swirl_rad) + 1.5 * turb)
+            bright, dark = VORTEX_COLOURS["cyclone"][name], VORTEX_COLOURS["cyclone_dark"][name]
+            core = np.exp(-((d / 0.25) ** 2))
+            return dark + (bright - dark) * np.clip(arms * (1.0 - core) + core, 0.0, 1.0)
+        base = VORTEX_COLOURS[v.kind][name]
+        return base * (1.0 + 0.1 * np.clip(turb, -1, 1)) * (1.0 - 0.15 * np.exp(-(((d - 0.9) / 0.1) ** 2)))
+
+    def _methane(self, f: dict) -> np.ndarray:
+        lat = f["lat"]
+        albedo = 0.038 + 0.012 * (1.0 - f["mix"])
+        albedo = albedo + 0.025 * np.exp(-((lat / 9.0) ** 2))                   # equatorial haze
+        albedo = albedo + 0.085 * _smoothstep(45.0, 72.0, np.abs(lat))           # polar hazes
+        for v, idx, rx, ry, d in f["vortices"]:
+            mask = 1.0 - _smoothstep(0.75, 1.1, d)
+            albedo[idx] = albedo[idx] + (v.methane_albedo - albedo[idx]) * mask
+        return albedo * (1.0 + 0.5 * self.fine_contrast * f["turb"])
+
+    # -- public ------------------------------------------------------------------------------------
+    def normal_albedo(self, filter_name: str, lat_pg, lon_w, footprint_km=None) -> np.ndarray:
+        """Normal albedo ``(N,)`` float64 in ``filter_name`` at planetographic latitude / west longitude (deg).
+
+        ``footprint_km`` (scalar or array, optional) band-limits the texture: noise octaves finer than
+        twice the smallest footprint are skipped (they would only alias). Without it all detail down to
+        ``finest_cell_km`` is evaluated.
+        """
+        name = check_filter(filter_name)
+        lat = np.atleast_1d(np.asarray(lat_pg, dtype=np.float64)).ravel()
+        lon = np.atleast_1d(np.asarray(lon_w, dtype=np.float64)).ravel()
+        lat, lon = np.broadcast_arrays(lat, lon)
+        fields = self._fields(lat, lon, footprint_km)
+        albedo = self._methane(fields) if name == "METHANE" else self._visible(name, fields)
+        return np.clip(albedo * self.albedo_scale[name], 0.0, 1.0).astype(np.float64)
