@@ -16,6 +16,7 @@ from simulator import __version__
 
 # One module per sub-command, in the order `junocam-sim --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
+    "instrument",
 )
 
 EXIT_USER_ERROR = 2
