@@ -1,0 +1,158 @@
+"""Read a product folder (ours, or a raw image pair downloaded from the mission site) and check it.
+
+A folder qualifies when it holds exactly one ``*-Metadata.json`` (at its top or in ``DataSet/``) and the
+PNG its FILE_NAME names (beside it, at the top, or in ``ImageSet/``). The checks are the ones processing
+code relies on: PNG width = LINE_SAMPLES, PNG height = LINES, and LINES = frames x filters x framelet lines
+(128 / SAMPLING_FACTOR). Anything else ends in one :class:`~simulator.errors.ProductError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from simulator.errors import ProductError
+from simulator.products import keywords as kw
+from simulator.products.description import COMPANDING_MODES, FILTER_NAMES, FRAMELET_LINES_UNSUMMED
+from simulator.products.metadata import read_metadata
+from simulator.products.raw_image import read_raw_png
+
+
+@dataclass(frozen=True)
+class ImageLayout:
+    """What a Metadata JSON says about its image, as numbers.
+
+    Attributes
+    ----------
+    product_id : PRODUCT_ID.
+    filters : FILTER_NAME in readout order.
+    frames : LINES / (filters x framelet lines).
+    framelet_lines : 128 / SAMPLING_FACTOR.
+    lines, samples : LINES, LINE_SAMPLES.
+    summing : SAMPLING_FACTOR.
+    tdi_stages : JNO:TDI_STAGES_COUNT.
+    interframe_delay_s : INTERFRAME_DELAY (s).
+    exposure_s : EXPOSURE_DURATION (s).
+    companding : SAMPLE_BIT_MODE_ID.
+    compression : COMPRESSION_TYPE.
+    start_utc, stop_utc : START_TIME, STOP_TIME.
+    sclk_start : SPACECRAFT_CLOCK_START_COUNT.
+    orbit_number : ORBIT_NUMBER.
+    focal_plane_temperature_k : FOCAL_PLANE_TEMPERATURE (K).
+    """
+
+    product_id: str
+    filters: tuple[str, ...]
+    frames: int
+    framelet_lines: int
+    lines: int
+    samples: int
+    summing: int
+    tdi_stages: int
+    interframe_delay_s: float
+    exposure_s: float
+    companding: str
+    compression: str
+    start_utc: str
+    stop_utc: str
+    sclk_start: str
+    orbit_number: int
+    focal_plane_temperature_k: float
+
+
+def layout_from_metadata(meta: dict, where: str) -> ImageLayout:
+    """Turn checked metadata into an :class:`ImageLayout`; ``ProductError`` if it is inconsistent."""
+    filters = tuple(str(f).upper() for f in meta["FILTER_NAME"])
+    bad = [f for f in filters if f not in FILTER_NAMES]
+    if not filters or bad:
+        raise ProductError(f"{where}: FILTER_NAME {meta['FILTER_NAME']!r} names {bad[0] if bad else 'no filter'!r}; "
+                           f"expected some of {', '.join(FILTER_NAMES)}")
+    summing = int(meta["SAMPLING_FACTOR"])
+    if summing not in (1, 2):
+        raise ProductError(f"{where}: SAMPLING_FACTOR is {summing}; expected 1 or 2")
+    companding = str(meta["SAMPLE_BIT_MODE_ID"]).upper()
+    if companding not in COMPANDING_MODES:
+        raise ProductError(f"{where}: SAMPLE_BIT_MODE_ID is {companding!r}; expected one of {', '.join(COMPANDING_MODES)}")
+    framelet_lines = FRAMELET_LINES_UNSUMMED // summing
+    lines = int(meta["LINES"])
+    per_frame = len(filters) * framelet_lines
+    if lines <= 0 or lines % per_frame:
+        raise ProductError(f"{where}: LINES {lines} is not a whole number of frames of {len(filters)} filters x "
+                           f"{framelet_lines} lines ({per_frame} lines per frame)")
+    return ImageLayout(
+        product_id=str(meta["PRODUCT_ID"]), filters=filters, frames=lines // per_frame,
+        framelet_lines=framelet_lines, lines=lines, samples=int(meta["LINE_SAMPLES"]), summing=summing,
+        tdi_stages=int(meta["JNO:TDI_STAGES_COUNT"]),
+        interframe_delay_s=kw.parse_value_with_unit("INTERFRAME_DELAY", meta["INTERFRAME_DELAY"], "s"),
+        exposure_s=kw.parse_value_with_unit("EXPOSURE_DURATION", meta["EXPOSURE_DURATION"], "ms") / 1e3,
+        companding=companding, compression=str(meta["COMPRESSION_TYPE"]),
+        start_utc=str(meta["START_TIME"]), stop_utc=str(meta["STOP_TIME"]),
+        sclk_start=str(meta["SPACECRAFT_CLOCK_START_COUNT"]), orbit_number=int(meta["ORBIT_NUMBER"]),
+        focal_plane_temperature_k=kw.parse_value_with_unit("FOCAL_PLANE_TEMPERATURE",
+                                                           meta["FOCAL_PLANE_TEMPERATURE"], "K"),
+    )
+
+
+def find_metadata(folder: Path) -> Path:
+    """The one ``*-Metadata.json`` of a product folder (top level or ``DataSet/``), or the file itself."""
+    folder = Path(folder)
+    if folder.is_file():
+        return folder
+    if not folder.is_dir():
+        raise ProductError(f"product folder {str(folder)!r} does not exist")
+    found = sorted(folder.glob("*-Metadata.json")) + sorted(folder.glob("DataSet/*-Metadata.json"))
+    if len(found) != 1:
+        raise ProductError(f"product folder {str(folder)!r} holds {len(found)} '*-Metadata.json' files "
+                           "(top level or DataSet/); expected exactly one")
+    return found[0]
+
+
+def find_raw_png(meta_path: Path, file_name: str) -> Path:
+    """The raw PNG named by FILE_NAME, beside the JSON, in the folder above, or in ``ImageSet/``."""
+    here = meta_path.parent
+    for candidate in (here / file_name, here / "ImageSet" / file_name, here.parent / file_name,
+                      here.parent / "ImageSet" / file_name):
+        if candidate.is_file():
+            return candidate
+    raise ProductError(f"raw image {file_name!r} (FILE_NAME of {meta_path.name}) is neither beside it nor in "
+                       "an ImageSet/ folder")
+
+
+@dataclass(frozen=True)
+class LoadedProduct:
+    """A checked product: its metadata, layout and 8-bit image."""
+
+    metadata_path: Path
+    png_path: Path
+    metadata: dict
+    layout: ImageLayout
+    image: np.ndarray  # (lines, samples) uint8
+
+
+def load_product(folder: Path) -> LoadedProduct:
+    """Read and cross-check a product folder's metadata and raw PNG."""
+    meta_path = find_metadata(folder)
+    meta = read_metadata(meta_path)
+    where = f"metadata file {str(meta_path)!r}"
+    layout = layout_from_metadata(meta, where)
+    png_path = find_raw_png(meta_path, str(meta["FILE_NAME"]))
+    image = read_raw_png(png_path)
+    if image.shape[1] != layout.samples:
+        raise ProductError(f"raw image {png_path.name} is {image.shape[1]} pixels wide but LINE_SAMPLES "
+                           f"says {layout.samples}")
+    if image.shape[0] != layout.lines:
+        raise ProductError(f"raw image {png_path.name} has {image.shape[0]} rows but LINES says {layout.lines} "
+                           f"({layout.frames} frames x {len(layout.filters)} filters x {layout.framelet_lines})")
+    return LoadedProduct(meta_path, png_path, meta, layout, image)
+
+
+def framelet(product: LoadedProduct, frame: int, filter_name: str) -> np.ndarray:
+    """The (framelet_lines, samples) uint8 framelet of ``frame`` (from 0) and ``filter_name``."""
+    lay = product.layout
+    if filter_name not in lay.filters or not 0 <= frame < lay.frames:
+        raise ProductError(f"framelet (frame {frame}, {filter_name!r}) is not in this product "
+                           f"(frames 0..{lay.frames - 1}, filters {', '.join(lay.filters)})")
+    first = (frame * len(lay.filters) + lay.filters.index(filter_name)) * lay.framelet_lines
+    return product.image[first:first + lay.framelet_lines]
