@@ -187,7 +187,8 @@ def _build_body(table: dict, position: int) -> Body:
 
 def build_scene(config: dict | None = None, seed: int = 0) -> Scene:
     """Build a :class:`Scene` from the scenario's ``[scene]`` table (see the module docstring)."""
-    config = dict(config or {})
+    # Absent optional keys may arrive as None (scenario.table("scene")): treat them as absent.
+    config = {k: v for k, v in dict(config or {}).items() if v is not None}
     _check_keys(config, SCENE_KEYS, "scene")
     model = str(config.get("model", "procedural")).lower()
     if model == "procedural":

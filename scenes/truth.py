@@ -6,6 +6,9 @@ at the left edge increasing to the right (pixel centres, see :mod:`scenes.maps`)
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 
 from scenes.ellipsoid import Ellipsoid
@@ -78,3 +81,70 @@ def geometric_albedo(appearance, photometry: Photometry, filter_name: str, sub_l
     over several sub-observer longitudes; the disk is the projected ellipsoid (pixels that hit)."""
     values = [np.nanmean(disk_view(appearance, photometry, filter_name, 0.0, lon, size)) for lon in sub_lon_w_deg]
     return float(np.mean(values))
+
+
+def _replace_atomically(path: Path, write) -> None:
+    """Write ``path`` through ``write(tmp_path)`` to a temporary sibling, then rename it into place."""
+    tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def display_rgb(red: np.ndarray, green: np.ndarray, blue: np.ndarray, gamma: float = 1.4) -> np.ndarray:
+    """8-bit RGB ``(H, W, 3)`` for people: one common stretch to the 99.8th percentile, then a gamma."""
+    rgb = np.nan_to_num(np.stack([red, green, blue], axis=-1).astype(np.float64))
+    top = np.percentile(rgb, 99.8) or 1.0
+    return (np.clip(rgb / top, 0.0, 1.0) ** (1.0 / gamma) * 255.0 + 0.5).astype(np.uint8)
+
+
+def write_truth_maps(maps: dict, out_dir) -> list[Path]:
+    """Write ``truth-map.npz`` (float32 per filter + ``lat``/``lon``), ``truth-map-<FILTER>.png`` (16-bit,
+    normal albedo x 65535) and ``quicklook.png`` (RGB of BLUE/GREEN/RED) into ``out_dir``; return the paths."""
+    from PIL import Image
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    names = [name for name in FILTERS if name in maps]
+    written = []
+    npz = out / "truth-map.npz"
+
+    def save_npz(tmp):
+        with open(tmp, "wb") as handle:
+            np.savez_compressed(handle, **{n: maps[n].astype(np.float32) for n in names},
+                                lat=np.asarray(maps["lat"]), lon=np.asarray(maps["lon"]))
+
+    _replace_atomically(npz, save_npz)
+    written.append(npz)
+    for name in names:
+        path = out / f"truth-map-{name}.png"
+        data = (np.clip(np.nan_to_num(maps[name]), 0.0, 1.0) * 65535.0 + 0.5).astype(np.uint16)
+        _replace_atomically(path, lambda tmp, d=data: Image.fromarray(d).save(tmp, format="PNG"))
+        written.append(path)
+    if all(n in maps for n in ("RED", "GREEN", "BLUE")):
+        path = out / "quicklook.png"
+        rgb = display_rgb(maps["RED"], maps["GREEN"], maps["BLUE"])
+        _replace_atomically(path, lambda tmp: Image.fromarray(rgb).save(tmp, format="PNG"))
+        written.append(path)
+    return written
+
+
+def write_views(appearance, photometry: Photometry, out_dir, size: int = 768) -> list[Path]:
+    """Orthographic RGB quicklooks: ``view-equator.png`` (zero phase, centred on the GRS longitude when the
+    appearance has one), ``view-north.png`` and ``view-south.png`` (over the poles, Sun overhead)."""
+    from PIL import Image
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    lon0 = next((v.lon_w_deg for v in getattr(appearance, "vortices", ()) if v.name == "GRS"), 0.0)
+    written = []
+    for label, lat, lon in (("equator", 0.0, lon0), ("north", 90.0, 0.0), ("south", -90.0, 0.0)):
+        channels = [disk_view(appearance, photometry, f, lat, lon, size) for f in ("RED", "GREEN", "BLUE")]
+        rgb = display_rgb(*channels)
+        path = out / f"view-{label}.png"
+        _replace_atomically(path, lambda tmp, im=rgb: Image.fromarray(im).save(tmp, format="PNG"))
+        written.append(path)
+    return written

@@ -17,6 +17,13 @@ from simulator import __version__
 # One module per sub-command, in the order `junocam-sim --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
     "instrument",
+    "scenarios",
+    "scenario",
+    "kernels",
+    "scene",
+    "budget",
+    "render",
+    "inspect",
 )
 
 EXIT_USER_ERROR = 2
