@@ -35,12 +35,13 @@ class RenderError(SimulatorError):
 class InjectedErrors:
     """Deliberate departures of the "true" camera and spacecraft from what the kernels/labels say.
 
-    Every value is applied as given (not as a standard deviation) and recorded in each result, so
-    processing code can be validated against a known truth. Zero / ``None`` means "no error".
+    Every value here is the one applied (a random start-time jitter is drawn once, in
+    ``from_scenario``, from the scenario's standard deviation) and is recorded in each result, so processing
+    code can be validated against a known truth. Zero / ``None`` / 1.0 gain means "no error".
 
     Attributes
     ----------
-    start_time_jitter_s : added to the true exposure start of every frame (s).
+    start_time_jitter_s : added to the true exposure start of every frame of the image (s).
     interframe_delay_error_s : added to the true INTERFRAME_DELAY (s), so frame n is off by n times it.
     attitude_offset_rad : (3,) small rotation vector (rad, axes of JUNO_JUNOCAM) applied to the true
         attitude: true ray in J2000 = nominal C-matrix . R(offset) . camera ray. The kernels keep the
@@ -48,7 +49,8 @@ class InjectedErrors:
     spin_rate_error_rpm : true spin rate minus the CK's (rpm), about the spacecraft +Z axis.
     distortion_k1, distortion_k2 : true camera distortion coefficients (pixel units as in the IK);
         ``None`` keeps the kernel's.
-    gain_error : per-filter fractional gain error, e.g. ``{"RED": 0.02}`` for 2 % more signal.
+    gain_error : per-filter multiplicative gain error on the signal, e.g. ``{"RED": 1.02}`` for 2 % more
+        (absent filters: 1.0).
     """
 
     start_time_jitter_s: float = 0.0
@@ -78,24 +80,35 @@ class RenderOptions:
 
     Attributes
     ----------
-    supersample : sub-pixel samples per pixel side (n x n per pixel); 3 anti-aliases limbs and the
-        terminator to ~1/9 of a pixel's area (assumption).
+    supersample : ``n``: pixels near a limb or body edge are integrated with ``n x n`` stratified
+        sub-samples over their area and the time they represent (``timing.subsample_times``); the limb's
+        position along the motion is then resolved to ~1/n^2 px. Default 4 (assumption, tested against
+        ``limbpt`` to 0.1 px). The scenario's ``render.supersample`` sets it.
     psf_sigma_px : standard deviation of the Gaussian optical PSF in unsummed pixels; 0.5 px is an
-        assumption (no published JunoCam PSF, facts.md), giving a FWHM of ~1.2 px.
-    time_samples_per_stage : time quadrature nodes per 3.2 ms TDI stage (midpoint rule); 2 keeps the
-        boxcar smear right to < 0.05 px (see ``timing.py``).
-    max_stage_nodes : at most this many TDI stages are sampled explicitly; larger TDI counts use a
-        Gauss-Legendre quadrature over the stage index (the packet's path changes smoothly).
+        assumption (no published JunoCam PSF, facts.md), FWHM ~1.2 px.
+    max_stage_nodes : at most this many TDI stage nodes (geometry samples) per framelet; larger TDI
+        counts group stages into equal blocks (``timing.py``). Default 9: odd, so one block is centred
+        on mid-exposure and its intercepts double as the truth's. The scenario's
+        ``render.time_oversample`` raises it (never below this default).
     with_truth : compute the truth backplanes (False skips them for speed).
-    sky_margin_px : margin around the projected limb inside which pixels are rendered at all.
+    scene_on : False renders an empty sky (the detector chain alone: dark, hot pixels, read noise).
+    sky_margin_px : margin (px) around Jupiter's bounding cone inside which rays are intersected at all.
     """
 
-    supersample: int = 3
+    supersample: int = 4
     psf_sigma_px: float = 0.5
-    time_samples_per_stage: int = 2
-    max_stage_nodes: int = 8
+    max_stage_nodes: int = 9
     with_truth: bool = True
+    scene_on: bool = True
     sky_margin_px: float = 4.0
+
+    def __post_init__(self) -> None:
+        if int(self.supersample) < 1:
+            raise RenderError(f"supersample {self.supersample!r} must be at least 1")
+        if not float(self.psf_sigma_px) >= 0.0:
+            raise RenderError(f"psf_sigma_px {self.psf_sigma_px!r} must be >= 0")
+        if int(self.max_stage_nodes) < 1:
+            raise RenderError(f"max_stage_nodes {self.max_stage_nodes!r} must be at least 1")
 
 
 @dataclass(frozen=True)
@@ -170,6 +183,47 @@ class RenderRequest:
             if not (0 <= lo < hi <= 1648) or lo % self.summing or hi % self.summing:
                 raise RenderError(f"sample_range {self.sample_range!r} must be 0 <= first < stop <= 1648 "
                                   f"in multiples of the summing ({self.summing})")
+
+    @classmethod
+    def from_scenario(cls, scenario, cache_dir=None, **overrides) -> "RenderRequest":
+        """A request from a loaded scenario (``simulator.scenario.Scenario``) plus CLI overrides.
+
+        Writes (or reuses) the scenario's kernel set (``simulator.kernelset.kernel_set_for``), converts the
+        image's START_TIME (``imaging.start_utc``, default the perijove time) to ET, and draws the
+        start-time jitter once from the scenario's standard deviation (child generator
+        ``"start_time_jitter"``), recording the drawn value.
+        """
+        from simulator.geometry import Geometry
+        from simulator.kernelset import kernel_set_for
+        from simulator.random import child_generator
+
+        im, er, rd = scenario.imaging, scenario.errors, scenario.render
+        mk = kernel_set_for(scenario, cache_dir)
+        utc = im.start_utc or scenario.orbit.perijove_utc
+        start_et = float(Geometry(mk, abcorr=scenario.geometry.aberration_correction).str2et(str(utc))[0])
+        jitter_s = float(er.start_time_jitter_ms) * 1e-3 * float(
+            child_generator(int(scenario.seed), "start_time_jitter").standard_normal())
+        filters = tuple(str(f).upper() for f in im.filters)
+        errors = InjectedErrors(
+            start_time_jitter_s=jitter_s,
+            interframe_delay_error_s=float(er.interframe_delay_error_ms) * 1e-3,
+            attitude_offset_rad=tuple(float(v) * 1e-3 for v in er.attitude_offset_mrad),
+            spin_rate_error_rpm=float(er.spin_rate_error_rpm),
+            distortion_k1=er.distortion_k1, distortion_k2=er.distortion_k2,
+            gain_error={str(k).upper(): float(v) for k, v in dict(er.gain_error or {}).items()})
+        defaults = RenderOptions()
+        options = RenderOptions(supersample=int(rd.supersample), psf_sigma_px=float(rd.psf_sigma_px),
+                                max_stage_nodes=max(defaults.max_stage_nodes, int(rd.time_oversample)))
+        request = cls(metakernel=Path(mk), start_et=start_et, frames=int(im.frames), filters=filters,
+                      tdi_stages={f: int(im.tdi) for f in filters}, interframe_delay_s=float(im.interframe_delay_s),
+                      spin_rate_rpm=float(scenario.spin.rate_rpm), summing=int(im.summing),
+                      companding=str(im.companding), compression=str(im.compression), quality=int(im.quality),
+                      focal_plane_temperature_k=float(im.focal_plane_temperature_k),
+                      abcorr=str(scenario.geometry.aberration_correction), seed=int(scenario.seed),
+                      scene_config={k: v for k, v in scenario.table("scene").items() if v is not None},
+                      noise=scenario.table("noise"), errors=errors,
+                      options=options)
+        return request.with_overrides(**overrides) if overrides else request
 
     def with_overrides(self, **overrides) -> "RenderRequest":
         """A copy with some fields replaced (CLI overrides); unknown names raise :class:`RenderError`."""

@@ -1,0 +1,116 @@
+"""Radiometry and the detector/electronics chain applied to one framelet.
+
+I/F -> photo-electrons: ``Radiometry.electrons_per_s_per_iof(filter, d)`` (instrument model: solar flux at
+the actual solar distance ``d``, filter band, optics throughput, QE) times the exposure (TDI x 3.2 ms).
+Then the instrument's ``detector.apply_chain`` in hardware order (flat field with vignetting and PRNU,
+dark current at the focal-plane temperature, hot pixels, radiation hits, shot noise, full well with
+blooming, read noise, gain/offset, 12-bit ADC), ``sum_pixels``, ``compand`` (SQROOT default) and
+``compress``; what is returned is ``decompress(compress(dn8))`` and the compressed size.
+
+Switches come from the scenario's ``[noise]`` table: ``enabled = false`` turns every random effect and
+every dark/hot/PRNU/flat term off (the chain is then signal, gain, offset and ADC); full well is physics
+and always applied, ``blooming`` says whether its excess spills along the column.
+
+The injected per-filter gain error ``g`` (multiplicative, 1 = none) multiplies the DN per electron.
+
+Randomness: the fixed pattern (PRNU, hot pixels) is drawn once per render from the child generator
+``"fixed_pattern"``; each framelet's noise from ``("detector", frame, filter index)`` (``simulator.random``),
+so framelets are independent of the order or subset rendered.
+
+The noise-free DN12 truth is the same chain with shot noise, read noise and radiation hits off (the
+deterministic effects stay), before companding, after summing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from instrument_models.junocam import compand, compress, decompress
+from instrument_models.junocam import detector as det
+from instrument_models.junocam.electronics import sum_pixels
+from instrument_models.junocam.radiometry import Radiometry
+from simulator.random import child_generator
+from simulator.render.types import FILTER_ORDER, RenderRequest
+
+
+def chain_switches(noise: dict) -> det.ChainSwitches:
+    """``ChainSwitches`` from the scenario's ``[noise]`` table (missing keys: on)."""
+    on = lambda key: bool(noise.get(key, True)) and bool(noise.get("enabled", True))  # noqa: E731
+    return det.ChainSwitches(flat_field=on("flat"), prnu=on("prnu"), dark_current=on("dark"),
+                             hot_pixels=on("hot_pixels"), radiation=on("radiation"), shot_noise=on("shot"),
+                             full_well=True, blooming=bool(noise.get("blooming", True)),
+                             read_noise=on("read"))
+
+
+@dataclass
+class Exposed:
+    """One framelet after the detector and electronics (product pixels)."""
+
+    dn8: np.ndarray              # (lines, samples) uint8 as returned (after compress/decompress)
+    dn12: np.ndarray             # (lines, samples) uint16 noisy 12-bit after summing
+    dn12_noise_free: np.ndarray  # (lines, samples) float32 noise-free 12-bit after summing
+    compressed_bytes: int
+
+
+class DetectorChain:
+    """The radiometry, detector and electronics of one render (fixed pattern drawn once)."""
+
+    def __init__(self, request: RenderRequest, cam, radiometry: Radiometry | None = None):
+        self.req = request
+        self.cam = cam
+        self.radiometry = radiometry or Radiometry()
+        self.switches = chain_switches(request.noise)
+        self.quiet = det.ChainSwitches(**{**self.switches.__dict__, "shot_noise": False, "read_noise": False,
+                                          "radiation": False})
+        self.pattern = det.make_fixed_pattern(cam.detector, child_generator(request.seed, "fixed_pattern"),
+                                              (cam.strips.lines, cam.strips.samples))
+
+    @classmethod
+    def for_request(cls, request: RenderRequest, cam) -> "DetectorChain":
+        return cls(request, cam)
+
+    def photo_electrons(self, iof: np.ndarray, filter_name: str, exposure_s: float, solar_km: float):
+        """Mean photo-electrons per unsummed pixel for an I/F image."""
+        return iof * (self.radiometry.electrons_per_s_per_iof(filter_name, solar_km) * exposure_s)
+
+    def expose(self, iof: np.ndarray, filter_name: str, n_stages: int, solar_km: float, frame: int) -> Exposed:
+        """(128, cols) I/F in unsummed pixels -> the returned framelet (see module doc)."""
+        req, cam = self.req, self.cam
+        exposure = float(cam.exposure_s(n_stages))
+        e = self.photo_electrons(iof, filter_name, exposure, solar_km)
+        lo, hi = req.sample_range or (0, cam.strips.samples)
+        first = cam.strips.first_ccd_row(filter_name)
+        pattern = self.pattern.rows(first, e.shape[0])
+        pattern = det.FixedPattern(prnu=pattern.prnu[:, lo:hi], hot=pattern.hot[:, lo:hi])
+        sample = np.arange(lo, hi) + 0.5
+        line = np.arange(e.shape[0]) + 0.5
+        vig = det.vignetting(sample[None, :], line[:, None], cam.optics.cx, cam.optics.cy[filter_name],
+                             cam.detector.vignetting_edge)
+        g = float(req.errors.gain_error.get(filter_name, 1.0))
+        kwargs = dict(pattern=pattern, vignette=vig, temperature_k=req.focal_plane_temperature_k,
+                      gain_error=1.0 / g - 1.0, adc_bits=cam.electronics.adc_bits)
+        rng = child_generator(req.seed, "detector", int(frame), FILTER_ORDER.index(filter_name))
+        dn12 = det.apply_chain(e, cam.detector, exposure, rng, switches=self.switches, **kwargs)
+        quiet = det.apply_chain(e, cam.detector, exposure, np.random.Generator(np.random.PCG64(0)),
+                                switches=self.quiet, **kwargs)
+        mode = cam.electronics.summing_mode
+        dn12 = sum_pixels(dn12, req.summing, mode=mode)
+        quiet = sum_pixels(quiet, req.summing, mode=mode).astype(np.float32)
+        dn8 = compand(dn12, req.companding)
+        data = compress(dn8, req.compression, req.quality)
+        back = decompress(data, req.compression, dn8.shape)
+        return Exposed(dn8=back, dn12=dn12, dn12_noise_free=quiet, compressed_bytes=len(data))
+
+
+def rdr_scale(cam, radiometry: Radiometry, filter_name: str, n_stages: int, gain_error: float = 1.0) -> float:
+    """Factor from bias-subtracted, decompanded 12-bit DN to RDR DN (10,000 for I/F = 1 at Jupiter).
+
+    ``RDR = (DN12 - bias) * rdr_scale``; a white Lambert surface at normal incidence and Jupiter's mean
+    solar distance (radiometry's ``JUPITER_SOLAR_DISTANCE_KM``) then reads 10,000 (facts.md "RDR scaling").
+    """
+    from instrument_models.junocam.radiometry import JUPITER_SOLAR_DISTANCE_KM, RDR_WHITE_DN
+    e_white = radiometry.electrons_per_s_per_iof(filter_name, JUPITER_SOLAR_DISTANCE_KM) * cam.exposure_s(n_stages)
+    dn_white = e_white * gain_error / cam.detector.gain_e_per_dn
+    return RDR_WHITE_DN / dn_white

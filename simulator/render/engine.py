@@ -1,0 +1,206 @@
+"""The streaming engine: one framelet at a time, from times to geometry, scene, blur, radiometry, detector.
+
+For each framelet (frame ``n``, filter ``F``, ``N`` TDI stages), in product order:
+
+1. times: true exposure start ``t0`` (``timing.py``), stage nodes ``t0 + (k + 1/2) T``, mid-exposure
+   ``t0 + N T / 2`` and ``t_mid + T``: one ``Geometry.sample`` call (SPICE once per time sample);
+2. image motion direction ``d`` and rate ``v`` (rows per stage, per column) from the true attitude;
+3. per stage node: the window's rays shifted by the packet's row offset ``-(N - 1 - k) d``, the scene
+   sampled with sky skipped, edges integrated over area and time (``sampling.py``), summed with weights;
+4. the optical PSF on the pixel grid (``blur.py``), crop to the window;
+5. radiometry and the detector chain to 12-bit DN, summing, companding, compression (``electronics.py``);
+6. truth at mid-exposure for the row the packet occupied then (``truth.py``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from typing import Iterator
+
+import numpy as np
+
+from simulator.render import blur, los, timing
+from simulator.render.sampling import sample_node
+from simulator.render.types import FrameletResult, RenderRequest
+
+READOUT_LINES = 128  # unsummed framelet lines (facts.md "Camera geometry": 128-line readout)
+CCD_SAMPLES = 1648   # samples per line (facts.md)
+
+
+class Stopwatch:
+    """Accumulates wall time per named stage (for the benchmark's breakdown)."""
+
+    def __init__(self):
+        self.seconds = defaultdict(float)
+        self.counts = defaultdict(int)
+        self._t = None
+
+    def lap(self, name: str, count: int = 0) -> None:
+        now = time.perf_counter()
+        if self._t is not None:
+            self.seconds[name] += now - self._t
+        self.counts[name] += count
+        self._t = now
+
+    def start(self) -> None:
+        self._t = time.perf_counter()
+
+
+class FrameletRenderer:
+    """Renders framelets of one request with one camera, scene and open geometry service."""
+
+    def __init__(self, request: RenderRequest, cam, scene, geo, chain, stopwatch: Stopwatch | None = None):
+        self.req = request
+        self.cam = cam
+        self.scene = scene
+        self.geo = geo
+        self.chain = chain
+        self.clock = stopwatch or Stopwatch()
+        self.rays = los.RayCache(cam)
+        opts = request.options
+        self.psf_sigma = float(opts.psf_sigma_px)
+        self.row_margin = blur.gaussian_weights(self.psf_sigma).size // 2 + 1
+        self.col_margin = self.row_margin
+        lo, hi = request.sample_range or (0, CCD_SAMPLES)
+        self.cols = (lo, hi)
+        self.win_cols = (max(0, lo - self.col_margin), min(CCD_SAMPLES, hi + self.col_margin))
+        self.radius_km = float(max(scene.bodies[0].shape.radii_km))
+        ifov = float(cam.optics.ifov_rad)
+        self.margin_rad = (opts.sky_margin_px + self.row_margin) * ifov * 1.1
+        self.t_ref = timing.frame_start_et(cam, request.start_et, 0, request.interframe_delay_s,
+                                           request.errors.start_time_jitter_s,
+                                           request.errors.interframe_delay_error_s)
+        self.offset_rot = los.rotation_matrix(request.errors.attitude_offset_rad)
+        self.dw = float(request.errors.spin_rate_error_rpm) * 2.0 * np.pi / 60.0  # rpm -> rad/s
+
+    def correction(self, axis: np.ndarray, et: float) -> np.ndarray:
+        """True-attitude correction ``A(t)`` (see ``los.py``)."""
+        return los.rotation_matrix(axis * self.dw * (et - self.t_ref)) @ self.offset_rot
+
+    def render(self, frame: int, filter_name: str, first_line: int) -> FrameletResult:
+        req, cam, clock = self.req, self.cam, self.clock
+        clock.start()
+        n_stages = int(req.tdi_stages[filter_name])
+        period = float(cam.timing.tdi_line_period_s)
+        t0 = timing.frame_start_et(cam, req.start_et, frame, req.interframe_delay_s,
+                                   req.errors.start_time_jitter_s, req.errors.interframe_delay_error_s)
+        nodes = timing.stage_nodes(n_stages, req.options.max_stage_nodes)
+        t_mid = t0 + 0.5 * n_stages * period
+        ets = np.concatenate([t0 + nodes.time_offset_s(period), [t_mid, t_mid + period]])
+        geo_s = self.geo.sample(ets)
+        i_mid, i_next = len(ets) - 2, len(ets) - 1
+        axis, rate_nominal = los.spin_axis_rate(geo_s.cam_to_j2000[i_mid], geo_s.cam_to_j2000[i_next], period)
+        corr = [self.correction(axis, float(t)) for t in ets]
+        clock.lap("spice", len(ets))
+
+        m, (c0, c1) = self.row_margin, self.win_cols
+        n_rows, n_cols = READOUT_LINES + 2 * m, c1 - c0
+        centre_rays = self.rays.rays(filter_name, 0.0, READOUT_LINES // 2, 1, c0, n_cols)[0]
+        direction, v = los.image_motion(cam, filter_name, centre_rays, geo_s.cam_to_j2000[i_mid], corr[i_mid],
+                                        geo_s.cam_to_j2000[i_next], corr[i_next],
+                                        np.full(n_cols, READOUT_LINES // 2 + 0.5))
+        clock.lap("rays")
+
+        v_med = float(np.nanmedian(v))
+        edge_rows = int(np.ceil(0.5 + 0.5 * (v_med + nodes.block_stages * abs(1.0 - v_med))))
+        n_side = max(1, int(req.options.supersample))
+        rate = rate_nominal + self.dw
+        picture = np.zeros((n_rows, n_cols))
+        truth_offset = -(n_stages - 1 - timing.truth_stage(n_stages)) * direction
+        reuse_node = None
+        for s, (offset, weight) in enumerate(zip(nodes.row_offset(direction), nodes.weight)):
+            rays = self.rays.rays(filter_name, float(offset), -m, n_rows, c0, n_cols)
+            nominal = rays @ corr[s].T
+            stage, dt, du, dv = timing.subsample_times(nodes, s, n_side)
+            # Sub-sample i: its own stage's row, and the spin over its time offset from the node.
+            sub_rot = corr[s] @ los.rotation_matrix(axis[None, :] * (rate * dt * period)[:, None])
+            sub_line = dv - (n_stages - 1 - stage) * direction
+            clock.lap("rays")
+
+            def subpixel(rr, cc, _rot=sub_rot, _du=du, _dl=sub_line):
+                k = _du.size
+                smp = (c0 + cc + 0.5)[:, None] + _du[None, :]
+                lin = (rr - m + 0.5)[:, None] + _dl[None, :]
+                r = cam.pixel_to_ray(filter_name, smp, lin)                  # (P, k, 3)
+                return np.einsum("kij,pkj->pki", _rot, r).reshape(-1, 3)
+
+            reuse = (req.options.with_truth and req.options.scene_on and req.summing == 1 and float(offset) == truth_offset
+                     and float(ets[s]) == float(t_mid))
+            node = sample_node(self.geo, self.scene if req.options.scene_on else None, filter_name, nominal, geo_s, s, self.radius_km,
+                               self.margin_rad, subpixel, n_side * n_side, edge_rows, keep_points=reuse)
+            if reuse:
+                reuse_node = node
+            picture += weight * node.iof
+            clock.lap("intercept+scene", node.n_intercepts)
+
+        iof = blur.apply_psf(picture, self.psf_sigma)
+        iof = iof[m:m + READOUT_LINES, self.cols[0] - c0:self.cols[1] - c0]
+        clock.lap("psf")
+
+        # Steps 5 and 6 (radiometry, detector chain, truth) are delegated so each stays one concept.
+        from simulator.render import truth  # local: keeps the import graph one-way
+        solar_km = float(np.linalg.norm(geo_s.sun_body[i_mid]))
+        dn = self.chain.expose(iof, filter_name, n_stages, solar_km, frame)
+        clock.lap("detector+compress")
+        tplanes = None
+        if req.options.with_truth:
+            tplanes = truth.truth_planes(self, filter_name, n_stages, direction, geo_s, i_mid, corr[i_mid],
+                                         iof, dn.dn12_noise_free, reuse=self.crop(reuse_node))
+            clock.lap("truth", tplanes["BODY"].size)
+        attitude = geo_s.cam_to_j2000[i_mid] @ corr[i_mid]
+        return FrameletResult(frame=frame, filter=filter_name, first_line=first_line, start_et=t0, mid_et=t_mid,
+                              dn8=dn.dn8, truth=tplanes or {}, attitude=attitude,
+                              compressed_bytes=dn.compressed_bytes, dn12=dn.dn12, injected=req.errors.as_record(),
+                              tdi_stages=n_stages)
+
+
+    def crop(self, node):
+        """A node sample cut from the window (margins) to the output grid, or None."""
+        if node is None:
+            return None
+        m, c0 = self.row_margin, self.win_cols[0]
+        rs, cs = slice(m, m + READOUT_LINES), slice(self.cols[0] - c0, self.cols[1] - c0)
+        return type(node)(iof=node.iof[rs, cs], hit=node.hit[rs, cs], points=node.points[rs, cs],
+                          n_intercepts=0, srfvec=node.srfvec[rs, cs], obs_body=node.obs_body[rs, cs])
+
+
+def first_product_line(request: RenderRequest, frame: int, filter_name: str) -> int:
+    """Row of a framelet in the raw product image (summed lines): product order is frame, then filter."""
+    lines = READOUT_LINES // request.summing
+    return (frame * len(request.filters) + request.filters.index(filter_name)) * lines
+
+
+def render_framelets(request: RenderRequest, *, camera=None, scene=None,
+                     stopwatch: Stopwatch | None = None) -> Iterator[FrameletResult]:
+    """Render the request's framelets one at a time, in product (PNG) order.
+
+    Parameters
+    ----------
+    request : what to render.
+    camera : the nominal ``JunoCam`` (default ``JunoCam.default()``); the injected distortion error is
+        applied on top of it.
+    scene : a built scene (default ``build_scene(request.scene_config, request.seed)``).
+    stopwatch : collects the per-stage time breakdown when given.
+
+    Yields
+    ------
+    FrameletResult, one per (frame, filter); memory stays bounded by one framelet's working arrays.
+    """
+    from instrument_models.junocam import JunoCam
+    from scenes.scene import build_scene
+    from simulator.geometry import Geometry
+    from simulator.render.electronics import DetectorChain
+
+    cam = camera if camera is not None else JunoCam.default()
+    e = request.errors
+    if e.distortion_k1 is not None or e.distortion_k2 is not None:
+        cam = cam.with_distortion(cam.optics.k1 if e.distortion_k1 is None else e.distortion_k1,
+                                  cam.optics.k2 if e.distortion_k2 is None else e.distortion_k2)
+    if scene is None:
+        scene = build_scene(dict(request.scene_config), request.seed)
+    chain = DetectorChain.for_request(request, cam)
+    with Geometry(request.metakernel, abcorr=request.abcorr) as geo:
+        renderer = FrameletRenderer(request, cam, scene, geo, chain, stopwatch)
+        for frame, filter_name in request.framelet_order():
+            yield renderer.render(frame, filter_name, first_product_line(request, frame, filter_name))

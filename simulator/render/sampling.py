@@ -1,0 +1,132 @@
+"""The scene seen through a framelet window at one time sample, with sky skipped and edges supersampled.
+
+Per time sample the window's rays (``(rows, cols, 3)``, already in the nominal camera frame, i.e. with the
+true-attitude correction applied) are tested against a cone around Jupiter's centre of half-angle
+``asin(R_max / distance) + margin``: only rays inside it are intersected (``Geometry.intercept``, the exact
+sincpt replica), so black sky costs one dot product per pixel.
+
+Pixels within ``edge_rows`` lines (and one sample) of a change of hit/miss status (limb, or a body's edge)
+are integrated over their area and over the time span the node represents with stratified sub-sample rays
+(``timing.subsample_times``), misses counting as zero. ``edge_rows`` covers half the pixel plus half the
+node's motion span, so every pixel whose aperture sweeps across the limb during the node is integrated.
+Elsewhere the scene is smooth at the pixel scale and the centre value stands for the area and time average
+(error second order in the pixel size); the terminator is a kink, not a step, in I/F and needs no
+supersampling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+JUPITER_NAIF_ID = 599  # NAIF id of Jupiter (facts.md "Jupiter")
+
+
+@dataclass
+class NodeSample:
+    """The scene at one time sample on a window grid.
+
+    Attributes
+    ----------
+    iof : (rows, cols) float64 area-averaged I/F (0 on sky).
+    hit : (rows, cols) bool, pixel centre hits Jupiter.
+    points, srfvec, obs_body : (rows, cols, 3) float64 sincpt-replica intercepts, observer-to-point
+        vectors and per-ray observer positions in IAU_JUPITER (km), NaN on sky (only when asked; the
+        truth reuses them when its ray and time coincide with this node's).
+    n_intercepts : number of rays intersected (centre + sub-pixel), for the cost breakdown.
+    """
+
+    iof: np.ndarray
+    hit: np.ndarray
+    points: np.ndarray | None
+    n_intercepts: int
+    srfvec: np.ndarray | None = None
+    obs_body: np.ndarray | None = None
+
+
+def jupiter_cone_mask(rays_nominal: np.ndarray, sample, index: int, radius_km: float, margin_rad: float):
+    """Bool mask of rays within the cone around Jupiter's centre (see module doc).
+
+    Parameters
+    ----------
+    rays_nominal : (..., 3) unit rays in the nominal JUNO_JUNOCAM frame.
+    sample : ``GeometrySample``; uses ``obs_body``, ``j2000_to_body``, ``cam_to_j2000`` at ``index``.
+    radius_km : largest radius of the body.
+    margin_rad : extra half-angle.
+    """
+    obs = np.asarray(sample.obs_body[index], dtype=float)
+    dist = float(np.linalg.norm(obs))
+    if dist <= radius_km:
+        return np.ones(rays_nominal.shape[:-1], dtype=bool)
+    body_to_cam = (sample.j2000_to_body[index] @ sample.cam_to_j2000[index]).T
+    centre_cam = body_to_cam @ (-obs / dist)
+    half = np.arcsin(radius_km / dist) + margin_rad
+    if half >= np.pi:
+        return np.ones(rays_nominal.shape[:-1], dtype=bool)
+    return rays_nominal @ centre_cam >= np.cos(half)
+
+
+def edge_pixels(hit: np.ndarray, edge_rows: int = 1) -> np.ndarray:
+    """Pixels within ``edge_rows`` lines and 1 sample of a hit-status change (bool, same shape)."""
+    h = hit.astype(np.int8)
+    r = max(1, int(edge_rows))
+    p = np.pad(h, ((r, r), (1, 1)), mode="edge")
+    rows, cols = h.shape
+    lo = np.ones_like(h)
+    hi = np.zeros_like(h)
+    for dr in range(2 * r + 1):
+        for dc in (0, 1, 2):
+            v = p[dr:dr + rows, dc:dc + cols]
+            np.minimum(lo, v, out=lo)
+            np.maximum(hi, v, out=hi)
+    return lo != hi
+
+
+def intercept_iof(geo, scene, filter_name: str, rays_nominal: np.ndarray, sample, index: int):
+    """I/F, hit flags and points for (M, 3) nominal-frame rays at one time sample."""
+    ic = geo.intercept(rays_nominal, sample, index)
+    hit = np.asarray(ic.hit, dtype=bool)
+    iof = np.zeros(hit.shape)
+    if np.any(hit):
+        ev = scene.evaluate(0, filter_name, ic.points[hit], sample.sun_body[index], sample.obs_body[index])
+        iof[hit] = ev["iof"]
+    return iof, hit, ic
+
+
+def sample_node(geo, scene, filter_name: str, rays_nominal: np.ndarray, sample, index: int,
+                radius_km: float, margin_rad: float, subpixel_rays, n_sub: int, edge_rows: int = 1,
+                keep_points: bool = False) -> NodeSample:
+    """The scene on a window at one time sample.
+
+    Parameters
+    ----------
+    rays_nominal : (rows, cols, 3) pixel-centre rays in the nominal camera frame.
+    scene : the scene, or None for an empty sky.
+    subpixel_rays : callable ``(rows_idx, cols_idx) -> (K * n_sub, 3)`` nominal-frame rays of the
+        stratified sub-samples of the pixels ``(rows_idx, cols_idx)``, pixel by pixel.
+    n_sub : sub-samples per edge pixel (1 = no supersampling).
+    edge_rows : line radius of the edge band (see module doc).
+    """
+    shape = rays_nominal.shape[:2]
+    if scene is None:                      # scene turned off: an empty sky
+        return NodeSample(iof=np.zeros(shape), hit=np.zeros(shape, dtype=bool), points=None, n_intercepts=0)
+    cand = jupiter_cone_mask(rays_nominal, sample, index, radius_km, margin_rad)
+    iof = np.zeros(shape)
+    hit = np.zeros(shape, dtype=bool)
+    keep = {k: np.full(shape + (3,), np.nan) for k in ("points", "srfvec", "obs_body")} if keep_points else {}
+    n = int(cand.sum())
+    if n:
+        v, h, ic = intercept_iof(geo, scene, filter_name, rays_nominal[cand], sample, index)
+        iof[cand], hit[cand] = v, h
+        for k in keep:
+            keep[k][cand] = getattr(ic, k)
+    if n_sub > 1 and n:
+        r_idx, c_idx = np.nonzero(edge_pixels(hit, edge_rows))
+        if r_idx.size:
+            sub = subpixel_rays(r_idx, c_idx)
+            v, _, _ = intercept_iof(geo, scene, filter_name, sub, sample, index)
+            iof[r_idx, c_idx] = v.reshape(r_idx.size, n_sub).mean(axis=1)
+            n += sub.shape[0]
+    return NodeSample(iof=iof, hit=hit, points=keep.get("points"), n_intercepts=n, srfvec=keep.get("srfvec"),
+                      obs_body=keep.get("obs_body"))
