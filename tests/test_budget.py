@@ -1,0 +1,107 @@
+"""`junocam-sim budget`: volumes of products in every compression mode, downlink times, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from instrument_models.junocam.compression import COMPRESSION_MODES
+from instrument_models.junocam.downlink import DownlinkParams
+from simulator.budget import calibration_framelets, measure_volumes, product_report, read_product_framelets
+from simulator.cli import main
+
+PRODUCT_ID = "JNCE_2020154_27C00099_V01"
+
+
+def _write_product(root, framelets, summing=1, lines=None, layout="ours", mode="L"):
+    image = np.concatenate(framelets)
+    png_dir = root / "ImageSet" if layout == "ours" else root
+    json_dir = root / "DataSet" if layout == "ours" else root
+    png_dir.mkdir(parents=True, exist_ok=True)
+    json_dir.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(image).convert(mode).save(png_dir / f"{PRODUCT_ID}-raw.png")
+    meta = {"PRODUCT_ID": PRODUCT_ID, "LINES": image.shape[0] if lines is None else lines,
+            "FILTER_NAME": ["BLUE", "GREEN", "RED"], "SAMPLING_FACTOR": summing}
+    (json_dir / f"{PRODUCT_ID}-Metadata.json").write_text(json.dumps(meta))
+    return root
+
+
+@pytest.fixture(scope="module")
+def framelets():
+    return calibration_framelets(seed=5, count=6)
+
+
+def test_volume_command_prints_a_day_and_a_half(capsys):
+    assert main(["budget", "--volume-mb", "6"]) == 0
+    out = capsys.readouterr().out
+    assert "1.50 days" in out and "370 bit/s" in out
+
+
+def test_pass_schedule_command(capsys):
+    assert main(["budget", "--volume-mb", "6", "--rate-bps", "2000", "--hours-per-day", "4"]) == 0
+    out = capsys.readouterr().out
+    # 6e6 B = 4.8e7 bit; 4 h at 2000 bit/s = 2.88e7 bit per day -> one full day plus 1.92e7/2000 s = 2.67 h
+    assert "4 h/day" in out and f"{(86400 + 9600) / 3600:.1f} h" in out, out
+
+
+def test_product_report_lists_every_mode(tmp_path, framelets, capsys):
+    for layout in ("ours", "mission"):
+        root = _write_product(tmp_path / layout, framelets, layout=layout)
+        assert main(["budget", str(root)]) == 0
+        out = capsys.readouterr().out
+        for mode in COMPRESSION_MODES:
+            assert mode in out, out
+        assert f"6 framelets of 128 x 1648" in out
+
+
+def test_measured_volumes_order_and_overhead(framelets):
+    params = DownlinkParams(framelet_overhead_bytes=100)
+    volumes = {v.mode: v for v in measure_volumes(framelets, 90, params)}
+    none, lossless, ict = (volumes[m] for m in COMPRESSION_MODES)
+    assert none.total_bytes == sum(f.size for f in framelets) + 100 * len(framelets)
+    assert none.total_bytes > lossless.total_bytes > ict.total_bytes
+    for v in (lossless, ict):
+        assert v.total_bytes == v.bytes_per_framelet.sum() + 100 * len(framelets)
+
+
+def test_summed_product_is_cut_into_64_line_framelets(tmp_path):
+    small = [f[:64, :824] for f in calibration_framelets(seed=6, count=3)]
+    product = read_product_framelets(_write_product(tmp_path, small, summing=2))
+    assert product.framelets.shape == (3, 64, 824)
+    assert "3 framelets of 64 x 824" in product_report(tmp_path, DownlinkParams())
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["budget", "--volume-mb", "-3"], "--volume-mb -3"),
+    (["budget", "--volume-mb", "nan"], "--volume-mb nan"),
+    (["budget", "--volume-mb", "6", "--rate-bps", "0"], "--rate-bps 0"),
+    (["budget", "--volume-mb", "6", "--hours-per-day", "30"], "more than 24"),
+    (["budget"], "either PRODUCT_DIR or --volume-mb"),
+    (["budget", "/no/such/product"], "does not exist"),
+])
+def test_bad_arguments_give_one_line(argv, fragment, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("junocam-sim: error:") and fragment in err and "\n" not in err, err
+
+
+def test_bad_products_give_one_line(tmp_path, framelets, capsys):
+    cases = {
+        "rows": lambda d: _write_product(d, framelets, lines=128 * 5),
+        "grey": lambda d: _write_product(d, framelets, mode="RGB"),
+        "json": lambda d: (_write_product(d, framelets), (d / "DataSet" / f"{PRODUCT_ID}-Metadata.json").unlink()),
+        "png": lambda d: (_write_product(d, framelets), (d / "ImageSet" / f"{PRODUCT_ID}-raw.png").unlink()),
+        "notjson": lambda d: (_write_product(d, framelets),
+                              (d / "DataSet" / f"{PRODUCT_ID}-Metadata.json").write_text("{not json")),
+        "width": lambda d: _write_product(d, [f[:, :1000] for f in framelets]),
+    }
+    fragments = {"rows": "LINES", "grey": "'L'", "json": "Metadata.json", "png": "raw.png",
+                 "notjson": "not readable JSON", "width": "1000 pixels wide"}
+    for name, make in cases.items():
+        make(tmp_path / name)
+        assert main(["budget", str(tmp_path / name)]) == 2, name
+        err = capsys.readouterr().err.strip()
+        assert fragments[name] in err and "\n" not in err, f"{name}: {err}"

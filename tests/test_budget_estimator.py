@@ -1,0 +1,66 @@
+"""The fast size estimator: its stated error holds on framelets it was not fitted on."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulator.budget import (
+    ESTIMATOR_ERROR_90PCT, ESTIMATOR_QUALITIES, FrameletStats, calibration_framelets, estimate_framelet_bytes,
+    estimate_image_bytes, framelet_stats, relative_errors,
+)
+
+# A seed used neither for fitting (20261121) nor for stating the error (20261122).
+TEST_SEED = 424242
+TEST_COUNT = 50
+
+
+@pytest.fixture(scope="module")
+def held_out():
+    return calibration_framelets(TEST_SEED, TEST_COUNT)
+
+
+def test_lossless_estimate_error_holds(held_out):
+    err = np.abs(relative_errors(held_out, "LOSSLESS"))
+    p90 = np.percentile(err, 90)
+    assert p90 <= ESTIMATOR_ERROR_90PCT["LOSSLESS"], f"90th percentile {p90:.3f}, worst {err.max():.3f}"
+
+
+@pytest.mark.parametrize("quality", [10, 50, 62, 75, 88, 90, 97])
+def test_ict_estimate_error_holds_on_and_between_calibrated_qualities(held_out, quality):
+    err = np.abs(relative_errors(held_out, "INTEGER COSINE TRANSFORM", quality))
+    p90 = np.percentile(err, 90)
+    limit = ESTIMATOR_ERROR_90PCT["INTEGER COSINE TRANSFORM"]
+    assert p90 <= limit, f"quality {quality}: 90th percentile {p90:.3f} > {limit}, worst {err.max():.3f}"
+
+
+def test_whole_image_estimate_is_closer_than_per_framelet(held_out):
+    from simulator.budget import measured_sizes
+
+    for mode in ("LOSSLESS", "ICT"):
+        total = estimate_image_bytes(held_out, mode) - 64 * len(held_out)
+        measured = measured_sizes(held_out, mode, 90).sum()
+        assert abs(total / measured - 1) <= ESTIMATOR_ERROR_90PCT["LOSSLESS" if mode == "LOSSLESS" else
+                                                                  "INTEGER COSINE TRANSFORM"], mode
+
+
+def test_estimator_ranks_sky_bland_and_belts():
+    rng = np.random.default_rng(3)
+    shape = (128, 1648)
+    sky = np.clip(np.round(8 + rng.normal(0, 0.7, shape)), 0, 255).astype(np.uint8)
+    y, x = np.mgrid[0:128, 0:1648]
+    bland = np.clip(np.round(120 + 20 * np.sin(x / 90) + rng.normal(0, 1, shape)), 0, 255).astype(np.uint8)
+    belts = np.clip(np.round(120 + 35 * rng.standard_normal(shape)), 0, 255).astype(np.uint8)
+    for mode in ("LOSSLESS", "ICT"):
+        s, b, t = (estimate_framelet_bytes(f, mode) for f in (sky, bland, belts))
+        assert s * 2 < t and b * 2 < t, f"{mode}: estimates sky {s:.0f}, bland {b:.0f}, belts {t:.0f}"
+
+
+def test_stats_are_cheap_summaries():
+    f = calibration_framelets(1, 1)[0]
+    stats = framelet_stats(f)
+    assert isinstance(stats, FrameletStats) and stats.n_pixels == f.size
+    assert stats.block_std_dn.size == 8 * 206
+    assert estimate_framelet_bytes(stats, "NONE") == f.size
+    assert estimate_framelet_bytes(stats, "ICT", 90) == estimate_framelet_bytes(f, "ICT", 90)
+    assert ESTIMATOR_QUALITIES[0] == 1 and ESTIMATOR_QUALITIES[-1] == 100
