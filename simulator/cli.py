@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kernels",
     "scene",
     "budget",
+    "plan",
     "render",
     "inspect",
 )

@@ -1,0 +1,203 @@
+"""The planning pipeline behind ``junocam-sim plan``: search, propose, budget, footprints.
+
+Everything runs inside one scoped kernel pool (:class:`simulator.geometry.Geometry`); SPICE is called
+per time sample only (the coarse scan, the bisection steps, one sample per framelet for footprints).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from instrument_models.junocam import JunoCam
+from instrument_models.junocam.downlink import DownlinkParams
+from instrument_models.junocam.radiometry import Radiometry
+from simulator.geometry import Geometry
+from simulator.planning.exposure import ExposureGoal
+from simulator.planning.footprints import Footprint, framelet_footprints
+from simulator.planning.opportunities import Limits, Opportunity, SearchResult, search
+from simulator.planning.proposal import ImagePlan, ImageSettings, propose_image
+from simulator.planning.sequence import BudgetLimits, fit_sequence, sequence_timeline
+from simulator.planning.swath import Spin, Swath
+from simulator.planning.targets import Target
+from simulator.planning.window import parse_window
+
+SECONDS_PER_DAY = 86_400.0
+# Attitude samples this far apart measure the spin axis and rate (a tenth of a 30 s spin).
+SPIN_PROBE_S = 3.0
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """Everything one plan needs.
+
+    Attributes
+    ----------
+    scenario : the loaded scenario (perijove, orbit period, imaging defaults, scene).
+    metakernel : SPICE metakernel (the scenario's synthetic set or the user's kernels).
+    target : what to image.
+    window : ``START,STOP`` text (offsets from perijove or UTC times).
+    limits, settings, goal : illumination limits, commanding defaults, exposure goal.
+    link : downlink and buffer model.
+    budget_bytes : the user's cap on the pass's volume (None: buffer and downlink only).
+    spacing_s : take one image per opportunity run (None) or one every ``spacing_s`` within a run.
+    max_images : keep at most this many proposals (the finest target scales first).
+    """
+
+    scenario: object
+    metakernel: Path
+    target: Target
+    window: str = "-3h,+3h"
+    limits: Limits = Limits()
+    settings: ImageSettings = ImageSettings()
+    goal: ExposureGoal = ExposureGoal()
+    link: DownlinkParams = DownlinkParams()
+    budget_bytes: float | None = None
+    spacing_s: float | None = None
+    max_images: int | None = None
+
+
+@dataclass
+class PlanResult:
+    """The plan: search, images kept and dropped, footprints, buffer timeline and a one-line summary."""
+
+    request: PlanRequest
+    abcorr: str
+    perijove_et: float
+    window_et: tuple[float, float]
+    spin: Spin
+    swath: Swath
+    search: SearchResult
+    scan_altitude_km: np.ndarray
+    scan_sub_lat_pg_deg: np.ndarray
+    scan_sub_lon_w_deg: np.ndarray
+    ifov_rad: float
+    kept: list[ImagePlan] = field(default_factory=list)
+    dropped: list[ImagePlan] = field(default_factory=list)
+    footprints: dict[int, list[Footprint]] = field(default_factory=dict)
+    limit_bytes: float = 0.0
+    limit_name: str = ""
+    timeline: object = None
+    message: str = ""
+
+
+def select_opportunities(opportunities: list[Opportunity], spacing_s: float | None,
+                         max_images: int | None) -> list[Opportunity]:
+    """The opportunities to image: the finest target scale of each run, or several spaced ``spacing_s`` apart.
+
+    Within a run, the closest opportunity is taken first, then the closest one at least ``spacing_s``
+    from every one taken, and so on; ``max_images`` keeps the closest overall. Returned in time order.
+    """
+    chosen: list[Opportunity] = []
+    for run in sorted({o.run for o in opportunities}):
+        members = sorted((o for o in opportunities if o.run == run), key=lambda o: o.range_km)
+        taken: list[Opportunity] = []
+        for o in members:
+            if not taken or (spacing_s is not None
+                             and all(abs(o.crossing_et - t.crossing_et) >= spacing_s for t in taken)):
+                taken.append(o)
+        chosen += taken
+    if max_images is not None:
+        chosen = sorted(chosen, key=lambda o: o.range_km)[:max_images]
+    return sorted(chosen, key=lambda o: o.crossing_et)
+
+
+def expected_iof(scene, opportunity: Opportunity, target: Target, sun_body: np.ndarray, obs_body: np.ndarray,
+                 filters) -> dict[str, float]:
+    """I/F the scene gives at the point that decides the target's lighting, per filter.
+
+    For the limb, where the emission angle is 90 deg, the point is evaluated as seen from overhead (the
+    disk just inside the limb), a planning estimate of how bright the image gets.
+    """
+    point = opportunity.lit_point_body[None, :]
+    if target.kind == "limb":
+        normal = point / np.linalg.norm(point)
+        obs_body = point[0] + normal[0] * opportunity.range_km
+    out = {}
+    for f in filters:
+        iof = float(scene.evaluate(0, f, point, sun_body, obs_body)["iof"][0])
+        out[f] = iof if np.isfinite(iof) else 0.0
+    return out
+
+
+def apply_degradation(plan: ImagePlan, changes: dict) -> None:
+    """Apply a ladder step to ``plan``; summing multiplies both pixel scales by the summing ratio."""
+    if "summing" in changes:
+        ratio = changes["summing"] / plan.summing
+        plan.nadir_scale_km *= ratio
+        plan.target_scale_km *= ratio
+    for key, value in changes.items():
+        setattr(plan, key, value)
+
+
+def plan_pass(request: PlanRequest, volume_model_factory, cam: JunoCam | None = None, scene=None) -> PlanResult:
+    """Run the whole plan (see the module docstring).
+
+    ``volume_model_factory(metakernel, cam, scene)`` returns an object with ``estimate_bytes(plan)``
+    (:class:`simulator.planning.volume.PreviewVolumeModel` in the CLI); it is only called when there
+    is something to budget.
+    """
+    from scenes import build_scene
+
+    sc = request.scenario
+    cam = cam or JunoCam.default()
+    scene = scene or build_scene({k: v for k, v in sc.table("scene").items() if v is not None}, int(sc.seed))
+    with Geometry(request.metakernel, abcorr=sc.geometry.aberration_correction) as geo:
+        perijove_et = float(geo.str2et(str(sc.orbit.perijove_utc))[0])
+        window = parse_window(request.window, perijove_et, lambda u: float(geo.str2et(u)[0]))
+        probe = geo.sample(np.array([window[0], window[0] + SPIN_PROBE_S]))
+        spin = Spin.from_attitudes(probe.cam_to_j2000[0], probe.cam_to_j2000[1], SPIN_PROBE_S)
+        swath = Swath.from_camera(cam, request.settings.filters, spin.axis_cam)
+        found = search(geo, request.target, window, spin, swath, request.limits)
+        sub = geo.sub_spacecraft(found.scan.ets)
+        result = PlanResult(request, geo.abcorr, perijove_et, window, spin, swath, found,
+                            sub.altitude_km, sub.lat_pg, sub.lon_w, cam.optics.ifov_rad)
+        budget = BudgetLimits(request.link, float(sc.orbit.period_days) * SECONDS_PER_DAY, request.budget_bytes)
+        result.limit_bytes, result.limit_name = budget.limit()
+        if not found.opportunities:
+            result.message = found.explain_none(request.target, request.limits)
+            result.timeline = sequence_timeline([], budget, window[0])
+            return result
+        chosen = select_opportunities(found.opportunities, request.spacing_s, request.max_images)
+        crossing = np.array([o.crossing_et for o in chosen])
+        s = geo.sample(crossing)
+        sub_c = geo.sub_spacecraft(crossing)
+        radiometry = Radiometry()
+        solar_km = geo.solar_distance_km(crossing)
+        plans = []
+        for i, o in enumerate(chosen):
+            lat_pc, lat_pg, lon_w = geo.ellipsoid.lonlat(o.point_body[None, :])
+            iof = expected_iof(scene, o, request.target, s.sun_body[i], s.obs_body[i], request.settings.filters)
+            rates = {f: radiometry.electrons_per_s_per_iof(f, float(solar_km[i])) for f in request.settings.filters}
+            plans.append(propose_image(i + 1, o, cam, spin, swath, request.settings, request.target.context_radius_km,
+                                       float(sub_c.altitude_km[i]), float(sub_c.lat_pg[i]), float(sub_c.lon_w[i]),
+                                       (float(lat_pg[0]), float(lon_w[0])), iof, rates, request.goal,
+                                       request.target.name))
+        volumes = volume_model_factory(request.metakernel, cam, scene)
+        result.kept, result.dropped = fit_sequence(plans, budget, volumes.estimate_bytes, apply_degradation)
+        result.timeline = sequence_timeline(result.kept, budget, window[0])
+        for plan in result.kept:
+            result.footprints[plan.number] = framelet_footprints(geo, cam, framelet_mid_ets(cam, plan))
+        if not result.kept:
+            smallest = min(result.dropped, key=lambda p: p.volume_bytes)
+            result.message = (f"the {result.limit_name} ({result.limit_bytes / 1e6:.2f} MB) is too small for one "
+                              f"image: the smallest, image {smallest.number} at summing {smallest.summing} and "
+                              f"quality {smallest.quality}, needs {smallest.volume_bytes / 1e6:.2f} MB.")
+        else:
+            total = sum(p.volume_bytes for p in result.kept)
+            result.message = (f"{len(result.kept)} image(s) of {request.target.name} planned "
+                              f"({len(result.dropped)} dropped), {total / 1e6:.2f} MB of the "
+                              f"{result.limit_name} limit {result.limit_bytes / 1e6:.2f} MB.")
+    return result
+
+
+def framelet_mid_ets(cam: JunoCam, plan: ImagePlan) -> dict[tuple[int, str], float]:
+    """``{(frame, filter): mid-exposure ET}`` of every framelet of ``plan`` (ISIS frame times)."""
+    out = {}
+    for frame in range(plan.frames):
+        for f in plan.filters:
+            out[(frame, f)] = float(cam.frame_mid_et(plan.start_et, frame, plan.interframe_delay_s, plan.tdi[f]))
+    return out
+

@@ -1,0 +1,236 @@
+"""The plan's figures, made to be read at a glance (matplotlib, Agg backend, PNG).
+
+* ``footprints.png``: every planned framelet's outline on a cylindrical map of Jupiter (the scene's own
+  truth albedo map as the background), the sub-spacecraft track, the target; beside it a close view
+  (polar for the poles, cylindrical around other targets).
+* ``timeline.png``: the volume taken during the pass, then the onboard buffer draining through the
+  downlink until the next perijove, against the buffer size and the binding limit.
+* ``pass.png``: nadir and target pixel scale, incidence and emission at the target along the pass, with
+  the limits, the spins that are opportunities and the planned images.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from simulator.planning.footprints import Footprint  # noqa: E402
+
+MB = 1e6
+# Map resolution of the background (deg per pixel): 1 deg keeps the scene evaluation to ~1 s.
+BACKGROUND_RESOLUTION_DEG = 1.0
+
+
+def background_rgb(scene, resolution_deg: float = BACKGROUND_RESOLUTION_DEG) -> np.ndarray | None:
+    """(nlat, nlon, 3) RGB of the scene's truth albedo map (west longitude 0 at the left), or None."""
+    if scene is None:
+        return None
+    maps = scene.truth_maps(resolution_deg, filters=("RED", "GREEN", "BLUE"))
+    rgb = np.stack([maps["RED"], maps["GREEN"], maps["BLUE"]], axis=-1).astype(float)
+    return np.clip(rgb / max(np.percentile(rgb, 99.5), 1e-6), 0.0, 1.0)
+
+
+def _split_seam(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Insert NaN where a polyline jumps across the 0/360 seam so it is not drawn across the map."""
+    jump = np.abs(np.diff(lon)) > 180.0
+    idx = np.nonzero(jump)[0] + 1
+    return np.insert(lon.astype(float), idx, np.nan), np.insert(lat.astype(float), idx, np.nan)
+
+
+def _closed(fp: Footprint) -> tuple[np.ndarray, np.ndarray]:
+    return np.append(fp.lon_w_deg, fp.lon_w_deg[0]), np.append(fp.lat_pg_deg, fp.lat_pg_deg[0])
+
+
+def _polar_xy(lat: np.ndarray, lon_w: np.ndarray, north: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Azimuthal equidistant coordinates (deg of colatitude) around a pole; west longitude 0 down."""
+    colat = 90.0 - lat if north else 90.0 + lat
+    ang = np.radians(lon_w) * (1.0 if north else -1.0)
+    return colat * np.sin(ang), -colat * np.cos(ang)
+
+
+def _image_colours(n: int):
+    return plt.get_cmap("tab10" if n <= 10 else "turbo")(np.linspace(0, 1, max(n, 1)) if n > 10 else np.arange(n))
+
+
+def plot_footprints(path: Path, result, scene=None) -> Path:
+    """``footprints.png``: see the module docstring."""
+    rgb = background_rgb(scene)
+    fig, (ax_map, ax_zoom) = plt.subplots(1, 2, figsize=(16, 6.5), gridspec_kw={"width_ratios": [1.9, 1.0]})
+    if rgb is not None:
+        ax_map.imshow(rgb, extent=(0, 360, -90, 90), origin="upper", aspect="auto")
+    ax_map.set_xlim(360, 0)
+    ax_map.set_ylim(-90, 90)
+    ax_map.set_xlabel("System III west longitude (deg)")
+    ax_map.set_ylabel("planetographic latitude (deg)")
+    target = result.request.target
+    title = f"{result.request.scenario.name}: {len(result.kept)} image(s) of {target.name}"
+    ax_map.set_title(title + " (one filter's framelets outlined, coloured per image)")
+    track_lon, track_lat = _split_seam(result.scan_sub_lon_w_deg, result.scan_sub_lat_pg_deg)
+    ax_map.plot(track_lon, track_lat, color="white", lw=1.0, ls=":", label="sub-spacecraft track")
+    colours = _image_colours(len(result.kept))
+    north = target.kind == "point" and target.lat_pg_deg > 0
+    polar = target.kind == "point" and abs(target.lat_pg_deg) >= 60.0
+    for plan, colour in zip(result.kept, colours):
+        fps = result.footprints.get(plan.number, [])
+        shown = "GREEN" if "GREEN" in plan.filters else plan.filters[0]
+        for k, fp in enumerate(f for f in fps if f.filter == shown):
+            lon, lat = _closed(fp)
+            ax_map.plot(*_split_seam(lon, lat), color=colour, lw=0.8,
+                        label=f"image {plan.number} ({shown})" if k == 0 else None)
+            if polar:
+                ax_zoom.plot(*_polar_xy(lat, lon, north), color=colour, lw=0.8)
+            else:
+                ax_zoom.plot(*_split_seam(lon, lat), color=colour, lw=0.8)
+        ax_map.plot(plan.target_lon_w_deg, plan.target_lat_pg_deg, marker="*", ms=12, color=colour, mec="black")
+    if polar:
+        if rgb is not None:
+            _polar_background(ax_zoom, rgb, north)
+        ax_zoom.set_xlim(-35, 35)
+        ax_zoom.set_ylim(-35, 35)
+        ax_zoom.set_aspect("equal")
+        for colat in (10, 20, 30):
+            ax_zoom.add_patch(plt.Circle((0, 0), colat, fill=False, color="white", lw=0.5, ls="--"))
+        ax_zoom.set_title(f"{'north' if north else 'south'} polar view (circles every 10 deg of latitude; "
+                          "0 deg W down)", fontsize=9)
+        ax_zoom.set_xticks([])
+        ax_zoom.set_yticks([])
+    else:
+        if rgb is not None:
+            ax_zoom.imshow(rgb, extent=(0, 360, -90, 90), origin="upper", aspect="auto")
+        lat0 = 0.0 if target.kind != "point" else target.lat_pg_deg
+        lon0 = (np.nanmedian([p.target_lon_w_deg for p in result.kept]) if result.kept
+                else (target.lon_w_deg if target.kind == "point" else 180.0))
+        ax_zoom.set_xlim(min(lon0 + 40, 360), max(lon0 - 40, 0))
+        ax_zoom.set_ylim(max(lat0 - 30, -90), min(lat0 + 30, 90))
+        ax_zoom.set_xlabel("west longitude (deg)")
+        ax_zoom.set_title("close view around the target", fontsize=9)
+        for plan, colour in zip(result.kept, colours):
+            ax_zoom.plot(plan.target_lon_w_deg, plan.target_lat_pg_deg, marker="*", ms=12, color=colour, mec="black")
+    if not result.kept:
+        ax_map.text(180, 0, "no image planned:\n" + _wrap(result.message), ha="center", va="center", fontsize=11,
+                    color="black", bbox={"facecolor": "white", "alpha": 0.85})
+    ax_map.legend(loc="lower left", fontsize=8, framealpha=0.8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _polar_background(ax, rgb: np.ndarray, north: bool, size: int = 400, extent: float = 35.0) -> None:
+    """Resample the cylindrical background into the polar view (nearest neighbour)."""
+    x, y = np.meshgrid(np.linspace(-extent, extent, size), np.linspace(extent, -extent, size))
+    colat = np.hypot(x, y)
+    ang = np.degrees(np.arctan2(x, -y)) * (1.0 if north else -1.0)
+    lat = 90.0 - colat if north else colat - 90.0
+    lon = np.mod(ang, 360.0)
+    nlat, nlon, _ = rgb.shape
+    rows = np.clip(((90.0 - lat) / 180.0 * nlat).astype(int), 0, nlat - 1)
+    cols = np.clip((lon / 360.0 * nlon).astype(int), 0, nlon - 1)
+    ax.imshow(rgb[rows, cols], extent=(-extent, extent, -extent, extent), origin="upper")
+
+
+def _wrap(text: str, width: int = 60) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
+
+
+def plot_timeline(path: Path, result) -> Path:
+    """``timeline.png``: see the module docstring."""
+    tl = result.timeline
+    link = result.request.link
+    days = tl.time_s / 86_400.0
+    period_days = float(result.request.scenario.orbit.period_days)
+    fig, (ax_pass, ax_orbit) = plt.subplots(1, 2, figsize=(15, 5.5), gridspec_kw={"width_ratios": [1, 1.6]})
+    if result.kept:
+        ends_h = np.array([(p.start_et + p.frames * p.interframe_delay_s - result.perijove_et) / 3600.0
+                           for p in result.kept])
+        cum = np.cumsum([p.volume_bytes for p in result.kept]) / MB
+        ax_pass.step(np.concatenate([[ends_h[0] - 0.1], ends_h]), np.concatenate([[0.0], cum]), where="post",
+                     color="tab:blue", lw=2, label="volume taken (cumulative)")
+        for p, x, y in zip(result.kept, ends_h, cum):
+            ax_pass.annotate(f"#{p.number}", (x, y), textcoords="offset points", xytext=(3, 3), fontsize=8)
+    ax_pass.axhline(result.limit_bytes / MB, color="tab:red", ls="--", label=f"limit: {result.limit_name}")
+    ax_pass.set_xlabel("hours from perijove")
+    ax_pass.set_ylabel("MB (10^6 bytes)")
+    ax_pass.set_title("during the pass")
+    ax_pass.legend(fontsize=8)
+    ax_orbit.plot(days, tl.added_bytes / MB, color="tab:blue", label="taken (cumulative)")
+    ax_orbit.plot(days, tl.downlinked_bytes / MB, color="tab:green", label="on the ground (cumulative)")
+    ax_orbit.fill_between(days, 0, tl.fill_bytes / MB, color="tab:orange", alpha=0.4, label="waiting in the buffer")
+    ax_orbit.axhline(link.buffer_bytes / MB, color="black", ls=":", label=f"buffer {link.buffer_bytes / MB:g} MB")
+    ax_orbit.axhline(result.limit_bytes / MB, color="tab:red", ls="--", label=f"limit: {result.limit_name}")
+    ax_orbit.axvline(period_days, color="tab:purple", ls="-.", label=f"next perijove ({period_days:g} d)")
+    if np.isfinite(tl.all_home_s):
+        ax_orbit.axvline(tl.all_home_s / 86_400.0, color="tab:green", ls=":", lw=1)
+        ax_orbit.annotate(f"all home after {tl.all_home_s / 86_400.0:.2f} d", (tl.all_home_s / 86_400.0, 0),
+                          textcoords="offset points", xytext=(4, 12), fontsize=8, color="tab:green")
+    total = tl.added_bytes[-1] / MB if tl.added_bytes.size else 0.0
+    top = max(total, 1e-3) * 1.3
+    ax_orbit.set_ylim(0, top if total > 0 else 1.0)
+    ax_orbit.set_xlim(0, period_days * 1.05)
+    ax_orbit.set_xlabel("days from the start of the window")
+    ax_orbit.set_title(f"until the next perijove at {link.rate_bps:g} bit/s "
+                       f"(buffer and limit lines may be above the view)")
+    ax_orbit.legend(fontsize=8, loc="upper right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_pass(path: Path, result) -> Path:
+    """``pass.png``: see the module docstring."""
+    found = result.search
+    scan = found.scan
+    minutes = (scan.ets - result.perijove_et) / 60.0
+    ok = found.in_swath & found.visible & found.lit & found.emission_ok
+    ifov = result.ifov_rad
+    fig, (ax_scale, ax_angles) = plt.subplots(2, 1, figsize=(12, 7.5), sharex=True)
+    ax_scale.semilogy(minutes, result.scan_altitude_km * ifov, color="black", label="nadir (altitude x IFOV)")
+    target_scale = np.where(found.visible, scan.range_km * ifov, np.nan)
+    ax_scale.semilogy(minutes, target_scale, color="tab:blue", label="target (range x IFOV), when in view")
+    ax_scale.set_ylabel("pixel scale (km/px)")
+    ax_scale.grid(True, which="both", alpha=0.3)
+    ax_angles.plot(minutes, scan.incidence_deg, color="tab:orange", label="incidence at the target")
+    ax_angles.plot(minutes, np.where(found.visible, scan.emission_deg, np.nan), color="tab:green",
+                   label="emission at the target (in view)")
+    limits = result.request.limits
+    ax_angles.axhline(limits.max_incidence_deg, color="tab:orange", ls="--", lw=1, label="incidence limit")
+    if result.request.target.kind == "point":
+        ax_angles.axhline(limits.max_emission_deg, color="tab:green", ls="--", lw=1, label="emission limit")
+    ax_angles.set_ylim(0, 180)
+    ax_angles.set_ylabel("angle (deg)")
+    ax_angles.set_xlabel("minutes from perijove")
+    for ax in (ax_scale, ax_angles):
+        _shade(ax, minutes, ok, "opportunity (in swath, lit, in view)")
+        for p in result.kept:
+            ax.axvline((p.crossing_et - result.perijove_et) / 60.0, color="tab:red", lw=1)
+        for p in result.dropped:
+            ax.axvline((p.crossing_et - result.perijove_et) / 60.0, color="grey", lw=1, ls=":")
+    ax_scale.plot([], [], color="tab:red", label="planned image")
+    if result.dropped:
+        ax_scale.plot([], [], color="grey", ls=":", label="dropped image")
+    ax_scale.legend(fontsize=8, loc="upper right")
+    ax_angles.legend(fontsize=8, loc="upper right")
+    ax_scale.set_title(f"{result.request.scenario.name}: {result.request.target.name} along the pass "
+                       f"({len(minutes)} spins, {int(ok.sum())} opportunities)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _shade(ax, x: np.ndarray, mask: np.ndarray, label: str) -> None:
+    """Shade the x ranges where ``mask`` holds."""
+    if not mask.any():
+        return
+    edges = np.diff(np.concatenate([[0], mask.astype(int), [0]]))
+    starts, stops = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0] - 1
+    for k, (a, b) in enumerate(zip(starts, stops)):
+        ax.axvspan(x[a], x[b], color="gold", alpha=0.25, label=label if k == 0 else None)

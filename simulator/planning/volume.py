@@ -1,0 +1,63 @@
+"""Expected data volume of a planned image, with the budget engineer's estimator (``simulator.budget``).
+
+The estimator predicts a framelet's compressed size from cheap statistics of its 8-bit pixels, so the
+planner renders a cheap preview of each image (the middle frame in every filter, no truth, no
+supersampling, no compression) and scales the estimate to the image's frames. The estimate therefore
+assumes the middle frame is typical of the image; its error is the estimator's stated error plus that
+assumption. Previews are cached per (image, summing): changing the quality reuses them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from instrument_models.junocam.downlink import DownlinkParams
+from simulator.budget import ESTIMATOR_ERROR_90PCT, estimate_framelet_bytes, framelet_stats
+from simulator.planning.proposal import ImagePlan
+from simulator.render import RenderOptions, RenderRequest
+from simulator.render.engine import render_framelets
+
+
+class PreviewVolumeModel:
+    """Volume estimates from preview renders of each image's middle frame.
+
+    Parameters
+    ----------
+    base_request : a render request from the scenario (kernels, scene, noise, seed); each preview replaces
+        its timing and commanding fields with the image's.
+    link : downlink parameters (for the per-framelet overhead).
+    camera, scene : passed to the renderer (built once, reused by every preview).
+    """
+
+    def __init__(self, base_request: RenderRequest, link: DownlinkParams, camera=None, scene=None):
+        self.base = base_request
+        self.link = link
+        self.camera, self.scene = camera, scene
+        self._stats: dict[tuple[int, int], dict] = {}
+        self.preview_framelets = 0
+
+    def _preview_stats(self, plan: ImagePlan) -> dict:
+        key = (plan.number, plan.summing)
+        if key not in self._stats:
+            middle = plan.frames // 2
+            request = self.base.with_overrides(
+                start_et=plan.start_et, frames=plan.frames, filters=tuple(plan.filters), tdi_stages=dict(plan.tdi),
+                interframe_delay_s=plan.interframe_delay_s, summing=plan.summing, companding=plan.companding,
+                compression="NONE", frame_indices=(middle,),
+                options=replace(self.base.options, supersample=1, with_truth=False, max_stage_nodes=1))
+            stats = {r.filter: framelet_stats(r.dn8)
+                     for r in render_framelets(request, camera=self.camera, scene=self.scene)}
+            self.preview_framelets += len(stats)
+            self._stats[key] = stats
+        return self._stats[key]
+
+    def estimate_bytes(self, plan: ImagePlan) -> int:
+        """Expected volume (bytes) of ``plan``: estimated framelets x frames, plus per-framelet overhead."""
+        stats = self._preview_stats(plan)
+        per_frame = sum(estimate_framelet_bytes(s, plan.compression, plan.quality) for s in stats.values())
+        return int(round(plan.frames * (per_frame + len(stats) * self.link.framelet_overhead_bytes)))
+
+    @staticmethod
+    def stated_error(mode: str) -> float:
+        """The estimator's stated 90th-percentile relative error per framelet for ``mode``."""
+        return float(ESTIMATOR_ERROR_90PCT.get(mode, 0.0))
