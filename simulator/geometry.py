@@ -125,7 +125,7 @@ class Geometry:
         self.target, self.observer = target, observer
         self.camera_frame, self.body_frame = camera_frame, body_frame
         self.pool = KernelPool(kernels if isinstance(kernels, list) else [kernels])
-        with self.pool, spice_errors(f"reading the radii of {target}"):
+        with self.pool, spice_errors(f"the radii of {target}"):
             self.radii_km = tuple(float(r) for r in spiceypy.bodvrd(target, "RADII", 3)[1])
         self.ellipsoid = Ellipsoid(self.radii_km)
 
@@ -147,7 +147,7 @@ class Geometry:
     def str2et(self, utc: str | list[str]) -> np.ndarray:
         """UTC strings -> ET (TDB s)."""
         items = [utc] if isinstance(utc, str) else list(utc)
-        with self.pool, spice_errors(f"converting the time {items[0]!r}"):
+        with self.pool, spice_errors(f"the time {items[0]!r}"):
             return np.array([spiceypy.str2et(u) for u in items])
 
     # ------------------------------------------------------------------------------------------ per sample
@@ -162,7 +162,7 @@ class Geometry:
         lt_corr = "NONE" if not self.uses_lt else self.abcorr.replace("+S", "")
         with self.pool:
             for i, et in enumerate(ets):
-                with spice_errors(f"computing {self.observer}'s geometry relative to {self.target}", et):
+                with spice_errors(f"{self.observer}'s geometry relative to {self.target}", et):
                     out["cam_to_j2000"][i] = spiceypy.pxform(self.camera_frame, "J2000", et)
                     obs_ssb = spiceypy.spkssb(spiceypy.bods2c(self.observer), et, "J2000")
                     tpos, lt = spiceypy.spkezp(spiceypy.bods2c(self.target), et, "J2000", lt_corr,
@@ -252,7 +252,7 @@ class Geometry:
         pts, alt = np.empty((ets.size, 3)), np.empty(ets.size)
         with self.pool:
             for i, et in enumerate(ets):
-                with spice_errors(f"computing the sub-spacecraft point on {self.target}", et):
+                with spice_errors(f"the sub-spacecraft point on {self.target}", et):
                     spoint, _epoch, srfvec = spiceypy.subpnt("NEAR POINT/ELLIPSOID", self.target, et,
                                                              self.body_frame, self.abcorr, self.observer)
                 pts[i], alt[i] = spoint, np.linalg.norm(srfvec)
@@ -265,7 +265,7 @@ class Geometry:
         out = np.empty(ets.size)
         with self.pool:
             for i, et in enumerate(ets):
-                with spice_errors(f"computing the Sun's distance from {self.target}", et):
+                with spice_errors(f"the Sun's distance from {self.target}", et):
                     out[i] = np.linalg.norm(spiceypy.spkpos("SUN", et, "J2000", "LT", self.target)[0])
         return out
 
@@ -298,3 +298,23 @@ class Geometry:
         beta = (-b_ + np.sqrt(b_**2 - 4 * a_ * c_)) / (2 * a_)
         alpha = c0 + c1 * beta
         return alpha[:, None] * axis + beta[:, None] * u
+
+
+def frame_hit_fractions(geo: Geometry, cam, start_et: float, frames: int, interframe_delay_s: float,
+                        tdi: int, filters: tuple[str, ...], grid: int = 16) -> np.ndarray:
+    """Fraction of a coarse pixel grid of each framelet that sees the target, at the frames' mid times.
+
+    ``cam`` is an ``instrument_models.junocam.JunoCam``. Returns a (frames, len(filters)) array; a frame
+    with a fraction strictly between 0 and 1 has the limb in it.
+    """
+    samples = np.linspace(23.5, 1630.5, grid)
+    lines = np.array([0.5, 64.0, 127.5])
+    ss, ll = np.meshgrid(samples, lines)
+    mids = np.array([cam.frame_mid_et(start_et, k, interframe_delay_s, tdi) for k in range(frames)], float)
+    s = geo.sample(mids)
+    out = np.empty((frames, len(filters)))
+    for j, f in enumerate(filters):
+        rays = np.asarray(cam.pixel_to_ray(f, ss.ravel(), ll.ravel())).reshape(-1, 3)
+        for k in range(frames):
+            out[k, j] = geo.intercept(rays, s, k).hit.mean()
+    return out

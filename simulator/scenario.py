@@ -65,7 +65,7 @@ SCHEMA: dict[str, tuple[Field, ...]] = {
           "planetocentric latitude of the sub-spacecraft point at perijove", (-89.0, 89.0)),
         F("period_days", "float", 53.5, "orbital period; facts.md: 53-day orbit (later 43, 38, 33)",
           (0.5, 400.0)),
-        F("perijove_local_time_h", "float", 8.5,
+        F("perijove_local_time_h", "float", 10.0,
           "local solar time of the perijove meridian (12 = noon, 6 = dawn); orients the polar orbit plane",
           (0.0, 24.0)),
         F("j2", "bool", False, "integrate Jupiter's J2 numerically (SPK type 13) instead of a two-body conic"),

@@ -37,7 +37,7 @@ def furnsh_file(path: Path) -> None:
     path = Path(path).resolve()
     if not path.is_file():
         raise KernelError(f"kernel file {str(path)!r} does not exist")
-    with spice_errors(f"loading kernel {path}"), _in_folder(path.parent):
+    with spice_errors(f"the kernel file {path}"), _in_folder(path.parent):
         spiceypy.furnsh(str(path))
 
 
@@ -48,6 +48,22 @@ def loaded_kernels() -> list[str]:
         file, _type, source, _handle = spiceypy.kdata(i, "ALL")
         if not source:
             out.append(file)
+    return out
+
+
+def kernel_files(kind: str = "ALL") -> list[Path]:
+    """Absolute paths of the loaded kernels of ``kind`` ("SPK", "CK", "TEXT", "META", "ALL").
+
+    Files a metakernel loaded by relative path are resolved against the metakernel's folder (where
+    :func:`furnsh_file` loaded them from).
+    """
+    out = []
+    for i in range(spiceypy.ktotal(kind)):
+        file, _type, source, _handle = spiceypy.kdata(i, kind)
+        path = Path(file)
+        if not path.is_absolute() and source:
+            path = Path(source).parent / path
+        out.append(path.resolve())
     return out
 
 
@@ -90,36 +106,36 @@ class KernelPool:
     def active(self) -> bool:
         return self._depth > 0
 
-    def files(self, kind: str = "ALL") -> list[str]:
-        """Absolute paths of loaded kernels of ``kind`` ("SPK", "CK", "TEXT", "ALL") while active."""
+    def files(self, kind: str = "ALL") -> list[Path]:
+        """Absolute paths of this pool's loaded kernels of ``kind`` ("SPK", "CK", "TEXT", "ALL")."""
         with self:
-            return [spiceypy.kdata(i, kind)[0] for i in range(spiceypy.ktotal(kind))]
+            return kernel_files(kind)
 
 
 def _coverage_windows(et: float | None) -> list[str]:
-    """Describe each loaded SPK/CK file's coverage (used in out-of-coverage messages)."""
-    notes = []
+    """Describe the coverage of each loaded SPK/CK file not covering ``et``, narrowest window first."""
+    found: dict[tuple[str, float, float], list[str]] = {}
+
+    def note(path: Path, what: str, cov) -> None:
+        for j in range(spiceypy.wncard(cov)):
+            a, b = spiceypy.wnfetd(cov, j)
+            if et is None or not (a <= et <= b):
+                found.setdefault((path.name, a, b), []).append(what)
+
     with contextlib.suppress(SpiceyError):
-        for i in range(spiceypy.ktotal("SPK")):
-            f = spiceypy.kdata(i, "SPK")[0]
-            for body in spiceypy.spkobj(f):
-                cov = spiceypy.spkcov(f, int(body))
-                for j in range(spiceypy.wncard(cov)):
-                    a, b = spiceypy.wnfetd(cov, j)
-                    if et is None or not (a <= et <= b):
-                        notes.append(f"{Path(f).name} covers body {body} from {_utc(a)} to {_utc(b)}")
-        for i in range(spiceypy.ktotal("CK")):
-            f = spiceypy.kdata(i, "CK")[0]
-            for inst in spiceypy.ckobj(f):
-                cov = spiceypy.ckcov(f, int(inst), False, "INTERVAL", 0.0, "TDB")
-                for j in range(spiceypy.wncard(cov)):
-                    a, b = spiceypy.wnfetd(cov, j)
-                    if et is None or not (a <= et <= b):
-                        notes.append(f"{Path(f).name} covers frame {inst} from {_utc(a)} to {_utc(b)}")
-    return notes
+        for path in kernel_files("CK"):
+            for inst in spiceypy.ckobj(str(path)):
+                note(path, f"frame {inst}", spiceypy.ckcov(str(path), int(inst), False, "INTERVAL", 0.0, "TDB"))
+        for path in kernel_files("SPK"):
+            for body in spiceypy.spkobj(str(path)):
+                note(path, f"body {body}", spiceypy.spkcov(str(path), int(body)))
+    ordered = sorted(found.items(), key=lambda item: item[0][2] - item[0][1])
+    return [f"{name} covers {', '.join(what)} only from {utc_string(a)} to {utc_string(b)}"
+            for (name, a, b), what in ordered]
 
 
-def _utc(et: float) -> str:
+def utc_string(et: float) -> str:
+    """ET -> ISO UTC string (or "ET <value>" when no LSK is loaded)."""
     try:
         return spiceypy.et2utc(float(et), "ISOC", 3)
     except SpiceyError:
@@ -131,25 +147,28 @@ _COVERAGE_ERRORS = ("SPKINSUFFDATA", "NOFRAMECONNECT", "FRAMEDATANOTFOUND", "NOT
 
 
 def describe_spice_error(exc: SpiceyError, context: str, et: float | None = None) -> str:
-    """One sentence (user words) for a SPICE error raised while doing ``context``."""
+    """One sentence (user words) for a SPICE error raised while computing ``context`` (a noun phrase)."""
     match = re.search(r"SPICE\((\w+)\)", str(getattr(exc, "short", "") or exc))
     short = match.group(1) if match else ""
     text = " ".join(str(getattr(exc, "long", "") or exc).split())
     text = re.sub(r"\s*={5,}.*", "", text)
-    when = f" at {_utc(et)} (ET {et:.3f})" if et is not None else ""
+    when = f" at {utc_string(et)} (ET {et:.3f})" if et is not None else ""
     if short in _COVERAGE_ERRORS:
         windows = _coverage_windows(et)
-        cover = ("; " + "; ".join(windows[:4])) if windows else ""
+        cover = ("; " + "; ".join(windows[:3])) if windows else ""
         return (f"the loaded kernels do not cover {context}{when} ({short}){cover}. Choose a time inside the "
                 f"coverage or load kernels that cover it")
     if short in ("NOSUCHFILE", "FILEOPENFAILED"):
-        return f"{context}: a kernel file could not be opened ({text})"
-    return f"SPICE failed while {context}{when}: {short}: {text}" if short else f"SPICE failed while {context}: {text}"
+        return f"a kernel file could not be opened for {context} ({text})"
+    return f"SPICE failed on {context}{when}: {short}: {text}" if short else f"SPICE failed on {context}: {text}"
 
 
 @contextlib.contextmanager
 def spice_errors(context: str, et: float | None = None) -> Iterator[None]:
-    """Translate any ``SpiceyError`` raised inside into a :class:`KernelError` naming ``context``/``et``."""
+    """Translate any ``SpiceyError`` raised inside into a :class:`KernelError` naming ``context``/``et``.
+
+    ``context`` is a noun phrase for what was being computed ("JUNO's geometry relative to JUPITER").
+    """
     try:
         yield
     except SpiceyError as exc:

@@ -46,3 +46,7 @@ def flight_kernels() -> Path:
     if not FLIGHT_KERNELS.is_dir():
         pytest.skip("../shared/reference/kernels is not beside the project")
     return FLIGHT_KERNELS
+
+
+# Synthetic kernel sets (issue #3): `default_kernels` -> metakernel path of the default scenario's set.
+from fixtures_geometry import default_kernels, kernel_cache_dir  # noqa: E402,F401

@@ -30,7 +30,7 @@ KERNEL_TABLES = ("orbit", "spin", "geometry")   # the scenario tables kernels de
 IK_FILE_NAME = "juno_junocam_v03.ti"
 DIGEST_FILE = ".digest"
 
-__all__ = ["write_kernel_set", "kernel_set_for", "models_for", "scenario_window_et", "OrbitModel", "SpinModel"]
+__all__ = ["write_kernel_set", "kernel_set_for", "resolve_kernels", "models_for", "scenario_window_et", "OrbitModel", "SpinModel"]
 
 
 def kernel_digest(scenario: Scenario) -> str:
@@ -40,7 +40,7 @@ def kernel_digest(scenario: Scenario) -> str:
 
 def scenario_window_et(scenario: Scenario) -> tuple[float, float, float]:
     """(perijove ET, coverage start ET, coverage stop ET); an LSK must be loaded."""
-    with spice_errors(f"converting orbit.perijove_utc = {scenario.orbit.perijove_utc!r}"):
+    with spice_errors(f"orbit.perijove_utc = {scenario.orbit.perijove_utc!r}"):
         et_p = spiceypy.str2et(scenario.orbit.perijove_utc)
     g = scenario.geometry
     return et_p, et_p - g.coverage_before_h * 3600.0, et_p + g.coverage_after_h * 3600.0
@@ -50,7 +50,7 @@ def models_for(scenario: Scenario) -> tuple[OrbitModel, SpinModel]:
     """The scenario's trajectory and attitude models; LSK, PCK and planets SPK must be loaded."""
     o, s = scenario.orbit, scenario.spin
     et_p, _, _ = scenario_window_et(scenario)
-    with spice_errors("building the scenario's orbit", et_p):
+    with spice_errors("the scenario's orbit and spin axis", et_p):
         xform = spiceypy.pxform("J2000", "IAU_JUPITER", et_p)
         pole = np.asarray(xform)[2]
         sun = np.asarray(spiceypy.spkpos("SUN", et_p, "J2000", "NONE", "JUPITER")[0])
@@ -114,11 +114,11 @@ def _write_into(scenario: Scenario, root: Path) -> None:
     with KernelPool(files[:2] + files[4:]):
         et_p, et0, et1 = scenario_window_et(scenario)
         span = f"{_yymmdd(et0)}_{_yymmdd(et1)}"
-        with spice_errors("writing the planets SPK"):
+        with spice_errors("the planets SPK"):
             planets = spk.write_planets_spk(root / "spk" / f"planets_sim_{span}.bsp", et0, et1)
         with KernelPool(files[:2] + files[4:] + [planets]):
             orbit, spin = models_for(scenario)
-            with spice_errors("writing the Juno SPK and CK"):
+            with spice_errors("the Juno SPK and CK"):
                 juno = spk.write_juno_spk(root / "spk" / f"juno_sim_{span}.bsp", orbit, et0, et1)
                 attitude = ck.write_ck(root / "ck" / f"juno_sc_sim_{span}_v01.bc", spin, et0, et1)
     files += [planets, juno, attitude]
@@ -150,3 +150,21 @@ def kernel_set_for(scenario: Scenario | str | Path, cache_dir: str | Path | None
     if mk.is_file() and marker.is_file() and marker.read_text().strip() == digest:
         return mk
     return write_kernel_set(scenario, folder)
+
+
+def resolve_kernels(scenario: Scenario | str | Path, kernels_arg: str | Path | None,
+                    cache_dir: str | Path | None = None) -> Path:
+    """The metakernel a command should load: the user's ``--kernels`` file, else the scenario's synthetic set.
+
+    Parameters
+    ----------
+    scenario : the scenario (object, built-in name or TOML path).
+    kernels_arg : the value of ``--kernels`` (a metakernel or any single kernel file), or ``None``.
+    cache_dir : where synthetic sets are cached (default :func:`default_cache_dir`).
+    """
+    if kernels_arg:
+        path = Path(kernels_arg).expanduser().resolve()
+        if not path.is_file():
+            raise KernelError(f"--kernels {str(kernels_arg)!r} is not a file; expected a SPICE metakernel (.tm)")
+        return path
+    return kernel_set_for(scenario, cache_dir)

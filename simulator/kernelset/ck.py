@@ -6,13 +6,15 @@ from pathlib import Path
 
 import numpy as np
 import spiceypy
+from scipy.spatial.transform import Rotation
 
 from simulator.kernelset.attitude import SpinModel
 
 CK_ID = -61000
 SCLK_ID = -61
 MAX_SPIN_STEP_RAD = np.radians(60.0)   # type 3 interpolates a fixed-axis rotation: exact for a uniform spin
-NUTATION_SAMPLES_PER_PERIOD = 720      # dense sampling when the axis cones (interpolation error ~1e-8 rad)
+NUTATION_SAMPLES_PER_PERIOD = 360      # dense sampling when the axis cones (interpolation error < 1e-7 rad)
+TICK_GRID_S = 60.0                     # SCLK ticks interpolated linearly between exact sce2c values (error < 1e-12 s)
 
 
 def ck_epochs(model: SpinModel, et_start: float, et_stop: float) -> np.ndarray:
@@ -27,9 +29,11 @@ def ck_epochs(model: SpinModel, et_start: float, et_stop: float) -> np.ndarray:
 def write_ck(path: Path, model: SpinModel, et_start: float, et_stop: float) -> Path:
     """Write the spacecraft attitude; an SCLK for -61 and an LSK must be loaded."""
     ets = ck_epochs(model, et_start, et_stop)
-    ticks = np.array([spiceypy.sce2c(SCLK_ID, float(t)) for t in ets])
-    cmat = model.j2000_to_body(ets)
-    quats = np.array([spiceypy.m2q(c) for c in cmat])
+    grid = np.linspace(et_start, et_stop, max(2, int(np.ceil((et_stop - et_start) / TICK_GRID_S)) + 1))
+    ticks = np.interp(ets, grid, [spiceypy.sce2c(SCLK_ID, float(t)) for t in grid])
+    xyzw = Rotation.from_matrix(model.j2000_to_body(ets)).as_quat()
+    quats = np.column_stack([xyzw[:, 3], xyzw[:, :3]])          # SPICE order (w, x, y, z), as m2q
+    quats *= np.where(quats[:, :1] < 0, -1.0, 1.0)
     avs = model.angular_velocity_j2000(ets)
     if path.exists():
         path.unlink()

@@ -70,12 +70,22 @@ class OrbitModel:
         return back, fwd
 
     def _integrated(self, ets: np.ndarray) -> np.ndarray:
-        back, fwd = self.integrate(float(ets.min()), float(ets.max()))
-        out = np.empty((ets.size, 6))
-        for mask, sol in ((ets < self.perijove_et, back), (ets >= self.perijove_et, fwd)):
-            if mask.any():
-                out[mask] = sol(ets[mask]).T if sol is not None else np.asarray(self.perijove_state)
-        return out
+        return self.state_function(float(ets.min()), float(ets.max()))(ets)
+
+    def state_function(self, et_start: float, et_stop: float):
+        """A callable ``ets -> (N, 6)`` states valid on ``[et_start, et_stop]`` (integrates J2 once)."""
+        if self.j2 == 0.0:
+            return self.states
+        back, fwd = self.integrate(et_start, et_stop)
+
+        def evaluate(ets):
+            ets = np.atleast_1d(np.asarray(ets, dtype=float))
+            out = np.empty((ets.size, 6))
+            for mask, sol in ((ets < self.perijove_et, back), (ets >= self.perijove_et, fwd)):
+                if mask.any():
+                    out[mask] = sol(ets[mask]).T if sol is not None else np.asarray(self.perijove_state)
+            return out
+        return evaluate
 
 
 def perijove_state(perijove_et: float, pole_j2000: np.ndarray, sun_dir_j2000: np.ndarray,

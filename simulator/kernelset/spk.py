@@ -21,22 +21,24 @@ def _open(path: Path, internal_name: str) -> int:
     return spiceypy.spkopn(str(path), internal_name, 4096)
 
 
-def juno_epochs(model: OrbitModel, et_start: float, et_stop: float) -> np.ndarray:
+def juno_epochs(model: OrbitModel, et_start: float, et_stop: float, states_at=None) -> np.ndarray:
     """Epochs of the Juno SPK records: hourly for the conic, adaptive for the J2 integration."""
     if model.j2 == 0.0:
         n = max(2, int(np.ceil((et_stop - et_start) / 3600.0)) + 1)
         return np.linspace(et_start, et_stop, n)
+    states_at = states_at or model.state_function(et_start, et_stop)
     epochs = [et_start]
     while epochs[-1] < et_stop:
-        r = np.linalg.norm(model.states([epochs[-1]])[0, :3])
+        r = np.linalg.norm(states_at([epochs[-1]])[0, :3])
         epochs.append(min(et_stop, epochs[-1] + J2_STEP_FRACTION * np.sqrt(r**3 / model.gm_km3_s2)))
     return np.array(epochs)
 
 
 def write_juno_spk(path: Path, model: OrbitModel, et_start: float, et_stop: float) -> Path:
     """Write Juno (-61) relative to Jupiter (599) in J2000 over ``[et_start, et_stop]``."""
-    epochs = juno_epochs(model, et_start, et_stop)
-    states = model.states(epochs)
+    states_at = model.state_function(et_start, et_stop)
+    epochs = juno_epochs(model, et_start, et_stop, states_at)
+    states = states_at(epochs)
     handle = _open(path, "junocam-sim Juno orbit")
     try:
         if model.j2 == 0.0:

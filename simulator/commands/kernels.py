@@ -1,0 +1,53 @@
+"""``junocam-sim kernels --scenario NAME|FILE --out DIR``: write a complete synthetic SPICE kernel set.
+
+Also home of :func:`add_kernel_arguments`, which every geometry-using command calls so that ``--scenario``
+and ``--kernels METAKERNEL`` (the user's real kernels) mean the same everywhere; resolve them with
+``simulator.kernelset.resolve_kernels(scenario, args.kernels, args.cache_dir)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from simulator.kernelset import scenario_window_et, write_kernel_set
+from simulator.scenario import load_scenario
+from simulator.spice import KernelPool, utc_string
+
+
+def add_kernel_arguments(parser: argparse.ArgumentParser, scenario_default: str | None = "default") -> None:
+    """Add ``--scenario``, ``--kernels`` and ``--cache-dir`` to a command's parser."""
+    parser.add_argument("--scenario", default=scenario_default, metavar="NAME|FILE",
+                        help="built-in scenario name or TOML file (default: %(default)s)")
+    parser.add_argument("--kernels", default=None, metavar="METAKERNEL",
+                        help="use these SPICE kernels (e.g. NAIF's Juno kernels) instead of the scenario's "
+                             "synthetic set")
+    parser.add_argument("--cache-dir", default=None, type=Path, metavar="DIR",
+                        help="where synthetic kernel sets are cached (default: $JUNOCAM_SIM_CACHE or "
+                             "~/.cache/junocam-sim)")
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("kernels", help="write a synthetic SPICE kernel set for a scenario",
+                                   description="Write a complete, self-consistent SPICE kernel set (LSK, PCK, "
+                                               "FK, IK, SCLK, SPK, CK and a metakernel) for a scenario.")
+    parser.add_argument("--scenario", default="default", metavar="NAME|FILE",
+                        help="built-in scenario name or TOML file (default: %(default)s)")
+    parser.add_argument("--out", required=True, type=Path, metavar="DIR",
+                        help="output folder (replaced if it exists)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    mk = write_kernel_set(scenario, args.out)
+    with KernelPool([mk]):
+        et_p, et0, et1 = scenario_window_et(scenario)
+        window = f"{utc_string(et0)} .. {utc_string(et1)} (perijove {utc_string(et_p)})"
+    files = sorted(p.relative_to(mk.parent) for p in mk.parent.rglob("*") if p.is_file() and p.name[0] != ".")
+    print(f"wrote {len(files)} files for scenario {scenario.name!r} to {mk.parent}")
+    for f in files:
+        print(f"  {f}")
+    print(f"coverage: {window}")
+    print(f"metakernel: {mk}  (paths relative to its folder: load it from there, or via junocam-sim)")
+    return 0
