@@ -43,9 +43,7 @@ SUMMING_MODES: tuple[str, ...] = ("mean", "sum")
 
 def _sqroot_table() -> np.ndarray:
     steps = np.concatenate([np.full(count, step) for step, count in SQROOT_SEGMENTS])
-    table = np.concatenate([[0], np.cumsum(steps)])
-    assert table.size == CODE_MAX + 1
-    return table.astype(np.int64)
+    return np.concatenate([[0], np.cumsum(steps)]).astype(np.int64)  # 256 entries, 0..2879
 
 
 _TABLES: dict[str, np.ndarray] = {
@@ -110,14 +108,6 @@ def decompand(dn8, mode: str = "SQROOT") -> np.ndarray:
         raise InstrumentError(f"companded code {c.min() if c.min() < 0 else c.max()!r} out of range; "
                               f"expected 0..{CODE_MAX}")
     return t[c.astype(np.int64)]
-
-
-def companding_step(dn12, mode: str = "SQROOT") -> np.ndarray:
-    """Local quantisation step (12-bit units) of the code that ``dn12`` compands to."""
-    t = companding_table(mode)
-    steps = np.diff(t)
-    code = compand(dn12, mode).astype(int)
-    return np.where(code < CODE_MAX, steps[np.minimum(code, CODE_MAX - 1)], steps[-1])
 
 
 def adc(dn, bits: int = ADC_BITS) -> np.ndarray:
