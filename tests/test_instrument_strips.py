@@ -79,3 +79,18 @@ def test_bad_rows_are_clear_errors():
         S.ccd_row_to_strip(3.5)
     with pytest.raises(InstrumentError, match="expected 1 or 2"):
         S.framelet_lines(3)
+
+
+def test_ccd_coordinates_agree_with_every_framelet():
+    s, l = CAM.framelet_pixel_centres()
+    for f in FILTERS:
+        a = CAM.pixel_to_ray(f, s, l)
+        b = CAM.ccd_to_ray(s, S.framelet_to_ccd_line(f, l))
+        assert np.abs(a - b).max() < 1e-12, f"{f}: CCD and framelet rays differ by {np.abs(a - b).max():.2e}"
+
+
+def test_ccd_round_trip_including_between_strips():
+    s, l = np.meshgrid(np.linspace(0, 1648, 9), np.linspace(0, 1200, 13))
+    x, y = CAM.ray_to_ccd(CAM.ccd_to_ray(s, l))
+    assert max(np.abs(x - s).max(), np.abs(y - l).max()) < 1e-6
+    assert CAM.ccd_optical_centre_line() == pytest.approx(600.0, abs=1e-9)

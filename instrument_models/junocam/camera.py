@@ -16,10 +16,11 @@ from typing import Iterable
 
 import numpy as np
 
+from instrument_models.errors import InstrumentError
 from instrument_models.junocam.detector import DetectorParams
 from instrument_models.junocam.electronics import ElectronicsParams
 from instrument_models.junocam.kernels import read_kernel_parameters, write_ik
-from instrument_models.junocam.optics import Optics, check_summing, normalize_filter
+from instrument_models.junocam.optics import FILTERS, Optics, check_summing, normalize_filter
 from instrument_models.junocam.radiometry import Radiometry
 from instrument_models.junocam.strips import StripLayout
 from instrument_models.junocam.timing import Timing
@@ -68,6 +69,32 @@ class JunoCam:
         s = check_summing(summing)
         x, y = self.optics.ray_to_pixel(filter_name, rays)
         return x / s, y / s
+
+    def ccd_optical_centre_line(self) -> float:
+        """Full-CCD line of the optical centre, FILTER_OFFSET + DISTORTION_Y (600 for every filter, facts.md)."""
+        lines = [self.strips.filter_offset[f] + self.optics.cy[f] for f in FILTERS]
+        if max(lines) - min(lines) > 1e-6:
+            raise InstrumentError(f"FILTER_OFFSET + DISTORTION_Y differ between filters ({lines}); the full-CCD "
+                                  "optical centre is undefined")
+        return float(np.mean(lines))
+
+    def ccd_to_ray(self, sample, ccd_line):
+        """Full-CCD coordinates (unsummed, continuous, (0, 0) the CCD's corner) -> unit rays (..., 3).
+
+        Any CCD line works, including those between the strips (useful for image motion across rows).
+        """
+        o = self.optics
+        sample, ccd_line = np.broadcast_arrays(np.asarray(sample, dtype=float), np.asarray(ccd_line, dtype=float))
+        c0, c1 = o.undistort(sample - o.cx, ccd_line - self.ccd_optical_centre_line())
+        v = np.stack([c0, c1, np.full(c0.shape, o.focal_length_px)], axis=-1)
+        return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+    def ray_to_ccd(self, rays):
+        """Rays (..., 3) -> full-CCD (sample, line), NaN where z <= 0."""
+        # The framelet mapping of any filter, shifted by its FILTER_OFFSET, is the CCD mapping.
+        f = FILTERS[0]
+        x, y = self.optics.ray_to_pixel(f, rays)
+        return x, y - self.optics.cy[f] + self.ccd_optical_centre_line()
 
     def framelet_pixel_centres(self, summing: int = 1):
         """(lines, samples) arrays of every pixel centre of a framelet, in the ``summing`` coordinates."""
