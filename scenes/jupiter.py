@@ -31,12 +31,12 @@ _RADIUS_KM = 71492.0
 
 # Typical colours as normal albedo before the per-filter disk calibration (assumption: hues read off
 # JunoCam/Cassini colour composites; the absolute level is set by ALBEDO_SCALE).
-ZONE = {"BLUE": 0.80, "GREEN": 0.84, "RED": 0.85}
-BELT = {"BLUE": 0.33, "GREEN": 0.41, "RED": 0.52}
+ZONE = {"BLUE": 0.78, "GREEN": 0.83, "RED": 0.85}
+BELT = {"BLUE": 0.30, "GREEN": 0.385, "RED": 0.50}
 POLAR = {"BLUE": 0.60, "GREEN": 0.59, "RED": 0.56}
 VORTEX_COLOURS = {
-    "grs": {"BLUE": 0.42, "GREEN": 0.52, "RED": 0.74},
-    "grs_ring": {"BLUE": 0.33, "GREEN": 0.40, "RED": 0.58},
+    "grs": {"BLUE": 0.36, "GREEN": 0.49, "RED": 0.76},
+    "grs_ring": {"BLUE": 0.30, "GREEN": 0.38, "RED": 0.60},
     "oval": {"BLUE": 0.88, "GREEN": 0.90, "RED": 0.89},
     "barge": {"BLUE": 0.26, "GREEN": 0.31, "RED": 0.40},
     "cyclone": {"BLUE": 0.70, "GREEN": 0.70, "RED": 0.66},
@@ -46,7 +46,7 @@ VORTEX_COLOURS = {
 # Per-filter factor calibrated (scripts in scenes.truth.geometric_albedo, seeds 0..2, four sub-observer
 # longitudes) so the zero-phase disk-averaged I/F with the default Minnaert photometry equals Karkoschka's
 # geometric albedo (facts.md "Jupiter"); tests/test_scene_albedo.py checks the result within 10 %.
-ALBEDO_SCALE = {"BLUE": 1.015, "GREEN": 1.030, "RED": 0.959, "METHANE": 0.879}
+ALBEDO_SCALE = {"BLUE": 1.046, "GREEN": 1.043, "RED": 0.956, "METHANE": 0.879}
 
 
 def _profile(table: np.ndarray, lat_deg: np.ndarray) -> np.ndarray:
@@ -54,6 +54,11 @@ def _profile(table: np.ndarray, lat_deg: np.ndarray) -> np.ndarray:
     x = np.clip((lat_deg + 90.0) * 100.0, 0.0, table.size - 1.000001)
     i = x.astype(np.intp)
     return table[i] + (table[i + 1] - table[i]) * (x - i)
+
+
+def _dot(vectors: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Row-wise dot product of ``(N, 3)`` with ``(3,)`` in plain arithmetic (no BLAS threads)."""
+    return vectors[:, 0] * v[0] + vectors[:, 1] * v[1] + vectors[:, 2] * v[2]
 
 
 def _smoothstep(edge0: float, edge1: float, x: np.ndarray) -> np.ndarray:
@@ -93,10 +98,10 @@ class JupiterAppearance:
     vortices: tuple[Vortex, ...] = DEFAULT_VORTICES
     finest_cell_km: float = 2.5
     largest_cell_km: float = 12000.0
-    zonal_stretch: float = 5.0
+    zonal_stretch: float = 7.0
     shear_rad: float = 0.25
-    turbulence: float = 0.35
-    fine_contrast: float = 0.07
+    turbulence: float = 0.28
+    fine_contrast: float = 0.06
     albedo_scale: dict = field(default_factory=lambda: dict(ALBEDO_SCALE))
 
     def __post_init__(self) -> None:
@@ -115,6 +120,9 @@ class JupiterAppearance:
         octaves = int(np.ceil(np.log(self.largest_cell_km / self.finest_cell_km) / np.log(2.5))) + 1
         base = _RADIUS_KM / self.largest_cell_km
         object.__setattr__(self, "_turbulence", FractalNoise(self.seed, base, octaves, 2.5, 0.6))
+        # Detail field: octaves with cells smaller than ~400 km (high-pass, see FractalNoise).
+        detail_octave = int(np.ceil(np.log(self.largest_cell_km / 400.0) / np.log(2.5)))
+        object.__setattr__(self, "_detail_octave", min(detail_octave, octaves - 1))
         object.__setattr__(self, "_wobble", FractalNoise(self.seed ^ 0x5EED, _RADIUS_KM / 8000.0, 2, 2.5, 0.5))
 
     # -- fields ------------------------------------------------------------------------------------
@@ -146,12 +154,17 @@ class JupiterAppearance:
             vortex_parts.append((v, idx, rx, ry, d))
         max_freq = None
         if footprint_km is not None:
-            max_freq = _RADIUS_KM / (2.0 * max(float(np.min(footprint_km)), 1e-6))
-        turb = self._turbulence(q, max_frequency=max_freq) / np.float32(0.2)
+            max_freq = _RADIUS_KM / (3.0 * max(float(np.min(footprint_km)), 1e-6))
+        turb, detail = self._turbulence(q, max_frequency=max_freq, detail_from=self._detail_octave)
+        turb = turb / np.float32(0.2)          # ~unit standard deviation
+        detail = detail / np.float32(0.15)
         polar = _smoothstep(57.0, 68.0, np.abs(lat_pg))
         mix = _smoothstep(0.0, 1.0, belt * (1.0 - polar) + self.turbulence * (0.6 + belt) * turb)
-        return {"belt": belt, "mix": mix, "turb": turb, "polar": polar, "vortices": vortex_parts,
-                "lat": lat_pg}
+        for v, idx, rx, ry, d in vortex_parts:
+            if v.kind == "grs":   # the Red Spot Hollow: a pale collar clears the belt around the GRS
+                mix[idx] *= _smoothstep(1.0, 1.45, d) * 0.85 + 0.15
+        return {"belt": belt, "mix": mix, "turb": turb, "detail": detail, "polar": polar,
+                "vortices": vortex_parts, "lat": lat_pg}
 
     @staticmethod
     def _vortex_geometry(v: Vortex, lat_pg: np.ndarray, u: np.ndarray):
@@ -163,12 +176,12 @@ class JupiterAppearance:
         centre = np.array([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
         east = np.array([-np.sin(lam), np.cos(lam), 0.0])
         north = np.cross(centre, east)
-        near = u[idx] @ centre > np.cos(np.radians(reach_deg) * 1.5)
+        near = _dot(u[idx], centre) > np.cos(np.radians(reach_deg) * 1.5)
         idx = idx[near]
         if idx.size == 0:
             return None
-        dx = _RADIUS_KM * (u[idx] @ east)
-        dy = _RADIUS_KM * (u[idx] @ north)
+        dx = _RADIUS_KM * _dot(u[idx], east)
+        dy = _RADIUS_KM * _dot(u[idx], north)
         d = np.hypot(dx / v.east_km, dy / v.north_km)
         keep = d < 2.0
         idx, dx, dy, d = idx[keep], dx[keep], dy[keep], d[keep]
@@ -176,22 +189,24 @@ class JupiterAppearance:
 
     # -- colours -----------------------------------------------------------------------------------
     def _visible(self, name: str, f: dict) -> np.ndarray:
-        albedo = ZONE[name] + (BELT[name] - ZONE[name]) * f["mix"]
-        polar_colour = POLAR[name] * (1.0 + 0.22 * f["turb"] - 0.2 * f["mix"])
+        belt_colour = BELT[name] * (1.0 + 0.12 * f["turb"])
+        albedo = ZONE[name] + (belt_colour - ZONE[name]) * f["mix"]
+        polar_colour = POLAR[name] * (1.0 + 0.12 * f["turb"] - 0.15 * f["mix"])
         albedo = albedo + (polar_colour - albedo) * f["polar"]
         turb = f["turb"]
         for v, idx, rx, ry, d in f["vortices"]:
-            mask = 1.0 - _smoothstep(0.8, 1.05, d)
+            mask = 1.0 - _smoothstep(0.88, 1.02, d)
             colour = self._vortex_colour(v, name, rx, ry, d, turb[idx])
             albedo[idx] = albedo[idx] + (colour - albedo[idx]) * mask
-        return albedo * (1.0 + self.fine_contrast * turb)
+        return albedo * (1.0 + 0.5 * self.fine_contrast * turb + self.fine_contrast * f["detail"])
 
     @staticmethod
     def _vortex_colour(v: Vortex, name: str, rx, ry, d, turb) -> np.ndarray:
         if v.kind == "grs":
             ring = np.exp(-(((d - 0.7) / 0.12) ** 2))
             core = VORTEX_COLOURS["grs"][name]
-            return core + (VORTEX_COLOURS["grs_ring"][name] - core) * np.clip(ring + 0.25 * turb, 0, 1)
+            colour = core + (VORTEX_COLOURS["grs_ring"][name] - core) * np.clip(ring + 0.35 * turb, 0, 1)
+            return colour * (1.0 + 0.08 * turb)
         if v.kind == "cyclone":
             psi = np.arctan2(ry, rx)
             arms = 0.5 + 0.5 * np.sin(2.0 * psi + 9.0 * d * np.sign(v.swirl_rad) + 1.5 * turb)
@@ -209,14 +224,14 @@ class JupiterAppearance:
         for v, idx, rx, ry, d in f["vortices"]:
             mask = 1.0 - _smoothstep(0.75, 1.1, d)
             albedo[idx] = albedo[idx] + (v.methane_albedo - albedo[idx]) * mask
-        return albedo * (1.0 + 0.5 * self.fine_contrast * f["turb"])
+        return albedo * (1.0 + 0.25 * self.fine_contrast * f["turb"] + 0.5 * self.fine_contrast * f["detail"])
 
     # -- public ------------------------------------------------------------------------------------
     def normal_albedo(self, filter_name: str, lat_pg, lon_w, footprint_km=None) -> np.ndarray:
         """Normal albedo ``(N,)`` float64 in ``filter_name`` at planetographic latitude / west longitude (deg).
 
         ``footprint_km`` (scalar or array, optional) band-limits the texture: noise octaves finer than
-        twice the smallest footprint are skipped (they would only alias). Without it all detail down to
+        three times the smallest footprint are skipped (they would only alias). Without it all detail down to
         ``finest_cell_km`` is evaluated.
         """
         name = check_filter(filter_name)

@@ -13,17 +13,13 @@ import numpy as np
 
 _P1, _P2, _P3 = np.uint32(0x8DA6B343), np.uint32(0xD8163841), np.uint32(0xCB1AB31F)
 _MIX1, _MIX2 = np.uint32(0x2C1B3C6D), np.uint32(0x297A2D39)
-_TO_UNIT = np.float32(2.0 / 2.0**32)
+_TO_UNIT = np.float32(2.0 / 2.0**24)
 
 
 def _hash_to_signed(h: np.ndarray) -> np.ndarray:
-    """Mix uint32 ``h`` and map it to float32 values in [-1, 1)."""
-    h ^= h >> np.uint32(15)
-    h *= _MIX1
-    h ^= h >> np.uint32(13)
-    h *= _MIX2
-    h ^= h >> np.uint32(16)
-    return h.astype(np.float32) * _TO_UNIT - np.float32(1.0)
+    """Mix uint32 ``h`` (one multiply, keep the well-mixed high bits) to float32 values in [-1, 1)."""
+    h = h * _MIX1
+    return (h >> np.uint32(8)).astype(np.float32) * _TO_UNIT - np.float32(1.0)
 
 
 def value_noise(points: np.ndarray, seed: int) -> np.ndarray:
@@ -36,12 +32,18 @@ def value_noise(points: np.ndarray, seed: int) -> np.ndarray:
     w = frac * frac * (np.float32(3.0) - np.float32(2.0) * frac)
     ci = cell.astype(np.int64).astype(np.uint32)
     seed32 = np.uint32(seed & 0xFFFFFFFF)
-    hx0 = ci[:, 0] * _P1 ^ seed32
-    hx1 = (ci[:, 0] + np.uint32(1)) * _P1 ^ seed32
-    hy0 = ci[:, 1] * _P2
-    hy1 = (ci[:, 1] + np.uint32(1)) * _P2
-    hz0 = ci[:, 2] * _P3
-    hz1 = (ci[:, 2] + np.uint32(1)) * _P3
+    # Per-axis hashes (multiply, xor-shift, multiply) so that xor-ing three of them gives a random corner.
+    def axis(c, prime, salt):
+        h = (c ^ salt) * prime
+        h ^= h >> np.uint32(16)
+        return h * _MIX2
+
+    hx0 = axis(ci[:, 0], _P1, seed32)
+    hx1 = axis(ci[:, 0] + np.uint32(1), _P1, seed32)
+    hy0 = axis(ci[:, 1], _P2, seed32)
+    hy1 = axis(ci[:, 1] + np.uint32(1), _P2, seed32)
+    hz0 = axis(ci[:, 2], _P3, seed32)
+    hz1 = axis(ci[:, 2] + np.uint32(1), _P3, seed32)
     wx, wy, wz = w[:, 0], w[:, 1], w[:, 2]
 
     def lerp(a, b, t):
@@ -62,6 +64,16 @@ def random_rotations(rng: np.random.Generator, count: int) -> np.ndarray:
     det = np.linalg.det(q)
     q[:, :, 0] *= det[:, np.newaxis]
     return q
+
+
+def _rotate_scale(points: np.ndarray, matrix: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """``points @ matrix + offset`` written out per column (no BLAS call: BLAS threads thrash on busy
+    machines, and the plain arithmetic is bit-identical everywhere)."""
+    x, y, z = points[:, 0], points[:, 1], points[:, 2]
+    out = np.empty_like(points)
+    for j in range(3):
+        out[:, j] = x * matrix[0, j] + y * matrix[1, j] + z * matrix[2, j] + offset[j]
+    return out
 
 
 @dataclass(frozen=True)
@@ -99,21 +111,32 @@ class FractalNoise:
         """Lattice cells per unit length of ``octave`` (0-based)."""
         return self.base_frequency * self.lacunarity**octave
 
-    def __call__(self, points: np.ndarray, max_frequency: float | None = None) -> np.ndarray:
-        """Normalised fBm (unit variance of the octave sum's amplitude envelope) at ``points`` ``(N, 3)``.
+    def __call__(self, points: np.ndarray, max_frequency: float | None = None,
+                 detail_from: int | None = None, detail_gain: float = 0.8):
+        """Normalised fBm at ``points`` ``(N, 3)``: ``sum_k gain^k n_k / sum_k gain^k`` (float32 ``(N,)``).
 
         ``max_frequency`` drops octaves finer than it (band limiting for coarse pixels); the result keeps
         the same normalisation, so coarse and fine evaluations agree on their common octaves.
+        With ``detail_from`` it also returns a second sum over octaves ``k >= detail_from`` only, weighted
+        ``detail_gain^(k - detail_from)`` and normalised the same way: a high-pass "detail" field whose
+        contrast does not vanish at small scales (computed from the same octaves, no extra cost).
         """
         rotations, offsets, seeds = self._octave_transforms()
+        # Three rotated copies of the points, cycled over the octaves (octave k uses copy k % 3): lattice
+        # axes of neighbouring octaves never line up, and each octave costs only a scale and a shift.
+        rotated = [_rotate_scale(points, rotations[j], np.zeros(3)) for j in range(min(3, self.octaves))]
         total = np.zeros(points.shape[0], dtype=np.float32)
-        amplitude = 1.0
+        detail = np.zeros(points.shape[0], dtype=np.float32)
         norm = sum(self.gain**k for k in range(self.octaves))
+        start = self.octaves if detail_from is None else detail_from
+        detail_norm = sum(detail_gain**j for j in range(max(self.octaves - start, 1)))
         for k in range(self.octaves):
             freq = self.frequency(k)
             if max_frequency is not None and freq > max_frequency:
                 break
-            q = points @ (rotations[k] * freq) + offsets[k]
-            total += np.float32(amplitude / norm) * value_noise(q, int(seeds[k]))
-            amplitude *= self.gain
-        return total
+            q = rotated[k % 3] * freq + offsets[k]
+            n = value_noise(q, int(seeds[k]))
+            total += np.float32(self.gain**k / norm) * n
+            if k >= start:
+                detail += np.float32(detail_gain ** (k - start) / detail_norm) * n
+        return total if detail_from is None else (total, detail)

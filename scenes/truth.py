@@ -28,8 +28,13 @@ def map_axes(resolution_deg: float) -> tuple[np.ndarray, np.ndarray]:
     return lat, lon
 
 
-def truth_maps(appearance, resolution_deg: float, filters=FILTERS, rows_per_chunk: int = 64) -> dict:
-    """Normal albedo maps ``{filter: (nlat, nlon) float32}`` plus ``lat`` and ``lon`` axes (degrees)."""
+def truth_maps(appearance, resolution_deg: float, filters=FILTERS, rows_per_chunk: int = 64,
+               footprint_km=None) -> dict:
+    """Normal albedo maps ``{filter: (nlat, nlon) float32}`` plus ``lat`` and ``lon`` axes (degrees).
+
+    Values are point samples of the appearance at pixel centres, with all texture detail unless
+    ``footprint_km`` band-limits it (see ``JupiterAppearance.normal_albedo``).
+    """
     lat, lon = map_axes(resolution_deg)
     names = [check_filter(f) for f in filters]
     maps = {name: np.empty((lat.size, lon.size), dtype=np.float32) for name in names}
@@ -37,7 +42,8 @@ def truth_maps(appearance, resolution_deg: float, filters=FILTERS, rows_per_chun
         rows = lat[start:start + rows_per_chunk]
         la, lo = np.meshgrid(rows, lon, indexing="ij")
         for name in names:
-            maps[name][start:start + rows.size] = appearance.normal_albedo(name, la.ravel(), lo.ravel()).reshape(la.shape)
+            values = appearance.normal_albedo(name, la.ravel(), lo.ravel(), footprint_km=footprint_km)
+            maps[name][start:start + rows.size] = values.reshape(la.shape)
     return {**maps, "lat": lat, "lon": lon}
 
 
@@ -70,7 +76,7 @@ def disk_view(appearance, photometry: Photometry, filter_name: str, sub_lat_pc_d
     p = points[hit]
     normal = shape.normal(p)
     _, lat_pg, lon_w = shape.lonlat(p)
-    albedo = appearance.normal_albedo(filter_name, lat_pg, lon_w)
+    albedo = appearance.normal_albedo(filter_name, lat_pg, lon_w, footprint_km=2.0 * extent / size)
     image[hit] = photometry.iof(albedo, normal @ sun, normal @ view, float(sun @ view), filter_name)
     return image.reshape(size, size)
 

@@ -97,8 +97,11 @@ def test_same_seed_identical_other_seed_different_texture_same_statistics():
     assert abs(a.mean() - c.mean()) < 0.02 and abs(a.std() / c.std() - 1.0) < 0.15
     # Zonal means (the belt structure, away from the poles where few noise cells fit) are seed-independent.
     rows = np.abs(lat) < 50.0
-    worst = np.max(np.abs(a[rows].mean(axis=1) - c[rows].mean(axis=1)))
-    assert worst < 0.06, f"zonal means differ by up to {worst:.3f} between seeds"
+    zonal_a, zonal_c = a[rows].mean(axis=1), c[rows].mean(axis=1)
+    worst = np.max(np.abs(zonal_a - zonal_c))
+    correlation = np.corrcoef(zonal_a, zonal_c)[0, 1]
+    # belt/zone contrast is ~0.3; the texture may move a zonal mean by a fraction of that, not erase it
+    assert worst < 0.1 and correlation > 0.9, f"zonal means: worst {worst:.3f}, correlation {correlation:.3f}"
 
 
 def test_fine_detail_continues_to_perijove_scales():
