@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -140,12 +141,16 @@ def framelet_stats(dn8, row_stride: int = 2) -> FrameletStats:
     if x.ndim != 2 or x.shape[0] < BLOCK or x.shape[1] < BLOCK:
         raise SimulatorError(f"framelet shape {x.shape} is not a 2-D array of at least 8 x 8 pixels")
     rows = x[::row_stride].astype(np.int16)
-    diffs = np.diff(rows, axis=1).ravel() + 255
-    p = np.bincount(diffs, minlength=511)[np.bincount(diffs, minlength=511) > 0] / diffs.size
+    counts = np.bincount((np.diff(rows, axis=1) + 255).ravel(), minlength=511)
+    p = counts[counts > 0] / counts.sum()
     entropy = float(-(p * np.log2(p)).sum())
     nb_l, nb_s = x.shape[0] // BLOCK, x.shape[1] // BLOCK
-    blocks = x[:nb_l * BLOCK, :nb_s * BLOCK].reshape(nb_l, BLOCK, nb_s, BLOCK)[::2].astype(np.float32)
-    return FrameletStats(int(x.size), entropy, blocks.std(axis=(1, 3)).ravel())
+    sub = x[:nb_l * BLOCK, :nb_s * BLOCK].reshape(nb_l, BLOCK, nb_s, BLOCK)[::2].astype(np.int32)
+    total = sub.sum(axis=(1, 3), dtype=np.int64)
+    squares = np.einsum("ijkl,ijkl->ik", sub, sub, dtype=np.int64)
+    n = BLOCK * BLOCK
+    variance = np.maximum(squares * n - total * total, 0) / float(n * n)
+    return FrameletStats(int(x.size), entropy, np.sqrt(variance).astype(np.float32).ravel())
 
 
 def _features(stats: FrameletStats, mode: str, quality: int) -> np.ndarray:
@@ -189,6 +194,7 @@ ESTIMATOR_COEFFS: dict[str, tuple[tuple[float, ...], ...]] = {
 ESTIMATOR_ERROR_90PCT: dict[str, float] = {"LOSSLESS": 0.04, "INTEGER COSINE TRANSFORM": 0.22}
 
 
+@lru_cache(maxsize=128)
 def _rms_ac_step(quality: int) -> float:
     """RMS of the 63 AC quantisation steps at ``quality`` (DN)."""
     return float(np.sqrt(np.mean(quantization_table(quality)[1:].astype(float) ** 2)))

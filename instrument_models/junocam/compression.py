@@ -160,15 +160,17 @@ def _blocks(z: np.ndarray) -> np.ndarray:
 
 
 def _block_codes(blocks: np.ndarray) -> tuple[np.ndarray, int]:
-    """Best block code (0 zero block, 1 + k otherwise) per block and the total bits it costs."""
-    b = blocks.astype(np.int32)
+    """Best block code (0 zero block, 1 + k Rice, 9 verbatim) per block and the total bits it costs."""
     n = blocks.shape[1]
-    ks = np.arange(RICE_MAX_K + 1)
-    cost = np.stack([(b >> k).sum(axis=1) + n * (1 + k) for k in ks], axis=1)
+    flat = blocks.reshape(-1)
+    starts = np.arange(0, flat.size, n)
+    shifted_sums = np.stack([np.add.reduceat(flat >> np.uint8(k), starts, dtype=np.int64)
+                             for k in range(RICE_MAX_K + 1)], axis=1)  # (n_blocks, k): sum(z >> k)
+    cost = shifted_sums + n * (1 + np.arange(RICE_MAX_K + 1))
     best_k = cost.argmin(axis=1)
-    bits = cost[np.arange(len(b)), best_k]
+    bits = cost[np.arange(len(blocks)), best_k]
     raw = bits > 8 * n
-    zero = ~blocks.any(axis=1)
+    zero = shifted_sums[:, 0] == 0
     codes = np.where(zero, _ZERO_BLOCK, np.where(raw, _RAW_BLOCK, best_k + 1))
     bits = np.where(zero, 0, np.minimum(bits, 8 * n))
     return codes.astype(np.uint8), int(bits.sum())
