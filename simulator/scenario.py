@@ -62,7 +62,7 @@ SCHEMA: dict[str, tuple[Field, ...]] = {
           "perijove altitude above the reference ellipsoid, nearest-point (SPICE nearpt/subpnt NEAR POINT) "
           "sense; facts.md 'Juno's orbit': ~4,200 km", (300.0, 2.0e6)),
         F("perijove_latitude_deg", "float", 5.0,
-          "planetocentric latitude of the sub-spacecraft point at perijove", (-89.0, 89.0)),
+          "planetocentric latitude of Juno's position at perijove (= SPICE subpnt INTERCEPT point)", (-89.0, 89.0)),
         F("period_days", "float", 53.5, "orbital period; facts.md: 53-day orbit (later 43, 38, 33)",
           (0.5, 400.0)),
         F("perijove_local_time_h", "float", 10.0,
