@@ -46,7 +46,7 @@ VORTEX_COLOURS = {
 # Per-filter factor calibrated (scripts in scenes.truth.geometric_albedo, seeds 0..2, four sub-observer
 # longitudes) so the zero-phase disk-averaged I/F with the default Minnaert photometry equals Karkoschka's
 # geometric albedo (facts.md "Jupiter"); tests/test_scene_albedo.py checks the result within 10 %.
-ALBEDO_SCALE = {"BLUE": 1.046, "GREEN": 1.043, "RED": 0.956, "METHANE": 0.879}
+ALBEDO_SCALE = {"BLUE": 1.042, "GREEN": 1.040, "RED": 0.955, "METHANE": 0.878}
 
 
 def _profile(table: np.ndarray, lat_deg: np.ndarray) -> np.ndarray:
@@ -123,7 +123,6 @@ class JupiterAppearance:
         # Detail field: octaves with cells smaller than ~400 km (high-pass, see FractalNoise).
         detail_octave = int(np.ceil(np.log(self.largest_cell_km / 400.0) / np.log(2.5)))
         object.__setattr__(self, "_detail_octave", min(detail_octave, octaves - 1))
-        object.__setattr__(self, "_wobble", FractalNoise(self.seed ^ 0x5EED, _RADIUS_KM / 8000.0, 2, 2.5, 0.5))
 
     # -- fields ------------------------------------------------------------------------------------
     def _fields(self, lat_pg: np.ndarray, lon_w: np.ndarray, footprint_km) -> dict:
@@ -131,13 +130,14 @@ class JupiterAppearance:
         lam_e = -np.radians(lon_w)
         cos_phi, sin_phi = np.cos(phi), np.sin(phi)
         u = np.stack([cos_phi * np.cos(lam_e), cos_phi * np.sin(lam_e), sin_phi], axis=1)
-        wobble = self._wobble(u)
-        lat_wobbled = lat_pg + 1.6 * wobble
-        belt = _profile(self._belt_profile, lat_wobbled)
         lam_s = lam_e + self.shear_rad * _profile(self._jet_profile, lat_pg)
         q = np.stack([cos_phi * np.cos(lam_s), cos_phi * np.sin(lam_s), self.zonal_stretch * sin_phi], axis=1)
         vortex_parts = []
+        lat_lo, lat_hi = (float(lat_pg.min()), float(lat_pg.max())) if lat_pg.size else (0.0, -1.0)
         for v in self.vortices:
+            reach_deg = np.degrees(2.0 * max(v.east_km, v.north_km) / _RADIUS_KM)
+            if v.lat_pg_deg + reach_deg < lat_lo or v.lat_pg_deg - reach_deg > lat_hi:
+                continue    # quick reject: the vortex is outside the points' latitude range
             part = self._vortex_geometry(v, lat_pg, u)
             if part is None:
                 continue
@@ -155,9 +155,12 @@ class JupiterAppearance:
         max_freq = None
         if footprint_km is not None:
             max_freq = _RADIUS_KM / (3.0 * max(float(np.min(footprint_km)), 1e-6))
-        turb, detail = self._turbulence(q, max_frequency=max_freq, detail_from=self._detail_octave)
-        turb = turb / np.float32(0.2)          # ~unit standard deviation
-        detail = detail / np.float32(0.15)
+        noise = self._turbulence.fields(q, max_frequency=max_freq, detail_from=self._detail_octave,
+                                        coarse_octaves=2)
+        turb = noise["total"] / np.float32(0.2)          # ~unit standard deviation
+        detail = noise["detail"] / np.float32(0.15)
+        # Wavy belt edges: the latitude is displaced by the two coarsest turbulence octaves.
+        belt = _profile(self._belt_profile, lat_pg + 1.6 * noise["coarse"])
         polar = _smoothstep(57.0, 68.0, np.abs(lat_pg))
         mix = _smoothstep(0.0, 1.0, belt * (1.0 - polar) + self.turbulence * (0.6 + belt) * turb)
         for v, idx, rx, ry, d in vortex_parts:

@@ -16,45 +16,59 @@ _MIX1, _MIX2 = np.uint32(0x2C1B3C6D), np.uint32(0x297A2D39)
 _TO_UNIT = np.float32(2.0 / 2.0**24)
 
 
-def _hash_to_signed(h: np.ndarray) -> np.ndarray:
-    """Mix uint32 ``h`` (one multiply, keep the well-mixed high bits) to float32 values in [-1, 1)."""
-    h = h * _MIX1
-    return (h >> np.uint32(8)).astype(np.float32) * _TO_UNIT - np.float32(1.0)
+def _axis(coordinate: np.ndarray, prime, salt) -> tuple:
+    """Per-axis part of the lattice: smoothstep weight (float32) and the hashes of the two neighbours."""
+    cell = np.floor(coordinate)
+    frac = (coordinate - cell).astype(np.float32)
+    weight = frac * frac * (np.float32(3.0) - np.float32(2.0) * frac)
+    c = cell.astype(np.int64).astype(np.uint32)
+    hashes = []
+    for corner in (c, c + np.uint32(1)):
+        h = (corner ^ salt) * prime
+        h ^= h >> np.uint32(16)
+        h *= _MIX2
+        hashes.append(h)
+    return weight, hashes[0], hashes[1]
+
+
+def _corner_value(h: np.ndarray) -> np.ndarray:
+    """Lattice value in [0, 2^24) as float32 from the xor of three axis hashes (one more multiply)."""
+    h *= _MIX1
+    return (h >> np.uint32(8)).astype(np.float32)
+
+
+def value_noise_xyz(x: np.ndarray, y: np.ndarray, z: np.ndarray, seed: int) -> np.ndarray:
+    """Smooth value noise in [-1, 1] at points given as three contiguous coordinate arrays (lattice units).
+
+    Trilinear interpolation of hashed lattice values with smoothstep weights (C1 continuous). The
+    corner value of lattice point (i, j, k) is a hash of ``H1(i) ^ H2(j) ^ H3(k)`` with independent
+    multiply-xorshift axis hashes ``H`` salted by ``seed``; the lerps work on the raw values and are
+    scaled to [-1, 1] once at the end.
+    """
+    salt = np.uint32(seed & 0xFFFFFFFF)
+    wx, hx0, hx1 = _axis(x, _P1, salt)
+    wy, hy0, hy1 = _axis(y, _P2, salt)
+    wz, hz0, hz1 = _axis(z, _P3, salt)
+    xy = [(hx0 ^ hy0, hx1 ^ hy0), (hx0 ^ hy1, hx1 ^ hy1)]
+
+    def plane(hz):
+        rows = []
+        for h_left, h_right in xy:
+            left = _corner_value(h_left ^ hz)
+            right = _corner_value(h_right ^ hz)
+            rows.append(left + (right - left) * wx)
+        return rows[0] + (rows[1] - rows[0]) * wy
+
+    bottom = plane(hz0)
+    top = plane(hz1)
+    return (bottom + (top - bottom) * wz) * _TO_UNIT - np.float32(1.0)
 
 
 def value_noise(points: np.ndarray, seed: int) -> np.ndarray:
-    """Smooth value noise in [-1, 1] at ``points`` ``(N, 3)`` (lattice units), float32 ``(N,)``.
-
-    Trilinear interpolation of hashed lattice values with smoothstep weights (C1 continuous).
-    """
-    cell = np.floor(points)
-    frac = (points - cell).astype(np.float32)
-    w = frac * frac * (np.float32(3.0) - np.float32(2.0) * frac)
-    ci = cell.astype(np.int64).astype(np.uint32)
-    seed32 = np.uint32(seed & 0xFFFFFFFF)
-    # Per-axis hashes (multiply, xor-shift, multiply) so that xor-ing three of them gives a random corner.
-    def axis(c, prime, salt):
-        h = (c ^ salt) * prime
-        h ^= h >> np.uint32(16)
-        return h * _MIX2
-
-    hx0 = axis(ci[:, 0], _P1, seed32)
-    hx1 = axis(ci[:, 0] + np.uint32(1), _P1, seed32)
-    hy0 = axis(ci[:, 1], _P2, seed32)
-    hy1 = axis(ci[:, 1] + np.uint32(1), _P2, seed32)
-    hz0 = axis(ci[:, 2], _P3, seed32)
-    hz1 = axis(ci[:, 2] + np.uint32(1), _P3, seed32)
-    wx, wy, wz = w[:, 0], w[:, 1], w[:, 2]
-
-    def lerp(a, b, t):
-        return a + (b - a) * t
-
-    def plane(hz):
-        v00 = lerp(_hash_to_signed(hx0 ^ hy0 ^ hz), _hash_to_signed(hx1 ^ hy0 ^ hz), wx)
-        v10 = lerp(_hash_to_signed(hx0 ^ hy1 ^ hz), _hash_to_signed(hx1 ^ hy1 ^ hz), wx)
-        return lerp(v00, v10, wy)
-
-    return lerp(plane(hz0), plane(hz1), wz)
+    """:func:`value_noise_xyz` at ``points`` ``(N, 3)`` (lattice units), float32 ``(N,)``."""
+    p = np.asarray(points, dtype=np.float64)
+    return value_noise_xyz(np.ascontiguousarray(p[:, 0]), np.ascontiguousarray(p[:, 1]),
+                           np.ascontiguousarray(p[:, 2]), seed)
 
 
 def random_rotations(rng: np.random.Generator, count: int) -> np.ndarray:
@@ -66,14 +80,11 @@ def random_rotations(rng: np.random.Generator, count: int) -> np.ndarray:
     return q
 
 
-def _rotate_scale(points: np.ndarray, matrix: np.ndarray, offset: np.ndarray) -> np.ndarray:
-    """``points @ matrix + offset`` written out per column (no BLAS call: BLAS threads thrash on busy
-    machines, and the plain arithmetic is bit-identical everywhere)."""
-    x, y, z = points[:, 0], points[:, 1], points[:, 2]
-    out = np.empty_like(points)
-    for j in range(3):
-        out[:, j] = x * matrix[0, j] + y * matrix[1, j] + z * matrix[2, j] + offset[j]
-    return out
+def _rotate(points: np.ndarray, matrix: np.ndarray) -> list[np.ndarray]:
+    """Columns of ``points @ matrix`` as three contiguous arrays, in plain arithmetic (no BLAS call: BLAS
+    threads thrash on busy machines, and the plain arithmetic is bit-identical everywhere)."""
+    x, y, z = (np.ascontiguousarray(points[:, j]) for j in range(3))
+    return [x * matrix[0, j] + y * matrix[1, j] + z * matrix[2, j] for j in range(3)]
 
 
 @dataclass(frozen=True)
@@ -100,43 +111,55 @@ class FractalNoise:
     lacunarity: float = 2.5
     gain: float = 0.6
 
-    def _octave_transforms(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def __post_init__(self) -> None:
         rng = np.random.default_rng(np.random.SeedSequence([self.seed & 0xFFFFFFFF, 0x6E6F697A]))
-        rotations = random_rotations(rng, self.octaves)
-        offsets = rng.uniform(0.0, 1000.0, size=(self.octaves, 3))
-        seeds = rng.integers(0, 2**32, size=self.octaves, dtype=np.uint64)
-        return rotations, offsets, seeds
+        object.__setattr__(self, "_rotations", random_rotations(rng, max(min(3, self.octaves), 1)))
+        object.__setattr__(self, "_offsets", rng.uniform(0.0, 1000.0, size=(self.octaves, 3)))
+        object.__setattr__(self, "_seeds", rng.integers(0, 2**32, size=self.octaves, dtype=np.uint64))
 
     def frequency(self, octave: int) -> float:
         """Lattice cells per unit length of ``octave`` (0-based)."""
         return self.base_frequency * self.lacunarity**octave
 
-    def __call__(self, points: np.ndarray, max_frequency: float | None = None,
-                 detail_from: int | None = None, detail_gain: float = 0.8):
-        """Normalised fBm at ``points`` ``(N, 3)``: ``sum_k gain^k n_k / sum_k gain^k`` (float32 ``(N,)``).
+    def __call__(self, points: np.ndarray, max_frequency: float | None = None) -> np.ndarray:
+        """Normalised fBm ``sum_k gain^k n_k / sum_k gain^k`` at ``points`` ``(N, 3)``, float32 ``(N,)``."""
+        return self.fields(points, max_frequency)["total"]
 
-        ``max_frequency`` drops octaves finer than it (band limiting for coarse pixels); the result keeps
-        the same normalisation, so coarse and fine evaluations agree on their common octaves.
-        With ``detail_from`` it also returns a second sum over octaves ``k >= detail_from`` only, weighted
-        ``detail_gain^(k - detail_from)`` and normalised the same way: a high-pass "detail" field whose
-        contrast does not vanish at small scales (computed from the same octaves, no extra cost).
+    def fields(self, points: np.ndarray, max_frequency: float | None = None, detail_from: int | None = None,
+               detail_gain: float = 0.8, coarse_octaves: int = 0) -> dict:
+        """The fBm and two by-products computed from the same octaves (no extra noise evaluations).
+
+        Returns a dict of float32 ``(N,)`` arrays:
+
+        * ``total``: ``sum_k gain^k n_k / sum_k gain^k``; ``max_frequency`` drops octaves finer than it
+          (band limiting for coarse pixels) keeping the normalisation, so coarse and fine evaluations agree
+          on their common octaves;
+        * ``detail`` (with ``detail_from``): octaves ``k >= detail_from`` weighted ``detail_gain^(k -
+          detail_from)``, normalised: a high-pass field whose contrast does not vanish at small scales;
+        * ``coarse`` (with ``coarse_octaves``): the first ``coarse_octaves`` octaves alone, normalised.
         """
-        rotations, offsets, seeds = self._octave_transforms()
         # Three rotated copies of the points, cycled over the octaves (octave k uses copy k % 3): lattice
         # axes of neighbouring octaves never line up, and each octave costs only a scale and a shift.
-        rotated = [_rotate_scale(points, rotations[j], np.zeros(3)) for j in range(min(3, self.octaves))]
-        total = np.zeros(points.shape[0], dtype=np.float32)
-        detail = np.zeros(points.shape[0], dtype=np.float32)
+        rotated = [_rotate(points, r) for r in self._rotations]
+        n_points = points.shape[0]
+        total = np.zeros(n_points, dtype=np.float32)
+        detail = np.zeros(n_points, dtype=np.float32)
+        coarse = np.zeros(n_points, dtype=np.float32)
         norm = sum(self.gain**k for k in range(self.octaves))
         start = self.octaves if detail_from is None else detail_from
         detail_norm = sum(detail_gain**j for j in range(max(self.octaves - start, 1)))
+        coarse_norm = sum(self.gain**k for k in range(max(coarse_octaves, 1)))
         for k in range(self.octaves):
             freq = self.frequency(k)
-            if max_frequency is not None and freq > max_frequency:
+            if max_frequency is not None and freq > max_frequency and k >= coarse_octaves:
                 break
-            q = rotated[k % 3] * freq + offsets[k]
-            n = value_noise(q, int(seeds[k]))
+            x, y, z = (axis * freq + self._offsets[k, j] for j, axis in enumerate(rotated[k % len(rotated)]))
+            n = value_noise_xyz(x, y, z, int(self._seeds[k]))
+            if k < coarse_octaves:
+                coarse += np.float32(self.gain**k / coarse_norm) * n
+            if max_frequency is not None and freq > max_frequency:
+                continue
             total += np.float32(self.gain**k / norm) * n
             if k >= start:
                 detail += np.float32(detail_gain ** (k - start) / detail_norm) * n
-        return total if detail_from is None else (total, detail)
+        return {"total": total, "detail": detail, "coarse": coarse}

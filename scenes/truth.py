@@ -32,10 +32,14 @@ def truth_maps(appearance, resolution_deg: float, filters=FILTERS, rows_per_chun
                footprint_km=None) -> dict:
     """Normal albedo maps ``{filter: (nlat, nlon) float32}`` plus ``lat`` and ``lon`` axes (degrees).
 
-    Values are point samples of the appearance at pixel centres, with all texture detail unless
-    ``footprint_km`` band-limits it (see ``JupiterAppearance.normal_albedo``).
+    Values are the appearance at the pixel centres, band-limited to ``footprint_km`` (default: the map's
+    pixel size at the equator, so texture finer than a map pixel is left out instead of aliasing; pass
+    0 for point samples with all detail).
     """
     lat, lon = map_axes(resolution_deg)
+    if footprint_km is None:
+        footprint_km = np.radians(float(resolution_deg)) * 71492.0   # equatorial radius, facts.md
+    footprint_km = None if footprint_km == 0 else footprint_km
     names = [check_filter(f) for f in filters]
     maps = {name: np.empty((lat.size, lon.size), dtype=np.float32) for name in names}
     for start in range(0, lat.size, rows_per_chunk):
