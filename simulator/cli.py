@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "budget",
     "plan",
     "render",
+    "demo",
     "inspect",
 )
 

@@ -37,8 +37,8 @@ def framelets(desc: ImageDescription, seed: int = 0, start_et: float = 644368020
             cx, cy, radius = samples * 0.5 + 40.0 * n, lines * 0.5, samples * 0.3
             r = np.hypot((xx - cx) / radius, (yy - cy) / radius * 4.0)
             body = r < 1.0
-            # ~0.05 deg per pixel both ways; consecutive frames step 4 deg in latitude, filters 6 deg apart
-            lat = np.where(body, (yy - cy) * 0.05 + 4.0 * n + 6.0 * k, np.nan)
+            # ~0.05 deg per pixel both ways; consecutive frames step 3 deg in latitude, filters 2 deg apart
+            lat = np.where(body, (yy - cy) * 0.05 + 3.0 * n + 2.0 * k, np.nan)
             lon = np.where(body, (355.0 + (xx - cx) * 0.05) % 360.0, np.nan)  # crosses 0/360
             iof = np.where(body, 0.5 * np.sqrt(np.clip(1.0 - r * r, 0.0, 1.0)) * (1.0 + 0.1 * k), 0.0)
             dn12 = (iof * 3000.0).astype(np.float32)

@@ -101,7 +101,8 @@ def find_metadata(folder: Path) -> Path:
     if folder.is_file():
         return folder
     if not folder.is_dir():
-        raise ProductError(f"product folder {str(folder)!r} does not exist")
+        what = "metadata file" if folder.suffix.lower() == ".json" else "product folder"
+        raise ProductError(f"{what} {str(folder)!r} does not exist")
     found = sorted(folder.glob("*-Metadata.json")) + sorted(folder.glob("DataSet/*-Metadata.json"))
     if len(found) != 1:
         raise ProductError(f"product folder {str(folder)!r} holds {len(found)} '*-Metadata.json' files "

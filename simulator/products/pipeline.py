@@ -1,0 +1,94 @@
+"""From a scenario to a finished product folder: kernels, reported start, geometry, render, write.
+
+This is the one place that joins the scenario, the kernels, the renderer and the product writers; the
+``render``, ``demo`` and planner-sequence paths all call :func:`render_product`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from simulator.products import clock
+from simulator.products.description import ReportedGeometry, describe_image
+from simulator.products.writer import KernelSource, ProductContext, ProductWriter
+
+
+@dataclass(frozen=True)
+class ProductRequest:
+    """What to render into one product.
+
+    Attributes
+    ----------
+    scenario : the loaded scenario, CLI overrides already applied to its tables.
+    out_dir : the product folder ``out_dir/<PRODUCT_ID>/`` is created inside it.
+    kernels : the user's metakernel, or ``None`` for the scenario's synthetic kernel set.
+    start_utc : a START_TIME to keep exactly (twins); ``None`` puts the scenario's start on a whole tick.
+    sclk_start : a SPACECRAFT_CLOCK_START_COUNT to time from (twins with real kernels).
+    image_number, version : PRODUCT_ID's ``nnnnn`` and ``Vxx``.
+    title : TITLE (default names the scenario).
+    overwrite : replace an existing product folder of the same id.
+    cache_dir : synthetic kernel cache (default ``simulator.kernelset.default_cache_dir()``).
+    """
+
+    scenario: object
+    out_dir: Path
+    kernels: Path | None = None
+    start_utc: str | None = None
+    sclk_start: str | None = None
+    image_number: int = 1
+    version: int = 1
+    title: str | None = None
+    overwrite: bool = False
+    cache_dir: Path | None = None
+
+
+def _reported_start(req: ProductRequest) -> tuple[float, str, str]:
+    """(ET the renderer times frames from, SPACECRAFT_CLOCK_START_COUNT, START_TIME), kernels loaded."""
+    if req.sclk_start is not None:
+        et = clock.sclk_string_to_et(req.sclk_start)
+        return et, req.sclk_start, req.start_utc or clock.et_to_utc_ms(et)
+    if req.start_utc is not None:
+        ticks = round(clock.et_to_ticks(clock.utc_to_et(req.start_utc)))
+        return clock.ticks_to_et(ticks), clock.ticks_to_sclk_string(ticks), req.start_utc
+    scenario = req.scenario
+    utc = scenario.imaging.start_utc or scenario.orbit.perijove_utc
+    return clock.reported_start(clock.utc_to_et(str(utc)))
+
+
+def render_product(req: ProductRequest, progress: Callable[[int, int], None] | None = None) -> Path:
+    """Render ``req`` and write its product folder atomically; return the folder's path.
+
+    ``progress(done, total)`` is called after each framelet when given.
+    """
+    from simulator.geometry import Geometry
+    from simulator.kernelset import resolve_kernels
+    from simulator.render import RenderRequest
+    from simulator.render.engine import render_framelets
+
+    scenario = req.scenario
+    metakernel = resolve_kernels(scenario, req.kernels, req.cache_dir)
+    copy_folder = None if req.kernels else metakernel.parent  # synthetic sets are small and ours: copy them
+    abcorr = str(scenario.geometry.aberration_correction)
+    with Geometry(metakernel, abcorr=abcorr) as geo:
+        start_et, sclk_start, start_utc = _reported_start(req)
+        sub = geo.sub_spacecraft([start_et])
+        geometry = ReportedGeometry(float(sub.altitude_km[0]), float(sub.lat_pc[0]), float(sub.lon_w[0]),
+                                    float(geo.solar_distance_km([start_et])[0]))
+    imaging = scenario.table("imaging")
+    desc = describe_image(start_utc=start_utc, sclk_start=sclk_start, imaging=imaging, geometry=geometry,
+                          scenario=scenario.name, seed=int(scenario.seed), image_number=req.image_number,
+                          version=req.version, title=req.title)
+    request = RenderRequest.from_scenario(scenario, req.cache_dir).with_overrides(
+        metakernel=metakernel, start_et=start_et, interframe_delay_s=desc.interframe_delay_s)
+    context = ProductContext(scenario=scenario.name, seed=int(scenario.seed), abcorr=abcorr,
+                             injected_errors=request.errors.as_record())
+    total = len(request.framelet_order())
+    with ProductWriter(req.out_dir, desc, context, KernelSource(metakernel, copy_folder),
+                       overwrite=req.overwrite, with_truth=request.options.with_truth) as writer:
+        for done, result in enumerate(render_framelets(request), start=1):
+            writer.add(result)
+            if progress is not None:
+                progress(done, total)
+        return writer.finish()
