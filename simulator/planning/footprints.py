@@ -13,6 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from instrument_models.junocam import JunoCam
+from simulator.planning.opportunities import body_to_camera
+from simulator.render.los import image_motion
+from simulator.render.timing import truth_stage
 
 # Points per framelet edge between the corners (assumption: 12 follow the distorted, curved edges on a map).
 EDGE_POINTS = 12
@@ -84,16 +87,48 @@ def project_pixels(geo, cam: JunoCam, filter_name: str, sample, line, s, index: 
     return out
 
 
-def framelet_footprints(geo, cam: JunoCam, frame_mid_ets: dict[tuple[int, str], float]) -> list[Footprint]:
+def truth_row_offset(geo, cam: JunoCam, filter_name: str, tdi_stages: int, et: float) -> float:
+    """Line offset (unsummed rows) of the ray the renderer's truth uses for a pixel, at TDI ``tdi_stages``.
+
+    The truth of a TDI-N pixel is the scene its charge packet integrated, seen along the ray of the row
+    the packet occupied at mid-exposure: ``-(N - 1) / 2`` rows along the image motion
+    (``simulator.render.truth``). The motion's sign comes from two attitude samples one TDI period apart.
+    """
+    if int(tdi_stages) <= 1:
+        return 0.0
+    s = geo.sample(np.array([et, et + cam.timing.tdi_line_period_s]))
+    line0 = 0.5 * cam.strips.framelet_lines(1)
+    ray = cam.pixel_to_ray(filter_name, np.array([cam.optics.cx]), np.array([line0]))
+    eye = np.eye(3)
+    direction, _ = image_motion(cam, filter_name, ray, s.cam_to_j2000[0], eye, s.cam_to_j2000[1], eye,
+                                np.array([line0]))
+    return -(int(tdi_stages) - 1 - truth_stage(int(tdi_stages))) * direction
+
+
+def framelet_footprints(geo, cam: JunoCam, frame_mid_ets: dict[tuple[int, str], float],
+                        tdi: dict[str, int]) -> list[Footprint]:
     """Footprints of framelets given as ``{(frame, filter): mid_et}``, in the dict's order.
 
-    One geometry sample per framelet, taken in a single vectorised call.
+    Projected as the renderer's truth is (:func:`truth_row_offset`), so footprints and truth backplanes
+    describe the same ground. One geometry sample per framelet, taken in a single vectorised call.
     """
     sample, line = outline_pixels(cam)
     keys = list(frame_mid_ets)
     s = geo.sample(np.array([frame_mid_ets[k] for k in keys], dtype=float))
+    first_et = float(s.et[0])
+    offsets = {f: truth_row_offset(geo, cam, f, tdi[f], first_et) for f in {k[1] for k in keys}}
     result = []
     for i, (frame, filter_name) in enumerate(keys):
-        p = project_pixels(geo, cam, filter_name, sample, line, s, i)
+        p = project_pixels(geo, cam, filter_name, sample, line + offsets[filter_name], s, i)
         result.append(Footprint(int(frame), filter_name, float(s.et[i]), p["lat_pg"], p["lat_pc"], p["lon_w"]))
     return result
+
+
+def body_point_to_pixel(geo, cam: JunoCam, filter_name: str, point_body: np.ndarray, ets: np.ndarray):
+    """Framelet (sample, line) where a body-fixed point appears at each ET (geometric direction, no aberration).
+
+    Good to a fraction of a pixel for planning (stellar aberration moves Jupiter by ~0.3 px); NaN when the
+    point is behind the camera.
+    """
+    s = geo.sample(np.asarray(ets, dtype=float))
+    return cam.ray_to_pixel(filter_name, body_to_camera(s, np.asarray(point_body, dtype=float)[None, :] - s.obs_body))

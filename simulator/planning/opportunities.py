@@ -103,7 +103,7 @@ class SearchResult:
     def explain_none(self, target: Target, limits: Limits) -> str:
         """One sentence saying why there is no opportunity (counts of spins meeting each condition)."""
         n = len(self.scan.ets)
-        parts = [f"{int(self.in_swath.sum())} of {n} spins have it in the swath",
+        parts = [f"{int(self.in_swath.sum())} of {n} spins have it (and its context) in the swath",
                  f"{int(self.visible.sum())} in front of the limb",
                  f"{int(self.lit.sum())} lit (incidence < {limits.max_incidence_deg:g} deg)"]
         if target.kind == "point":
@@ -163,6 +163,18 @@ def _best_limb_points(geo, sample, spin: Spin, swath: Swath, limits: Limits) -> 
     return best
 
 
+def inside_swath(scan: TargetGeometry, swath: Swath, context_radius_km: float) -> np.ndarray:
+    """(N,) bool: the target, with a cross-scan margin for its context, lies inside the swath's elevation band.
+
+    The margin is the context's angular radius seen from Juno, at most half the swath's half-width, so
+    the target does not sit at a line end with its surroundings cut off.
+    """
+    half = 0.5 * (swath.elevation_max_rad - swath.elevation_min_rad)
+    margin = np.minimum(np.arctan2(context_radius_km, scan.range_km), 0.5 * half)
+    return ((scan.elevation_rad >= swath.elevation_min_rad + margin)
+            & (scan.elevation_rad <= swath.elevation_max_rad - margin))
+
+
 def _runs(mask: np.ndarray) -> np.ndarray:
     """Run index (0, 1, ...) of each True element of ``mask`` among consecutive Trues; -1 elsewhere."""
     starts = mask & ~np.concatenate([[False], mask[:-1]])
@@ -176,7 +188,7 @@ def search(geo, target: Target, window_et: tuple[float, float], spin: Spin, swat
     ets = np.arange(window_et[0], window_et[1], spin.period_s)
     sample = geo.sample(ets)
     scan = target_geometry(geo, sample, target, spin, swath, limits)
-    in_swath = (scan.elevation_rad >= swath.elevation_min_rad) & (scan.elevation_rad <= swath.elevation_max_rad)
+    in_swath = inside_swath(scan, swath, target.context_radius_km)
     visible = scan.emission_deg < 90.0 if target.kind == "point" else np.ones(len(ets), bool)
     lit = scan.incidence_deg < limits.max_incidence_deg
     emission_ok = (scan.emission_deg < limits.max_emission_deg if target.kind == "point"

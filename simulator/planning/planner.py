@@ -18,7 +18,7 @@ from simulator.geometry import Geometry
 from simulator.planning.exposure import ExposureGoal
 from simulator.planning.footprints import Footprint, framelet_footprints
 from simulator.planning.opportunities import Limits, Opportunity, SearchResult, search
-from simulator.planning.proposal import ImagePlan, ImageSettings, propose_image
+from simulator.planning.proposal import ImagePlan, ImageSettings, pixel_scale_km, propose_image
 from simulator.planning.sequence import BudgetLimits, fit_sequence, sequence_timeline
 from simulator.planning.swath import Spin, Swath
 from simulator.planning.targets import Target
@@ -70,10 +70,10 @@ class PlanResult:
     spin: Spin
     swath: Swath
     search: SearchResult
-    scan_altitude_km: np.ndarray
+    scan_nadir_scale_km: np.ndarray
+    scan_target_scale_km: np.ndarray
     scan_sub_lat_pg_deg: np.ndarray
     scan_sub_lon_w_deg: np.ndarray
-    ifov_rad: float
     kept: list[ImagePlan] = field(default_factory=list)
     dropped: list[ImagePlan] = field(default_factory=list)
     footprints: dict[int, list[Footprint]] = field(default_factory=dict)
@@ -153,7 +153,8 @@ def plan_pass(request: PlanRequest, volume_model_factory, cam: JunoCam | None = 
         found = search(geo, request.target, window, spin, swath, request.limits)
         sub = geo.sub_spacecraft(found.scan.ets)
         result = PlanResult(request, geo.abcorr, perijove_et, window, spin, swath, found,
-                            sub.altitude_km, sub.lat_pg, sub.lon_w, cam.optics.ifov_rad)
+                            pixel_scale_km(sub.altitude_km, cam), pixel_scale_km(found.scan.range_km, cam),
+                            sub.lat_pg, sub.lon_w)
         budget = BudgetLimits(request.link, float(sc.orbit.period_days) * SECONDS_PER_DAY, request.budget_bytes)
         result.limit_bytes, result.limit_name = budget.limit()
         if not found.opportunities:
@@ -179,7 +180,7 @@ def plan_pass(request: PlanRequest, volume_model_factory, cam: JunoCam | None = 
         result.kept, result.dropped = fit_sequence(plans, budget, volumes.estimate_bytes, apply_degradation)
         result.timeline = sequence_timeline(result.kept, budget, window[0])
         for plan in result.kept:
-            result.footprints[plan.number] = framelet_footprints(geo, cam, framelet_mid_ets(cam, plan))
+            result.footprints[plan.number] = framelet_footprints(geo, cam, framelet_mid_ets(cam, plan), plan.tdi)
         if not result.kept:
             smallest = min(result.dropped, key=lambda p: p.volume_bytes)
             result.message = (f"the {result.limit_name} ({result.limit_bytes / 1e6:.2f} MB) is too small for one "

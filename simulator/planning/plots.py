@@ -71,7 +71,7 @@ def plot_footprints(path: Path, result, scene=None) -> Path:
     title = f"{result.request.scenario.name}: {len(result.kept)} image(s) of {target.name}"
     ax_map.set_title(title + " (one filter's framelets outlined, coloured per image)")
     track_lon, track_lat = _split_seam(result.scan_sub_lon_w_deg, result.scan_sub_lat_pg_deg)
-    ax_map.plot(track_lon, track_lat, color="white", lw=1.0, ls=":", label="sub-spacecraft track")
+    ax_map.plot(track_lon, track_lat, color="yellow", lw=1.5, ls="--", label="sub-spacecraft track (window)")
     colours = _image_colours(len(result.kept))
     north = target.kind == "point" and target.lat_pg_deg > 0
     polar = target.kind == "point" and abs(target.lat_pg_deg) >= 60.0
@@ -87,6 +87,9 @@ def plot_footprints(path: Path, result, scene=None) -> Path:
             else:
                 ax_zoom.plot(*_split_seam(lon, lat), color=colour, lw=0.8)
         ax_map.plot(plan.target_lon_w_deg, plan.target_lat_pg_deg, marker="*", ms=12, color=colour, mec="black")
+        if polar:
+            ax_zoom.plot(*_polar_xy(np.array([plan.target_lat_pg_deg]), np.array([plan.target_lon_w_deg]), north),
+                         marker="*", ms=14, color=colour, mec="black")
     if polar:
         if rgb is not None:
             _polar_background(ax_zoom, rgb, north)
@@ -140,44 +143,64 @@ def _wrap(text: str, width: int = 60) -> str:
     return "\n".join(textwrap.wrap(text, width))
 
 
+def _limit_line(ax, value_mb: float, top_mb: float, label: str, **style) -> None:
+    """A horizontal limit line, or, when it is above the view, the same entry in the legend marked so."""
+    if value_mb <= top_mb:
+        ax.axhline(value_mb, label=label, **style)
+    else:
+        ax.plot([], [], label=f"{label} (above the view)", **style)
+
+
 def plot_timeline(path: Path, result) -> Path:
     """``timeline.png``: see the module docstring."""
     tl = result.timeline
     link = result.request.link
-    days = tl.time_s / 86_400.0
     period_days = float(result.request.scenario.orbit.period_days)
+    total = sum(p.volume_bytes for p in result.kept) / MB
+    top = 1.3 * max(total, 1e-3)
+    limit_mb = result.limit_bytes / MB
+    if limit_mb < 3.0 * top:
+        top = max(top, 1.1 * limit_mb)
     fig, (ax_pass, ax_orbit) = plt.subplots(1, 2, figsize=(15, 5.5), gridspec_kw={"width_ratios": [1, 1.6]})
+    w0, w1 = [(t - result.perijove_et) / 3600.0 for t in result.window_et]
     if result.kept:
         ends_h = np.array([(p.start_et + p.frames * p.interframe_delay_s - result.perijove_et) / 3600.0
                            for p in result.kept])
         cum = np.cumsum([p.volume_bytes for p in result.kept]) / MB
-        ax_pass.step(np.concatenate([[ends_h[0] - 0.1], ends_h]), np.concatenate([[0.0], cum]), where="post",
+        ax_pass.step(np.concatenate([[w0], ends_h, [w1]]), np.concatenate([[0.0], cum, [cum[-1]]]), where="post",
                      color="tab:blue", lw=2, label="volume taken (cumulative)")
         for p, x, y in zip(result.kept, ends_h, cum):
             ax_pass.annotate(f"#{p.number}", (x, y), textcoords="offset points", xytext=(3, 3), fontsize=8)
-    ax_pass.axhline(result.limit_bytes / MB, color="tab:red", ls="--", label=f"limit: {result.limit_name}")
+    for p in result.dropped:
+        ax_pass.axvline((p.crossing_et - result.perijove_et) / 3600.0, color="grey", ls=":", lw=1)
+    if result.dropped:
+        ax_pass.plot([], [], color="grey", ls=":", label="dropped image")
+    _limit_line(ax_pass, limit_mb, top, f"limit: {result.limit_name} {limit_mb:.3g} MB", color="tab:red", ls="--")
+    ax_pass.set_xlim(w0, w1)
+    ax_pass.set_ylim(0, top)
     ax_pass.set_xlabel("hours from perijove")
     ax_pass.set_ylabel("MB (10^6 bytes)")
-    ax_pass.set_title("during the pass")
-    ax_pass.legend(fontsize=8)
+    ax_pass.set_title(f"during the pass: {len(result.kept)} image(s), {total:.3g} MB")
+    ax_pass.legend(fontsize=8, loc="upper left")
+    # The orbit panel: log time from one minute after the window opens to past the next perijove.
+    days = np.maximum(tl.time_s, 60.0) / 86_400.0
     ax_orbit.plot(days, tl.added_bytes / MB, color="tab:blue", label="taken (cumulative)")
     ax_orbit.plot(days, tl.downlinked_bytes / MB, color="tab:green", label="on the ground (cumulative)")
     ax_orbit.fill_between(days, 0, tl.fill_bytes / MB, color="tab:orange", alpha=0.4, label="waiting in the buffer")
-    ax_orbit.axhline(link.buffer_bytes / MB, color="black", ls=":", label=f"buffer {link.buffer_bytes / MB:g} MB")
-    ax_orbit.axhline(result.limit_bytes / MB, color="tab:red", ls="--", label=f"limit: {result.limit_name}")
+    _limit_line(ax_orbit, link.buffer_bytes / MB, top, f"buffer {link.buffer_bytes / MB:g} MB", color="black", ls=":")
+    _limit_line(ax_orbit, limit_mb, top, f"limit: {result.limit_name}", color="tab:red", ls="--")
     ax_orbit.axvline(period_days, color="tab:purple", ls="-.", label=f"next perijove ({period_days:g} d)")
-    if np.isfinite(tl.all_home_s):
-        ax_orbit.axvline(tl.all_home_s / 86_400.0, color="tab:green", ls=":", lw=1)
-        ax_orbit.annotate(f"all home after {tl.all_home_s / 86_400.0:.2f} d", (tl.all_home_s / 86_400.0, 0),
-                          textcoords="offset points", xytext=(4, 12), fontsize=8, color="tab:green")
-    total = tl.added_bytes[-1] / MB if tl.added_bytes.size else 0.0
-    top = max(total, 1e-3) * 1.3
-    ax_orbit.set_ylim(0, top if total > 0 else 1.0)
-    ax_orbit.set_xlim(0, period_days * 1.05)
-    ax_orbit.set_xlabel("days from the start of the window")
-    ax_orbit.set_title(f"until the next perijove at {link.rate_bps:g} bit/s "
-                       f"(buffer and limit lines may be above the view)")
-    ax_orbit.legend(fontsize=8, loc="upper right")
+    if np.isfinite(tl.all_home_s) and total > 0:
+        home = max(tl.all_home_s, 60.0) / 86_400.0
+        ax_orbit.axvline(home, color="tab:green", ls=":", lw=1)
+        ax_orbit.annotate(f"all home after {tl.all_home_s / 86_400.0:.2f} d", (home, 0.05 * top),
+                          textcoords="offset points", xytext=(4, 0), fontsize=9, color="tab:green")
+    ax_orbit.set_xscale("log")
+    ax_orbit.set_xlim(60.0 / 86_400.0, period_days * 1.3)
+    ax_orbit.set_ylim(0, top)
+    ax_orbit.set_xlabel("days from the start of the window (log scale)")
+    ax_orbit.set_title(f"buffer and downlink until the next perijove at {link.rate_bps:g} bit/s")
+    ax_orbit.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -190,10 +213,9 @@ def plot_pass(path: Path, result) -> Path:
     scan = found.scan
     minutes = (scan.ets - result.perijove_et) / 60.0
     ok = found.in_swath & found.visible & found.lit & found.emission_ok
-    ifov = result.ifov_rad
     fig, (ax_scale, ax_angles) = plt.subplots(2, 1, figsize=(12, 7.5), sharex=True)
-    ax_scale.semilogy(minutes, result.scan_altitude_km * ifov, color="black", label="nadir (altitude x IFOV)")
-    target_scale = np.where(found.visible, scan.range_km * ifov, np.nan)
+    ax_scale.semilogy(minutes, result.scan_nadir_scale_km, color="black", label="nadir (altitude x IFOV)")
+    target_scale = np.where(found.visible, result.scan_target_scale_km, np.nan)
     ax_scale.semilogy(minutes, target_scale, color="tab:blue", label="target (range x IFOV), when in view")
     ax_scale.set_ylabel("pixel scale (km/px)")
     ax_scale.grid(True, which="both", alpha=0.3)

@@ -95,6 +95,15 @@ class ImagePlan:
     reasons: list[str] = field(default_factory=list)
 
 
+def pixel_scale_km(range_km, cam: JunoCam, summing: int = 1):
+    """Pixel scale (km/px) perpendicular to the line of sight: range x IFOV (x summing).
+
+    IFOV is the centre pixel's, PIXEL_SIZE / FOCAL_LENGTH (675.4 µrad, facts.md "Camera geometry"). With
+    the range to the sub-spacecraft point (the altitude) this is the nadir scale.
+    """
+    return np.asarray(range_km, dtype=float) * cam.optics.ifov_rad * int(summing)
+
+
 def frames_to_cover(spin: Spin, swath: Swath, range_km: float, context_radius_km: float,
                     frame_period_s: float, margin_frames: int) -> int:
     """Frames whose strips sweep the target, its context and a margin in every chosen filter.
@@ -137,14 +146,13 @@ def propose_image(number: int, opportunity: Opportunity, cam: JunoCam, spin: Spi
     exposure = float(cam.exposure_s(choice.tdi))
     first_mid = opportunity.crossing_et - 0.5 * (frames - 1) * period
     start_et = first_mid - 0.5 * exposure - timing.start_time_bias_s
-    ifov = cam.optics.ifov_rad
     return ImagePlan(
         number=number, target=target_name, crossing_et=opportunity.crossing_et, start_et=float(start_et),
         frames=frames, filters=tuple(settings.filters), tdi={f: choice.tdi for f in settings.filters},
         interframe_delay_s=settings.interframe_delay_s, summing=settings.summing,
         companding=settings.companding, compression=settings.compression, quality=settings.quality,
-        nadir_scale_km=float(altitude_km * ifov * settings.summing),
-        target_scale_km=float(opportunity.range_km * ifov * settings.summing),
+        nadir_scale_km=float(pixel_scale_km(altitude_km, cam, settings.summing)),
+        target_scale_km=float(pixel_scale_km(opportunity.range_km, cam, settings.summing)),
         altitude_km=float(altitude_km), range_km=opportunity.range_km,
         incidence_deg=opportunity.incidence_deg, emission_deg=opportunity.emission_deg,
         phase_deg=opportunity.phase_deg, sub_lat_pg_deg=float(sub_lat_pg_deg),
