@@ -31,8 +31,8 @@ _RADIUS_KM = 71492.0
 
 # Typical colours as normal albedo before the per-filter disk calibration (assumption: hues read off
 # JunoCam/Cassini colour composites; the absolute level is set by ALBEDO_SCALE).
-ZONE = {"BLUE": 0.78, "GREEN": 0.83, "RED": 0.85}
-BELT = {"BLUE": 0.30, "GREEN": 0.385, "RED": 0.50}
+ZONE = {"BLUE": 0.75, "GREEN": 0.83, "RED": 0.86}
+BELT = {"BLUE": 0.30, "GREEN": 0.40, "RED": 0.47}
 POLAR = {"BLUE": 0.60, "GREEN": 0.59, "RED": 0.56}
 VORTEX_COLOURS = {
     "grs": {"BLUE": 0.36, "GREEN": 0.49, "RED": 0.76},
@@ -46,7 +46,7 @@ VORTEX_COLOURS = {
 # Per-filter factor calibrated (scripts in scenes.truth.geometric_albedo, seeds 0..2, four sub-observer
 # longitudes) so the zero-phase disk-averaged I/F with the default Minnaert photometry equals Karkoschka's
 # geometric albedo (facts.md "Jupiter"); tests/test_scene_albedo.py checks the result within 10 %.
-ALBEDO_SCALE = {"BLUE": 1.042, "GREEN": 1.040, "RED": 0.955, "METHANE": 0.878}
+ALBEDO_SCALE = {"BLUE": 1.074, "GREEN": 1.031, "RED": 0.962, "METHANE": 0.878}
 
 
 def _profile(table: np.ndarray, lat_deg: np.ndarray) -> np.ndarray:
