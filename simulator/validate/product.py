@@ -1,0 +1,111 @@
+"""Opening a product the way an outside tool would: the raw PNG, the metadata JSON and the kernels.
+
+Nothing here imports the renderer or reads ``truth/``: the reference reconstruction must work from what a
+user downloads. The PNG and the metadata are read and cross-checked by the products' public reader
+(:func:`simulator.products.reader.load_product`); the kernels come from the product's ``kernels/`` folder:
+the metakernel ``*.tm`` at its top (a synthetic set copied into the product), or the path written in
+``kernels/METAKERNEL.txt`` (a product rendered with the user's own kernels, which are referenced, not
+copied). The aberration correction is the kernel set's ``scenario.toml`` ``[geometry]
+aberration_correction`` when present, else :data:`DEFAULT_ABCORR`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from instrument_models.junocam import JunoCam
+from simulator.errors import ProductError
+from simulator.products.reader import LoadedProduct, load_product
+from simulator.spice import KernelPool
+
+DEFAULT_ABCORR = "LT+S"  # ARCHITECTURE.md "[geometry]": the scenario default, what a camera sees
+_TRUTH_DIR = "truth"
+
+
+@dataclass(frozen=True)
+class ProductInputs:
+    """What the reconstruction may read.
+
+    Attributes
+    ----------
+    root : the product folder.
+    product : the checked metadata, layout and 8-bit image.
+    metakernel : the SPICE metakernel of the product's geometry.
+    abcorr : the aberration correction the product's geometry uses.
+    scene_settings : the kernel set's ``[scene]`` table (photometry) when recorded, else empty.
+    """
+
+    root: Path
+    product: LoadedProduct
+    metakernel: Path
+    abcorr: str
+    scene_settings: dict
+
+    @property
+    def truth_dir(self) -> Path:
+        """The product's ``truth/`` folder (read only for scoring, never to reconstruct)."""
+        return self.root / _TRUTH_DIR
+
+
+def find_metakernel(root: Path) -> Path:
+    """The metakernel of a product folder (see the module docstring)."""
+    kernels = root / "kernels"
+    if not kernels.is_dir():
+        raise ProductError(f"product folder {str(root)!r} has no kernels/ folder; the reconstruction needs "
+                           "the product's SPICE kernels")
+    found = sorted(kernels.glob("*.tm"))
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        raise ProductError(f"{str(kernels)!r} holds {len(found)} metakernels (*.tm); expected one")
+    note = kernels / "METAKERNEL.txt"
+    if note.is_file():
+        for line in note.read_text(encoding="utf-8").splitlines():
+            candidate = Path(line.strip())
+            if line.strip().endswith(".tm") and candidate.is_file():
+                return candidate
+        raise ProductError(f"{str(note)!r} names no metakernel that exists on this machine; the product was "
+                           "rendered with kernels that are not here")
+    raise ProductError(f"{str(kernels)!r} holds no metakernel (*.tm) and no METAKERNEL.txt")
+
+
+def _kernel_set_scenario(metakernel: Path) -> dict:
+    path = metakernel.parent / "scenario.toml"
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ProductError(f"kernel set scenario {str(path)!r} is not valid TOML ({exc})") from None
+
+
+def open_product(path) -> ProductInputs:
+    """Read the public part of the product folder ``path`` (PNG, metadata, kernels)."""
+    root = Path(path)
+    if not root.is_dir():
+        raise ProductError(f"product folder {str(root)!r} does not exist or is not a folder")
+    product = load_product(root)
+    metakernel = find_metakernel(root)
+    recorded = _kernel_set_scenario(metakernel)
+    abcorr = str(recorded.get("geometry", {}).get("aberration_correction", DEFAULT_ABCORR))
+    scene = recorded.get("scene", {})
+    return ProductInputs(root=root, product=product, metakernel=metakernel, abcorr=abcorr,
+                         scene_settings=dict(scene) if isinstance(scene, dict) else {})
+
+
+def camera_from_kernels(metakernel: Path) -> JunoCam:
+    """The camera model with the product IK's keywords, read through the SPICE kernel pool.
+
+    The metakernel is loaded in a scoped pool to list its instrument kernels (``*.ti``), which
+    :meth:`JunoCam.from_kernels` then reads (FOCAL_LENGTH, distortion, START_TIME_BIAS,
+    INTERFRAME_DELTA, ...).
+    """
+    with KernelPool([metakernel]) as pool:
+        texts = pool.files("TEXT")
+    iks = [metakernel.parent / Path(f) for f in texts if str(f).lower().endswith(".ti")]
+    if not iks:
+        raise ProductError(f"metakernel {str(metakernel)!r} loads no instrument kernel (*.ti); the camera "
+                           "model cannot be read")
+    return JunoCam.from_kernels(iks)
