@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     from instrument_models.junocam import JunoCam
     from instrument_models.junocam.downlink import BYTES_PER_MB, DownlinkParams
     from scenes import build_scene
-    from simulator.kernelset import kernel_set_for
+    from simulator.kernelset import resolve_kernels
     from simulator.planning.exposure import ExposureGoal
     from simulator.planning.opportunities import Limits
     from simulator.planning.outputs import write_plan
@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
                    buffer_bytes=int(_positive("--buffer-mb", args.buffer_mb) * BYTES_PER_MB)
                    if args.buffer_mb is not None else link.buffer_bytes)
     budget = _positive("--budget-mb", args.budget_mb, allow_zero=True)
-    metakernel = Path(args.kernels) if args.kernels else kernel_set_for(scenario)
+    metakernel = resolve_kernels(scenario, args.kernels)
     request = PlanRequest(
         scenario=scenario, metakernel=metakernel, target=target, window=args.window, limits=limits,
         settings=settings, goal=ExposureGoal(snr_goal=_positive("--snr", args.snr) or ExposureGoal().snr_goal),
