@@ -125,6 +125,16 @@ class MeshShape:
         return float(sagitta + vertex_offset)
 
 
+def _texture_image(visual):
+    """The texture image (PIL) of a trimesh TextureVisuals: SimpleMaterial.image or PBR baseColorTexture."""
+    material = getattr(visual, "material", None)
+    for attribute in ("image", "baseColorTexture"):
+        image = getattr(material, attribute, None)
+        if image is not None:
+            return image
+    return None
+
+
 @dataclass(frozen=True, eq=False)
 class MeshAppearance:
     """Normal albedo of a mesh body from its texture (uv) or vertex colours, else a uniform value.
@@ -147,16 +157,22 @@ class MeshAppearance:
         if kind is None or p.shape[0] == 0:
             return np.full(p.shape[0], self.uniform_albedo * self.scale)
         faces, bary = self.shape.barycentric(p, faces)
-        if kind == "texture" and getattr(visual.material, "image", None) is not None and visual.uv is not None:
+        image = _texture_image(visual) if kind == "texture" else None
+        if image is not None and getattr(visual, "uv", None) is not None:
             uv = np.einsum("ij,ijk->ik", bary, np.asarray(visual.uv)[mesh.faces[faces]])
-            image = np.asarray(visual.material.image.convert("RGB"), dtype=np.float64) / 255.0
+            image = np.asarray(image.convert("RGB"), dtype=np.float64) / 255.0
             h, w = image.shape[:2]
             col = np.clip((np.mod(uv[:, 0], 1.0) * w).astype(np.intp), 0, w - 1)
             row = np.clip(((1.0 - np.mod(uv[:, 1], 1.0)) * h).astype(np.intp), 0, h - 1)
             rgb = image[row, col]
-        else:
+        elif kind == "vertex":
             colours = np.asarray(visual.vertex_colors, dtype=np.float64)[:, :3] / 255.0
             rgb = np.einsum("ij,ijk->ik", bary, colours[mesh.faces[faces]])
+        else:   # a material without a texture image: its main colour, else the uniform albedo
+            main = getattr(getattr(visual, "material", None), "main_color", None)
+            if main is None:
+                return np.full(p.shape[0], self.uniform_albedo * self.scale)
+            rgb = np.tile(np.asarray(main, dtype=np.float64)[:3] / 255.0, (p.shape[0], 1))
         channel = {"RED": 0, "GREEN": 1, "BLUE": 2}
         value = rgb.mean(axis=1) if name == "METHANE" else rgb[:, channel[name]]
         return value * self.scale

@@ -86,3 +86,46 @@ def test_mesh_that_does_not_load_raises_one_clear_error(tmp_path):
         build_scene({"bodies": [{"name": "X", "naif_id": 1, "frame": "F"}]})
     with pytest.raises(SceneError, match="unknown key scene.bodies\\[0\\].colour"):
         build_scene({"bodies": [{"name": "X", "naif_id": 1, "frame": "F", "colour": 3}]})
+
+
+def test_textured_glb_mesh_albedo_comes_from_its_uv_texture(tmp_path):
+    from PIL import Image
+
+    # A unit-ish sphere whose texture is red on the left half (u < 0.5) and blue on the right half.
+    mesh = trimesh.creation.uv_sphere(radius=1000.0, count=[24, 24])
+    texture = np.zeros((8, 16, 3), dtype=np.uint8)
+    texture[:, :8] = (255, 0, 0)
+    texture[:, 8:] = (0, 0, 255)
+    u = (np.arctan2(mesh.vertices[:, 1], mesh.vertices[:, 0]) / (2 * np.pi)) % 1.0
+    v = 0.5 + np.arcsin(np.clip(mesh.vertices[:, 2] / 1000.0, -1, 1)) / np.pi
+    mesh.visual = trimesh.visual.TextureVisuals(uv=np.stack([u, v], axis=1), image=Image.fromarray(texture))
+    path = tmp_path / "moon.glb"
+    mesh.export(path)
+    scene = build_scene({"bodies": [{"name": "GANYMEDE", "naif_id": 503, "frame": "IAU_GANYMEDE",
+                                     "mesh": str(path), "albedo_scale": 0.5}]})
+    shape = scene.bodies[1].shape
+    # Rays towards points at u = 0.2 (red half) and u = 0.7 (blue half) on the equator, from outside.
+    angles = 2 * np.pi * np.array([0.2, 0.7])
+    targets = np.stack([np.cos(angles), np.sin(angles), np.zeros(2)], axis=1) * 1000.0
+    origins = targets * 5.0
+    dirs = (targets - origins) / np.linalg.norm(targets - origins, axis=1, keepdims=True)
+    t, faces = shape.intersect_faces(origins, dirs)
+    assert np.all(np.isfinite(t)) and np.all(faces >= 0)
+    points = origins + t[:, None] * dirs
+    red = scene.evaluate(1, "RED", points, origins[0] * 1e6, origins, faces=faces)["albedo"]
+    blue = scene.evaluate(1, "BLUE", points, origins[0] * 1e6, origins, faces=faces)["albedo"]
+    np.testing.assert_allclose(red, [0.5, 0.0], atol=1e-9)
+    np.testing.assert_allclose(blue, [0.0, 0.5], atol=1e-9)
+
+
+def test_stl_mesh_without_colours_uses_the_uniform_albedo(tmp_path):
+    path = tmp_path / "rock.stl"
+    trimesh.creation.icosphere(subdivisions=2, radius=50.0).export(path)
+    scene = build_scene({"bodies": [{"name": "AMALTHEA", "naif_id": 505, "frame": "IAU_AMALTHEA",
+                                     "mesh": str(path), "albedo": 0.09}]})
+    o = np.array([[500.0, 0.0, 0.0]])
+    d = np.array([[-1.0, 0.0, 0.0]])
+    t, face = scene.bodies[1].shape.intersect_faces(o, d)
+    assert t[0] == pytest.approx(450.0, abs=1.0)
+    ev = scene.evaluate(1, "METHANE", o + t[:, None] * d, o[0] * 1e3, o[0], faces=face)
+    assert ev["albedo"][0] == pytest.approx(0.09) and ev["iof"][0] == pytest.approx(0.09, rel=0.01)

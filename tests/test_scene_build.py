@@ -72,3 +72,14 @@ def test_scene_command_reports_bad_resolution_in_one_line(tmp_path, capsys):
     assert main(["scene", "--out", str(tmp_path), "--resolution", "7"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("junocam-sim: error: resolution 7.0 deg") and err.count("\n") == 1
+
+
+def test_scenes_never_imports_simulator_or_instrument_models():
+    import subprocess
+    import sys
+
+    code = ("import sys, scenes, scenes.truth, scenes.mesh; "
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('simulator', 'instrument_models')]; "
+            "print(bad); sys.exit(1 if bad else 0)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, f"scenes imported {result.stdout.strip()}"
