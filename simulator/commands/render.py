@@ -112,10 +112,36 @@ def run_like(args) -> list[Path]:
     overrides["start_utc"] = twin.layout.start_utc
     scenario = load_with_overrides(args, overrides)
     lay = twin.layout
+    if not args.kernels:
+        scenario = _cover(scenario, lay.start_utc)
     sclk = lay.sclk_start if args.kernels else None
     return [_render_one(args, scenario, start_utc=lay.start_utc, sclk_start=sclk,
                         image_number=twin.image_number, version=twin.version,
                         title=f"synthetic twin of {lay.product_id}")]
+
+
+def _cover(scenario, start_utc: str):
+    """The scenario, its perijove moved to START_TIME when its synthetic kernels would not cover the image.
+
+    A synthetic twin of a real image keeps the original's times; the synthetic orbit is the scenario's,
+    so without real kernels only the timing (not the geometry) repeats the original.
+    """
+    from datetime import timedelta
+
+    from simulator.products.description import parse_utc_ms
+
+    start = parse_utc_ms(start_utc)
+    perijove = parse_utc_ms(str(scenario.orbit.perijove_utc))
+    before = timedelta(hours=float(scenario.geometry.coverage_before_h))
+    after = timedelta(hours=float(scenario.geometry.coverage_after_h))
+    if perijove - before + timedelta(minutes=5) <= start <= perijove + after - timedelta(minutes=5):
+        return scenario
+    moved = start.strftime("%Y-%m-%dT%H:%M:%S")
+    print(f"junocam-sim: note: scenario {scenario.name!r} covers {scenario.orbit.perijove_utc} +-"
+          f"{float(scenario.geometry.coverage_before_h):g} h, not {start_utc}; its perijove is moved to {moved} "
+          "(synthetic twin: same timing, synthetic geometry; give --kernels for the real geometry)",
+          file=sys.stderr)
+    return scenario.replace(orbit={"perijove_utc": moved})
 
 
 def _read_sequence(path: Path) -> list[dict]:

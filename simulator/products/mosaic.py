@@ -1,7 +1,8 @@
 """The labelled framelet mosaic ``inspect`` writes: one column per filter, one row per frame.
 
-Each framelet is decompanded, shrunk by an integer factor, and shown with a square-root stretch (so dark
-limbs stay visible) under a label "frame N FILTER". Display only.
+Each framelet is decompanded, shrunk by an integer factor, and shown with a square-root stretch to its
+filter's 99.9th percentile (so dark limbs and the faint METHANE band stay visible) under a label
+"frame N FILTER". Display only.
 """
 
 from __future__ import annotations
@@ -39,9 +40,11 @@ def write_mosaic(path: Path, product: LoadedProduct, shrink: int = 4) -> tuple[i
     canvas = Image.new("L", (width, height), color=0)
     draw = ImageDraw.Draw(canvas)
     dn12 = decompanded_image(product)
-    white = max(float(np.percentile(dn12, 99.9)), 1.0)
+    rows = np.arange(lay.lines) // lay.framelet_lines % len(lay.filters)
+    whites = [max(float(np.percentile(dn12[rows == k], 99.9)), 1.0) for k in range(len(lay.filters))]
     for n in range(lay.frames):
         for k, name in enumerate(lay.filters):
+            white = whites[k]
             block = _decompand(framelet(product, n, name), lay.companding)[::shrink, ::shrink]
             shown = np.round(np.sqrt(np.clip(block / white, 0.0, 1.0)) * 255.0).astype(np.uint8)
             x, y = k * (tile_w + GAP_PX), n * cell_h
