@@ -46,7 +46,7 @@ VORTEX_COLOURS = {
 # Per-filter factor calibrated (scripts in scenes.truth.geometric_albedo, seeds 0..2, four sub-observer
 # longitudes) so the zero-phase disk-averaged I/F with the default Minnaert photometry equals Karkoschka's
 # geometric albedo (facts.md "Jupiter"); tests/test_scene_albedo.py checks the result within 10 %.
-ALBEDO_SCALE = {"BLUE": 1.074, "GREEN": 1.031, "RED": 0.962, "METHANE": 0.878}
+ALBEDO_SCALE = {"BLUE": 1.075, "GREEN": 1.032, "RED": 0.962, "METHANE": 0.878}
 
 
 def _profile(table: np.ndarray, lat_deg: np.ndarray) -> np.ndarray:
@@ -81,7 +81,10 @@ class JupiterAppearance:
     largest_cell_km : float
         Size of the coarsest turbulence cells.
     zonal_stretch : float
-        East-west elongation of the turbulence at the equator (1 at the poles).
+        East-west elongation of the coarsest turbulence at the equator (1 at the poles).
+    stretch_decay : float
+        Per-octave decay of the extra elongation: octave k is stretched ``1 + (zonal_stretch - 1)
+        stretch_decay^k`` (small-scale convection is nearly isotropic).
     shear_rad : float
         Longitude shift of the texture at the strongest jet (texture shear along the jets).
     turbulence : float
@@ -99,6 +102,7 @@ class JupiterAppearance:
     finest_cell_km: float = 2.5
     largest_cell_km: float = 12000.0
     zonal_stretch: float = 7.0
+    stretch_decay: float = 0.72
     shear_rad: float = 0.25
     turbulence: float = 0.28
     fine_contrast: float = 0.06
@@ -131,7 +135,8 @@ class JupiterAppearance:
         cos_phi, sin_phi = np.cos(phi), np.sin(phi)
         u = np.stack([cos_phi * np.cos(lam_e), cos_phi * np.sin(lam_e), sin_phi], axis=1)
         lam_s = lam_e + self.shear_rad * _profile(self._jet_profile, lat_pg)
-        q = np.stack([cos_phi * np.cos(lam_s), cos_phi * np.sin(lam_s), self.zonal_stretch * sin_phi], axis=1)
+        q = np.stack([cos_phi * np.cos(lam_s), cos_phi * np.sin(lam_s), sin_phi], axis=1)
+        anisotropy = np.ones(q.shape[0])
         vortex_parts = []
         lat_lo, lat_hi = (float(lat_pg.min()), float(lat_pg.max())) if lat_pg.size else (0.0, -1.0)
         for v in self.vortices:
@@ -142,21 +147,23 @@ class JupiterAppearance:
             if part is None:
                 continue
             idx, dx, dy, d, east, north = part
-            alpha = v.swirl_rad * np.exp(-2.0 * d * d)
+            taper = 1.0 - _smoothstep(1.4, 2.0, d)     # compact support: nothing changes at d >= 2
+            alpha = v.swirl_rad * np.exp(-2.0 * d * d) * taper
             ca, sa = np.cos(alpha), np.sin(alpha)
             rx, ry = ca * dx - sa * dy, sa * dx + ca * dy
-            # Twist the texture: replace the local offset by the rotated one (tangent-plane, small angles),
-            # and undo the zonal stretch inside the vortex so its texture is round.
+            # Twist the texture: move each point's noise coordinate by the rotation of its local offset
+            # (tangent plane, small angles), and fade the zonal stretch out inside the vortex so its texture
+            # is round.
             shift = (np.outer(rx - dx, east) + np.outer(ry - dy, north)) / _RADIUS_KM
-            weight = np.exp(-d * d)[:, np.newaxis]
-            local = u[idx] + shift
-            q[idx] = q[idx] * (1.0 - weight) + weight * local * [1.0, 1.0, self.zonal_stretch]
+            q[idx] += shift
+            anisotropy[idx] *= 1.0 - np.exp(-d * d) * taper
             vortex_parts.append((v, idx, rx, ry, d))
         max_freq = None
         if footprint_km is not None:
             max_freq = _RADIUS_KM / (3.0 * max(float(np.min(footprint_km)), 1e-6))
         noise = self._turbulence.fields(q, max_frequency=max_freq, detail_from=self._detail_octave,
-                                        coarse_octaves=2)
+                                        coarse_octaves=2, z_stretch=self.zonal_stretch,
+                                        stretch_decay=self.stretch_decay, anisotropy=anisotropy)
         turb = noise["total"] / np.float32(0.2)          # ~unit standard deviation
         detail = noise["detail"] / np.float32(0.15)
         # Wavy belt edges: the latitude is displaced by the two coarsest turbulence octaves.

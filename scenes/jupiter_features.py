@@ -70,12 +70,12 @@ def _cyclones() -> tuple[Vortex, ...]:
     # Polar cyclones (Adriani et al. 2018, Nature 555, as summarised in the issue): a central cyclone at
     # each pole, eight around the north pole at ~83 N (diameters ~4000-4600 km) and five around the south
     # pole at ~84 S (~5600-7000 km). Longitudes: assumption (an even ring with a fixed phase).
-    north = [Vortex("NPC", "cyclone", 89.9, 0.0, 2000.0, 2000.0, 4.0, 0.13)]
+    north = [Vortex("NPC", "cyclone", 89.9, 0.0, 2000.0, 2000.0, 3.0, 0.13)]
     north += [Vortex(f"NPC{i + 1}", "cyclone", 83.0, (20.0 + 45.0 * i) % 360.0, 2150.0 + 100.0 * (i % 3),
-                     2150.0 + 100.0 * (i % 3), 4.0, 0.12) for i in range(8)]
-    south = [Vortex("SPC", "cyclone", -89.7, 0.0, 2900.0, 2900.0, -4.0, 0.13)]
+                     2150.0 + 100.0 * (i % 3), 3.0, 0.12) for i in range(8)]
+    south = [Vortex("SPC", "cyclone", -89.7, 0.0, 2900.0, 2900.0, -3.0, 0.13)]
     south += [Vortex(f"SPC{i + 1}", "cyclone", -84.0, (50.0 + 72.0 * i) % 360.0, 2900.0 + 250.0 * (i % 3),
-                     2900.0 + 250.0 * (i % 3), -4.0, 0.12) for i in range(5)]
+                     2900.0 + 250.0 * (i % 3), -3.0, 0.12) for i in range(5)]
     return tuple(north + south)
 
 

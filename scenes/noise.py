@@ -126,8 +126,13 @@ class FractalNoise:
         return self.fields(points, max_frequency)["total"]
 
     def fields(self, points: np.ndarray, max_frequency: float | None = None, detail_from: int | None = None,
-               detail_gain: float = 0.8, coarse_octaves: int = 0) -> dict:
+               detail_gain: float = 0.8, coarse_octaves: int = 0, z_stretch: float = 1.0,
+               stretch_decay: float = 1.0, anisotropy=None) -> dict:
         """The fBm and two by-products computed from the same octaves (no extra noise evaluations).
+
+        Anisotropy: octave ``k`` sees the z coordinate multiplied by ``1 + (z_stretch - 1) decay^k a``,
+        with ``a`` the per-point ``anisotropy`` in [0, 1] (default 1). On the unit sphere this elongates
+        features east-west (most near the equator), strongly at large scales and less at small ones.
 
         Returns a dict of float32 ``(N,)`` arrays:
 
@@ -141,6 +146,11 @@ class FractalNoise:
         # Three rotated copies of the points, cycled over the octaves (octave k uses copy k % 3): lattice
         # axes of neighbouring octaves never line up, and each octave costs only a scale and a shift.
         rotated = [_rotate(points, r) for r in self._rotations]
+        z = np.ascontiguousarray(points[:, 2])
+        if anisotropy is not None:
+            z = z * anisotropy
+        # Rotation of (0, 0, a z): adding (s_k - 1) times it stretches z by s_k before rotating.
+        z_rotated = [[z * r[2, j] for j in range(3)] for r in self._rotations] if z_stretch != 1.0 else None
         n_points = points.shape[0]
         total = np.zeros(n_points, dtype=np.float32)
         detail = np.zeros(n_points, dtype=np.float32)
@@ -153,8 +163,14 @@ class FractalNoise:
             freq = self.frequency(k)
             if max_frequency is not None and freq > max_frequency and k >= coarse_octaves:
                 break
-            x, y, z = (axis * freq + self._offsets[k, j] for j, axis in enumerate(rotated[k % len(rotated)]))
-            n = value_noise_xyz(x, y, z, int(self._seeds[k]))
+            r = k % len(rotated)
+            if z_rotated is None:
+                coords = [axis * freq + self._offsets[k, j] for j, axis in enumerate(rotated[r])]
+            else:
+                extra = (z_stretch - 1.0) * stretch_decay**k
+                coords = [(axis + extra * z_rotated[r][j]) * freq + self._offsets[k, j]
+                          for j, axis in enumerate(rotated[r])]
+            n = value_noise_xyz(coords[0], coords[1], coords[2], int(self._seeds[k]))
             if k < coarse_octaves:
                 coarse += np.float32(self.gain**k / coarse_norm) * n
             if max_frequency is not None and freq > max_frequency:
