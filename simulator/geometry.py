@@ -28,6 +28,7 @@ from simulator.errors import KernelError
 from simulator.spice import KernelPool, spice_errors
 
 C_KM_S = spiceypy.clight()
+MISS_RETRIES = 1   # a ray missing at the centre's light time is retried at its closest-approach light time
 ABERRATION_CORRECTIONS = ("NONE", "LT", "LT+S", "CN", "CN+S")
 
 
@@ -64,7 +65,7 @@ class Intercept:
 
     points: np.ndarray   # (M,3) body-fixed surface points, km (body frame at each ray's trgepc)
     hit: np.ndarray      # (M,) bool
-    trgepc: np.ndarray   # (M,) emission epochs et - lt_ray, TDB s
+    trgepc: np.ndarray   # (M,) emission epochs et - |srfvec|/c (as sincpt reports them), TDB s
     srfvec: np.ndarray   # (M,3) observer -> point, body frame at trgepc, km
     obs_body: np.ndarray  # (M,3) observer position in the body frame at each ray's trgepc
 
@@ -197,32 +198,57 @@ class Geometry:
         ----------
         rays_cam : (M,3) ray directions in the camera frame (any length).
         s : a :class:`GeometrySample`; ``i`` its index.
-        iterations : intercept passes per ray; default 2 for ``LT`` (SPICE's single light-time update) and
-            up to 10 (stopping when converged below 1e-12 s) for ``CN``.
+        iterations : passes from a ray's first hit; default 2 for ``LT`` (SPICE's single light-time update)
+            and up to 10 (stopping when converged below 1e-12 s) for ``CN``.
+
+        A ray missing at the centre's light time is retried once at its closest approach's light time, so
+        grazing rays hit or miss exactly as in ``sincpt`` (checked within 6 km of the limb; rays exactly
+        tangent at the centre's epoch are the only difference: sincpt counts tangency as a hit).
         """
         rays = np.asarray(rays_cam, dtype=float).reshape(-1, 3)
         d = rays @ s.cam_to_j2000[i].T
         d = d / np.linalg.norm(d, axis=1, keepdims=True)
         if self.uses_stellar:
             d = remove_stellar_aberration(d, s.obs_vel_ssb[i])
-        dt = np.zeros(d.shape[0])                                            # (et - lt_ray) - (et - lt_centre)
+        m = d.shape[0]
         converge = self.abcorr.startswith("CN")
-        n_iter = 1 if not self.uses_lt else (iterations or (10 if converge else 2))
-        for _ in range(n_iter):
-            obs_j = s.obs_j2000[i] - np.outer(dt, s.target_vel_ssb[i])           # target centre moved by dt
-            to_body = self._body_rotation(s, i, dt)                               # body frame at et-lt+dt
-            obs_b, dir_b = to_body(obs_j), to_body(d)
-            t = self.ellipsoid.intersect(obs_b, dir_b)
-            dt_used = dt
+        after_hit = (iterations or (10 if converge else 2)) - 1     # passes after a ray's first hit
+        scale = 1.0 / np.asarray(self.radii_km)
+        dt = np.zeros(m)                                  # (et - lt_ray) - (et - lt_centre) of the next pass
+        t, obs_b, dir_b, dt_used = np.full(m, np.nan), np.empty((m, 3)), np.empty((m, 3)), np.zeros(m)
+        active = np.ones(m, dtype=bool)
+        had_hit = np.zeros(m, dtype=bool)
+        left = np.zeros(m, dtype=int)
+        retries = np.full(m, MISS_RETRIES)
+        while active.any():
+            a = np.flatnonzero(active)
+            obs_j = s.obs_j2000[i] - np.outer(dt[a], s.target_vel_ssb[i])        # target centre moved by dt
+            to_body = self._body_rotation(s, i, dt[a])                            # body frame at et-lt+dt
+            obs_b[a], dir_b[a] = to_body(obs_j), to_body(d[a])
+            t[a] = self.ellipsoid.intersect(obs_b[a], dir_b[a])
+            dt_used[a] = dt[a]
             if not self.uses_lt:
                 break
-            dt = np.where(np.isfinite(t), s.lt[i] - t / C_KM_S, 0.0)
-            if converge and np.all(np.abs(dt - dt_used) < 1e-12):
-                break
+            hit_now = np.isfinite(t[a])
+            # Next epoch: light time to the new point. A ray missing before any hit is retried once at the
+            # light time of its closest approach to the (scaled) ellipsoid: a grazing ray then hits at its
+            # own epoch, as sincpt finds it. After the first hit, `after_hit` more passes; the last decides.
+            os_, ds_ = obs_b[a] * scale, dir_b[a] * scale
+            t_near = np.maximum(-np.sum(os_ * ds_, axis=1) / np.sum(ds_ * ds_, axis=1), 0.0)
+            dt[a] = s.lt[i] - np.where(hit_now, t[a], t_near) / C_KM_S
+            left[a] = np.where(had_hit[a], left[a] - 1, after_hit)
+            had_hit[a] |= hit_now
+            retries[a] -= ~had_hit[a]
+            done = np.where(had_hit[a], left[a] <= 0, retries[a] < 0)
+            if converge:
+                done |= had_hit[a] & hit_now & (np.abs(dt[a] - dt_used[a]) < 1e-12)
+            active[a[done]] = False
         hit = np.isfinite(t)
         points = obs_b + t[:, None] * dir_b
-        return Intercept(points=points, hit=hit, trgepc=s.et[i] - s.lt[i] + dt_used,
-                         srfvec=points - obs_b, obs_body=obs_b)
+        trgepc = s.et[i] - s.lt[i] + dt_used
+        if self.uses_lt:                   # as sincpt reports it: the light time of the final point
+            trgepc = np.where(hit, s.et[i] - t / C_KM_S, trgepc)
+        return Intercept(points=points, hit=hit, trgepc=trgepc, srfvec=points - obs_b, obs_body=obs_b)
 
     def illumination(self, points: np.ndarray, s: GeometrySample, i: int, obs_body: np.ndarray | None = None,
                      trgepc: np.ndarray | None = None) -> dict[str, np.ndarray]:

@@ -24,6 +24,26 @@ def _random_rays(s, i, rng, n):
     return (targets - s.obs_body[i]) @ s.cam_to_body[i]
 
 
+def _compare_with_sincpt(geo, s, i, rays, abcorr):
+    """(worst px difference, hits, misses) of ``geo.intercept`` against sincpt; hit/miss must agree."""
+    et = s.et[i]
+    got = geo.intercept(rays, s, i)
+    worst, hits, misses = 0.0, 0, 0
+    for k, ray in enumerate(rays):
+        try:
+            point, trgepc, srfvec = spiceypy.sincpt("ELLIPSOID", "JUPITER", et, "IAU_JUPITER", abcorr, "JUNO",
+                                                    "JUNO_JUNOCAM", ray)
+        except spiceypy.stypes.NotFoundError:
+            assert not got.hit[k], f"ray {k} at ET {et:.3f} hits here but misses in sincpt"
+            misses += 1
+            continue
+        assert got.hit[k], f"ray {k} at ET {et:.3f} misses here but hits in sincpt"
+        hits += 1
+        worst = max(worst, np.linalg.norm(got.points[k] - point) / (np.linalg.norm(srfvec) * IFOV_RAD))
+        assert abs(got.trgepc[k] - trgepc) < 1e-3
+    return worst, hits, misses
+
+
 @pytest.mark.parametrize("abcorr", ABCORRS)
 def test_intercept_matches_sincpt(default_kernels, abcorr):
     rng = np.random.default_rng(7)
@@ -32,24 +52,29 @@ def test_intercept_matches_sincpt(default_kernels, abcorr):
         et_p = geo.str2et(load_scenario("default").orbit.perijove_utc)[0]
         ets = np.concatenate([et_p + rng.uniform(-3 * 3600, 3 * 3600, 6), et_p + rng.uniform(-60, 60, 2)])
         s = geo.sample(ets)
-        for i, et in enumerate(ets):
-            rays = _random_rays(s, i, rng, 25)
-            got = geo.intercept(rays, s, i)
-            for k, ray in enumerate(rays):
-                try:
-                    point, trgepc, srfvec = spiceypy.sincpt("ELLIPSOID", "JUPITER", et, "IAU_JUPITER", abcorr,
-                                                            "JUNO", "JUNO_JUNOCAM", ray)
-                except spiceypy.stypes.NotFoundError:
-                    assert not got.hit[k], f"ray {k} at sample {i} hits here but not in sincpt"
-                    misses += 1
-                    continue
-                assert got.hit[k], f"ray {k} at sample {i} misses here but hits in sincpt"
-                px = np.linalg.norm(got.points[k] - point) / (np.linalg.norm(srfvec) * IFOV_RAD)
-                worst = max(worst, px)
-                assert abs(got.trgepc[k] - trgepc) < 1e-3
-                hits += 1
+        for i in range(len(ets)):
+            w, h, m = _compare_with_sincpt(geo, s, i, _random_rays(s, i, rng, 25), abcorr)
+            worst, hits, misses = max(worst, w), hits + h, misses + m
     assert hits > 50 and misses > 5, (hits, misses)
     assert worst < INTERCEPT_TOL_PX, f"{abcorr}: worst intercept difference {worst:.2e} px"
+
+
+@pytest.mark.parametrize("abcorr", ("LT", "LT+S", "CN"))
+def test_grazing_rays_hit_and_miss_as_sincpt(default_kernels, abcorr):
+    """Rays within 6 km of the limb: per-ray light time decides hit or miss exactly as sincpt does."""
+    worst, hits, misses = 0.0, 0, 0
+    with Geometry(default_kernels, abcorr) as geo:
+        et_p = geo.str2et(load_scenario("default").orbit.perijove_utc)[0]
+        s = geo.sample(et_p + np.array([-1800.0, -300.0, 600.0]))
+        for i in range(len(s)):
+            limb = geo.limb_points(s, i, 12)
+            up = limb / np.linalg.norm(limb, axis=1, keepdims=True)
+            offsets = np.linspace(-6.1, 6.1, 14)       # km off the limb (exact tangency avoided)
+            targets = (limb[:, None, :] + offsets[None, :, None] * up[:, None, :]).reshape(-1, 3)
+            w, h, m = _compare_with_sincpt(geo, s, i, (targets - s.obs_body[i]) @ s.cam_to_body[i], abcorr)
+            worst, hits, misses = max(worst, w), hits + h, misses + m
+    assert hits > 100 and misses > 100, (hits, misses)
+    assert worst < INTERCEPT_TOL_PX, f"{abcorr}: worst grazing intercept difference {worst:.2e} px"
 
 
 @pytest.mark.parametrize("abcorr", ("NONE", "LT", "LT+S", "CN+S"))
