@@ -54,7 +54,7 @@ def test_product_report_lists_every_mode(tmp_path, framelets, capsys):
         out = capsys.readouterr().out
         for mode in COMPRESSION_MODES:
             assert mode in out, out
-        assert f"6 framelets of 128 x 1648" in out
+        assert "6 framelets of 128 x 1648" in out
 
 
 def test_measured_volumes_order_and_overhead(framelets):
@@ -105,3 +105,18 @@ def test_bad_products_give_one_line(tmp_path, framelets, capsys):
         assert main(["budget", str(tmp_path / name)]) == 2, name
         err = capsys.readouterr().err.strip()
         assert fragments[name] in err and "\n" not in err, f"{name}: {err}"
+
+
+def test_mission_pair_in_one_folder(tmp_path, reference_dir, framelets, capsys):
+    """A real mission Metadata JSON (9984 lines, BLUE/GREEN/RED) beside a raw PNG of its size."""
+    meta_path = reference_dir / "products" / "JNCE_2020154_27C00047_V01-Metadata.json"
+    meta = json.loads(meta_path.read_text())
+    n = meta["LINES"] // 128
+    image = np.concatenate([framelets[i % len(framelets)] for i in range(n)])
+    Image.fromarray(image).save(tmp_path / meta["FILE_NAME"])
+    (tmp_path / meta_path.name).write_text(meta_path.read_text())
+    product = read_product_framelets(tmp_path)
+    assert product.framelets.shape == (n, 128, 1648) and product.filters == ("BLUE", "GREEN", "RED")
+    assert main(["budget", str(tmp_path), "--quality", "75"]) == 0
+    out = capsys.readouterr().out
+    assert f"{meta['PRODUCT_ID']}: {n} framelets" in out and "INTEGER COSINE TRANSFORM q75" in out

@@ -64,3 +64,14 @@ def test_stats_are_cheap_summaries():
     assert estimate_framelet_bytes(stats, "NONE") == f.size
     assert estimate_framelet_bytes(stats, "ICT", 90) == estimate_framelet_bytes(f, "ICT", 90)
     assert ESTIMATOR_QUALITIES[0] == 1 and ESTIMATOR_QUALITIES[-1] == 100
+
+
+@pytest.mark.slow
+def test_estimate_error_holds_on_framelets_sampled_from_the_scene_model():
+    """Framelets sampled from the scenes package's Jupiter (about 1 s each), not the procedural generator."""
+    framelets = calibration_framelets(TEST_SEED + 1, 0, scene_count=24)
+    for mode, quality in (("LOSSLESS", 90), ("ICT", 50), ("ICT", 75), ("ICT", 90)):
+        err = np.abs(relative_errors(framelets, mode, quality))
+        limit = ESTIMATOR_ERROR_90PCT["LOSSLESS" if mode == "LOSSLESS" else "INTEGER COSINE TRANSFORM"]
+        p90 = np.percentile(err, 90)
+        assert p90 <= limit, f"{mode} q{quality}: 90th percentile {p90:.3f} > {limit}, worst {err.max():.3f}"

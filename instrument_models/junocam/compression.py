@@ -18,9 +18,10 @@ The flight coders are not published; these are coders of our own that behave lik
     chosen and recorded in the stream), the residual modulo 256 is folded to a non-negative integer
     (zig-zag) and Rice coded with a parameter ``k`` chosen per block of :data:`RICE_BLOCK_PIXELS`
     pixels (a block whose residuals are all zero costs no bits at all; a block Rice coding would
-    expand is stored verbatim, so pure noise costs 8 bits per pixel plus side information). Unary parts and remainder bits
-    go to two separate bit streams so encoding and decoding are whole-array numpy operations. Because
-    the predictors are linear, decoding is a cumulative sum modulo 256 and round-trips exactly.
+    expand is stored verbatim, so pure noise costs 8 bits per pixel plus side information). Unary
+    parts and remainder bits go to two separate bit streams so encoding and decoding are whole-array
+    numpy operations. Because the predictors are linear, decoding is a cumulative sum modulo 256 and
+    round-trips exactly.
 ``"INTEGER COSINE TRANSFORM"``
     8x8-block transform coding by libjpeg's baseline encoder (through Pillow): quantisation tables
     scaled by ``quality`` (1..100), standard (Annex K) Huffman tables, no restart markers. Output is
@@ -31,7 +32,8 @@ The flight coders are not published; these are coders of our own that behave lik
     decoding. Per-fragment packet/header overhead is counted separately, once, by
     ``DownlinkParams.framelet_overhead_bytes`` (``instrument_models.junocam.downlink``).
 
-The fast size estimator for planning (calibrated against these coders) is :func:`simulator.budget.estimate_framelet_bytes`.
+The fast size estimator for planning (calibrated against these coders) is
+:func:`simulator.budget.estimate_framelet_bytes`.
 """
 
 from __future__ import annotations

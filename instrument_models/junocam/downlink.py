@@ -217,7 +217,9 @@ def buffer_timeline(add_times_s, add_bytes, link: DownlinkParams | PassSchedule 
     fill = walk - np.minimum(0.0, np.minimum.accumulate(walk))
     added = np.cumsum(arrivals)
     downlinked = added - fill
-    size = float(buffer_bytes if buffer_bytes is not None else getattr(link, "buffer_bytes", DownlinkParams().buffer_bytes))
+    if buffer_bytes is None:
+        buffer_bytes = getattr(link, "buffer_bytes", DownlinkParams().buffer_bytes)
+    size = float(buffer_bytes)
     done = np.flatnonzero((fill <= 1e-9 * max(added[-1], 1.0)) & (grid >= (times.max() if times.size else 0.0)))
     return BufferTimeline(time_s=grid, added_bytes=added, downlinked_bytes=downlinked, fill_bytes=fill,
                           overflow=fill > size, all_home_s=float(grid[done[0]]) if done.size else float("nan"))

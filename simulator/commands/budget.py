@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import math
 
 from instrument_models.junocam.compression import DEFAULT_ICT_QUALITY
@@ -15,7 +14,7 @@ def register(subparsers) -> None:
         "budget", help="downlink time of a data volume, or measured volume of a product in each compression mode",
         description="Print the time until a volume is home (--volume-mb), or measure an existing product's "
                     "volume in each compression mode (PRODUCT_DIR) and its downlink time. 1 MB = 10^6 bytes.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    )
     parser.add_argument("product_dir", nargs="?", metavar="PRODUCT_DIR",
                         help="product folder (ImageSet/ + DataSet/) or a folder with a mission raw PNG + JSON pair")
     parser.add_argument("--volume-mb", type=float, help="data volume in MB (10^6 bytes)")
@@ -25,7 +24,8 @@ def register(subparsers) -> None:
                              "--hours-per-day the rate giving the same daily average)")
     parser.add_argument("--hours-per-day", type=float, help="contact hours per day (a pass schedule)")
     parser.add_argument("--quality", type=int, default=DEFAULT_ICT_QUALITY,
-                        help="INTEGER COSINE TRANSFORM quality (1..100) for measuring a product")
+                        help="INTEGER COSINE TRANSFORM quality (1..100) for measuring a product "
+                             f"(default {DEFAULT_ICT_QUALITY})")
     parser.add_argument("--buffer-mb", type=float, help="onboard buffer in MB (assumption; default "
                         f"{DownlinkParams().buffer_bytes / BYTES_PER_MB:g})")
     parser.set_defaults(func=run)
