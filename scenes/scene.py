@@ -178,7 +178,8 @@ def _build_body(table: dict, position: int) -> Body:
     if "mesh" in table:
         shape = MeshShape.from_file(table["mesh"], float(table.get("scale_km", 1.0)))
         uniform = _albedo_table(table.get("albedo", 0.5), f"{where}.albedo")
-        appearance = MeshAppearance(shape, float(table.get("albedo_scale", 1.0)), float(np.mean(list(uniform.values()))))
+        appearance = MeshAppearance(shape, float(table.get("albedo_scale", 1.0)),
+                                    float(np.mean(list(uniform.values()))))
     else:
         shape = Ellipsoid(tuple(table["radii_km"]))
         appearance = UniformAppearance(_albedo_table(table.get("albedo", 0.5), f"{where}.albedo"))

@@ -139,12 +139,18 @@ def write_truth_maps(maps: dict, out_dir) -> list[Path]:
         rgb = display_rgb(maps["RED"], maps["GREEN"], maps["BLUE"])
         _replace_atomically(path, lambda tmp: Image.fromarray(rgb).save(tmp, format="PNG"))
         written.append(path)
+    methane = np.nan_to_num(disk_view(appearance, photometry, "METHANE", 0.0, lon0, size))
+    grey = display_rgb(methane, methane, methane, gamma=1.0)[..., 0]
+    path = out / "view-equator-methane.png"
+    _replace_atomically(path, lambda tmp: Image.fromarray(grey).save(tmp, format="PNG"))
+    written.append(path)
     return written
 
 
 def write_views(appearance, photometry: Photometry, out_dir, size: int = 768) -> list[Path]:
     """Orthographic RGB quicklooks: ``view-equator.png`` (zero phase, centred on the GRS longitude when the
-    appearance has one), ``view-north.png`` and ``view-south.png`` (over the poles, Sun overhead)."""
+    appearance has one), ``view-north.png`` and ``view-south.png`` (over the poles, Sun overhead), and
+    ``view-equator-methane.png`` (grey, METHANE)."""
     from PIL import Image
 
     out = Path(out_dir)
@@ -157,4 +163,9 @@ def write_views(appearance, photometry: Photometry, out_dir, size: int = 768) ->
         path = out / f"view-{label}.png"
         _replace_atomically(path, lambda tmp, im=rgb: Image.fromarray(im).save(tmp, format="PNG"))
         written.append(path)
+    methane = np.nan_to_num(disk_view(appearance, photometry, "METHANE", 0.0, lon0, size))
+    grey = display_rgb(methane, methane, methane, gamma=1.0)[..., 0]
+    path = out / "view-equator-methane.png"
+    _replace_atomically(path, lambda tmp: Image.fromarray(grey).save(tmp, format="PNG"))
+    written.append(path)
     return written

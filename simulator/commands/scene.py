@@ -15,7 +15,8 @@ def register(subparsers) -> None:
         description="Build the scenario's scene and write, in --out: truth-map.npz (one float32 normal-albedo "
                     "map per filter plus the lat and lon axes; planetographic latitude +90 at the top row, "
                     "System III west longitude 0..360 from the left), truth-map-<FILTER>.png (16-bit, "
-                    "albedo x 65535), quicklook.png (RGB) and orthographic views view-equator/north/south.png.",
+                    "albedo x 65535), quicklook.png (RGB) and orthographic views view-equator/north/south.png "
+                    "(RGB) and view-equator-methane.png.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--scenario", default="default", metavar="NAME|FILE",
                         help="built-in scenario name or TOML file whose [scene] table to use")
