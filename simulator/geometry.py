@@ -85,17 +85,27 @@ class SubSpacecraft:
     points: np.ndarray       # (N,3) the near points, body frame, km
 
 
+def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise cross product of (M,3) (or (3,)) arrays; faster than ``np.cross`` for tall arrays."""
+    a, b = np.broadcast_arrays(a, b)
+    out = np.empty(a.shape)
+    out[..., 0] = a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1]
+    out[..., 1] = a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2]
+    out[..., 2] = a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
+    return out
+
+
 def _rotate(v: np.ndarray, axis: np.ndarray, angle: np.ndarray) -> np.ndarray:
     """Rotate vectors ``v`` (M,3) about unit ``axis`` ((3,) or (M,3)) by ``angle`` (M,) rad (right-handed)."""
     c, s = np.cos(angle)[:, None], np.sin(angle)[:, None]
-    along = np.sum(v * axis, axis=-1, keepdims=True)
-    return v * c + np.cross(axis, v) * s + axis * along * (1.0 - c)
+    along = np.einsum("ij,ij->i", v, np.broadcast_to(axis, v.shape))[:, None]
+    return v * c + _cross(axis, v) * s + axis * along * (1.0 - c)
 
 
-def remove_stellar_aberration(apparent: np.ndarray, vobs: np.ndarray, iterations: int = 4) -> np.ndarray:
+def remove_stellar_aberration(apparent: np.ndarray, vobs: np.ndarray, iterations: int = 3) -> np.ndarray:
     """Inverse of :func:`stellar_aberration`: geometric directions whose apparent directions are ``apparent``.
 
-    Fixed-point iteration; each step gains a factor ~v/c (1e-4), so 4 steps reach machine precision.
+    Fixed-point iteration; each step gains a factor ~v/c (2e-4 at 58 km/s): 3 steps leave < 1e-15 rad.
     """
     u = apparent / np.linalg.norm(apparent, axis=1, keepdims=True)
     x = u.copy()
@@ -107,7 +117,7 @@ def remove_stellar_aberration(apparent: np.ndarray, vobs: np.ndarray, iterations
 def stellar_aberration(directions: np.ndarray, vobs: np.ndarray) -> np.ndarray:
     """numpy ``stelab``: apparent directions of (M,3) ``directions`` for observer velocity ``vobs`` (km/s)."""
     u = directions / np.linalg.norm(directions, axis=1, keepdims=True)
-    h = np.cross(u, np.asarray(vobs) / C_KM_S)
+    h = _cross(u, np.asarray(vobs, dtype=float) / C_KM_S)
     sinphi = np.linalg.norm(h, axis=1)
     axis = h / np.where(sinphi > 0, sinphi, 1.0)[:, None]
     return _rotate(directions, axis, np.arcsin(sinphi))
@@ -304,6 +314,8 @@ class Geometry:
         rate = float(np.linalg.norm(spin))
         axis = spin / rate if rate > 0 else np.array([0.0, 0.0, 1.0])
         rot0 = s.j2000_to_body[i]
+        if not np.any(dt):
+            return (lambda v: v @ rot0) if inverse else (lambda v: v @ rot0.T)
         if inverse:
             return lambda v: _rotate(v, axis, rate * dt) @ rot0
         return lambda v: _rotate(v @ rot0.T, axis, -rate * dt)
