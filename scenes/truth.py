@@ -139,11 +139,6 @@ def write_truth_maps(maps: dict, out_dir) -> list[Path]:
         rgb = display_rgb(maps["RED"], maps["GREEN"], maps["BLUE"])
         _replace_atomically(path, lambda tmp: Image.fromarray(rgb).save(tmp, format="PNG"))
         written.append(path)
-    methane = np.nan_to_num(disk_view(appearance, photometry, "METHANE", 0.0, lon0, size))
-    grey = display_rgb(methane, methane, methane, gamma=1.0)[..., 0]
-    path = out / "view-equator-methane.png"
-    _replace_atomically(path, lambda tmp: Image.fromarray(grey).save(tmp, format="PNG"))
-    written.append(path)
     return written
 
 
