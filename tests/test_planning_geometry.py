@@ -174,3 +174,10 @@ def test_cli_bad_input_is_one_line(tmp_path, capsys, argv, words):
     assert status == 2
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("junocam-sim: error:") and words in lines[0], err
+
+
+def test_cli_accepts_negative_window_offsets_as_values(tmp_path, capsys):
+    # "--window -3h,+3h" must reach the window parser (not be taken for an option): the error is the target's.
+    status = main(["plan", "--scenario", "pj10", "--window", "-3h,+3h", "--target", "europa", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert status == 2 and "unknown target 'europa'" in err, err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 from simulator.planning.errors import PlanningError
@@ -33,6 +34,9 @@ def register(subparsers) -> None:
     p.add_argument("--max-images", type=int, help="keep at most this many images (the finest scales)")
     p.add_argument("--context-km", type=float, help="how far around the target each image reaches, km")
     p.add_argument("--out", required=True, type=Path, help="output folder")
+    # Let "--window -3h,+3h" through: argparse takes a value starting with "-" for an option unless it looks
+    # like a negative number, so negative offsets (and the pair they start) are declared to be numbers here.
+    p._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)(d|h|min|m|s)?(,.*)?$")
     p.set_defaults(func=run)
 
 

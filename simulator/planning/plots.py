@@ -19,7 +19,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from simulator.planning.footprints import Footprint  # noqa: E402
+from simulator.planning.footprints import EDGE_POINTS, Footprint  # noqa: E402
 
 MB = 1e6
 # Map resolution of the background (deg per pixel): 1 deg keeps the scene evaluation to ~1 s.
@@ -46,6 +46,20 @@ def _closed(fp: Footprint) -> tuple[np.ndarray, np.ndarray]:
     return np.append(fp.lon_w_deg, fp.lon_w_deg[0]), np.append(fp.lat_pg_deg, fp.lat_pg_deg[0])
 
 
+def _envelope_segments(strip: list[Footprint]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Polylines (lon, lat) bounding one filter's framelets of an image: every framelet's two line-end
+    sides, plus the first and last framelet's leading and trailing edges (the outline of their union)."""
+    side = EDGE_POINTS + 1
+    segments = []
+    for k, fp in enumerate(strip):
+        lon, lat = _closed(fp)
+        parts = [slice(side, 2 * side + 1), slice(3 * side, 4 * side + 1)]  # the two line-end sides
+        if k in (0, len(strip) - 1):
+            parts += [slice(0, side + 1), slice(2 * side, 3 * side + 1)]  # first/last line edges
+        segments += [(lon[p], lat[p]) for p in parts]
+    return segments
+
+
 def _polar_xy(lat: np.ndarray, lon_w: np.ndarray, north: bool) -> tuple[np.ndarray, np.ndarray]:
     """Azimuthal equidistant coordinates (deg of colatitude) around a pole; west longitude 0 down."""
     colat = 90.0 - lat if north else 90.0 + lat
@@ -69,27 +83,46 @@ def plot_footprints(path: Path, result, scene=None) -> Path:
     ax_map.set_ylabel("planetographic latitude (deg)")
     target = result.request.target
     title = f"{result.request.scenario.name}: {len(result.kept)} image(s) of {target.name}"
-    ax_map.set_title(title + " (one filter's framelets outlined, coloured per image)")
+    ax_map.set_title(title + " (outline and fill of one filter's framelets per image)")
     track_lon, track_lat = _split_seam(result.scan_sub_lon_w_deg, result.scan_sub_lat_pg_deg)
     ax_map.plot(track_lon, track_lat, color="yellow", lw=1.5, ls="--", label="sub-spacecraft track (window)")
     colours = _image_colours(len(result.kept))
     north = target.kind == "point" and target.lat_pg_deg > 0
     polar = target.kind == "point" and abs(target.lat_pg_deg) >= 60.0
+    lat0 = target.lat_pg_deg if target.kind == "point" else (
+        float(np.median([p.target_lat_pg_deg for p in result.kept])) if result.kept else 0.0)
+    lon0 = target.lon_w_deg if target.kind == "point" else (
+        float(np.median([p.target_lon_w_deg for p in result.kept])) if result.kept else 180.0)
+
+    def zoom_xy(lat, lon):
+        """Close-view coordinates: polar, or longitude made continuous around the target's."""
+        if polar:
+            return _polar_xy(lat, lon, north)
+        return _split_seam(lon0 + (np.asarray(lon) - lon0 + 180.0) % 360.0 - 180.0, lat)
+
+    # Fills show coverage; with many overlapping images they would hide the map, so they fade.
+    alpha = 0.12 if len(result.kept) <= 3 else 0.03
     for plan, colour in zip(result.kept, colours):
         fps = result.footprints.get(plan.number, [])
         shown = "GREEN" if "GREEN" in plan.filters else plan.filters[0]
-        for k, fp in enumerate(f for f in fps if f.filter == shown):
+        strip = [f for f in fps if f.filter == shown]
+        for k, (lon, lat) in enumerate(_envelope_segments(strip)):
+            ax_map.plot(*_split_seam(lon, lat), color=colour, lw=1.1,
+                        label=f"image {plan.number} ({shown}, {plan.target_scale_km:.0f} km/px)" if k == 0 else None)
+            ax_zoom.plot(*zoom_xy(lat, lon), color=colour, lw=1.1)
+        for fp in strip:
             lon, lat = _closed(fp)
-            ax_map.plot(*_split_seam(lon, lat), color=colour, lw=0.8,
-                        label=f"image {plan.number} ({shown})" if k == 0 else None)
-            if polar:
-                ax_zoom.plot(*_polar_xy(lat, lon, north), color=colour, lw=0.8)
-            else:
-                ax_zoom.plot(*_split_seam(lon, lat), color=colour, lw=0.8)
+            ok = np.isfinite(lon)
+            if ok.sum() < 3:
+                continue
+            x, y = zoom_xy(lat[ok], lon[ok])
+            if np.all(np.isfinite(x)):
+                ax_zoom.fill(x, y, color=colour, alpha=alpha, lw=0)
+            if np.ptp(lon[ok]) < 180.0:
+                ax_map.fill(lon[ok], lat[ok], color=colour, alpha=alpha, lw=0)
         ax_map.plot(plan.target_lon_w_deg, plan.target_lat_pg_deg, marker="*", ms=12, color=colour, mec="black")
-        if polar:
-            ax_zoom.plot(*_polar_xy(np.array([plan.target_lat_pg_deg]), np.array([plan.target_lon_w_deg]), north),
-                         marker="*", ms=14, color=colour, mec="black")
+        ax_zoom.plot(*zoom_xy(np.array([plan.target_lat_pg_deg]), np.array([plan.target_lon_w_deg])),
+                     marker="*", ms=14, color=colour, mec="black")
     if polar:
         if rgb is not None:
             _polar_background(ax_zoom, rgb, north)
@@ -104,16 +137,12 @@ def plot_footprints(path: Path, result, scene=None) -> Path:
         ax_zoom.set_yticks([])
     else:
         if rgb is not None:
-            ax_zoom.imshow(rgb, extent=(0, 360, -90, 90), origin="upper", aspect="auto")
-        lat0 = 0.0 if target.kind != "point" else target.lat_pg_deg
-        lon0 = (np.nanmedian([p.target_lon_w_deg for p in result.kept]) if result.kept
-                else (target.lon_w_deg if target.kind == "point" else 180.0))
-        ax_zoom.set_xlim(min(lon0 + 40, 360), max(lon0 - 40, 0))
+            for shift in (-360.0, 0.0, 360.0):  # the map repeated so the view may cross the 0/360 seam
+                ax_zoom.imshow(rgb, extent=(shift, shift + 360, -90, 90), origin="upper", aspect="auto")
+        ax_zoom.set_xlim(lon0 + 40, lon0 - 40)
         ax_zoom.set_ylim(max(lat0 - 30, -90), min(lat0 + 30, 90))
-        ax_zoom.set_xlabel("west longitude (deg)")
+        ax_zoom.set_xlabel("west longitude (deg, continued across 0/360)")
         ax_zoom.set_title("close view around the target", fontsize=9)
-        for plan, colour in zip(result.kept, colours):
-            ax_zoom.plot(plan.target_lon_w_deg, plan.target_lat_pg_deg, marker="*", ms=12, color=colour, mec="black")
     if not result.kept:
         ax_map.text(180, 0, "no image planned:\n" + _wrap(result.message), ha="center", va="center", fontsize=11,
                     color="black", bbox={"facecolor": "white", "alpha": 0.85})
