@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+MIN_SIGMA_PX = 1e-3  # below this the PSF is a delta on the pixel grid (its weight beyond 0 is < 1e-200)
+
 
 def gaussian_weights(sigma_px: float, radius_px: int | None = None) -> np.ndarray:
     """Discrete PSF weights ``w_m`` for offsets ``m = -R..R`` (float64, sum 1; ``[1.]`` for sigma 0).
@@ -26,7 +28,7 @@ def gaussian_weights(sigma_px: float, radius_px: int | None = None) -> np.ndarra
     sigma_px : Gaussian sigma in pixels (>= 0).
     radius_px : half-width R; default ``ceil(4 sigma)``.
     """
-    if sigma_px <= 0.0:
+    if sigma_px < MIN_SIGMA_PX:
         return np.ones(1)
     r = int(np.ceil(4.0 * sigma_px)) if radius_px is None else int(radius_px)
     m = np.arange(-r, r + 1, dtype=float)

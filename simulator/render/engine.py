@@ -103,7 +103,7 @@ class FrameletRenderer:
         clock.lap("rays")
 
         v_med = float(np.nanmedian(v))
-        edge_rows = int(np.ceil(0.5 + 0.5 * (v_med + nodes.block_stages * abs(1.0 - v_med))))
+        edge_rows = int(np.ceil(0.5 + 0.5 * (v_med + nodes.max_block * abs(1.0 - v_med))))
         n_side = max(1, int(req.options.supersample))
         rate = rate_nominal + self.dw
         picture = np.zeros((n_rows, n_cols))
@@ -128,7 +128,7 @@ class FrameletRenderer:
             reuse = (req.options.with_truth and req.options.scene_on and req.summing == 1 and float(offset) == truth_offset
                      and float(ets[s]) == float(t_mid))
             node = sample_node(self.geo, self.scene if req.options.scene_on else None, filter_name, nominal, geo_s, s, self.radius_km,
-                               self.margin_rad, subpixel, n_side * n_side, edge_rows, keep_points=reuse)
+                               self.margin_rad, subpixel, du.size, edge_rows, keep_points=reuse)
             if reuse:
                 reuse_node = node
             picture += weight * node.iof
