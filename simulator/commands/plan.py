@@ -6,6 +6,7 @@ import argparse
 import re
 from pathlib import Path
 
+from simulator.commands.kernels import add_kernel_arguments
 from simulator.planning.errors import PlanningError
 
 
@@ -15,8 +16,7 @@ def register(subparsers) -> None:
         description="Search the pass for times the target crosses JunoCam's swath lit and in view, propose "
                     "images (start time, frames, filters, TDI, compression), fit them to the buffer and the "
                     "downlink, and write sequence.json, sequence.csv and plots into --out.")
-    p.add_argument("--scenario", default="default", help="built-in scenario name or TOML file (default: default)")
-    p.add_argument("--kernels", metavar="MK", help="use this SPICE metakernel instead of the scenario's synthetic set")
+    add_kernel_arguments(p)
     p.add_argument("--window", default="-3h,+3h",
                    help="START,STOP as offsets from the scenario's perijove (-3h,+3h; units d h m s) "
                         "or two UTC times (default -3h,+3h)")
@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
                    buffer_bytes=int(_positive("--buffer-mb", args.buffer_mb) * BYTES_PER_MB)
                    if args.buffer_mb is not None else link.buffer_bytes)
     budget = _positive("--budget-mb", args.budget_mb, allow_zero=True)
-    metakernel = resolve_kernels(scenario, args.kernels)
+    metakernel = resolve_kernels(scenario, args.kernels, args.cache_dir)
     request = PlanRequest(
         scenario=scenario, metakernel=metakernel, target=target, window=args.window, limits=limits,
         settings=settings, goal=ExposureGoal(snr_goal=_positive("--snr", args.snr) or ExposureGoal().snr_goal),
@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         spacing_s=None if args.every is None else _positive("--every", args.every) * 60.0,
         max_images=_positive("--max-images", args.max_images))
     scene = build_scene({k: v for k, v in scenario.table("scene").items() if v is not None}, int(scenario.seed))
-    base = RenderRequest.from_scenario(scenario)
+    base = RenderRequest.from_scenario(scenario, args.cache_dir)
     base = base.with_overrides(metakernel=metakernel)
 
     def volumes(mk, camera, scn):

@@ -6,7 +6,7 @@ per time sample only (the coarse scan, the bisection steps, one sample per frame
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -113,8 +113,7 @@ def expected_iof(scene, opportunity: Opportunity, target: Target, sun_body: np.n
     """
     point = opportunity.lit_point_body[None, :]
     if target.kind == "limb":
-        normal = point / np.linalg.norm(point)
-        obs_body = point[0] + normal[0] * opportunity.range_km
+        obs_body = point[0] + scene.bodies[0].shape.normal(point)[0] * opportunity.range_km
     out = {}
     for f in filters:
         iof = float(scene.evaluate(0, f, point, sun_body, obs_body)["iof"][0])

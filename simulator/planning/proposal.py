@@ -15,7 +15,7 @@ import numpy as np
 
 from instrument_models.junocam import JunoCam
 from simulator.planning.exposure import ExposureGoal, choose_tdi
-from simulator.planning.opportunities import Opportunity, strip_centre_azimuth
+from simulator.planning.opportunities import Opportunity
 from simulator.planning.swath import Spin, Swath
 
 

@@ -14,7 +14,7 @@ from dataclasses import replace
 from instrument_models.junocam.downlink import DownlinkParams
 from simulator.budget import ESTIMATOR_ERROR_90PCT, estimate_framelet_bytes, framelet_stats
 from simulator.planning.proposal import ImagePlan
-from simulator.render import RenderOptions, RenderRequest
+from simulator.render import RenderRequest
 from simulator.render.engine import render_framelets
 
 
