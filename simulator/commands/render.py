@@ -108,20 +108,19 @@ def run_like(args) -> list[Path]:
         raise ProductError("--like copies START_TIME, frames, filters, TDI, interframe delay and compression "
                            "from the original; do not combine it with --start/--frames/--filters/--tdi/"
                            "--interframe-delay/--compression")
-    overrides = twin.render_overrides()
-    overrides["start_utc"] = twin.layout.start_utc
-    scenario = load_with_overrides(args, overrides)
     lay = twin.layout
-    if not args.kernels:
-        scenario = _cover(scenario, lay.start_utc)
+    base = load_with_overrides(args)
+    orbit = _covering_orbit(base, lay.start_utc, quiet=bool(args.kernels))
+    scenario = base.replace(imaging={**twin.render_overrides(), "start_utc": lay.start_utc}, **orbit)
     sclk = lay.sclk_start if args.kernels else None
     return [_render_one(args, scenario, start_utc=lay.start_utc, sclk_start=sclk,
                         image_number=twin.image_number, version=twin.version,
                         title=f"synthetic twin of {lay.product_id}")]
 
 
-def _cover(scenario, start_utc: str):
-    """The scenario, its perijove moved to START_TIME when its synthetic kernels would not cover the image.
+def _covering_orbit(scenario, start_utc: str, quiet: bool) -> dict:
+    """``{"orbit": {"perijove_utc": ...}}`` moving the perijove to START_TIME when the scenario's synthetic
+    kernels would not cover the image, else ``{}``.
 
     A synthetic twin of a real image keeps the original's times; the synthetic orbit is the scenario's,
     so without real kernels only the timing (not the geometry) repeats the original.
@@ -135,13 +134,15 @@ def _cover(scenario, start_utc: str):
     before = timedelta(hours=float(scenario.geometry.coverage_before_h))
     after = timedelta(hours=float(scenario.geometry.coverage_after_h))
     if perijove - before + timedelta(minutes=5) <= start <= perijove + after - timedelta(minutes=5):
-        return scenario
+        return {}
     moved = start.strftime("%Y-%m-%dT%H:%M:%S")
-    print(f"junocam-sim: note: scenario {scenario.name!r} covers {scenario.orbit.perijove_utc} +-"
-          f"{float(scenario.geometry.coverage_before_h):g} h, not {start_utc}; its perijove is moved to {moved} "
-          "(synthetic twin: same timing, synthetic geometry; give --kernels for the real geometry)",
-          file=sys.stderr)
-    return scenario.replace(orbit={"perijove_utc": moved})
+    if not quiet:
+        print(f"junocam-sim: note: scenario {scenario.name!r} covers {scenario.orbit.perijove_utc} +-"
+              f"{float(scenario.geometry.coverage_before_h):g} h, not {start_utc}; its perijove is moved to "
+              f"{moved} "
+              "(synthetic twin: same timing, synthetic geometry; give --kernels for the real geometry)",
+              file=sys.stderr)
+    return {"orbit": {"perijove_utc": moved}}
 
 
 def _read_sequence(path: Path) -> list[dict]:

@@ -2,12 +2,16 @@
 
 The FITS file has an empty primary HDU (product, scenario, seed, aberration correction) and one image
 extension per backplane, each shaped like the raw PNG (row 0 = PNG row 0), with BUNIT and a definition in
-its header. No card carries the wall-clock time, so the same render gives the same bytes.
+its header. Extensions are losslessly tile-compressed (FITS standard tiled-image compression, GZIP_2,
+one framelet per tile). No card carries the wall-clock time, so the same render gives the same bytes.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -46,8 +50,36 @@ def _header_cards(name: str, abcorr: str) -> list[tuple[str, object, str]]:
     ]
 
 
+GZIP_LEVEL = 6  # zlib level for the tile compression: a speed/size trade-off, not a format requirement
+
+
+@contextmanager
+def _reproducible_gzip():
+    """Make astropy's GZIP tile codec write time-stamp-free gzip streams while the file is written.
+
+    Python's ``gzip.compress`` stamps each stream with the wall clock (``mtime``), which would make two
+    identical renders differ in a few bytes per tile. astropy's codec module imports ``gzip.compress`` under
+    the name ``gzip_compress``; it is swapped for a fixed-``mtime`` version for the duration of the write.
+    If that private name ever moves, the truth is written uncompressed instead (still reproducible).
+    """
+    try:
+        from astropy.io.fits.hdu.compressed import _codecs
+    except ImportError:
+        yield False
+        return
+    if not hasattr(_codecs, "gzip_compress"):
+        yield False
+        return
+    original = _codecs.gzip_compress
+    _codecs.gzip_compress = partial(gzip.compress, compresslevel=GZIP_LEVEL, mtime=0)
+    try:
+        yield True
+    finally:
+        _codecs.gzip_compress = original
+
+
 def write_truth_fits(path: Path, planes: dict[str, np.ndarray], *, product_id: str, scenario: str,
-                     seed: int, abcorr: str, software_version: str) -> None:
+                     seed: int, abcorr: str, software_version: str, tile_lines: int = 128) -> None:
     """Write the truth FITS file.
 
     Parameters
@@ -55,6 +87,7 @@ def write_truth_fits(path: Path, planes: dict[str, np.ndarray], *, product_id: s
     path : output path.
     planes : every name of ``BACKPLANES`` -> (lines, samples) array (memory-mapped arrays are fine).
     product_id, scenario, seed, abcorr, software_version : recorded in the primary header.
+    tile_lines : compression tile height (one framelet: 128 / summing lines).
     """
     missing = [n for n in BACKPLANE_NAMES if n not in planes]
     if missing:
@@ -67,17 +100,25 @@ def write_truth_fits(path: Path, planes: dict[str, np.ndarray], *, product_id: s
                                 ("SOFTWARE", f"junocam-sim {software_version}", "")):
         primary.header[key] = (value, comment)
     primary.header.add_comment("One image extension per truth backplane, each shaped like the raw PNG.")
-    hdus = [primary]
-    for name in BACKPLANE_NAMES:
-        dtype = BACKPLANES[name][0]
-        data = np.asarray(planes[name])
-        if data.dtype != dtype:
-            data = data.astype(dtype)
-        hdu = fits.ImageHDU(data=data, name=name)
-        for key, value, comment in _header_cards(name, abcorr):
-            hdu.header[key] = (value, comment)
-        hdus.append(hdu)
-    fits.HDUList(hdus).writeto(Path(path), overwrite=False, output_verify="exception")
+    with _reproducible_gzip() as compress:
+        hdus = [primary]
+        for name in BACKPLANE_NAMES:
+            dtype = BACKPLANES[name][0]
+            data = np.asarray(planes[name])
+            if data.dtype != dtype:
+                data = data.astype(dtype)
+            if compress:
+                # Lossless tile compression (GZIP with byte shuffling, no quantisation): sky pixels are
+                # constant and on-body values smooth, so a product shrinks several times; astropy and CFITSIO
+                # read it transparently.
+                hdu = fits.CompImageHDU(data=data, name=name, compression_type="GZIP_2", quantize_level=0.0,
+                                        tile_shape=(min(tile_lines, data.shape[0]), data.shape[1]))
+            else:
+                hdu = fits.ImageHDU(data=data, name=name)
+            for key, value, comment in _header_cards(name, abcorr):
+                hdu.header[key] = (value, comment)
+            hdus.append(hdu)
+        fits.HDUList(hdus).writeto(Path(path), overwrite=False, output_verify="exception")
 
 
 def truth_record(*, scenario: str, seed: int, kernels: str, abcorr: str, framelets: list[dict],

@@ -170,7 +170,8 @@ class ProductWriter:
         if self.with_truth:
             truth.write_truth_fits(paths["truth_fits"], self._planes, product_id=self.desc.product_id,
                                    scenario=self.context.scenario, seed=self.context.seed,
-                                   abcorr=self.context.abcorr, software_version=__version__)
+                                   abcorr=self.context.abcorr, software_version=__version__,
+                                   tile_lines=self.desc.framelet_lines)
         record = truth.truth_record(
             scenario=self.context.scenario, seed=self.context.seed, kernels=kernels_entry,
             abcorr=self.context.abcorr, framelets=self._framelets,
