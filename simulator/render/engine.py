@@ -128,7 +128,8 @@ class FrameletRenderer:
             reuse = (req.options.with_truth and req.options.scene_on and req.summing == 1 and float(offset) == truth_offset
                      and float(ets[s]) == float(t_mid))
             node = sample_node(self.geo, self.scene if req.options.scene_on else None, filter_name, nominal, geo_s, s, self.radius_km,
-                               self.margin_rad, subpixel, du.size, edge_rows, keep_points=reuse)
+                               self.margin_rad, subpixel, du.size, edge_rows, keep_points=reuse,
+                               ifov_rad=float(cam.optics.ifov_rad))
             if reuse:
                 reuse_node = node
             picture += weight * node.iof

@@ -83,20 +83,27 @@ def edge_pixels(hit: np.ndarray, edge_rows: int = 1) -> np.ndarray:
     return lo != hi
 
 
-def intercept_iof(geo, scene, filter_name: str, rays_nominal: np.ndarray, sample, index: int):
-    """I/F, hit flags and points for (M, 3) nominal-frame rays at one time sample."""
+def intercept_iof(geo, scene, filter_name: str, rays_nominal: np.ndarray, sample, index: int,
+                  ifov_rad: float | None = None):
+    """I/F, hit flags and intercepts for (M, 3) nominal-frame rays at one time sample.
+
+    ``ifov_rad``: when given, the pixel footprint ``range x ifov`` is passed to the scene, which then
+    leaves out texture finer than the pixels (it would only alias, and costs time).
+    """
     ic = geo.intercept(rays_nominal, sample, index)
     hit = np.asarray(ic.hit, dtype=bool)
     iof = np.zeros(hit.shape)
     if np.any(hit):
-        ev = scene.evaluate(0, filter_name, ic.points[hit], sample.sun_body[index], sample.obs_body[index])
+        footprint = None if ifov_rad is None else np.linalg.norm(ic.srfvec[hit], axis=1) * ifov_rad
+        ev = scene.evaluate(0, filter_name, ic.points[hit], sample.sun_body[index], sample.obs_body[index],
+                            footprint_km=footprint)
         iof[hit] = ev["iof"]
     return iof, hit, ic
 
 
 def sample_node(geo, scene, filter_name: str, rays_nominal: np.ndarray, sample, index: int,
                 radius_km: float, margin_rad: float, subpixel_rays, n_sub: int, edge_rows: int = 1,
-                keep_points: bool = False) -> NodeSample:
+                keep_points: bool = False, ifov_rad: float | None = None) -> NodeSample:
     """The scene on a window at one time sample.
 
     Parameters
@@ -107,6 +114,7 @@ def sample_node(geo, scene, filter_name: str, rays_nominal: np.ndarray, sample, 
         stratified sub-samples of the pixels ``(rows_idx, cols_idx)``, pixel by pixel.
     n_sub : sub-samples per edge pixel (1 = no supersampling).
     edge_rows : line radius of the edge band (see module doc).
+    ifov_rad : pixel angular size, for the scene's texture band limit (see ``intercept_iof``).
     """
     shape = rays_nominal.shape[:2]
     if scene is None:                      # scene turned off: an empty sky
@@ -117,7 +125,7 @@ def sample_node(geo, scene, filter_name: str, rays_nominal: np.ndarray, sample, 
     keep = {k: np.full(shape + (3,), np.nan) for k in ("points", "srfvec", "obs_body")} if keep_points else {}
     n = int(cand.sum())
     if n:
-        v, h, ic = intercept_iof(geo, scene, filter_name, rays_nominal[cand], sample, index)
+        v, h, ic = intercept_iof(geo, scene, filter_name, rays_nominal[cand], sample, index, ifov_rad)
         iof[cand], hit[cand] = v, h
         for k in keep:
             keep[k][cand] = getattr(ic, k)
@@ -125,7 +133,7 @@ def sample_node(geo, scene, filter_name: str, rays_nominal: np.ndarray, sample, 
         r_idx, c_idx = np.nonzero(edge_pixels(hit, edge_rows))
         if r_idx.size:
             sub = subpixel_rays(r_idx, c_idx)
-            v, _, _ = intercept_iof(geo, scene, filter_name, sub, sample, index)
+            v, _, _ = intercept_iof(geo, scene, filter_name, sub, sample, index, ifov_rad)
             iof[r_idx, c_idx] = v.reshape(r_idx.size, n_sub).mean(axis=1)
             n += sub.shape[0]
     return NodeSample(iof=iof, hit=hit, points=keep.get("points"), n_intercepts=n, srfvec=keep.get("srfvec"),
