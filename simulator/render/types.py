@@ -170,6 +170,9 @@ class RenderRequest:
                 raise RenderError(f"filter {name!r} is not one of {', '.join(FILTER_ORDER)}")
             if name not in self.tdi_stages:
                 raise RenderError(f"no TDI stage count for filter {name!r}")
+            n = self.tdi_stages[name]
+            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= 100:
+                raise RenderError(f"TDI stages {n!r} for {name} must be a whole number in 1..100")
         if self.summing not in (1, 2):
             raise RenderError(f"summing {self.summing!r} must be 1 or 2")
         if not float(self.interframe_delay_s) > 0.0:
