@@ -31,7 +31,7 @@ TARGET_TOL_PX = 3.0
 # sensor, stretched on the ground by the emission angle; plus the 1e-4 deg rounding of sequence.json.
 CORNER_TOL_PX = 3.0
 REQUIRED_KEYS = ("start_utc", "frames", "filters", "tdi", "nadir_scale_km", "target_scale_km", "volume_bytes",
-                 "compression", "summing", "reasons", "footprints")
+                 "compression", "summing", "reasons", "footprints", "volume_error_90pct")
 
 
 def _surface_distance_km(geo, lat_a, lon_a, lat_b, lon_b) -> float:

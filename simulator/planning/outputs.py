@@ -40,6 +40,13 @@ def footprint_record(fp: Footprint, et_to_utc) -> dict:
     }
 
 
+def stated_error(mode: str) -> float:
+    """The size estimator's stated 90th-percentile relative error per framelet for ``mode`` (0 for NONE)."""
+    from simulator.budget import ESTIMATOR_ERROR_90PCT
+
+    return float(ESTIMATOR_ERROR_90PCT.get(mode, 0.0))
+
+
 def image_record(plan: ImagePlan, et_to_utc, footprints: list[Footprint] | None, volume_source: str) -> dict:
     """One ``sequence.json`` entry (the renderer reads the commanding fields; the rest is for people)."""
     record = {
@@ -60,6 +67,7 @@ def image_record(plan: ImagePlan, et_to_utc, footprints: list[Footprint] | None,
         "expected_iof": {f: _round(v) for f, v in plan.expected_iof.items()},
         "snr": {f: _round(v, 1) for f, v in plan.snr.items()},
         "volume_bytes": int(plan.volume_bytes), "volume_source": volume_source,
+        "volume_error_90pct": stated_error(plan.compression),
         "reasons": list(plan.reasons),
     }
     if footprints is not None:

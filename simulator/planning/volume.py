@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from instrument_models.junocam.downlink import DownlinkParams
-from simulator.budget import ESTIMATOR_ERROR_90PCT, estimate_framelet_bytes, framelet_stats
+from simulator.budget import estimate_framelet_bytes, framelet_stats
 from simulator.planning.proposal import ImagePlan
 from simulator.render import RenderRequest
 from simulator.render.engine import render_framelets
@@ -56,8 +56,3 @@ class PreviewVolumeModel:
         stats = self._preview_stats(plan)
         per_frame = sum(estimate_framelet_bytes(s, plan.compression, plan.quality) for s in stats.values())
         return int(round(plan.frames * (per_frame + len(stats) * self.link.framelet_overhead_bytes)))
-
-    @staticmethod
-    def stated_error(mode: str) -> float:
-        """The estimator's stated 90th-percentile relative error per framelet for ``mode``."""
-        return float(ESTIMATOR_ERROR_90PCT.get(mode, 0.0))
