@@ -128,7 +128,7 @@ class FrameletRenderer:
             reuse = (req.options.with_truth and req.options.scene_on and req.summing == 1 and float(offset) == truth_offset
                      and float(ets[s]) == float(t_mid))
             node = sample_node(self.geo, self.scene if req.options.scene_on else None, filter_name, nominal, geo_s, s, self.radius_km,
-                               self.margin_rad, subpixel, du.size, edge_rows, keep_points=reuse,
+                               self.margin_rad, subpixel, du.size, edge_rows, keep_geometry=reuse,
                                ifov_rad=float(cam.optics.ifov_rad))
             if reuse:
                 reuse_node = node
@@ -162,8 +162,8 @@ class FrameletRenderer:
             return None
         m, c0 = self.row_margin, self.win_cols[0]
         rs, cs = slice(m, m + READOUT_LINES), slice(self.cols[0] - c0, self.cols[1] - c0)
-        return type(node)(iof=node.iof[rs, cs], hit=node.hit[rs, cs], points=node.points[rs, cs],
-                          n_intercepts=0, srfvec=node.srfvec[rs, cs], obs_body=node.obs_body[rs, cs])
+        return type(node)(iof=node.iof[rs, cs], hit=node.hit[rs, cs], n_intercepts=0,
+                          geometry={k: v[rs, cs] for k, v in node.geometry.items()})
 
 
 def first_product_line(request: RenderRequest, frame: int, filter_name: str) -> int:

@@ -23,6 +23,9 @@ import numpy as np
 JUPITER_NAIF_ID = 599  # NAIF id of Jupiter (facts.md "Jupiter")
 
 
+GEOMETRY_KEYS = ("LAT_PC", "LAT_PG", "LON_W", "INCIDENCE", "EMISSION", "PHASE", "RANGE")
+
+
 @dataclass
 class NodeSample:
     """The scene at one time sample on a window grid.
@@ -31,18 +34,15 @@ class NodeSample:
     ----------
     iof : (rows, cols) float64 area-averaged I/F (0 on sky).
     hit : (rows, cols) bool, pixel centre hits Jupiter.
-    points, srfvec, obs_body : (rows, cols, 3) float64 sincpt-replica intercepts, observer-to-point
-        vectors and per-ray observer positions in IAU_JUPITER (km), NaN on sky (only when asked; the
-        truth reuses them when its ray and time coincide with this node's).
     n_intercepts : number of rays intersected (centre + sub-pixel), for the cost breakdown.
+    geometry : when asked, per-pixel-centre truth geometry ``{GEOMETRY_KEYS: (rows, cols) float64}``
+        (NaN on sky); the truth reuses it when its ray and time coincide with this node's.
     """
 
     iof: np.ndarray
     hit: np.ndarray
-    points: np.ndarray | None
     n_intercepts: int
-    srfvec: np.ndarray | None = None
-    obs_body: np.ndarray | None = None
+    geometry: dict | None = None
 
 
 def jupiter_cone_mask(rays_nominal: np.ndarray, sample, index: int, radius_km: float, margin_rad: float):
@@ -83,27 +83,52 @@ def edge_pixels(hit: np.ndarray, edge_rows: int = 1) -> np.ndarray:
     return lo != hi
 
 
-def intercept_iof(geo, scene, filter_name: str, rays_nominal: np.ndarray, sample, index: int,
-                  ifov_rad: float | None = None):
-    """I/F, hit flags and intercepts for (M, 3) nominal-frame rays at one time sample.
+def surface_geometry(geo, rays_nominal: np.ndarray, sample, index: int):
+    """Intercepts and their geometry for (M, 3) nominal-frame rays at one time sample.
 
-    ``ifov_rad``: when given, the pixel footprint ``range x ifov`` is passed to the scene, which then
-    leaves out texture finer than the pixels (it would only alias, and costs time).
+    ``Geometry.intercept`` (the sincpt replica) and ``Geometry.illumination_at`` (ilumin: per-point epoch,
+    stellar aberration); latitudes/longitude from the ellipsoid.
+
+    Returns
+    -------
+    hit : (M,) bool.
+    points : (H, 3) body-fixed intercepts of the hits (km).
+    values : dict of (H,) arrays over the hits, keys ``GEOMETRY_KEYS`` (degrees, km).
     """
     ic = geo.intercept(rays_nominal, sample, index)
     hit = np.asarray(ic.hit, dtype=bool)
+    points = ic.points[hit]
+    lat_pc, lat_pg, lon_w = geo.ellipsoid.lonlat(points)
+    ang = geo.illumination_at(ic, sample, index)
+    values = {"LAT_PC": lat_pc, "LAT_PG": lat_pg, "LON_W": lon_w, "INCIDENCE": ang["incidence"],
+              "EMISSION": ang["emission"], "PHASE": ang["phase"],
+              "RANGE": np.linalg.norm(ic.srfvec[hit], axis=1)}
+    return hit, points, values
+
+
+def intercept_iof(geo, scene, filter_name: str, rays_nominal: np.ndarray, sample, index: int,
+                  ifov_rad: float | None = None):
+    """I/F, hit flags and geometry for (M, 3) nominal-frame rays at one time sample.
+
+    The photometric angles are the ilumin-exact ones of ``surface_geometry`` (so the rendered terminator
+    is where ``illumf`` puts it); the albedo comes from Jupiter's appearance and the I/F from the scene's
+    photometry. ``ifov_rad``: when given, the pixel footprint ``range x ifov`` band-limits the texture
+    (detail finer than the pixels would only alias, and costs time).
+    """
+    hit, points, values = surface_geometry(geo, rays_nominal, sample, index)
     iof = np.zeros(hit.shape)
-    if np.any(hit):
-        footprint = None if ifov_rad is None else np.linalg.norm(ic.srfvec[hit], axis=1) * ifov_rad
-        ev = scene.evaluate(0, filter_name, ic.points[hit], sample.sun_body[index], sample.obs_body[index],
-                            footprint_km=footprint)
-        iof[hit] = ev["iof"]
-    return iof, hit, ic
+    if points.shape[0]:
+        body = scene.bodies[0]
+        footprint = None if ifov_rad is None else values["RANGE"] * ifov_rad
+        albedo = body.normal_albedo(filter_name, points, values["LAT_PG"], values["LON_W"], None, footprint)
+        cos = {k: np.cos(np.radians(values[k])) for k in ("INCIDENCE", "EMISSION", "PHASE")}
+        iof[hit] = scene.photometry.iof(albedo, cos["INCIDENCE"], cos["EMISSION"], cos["PHASE"], filter_name)
+    return iof, hit, values
 
 
 def sample_node(geo, scene, filter_name: str, rays_nominal: np.ndarray, sample, index: int,
                 radius_km: float, margin_rad: float, subpixel_rays, n_sub: int, edge_rows: int = 1,
-                keep_points: bool = False, ifov_rad: float | None = None) -> NodeSample:
+                keep_geometry: bool = False, ifov_rad: float | None = None) -> NodeSample:
     """The scene on a window at one time sample.
 
     Parameters
@@ -114,21 +139,24 @@ def sample_node(geo, scene, filter_name: str, rays_nominal: np.ndarray, sample, 
         stratified sub-samples of the pixels ``(rows_idx, cols_idx)``, pixel by pixel.
     n_sub : sub-samples per edge pixel (1 = no supersampling).
     edge_rows : line radius of the edge band (see module doc).
+    keep_geometry : keep the pixel centres' geometry (for the truth).
     ifov_rad : pixel angular size, for the scene's texture band limit (see ``intercept_iof``).
     """
     shape = rays_nominal.shape[:2]
     if scene is None:                      # scene turned off: an empty sky
-        return NodeSample(iof=np.zeros(shape), hit=np.zeros(shape, dtype=bool), points=None, n_intercepts=0)
+        return NodeSample(iof=np.zeros(shape), hit=np.zeros(shape, dtype=bool), n_intercepts=0)
     cand = jupiter_cone_mask(rays_nominal, sample, index, radius_km, margin_rad)
     iof = np.zeros(shape)
     hit = np.zeros(shape, dtype=bool)
-    keep = {k: np.full(shape + (3,), np.nan) for k in ("points", "srfvec", "obs_body")} if keep_points else {}
+    kept = {k: np.full(shape, np.nan) for k in GEOMETRY_KEYS} if keep_geometry else None
     n = int(cand.sum())
     if n:
-        v, h, ic = intercept_iof(geo, scene, filter_name, rays_nominal[cand], sample, index, ifov_rad)
+        v, h, values = intercept_iof(geo, scene, filter_name, rays_nominal[cand], sample, index, ifov_rad)
         iof[cand], hit[cand] = v, h
-        for k in keep:
-            keep[k][cand] = getattr(ic, k)
+        if kept is not None:
+            rows, cols = np.nonzero(cand)
+            for k in GEOMETRY_KEYS:
+                kept[k][rows[h], cols[h]] = values[k]
     if n_sub > 1 and n:
         r_idx, c_idx = np.nonzero(edge_pixels(hit, edge_rows))
         if r_idx.size:
@@ -136,5 +164,4 @@ def sample_node(geo, scene, filter_name: str, rays_nominal: np.ndarray, sample, 
             v, _, _ = intercept_iof(geo, scene, filter_name, sub, sample, index, ifov_rad)
             iof[r_idx, c_idx] = v.reshape(r_idx.size, n_sub).mean(axis=1)
             n += sub.shape[0]
-    return NodeSample(iof=iof, hit=hit, points=keep.get("points"), n_intercepts=n, srfvec=keep.get("srfvec"),
-                      obs_body=keep.get("obs_body"))
+    return NodeSample(iof=iof, hit=hit, n_intercepts=n, geometry=kept)
