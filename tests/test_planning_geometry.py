@@ -164,6 +164,7 @@ def test_cli_window_without_opportunity_says_so_and_exits_0(tmp_path, capsys):
     (["--target", "europa"], "unknown target 'europa'"),
     (["--window", "3x,4x"], "3x"),
     (["--window", "+3h,-3h"], "ends before it starts"),
+    (["--window=-20h,-19h"], "do not cover"),
     (["--max-emission", "120"], "--max-emission 120"),
     (["--filters", "BLUE,PURPLE"], "PURPLE"),
     (["--scenario", "no-such-scenario"], "no-such-scenario"),

@@ -2,8 +2,8 @@
 
 For one opportunity (the time the target crosses the centre of the image's filter strips) this chooses
 the number of frames that covers the target and its context in every filter (plus a margin), the
-reported START_TIME (true start minus START_TIME_BIAS) that puts the target in the middle frame, the TDI
-per filter from the radiometry, and reports the pixel scales and the illumination at the target.
+reported START_TIME (true start minus START_TIME_BIAS) that puts the target in the middle frame, one TDI
+for all filters from the radiometry, and reports the pixel scales and the illumination at the target.
 """
 
 from __future__ import annotations
@@ -127,8 +127,8 @@ def propose_image(number: int, opportunity: Opportunity, cam: JunoCam, spin: Spi
     """Build the :class:`ImagePlan` of one opportunity (see the module docstring).
 
     ``expected_iof`` and ``electrons_per_s_per_iof`` (the instrument's radiometry at the actual solar
-    distance) are per filter; the TDI of each filter follows from them and the detector's full well and
-    read noise.
+    distance) are per filter; the image's one TDI follows from them and the detector's full well and read
+    noise (:func:`simulator.planning.exposure.choose_tdi`).
     """
     reasons: list[str] = []
     timing, det = cam.timing, cam.detector
