@@ -203,3 +203,26 @@ def test_binding_limit_is_the_smallest():
     limits = BudgetLimits(link, 2.0 * 86400.0)
     value, name = limits.limit()
     assert name == "downlink until the next perijove" and value == pytest.approx(370.0 * 2 * 86400 / 8)
+
+
+# ------------------------------------------------------------------------------------------ selection
+
+def _opp(et: float, run: int, range_km: float):
+    from simulator.planning.opportunities import Opportunity
+
+    z = np.zeros(3)
+    return Opportunity(crossing_et=et, spin_index=int(et // 30), run=run, point_body=z, lit_point_body=z,
+                       range_km=range_km, incidence_deg=0.0, emission_deg=0.0, phase_deg=0.0, elevation_deg=0.0)
+
+
+def test_selection_takes_the_closest_per_run_or_spaced_images():
+    from simulator.planning.planner import select_opportunities
+
+    run0 = [_opp(30.0 * k, 0, 1000.0 + abs(k - 5) * 100) for k in range(20)]   # closest at k = 5
+    run1 = [_opp(3000.0 + 30.0 * k, 1, 500.0 + k) for k in range(5)]           # closest at its start
+    chosen = select_opportunities(run0 + run1, None, None)
+    assert [o.crossing_et for o in chosen] == [150.0, 3000.0]
+    spaced = select_opportunities(run0, 200.0, None)
+    gaps = np.diff([o.crossing_et for o in spaced])
+    assert len(spaced) > 1 and gaps.min() >= 200.0 and 150.0 in [o.crossing_et for o in spaced]
+    assert [o.range_km for o in select_opportunities(run0 + run1, 200.0, 1)] == [500.0]
