@@ -119,3 +119,17 @@ def test_twin_of_the_shared_real_product(reference_dir, tmp_path, kernel_cache_d
                 "JNO:TDI_STAGES_COUNT", "LINES", "LINE_SAMPLES", "FILTER_NAME", "SAMPLING_FACTOR",
                 "SAMPLE_BIT_MODE_ID", "COMPRESSION_TYPE"):
         assert twin[key] == real[key], f"{key}: twin {twin[key]!r}, real {real[key]!r}"
+
+
+def test_interrupted_render_leaves_no_product(tmp_path, kernel_cache_dir):
+    from simulator.products.pipeline import ProductRequest, render_product
+    from simulator.scenario import load_scenario
+
+    def interrupt(done, total):
+        if done == 2:
+            raise KeyboardInterrupt
+
+    scenario = load_scenario("default").replace(imaging={"frames": 2, "filters": ["RED", "GREEN"]})
+    with pytest.raises(KeyboardInterrupt):
+        render_product(ProductRequest(scenario=scenario, out_dir=tmp_path, cache_dir=kernel_cache_dir), interrupt)
+    assert list(tmp_path.iterdir()) == [], "an interrupted render left files behind"
