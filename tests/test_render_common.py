@@ -6,7 +6,7 @@ import numpy as np
 import spiceypy
 
 from instrument_models.junocam import JunoCam
-from simulator.render import RenderOptions, RenderRequest, render_framelets
+from simulator.render import RenderRequest, render_framelets
 from simulator.scenario import load_scenario, scenario_from_dict
 
 QUIET = {"enabled": False}     # [noise] table with every random/dark effect off

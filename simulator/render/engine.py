@@ -119,16 +119,17 @@ class FrameletRenderer:
             clock.lap("rays")
 
             def subpixel(rr, cc, _rot=sub_rot, _du=du, _dl=sub_line):
-                k = _du.size
                 smp = (c0 + cc + 0.5)[:, None] + _du[None, :]
                 lin = (rr - m + 0.5)[:, None] + _dl[None, :]
                 r = cam.pixel_to_ray(filter_name, smp, lin)                  # (P, k, 3)
                 return np.einsum("kij,pkj->pki", _rot, r).reshape(-1, 3)
 
-            reuse = (req.options.with_truth and req.options.scene_on and req.summing == 1 and float(offset) == truth_offset
-                     and float(ets[s]) == float(t_mid))
-            node = sample_node(self.geo, self.scene if req.options.scene_on else None, filter_name, nominal, geo_s, s, self.radius_km,
-                               self.margin_rad, subpixel, du.size, edge_rows, keep_geometry=reuse,
+            # The truth reuses this node when it is the packet's mid-exposure row at mid-exposure.
+            reuse = (req.options.with_truth and req.options.scene_on and req.summing == 1
+                     and float(offset) == truth_offset and float(ets[s]) == float(t_mid))
+            scene = self.scene if req.options.scene_on else None
+            node = sample_node(self.geo, scene, filter_name, nominal, geo_s, s, self.radius_km, self.margin_rad,
+                               subpixel, du.size, edge_rows, keep_geometry=reuse,
                                ifov_rad=float(cam.optics.ifov_rad))
             if reuse:
                 reuse_node = node
@@ -154,7 +155,6 @@ class FrameletRenderer:
                               dn8=dn.dn8, truth=tplanes or {}, attitude=attitude,
                               compressed_bytes=dn.compressed_bytes, dn12=dn.dn12, injected=req.errors.as_record(),
                               tdi_stages=n_stages)
-
 
     def crop(self, node):
         """A node sample cut from the window (margins) to the output grid, or None."""
