@@ -59,3 +59,19 @@ def test_missing_clock_kernel_is_one_clear_error():
     spiceypy.kclear()
     with pytest.raises(KernelError, match="SCLK"):
         clock.et_to_ticks(6.4e8)
+
+
+def test_twin_with_real_kernels_is_timed_from_the_originals_clock(flight_kernels, reference_dir):
+    """With the flight SCLK, a twin starts at ET(SPACECRAFT_CLOCK_START_COUNT), as ISIS times the original,
+    and keeps the original's START_TIME string."""
+    import json
+
+    from simulator.products.pipeline import ProductRequest, _reported_start
+
+    real = json.loads((reference_dir / "products" / "JNCE_2020154_27C00047_V01-Metadata.json").read_text())
+    req = ProductRequest(scenario=None, out_dir=".", start_utc=real["START_TIME"],
+                         sclk_start=real["SPACECRAFT_CLOCK_START_COUNT"])
+    with KernelPool([flight_kernels / "naif0012.tls", flight_kernels / "jno_sclkscet_00090.tsc"]):
+        et, sclk_text, utc = _reported_start(req)
+        expected = spiceypy.scs2e(clock.JUNO_SCLK_ID, real["SPACECRAFT_CLOCK_START_COUNT"])
+    assert et == expected and sclk_text == real["SPACECRAFT_CLOCK_START_COUNT"] and utc == real["START_TIME"]
