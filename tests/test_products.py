@@ -305,3 +305,16 @@ def test_existing_product_is_not_overwritten(tmp_path):
         _write(tmp_path, desc)
     _write(tmp_path, desc, overwrite=True)
     assert _leftovers(tmp_path / "out") == [desc.product_id]
+
+
+def test_stale_partial_of_a_dead_run_is_removed(tmp_path):
+    import subprocess
+    import sys
+
+    desc = description(frames=1)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)
+    stale = tmp_path / "out" / f".{desc.product_id}.partial-{int(dead.stdout)}"
+    (stale / "ImageSet").mkdir(parents=True)
+    _write(tmp_path, desc)
+    assert _leftovers(tmp_path / "out") == [desc.product_id]

@@ -52,6 +52,24 @@ def summary_lines(product, dn12) -> list[str]:
     return out
 
 
+def check_truth_shapes(path: Path, shape: tuple[int, int]) -> list[str]:
+    """Names of the truth FITS extensions; ``ProductError`` if one is not shaped like the raw image."""
+    from astropy.io import fits
+
+    from simulator.errors import ProductError
+
+    try:
+        with fits.open(path) as hdul:
+            found = [(hdu.name, tuple(hdu.shape)) for hdu in hdul[1:]]
+    except OSError as exc:
+        raise ProductError(f"truth file {str(path)!r} is not a readable FITS file ({exc})") from None
+    for name, hdu_shape in found:
+        if hdu_shape != tuple(shape):
+            raise ProductError(f"truth backplane {name} in {path.name} is {hdu_shape}; expected the raw "
+                               f"image's shape {tuple(shape)}")
+    return [name for name, _ in found]
+
+
 def run(args) -> int:
     from simulator.errors import ProductError
     from simulator.products import load_product
@@ -63,9 +81,10 @@ def run(args) -> int:
     dn12 = decompanded_image(product)
     for line in summary_lines(product, dn12):
         print(line)
-    truth = product.metadata_path.parent.parent / "truth" / "truth.json"
-    if truth.is_file():
-        print(f"truth        {truth.parent} (junocam-sim product: per-pixel truth FITS and truth.json)")
+    truth_fits = product.metadata_path.parent.parent / "truth" / f"{product.layout.product_id}-truth.fits"
+    if truth_fits.is_file():
+        names = check_truth_shapes(truth_fits, product.image.shape)
+        print(f"truth        {truth_fits} ({len(names)} backplanes shaped like the PNG: {', '.join(names)})")
     mosaic = Path(args.mosaic) if args.mosaic else Path.cwd() / f"{product.layout.product_id}-mosaic.png"
     width, height = write_mosaic(mosaic, product, shrink=args.shrink)
     print(f"mosaic       {mosaic} ({width} x {height} px, one row per frame, one column per filter)")

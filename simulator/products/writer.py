@@ -4,7 +4,8 @@ A :class:`ProductWriter` takes framelets one at a time (in PNG order, as the ren
 the 8-bit image in memory (1 byte per pixel) and the truth backplanes in memory-mapped scratch files inside
 the partial folder (so a 1648 x 31488 image stays far below 2 GB), then writes every file and renames the
 folder. Any exception, including KeyboardInterrupt, removes the partial folder: nothing that looks like a
-finished product is ever left behind.
+finished product is ever left behind. A run killed outright (SIGKILL) leaves only its hidden
+``.<ID>.partial-<pid>`` folder, which the next run writing that product removes.
 """
 
 from __future__ import annotations
@@ -23,6 +24,17 @@ from simulator.products import pds3, quicklook, raw_image, truth
 from simulator.products.description import ImageDescription
 
 _SCRATCH = ".scratch"
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether a process with this id exists (signal 0 probes without sending anything)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @dataclass(frozen=True)
@@ -99,8 +111,7 @@ class ProductWriter:
         if self.final.exists() and not self.overwrite:
             raise ProductError(f"product folder {str(self.final)!r} already exists; remove it or choose another --out")
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        if self.partial.exists():
-            shutil.rmtree(self.partial)
+        self._remove_stale_partials()
         (self.partial / _SCRATCH).mkdir(parents=True)
         self._image = np.zeros(self.shape, dtype=np.uint8)
         if self.with_truth:
@@ -110,6 +121,17 @@ class ProductWriter:
                 plane[:] = truth.FILL_VALUE.get(name, np.nan)
                 self._planes[name] = plane
         return self
+
+    def _remove_stale_partials(self) -> None:
+        """Remove partial folders of this product left by runs that were killed (their process is gone)."""
+        for folder in self.out_dir.glob(f".{self.desc.product_id}.partial-*"):
+            try:
+                pid = int(folder.name.rsplit("-", 1)[1])
+            except ValueError:
+                continue
+            if pid != os.getpid() and _process_alive(pid):
+                continue  # another run is writing this product right now
+            shutil.rmtree(folder, ignore_errors=True)
 
     def __exit__(self, exc_type, exc, tb) -> None:
         self._release()
