@@ -226,3 +226,13 @@ def test_selection_takes_the_closest_per_run_or_spaced_images():
     gaps = np.diff([o.crossing_et for o in spaced])
     assert len(spaced) > 1 and gaps.min() >= 200.0 and 150.0 in [o.crossing_et for o in spaced]
     assert [o.range_km for o in select_opportunities(run0 + run1, 200.0, 1)] == [500.0]
+
+
+def test_brightest_part_of_the_image_caps_the_tdi():
+    alone = _choose(0.05)
+    capped = choose_tdi({"GREEN": 0.05}, {"GREEN": 1.0e6}, 40_000.0, 16.0, LINE_PERIOD_S, ExposureGoal(),
+                        peak_iof={"GREEN": 1.0})
+    goal = ExposureGoal()
+    assert capped.tdi < alone.tdi and "saturating" in capped.reason
+    peak_e = 1.0e6 * 1.0 * goal.brightness_headroom * capped.tdi * LINE_PERIOD_S
+    assert peak_e <= goal.full_well_fraction * 40_000.0 < peak_e * (capped.tdi + 1) / capped.tdi

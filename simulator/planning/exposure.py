@@ -21,14 +21,15 @@ class ExposureGoal:
     Attributes
     ----------
     snr_goal : wanted signal-to-noise ratio at the target's expected I/F. Assumption: 100.
-    brightness_headroom : the brightest pixel of the image is taken as this many times the target's I/F
-        (brighter clouds, less limb darkening elsewhere). Assumption: 1.5.
+    brightness_headroom : the brightest pixel of the image is taken as this many times the brightest I/F
+        expected (the larger of the target's and the peak of a coarse sample of the image's pixels), for
+        texture brighter than what the sample catches. Assumption: 1.25.
     full_well_fraction : the brightest pixel may fill at most this fraction of the full well (stays in
         the linear range). Assumption: 0.8.
     """
 
     snr_goal: float = 100.0
-    brightness_headroom: float = 1.5
+    brightness_headroom: float = 1.25
     full_well_fraction: float = 0.8
 
 
@@ -61,18 +62,20 @@ def snr_at(iof, tdi, electrons_per_iof_s, line_period_s: float, read_noise_e: fl
 
 def choose_tdi(iof: dict[str, float], electrons_per_iof_s: dict[str, float], full_well_e: float,
                read_noise_e: float, line_period_s: float, goal: ExposureGoal = ExposureGoal(),
-               tdi_min: int = 1, tdi_max: int = 100) -> TdiChoice:
+               tdi_min: int = 1, tdi_max: int = 100, peak_iof: dict[str, float] | None = None) -> TdiChoice:
     """The smallest TDI reaching ``goal.snr_goal`` in every filter while no filter's peak passes the limit.
 
-    ``iof`` and ``electrons_per_iof_s`` are per filter. If the goal cannot be met without saturating a
+    ``iof`` (at the target), ``electrons_per_iof_s`` and ``peak_iof`` (the brightest I/F expected anywhere
+    in the image; default the target's) are per filter. If the goal cannot be met without saturating a
     filter, the largest TDI that saturates none is returned with a reason; if even ``tdi_min`` saturates,
     ``tdi_min`` is returned with that reason.
     """
     names = list(iof)
     stages = np.arange(tdi_min, tdi_max + 1)[:, None]
     i = np.array([max(float(iof[f]), 0.0) for f in names])[None, :]
+    brightest = np.array([max(float((peak_iof or iof)[f]), float(iof[f]), 0.0) for f in names])[None, :]
     rate = np.array([float(electrons_per_iof_s[f]) for f in names])[None, :]
-    peak_e = rate * i * goal.brightness_headroom * stages * line_period_s
+    peak_e = rate * brightest * goal.brightness_headroom * stages * line_period_s
     snr = snr_at(i, stages, rate, line_period_s, read_noise_e)
     safe = np.all(peak_e <= goal.full_well_fraction * full_well_e, axis=1)
     good = safe & np.all(snr >= goal.snr_goal, axis=1)

@@ -18,7 +18,7 @@ from simulator.geometry import Geometry
 from simulator.planning.exposure import ExposureGoal
 from simulator.planning.footprints import Footprint, framelet_footprints
 from simulator.planning.opportunities import Limits, Opportunity, SearchResult, search
-from simulator.planning.proposal import ImagePlan, ImageSettings, pixel_scale_km, propose_image
+from simulator.planning.proposal import ImagePlan, ImageSettings, image_frames, pixel_scale_km, propose_image
 from simulator.planning.sequence import BudgetLimits, fit_sequence, sequence_timeline
 from simulator.planning.swath import Spin, Swath
 from simulator.planning.targets import Target
@@ -121,6 +121,29 @@ def expected_iof(scene, opportunity: Opportunity, target: Target, sun_body: np.n
     return out
 
 
+# Coarse pixel grid on which an image's brightest I/F is looked for (assumption: 33 columns x 5 rows per
+# framelet, in its first, middle and last frames; texture finer than that is the headroom's business).
+PEAK_GRID = (33, 5)
+
+
+def peak_iof_in_image(geo, cam: JunoCam, scene, ets: np.ndarray, filters) -> dict[str, float]:
+    """Brightest I/F the scene shows on a coarse pixel grid of each filter's framelets at times ``ets``."""
+    cols = np.linspace(cam.strips.first_photoactive_column + 0.5, cam.strips.last_photoactive_column + 0.5,
+                       PEAK_GRID[0])
+    rows = (np.arange(PEAK_GRID[1]) + 0.5) * cam.strips.framelet_lines(1) / PEAK_GRID[1]
+    sample, line = (a.ravel() for a in np.meshgrid(cols, rows))
+    s = geo.sample(np.asarray(ets, dtype=float))
+    peak = {f: 0.0 for f in filters}
+    for f in filters:
+        rays = cam.pixel_to_ray(f, sample, line)
+        for i in range(len(s)):
+            hit = geo.intercept(rays, s, i)
+            if hit.hit.any():
+                iof = scene.evaluate(0, f, hit.points[hit.hit], s.sun_body[i], hit.obs_body[hit.hit])["iof"]
+                peak[f] = max(peak[f], float(np.nanmax(iof)))
+    return peak
+
+
 def apply_degradation(plan: ImagePlan, changes: dict) -> None:
     """Apply a ladder step to ``plan``; summing multiplies both pixel scales by the summing ratio."""
     if "summing" in changes:
@@ -166,15 +189,19 @@ def plan_pass(request: PlanRequest, volume_model_factory, cam: JunoCam | None = 
         sub_c = geo.sub_spacecraft(crossing)
         radiometry = Radiometry()
         solar_km = geo.solar_distance_km(crossing)
+        period = request.settings.interframe_delay_s + cam.timing.interframe_delta_s
         plans = []
         for i, o in enumerate(chosen):
             lat_pc, lat_pg, lon_w = geo.ellipsoid.lonlat(o.point_body[None, :])
             iof = expected_iof(scene, o, request.target, s.sun_body[i], s.obs_body[i], request.settings.filters)
             rates = {f: radiometry.electrons_per_s_per_iof(f, float(solar_km[i])) for f in request.settings.filters}
+            frames = image_frames(spin, swath, o.range_km, request.target.context_radius_km, period, request.settings)
+            offsets = np.array([0.0, 0.5 * (frames - 1), frames - 1.0]) - 0.5 * (frames - 1)
+            peak = peak_iof_in_image(geo, cam, scene, o.crossing_et + offsets * period, request.settings.filters)
             plans.append(propose_image(i + 1, o, cam, spin, swath, request.settings, request.target.context_radius_km,
                                        float(sub_c.altitude_km[i]), float(sub_c.lat_pg[i]), float(sub_c.lon_w[i]),
                                        (float(lat_pg[0]), float(lon_w[0])), iof, rates, request.goal,
-                                       request.target.name))
+                                       request.target.name, peak))
         volumes = volume_model_factory(request.metakernel, cam, scene)
         result.kept, result.dropped = fit_sequence(plans, budget, volumes.estimate_bytes, apply_degradation)
         result.timeline = sequence_timeline(result.kept, budget, window[0])

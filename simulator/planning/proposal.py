@@ -119,29 +119,37 @@ def frames_to_cover(spin: Spin, swath: Swath, range_km: float, context_radius_km
     return int(math.ceil(span_s / frame_period_s)) + 1 + 2 * int(margin_frames)
 
 
+def image_frames(spin: Spin, swath: Swath, range_km: float, context_radius_km: float, frame_period_s: float,
+                 settings: ImageSettings, reasons: list[str] | None = None) -> int:
+    """:func:`frames_to_cover` capped at ``settings.max_frames`` (the cap is noted in ``reasons``)."""
+    frames = frames_to_cover(spin, swath, range_km, context_radius_km, frame_period_s, settings.margin_frames)
+    if frames > settings.max_frames:
+        if reasons is not None:
+            reasons.append(f"{frames} frames needed to cover the context; capped at {settings.max_frames}")
+        frames = settings.max_frames
+    return frames
+
+
 def propose_image(number: int, opportunity: Opportunity, cam: JunoCam, spin: Spin, swath: Swath,
                   settings: ImageSettings, context_radius_km: float, altitude_km: float,
                   sub_lat_pg_deg: float, sub_lon_w_deg: float, target_lat_lon: tuple[float, float],
                   expected_iof: dict[str, float], electrons_per_s_per_iof: dict[str, float], goal: ExposureGoal,
-                  target_name: str) -> ImagePlan:
+                  target_name: str, peak_iof: dict[str, float] | None = None) -> ImagePlan:
     """Build the :class:`ImagePlan` of one opportunity (see the module docstring).
 
-    ``expected_iof`` and ``electrons_per_s_per_iof`` (the instrument's radiometry at the actual solar
-    distance) are per filter; the image's one TDI follows from them and the detector's full well and read
+    ``expected_iof``, ``peak_iof`` (the brightest I/F expected in the image) and ``electrons_per_s_per_iof``
+    (the instrument's radiometry at the actual solar distance) are per filter; the image's one TDI follows from them and the detector's full well and read
     noise (:func:`simulator.planning.exposure.choose_tdi`).
     """
     reasons: list[str] = []
     timing, det = cam.timing, cam.detector
     choice = choose_tdi({f: expected_iof[f] for f in settings.filters}, electrons_per_s_per_iof, det.full_well_e,
                         det.read_noise_e, timing.tdi_line_period_s, goal, timing.tdi_stages_min,
-                        timing.tdi_stages_max)
+                        timing.tdi_stages_max, peak_iof)
     if choice.reason:
         reasons.append(f"TDI {choice.tdi}: {choice.reason}")
     period = settings.interframe_delay_s + timing.interframe_delta_s
-    frames = frames_to_cover(spin, swath, opportunity.range_km, context_radius_km, period, settings.margin_frames)
-    if frames > settings.max_frames:
-        reasons.append(f"{frames} frames needed to cover the context; capped at {settings.max_frames}")
-        frames = settings.max_frames
+    frames = image_frames(spin, swath, opportunity.range_km, context_radius_km, period, settings, reasons)
     # The centre line crosses the target at crossing_et; the middle frame's mid-exposure goes there.
     exposure = float(cam.exposure_s(choice.tdi))
     first_mid = opportunity.crossing_et - 0.5 * (frames - 1) * period
