@@ -247,3 +247,14 @@ def test_stage_blocks_match_brute_force(cache, tdi, all_nodes):
     a, b = fast.truth["IOF"].astype(float), brute.truth["IOF"].astype(float)
     worst = np.abs(a - b).max() / np.abs(b).max()
     assert worst < QUADRATURE_TOL, f"block quadrature differs from every-stage by {worst:.4f} of the signal"
+
+
+def test_gain_error_scales_the_signal():
+    quiet = {"enabled": False}
+    iof = np.full((128, 1648), 0.3)
+    base = DetectorChain(chain_request(quiet), CAM).expose(iof, "GREEN", 1, JUPITER_SOLAR_DISTANCE_KM, 0)
+    req = chain_request(quiet, errors=InjectedErrors(gain_error={"GREEN": 1.1}))
+    more = DetectorChain(req, CAM).expose(iof, "GREEN", 1, JUPITER_SOLAR_DISTANCE_KM, 0)
+    bias = CAM.detector.bias_dn
+    ratio = (more.dn12_noise_free.astype(float) - bias).mean() / (base.dn12_noise_free.astype(float) - bias).mean()
+    assert ratio == pytest.approx(1.1, abs=2e-3), f"gain error 1.1 scaled the signal by {ratio:.4f}"
