@@ -258,3 +258,24 @@ def test_gain_error_scales_the_signal():
     bias = CAM.detector.bias_dn
     ratio = (more.dn12_noise_free.astype(float) - bias).mean() / (base.dn12_noise_free.astype(float) - bias).mean()
     assert ratio == pytest.approx(1.1, abs=2e-3), f"gain error 1.1 scaled the signal by {ratio:.4f}"
+
+
+def test_radiation_hits_grow_toward_jupiter():
+    from dataclasses import replace
+
+    from simulator.render.electronics import RadiationScaling
+    cam = replace(CAM, detector=replace(CAM.detector, radiation_hits_per_cm2_s=2e4))
+    noise = {"enabled": True, "flat": False, "prnu": False, "dark": False, "hot_pixels": False,
+             "radiation": True, "shot": False, "read": False}
+    chain = DetectorChain(chain_request(noise, tdi_stages={"GREEN": 64}), cam)
+    dark = np.zeros((128, 1648))
+    counts = []
+    ref = RadiationScaling().reference_km
+    for distance in (ref, ref / 2.0):
+        dn = chain.expose(dark, "GREEN", 64, JUPITER_SOLAR_DISTANCE_KM, 0, jupiter_distance_km=distance).dn12
+        counts.append(np.count_nonzero(dn > np.floor(CAM.detector.bias_dn) + 5))
+    area_cm2 = 128 * 1648 * (CAM.detector.pixel_pitch_mm * 0.1) ** 2
+    expected = 2e4 * area_cm2 * CAM.exposure_s(64)
+    assert abs(counts[0] - expected) < 5 * np.sqrt(expected) + 0.05 * expected, f"{counts[0]} hits, ~{expected:.0f}"
+    ratio = counts[1] / counts[0]
+    assert ratio == pytest.approx(8.0, rel=0.15), f"half the distance gave {ratio:.2f}x the hits, expected 8"

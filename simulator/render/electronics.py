@@ -17,13 +17,18 @@ Randomness: the fixed pattern (PRNU, hot pixels) is drawn once per render from t
 ``"fixed_pattern"``; each framelet's noise from ``("detector", frame, filter index)`` (``simulator.random``),
 so framelets are independent of the order or subset rendered.
 
+Radiation: the hit rate is the camera's ``radiation_hits_per_cm2_s`` (instrument model; 0 by default)
+scaled with Juno's distance ``r`` from Jupiter's centre as ``(RADIATION_REFERENCE_KM / r) ** RADIATION_EXPONENT``
+(assumption, :class:`RadiationScaling`: no published JunoCam hit-rate profile; the belts' particle flux rises
+steeply inward, so the detector's value is read as the rate at 2 Jupiter radii and scaled as r^-3).
+
 The noise-free DN12 truth is the same chain with shot noise, read noise and radiation hits off (the
 deterministic effects stay), before companding, after summing.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -33,6 +38,24 @@ from instrument_models.junocam.electronics import sum_pixels
 from instrument_models.junocam.radiometry import Radiometry
 from simulator.random import child_generator
 from simulator.render.types import FILTER_ORDER, RenderRequest
+
+
+@dataclass(frozen=True)
+class RadiationScaling:
+    """How the radiation hit rate grows toward Jupiter (assumption, see module doc).
+
+    Attributes
+    ----------
+    reference_km : distance from Jupiter's centre at which the detector's rate applies (2 R_J, 142,984 km).
+    exponent : power of ``reference_km / r`` (3).
+    """
+
+    reference_km: float = 2.0 * 71492.0   # 2 x Jupiter's equatorial radius (pck00010.tpc)
+    exponent: float = 3.0
+
+    def rate(self, rate_at_reference: float, distance_km: float) -> float:
+        """Hits per cm^2 per s at ``distance_km`` from Jupiter's centre."""
+        return float(rate_at_reference) * (self.reference_km / max(float(distance_km), 1.0)) ** self.exponent
 
 
 def chain_switches(noise: dict) -> det.ChainSwitches:
@@ -57,8 +80,10 @@ class Exposed:
 class DetectorChain:
     """The radiometry, detector and electronics of one render (fixed pattern drawn once)."""
 
-    def __init__(self, request: RenderRequest, cam, radiometry: Radiometry | None = None):
+    def __init__(self, request: RenderRequest, cam, radiometry: Radiometry | None = None,
+                 radiation: RadiationScaling | None = None):
         self.req = request
+        self.radiation = radiation or RadiationScaling()
         self.cam = cam
         self.radiometry = radiometry or Radiometry()
         self.switches = chain_switches(request.noise)
@@ -75,9 +100,18 @@ class DetectorChain:
         """Mean photo-electrons per unsummed pixel for an I/F image."""
         return iof * (self.radiometry.electrons_per_s_per_iof(filter_name, solar_km) * exposure_s)
 
-    def expose(self, iof: np.ndarray, filter_name: str, n_stages: int, solar_km: float, frame: int) -> Exposed:
-        """(128, cols) I/F in unsummed pixels -> the returned framelet (see module doc)."""
+    def expose(self, iof: np.ndarray, filter_name: str, n_stages: int, solar_km: float, frame: int,
+               jupiter_distance_km: float | None = None) -> Exposed:
+        """(128, cols) I/F in unsummed pixels -> the returned framelet (see module doc).
+
+        ``jupiter_distance_km``: Juno's distance from Jupiter's centre (radiation hit rate); ``None`` uses
+        the detector's rate unscaled.
+        """
         req, cam = self.req, self.cam
+        params = cam.detector
+        if jupiter_distance_km is not None and params.radiation_hits_per_cm2_s > 0:
+            params = replace(params, radiation_hits_per_cm2_s=self.radiation.rate(
+                params.radiation_hits_per_cm2_s, jupiter_distance_km))
         exposure = float(cam.exposure_s(n_stages))
         e = self.photo_electrons(iof, filter_name, exposure, solar_km)
         lo, hi = req.sample_range or (0, cam.strips.samples)
@@ -92,8 +126,8 @@ class DetectorChain:
         kwargs = dict(pattern=pattern, vignette=vig, temperature_k=req.focal_plane_temperature_k,
                       gain_error=1.0 / g - 1.0, adc_bits=cam.electronics.adc_bits)
         rng = child_generator(req.seed, "detector", int(frame), FILTER_ORDER.index(filter_name))
-        dn12 = det.apply_chain(e, cam.detector, exposure, rng, switches=self.switches, **kwargs)
-        quiet = det.apply_chain(e, cam.detector, exposure, np.random.Generator(np.random.PCG64(0)),
+        dn12 = det.apply_chain(e, params, exposure, rng, switches=self.switches, **kwargs)
+        quiet = det.apply_chain(e, params, exposure, np.random.Generator(np.random.PCG64(0)),
                                 switches=self.quiet, **kwargs)
         mode = cam.electronics.summing_mode
         dn12 = sum_pixels(dn12, req.summing, mode=mode)

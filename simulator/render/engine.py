@@ -143,7 +143,8 @@ class FrameletRenderer:
         # Steps 5 and 6 (radiometry, detector chain, truth) are delegated so each stays one concept.
         from simulator.render import truth  # local: keeps the import graph one-way
         solar_km = float(np.linalg.norm(geo_s.sun_body[i_mid]))
-        dn = self.chain.expose(iof, filter_name, n_stages, solar_km, frame)
+        dn = self.chain.expose(iof, filter_name, n_stages, solar_km, frame,
+                               jupiter_distance_km=float(np.linalg.norm(geo_s.obs_body[i_mid])))
         clock.lap("detector+compress")
         tplanes = None
         if req.options.with_truth:
