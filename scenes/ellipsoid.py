@@ -103,9 +103,7 @@ class Ellipsoid:
     def normal(self, points) -> np.ndarray:
         """Outward unit normals ``(N, 3)`` at surface points ``(N, 3)`` km (the gradient of the implicit form)."""
         p = _as_vectors("surface points", points)
-        g = p / (self._radii * self._radii)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return g / np.linalg.norm(g, axis=1, keepdims=True)
+        return unit_rows(p / (self._radii * self._radii))
 
     def lonlat(self, points) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Planetocentric and planetographic latitude and west longitude of surface points.
@@ -145,6 +143,14 @@ class Ellipsoid:
             scale = 1.0 / np.sqrt(np.sum((p / r) ** 2, axis=-1, keepdims=True))
             return p * scale
         raise SceneError(f"latitude kind {kind!r} is not 'planetographic' or 'planetocentric'")
+
+
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """``vectors`` ``(N, 3)`` divided by their lengths (NaN rows for zero vectors), in plain arithmetic:
+    bit-identical to ``np.linalg.norm(v, axis=1)`` and ~3x faster (its reduction over 3 columns is slow)."""
+    x, y, z = vectors[:, 0], vectors[:, 1], vectors[:, 2]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return vectors / np.sqrt(x * x + y * y + z * z)[:, np.newaxis]
 
 
 def west_longitude_deg(points: np.ndarray) -> np.ndarray:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from scenes.blocks import point_blocks
 from scenes.filters import check_filter
 from scenes.jupiter_features import DEFAULT_BELTS, DEFAULT_JETS, DEFAULT_VORTICES, Belt, Vortex
 from scenes.noise import FractalNoise
@@ -129,21 +130,20 @@ class JupiterAppearance:
         object.__setattr__(self, "_detail_octave", min(detail_octave, octaves - 1))
 
     # -- fields ------------------------------------------------------------------------------------
-    def _fields(self, lat_pg: np.ndarray, lon_w: np.ndarray, footprint_km) -> dict:
+    def _fields(self, lat_pg: np.ndarray, lon_w: np.ndarray, max_freq: float | None) -> dict:
         phi = np.radians(lat_pg)
         lam_e = -np.radians(lon_w)
         cos_phi, sin_phi = np.cos(phi), np.sin(phi)
-        u = np.stack([cos_phi * np.cos(lam_e), cos_phi * np.sin(lam_e), sin_phi], axis=1)
         lam_s = lam_e + self.shear_rad * _profile(self._jet_profile, lat_pg)
-        q = np.stack([cos_phi * np.cos(lam_s), cos_phi * np.sin(lam_s), sin_phi], axis=1)
-        anisotropy = np.ones(q.shape[0])
+        q = np.stack([cos_phi * np.cos(lam_s), cos_phi * np.sin(lam_s), sin_phi])     # (3, N)
+        anisotropy = None
         vortex_parts = []
         lat_lo, lat_hi = (float(lat_pg.min()), float(lat_pg.max())) if lat_pg.size else (0.0, -1.0)
         for v in self.vortices:
             reach_deg = np.degrees(2.0 * max(v.east_km, v.north_km) / _RADIUS_KM)
             if v.lat_pg_deg + reach_deg < lat_lo or v.lat_pg_deg - reach_deg > lat_hi:
                 continue    # quick reject: the vortex is outside the points' latitude range
-            part = self._vortex_geometry(v, lat_pg, u)
+            part = self._vortex_geometry(v, lat_pg, lon_w, cos_phi, sin_phi, lam_e)
             if part is None:
                 continue
             idx, dx, dy, d, east, north = part
@@ -154,14 +154,13 @@ class JupiterAppearance:
             # Twist the texture: move each point's noise coordinate by the rotation of its local offset
             # (tangent plane, small angles), and fade the zonal stretch out inside the vortex so its texture
             # is round.
-            shift = (np.outer(rx - dx, east) + np.outer(ry - dy, north)) / _RADIUS_KM
-            q[idx] += shift
+            shift = (np.outer(east, rx - dx) + np.outer(north, ry - dy)) / _RADIUS_KM
+            q[:, idx] += shift
+            if anisotropy is None:
+                anisotropy = np.ones(q.shape[1])
             anisotropy[idx] *= 1.0 - np.exp(-d * d) * taper
             vortex_parts.append((v, idx, rx, ry, d))
-        max_freq = None
-        if footprint_km is not None:
-            max_freq = _RADIUS_KM / (3.0 * max(float(np.min(footprint_km)), 1e-6))
-        noise = self._turbulence.fields(q, max_frequency=max_freq, detail_from=self._detail_octave,
+        noise = self._turbulence.fields(q.T, max_frequency=max_freq, detail_from=self._detail_octave,
                                         coarse_octaves=2, z_stretch=self.zonal_stretch,
                                         stretch_decay=self.stretch_decay, anisotropy=anisotropy)
         turb = noise["total"] / np.float32(0.2)          # ~unit standard deviation
@@ -177,21 +176,39 @@ class JupiterAppearance:
                 "vortices": vortex_parts, "lat": lat_pg}
 
     @staticmethod
-    def _vortex_geometry(v: Vortex, lat_pg: np.ndarray, u: np.ndarray):
+    def _vortex_geometry(v: Vortex, lat_pg, lon_w, cos_phi, sin_phi, lam_e):
+        """Points near vortex ``v``: indices, tangent-plane offsets (km), elliptic distance, east/north axes."""
         reach_deg = np.degrees(2.0 * max(v.east_km, v.north_km) / _RADIUS_KM)
         idx = np.nonzero(np.abs(lat_pg - v.lat_pg_deg) < reach_deg)[0]
         if idx.size == 0:
             return None
+        # Quick rejects in longitude. (1) No trigonometry: by the haversine formula a point within angle
+        # theta of the centre has cos(lat) cos(lat_c) sin^2(dlon / 2) <= sin^2(theta / 2), and sin(x) >= 2x/pi
+        # on [0, pi/2], so |dlon| <= pi sin(theta / 2) / sqrt(cos(lat) cos(lat_c)) (1 % margin for rounding).
         phi, lam = np.radians(v.lat_pg_deg), -np.radians(v.lon_w_deg)
+        theta = np.radians(reach_deg) * 1.5                   # the `near` cap below
+        cos_product = np.cos(np.radians(min(abs(v.lat_pg_deg) + reach_deg, 90.0))) * np.cos(phi)
+        max_dlon_deg = 1.01 * 180.0 * np.sin(theta / 2.0) / np.sqrt(max(cos_product, 1e-300))
+        if max_dlon_deg < 180.0:
+            dlon = np.abs(np.remainder(lon_w[idx] - v.lon_w_deg + 180.0, 360.0) - 180.0)
+            idx = idx[dlon < max_dlon_deg]
+        # (2) The east offset dx = R cos(lat) sin(dlon) of a point with d < 2 is below 2 east_km.
+        east_offset = cos_phi[idx] * np.sin(lam_e[idx] - lam)
+        idx = idx[np.abs(east_offset) < 2.0 * v.east_km / _RADIUS_KM * (1.0 + 1e-9)]
+        if idx.size == 0:
+            return None
         centre = np.array([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
         east = np.array([-np.sin(lam), np.cos(lam), 0.0])
         north = np.cross(centre, east)
-        near = _dot(u[idx], centre) > np.cos(np.radians(reach_deg) * 1.5)
-        idx = idx[near]
+        # Unit normals of the candidate points only (most points are far from every vortex).
+        c = cos_phi[idx]
+        u = np.stack([c * np.cos(lam_e[idx]), c * np.sin(lam_e[idx]), sin_phi[idx]], axis=1)
+        near = _dot(u, centre) > np.cos(np.radians(reach_deg) * 1.5)
+        idx, u = idx[near], u[near]
         if idx.size == 0:
             return None
-        dx = _RADIUS_KM * _dot(u[idx], east)
-        dy = _RADIUS_KM * _dot(u[idx], north)
+        dx = _RADIUS_KM * _dot(u, east)
+        dy = _RADIUS_KM * _dot(u, north)
         d = np.hypot(dx / v.east_km, dy / v.north_km)
         keep = d < 2.0
         idx, dx, dy, d = idx[keep], dx[keep], dy[keep], d[keep]
@@ -248,6 +265,13 @@ class JupiterAppearance:
         lat = np.atleast_1d(np.asarray(lat_pg, dtype=np.float64)).ravel()
         lon = np.atleast_1d(np.asarray(lon_w, dtype=np.float64)).ravel()
         lat, lon = np.broadcast_arrays(lat, lon)
-        fields = self._fields(lat, lon, footprint_km)
-        albedo = self._methane(fields) if name == "METHANE" else self._visible(name, fields)
-        return np.clip(albedo * self.albedo_scale[name], 0.0, 1.0).astype(np.float64)
+        # One band limit for all points (blocks must not disagree on which octaves they keep).
+        max_freq = None
+        if footprint_km is not None:
+            max_freq = _RADIUS_KM / (3.0 * max(float(np.min(footprint_km)), 1e-6))
+        albedo = np.empty(lat.shape)
+        for block in point_blocks(lat.size):
+            fields = self._fields(lat[block], lon[block], max_freq)
+            value = self._methane(fields) if name == "METHANE" else self._visible(name, fields)
+            albedo[block] = value * self.albedo_scale[name]
+        return np.clip(albedo, 0.0, 1.0, out=albedo)

@@ -11,64 +11,51 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_P1, _P2, _P3 = np.uint32(0x8DA6B343), np.uint32(0xD8163841), np.uint32(0xCB1AB31F)
+# Per-axis hash multipliers (x, y, z) and the two mixing multipliers of the lattice hash.
+_PRIMES = np.array([0x8DA6B343, 0xD8163841, 0xCB1AB31F], dtype=np.uint32)[:, np.newaxis]
 _MIX1, _MIX2 = np.uint32(0x2C1B3C6D), np.uint32(0x297A2D39)
 _TO_UNIT = np.float32(2.0 / 2.0**24)
 
 
-def _axis(coordinate: np.ndarray, prime, salt) -> tuple:
-    """Per-axis part of the lattice: smoothstep weight (float32) and the hashes of the two neighbours."""
-    cell = np.floor(coordinate)
-    frac = (coordinate - cell).astype(np.float32)
-    weight = frac * frac * (np.float32(3.0) - np.float32(2.0) * frac)
-    c = cell.astype(np.int64).astype(np.uint32)
-    hashes = []
-    for corner in (c, c + np.uint32(1)):
-        h = (corner ^ salt) * prime
-        h ^= h >> np.uint32(16)
-        h *= _MIX2
-        hashes.append(h)
-    return weight, hashes[0], hashes[1]
-
-
-def _corner_value(h: np.ndarray) -> np.ndarray:
-    """Lattice value in [0, 2^24) as float32 from the xor of three axis hashes (one more multiply)."""
-    h *= _MIX1
-    return (h >> np.uint32(8)).astype(np.float32)
-
-
-def value_noise_xyz(x: np.ndarray, y: np.ndarray, z: np.ndarray, seed: int) -> np.ndarray:
-    """Smooth value noise in [-1, 1] at points given as three contiguous coordinate arrays (lattice units).
+def value_noise_lattice(coords: np.ndarray, seed: int) -> np.ndarray:
+    """Smooth value noise in [-1, 1], float32 ``(N,)``, at lattice coordinates ``coords`` ``(3, N)`` float64.
 
     Trilinear interpolation of hashed lattice values with smoothstep weights (C1 continuous). The
     corner value of lattice point (i, j, k) is a hash of ``H1(i) ^ H2(j) ^ H3(k)`` with independent
     multiply-xorshift axis hashes ``H`` salted by ``seed``; the lerps work on the raw values and are
-    scaled to [-1, 1] once at the end.
+    scaled to [-1, 1] once at the end. The three axes, and then the eight corners, go through each
+    numpy operation together. Coordinates must lie within +-2^31 (the cells are wrapped as int32).
     """
     salt = np.uint32(seed & 0xFFFFFFFF)
-    wx, hx0, hx1 = _axis(x, _P1, salt)
-    wy, hy0, hy1 = _axis(y, _P2, salt)
-    wz, hz0, hz1 = _axis(z, _P3, salt)
-    xy = [(hx0 ^ hy0, hx1 ^ hy0), (hx0 ^ hy1, hx1 ^ hy1)]
+    cell = np.floor(coords)
+    frac = (coords - cell).astype(np.float32)
+    weight = frac * frac * (np.float32(3.0) - np.float32(2.0) * frac)
+    low = cell.astype(np.int32).view(np.uint32)     # two's complement: the cell index modulo 2^32
+    h = np.empty((2,) + low.shape, dtype=np.uint32)  # (neighbour 0/1, axis, N)
+    np.bitwise_xor(low, salt, out=h[0])
+    np.add(low, np.uint32(1), out=h[1])
+    h[1] ^= salt
+    h *= _PRIMES
+    h ^= h >> np.uint32(16)
+    h *= _MIX2
+    # Corner hashes indexed (z, y, x, N), then values in [0, 2^24) as float32.
+    corner = h[:, 2, np.newaxis, np.newaxis] ^ h[np.newaxis, :, 1, np.newaxis] ^ h[np.newaxis, np.newaxis, :, 0]
+    corner *= _MIX1
+    corner >>= np.uint32(8)
+    v = corner.astype(np.float32)
+    v = v[:, :, 0] + (v[:, :, 1] - v[:, :, 0]) * weight[0]      # along x: (z, y, N)
+    v = v[:, 0] + (v[:, 1] - v[:, 0]) * weight[1]               # along y: (z, N)
+    return (v[0] + (v[1] - v[0]) * weight[2]) * _TO_UNIT - np.float32(1.0)
 
-    def plane(hz):
-        rows = []
-        for h_left, h_right in xy:
-            left = _corner_value(h_left ^ hz)
-            right = _corner_value(h_right ^ hz)
-            rows.append(left + (right - left) * wx)
-        return rows[0] + (rows[1] - rows[0]) * wy
 
-    bottom = plane(hz0)
-    top = plane(hz1)
-    return (bottom + (top - bottom) * wz) * _TO_UNIT - np.float32(1.0)
+def value_noise_xyz(x: np.ndarray, y: np.ndarray, z: np.ndarray, seed: int) -> np.ndarray:
+    """:func:`value_noise_lattice` at points given as three coordinate arrays (lattice units)."""
+    return value_noise_lattice(np.stack([x, y, z]).astype(np.float64, copy=False), seed)
 
 
 def value_noise(points: np.ndarray, seed: int) -> np.ndarray:
-    """:func:`value_noise_xyz` at ``points`` ``(N, 3)`` (lattice units), float32 ``(N,)``."""
-    p = np.asarray(points, dtype=np.float64)
-    return value_noise_xyz(np.ascontiguousarray(p[:, 0]), np.ascontiguousarray(p[:, 1]),
-                           np.ascontiguousarray(p[:, 2]), seed)
+    """:func:`value_noise_lattice` at ``points`` ``(N, 3)`` (lattice units), float32 ``(N,)``."""
+    return value_noise_lattice(np.ascontiguousarray(np.asarray(points, dtype=np.float64).T), seed)
 
 
 def random_rotations(rng: np.random.Generator, count: int) -> np.ndarray:
@@ -80,11 +67,11 @@ def random_rotations(rng: np.random.Generator, count: int) -> np.ndarray:
     return q
 
 
-def _rotate(points: np.ndarray, matrix: np.ndarray) -> list[np.ndarray]:
-    """Columns of ``points @ matrix`` as three contiguous arrays, in plain arithmetic (no BLAS call: BLAS
-    threads thrash on busy machines, and the plain arithmetic is bit-identical everywhere)."""
-    x, y, z = (np.ascontiguousarray(points[:, j]) for j in range(3))
-    return [x * matrix[0, j] + y * matrix[1, j] + z * matrix[2, j] for j in range(3)]
+def _rotate(xyz: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """``(matrix.T @ xyz)`` for ``xyz`` ``(3, N)`` in plain arithmetic (no BLAS call: BLAS threads thrash on
+    busy machines, and the plain arithmetic is bit-identical everywhere)."""
+    m = matrix[:, :, np.newaxis]
+    return xyz[0] * m[0] + xyz[1] * m[1] + xyz[2] * m[2]
 
 
 @dataclass(frozen=True)
@@ -143,15 +130,14 @@ class FractalNoise:
           detail_from)``, normalised: a high-pass field whose contrast does not vanish at small scales;
         * ``coarse`` (with ``coarse_octaves``): the first ``coarse_octaves`` octaves alone, normalised.
         """
+        xyz = np.ascontiguousarray(np.asarray(points, dtype=np.float64).T)    # (3, N)
         # Three rotated copies of the points, cycled over the octaves (octave k uses copy k % 3): lattice
         # axes of neighbouring octaves never line up, and each octave costs only a scale and a shift.
-        rotated = [_rotate(points, r) for r in self._rotations]
-        z = np.ascontiguousarray(points[:, 2])
-        if anisotropy is not None:
-            z = z * anisotropy
+        rotated = [_rotate(xyz, r) for r in self._rotations]
+        z = xyz[2] if anisotropy is None else xyz[2] * anisotropy
         # Rotation of (0, 0, a z): adding (s_k - 1) times it stretches z by s_k before rotating.
-        z_rotated = [[z * r[2, j] for j in range(3)] for r in self._rotations] if z_stretch != 1.0 else None
-        n_points = points.shape[0]
+        z_rotated = [z * r[2, :, np.newaxis] for r in self._rotations] if z_stretch != 1.0 else None
+        n_points = xyz.shape[1]
         total = np.zeros(n_points, dtype=np.float32)
         detail = np.zeros(n_points, dtype=np.float32)
         coarse = np.zeros(n_points, dtype=np.float32)
@@ -165,12 +151,13 @@ class FractalNoise:
                 break
             r = k % len(rotated)
             if z_rotated is None:
-                coords = [axis * freq + self._offsets[k, j] for j, axis in enumerate(rotated[r])]
+                coords = rotated[r] * freq
             else:
-                extra = (z_stretch - 1.0) * stretch_decay**k
-                coords = [(axis + extra * z_rotated[r][j]) * freq + self._offsets[k, j]
-                          for j, axis in enumerate(rotated[r])]
-            n = value_noise_xyz(coords[0], coords[1], coords[2], int(self._seeds[k]))
+                coords = z_rotated[r] * ((z_stretch - 1.0) * stretch_decay**k)
+                coords += rotated[r]
+                coords *= freq
+            coords += self._offsets[k, :, np.newaxis]
+            n = value_noise_lattice(coords, int(self._seeds[k]))
             if k < coarse_octaves:
                 coarse += np.float32(self.gain**k / coarse_norm) * n
             if max_frequency is not None and freq > max_frequency:

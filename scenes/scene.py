@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scenes.ellipsoid import Ellipsoid
+from scenes.blocks import point_blocks
+from scenes.ellipsoid import Ellipsoid, unit_rows
 from scenes.errors import SceneError
 from scenes.filters import FILTERS, check_filter
 from scenes.jupiter import JupiterAppearance
@@ -124,24 +125,28 @@ class Scene:
         name = check_filter(filter_name)
         body = self.bodies[body_index]
         p = np.asarray(points, dtype=np.float64).reshape(-1, 3)
-        if isinstance(body.shape, MeshShape):
-            faces = body.shape._faces_of(p, faces) if p.shape[0] else np.zeros(0, dtype=np.int64)
-            normal = body.shape.normal(p, faces)
-        else:
-            normal = body.shape.normal(p)
-        lat_pc, lat_pg, lon_w = body.shape.lonlat(p)
-        to_sun = np.asarray(sun_pos, dtype=np.float64) - p
-        to_obs = np.asarray(obs_pos, dtype=np.float64) - p
-        to_sun = to_sun / np.linalg.norm(to_sun, axis=-1, keepdims=True)
-        to_obs = to_obs / np.linalg.norm(to_obs, axis=-1, keepdims=True)
-        cos_i, incidence = _angle_deg(normal, to_sun)
-        cos_e, emission = _angle_deg(normal, to_obs)
-        cos_g, phase = _angle_deg(to_sun, to_obs)
-        albedo = body.normal_albedo(name, p, lat_pg, lon_w, faces, footprint_km)
-        iof = self.photometry.iof(albedo, cos_i, cos_e, cos_g, name)
-        return {"iof": iof, "albedo": albedo, "lat_pc": lat_pc, "lat_pg": lat_pg, "lon_w": lon_w,
-                "incidence": incidence, "emission": emission, "phase": phase,
-                "body_id": np.full(p.shape[0], body.naif_id, dtype=np.int32)}
+        n = p.shape[0]
+        mesh = isinstance(body.shape, MeshShape)
+        if mesh:
+            faces = body.shape._faces_of(p, faces) if n else np.zeros(0, dtype=np.int64)
+        sun = np.asarray(sun_pos, dtype=np.float64)
+        obs = np.asarray(obs_pos, dtype=np.float64)
+        keys = ("lat_pc", "lat_pg", "lon_w", "incidence", "emission", "phase", "cos_i", "cos_e", "cos_g")
+        out = {key: np.empty(n) for key in keys}
+        # Geometry in cache-sized blocks (scenes.blocks: whole-framelet temporaries cost page faults).
+        for b in point_blocks(n):
+            pb = p[b]
+            normal = body.shape.normal(pb, faces[b]) if mesh else body.shape.normal(pb)
+            out["lat_pc"][b], out["lat_pg"][b], out["lon_w"][b] = body.shape.lonlat(pb)
+            to_sun = (sun if sun.ndim == 1 else sun[b]) - pb
+            to_obs = (obs if obs.ndim == 1 else obs[b]) - pb
+            to_sun, to_obs = unit_rows(to_sun), unit_rows(to_obs)
+            out["cos_i"][b], out["incidence"][b] = _angle_deg(normal, to_sun)
+            out["cos_e"][b], out["emission"][b] = _angle_deg(normal, to_obs)
+            out["cos_g"][b], out["phase"][b] = _angle_deg(to_sun, to_obs)
+        albedo = body.normal_albedo(name, p, out["lat_pg"], out["lon_w"], faces, footprint_km)
+        iof = self.photometry.iof(albedo, out.pop("cos_i"), out.pop("cos_e"), out.pop("cos_g"), name)
+        return {"iof": iof, "albedo": albedo, **out, "body_id": np.full(n, body.naif_id, dtype=np.int32)}
 
     def truth_maps(self, resolution_deg: float, filters=FILTERS, body_index: int = 0) -> dict:
         """Equirectangular normal-albedo maps of a body (see :func:`scenes.truth.truth_maps`)."""
