@@ -26,6 +26,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "render",
     "demo",
     "inspect",
+    "validate",
+    "score",
 )
 
 EXIT_USER_ERROR = 2

@@ -56,11 +56,11 @@ class ErrorSummary:
 
     def as_dict(self, prefix: str) -> dict:
         """``{prefix_median: ..., prefix_p99: ..., ...}`` with JSON-safe values (None for NaN)."""
-        return {f"{prefix}_{k}": _json_number(getattr(self, k)) for k in ("median", "p99", "max", "mean")} | {
+        return {f"{prefix}_{k}": json_number(getattr(self, k)) for k in ("median", "p99", "max", "mean")} | {
             f"{prefix}_count": self.count}
 
 
-def _json_number(value):
+def json_number(value):
     value = float(value)
     return value if np.isfinite(value) else None
 
@@ -135,7 +135,7 @@ class RadiometrySummary:
         return float(self.noise_rms ** 2 / self.rms ** 2) if self.rms > 0 else np.nan
 
     def as_dict(self, prefix: str) -> dict:
-        return {f"{prefix}_bias": _json_number(self.bias), f"{prefix}_rms": _json_number(self.rms),
-                f"{prefix}_noise_rms": _json_number(self.noise_rms),
-                f"{prefix}_noise_explained_fraction": _json_number(self.explained_fraction),
-                f"{prefix}_truth_mean": _json_number(self.truth_mean), f"{prefix}_count": self.count}
+        return {f"{prefix}_bias": json_number(self.bias), f"{prefix}_rms": json_number(self.rms),
+                f"{prefix}_noise_rms": json_number(self.noise_rms),
+                f"{prefix}_noise_explained_fraction": json_number(self.explained_fraction),
+                f"{prefix}_truth_mean": json_number(self.truth_mean), f"{prefix}_count": self.count}

@@ -58,13 +58,15 @@ class FrameletGeometry:
     row_shift_px: float
 
 
-def image_motion_direction(camera: JunoCam, filter_name: str, cam_to_j2000_t, cam_to_j2000_later,
-                           summing: int = 1) -> int:
-    """Direction (+1 / -1) in which a fixed inertial direction moves along the lines of a framelet.
+def image_motion_rows_per_s(camera: JunoCam, filter_name: str, cam_to_j2000_t, cam_to_j2000_later,
+                            dt_s: float, summing: int = 1) -> float:
+    """Signed speed (framelet rows per second) at which a fixed inertial direction moves along the lines.
 
     Parameters
     ----------
-    cam_to_j2000_t, cam_to_j2000_later : (3, 3) JUNO_JUNOCAM -> J2000 at two epochs, the second later.
+    cam_to_j2000_t, cam_to_j2000_later : (3, 3) JUNO_JUNOCAM -> J2000 at two epochs ``dt_s`` apart.
+    dt_s : the epochs' separation (s, > 0).
+    summing : rows are summed rows when 2.
     """
     sample = np.array([600.0, 800.0, 1000.0]) / summing
     line = np.full(3, 64.0 / summing)
@@ -76,7 +78,14 @@ def image_motion_direction(camera: JunoCam, filter_name: str, cam_to_j2000_t, ca
     if not np.isfinite(step) or step == 0.0:
         raise SimulatorError("the attitude kernel shows no image motion between the two epochs; "
                              "a spinning spacecraft is expected")
-    return 1 if step > 0 else -1
+    return step / dt_s
+
+
+def image_motion_direction(camera: JunoCam, filter_name: str, cam_to_j2000_t, cam_to_j2000_later,
+                           summing: int = 1) -> int:
+    """Direction (+1 / -1) in which a fixed inertial direction moves along the lines of a framelet."""
+    rate = image_motion_rows_per_s(camera, filter_name, cam_to_j2000_t, cam_to_j2000_later, 1.0, summing)
+    return 1 if rate > 0 else -1
 
 
 def row_shift_px(tdi_stages: int, direction: int, convention: str, summing: int = 1) -> float:

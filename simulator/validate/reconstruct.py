@@ -20,7 +20,7 @@ from simulator.validate.calibration import Calibration
 from simulator.validate.framelets import Framelet, framelet_pixels, framelet_times, sclk_to_et
 from simulator.validate.product import ProductInputs, camera_from_kernels
 from simulator.validate.projection import (
-    FrameletGeometry, framelet_rays, image_motion_direction, project_rays, row_shift_px)
+    FrameletGeometry, framelet_rays, image_motion_rows_per_s, project_rays, row_shift_px)
 
 SATURATED_CODE = 255  # the top companding code also holds every clipped value: not a measurement
 
@@ -64,18 +64,19 @@ class Reconstructor:
     ----------
     inputs : the opened product (public files only).
     photometry : photometric model for the albedo correction.
-    min_cos_incidence : pixels lit more obliquely than this get no albedo (the correction diverges at
-        the terminator); 0.2 (incidence 78 deg) is an assumption.
+    min_cos_incidence, min_cos_emission : pixels lit or seen more obliquely than this get no albedo (the
+        correction diverges at the terminator and the limb); 0.2 (78 deg) is an assumption.
     """
 
     def __init__(self, inputs: ProductInputs, photometry: Photometry | None = None,
-                 min_cos_incidence: float = 0.2):
+                 min_cos_incidence: float = 0.2, min_cos_emission: float = 0.2):
         self.inputs = inputs
         self.layout = inputs.product.layout
         self.camera = camera_from_kernels(inputs.metakernel)
         self.calibration = Calibration(self.camera)
         self.photometry = photometry or photometry_from(inputs.scene_settings)
         self.min_cos_incidence = float(min_cos_incidence)
+        self.min_cos_emission = float(min_cos_emission)
 
     def geometry(self) -> Geometry:
         """A geometry service on the product's kernels with its aberration correction (use ``with``)."""
@@ -86,12 +87,16 @@ class Reconstructor:
         start_et = sclk_to_et(self.layout.sclk_start)
         return framelet_times(self.layout, self.camera, start_et, time_offset_s)
 
-    def motion_direction(self, geo: Geometry, framelet: Framelet) -> int:
-        """Direction of image motion along the lines for ``framelet`` (from the attitude kernel)."""
+    def motion_rows_per_s(self, geo: Geometry, framelet: Framelet) -> float:
+        """Signed image motion along the lines (rows per second) during ``framelet`` (attitude kernel)."""
         period = self.camera.timing.tdi_line_period_s
         s = geo.sample([framelet.mid_et, framelet.mid_et + period])
-        return image_motion_direction(self.camera, framelet.filter, s.cam_to_j2000[0], s.cam_to_j2000[1],
-                                      self.layout.summing)
+        return image_motion_rows_per_s(self.camera, framelet.filter, s.cam_to_j2000[0], s.cam_to_j2000[1],
+                                       period, self.layout.summing)
+
+    def motion_direction(self, geo: Geometry, framelet: Framelet) -> int:
+        """Direction (+1 / -1) of image motion along the lines for ``framelet``."""
+        return 1 if self.motion_rows_per_s(geo, framelet) > 0 else -1
 
     def shift_px(self, geo: Geometry, framelet: Framelet, convention: str) -> float:
         """Row shift of the rays of ``framelet`` under ``convention`` (``projection.row_shift_px``)."""
@@ -133,7 +138,7 @@ class Reconstructor:
                               line, lay.summing, temperature)
         cos_i = np.cos(np.radians(geometry.incidence))
         cos_e = np.cos(np.radians(geometry.emission))
-        lit = usable & (cos_i >= self.min_cos_incidence) & (cos_e > 0)
+        lit = usable & (cos_i >= self.min_cos_incidence) & (cos_e >= self.min_cos_emission)
         with np.errstate(invalid="ignore", divide="ignore"):
             unit = self.photometry.iof(1.0, cos_i, cos_e, None, framelet.filter)
             albedo = np.where(lit & (unit > 0), iof / unit, np.nan)

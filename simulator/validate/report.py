@@ -1,0 +1,145 @@
+"""Writing what ``validate`` and ``score`` report: a table for the terminal, JSON, an error-map PNG.
+
+Every file is written to a temporary name beside its destination and renamed into place, so an interrupted
+run never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+SKY_RGB = (40, 40, 40)          # pixels off the planet in the error map
+NOT_COMPARED_RGB = (0, 0, 0)    # on the planet in one of reconstruction/truth only (limb), or dark columns
+MIN_SCALE_PX = 0.2              # the error map's colour scale never ends below this (the p99 goal)
+
+
+def write_atomic(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_json(path: Path, record: dict) -> Path:
+    """``record`` as indented, key-sorted JSON (NaN written as null)."""
+    text = json.dumps(_clean(record), indent=2, sort_keys=True, allow_nan=False) + "\n"
+    return write_atomic(path, text.encode("utf-8"))
+
+
+def _clean(value):
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, (np.floating, float)):
+        return float(value) if np.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def error_map_scale_px(error_px) -> float:
+    """Top of the colour scale: the 99th percentile of the errors, at least :data:`MIN_SCALE_PX`."""
+    e = np.asarray(error_px, dtype=float)
+    e = e[np.isfinite(e)]
+    return max(MIN_SCALE_PX, float(np.percentile(e, 99.0))) if e.size else MIN_SCALE_PX
+
+
+def write_error_map(path: Path, error_px, on_planet, scale_px: float | None = None) -> float:
+    """Per-pixel geometry error as a colour PNG shaped like the raw image; returns the scale's top (px).
+
+    Colours: matplotlib's ``viridis`` from 0 to ``scale_px`` (errors above saturate), sky dark grey,
+    planet pixels without a comparison black.
+    """
+    from io import BytesIO
+
+    from matplotlib import colormaps
+    from PIL import Image
+
+    e = np.asarray(error_px, dtype=float)
+    top = float(scale_px) if scale_px is not None else error_map_scale_px(e)
+    rgb = np.empty(e.shape + (3,), dtype=np.uint8)
+    rgb[:] = SKY_RGB
+    planet = np.asarray(on_planet, dtype=bool)
+    rgb[planet] = NOT_COMPARED_RGB
+    ok = np.isfinite(e)
+    colours = colormaps["viridis"](np.clip(e[ok] / top, 0.0, 1.0))[:, :3]
+    rgb[ok] = np.round(colours * 255).astype(np.uint8)
+    buffer = BytesIO()
+    Image.fromarray(rgb, mode="RGB").save(buffer, format="PNG")
+    write_atomic(path, buffer.getvalue())
+    return top
+
+
+def _fmt(value, digits: int = 3) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    v = float(value)
+    if not np.isfinite(v):
+        return "-"
+    return f"{v:.{digits}g}" if abs(v) < 1e-3 and v != 0 else f"{v:.{digits}f}"
+
+
+def table(rows: list[tuple[str, object, object, str]], title: str) -> str:
+    """A plain-text table: ``(quantity, median-or-value, p99-or-extra, unit)`` rows under ``title``."""
+    width = max([len(r[0]) for r in rows] + [8])
+    lines = [title, f"{'quantity'.ljust(width)}  {'median':>10}  {'p99':>10}  unit"]
+    for name, a, b, unit in rows:
+        lines.append(f"{name.ljust(width)}  {_fmt(a):>10}  {_fmt(b):>10}  {unit}")
+    return "\n".join(lines)
+
+
+def geometry_rows(s: dict) -> list[tuple[str, object, object, str]]:
+    """Table rows of the per-pixel geometry error keys (``validate`` and ``score --backplanes``)."""
+    return [
+        ("geometry error (km / PIXEL_SCALE)", s.get("geometry_error_px_median"), s.get("geometry_error_px_p99"), "px"),
+        ("geometry error in the image plane", s.get("geometry_error_image_px_median"),
+         s.get("geometry_error_image_px_p99"), "px"),
+        ("geometry error on the surface", s.get("geometry_error_km_median"), s.get("geometry_error_km_p99"), "km"),
+        ("  signed, along lines (scan)", s.get("geometry_error_line_px_median"), None, "px"),
+        ("  signed, along samples", s.get("geometry_error_sample_px_median"), None, "px"),
+    ]
+
+
+def validation_table(s: dict) -> str:
+    """The terminal table of a ``validation.json`` summary."""
+    rows = geometry_rows(s)
+    if "geometry_error_limb_corrected_px_median" in s:
+        rows += [("after the limb-fit time correction", s.get("geometry_error_limb_corrected_image_px_median"),
+                  s.get("geometry_error_limb_corrected_image_px_p99"), "px (image plane)")]
+    if "geometry_error_isis_px_median" in s:
+        rows += [("ISIS convention (pixel's own row)", s.get("geometry_error_isis_image_px_median"),
+                  s.get("geometry_error_isis_image_px_p99"), "px (image plane)")]
+    rows += [
+        ("start-time jitter injected", s.get("jitter_injected_ms"), None, "ms"),
+        ("start-time offset from the limb fit", s.get("jitter_estimated_ms"), s.get("jitter_sigma_ms"),
+         "ms (p99 column: 1-sigma)"),
+        ("I/F per pixel: bias", s.get("iof_pixel_bias"), None, "I/F"),
+        ("I/F per pixel: rms / noise-model rms", s.get("iof_pixel_rms"), s.get("iof_pixel_noise_rms"), "I/F"),
+        ("I/F maps: bias", s.get("iof_bias"), None, "I/F"),
+        ("I/F maps: rms / noise-model rms", s.get("iof_rms"), s.get("iof_noise_rms"), "I/F"),
+        ("albedo map vs scene: bias / rms", s.get("albedo_bias"), s.get("albedo_rms"), "normal albedo"),
+    ]
+    title = (f"Reference reconstruction of {s.get('product_id')} ({s.get('frames')} frames, "
+             f"{'/'.join(s.get('filters', []))}, TDI {s.get('tdi_stages')}, {s.get('aberration_correction')}); "
+             f"{_fmt(s.get('geometry_error_px_count'))} pixels compared")
+    text = table(rows, title)
+    notes = s.get("notes") or []
+    return text + ("".join(f"\nnote: {n}" for n in notes))

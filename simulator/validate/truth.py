@@ -1,0 +1,71 @@
+"""Reading a product's truth (``truth/<ID>-truth.fits`` + ``truth/truth.json``), only to score.
+
+The reconstruction never calls this module; :mod:`simulator.validate.validation` and ``score`` read the
+truth after the reconstruction is done.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from simulator.errors import ProductError
+
+TRUTH_PLANES = ("BODY", "LAT_PG", "LON_W", "INCIDENCE", "EMISSION", "PIXEL_SCALE", "IOF", "DN12")
+
+
+@dataclass(frozen=True)
+class Truth:
+    """A product's truth.
+
+    Attributes
+    ----------
+    planes : backplane name -> (lines, samples) array shaped like the raw PNG (float64; BODY int).
+    record : the ``truth.json`` content (scenario, seed, injected errors, framelet times).
+    """
+
+    planes: dict
+    record: dict
+
+    @property
+    def injected(self) -> dict:
+        """The injected errors as recorded (``InjectedErrors.as_record``)."""
+        return dict(self.record.get("injected_errors", {}))
+
+    @property
+    def jitter_s(self) -> float:
+        """The start-time error applied to every frame (s)."""
+        return float(self.injected.get("start_time_jitter_s", 0.0) or 0.0)
+
+
+def read_truth(root: Path, product_id: str) -> Truth:
+    """Read the truth of the product folder ``root`` (one :class:`ProductError` when it is not there)."""
+    from astropy.io import fits
+
+    folder = Path(root) / "truth"
+    fits_path = folder / f"{product_id}-truth.fits"
+    json_path = folder / "truth.json"
+    for p in (fits_path, json_path):
+        if not p.is_file():
+            raise ProductError(f"{str(p)!r} does not exist; scoring needs the product's truth (rendered with "
+                               "junocam-sim, truth on)")
+    try:
+        record = json.loads(json_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ProductError(f"{str(json_path)!r} is not valid JSON ({exc.msg})") from None
+    planes = {}
+    try:
+        with fits.open(fits_path, memmap=False) as hdul:
+            names = {h.name for h in hdul[1:]}
+            missing = [n for n in TRUTH_PLANES if n not in names]
+            if missing:
+                raise ProductError(f"{str(fits_path)!r} lacks the backplane {missing[0]!r}")
+            for name in TRUTH_PLANES:
+                data = np.asarray(hdul[name].data)
+                planes[name] = data.astype(np.int32 if name == "BODY" else np.float64)
+    except OSError as exc:
+        raise ProductError(f"{str(fits_path)!r} is not a readable FITS file ({exc})") from None
+    return Truth(planes=planes, record=record)
