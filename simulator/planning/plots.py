@@ -123,6 +123,10 @@ def plot_footprints(path: Path, result, scene=None) -> Path:
         ax_map.plot(plan.target_lon_w_deg, plan.target_lat_pg_deg, marker="*", ms=12, color=colour, mec="black")
         ax_zoom.plot(*zoom_xy(np.array([plan.target_lat_pg_deg]), np.array([plan.target_lon_w_deg])),
                      marker="*", ms=14, color=colour, mec="black")
+    if target.kind == "point" and not result.kept:
+        ax_map.plot(target.lon_w_deg, target.lat_pg_deg, marker="*", ms=14, color="white", mec="black", label="target")
+        ax_zoom.plot(*zoom_xy(np.array([target.lat_pg_deg]), np.array([target.lon_w_deg])), marker="*", ms=16,
+                     color="white", mec="black")
     if polar:
         if rgb is not None:
             _polar_background(ax_zoom, rgb, north)
