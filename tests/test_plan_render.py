@@ -115,3 +115,17 @@ def test_budget_too_small_for_one_image_with_the_real_estimator(tmp_path, capsys
     assert "too small for one image" in out, out
     doc = json.loads((tmp_path / "sequence.json").read_text())
     assert doc["images"] == [] and doc["dropped"][0]["reasons"][-1].startswith("dropped")
+
+
+def test_measured_volume_and_the_estimate_agree_within_the_stated_error(tmp_path):
+    small = ["plan", "--scenario", "pj10", "--target", "49,10", "--window", "2017-12-16T17:40,2017-12-16T17:46",
+             "--max-images", "1", "--filters", "GREEN,RED", "--context-km", "500"]
+    docs = {}
+    for name, extra in (("estimate", []), ("measured", ["--measure"])):
+        assert main([*small, *extra, "--out", str(tmp_path / name)]) == 0
+        docs[name] = json.loads((tmp_path / name / "sequence.json").read_text())["images"][0]
+    est, meas = docs["estimate"], docs["measured"]
+    assert meas["volume_source"].startswith("measured") and meas["volume_error_90pct"] == 0.0
+    assert (est["frames"], est["compression"], est["quality"]) == (meas["frames"], meas["compression"], meas["quality"])
+    error = est["volume_bytes"] / meas["volume_bytes"] - 1.0
+    assert abs(error) < est["volume_error_90pct"], f"estimate {est['volume_bytes']} vs measured {meas['volume_bytes']}"

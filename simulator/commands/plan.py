@@ -33,6 +33,8 @@ def register(subparsers) -> None:
                    help="one image every MIN minutes while the target stays imageable (default: one per pass)")
     p.add_argument("--max-images", type=int, help="keep at most this many images (the finest scales)")
     p.add_argument("--context-km", type=float, help="how far around the target each image reaches, km")
+    p.add_argument("--measure", action="store_true",
+                   help="measure volumes by rendering every framelet (slow) instead of estimating from a preview")
     p.add_argument("--out", required=True, type=Path, help="output folder")
     # Let "--window -3h,+3h" through: argparse takes a value starting with "-" for an option unless it looks
     # like a negative number, so negative offsets (and the pair they start) are declared to be numbers here.
@@ -61,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     from simulator.planning.planner import PlanRequest, plan_pass
     from simulator.planning.proposal import ImageSettings
     from simulator.planning.targets import parse_target
-    from simulator.planning.volume import PreviewVolumeModel
+    from simulator.planning.volume import MeasuredVolumeModel, PreviewVolumeModel
     from simulator.render import RenderRequest
     from simulator.scenario import load_scenario
 
@@ -99,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     base = base.with_overrides(metakernel=metakernel)
 
     def volumes(mk, camera, scn):
-        return PreviewVolumeModel(base, link, camera, scn)
+        return (MeasuredVolumeModel if args.measure else PreviewVolumeModel)(base, link, camera, scn)
 
     result = plan_pass(request, volumes, cam=cam, scene=scene)
     paths = write_plan(result, args.out, scene)

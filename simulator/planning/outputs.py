@@ -47,8 +47,12 @@ def stated_error(mode: str) -> float:
     return float(ESTIMATOR_ERROR_90PCT.get(mode, 0.0))
 
 
-def image_record(plan: ImagePlan, et_to_utc, footprints: list[Footprint] | None, volume_source: str) -> dict:
-    """One ``sequence.json`` entry (the renderer reads the commanding fields; the rest is for people)."""
+def image_record(plan: ImagePlan, et_to_utc, footprints: list[Footprint] | None, volume_source: str,
+                 volume_error: float) -> dict:
+    """One ``sequence.json`` entry (the renderer reads the commanding fields; the rest is for people).
+
+    ``volume_error``: the stated 90th-percentile relative error of ``volume_bytes`` (0 when measured).
+    """
     record = {
         "number": plan.number, "status": plan.status, "target": plan.target,
         "start_utc": et_to_utc(plan.start_et), "start_et": plan.start_et,
@@ -67,7 +71,7 @@ def image_record(plan: ImagePlan, et_to_utc, footprints: list[Footprint] | None,
         "expected_iof": {f: _round(v) for f, v in plan.expected_iof.items()},
         "snr": {f: _round(v, 1) for f, v in plan.snr.items()},
         "volume_bytes": int(plan.volume_bytes), "volume_source": volume_source,
-        "volume_error_90pct": stated_error(plan.compression),
+        "volume_error_90pct": volume_error,
         "reasons": list(plan.reasons),
     }
     if footprints is not None:
@@ -114,9 +118,12 @@ def write_plan(result, out_dir: Path, scene=None) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     req = result.request
     with KernelPool([req.metakernel]):
-        volume_source = "estimate (simulator.budget estimator on a preview render of the middle frame)"
-        images = [image_record(p, utc_string, result.footprints.get(p.number), volume_source) for p in result.kept]
-        dropped = [image_record(p, utc_string, None, volume_source) for p in result.dropped]
+        source = result.volume_source
+        measured = source.startswith("measured")
+        images = [image_record(p, utc_string, result.footprints.get(p.number), source,
+                               0.0 if measured else stated_error(p.compression)) for p in result.kept]
+        dropped = [image_record(p, utc_string, None, source, 0.0 if measured else stated_error(p.compression))
+                   for p in result.dropped]
         header = {
             "scenario": req.scenario.name, "metakernel": str(req.metakernel), "aberration_correction": result.abcorr,
             "target": {"name": req.target.name, "kind": req.target.kind,

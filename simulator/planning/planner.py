@@ -81,6 +81,7 @@ class PlanResult:
     limit_name: str = ""
     timeline: object = None
     message: str = ""
+    volume_source: str = ""
 
 
 def select_opportunities(opportunities: list[Opportunity], spacing_s: float | None,
@@ -203,6 +204,7 @@ def plan_pass(request: PlanRequest, volume_model_factory, cam: JunoCam | None = 
                                        (float(lat_pg[0]), float(lon_w[0])), iof, rates, request.goal,
                                        request.target.name, peak))
         volumes = volume_model_factory(request.metakernel, cam, scene)
+        result.volume_source = getattr(volumes, "source", type(volumes).__name__)
         result.kept, result.dropped = fit_sequence(plans, budget, volumes.estimate_bytes, apply_degradation)
         result.timeline = sequence_timeline(result.kept, budget, window[0])
         for plan in result.kept:
