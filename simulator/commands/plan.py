@@ -55,12 +55,11 @@ def run(args: argparse.Namespace) -> int:
 
     from instrument_models.junocam import JunoCam
     from instrument_models.junocam.downlink import BYTES_PER_MB, DownlinkParams
-    from scenes import build_scene
     from simulator.kernelset import resolve_kernels
     from simulator.planning.exposure import ExposureGoal
     from simulator.planning.opportunities import Limits
     from simulator.planning.outputs import write_plan
-    from simulator.planning.planner import PlanRequest, plan_pass
+    from simulator.planning.planner import PlanRequest, plan_pass, scene_for
     from simulator.planning.proposal import ImageSettings
     from simulator.planning.targets import parse_target
     from simulator.planning.volume import MeasuredVolumeModel, PreviewVolumeModel
@@ -96,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         link=link, budget_bytes=None if budget is None else budget * BYTES_PER_MB,
         spacing_s=None if args.every is None else _positive("--every", args.every) * 60.0,
         max_images=_positive("--max-images", args.max_images))
-    scene = build_scene({k: v for k, v in scenario.table("scene").items() if v is not None}, int(scenario.seed))
+    scene = scene_for(scenario)
     base = RenderRequest.from_scenario(scenario, args.cache_dir)
     base = base.with_overrides(metakernel=metakernel)
 

@@ -155,6 +155,13 @@ def apply_degradation(plan: ImagePlan, changes: dict) -> None:
         setattr(plan, key, value)
 
 
+def scene_for(scenario):
+    """The scenario's scene (``scenes.build_scene`` of its [scene] table, absent keys left out)."""
+    from scenes import build_scene
+
+    return build_scene({k: v for k, v in scenario.table("scene").items() if v is not None}, int(scenario.seed))
+
+
 def plan_pass(request: PlanRequest, volume_model_factory, cam: JunoCam | None = None, scene=None) -> PlanResult:
     """Run the whole plan (see the module docstring).
 
@@ -162,11 +169,9 @@ def plan_pass(request: PlanRequest, volume_model_factory, cam: JunoCam | None = 
     (:class:`simulator.planning.volume.PreviewVolumeModel` in the CLI); it is only called when there
     is something to budget.
     """
-    from scenes import build_scene
-
     sc = request.scenario
     cam = cam or JunoCam.default()
-    scene = scene or build_scene({k: v for k, v in sc.table("scene").items() if v is not None}, int(sc.seed))
+    scene = scene or scene_for(sc)
     with Geometry(request.metakernel, abcorr=sc.geometry.aberration_correction) as geo:
         perijove_et = float(geo.str2et(str(sc.orbit.perijove_utc))[0])
         window = parse_window(request.window, perijove_et, lambda u: float(geo.str2et(u)[0]))
@@ -185,41 +190,52 @@ def plan_pass(request: PlanRequest, volume_model_factory, cam: JunoCam | None = 
             result.timeline = sequence_timeline([], budget, window[0])
             return result
         chosen = select_opportunities(found.opportunities, request.spacing_s, request.max_images)
-        crossing = np.array([o.crossing_et for o in chosen])
-        s = geo.sample(crossing)
-        sub_c = geo.sub_spacecraft(crossing)
-        radiometry = Radiometry()
-        solar_km = geo.solar_distance_km(crossing)
-        period = request.settings.interframe_delay_s + cam.timing.interframe_delta_s
-        plans = []
-        for i, o in enumerate(chosen):
-            lat_pc, lat_pg, lon_w = geo.ellipsoid.lonlat(o.point_body[None, :])
-            iof = expected_iof(scene, o, request.target, s.sun_body[i], s.obs_body[i], request.settings.filters)
-            rates = {f: radiometry.electrons_per_s_per_iof(f, float(solar_km[i])) for f in request.settings.filters}
-            frames = image_frames(spin, swath, o.range_km, request.target.context_radius_km, period, request.settings)
-            offsets = np.array([0.0, 0.5 * (frames - 1), frames - 1.0]) - 0.5 * (frames - 1)
-            peak = peak_iof_in_image(geo, cam, scene, o.crossing_et + offsets * period, request.settings.filters)
-            plans.append(propose_image(i + 1, o, cam, spin, swath, request.settings, request.target.context_radius_km,
-                                       float(sub_c.altitude_km[i]), float(sub_c.lat_pg[i]), float(sub_c.lon_w[i]),
-                                       (float(lat_pg[0]), float(lon_w[0])), iof, rates, request.goal,
-                                       request.target.name, peak))
+        plans = propose_images(geo, cam, scene, request, spin, swath, chosen)
         volumes = volume_model_factory(request.metakernel, cam, scene)
         result.volume_source = getattr(volumes, "source", type(volumes).__name__)
         result.kept, result.dropped = fit_sequence(plans, budget, volumes.estimate_bytes, apply_degradation)
         result.timeline = sequence_timeline(result.kept, budget, window[0])
         for plan in result.kept:
             result.footprints[plan.number] = framelet_footprints(geo, cam, framelet_mid_ets(cam, plan), plan.tdi)
-        if not result.kept:
-            smallest = min(result.dropped, key=lambda p: p.volume_bytes)
-            result.message = (f"the {result.limit_name} ({result.limit_bytes / 1e6:.2f} MB) is too small for one "
-                              f"image: the smallest, image {smallest.number} at summing {smallest.summing} and "
-                              f"quality {smallest.quality}, needs {smallest.volume_bytes / 1e6:.2f} MB.")
-        else:
-            total = sum(p.volume_bytes for p in result.kept)
-            result.message = (f"{len(result.kept)} image(s) of {request.target.name} planned "
-                              f"({len(result.dropped)} dropped), {total / 1e6:.2f} MB of the "
-                              f"{result.limit_name} limit {result.limit_bytes / 1e6:.2f} MB.")
+        result.message = _summary(result)
     return result
+
+
+def propose_images(geo, cam: JunoCam, scene, request: PlanRequest, spin: Spin, swath: Swath,
+                   chosen: list[Opportunity]) -> list[ImagePlan]:
+    """One :class:`ImagePlan` per chosen opportunity: geometry at the crossing, expected and peak I/F, radiometry."""
+    settings = request.settings
+    crossing = np.array([o.crossing_et for o in chosen])
+    s = geo.sample(crossing)
+    sub = geo.sub_spacecraft(crossing)
+    solar_km = geo.solar_distance_km(crossing)
+    radiometry = Radiometry()
+    period = settings.interframe_delay_s + cam.timing.interframe_delta_s
+    plans = []
+    for i, o in enumerate(chosen):
+        _, lat_pg, lon_w = geo.ellipsoid.lonlat(o.point_body[None, :])
+        iof = expected_iof(scene, o, request.target, s.sun_body[i], s.obs_body[i], settings.filters)
+        rates = {f: radiometry.electrons_per_s_per_iof(f, float(solar_km[i])) for f in settings.filters}
+        frames = image_frames(spin, swath, o.range_km, request.target.context_radius_km, period, settings)
+        offsets = np.array([0.0, 0.5 * (frames - 1), frames - 1.0]) - 0.5 * (frames - 1)
+        peak = peak_iof_in_image(geo, cam, scene, o.crossing_et + offsets * period, settings.filters)
+        plans.append(propose_image(i + 1, o, cam, spin, swath, settings, request.target.context_radius_km,
+                                   float(sub.altitude_km[i]), float(sub.lat_pg[i]), float(sub.lon_w[i]),
+                                   (float(lat_pg[0]), float(lon_w[0])), iof, rates, request.goal,
+                                   request.target.name, peak))
+    return plans
+
+
+def _summary(result: PlanResult) -> str:
+    """The plan in one sentence: how many images, how much of the limit; or why not even one fits."""
+    if not result.kept:
+        smallest = min(result.dropped, key=lambda p: p.volume_bytes)
+        return (f"the {result.limit_name} ({result.limit_bytes / 1e6:.2f} MB) is too small for one image: the "
+                f"smallest, image {smallest.number} at summing {smallest.summing} and quality {smallest.quality}, "
+                f"needs {smallest.volume_bytes / 1e6:.2f} MB.")
+    total = sum(p.volume_bytes for p in result.kept)
+    return (f"{len(result.kept)} image(s) of {result.request.target.name} planned ({len(result.dropped)} dropped), "
+            f"{total / 1e6:.2f} MB of the {result.limit_name} limit {result.limit_bytes / 1e6:.2f} MB.")
 
 
 def framelet_mid_ets(cam: JunoCam, plan: ImagePlan) -> dict[tuple[int, str], float]:
