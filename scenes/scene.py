@@ -10,7 +10,7 @@ map_path         with ``model = "map"``: one RGB/grey image path or a table ``{F
 map_scale        normal albedo per unit pixel value of the map (default 1.0)
 photometry       ``"minnaert"`` (default), ``"lambert"`` or ``"lommel-seeliger"``
 minnaert_k       one number for every filter or a table ``{FILTER = k}`` (default scenes.photometry)
-texture_seed     seed of Jupiter's texture (default: the scenario seed)
+texture_seed     seed of Jupiter's texture (default: the seed passed to build_scene)
 bodies           list of tables, each: ``name``, ``naif_id``, ``frame``, and either ``mesh`` (file path,
                  optional ``scale_km``, ``albedo_scale``, ``albedo``) or ``radii_km`` (3 numbers, with
                  ``albedo`` a number or ``{FILTER = value}``)

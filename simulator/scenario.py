@@ -133,8 +133,9 @@ SCHEMA: dict[str, tuple[Field, ...]] = {
         F("photometry", "str", "minnaert", "photometric function name (validated by scenes)"),
         F("minnaert_k", "float", None, "Minnaert exponent (absent = the scene's default)", (0.0, 2.0),
           optional=True),
-        F("texture_seed", "int", None, "seed of the procedural texture (absent = the scenario seed)",
-          (0, 2**63 - 1), optional=True),
+        F("texture_seed", "int", 1,
+          "seed of the procedural texture: Jupiter's look, independent of the scenario seed, which draws only "
+          "the noise", (0, 2**63 - 1)),
         F("bodies", "list[table]", [], "extra bodies (meshes, ellipsoids), validated by scenes"),
     ),
     "noise": (
@@ -147,6 +148,9 @@ SCHEMA: dict[str, tuple[Field, ...]] = {
         F("hot_pixels", "bool", True, "hot pixels"),
         F("radiation", "bool", True, "radiation hits"),
         F("blooming", "bool", True, "full-well saturation and blooming"),
+        F("fixed_pattern_seed", "int", 1,
+          "seed of the camera's fixed pattern (PRNU, hot pixels): a property of the camera, not of one image, "
+          "so it is independent of the scenario seed", (0, 2**63 - 1)),
     ),
     "render": (
         F("supersample", "int", 2, "sub-pixel samples per axis", (1, 16)),

@@ -14,7 +14,7 @@ and always applied, ``blooming`` says whether its excess spills along the column
 The injected per-filter gain error ``g`` (multiplicative, 1 = none) multiplies the DN per electron.
 
 Randomness: the fixed pattern (PRNU, hot pixels) is drawn once per render from the child generator
-``"fixed_pattern"``; each framelet's noise from ``("detector", frame, filter index)`` (``simulator.random``),
+``"fixed_pattern"`` of the camera's own seed (``[noise] fixed_pattern_seed``, not the scenario seed); each framelet's noise from ``("detector", frame, filter index)`` (``simulator.random``),
 so framelets are independent of the order or subset rendered.
 
 Radiation: the hit rate is the camera's ``radiation_hits_per_cm2_s`` (instrument model; 0 by default)
@@ -89,8 +89,9 @@ class DetectorChain:
         self.switches = chain_switches(request.noise)
         self.quiet = det.ChainSwitches(**{**self.switches.__dict__, "shot_noise": False, "read_noise": False,
                                           "radiation": False})
-        self.pattern = det.make_fixed_pattern(cam.detector, child_generator(request.seed, "fixed_pattern"),
-                                              (cam.strips.lines, cam.strips.samples))
+        # The fixed pattern belongs to the camera, not the image: its own seed ([noise] fixed_pattern_seed).
+        pattern_rng = child_generator(int(request.noise.get("fixed_pattern_seed", 1)), "fixed_pattern")
+        self.pattern = det.make_fixed_pattern(cam.detector, pattern_rng, (cam.strips.lines, cam.strips.samples))
 
     @classmethod
     def for_request(cls, request: RenderRequest, cam) -> "DetectorChain":
