@@ -24,13 +24,17 @@ def value_noise_lattice(coords: np.ndarray, seed: int) -> np.ndarray:
     corner value of lattice point (i, j, k) is a hash of ``H1(i) ^ H2(j) ^ H3(k)`` with independent
     multiply-xorshift axis hashes ``H`` salted by ``seed``; the lerps work on the raw values and are
     scaled to [-1, 1] once at the end. The three axes, and then the eight corners, go through each
-    numpy operation together. Coordinates must lie within +-2^31 (the cells are wrapped as int32).
+    numpy operation together.
     """
     salt = np.uint32(seed & 0xFFFFFFFF)
     cell = np.floor(coords)
     frac = (coords - cell).astype(np.float32)
     weight = frac * frac * (np.float32(3.0) - np.float32(2.0) * frac)
-    low = cell.astype(np.int32).view(np.uint32)     # two's complement: the cell index modulo 2^32
+    # The cell index modulo 2^32, as the hash needs it: int32 wraps the same way and is faster.
+    if cell.size and (cell.min() < -2.0**31 or cell.max() >= 2.0**31):
+        low = cell.astype(np.int64).astype(np.uint32)
+    else:
+        low = cell.astype(np.int32).view(np.uint32)
     h = np.empty((2,) + low.shape, dtype=np.uint32)  # (neighbour 0/1, axis, N)
     np.bitwise_xor(low, salt, out=h[0])
     np.add(low, np.uint32(1), out=h[1])

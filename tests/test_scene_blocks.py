@@ -8,6 +8,7 @@ from scenes import JupiterAppearance, build_scene
 from scenes.blocks import BLOCK_POINTS, point_blocks
 from scenes.jupiter import _RADIUS_KM
 from scenes.jupiter_features import DEFAULT_VORTICES
+from scenes.noise import value_noise
 
 
 def test_point_blocks_cover_every_index_once():
@@ -77,3 +78,14 @@ def test_vortex_quick_rejects_keep_every_point_of_every_vortex():
         assert expected, f"{v.name}: the test points miss the vortex"
         assert found == expected, (f"{v.name}: {len(expected - found)} points inside missed, "
                                    f"{len(found - expected)} extra")
+
+
+def test_noise_lattice_wraps_cell_indices_modulo_2_to_the_32_on_both_paths():
+    # Coordinates beyond +-2^31 take the int64 path, small ones the int32 one; both must hash the cell
+    # index modulo 2^32 (fractions on a 1/1024 grid stay exact after adding 2^32).
+    rng = np.random.default_rng(3)
+    p = rng.integers(-50000, 50000, size=(3000, 3)) / 1024.0
+    shift = np.array([2.0**32, -(2.0**33), 2.0**32])
+    small, large = value_noise(p, 11), value_noise(p + shift, 11)
+    assert np.array_equal(small, large), f"differ by up to {np.max(np.abs(small - large)):.3e}"
+    assert -1.0 <= small.min() and small.max() <= 1.0 and small.std() > 0.2
