@@ -20,13 +20,11 @@ A planner asks "how many bytes will this image take" with::
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
 from instrument_models.junocam.compression import (
     COMPRESSION_MODES, DEFAULT_ICT_QUALITY, check_quality, compressed_size, normalize_mode, quantization_table,
@@ -36,9 +34,9 @@ from instrument_models.junocam.downlink import (
     BYTES_PER_MB, SECONDS_PER_DAY, DownlinkParams, PassSchedule, downlink_time_s,
 )
 from instrument_models.junocam.electronics import compand
-from simulator.errors import ProductError, SimulatorError
+from simulator.errors import SimulatorError
+from simulator.products.reader import load_product
 
-FRAMELET_LINES_UNSUMMED = 128  # facts.md "Detector and electronics": 128 lines per framelet / summing
 FRAMELET_SHAPE = (128, 1648)  # facts.md: 1648 samples per line
 DARK_COLUMNS = (23, 1631)  # facts.md "Camera geometry": photoactive columns 23..1630
 BLOCK = 8  # the transform coder's block size
@@ -363,68 +361,17 @@ class ProductFramelets:
     summing: int
 
 
-def _find_one(folder: Path, patterns: tuple[str, ...], what: str) -> Path:
-    found = sorted({p for pattern in patterns for p in folder.glob(pattern)})
-    if len(found) != 1:
-        raise ProductError(f"product folder {str(folder)!r} holds {len(found)} {what} files "
-                           f"({' or '.join(patterns)}); expected exactly one")
-    return found[0]
-
-
-def _int_value(meta: dict, key: str, where: Path) -> int:
-    if key not in meta:
-        raise ProductError(f"metadata file {str(where)!r} has no {key}")
-    try:
-        return int(str(meta[key]).split()[0])
-    except ValueError:
-        raise ProductError(f"metadata file {str(where)!r}: {key} = {meta[key]!r} is not an integer") from None
-
-
 def read_product_framelets(folder) -> ProductFramelets:
-    """Read ``<folder>/ImageSet/<ID>-raw.png`` and ``<folder>/DataSet/<ID>-Metadata.json`` (or both
-    directly in ``folder``, as mission downloads come) and cut the image into framelets.
+    """Read a product folder (ours, or a mission-site raw PNG + Metadata JSON pair) and cut it into framelets.
 
-    Needs only LINES, FILTER_NAME and SAMPLING_FACTOR in the JSON; the PNG must be 8-bit grey with
-    LINES rows, 1648 (or 1648 / SAMPLING_FACTOR) samples, and a whole number of framelets.
+    Reading and cross-checking PNG against JSON is :func:`simulator.products.reader.load_product`'s job;
+    this only reshapes its image into ``(N, framelet_lines, samples)`` framelets in PNG order.
     """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise ProductError(f"product folder {str(folder)!r} does not exist or is not a folder")
-    meta_path = _find_one(folder, ("*-Metadata.json", "DataSet/*-Metadata.json"), "'*-Metadata.json'")
-    png_path = _find_one(folder, ("*-raw.png", "ImageSet/*-raw.png"), "'*-raw.png'")
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProductError(f"metadata file {str(meta_path)!r} is not readable JSON: {exc}") from None
-    if not isinstance(meta, dict):
-        raise ProductError(f"metadata file {str(meta_path)!r} does not hold a JSON object")
-    lines, summing = _int_value(meta, "LINES", meta_path), _int_value(meta, "SAMPLING_FACTOR", meta_path)
-    if summing not in (1, 2):
-        raise ProductError(f"metadata file {str(meta_path)!r}: SAMPLING_FACTOR is {summing}; expected 1 or 2")
-    filters = meta.get("FILTER_NAME")
-    filters = (filters,) if isinstance(filters, str) else tuple(str(f).upper() for f in filters or ())
-    if not filters:
-        raise ProductError(f"metadata file {str(meta_path)!r} has no FILTER_NAME")
-    try:
-        with Image.open(png_path) as img:
-            if img.mode != "L":
-                raise ProductError(f"raw image {str(png_path)!r} has PNG mode {img.mode!r}; expected 8-bit grey 'L'")
-            image = np.asarray(img, dtype=np.uint8)
-    except (UnidentifiedImageError, OSError) as exc:
-        raise ProductError(f"raw image {str(png_path)!r} is not a readable PNG: {exc}") from None
-    framelet_lines = FRAMELET_LINES_UNSUMMED // summing
-    if image.shape[0] != lines:
-        raise ProductError(f"raw image {png_path.name} has {image.shape[0]} rows but LINES in {meta_path.name} "
-                           f"says {lines}")
-    if image.shape[1] not in (FRAMELET_SHAPE[1], FRAMELET_SHAPE[1] // summing):
-        raise ProductError(f"raw image {png_path.name} is {image.shape[1]} pixels wide; expected "
-                           f"{FRAMELET_SHAPE[1]} (or {FRAMELET_SHAPE[1] // summing} with SAMPLING_FACTOR {summing})")
-    if lines % framelet_lines:
-        raise ProductError(f"LINES {lines} in {meta_path.name} is not a whole number of "
-                           f"{framelet_lines}-line framelets")
-    product_id = str(meta.get("PRODUCT_ID", png_path.name.removesuffix("-raw.png")))
-    return ProductFramelets(product_id, png_path, meta_path,
-                            image.reshape(lines // framelet_lines, framelet_lines, image.shape[1]), filters, summing)
+    product = load_product(Path(folder))
+    lay = product.layout
+    framelets = product.image.reshape(lay.lines // lay.framelet_lines, lay.framelet_lines, lay.samples)
+    return ProductFramelets(lay.product_id, product.png_path, product.metadata_path, framelets, lay.filters,
+                            lay.summing)
 
 
 @dataclass(frozen=True)

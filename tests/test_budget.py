@@ -14,6 +14,25 @@ from simulator.budget import calibration_framelets, measure_volumes, product_rep
 from simulator.cli import main
 
 PRODUCT_ID = "JNCE_2020154_27C00099_V01"
+# The keys every mission-site Metadata JSON carries, in the mission's value formats (the image-specific ones
+# are filled in by _write_product).
+_MISSION_KEYS = {
+    "COMPRESSION_TYPE": "INTEGER COSINE TRANSFORM", "DATA_SET_ID": "JUNO-J-JUNOCAM-2-EDR-L0-V1.0",
+    "DESCRIPTION": "", "EXPOSURE_DURATION": "3.200000 <ms>", "FOCAL_PLANE_TEMPERATURE": "273.0 <K>",
+    "IMAGE_TIME": "2020-06-02T11:07:00.793", "INSTRUMENT_HOST_NAME": "JUNO", "INSTRUMENT_ID": "JNC",
+    "INSTRUMENT_NAME": "JUNO EPO CAMERA", "INTERFRAME_DELAY": "0.371 <s>", "JNO:TDI_STAGES_COUNT": 1,
+    "LINE_PREFIX_BYTES": 0, "LINE_SUFFIX_BYTES": 0, "MISSION_PHASE_NAME": "PERIJOVE 27", "ORBIT_NUMBER": 27,
+    "PJ": "27", "PROCESSING_LEVEL_ID": 2, "PRODUCER_ID": "JUNO_JUNOCAM_TEAM",
+    "PRODUCT_CREATION_TIME": "2020-06-09T18:10:03", "PRODUCT_VERSION_ID": 1, "RATIONALE_DESC": "test",
+    "SAMPLE_BITS": 8, "SAMPLE_BIT_MASK": "2#11111111#", "SAMPLE_BIT_MODE_ID": "SQROOT",
+    "SAMPLE_TYPE": "UNSIGNED_INTEGER", "SEQUENCE_ID": "jm27", "SOFTWARE_NAME": "TEST",
+    "SOLAR_DISTANCE": "7.7361e+08 <km>", "SOURCE_PRODUCT_ID": "TEST", "SPACECRAFT_ALTITUDE": "63052.1 <km>",
+    "SPACECRAFT_CLOCK_START_COUNT": "644368345:244", "SPACECRAFT_CLOCK_STOP_COUNT": "N/A",
+    "SPACECRAFT_NAME": "JUNO", "STANDARD_DATA_PRODUCT_ID": "JUNOCAM-EDR",
+    "START_TIME": "2020-06-02T11:07:00.793", "STOP_TIME": "2020-06-02T11:07:03.019",
+    "SUB_SPACECRAFT_LATITUDE": "-56.7997", "SUB_SPACECRAFT_LONGITUDE": "40.6609", "TARGET_NAME": "JUPITER",
+    "TITLE": "test", "TOKEN_ID": [],
+}
 
 
 def _write_product(root, framelets, summing=1, lines=None, layout="ours", mode="L"):
@@ -22,8 +41,12 @@ def _write_product(root, framelets, summing=1, lines=None, layout="ours", mode="
     json_dir = root / "DataSet" if layout == "ours" else root
     png_dir.mkdir(parents=True, exist_ok=True)
     json_dir.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(image).convert(mode).save(png_dir / f"{PRODUCT_ID}-raw.png")
-    meta = {"PRODUCT_ID": PRODUCT_ID, "LINES": image.shape[0] if lines is None else lines,
+    if mode == "RGB":   # a colour image: the channels differ, so it is no greyscale raw image
+        image = np.stack([image, image[::-1], image[:, ::-1]], axis=-1)
+    Image.fromarray(image).save(png_dir / f"{PRODUCT_ID}-raw.png")
+    n_lines = image.shape[0] if lines is None else lines
+    meta = {**_MISSION_KEYS, "PRODUCT_ID": PRODUCT_ID, "FILE_NAME": f"{PRODUCT_ID}-raw.png", "LINES": n_lines,
+            "FILE_RECORDS": n_lines, "LINE_SAMPLES": 1648 // summing, "RECORD_BYTES": 1648 // summing,
             "FILTER_NAME": ["BLUE", "GREEN", "RED"], "SAMPLING_FACTOR": summing}
     (json_dir / f"{PRODUCT_ID}-Metadata.json").write_text(json.dumps(meta))
     return root
@@ -98,8 +121,8 @@ def test_bad_products_give_one_line(tmp_path, framelets, capsys):
                               (d / "DataSet" / f"{PRODUCT_ID}-Metadata.json").write_text("{not json")),
         "width": lambda d: _write_product(d, [f[:, :1000] for f in framelets]),
     }
-    fragments = {"rows": "LINES", "grey": "'L'", "json": "Metadata.json", "png": "raw.png",
-                 "notjson": "not readable JSON", "width": "1000 pixels wide"}
+    fragments = {"rows": "LINES", "grey": "colour", "json": "Metadata.json", "png": "raw.png",
+                 "notjson": "is not JSON", "width": "1000 pixels wide"}
     for name, make in cases.items():
         make(tmp_path / name)
         assert main(["budget", str(tmp_path / name)]) == 2, name
