@@ -4,10 +4,11 @@ Each raw pixel is decompanded (SAMPLE_BIT_MODE_ID) and dropped into the cell of 
 at its truth latitude (planetocentric) and System III west longitude; cells average the pixels they
 receive. RED, GREEN and BLUE become the red, green and blue channels (a missing channel is the mean of the
 others), shown only where every colour filter saw the surface; an image without colour filters
-(METHANE alone) is shown in grey. Empty cells near the limb, where one pixel spans many cells, are filled
+(METHANE alone) is shown in grey. Each filter is first converted to approximate I/F with the instrument
+model's nominal calibration (the RDR scale), so one common stretch shows Jupiter's colours. Empty cells near the limb, where one pixel spans many cells, are filled
 from their neighbours. West longitude increases to the
-left, north is up. Each channel is stretched from a common black point (1st percentile) to its own 99.5th
-percentile with a display gamma of 0.8: a viewing aid, not a calibration. Without truth (or without any pixel on the body) the quicklook is the raw
+left, north is up. The channels are stretched from a common black point (1st percentile) to a common white
+point (99.5th percentile of the brightest channel) with a display gamma of 0.8: a viewing aid. Without truth (or without any pixel on the body) the quicklook is the raw
 image shrunk to at most 1024 rows.
 """
 
@@ -111,8 +112,20 @@ def _fill_holes(total: np.ndarray, count: np.ndarray, max_radius: int) -> tuple[
     return total, count
 
 
-def _stretch(channel: np.ndarray, filled: np.ndarray, style: QuicklookStyle, black: float = 0.0) -> np.ndarray:
-    values = channel[filled]
+def _dn12_to_iof(dn12: np.ndarray, filter_name: str, tdi_stages: int) -> np.ndarray:
+    """Decompanded 12-bit DN -> approximate I/F with the instrument model's nominal calibration (RDR scale)."""
+    from instrument_models.junocam import JunoCam
+    from instrument_models.junocam.radiometry import RDR_WHITE_DN
+    from simulator.render.electronics import rdr_scale
+
+    cam = JunoCam.default()
+    scale = rdr_scale(cam, cam.radiometry, filter_name, int(tdi_stages)) / RDR_WHITE_DN
+    return (np.asarray(dn12, dtype=np.float64) - cam.detector.bias_dn) * scale
+
+
+def _stretch(channel: np.ndarray, filled: np.ndarray, style: QuicklookStyle, black: float = 0.0,
+             white_from: np.ndarray | None = None) -> np.ndarray:
+    values = (channel if white_from is None else white_from)[filled]
     white = float(np.percentile(values, style.percentile)) if values.size else 1.0
     white = white if white > black else black + 1.0
     scaled = np.clip((channel - black) / (white - black), 0.0, 1.0) ** style.gamma
@@ -141,7 +154,8 @@ def projected_quicklook(image: np.ndarray, desc: ImageDescription, planes: dict,
     means = {}
     for k, name in enumerate(desc.filters):
         sel = filter_of_pixel == k
-        total = np.bincount(cell[sel], weights=dn[sel], minlength=nrow * ncol).reshape(nrow, ncol)
+        iof = _dn12_to_iof(dn[sel], name, desc.tdi_stages)
+        total = np.bincount(cell[sel], weights=iof, minlength=nrow * ncol).reshape(nrow, ncol)
         count = np.bincount(cell[sel], minlength=nrow * ncol).reshape(nrow, ncol)
         total, count = _fill_holes(total, count, style.max_fill_radius_cells)
         means[name] = (np.where(count > 0, total / np.maximum(count, 1e-12), 0.0), count > 0)
@@ -152,9 +166,12 @@ def projected_quicklook(image: np.ndarray, desc: ImageDescription, planes: dict,
         present = [means[c][0] for c in colour]
         channels = [means[name][0] if name in means else sum(present) / len(present)
                     for name in ("RED", "GREEN", "BLUE")]
+        # One black and one white point for all three channels: the channels are calibrated I/F, so a common
+        # stretch keeps Jupiter's colours (white zones stay white) instead of balancing each channel.
         luminance = sum(channels)[seen] / 3.0
         black = float(np.percentile(luminance, style.black_percentile)) if luminance.size else 0.0
-        rgb = [_stretch(v, seen, style, black) for v in channels]
+        brightest = np.maximum.reduce(channels)
+        rgb = [_stretch(v, seen, style, black, white_from=brightest) for v in channels]
     else:
         values, seen = means[desc.filters[0]]
         black = float(np.percentile(values[seen], style.black_percentile)) if seen.any() else 0.0
