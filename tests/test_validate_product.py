@@ -207,3 +207,29 @@ def test_validate_recovers_injected_jitter(tmp_path, kernel_cache_dir, target_ms
         f"estimated {s['jitter_estimated_ms']:.3f} ms, injected {s['jitter_injected_ms']:.3f} ms")
     assert s["geometry_error_px_median"] > 1.0, "an uncorrected jitter of >10 ms must show in the geometry"
     assert s["geometry_error_limb_corrected_image_px_median"] < 0.35
+
+
+def _validate_rendered(tmp_path, kernel_cache_dir, **imaging) -> dict:
+    """Render a 2-frame lossless product of the default scenario with ``imaging`` changes and validate it."""
+    scenario = load_scenario("default").replace(imaging={"frames": 2, "compression": "LOSSLESS", **imaging})
+    folder = render_product(ProductRequest(scenario=scenario, out_dir=tmp_path, cache_dir=kernel_cache_dir))
+    return run_validation(folder).summary
+
+
+@pytest.mark.slow
+def test_tdi_product_truth_convention_and_isis_difference(tmp_path, kernel_cache_dir):
+    """TDI 2: the packet convention matches the truth; ISIS's own-row rays are (2 - 1) / 2 = 0.5 row off."""
+    s = _validate_rendered(tmp_path, kernel_cache_dir, filters=["BLUE", "GREEN"], tdi=2)
+    assert s["geometry_error_image_px_p99"] < GEOMETRY_P99_PX
+    assert abs(s["geometry_error_isis_image_px_median"] - 0.5) < HALF_PIXEL_TOLERANCE_PX, (
+        s["geometry_error_isis_image_px_median"])
+
+
+@pytest.mark.slow
+def test_summed_product_validates(tmp_path, kernel_cache_dir):
+    s = _validate_rendered(tmp_path, kernel_cache_dir, filters=["GREEN", "RED"], summing=2)
+    assert s["summing"] == 2
+    assert s["geometry_error_px_p99"] < GEOMETRY_P99_PX
+    assert abs(s["jitter_estimated_ms"]) < JITTER_TOLERANCE_MS
+    ratio = s["iof_pixel_rms"] / s["iof_pixel_noise_rms"]
+    assert NOISE_RMS_RATIO[0] < ratio < NOISE_RMS_RATIO[1], ratio

@@ -61,8 +61,10 @@ def geometry_errors(ellipsoid: Ellipsoid, lat_pg, lon_w, truth_planes: dict, fra
     recon_hit = np.isfinite(lat) & np.isfinite(lon) & mask_cols
     truth_hit = np.isfinite(t_lat) & np.isfinite(t_lon) & mask_cols
     both = recon_hit & truth_hit
-    p_recon = surface_points(ellipsoid, np.where(both, lat, np.nan), np.where(both, lon, np.nan))
-    p_truth = surface_points(ellipsoid, np.where(truth_hit, t_lat, np.nan), np.where(truth_hit, t_lon, np.nan))
+    p_recon = np.full(lat.shape + (3,), np.nan)
+    p_truth = np.full(lat.shape + (3,), np.nan)
+    p_recon[both] = surface_points(ellipsoid, lat[both], lon[both])
+    p_truth[truth_hit] = surface_points(ellipsoid, t_lat[truth_hit], t_lon[truth_hit])
     km = np.linalg.norm(p_recon - p_truth, axis=-1)
     km = np.where(both, km, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):

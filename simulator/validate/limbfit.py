@@ -52,7 +52,8 @@ class LimbFit:
     min_cos_incidence : a limb is used only where the planet's side is lit at least this well
         (incidence <= ~72 deg), so the edge is a bright limb, not the terminator.
     lit_rows : how many rows inside the limb the illumination is checked.
-    profile_subsamples, profile_rows : sub-rows per pixel and rows either side of the limb of the edge model.
+    profile_subsamples, profile_rows : sub-rows per pixel (odd, so the one-row motion box is centred) and
+        rows either side of each column's limb in the edge model (covers the detector's window and levels).
     psf_sigma_px : Gaussian PSF sigma (unsummed pixels) of the edge model; 0.5 px is the simulator's documented
         assumption (no published JunoCam PSF, facts.md), which a user would take from the camera team.
     search_rows : half-width (lines) of the bracket searched when the time is shifted; must exceed the
@@ -64,9 +65,9 @@ class LimbFit:
     min_cos_incidence: float = 0.3
     lit_rows: int = 6
     search_rows: float = 16.0
-    profile_subsamples: int = 8
+    profile_subsamples: int = 5
     psf_sigma_px: float = 0.5
-    profile_rows: int = 24
+    profile_rows: int = 20
 
     def candidate_columns(self, geometry, index: int) -> LimbColumns | None:
         """Columns of one framelet's reconstructed geometry where a lit limb crosses the lines."""
@@ -125,16 +126,16 @@ class LimbFit:
         n_sub = int(self.profile_subsamples)
         sub = (np.arange(n_sub) + 0.5) / n_sub
         across = np.array([-1.0, 0.0, 1.0]) / 3.0
+        local = np.arange(2 * self.profile_rows)
         out = []
         for k, (lc, shift) in enumerate(zip(limbs, shifts)):
             fr = framelets[lc.index]
-            n_lines = fr.lines
-            first = int(max(0, np.floor(np.nanmin(lc.bracket)) - self.profile_rows))
-            last = int(min(n_lines, np.ceil(np.nanmax(lc.bracket)) + self.profile_rows))
-            rows = np.arange(first, last)
-            line = (rows[:, None] + sub[None, :]).ravel()                        # (R * n_sub,)
-            s = (lc.columns[:, None] + 0.5 + across[None, :]).ravel()            # (C * 3,)
-            rays = camera.pixel_to_ray(fr.filter, s[None, :], line[:, None] + shift, summing=summing)
+            # Each column's own window of rows around its limb (rows beyond the framelet extend the strip).
+            base = np.floor(lc.bracket).astype(int) - self.profile_rows                       # (C,)
+            line = base[None, None, :] + local[:, None, None] + sub[None, :, None]            # (R, n_sub, C)
+            line = np.broadcast_to(line[..., None], line.shape + (across.size,))             # (R, n_sub, C, 3)
+            sample = np.broadcast_to(lc.columns[:, None] + 0.5 + across[None, :], line.shape)
+            rays = camera.pixel_to_ray(fr.filter, sample, line + shift, summing=summing)
             inter = geo.intercept(rays.reshape(-1, 3), samples, k)
             value = np.zeros(inter.hit.size)
             if inter.hit.any():
@@ -142,18 +143,15 @@ class LimbFit:
                 cos_i = np.cos(np.radians(ill["incidence"]))
                 cos_e = np.cos(np.radians(ill["emission"]))
                 value[inter.hit] = photometry.iof(1.0, cos_i, cos_e, None, fr.filter)
-            fine = value.reshape(rows.size * n_sub, lc.columns.size, across.size).mean(axis=2)
-            # The scene slides ~one row during each 3.2 ms stage (TDI matched to the spin): a one-row box.
+            fine = value.reshape(local.size * n_sub, lc.columns.size, across.size).mean(axis=2)
+            # The scene slides ~one row during each 3.2 ms stage (TDI matched to the spin): a one-row box
+            # (n_sub is odd, so the box is centred).
             fine = ndimage.uniform_filter1d(fine, n_sub, axis=0, mode="nearest")
-            model_rows = fine.reshape(rows.size, n_sub, lc.columns.size).mean(axis=1)   # (R, C)
-            model_rows = ndimage.gaussian_filter1d(model_rows, self.psf_sigma_px / summing, axis=0, mode="nearest")
-            model = np.empty((n_lines, lc.columns.size))
-            model[first:last] = model_rows
-            model[:first] = model_rows[0]
-            model[last:] = model_rows[-1]
-            scale = PROFILE_SCALE_DN / max(float(np.nanmax(model_rows)), 1e-12)
-            found, _ = self.detector.observed_limb_lines(model * scale, lc.bracket, lc.inside_sign)
-            out.append(found)
+            model = fine.reshape(local.size, n_sub, lc.columns.size).mean(axis=1)              # (R, C)
+            model = ndimage.gaussian_filter1d(model, self.psf_sigma_px / summing, axis=0, mode="nearest")
+            scale = PROFILE_SCALE_DN / max(float(np.nanmax(model)), 1e-12)
+            found, _ = self.detector.observed_limb_lines(model * scale, lc.bracket - base, lc.inside_sign)
+            out.append(found + base)
         return out
 
     def fit(self, geo, camera, framelets, geometries, images, summing: int, shifts: list[float],

@@ -21,9 +21,12 @@ from simulator.validate.compare import default_grid, geometry_errors, iof_maps
 from simulator.validate.limbfit import LimbFit
 from simulator.validate.metrics import ErrorSummary, RadiometrySummary, json_number
 from simulator.validate.product import open_product
-from simulator.validate.reconstruct import Reconstructor, photometry_from
+from simulator.validate.reconstruct import SATURATED_CODE, Reconstructor, photometry_from
 from simulator.validate.timefit import LimbFitError
 from simulator.validate.truth import read_truth
+
+
+SATURATION_NOTE_FRACTION = 0.01  # a note is printed when more than 1 % of the planet's pixels saturate
 
 
 @dataclass
@@ -89,8 +92,7 @@ def run_validation(product_dir, photometry_model: str | None = None, minnaert_k:
     with rec.geometry() as geo:
         framelets = rec.framelets(geo)
         shifts = [g.geometry.row_shift_px for g in nominal]
-        images = [rec.calibration.decompand(inputs.product.image[f.first_line:f.first_line + f.lines],
-                                            layout.companding, layout.summing)[0] for f in framelets]
+        images = [_limb_image(rec, inputs.product.image[f.first_line:f.first_line + f.lines]) for f in framelets]
         try:
             fit = limb.fit(geo, rec.camera, framelets, [g.geometry for g in nominal], images, layout.summing,
                            shifts, photometry)
@@ -136,6 +138,12 @@ def run_validation(product_dir, photometry_model: str | None = None, minnaert_k:
     summary["limb_residual_rms_px"] = json_number(fit.residual_rms_px) if fit is not None else None
 
     # ---- radiometry ----
+    on_planet_codes = inputs.product.image[np.isfinite(lat)]
+    saturated = int(np.sum(on_planet_codes >= SATURATED_CODE))
+    summary["saturated_pixels_on_planet"] = saturated
+    if saturated > SATURATION_NOTE_FRACTION * max(on_planet_codes.size, 1):
+        notes.append(f"{saturated} of {on_planet_codes.size} pixels on the planet are saturated (code "
+                     f"{SATURATED_CODE}); they are left out of the radiometry and the limb fit")
     iof, sigma = _stack(nominal, "iof"), _stack(nominal, "iof_sigma")
     albedo = _stack(nominal, "albedo")
     per_pixel = RadiometrySummary.of(iof, np.where(np.isfinite(iof), truth.planes["IOF"], np.nan), sigma)
@@ -178,6 +186,13 @@ def run_validation(product_dir, photometry_model: str | None = None, minnaert_k:
     on_planet = (truth.planes["BODY"] > 0) | np.isfinite(lat)
     return ValidationResult(summary=summary, error_px=np.hypot(errors.d_line, errors.d_sample),
                             on_planet=on_planet, notes=notes)
+
+
+def _limb_image(rec: Reconstructor, codes: np.ndarray) -> np.ndarray:
+    """Decompanded DN of a framelet for the limb detector, saturated pixels NaN (their edge is not measurable)."""
+    lay = rec.layout
+    dn = rec.calibration.decompand(codes, lay.companding, lay.summing)[0]
+    return np.where(codes >= SATURATED_CODE, np.nan, dn)
 
 
 def rows_by_filter(layout) -> dict:
