@@ -129,8 +129,8 @@ class Scene:
         mesh = isinstance(body.shape, MeshShape)
         if mesh:
             faces = body.shape._faces_of(p, faces) if n else np.zeros(0, dtype=np.int64)
-        sun = np.asarray(sun_pos, dtype=np.float64)
-        obs = np.asarray(obs_pos, dtype=np.float64)
+        sun = np.broadcast_to(np.asarray(sun_pos, dtype=np.float64), p.shape)   # views, no copies
+        obs = np.broadcast_to(np.asarray(obs_pos, dtype=np.float64), p.shape)
         keys = ("lat_pc", "lat_pg", "lon_w", "incidence", "emission", "phase", "cos_i", "cos_e", "cos_g")
         out = {key: np.empty(n) for key in keys}
         # Geometry in cache-sized blocks (scenes.blocks: whole-framelet temporaries cost page faults).
@@ -138,14 +138,15 @@ class Scene:
             pb = p[b]
             normal = body.shape.normal(pb, faces[b]) if mesh else body.shape.normal(pb)
             out["lat_pc"][b], out["lat_pg"][b], out["lon_w"][b] = body.shape.lonlat(pb)
-            to_sun = (sun if sun.ndim == 1 else sun[b]) - pb
-            to_obs = (obs if obs.ndim == 1 else obs[b]) - pb
-            to_sun, to_obs = unit_rows(to_sun), unit_rows(to_obs)
+            to_sun, to_obs = unit_rows(sun[b] - pb), unit_rows(obs[b] - pb)
             out["cos_i"][b], out["incidence"][b] = _angle_deg(normal, to_sun)
             out["cos_e"][b], out["emission"][b] = _angle_deg(normal, to_obs)
             out["cos_g"][b], out["phase"][b] = _angle_deg(to_sun, to_obs)
         albedo = body.normal_albedo(name, p, out["lat_pg"], out["lon_w"], faces, footprint_km)
-        iof = self.photometry.iof(albedo, out.pop("cos_i"), out.pop("cos_e"), out.pop("cos_g"), name)
+        cos_i, cos_e, cos_g = out.pop("cos_i"), out.pop("cos_e"), out.pop("cos_g")
+        iof = np.empty(n)
+        for b in point_blocks(n):
+            iof[b] = self.photometry.iof(albedo[b], cos_i[b], cos_e[b], cos_g[b], name)
         return {"iof": iof, "albedo": albedo, **out, "body_id": np.full(n, body.naif_id, dtype=np.int32)}
 
     def truth_maps(self, resolution_deg: float, filters=FILTERS, body_index: int = 0) -> dict:

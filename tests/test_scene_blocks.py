@@ -37,13 +37,13 @@ def test_albedo_is_the_same_whether_evaluated_in_one_call_or_point_by_piece():
         assert worst == 0.0, f"{name}: blocked and piecewise albedo differ by up to {worst:.3e}"
 
 
-def test_evaluate_matches_a_single_point_evaluation_everywhere():
+def test_evaluate_in_blocks_matches_single_point_evaluations():
     scene = build_scene({}, seed=2)
     shape = scene.bodies[0].shape
     rng = np.random.default_rng(8)
     n = BLOCK_POINTS + 100
     points = shape.surface_point(rng.uniform(-80, 80, n), rng.uniform(0, 360, n))
-    sun = np.array([7.0e8, 1.0e8, 2.0e7])
+    sun = np.array([[7.0e8, 1.0e8, 2.0e7]])             # (1, 3): broadcast over every block
     obs = points * 1.3                                  # per-point observer positions, (N, 3)
     ev = scene.evaluate(0, "GREEN", points, sun, obs, footprint_km=10.0)
     for i in rng.choice(n, 25, replace=False):
