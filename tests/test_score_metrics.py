@@ -96,3 +96,63 @@ def test_registration_refuses_disjoint_maps():
         register_maps(user, truth)
     with pytest.raises(RegistrationError, match="shape"):
         register_maps(truth[:10], truth)
+
+
+# ------------------------------------------------------------------------------------ map / backplane files
+def test_map_files_in_every_documented_format_read_the_same(tmp_path):
+    from astropy.io import fits
+    from PIL import Image
+
+    from simulator.validate.score import load_map
+
+    values = np.arange(1, 13, dtype=np.float32).reshape(3, 4) / 10.0
+    np.save(tmp_path / "m.npy", values)
+    fits.PrimaryHDU(values).writeto(tmp_path / "m.fits")
+    Image.fromarray(values, mode="F").save(tmp_path / "m.tif")
+    Image.fromarray((values * 100).astype(np.uint8), mode="L").save(tmp_path / "m.png")
+    for name in ("m.npy", "m.fits", "m.tif"):
+        got, integer = load_map(tmp_path / name)
+        assert not integer and np.allclose(got, values), name
+    got, integer = load_map(tmp_path / "m.png")
+    assert integer and np.allclose(got, np.round(values * 100))
+
+
+@pytest.mark.parametrize("name, content, words", [
+    ("m.txt", b"1 2 3", "unknown format"),
+    ("m.npy", None, "2-D"),
+])
+def test_bad_map_files_are_one_clear_error(tmp_path, name, content, words):
+    from simulator.validate.score import ScoreError, load_map
+
+    path = tmp_path / name
+    if content is None:
+        np.save(path, np.zeros((2, 2, 2)))
+    else:
+        path.write_bytes(content)
+    with pytest.raises(ScoreError, match=words):
+        load_map(path)
+
+
+def test_backplane_files_npz_and_fits(tmp_path):
+    from astropy.io import fits
+
+    from simulator.validate.score import ScoreError, load_backplanes
+
+    lat = np.array([[10.0, np.nan], [-20.0, 0.0]])
+    lon = np.array([[350.0, np.nan], [-10.0, 0.0]])
+    np.savez(tmp_path / "b.npz", LAT=lat, LON=lon)
+    fits.HDUList([fits.PrimaryHDU(), fits.ImageHDU(lat, name="LAT"), fits.ImageHDU(lon, name="LON")]).writeto(
+        tmp_path / "b.fits")
+    for name in ("b.npz", "b.fits"):
+        got_lat, got_lon = load_backplanes(tmp_path / name, (2, 2))
+        assert np.allclose(got_lat, lat, equal_nan=True) and got_lon[1, 0] == 350.0, name
+    pc_lat, _ = load_backplanes(tmp_path / "b.npz", (2, 2), latitude="planetocentric")
+    assert pc_lat[0, 0] > 10.0, "planetographic latitude is further from the equator than planetocentric"
+    with pytest.raises(ScoreError, match=r"shape \(2, 2\); the product's raw image is \(5, 5\)"):
+        load_backplanes(tmp_path / "b.npz", (5, 5))
+    np.savez(tmp_path / "c.npz", LATITUDE=lat)
+    with pytest.raises(ScoreError, match="expected arrays LAT and LON"):
+        load_backplanes(tmp_path / "c.npz", (2, 2))
+    np.savez(tmp_path / "d.npz", LAT=lat * 10, LON=lon)
+    with pytest.raises(ScoreError, match="outside -90..90"):
+        load_backplanes(tmp_path / "d.npz", (2, 2))

@@ -193,6 +193,16 @@ def test_score_errors_are_one_line(product, tmp_path, capsys):
         score_map(product, tmp_path / "far.npy")
 
 
+def test_validate_without_truth_is_one_clear_error(product, tmp_path, capsys):
+    import shutil
+
+    copy = tmp_path / product.name
+    shutil.copytree(product, copy, ignore=shutil.ignore_patterns("truth"))
+    assert main(["validate", str(copy), "--out", str(tmp_path / "v")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "truth" in err, err
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("target_ms, seed", [(-18.0, 3), (12.0, 4)])
 def test_validate_recovers_injected_jitter(tmp_path, kernel_cache_dir, target_ms, seed):

@@ -41,10 +41,12 @@ class Truth:
         return float(self.injected.get("start_time_jitter_s", 0.0) or 0.0)
 
 
-def read_truth(root: Path, product_id: str) -> Truth:
-    """Read the truth of the product folder ``root`` (one :class:`ProductError` when it is not there)."""
-    from astropy.io import fits
+def truth_paths(root: Path, product_id: str) -> tuple[Path, Path]:
+    """The truth FITS and JSON of a product folder; one :class:`ProductError` when either is missing.
 
+    Checking that they exist does not read them: ``validate`` calls this before reconstructing, so a
+    product without truth fails at once.
+    """
     folder = Path(root) / "truth"
     fits_path = folder / f"{product_id}-truth.fits"
     json_path = folder / "truth.json"
@@ -52,6 +54,14 @@ def read_truth(root: Path, product_id: str) -> Truth:
         if not p.is_file():
             raise ProductError(f"{str(p)!r} does not exist; scoring needs the product's truth (rendered with "
                                "junocam-sim, truth on)")
+    return fits_path, json_path
+
+
+def read_truth(root: Path, product_id: str) -> Truth:
+    """Read the truth of the product folder ``root`` (one :class:`ProductError` when it is not there)."""
+    from astropy.io import fits
+
+    fits_path, json_path = truth_paths(root, product_id)
     try:
         record = json.loads(json_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:

@@ -23,7 +23,7 @@ from simulator.validate.metrics import ErrorSummary, RadiometrySummary, json_num
 from simulator.validate.product import open_product
 from simulator.validate.reconstruct import SATURATED_CODE, Reconstructor, photometry_from
 from simulator.validate.timefit import LimbFitError
-from simulator.validate.truth import read_truth
+from simulator.validate.truth import read_truth, truth_paths
 
 
 SATURATION_NOTE_FRACTION = 0.01  # a note is printed when more than 1 % of the planet's pixels saturate
@@ -85,6 +85,7 @@ def run_validation(product_dir, photometry_model: str | None = None, minnaert_k:
     notes: list[str] = []
     inputs = open_product(product_dir)
     layout = inputs.product.layout
+    truth_paths(inputs.root, layout.product_id)      # fail early if there is no truth to score against
     photometry = photometry_from(inputs.scene_settings, photometry_model, minnaert_k)
     rec = Reconstructor(inputs, photometry)
     nominal = rec.reconstruct()
