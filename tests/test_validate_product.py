@@ -34,6 +34,7 @@ NOISE_RMS_RATIO = (0.75, 1.25)
 BIAS_FRACTION_OF_RMS = 0.05
 HALF_PIXEL_TOLERANCE_PX = 0.05
 TIMING_TOLERANCE_MS = 0.5
+TRUTH_ACCURACY_PX = 1e-3
 
 
 def _scenario(**errors):
@@ -160,7 +161,8 @@ def test_score_reports_a_timing_error(product, tmp_path):
 
 def test_score_of_a_perfect_reconstruction_is_zero(product, tmp_path):
     s = score_backplanes(product, _backplanes(product, tmp_path))
-    assert s["geometry_error_px_p99"] < 1e-6
+    # The truth itself is exact to 1e-3 px (the project standard for truth against spiceypy).
+    assert s["geometry_error_image_px_p99"] < TRUTH_ACCURACY_PX, s["geometry_error_image_px_p99"]
 
 
 def test_score_reports_a_half_pixel_shift_of_a_map(product, tmp_path):
