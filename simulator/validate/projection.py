@@ -38,9 +38,8 @@ class FrameletGeometry:
     ----------
     hit : bool, the ray meets the ellipsoid.
     lat_pc, lat_pg, lon_w : degrees (System III west longitude in [0, 360)).
-    incidence, emission, phase : degrees.
-    range_km : observer to surface point.
-    points : (lines, samples, 3) body-fixed surface points, km.
+    incidence, emission, phase : degrees (float32).
+    range_km : observer to surface point (float32).
     mid_et : the epoch used (s).
     row_shift_px : the row shift used (framelet pixels).
     """
@@ -53,7 +52,6 @@ class FrameletGeometry:
     emission: np.ndarray
     phase: np.ndarray
     range_km: np.ndarray
-    points: np.ndarray
     mid_et: float
     row_shift_px: float
 
@@ -139,7 +137,6 @@ def project_rays(geo, sample, index: int, rays: np.ndarray, columns: np.ndarray,
     flat = rays.reshape(-1, 3)
     good = near_planet(flat, sample, index, max(geo.radii_km), CONE_MARGIN_RAD)
     m = flat.shape[0]
-    points = np.full((m, 3), np.nan)
     lat_pc, lat_pg, lon_w, rng = (np.full(m, np.nan) for _ in range(4))
     angles = {k: np.full(m, np.nan) for k in ("incidence", "emission", "phase")}
     if np.any(good):
@@ -148,7 +145,6 @@ def project_rays(geo, sample, index: int, rays: np.ndarray, columns: np.ndarray,
         good[:] = False
         good[idx] = True
         pts = inter.points[inter.hit]
-        points[idx] = pts
         rng[idx] = inter.range_km[inter.hit]
         if idx.size:
             lat_pc[idx], lat_pg[idx], lon_w[idx] = geo.ellipsoid.lonlat(pts)
@@ -157,12 +153,12 @@ def project_rays(geo, sample, index: int, rays: np.ndarray, columns: np.ndarray,
                 angles[k][idx] = ill[k]
     hit = np.zeros((n_lines, samples), dtype=bool)
     hit[:, columns] = good.reshape(n_lines, n_cols)
-    pts = np.full((n_lines, samples, 3), np.nan)
-    pts[:, columns] = points.reshape(n_lines, n_cols, 3)
     full = {}
     for name, values in (("lat_pc", lat_pc), ("lat_pg", lat_pg), ("lon_w", lon_w), ("range_km", rng),
                          *angles.items()):
-        out = np.full((n_lines, samples), np.nan)
+        # Latitudes and longitudes stay float64 (float32 loses ~0.01 px); angles and range need less.
+        dtype = np.float64 if name.startswith(("lat", "lon")) else np.float32
+        out = np.full((n_lines, samples), np.nan, dtype=dtype)
         out[:, columns] = values.reshape(n_lines, n_cols)
         full[name] = out
-    return FrameletGeometry(hit=hit, points=pts, mid_et=float(mid_et), row_shift_px=float(shift_px), **full)
+    return FrameletGeometry(hit=hit, mid_et=float(mid_et), row_shift_px=float(shift_px), **full)
