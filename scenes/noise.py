@@ -43,7 +43,8 @@ def value_noise_lattice(coords: np.ndarray, seed: int) -> np.ndarray:
     h ^= h >> np.uint32(16)
     h *= _MIX2
     # Corner hashes indexed (z, y, x, N), then values in [0, 2^24) as float32.
-    corner = h[:, 2, np.newaxis, np.newaxis] ^ h[np.newaxis, :, 1, np.newaxis] ^ h[np.newaxis, np.newaxis, :, 0]
+    hx, hy, hz = h[:, 0], h[:, 1], h[:, 2]
+    corner = hz[:, np.newaxis, np.newaxis] ^ hy[np.newaxis, :, np.newaxis] ^ hx[np.newaxis, np.newaxis]
     corner *= _MIX1
     corner >>= np.uint32(8)
     v = corner.astype(np.float32)
