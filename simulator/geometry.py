@@ -68,6 +68,7 @@ class Intercept:
     trgepc: np.ndarray   # (M,) emission epochs et - |srfvec|/c (as sincpt reports them), TDB s
     srfvec: np.ndarray   # (M,3) observer -> point, body frame at trgepc, km
     obs_body: np.ndarray  # (M,3) observer position in the body frame at each ray's trgepc
+    epoch_shift: np.ndarray | None = None  # (M,) s: the last pass's body epoch minus (et - lt) (see intercept_at)
 
     @property
     def range_km(self) -> np.ndarray:
@@ -95,32 +96,55 @@ def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
+def _skew(axis: np.ndarray) -> np.ndarray:
+    """(3,3) matrix ``K`` with ``K v = axis x v``."""
+    x, y, z = (float(c) for c in axis)
+    return np.array([[0.0, -z, y], [z, 0.0, -x], [-y, x, 0.0]])
+
+
 def _rotate(v: np.ndarray, axis: np.ndarray, angle: np.ndarray) -> np.ndarray:
-    """Rotate vectors ``v`` (M,3) about unit ``axis`` ((3,) or (M,3)) by ``angle`` (M,) rad (right-handed)."""
-    c, s = np.cos(angle)[:, None], np.sin(angle)[:, None]
-    along = np.einsum("ij,ij->i", v, np.broadcast_to(axis, v.shape))[:, None]
-    return v * c + _cross(axis, v) * s + axis * along * (1.0 - c)
+    """Rotate vectors ``v`` (M,3) about the fixed unit ``axis`` (3,) by ``angle`` (M,) rad (right-handed).
+
+    Rodrigues' formula ``v + sin(a) K v + (1 - cos(a)) K^2 v`` with ``K`` the cross-product matrix of the
+    axis, applied as two (M,3)x(3,3) products (no per-row cross products).
+    """
+    k = _skew(axis)
+    s = np.sin(angle)[:, None]
+    one_minus_c = (2.0 * np.sin(0.5 * np.asarray(angle)) ** 2)[:, None]   # 1 - cos, without cancellation
+    kv = v @ k.T
+    return v + kv * s + (kv @ k.T) * one_minus_c
 
 
-def remove_stellar_aberration(apparent: np.ndarray, vobs: np.ndarray, iterations: int = 3) -> np.ndarray:
+def _unit(v: np.ndarray) -> np.ndarray:
+    """Rows of (M,3) ``v`` scaled to unit length."""
+    return v / np.sqrt(np.einsum("ij,ij->i", v, v))[:, None]
+
+
+def remove_stellar_aberration(apparent: np.ndarray, vobs: np.ndarray) -> np.ndarray:
     """Inverse of :func:`stellar_aberration`: geometric directions whose apparent directions are ``apparent``.
 
-    Fixed-point iteration; each step gains a factor ~v/c (2e-4 at 58 km/s): 3 steps leave < 1e-15 rad.
+    Closed form, exact: ``stelab`` turns the unit direction ``u`` toward ``beta = v / c`` within their plane
+    to ``a = u cos(phi) + beta_perp`` (``sin(phi) = |u x beta|``, ``beta_perp = beta - (u . beta) u``), so
+    ``a - beta = u (cos(phi) - u . beta)`` is parallel to ``u``: ``u = unit(a - beta)`` (for ``|beta| < 1``).
     """
-    u = apparent / np.linalg.norm(apparent, axis=1, keepdims=True)
-    x = u.copy()
-    for _ in range(iterations):
-        x = x + (u - stellar_aberration(x, vobs))
-    return x / np.linalg.norm(x, axis=1, keepdims=True)
+    return _unit(_unit(np.asarray(apparent, dtype=float)) - np.asarray(vobs, dtype=float) / C_KM_S)
 
 
 def stellar_aberration(directions: np.ndarray, vobs: np.ndarray) -> np.ndarray:
-    """numpy ``stelab``: apparent directions of (M,3) ``directions`` for observer velocity ``vobs`` (km/s)."""
-    u = directions / np.linalg.norm(directions, axis=1, keepdims=True)
-    h = _cross(u, np.asarray(vobs, dtype=float) / C_KM_S)
-    sinphi = np.linalg.norm(h, axis=1)
-    axis = h / np.where(sinphi > 0, sinphi, 1.0)[:, None]
-    return _rotate(directions, axis, np.arcsin(sinphi))
+    """numpy ``stelab``: apparent directions of (M,3) ``directions`` for observer velocity ``vobs`` (km/s).
+
+    ``stelab`` rotates ``u`` toward ``beta = v / c`` by ``asin(|u x beta|)``; in closed form the result is
+    ``|d| (u sqrt(1 - |beta_perp|^2) + beta_perp)`` with ``beta_perp = beta - (u . beta) u`` (the lengths of
+    ``directions`` are kept, as the rotation keeps them). ``vobs`` is (3,) or (M,3).
+    """
+    d = np.asarray(directions, dtype=float)
+    length = np.sqrt(np.einsum("ij,ij->i", d, d))[:, None]
+    u = d / length
+    beta = np.asarray(vobs, dtype=float) / C_KM_S
+    ub = (u @ beta)[:, None] if beta.ndim == 1 else np.einsum("ij,ij->i", u, beta)[:, None]
+    perp = beta - ub * u
+    cos_phi = np.sqrt(1.0 - np.einsum("ij,ij->i", perp, perp))[:, None]
+    return (u * cos_phi + perp) * length
 
 
 class Geometry:
@@ -217,7 +241,7 @@ class Geometry:
         """
         rays = np.asarray(rays_cam, dtype=float).reshape(-1, 3)
         d = rays @ s.cam_to_j2000[i].T
-        d = d / np.linalg.norm(d, axis=1, keepdims=True)
+        d = _unit(d)
         if self.uses_stellar:
             d = remove_stellar_aberration(d, s.obs_vel_ssb[i])
         m = d.shape[0]
@@ -230,12 +254,18 @@ class Geometry:
         had_hit = np.zeros(m, dtype=bool)
         left = np.zeros(m, dtype=int)
         retries = np.full(m, MISS_RETRIES)
+        if self.uses_lt and not converge and after_hit == 1:
+            # SPICE's LT (one update): a ray hitting at the centre's epoch takes exactly two passes, the
+            # second at the light time of the first point. Run those directly, without the loop's
+            # bookkeeping (same arithmetic); the loop below handles only the rays missing at first.
+            _, _, t1 = self._pass(d, s, i, dt)
+            first = np.flatnonzero(np.isfinite(t1))
+            dt_used[first] = s.lt[i] - t1[first] / C_KM_S
+            obs_b[first], dir_b[first], t[first] = self._pass(d[first], s, i, dt_used[first])
+            active[first] = False
         while active.any():
             a = np.flatnonzero(active)
-            obs_j = s.obs_j2000[i] - np.outer(dt[a], s.target_vel_ssb[i])        # target centre moved by dt
-            to_body = self._body_rotation(s, i, dt[a])                            # body frame at et-lt+dt
-            obs_b[a], dir_b[a] = to_body(obs_j), to_body(d[a])
-            t[a] = self.ellipsoid.intersect(obs_b[a], dir_b[a])
+            obs_b[a], dir_b[a], t[a] = self._pass(d[a], s, i, dt[a])
             dt_used[a] = dt[a]
             if not self.uses_lt:
                 break
@@ -258,7 +288,40 @@ class Geometry:
         trgepc = s.et[i] - s.lt[i] + dt_used
         if self.uses_lt:                   # as sincpt reports it: the light time of the final point
             trgepc = np.where(hit, s.et[i] - t / C_KM_S, trgepc)
-        return Intercept(points=points, hit=hit, trgepc=trgepc, srfvec=points - obs_b, obs_body=obs_b)
+        return Intercept(points=points, hit=hit, trgepc=trgepc, srfvec=points - obs_b, obs_body=obs_b,
+                         epoch_shift=dt_used)
+
+    def intercept_at(self, rays_cam: np.ndarray, s: GeometrySample, i: int, epoch_shift: np.ndarray) -> Intercept:
+        """The last pass of :meth:`intercept` alone: rays intersected with the body at given epochs.
+
+        ``epoch_shift`` (M,) s is each ray's body epoch minus the centre's ``et - lt`` (``Intercept.
+        epoch_shift`` of the full replica). With the shift the full replica ends with, the result is the
+        full replica's (same arithmetic); with a shift off by ``e`` seconds a point moves by about
+        ``e`` x 13 km/s (Jupiter's orbital speed plus its equatorial rotation), e.g. 1e-3 m for 1e-7 s.
+        """
+        rays = np.asarray(rays_cam, dtype=float).reshape(-1, 3)
+        d = _unit(rays @ s.cam_to_j2000[i].T)
+        if self.uses_stellar:
+            d = remove_stellar_aberration(d, s.obs_vel_ssb[i])
+        dt = np.asarray(epoch_shift, dtype=float).reshape(-1)
+        obs_b, dir_b, t = self._pass(d, s, i, dt)
+        hit = np.isfinite(t)
+        points = obs_b + t[:, None] * dir_b
+        trgepc = s.et[i] - s.lt[i] + dt
+        if self.uses_lt:
+            trgepc = np.where(hit, s.et[i] - t / C_KM_S, trgepc)
+        return Intercept(points=points, hit=hit, trgepc=trgepc, srfvec=points - obs_b, obs_body=obs_b,
+                         epoch_shift=dt)
+
+    def _pass(self, d: np.ndarray, s: GeometrySample, i: int, dt: np.ndarray):
+        """One intersection pass: geometric J2000 rays ``d`` (M,3) against the body at epochs ``et - lt + dt``.
+
+        Returns the observer and the rays in that body frame (M,3) and the distances ``t`` (M,), NaN on a miss.
+        """
+        obs_j = s.obs_j2000[i] - np.outer(dt, s.target_vel_ssb[i])        # target centre moved by dt
+        to_body = self._body_rotation(s, i, dt)                            # body frame at et - lt + dt
+        obs_b, dir_b = to_body(obs_j), to_body(d)
+        return obs_b, dir_b, self.ellipsoid.intersect(obs_b, dir_b)
 
     def illumination(self, points: np.ndarray, s: GeometrySample, i: int, obs_body: np.ndarray | None = None,
                      trgepc: np.ndarray | None = None) -> dict[str, np.ndarray]:
@@ -283,24 +346,36 @@ class Geometry:
         p = np.asarray(points, dtype=float).reshape(-1, 3)
         obs = np.broadcast_to(s.obs_body[i] if obs_body is None else obs_body, p.shape)
         dt = np.zeros(len(p)) if trgepc is None else np.asarray(trgepc, float) - (s.et[i] - s.lt[i])
-        to_body = self._body_rotation(s, i, dt)
-        to_j2000 = self._body_rotation(s, i, dt, inverse=True)
-        sun = to_body(np.broadcast_to(s.sun_body[i] @ s.j2000_to_body[i], p.shape))
+        # Everything in the body frame at each point's epoch: the Sun and the velocities are fixed vectors
+        # of the body frame at et - lt turned by the spin over dt (rotations commute with stelab's
+        # geometry and with cross products, so this equals turning the vectors to J2000 and back).
+        rot0 = s.j2000_to_body[i]
+        sun = self._turn(s, i, s.sun_body[i], dt)
         srfvec = p - obs
         point_to_sun = sun - p
         if self.uses_stellar:
-            srfvec = to_body(stellar_aberration(to_j2000(srfvec), s.obs_vel_ssb[i]))
-            point_vel = s.target_vel_ssb[i] + to_j2000(np.cross(s.body_spin_body[i], p))
-            point_to_sun = to_body(stellar_aberration(to_j2000(point_to_sun), point_vel))
+            srfvec = stellar_aberration(srfvec, self._turn(s, i, rot0 @ s.obs_vel_ssb[i], dt))
+            point_vel = self._turn(s, i, rot0 @ s.target_vel_ssb[i], dt) + p @ _skew(s.body_spin_body[i]).T
+            point_to_sun = stellar_aberration(point_to_sun, point_vel)
         normal = self.ellipsoid.normal(p)
 
-        def unit(v):
-            return v / np.linalg.norm(v, axis=-1, keepdims=True)
-
         def angle(a, b):
-            return np.degrees(np.arccos(np.clip(np.sum(a * b, axis=-1), -1.0, 1.0)))
-        to_sun, to_obs = unit(point_to_sun), unit(-srfvec)
+            return np.degrees(np.arccos(np.clip(np.einsum("ij,ij->i", a, b), -1.0, 1.0)))
+        to_sun, to_obs = _unit(point_to_sun), _unit(-srfvec)
         return {"incidence": angle(normal, to_sun), "emission": angle(normal, to_obs), "phase": angle(to_sun, to_obs)}
+
+    @staticmethod
+    def _turn(s: GeometrySample, i: int, v_body: np.ndarray, dt: np.ndarray) -> np.ndarray:
+        """(M,3): the body-frame vector ``v_body`` (3,) (frame at et - lt) in the body frame at et - lt + dt."""
+        spin = s.body_spin_body[i]
+        rate = float(np.linalg.norm(spin))
+        if rate == 0.0 or not np.any(dt):
+            return np.broadcast_to(np.asarray(v_body, dtype=float), (len(dt), 3)).copy()
+        k = _skew(spin / rate)
+        kv = k @ v_body
+        angle = -rate * np.asarray(dt, dtype=float)
+        return (v_body + np.outer(np.sin(angle), kv)
+                + np.outer(2.0 * np.sin(0.5 * angle) ** 2, k @ kv))
 
     def illumination_at(self, hit: Intercept, s: GeometrySample, i: int) -> dict[str, np.ndarray]:
         """:meth:`illumination` for the rays of an :class:`Intercept` that hit (arrays over those rays)."""

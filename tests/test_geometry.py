@@ -209,3 +209,36 @@ def test_builtin_image_has_the_limb(name, kernel_cache_dir):
                                         im.tdi, tuple(im.filters), grid=8)
     assert np.any((fractions > 0.05) & (fractions < 0.95)), fractions.round(2)
     assert fractions.max() > 0.5, fractions.round(2)
+
+
+def test_stellar_aberration_closed_forms_equal_stelab():
+    """The closed-form ``stelab`` and its exact one-pass inverse ``unit(a - v/c)`` against spiceypy."""
+    rng = np.random.default_rng(11)
+    d = rng.normal(size=(200, 3))
+    d /= np.linalg.norm(d, axis=1, keepdims=True)
+    v = np.array([55.0, -21.0, 9.0])            # ~60 km/s: Juno at perijove
+    mine = stellar_aberration(d, v)
+    theirs = np.array([spiceypy.stelab(row, v) for row in d])
+    theirs /= np.linalg.norm(theirs, axis=1, keepdims=True)
+    assert np.max(np.abs(mine - theirs)) < 1e-15 * 10, f"stelab differs by {np.max(np.abs(mine - theirs)):.1e}"
+    geometric = remove_stellar_aberration(theirs, v)
+    back = np.array([spiceypy.stelab(row, v) for row in geometric])
+    err = np.max(np.abs(back / np.linalg.norm(back, axis=1, keepdims=True) - theirs))
+    assert err < 1e-15 * 10, f"stelab(inverse(a)) differs from a by {err:.1e} rad"
+
+
+@pytest.mark.parametrize("abcorr", ("LT+S", "CN+S"))
+def test_intercept_at_its_own_epochs_reproduces_intercept(default_kernels, abcorr):
+    """The last pass alone (``intercept_at``) at the full replica's epoch shifts gives the same points."""
+    rng = np.random.default_rng(5)
+    with Geometry(default_kernels, abcorr) as geo:
+        et_p = geo.str2et(load_scenario("default").orbit.perijove_utc)[0]
+        s = geo.sample([et_p - 600.0, et_p + 30.0])
+        for i in range(2):
+            rays = _random_rays(s, i, rng, 200)
+            full = geo.intercept(rays, s, i)
+            last = geo.intercept_at(rays, s, i, full.epoch_shift)
+            assert np.array_equal(full.hit, last.hit)
+            diff = np.max(np.abs(full.points[full.hit] - last.points[full.hit]))
+            assert diff < 1e-9, f"{abcorr}: intercept_at moves points by {diff:.1e} km"
+            assert np.max(np.abs(full.trgepc[full.hit] - last.trgepc[full.hit])) < 1e-9
