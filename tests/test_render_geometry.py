@@ -58,6 +58,20 @@ def test_truth_equals_sincpt_tdi1(cache):
     assert worst < TRUTH_TOL_PX, f"worst truth error {worst:.2e} px exceeds {TRUTH_TOL_PX} px"
 
 
+def test_truth_of_interpolated_pixels_equals_sincpt(cache):
+    """A full-disk framelet with coarse-grid interpolation on: pixels off the exact grid's columns."""
+    grid_px = 8
+    req = request_for(default_scenario(), cache, frames=26, frame_indices=(13,),
+                      options=RenderOptions(geometry_grid_px=grid_px))
+    res = render_one(req)
+    body = res.truth["BODY"].copy()
+    cols = np.arange(body.shape[1])
+    body[:, (cols % grid_px == 0) | (cols % grid_px == grid_px // 2)] = 0   # keep pixels between grid columns
+    res.truth["BODY"] = body
+    worst = truth_vs_sincpt(res, req, 150, np.random.default_rng(2), tdi=1)
+    assert worst < TRUTH_TOL_PX, f"worst interpolated truth error {worst:.2e} px exceeds {TRUTH_TOL_PX} px"
+
+
 @pytest.mark.parametrize("tdi", [2, 3, 16, 64])
 def test_truth_is_packet_row_at_mid_exposure(cache, tdi):
     """TDI > 1: truth = sincpt of the row the packet occupied at mid-exposure, (N-1)/2 rows from ISIS's."""

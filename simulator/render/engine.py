@@ -130,7 +130,8 @@ class FrameletRenderer:
             scene = self.scene if req.options.scene_on else None
             node = sample_node(self.geo, scene, filter_name, nominal, geo_s, s, self.radius_km, self.margin_rad,
                                subpixel, du.size, edge_rows, keep_geometry=reuse,
-                               ifov_rad=float(cam.optics.ifov_rad))
+                               ifov_rad=float(cam.optics.ifov_rad), grid_step=req.options.geometry_grid_px,
+                               grid_tol_px=req.options.geometry_tol_px)
             if reuse:
                 reuse_node = node
             picture += weight * node.iof

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulator.render import grid
+
 JUPITER_NAIF_ID = 599  # NAIF id of Jupiter (facts.md "Jupiter")
 
 
@@ -86,8 +88,9 @@ def edge_pixels(hit: np.ndarray, edge_rows: int = 1) -> np.ndarray:
 def surface_geometry(geo, rays_nominal: np.ndarray, sample, index: int):
     """Intercepts and their geometry for (M, 3) nominal-frame rays at one time sample.
 
-    ``Geometry.intercept`` (the sincpt replica) and ``Geometry.illumination_at`` (ilumin: per-point epoch,
-    stellar aberration); latitudes/longitude from the ellipsoid.
+    ``Geometry.intercept`` (the sincpt replica) and ``Geometry.illumination`` at each hit's own epoch and
+    observer position (ilumin: per-point epoch, stellar aberration); latitudes/longitude from the
+    ellipsoid. Computed in cache-sized blocks (``grid.BLOCK_RAYS``).
 
     Returns
     -------
@@ -95,15 +98,20 @@ def surface_geometry(geo, rays_nominal: np.ndarray, sample, index: int):
     points : (H, 3) body-fixed intercepts of the hits (km).
     values : dict of (H,) arrays over the hits, keys ``GEOMETRY_KEYS`` (degrees, km).
     """
-    ic = geo.intercept(rays_nominal, sample, index)
-    hit = np.asarray(ic.hit, dtype=bool)
-    points = ic.points[hit]
-    lat_pc, lat_pg, lon_w = geo.ellipsoid.lonlat(points)
-    ang = geo.illumination_at(ic, sample, index)
-    values = {"LAT_PC": lat_pc, "LAT_PG": lat_pg, "LON_W": lon_w, "INCIDENCE": ang["incidence"],
-              "EMISSION": ang["emission"], "PHASE": ang["phase"],
-              "RANGE": np.linalg.norm(ic.srfvec[hit], axis=1)}
-    return hit, points, values
+    hit, points, obs, trgepc = grid.exact_intercepts(geo, rays_nominal, sample, index)
+    points = points[hit]
+    return hit, points, grid.hit_geometry(geo, points, obs[hit], trgepc[hit], sample, index)
+
+
+def surface_iof(scene, filter_name: str, points: np.ndarray, values: dict, ifov_rad: float | None = None):
+    """(H,) I/F of hit points with their geometry ``values`` (see ``intercept_iof``)."""
+    if not points.shape[0]:
+        return np.zeros(0)
+    body = scene.bodies[0]
+    footprint = None if ifov_rad is None else values["RANGE"] * ifov_rad
+    albedo = body.normal_albedo(filter_name, points, values["LAT_PG"], values["LON_W"], None, footprint)
+    cos = {k: np.cos(np.radians(values[k])) for k in ("INCIDENCE", "EMISSION", "PHASE")}
+    return scene.photometry.iof(albedo, cos["INCIDENCE"], cos["EMISSION"], cos["PHASE"], filter_name)
 
 
 def intercept_iof(geo, scene, filter_name: str, rays_nominal: np.ndarray, sample, index: int,
@@ -117,18 +125,27 @@ def intercept_iof(geo, scene, filter_name: str, rays_nominal: np.ndarray, sample
     """
     hit, points, values = surface_geometry(geo, rays_nominal, sample, index)
     iof = np.zeros(hit.shape)
-    if points.shape[0]:
-        body = scene.bodies[0]
-        footprint = None if ifov_rad is None else values["RANGE"] * ifov_rad
-        albedo = body.normal_albedo(filter_name, points, values["LAT_PG"], values["LON_W"], None, footprint)
-        cos = {k: np.cos(np.radians(values[k])) for k in ("INCIDENCE", "EMISSION", "PHASE")}
-        iof[hit] = scene.photometry.iof(albedo, cos["INCIDENCE"], cos["EMISSION"], cos["PHASE"], filter_name)
+    iof[hit] = surface_iof(scene, filter_name, points, values, ifov_rad)
     return iof, hit, values
+
+
+def window_geometry(geo, rays_nominal: np.ndarray, cand: np.ndarray, sample, index: int, ifov_rad: float,
+                    grid_step: int, grid_tol_px: float):
+    """Pixel-centre intercepts of a window (``grid.window_intercepts``) and their geometry.
+
+    Returns hit (rows, cols) bool, points (H, 3), values ``{GEOMETRY_KEYS: (H,)}`` in ``np.nonzero(hit)``
+    order, and the number of rays intercepted exactly.
+    """
+    w = grid.window_intercepts(geo, rays_nominal, cand, sample, index, ifov_rad, grid_step, grid_tol_px)
+    points = w.points[w.hit]
+    values = grid.hit_geometry(geo, points, w.obs_body[w.hit], w.trgepc[w.hit], sample, index)
+    return w.hit, points, values, w.exact
 
 
 def sample_node(geo, scene, filter_name: str, rays_nominal: np.ndarray, sample, index: int,
                 radius_km: float, margin_rad: float, subpixel_rays, n_sub: int, edge_rows: int = 1,
-                keep_geometry: bool = False, ifov_rad: float | None = None) -> NodeSample:
+                keep_geometry: bool = False, ifov_rad: float | None = None, grid_step: int = 8,
+                grid_tol_px: float = 1e-4) -> NodeSample:
     """The scene on a window at one time sample.
 
     Parameters
@@ -140,24 +157,27 @@ def sample_node(geo, scene, filter_name: str, rays_nominal: np.ndarray, sample, 
     n_sub : sub-samples per edge pixel (1 = no supersampling).
     edge_rows : line radius of the edge band (see module doc).
     keep_geometry : keep the pixel centres' geometry (for the truth).
-    ifov_rad : pixel angular size, for the scene's texture band limit (see ``intercept_iof``).
+    ifov_rad : pixel angular size, for the scene's texture band limit (see ``intercept_iof``) and the
+        interpolation tolerance's unit.
+    grid_step, grid_tol_px : the pixel centres' intercepts come from ``grid.window_intercepts`` with these
+        (exact on every ``grid_step``-th pixel and near the limb, verified interpolation inside the disk);
+        ``grid_step < 2`` or no ``ifov_rad``: every pixel centre exact.
     """
     shape = rays_nominal.shape[:2]
     if scene is None:                      # scene turned off: an empty sky
         return NodeSample(iof=np.zeros(shape), hit=np.zeros(shape, dtype=bool), n_intercepts=0)
     cand = jupiter_cone_mask(rays_nominal, sample, index, radius_km, margin_rad)
     iof = np.zeros(shape)
-    hit = np.zeros(shape, dtype=bool)
     kept = {k: np.full(shape, np.nan) for k in GEOMETRY_KEYS} if keep_geometry else None
-    n = int(cand.sum())
-    if n:
-        v, h, values = intercept_iof(geo, scene, filter_name, rays_nominal[cand], sample, index, ifov_rad)
-        iof[cand], hit[cand] = v, h
+    step = int(grid_step) if ifov_rad else 1
+    hit, points, values, n = window_geometry(geo, rays_nominal, cand, sample, index, ifov_rad or 1.0, step,
+                                             grid_tol_px)
+    if points.shape[0]:
+        iof[hit] = surface_iof(scene, filter_name, points, values, ifov_rad)
         if kept is not None:
-            rows, cols = np.nonzero(cand)
             for k in GEOMETRY_KEYS:
-                kept[k][rows[h], cols[h]] = values[k]
-    if n_sub > 1 and n:
+                kept[k][hit] = values[k]
+    if n_sub > 1 and np.any(cand):
         r_idx, c_idx = np.nonzero(edge_pixels(hit, edge_rows))
         if r_idx.size:
             sub = subpixel_rays(r_idx, c_idx)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulator.render.sampling import GEOMETRY_KEYS, JUPITER_NAIF_ID, jupiter_cone_mask, surface_geometry
+from simulator.render.sampling import GEOMETRY_KEYS, JUPITER_NAIF_ID, jupiter_cone_mask, window_geometry
 from simulator.render.types import TRUTH_DTYPES
 
 
@@ -62,13 +62,12 @@ def truth_planes(renderer, filter_name: str, n_stages: int, direction: int, geo_
     else:
         nominal = rays @ correction.T
         cand = jupiter_cone_mask(nominal, geo_s, index, renderer.radius_km, renderer.margin_rad)
-        hit = np.zeros(shape, dtype=bool)
-        if np.any(cand):
-            h, _, values = surface_geometry(renderer.geo, nominal[cand], geo_s, index)
-            rows, cols = np.nonzero(cand)
-            hit[rows[h], cols[h]] = True
-            for k in GEOMETRY_KEYS:
-                out[k][rows[h], cols[h]] = values[k]
+        opts = renderer.req.options
+        hit, _, values, _ = window_geometry(renderer.geo, nominal, cand, geo_s, index,
+                                            float(renderer.cam.optics.ifov_rad) * s, opts.geometry_grid_px,
+                                            opts.geometry_tol_px)
+        for k in GEOMETRY_KEYS:
+            out[k][hit] = values[k]
     out["BODY"] = np.where(hit, JUPITER_NAIF_ID, 0).astype(TRUTH_DTYPES["BODY"])
     size = np.sqrt(_pixel_angle(rays, 0) * _pixel_angle(rays, 1))
     out["PIXEL_SCALE"] = np.where(hit, out["RANGE"] * size, np.nan).astype(TRUTH_DTYPES["PIXEL_SCALE"])

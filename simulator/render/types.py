@@ -93,6 +93,13 @@ class RenderOptions:
     with_truth : compute the truth backplanes (False skips them for speed).
     scene_on : False renders an empty sky (the detector chain alone: dark, hot pixels, read noise).
     sky_margin_px : margin (px) around Jupiter's bounding cone inside which rays are intersected at all.
+    geometry_grid_px : ``k`` >= 2 (even): pixel centres are intercepted exactly only on every ``k``-th
+        pixel and line and near the limb; inside the disk the cells in between take the last light-time
+        pass at the interpolated epoch when the check at the cell's centre passes (``grid.py``). Default
+        0: every pixel centre gets the exact sincpt replica (with ``LT`` as fast as the interpolated path,
+        measured, and the truth then equals the replica to rounding, which the validation relies on).
+    geometry_tol_px : largest interpolation error accepted at a cell centre, in pixel footprints
+        (1e-4: ten times below the truth's 1e-3 px requirement).
     """
 
     supersample: int = 4
@@ -101,6 +108,8 @@ class RenderOptions:
     with_truth: bool = True
     scene_on: bool = True
     sky_margin_px: float = 4.0
+    geometry_grid_px: int = 0
+    geometry_tol_px: float = 1e-4
 
     def __post_init__(self) -> None:
         if int(self.supersample) < 1:
@@ -109,6 +118,10 @@ class RenderOptions:
             raise RenderError(f"psf_sigma_px {self.psf_sigma_px!r} must be >= 0")
         if int(self.max_stage_nodes) < 1:
             raise RenderError(f"max_stage_nodes {self.max_stage_nodes!r} must be at least 1")
+        if int(self.geometry_grid_px) < 0:
+            raise RenderError(f"geometry_grid_px {self.geometry_grid_px!r} must be >= 0 (below 2: all exact)")
+        if not 0.0 < float(self.geometry_tol_px) <= 1e-3:
+            raise RenderError(f"geometry_tol_px {self.geometry_tol_px!r} must be in (0, 1e-3] px")
 
 
 @dataclass(frozen=True)
