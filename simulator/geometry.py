@@ -350,12 +350,12 @@ class Geometry:
         # of the body frame at et - lt turned by the spin over dt (rotations commute with stelab's
         # geometry and with cross products, so this equals turning the vectors to J2000 and back).
         rot0 = s.j2000_to_body[i]
-        sun = self._turn(s, i, s.sun_body[i], dt)
+        turn = self._turner(s, i, dt)
         srfvec = p - obs
-        point_to_sun = sun - p
+        point_to_sun = turn(s.sun_body[i]) - p
         if self.uses_stellar:
-            srfvec = stellar_aberration(srfvec, self._turn(s, i, rot0 @ s.obs_vel_ssb[i], dt))
-            point_vel = self._turn(s, i, rot0 @ s.target_vel_ssb[i], dt) + p @ _skew(s.body_spin_body[i]).T
+            srfvec = stellar_aberration(srfvec, turn(rot0 @ s.obs_vel_ssb[i]))
+            point_vel = turn(rot0 @ s.target_vel_ssb[i]) + p @ _skew(s.body_spin_body[i]).T
             point_to_sun = stellar_aberration(point_to_sun, point_vel)
         normal = self.ellipsoid.normal(p)
 
@@ -365,17 +365,17 @@ class Geometry:
         return {"incidence": angle(normal, to_sun), "emission": angle(normal, to_obs), "phase": angle(to_sun, to_obs)}
 
     @staticmethod
-    def _turn(s: GeometrySample, i: int, v_body: np.ndarray, dt: np.ndarray) -> np.ndarray:
-        """(M,3): the body-frame vector ``v_body`` (3,) (frame at et - lt) in the body frame at et - lt + dt."""
+    def _turner(s: GeometrySample, i: int, dt: np.ndarray):
+        """Function taking a body-frame vector (3,) (frame at et - lt) to (M,3) in the frames at et - lt + dt."""
         spin = s.body_spin_body[i]
         rate = float(np.linalg.norm(spin))
+        dt = np.asarray(dt, dtype=float)
         if rate == 0.0 or not np.any(dt):
-            return np.broadcast_to(np.asarray(v_body, dtype=float), (len(dt), 3)).copy()
+            return lambda v: np.broadcast_to(np.asarray(v, dtype=float), (len(dt), 3)).copy()
         k = _skew(spin / rate)
-        kv = k @ v_body
-        angle = -rate * np.asarray(dt, dtype=float)
-        return (v_body + np.outer(np.sin(angle), kv)
-                + np.outer(2.0 * np.sin(0.5 * angle) ** 2, k @ kv))
+        angle = -rate * dt
+        sin, one_minus_cos = np.sin(angle)[:, None], (2.0 * np.sin(0.5 * angle) ** 2)[:, None]
+        return lambda v: v + sin * (k @ v) + one_minus_cos * (k @ (k @ v))
 
     def illumination_at(self, hit: Intercept, s: GeometrySample, i: int) -> dict[str, np.ndarray]:
         """:meth:`illumination` for the rays of an :class:`Intercept` that hit (arrays over those rays)."""

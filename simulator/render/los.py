@@ -62,11 +62,17 @@ class RayCache:
         ``first_col .. first_col + n_cols``, both in pixels of size ``s = step`` (the summing);
         ``row_offset`` is in unsummed rows.
         """
-        key = (filter_name, float(row_offset), first_row, n_rows, first_col, n_cols, step)
+        key = ("rays", filter_name, float(row_offset), first_row, n_rows, first_col, n_cols, step)
         if key not in self._rays:
             line = (np.arange(first_row, first_row + n_rows) + 0.5) * step + row_offset
             sample = (np.arange(first_col, first_col + n_cols) + 0.5) * step
             self._rays[key] = self.cam.pixel_to_ray(filter_name, sample[None, :], line[:, None])
+        return self._rays[key]
+
+    def derived(self, key: tuple, compute):
+        """A value computed once from cached rays (e.g. pixel angular sizes), stored under ``key``."""
+        if key not in self._rays:
+            self._rays[key] = compute()
         return self._rays[key]
 
 

@@ -69,7 +69,8 @@ def truth_planes(renderer, filter_name: str, n_stages: int, direction: int, geo_
         for k in GEOMETRY_KEYS:
             out[k][hit] = values[k]
     out["BODY"] = np.where(hit, JUPITER_NAIF_ID, 0).astype(TRUTH_DTYPES["BODY"])
-    size = np.sqrt(_pixel_angle(rays, 0) * _pixel_angle(rays, 1))
+    size = renderer.rays.derived(("pixel_angle", filter_name, offset, lo, hi, s),
+                                 lambda: np.sqrt(_pixel_angle(rays, 0) * _pixel_angle(rays, 1)))
     out["PIXEL_SCALE"] = np.where(hit, out["RANGE"] * size, np.nan).astype(TRUTH_DTYPES["PIXEL_SCALE"])
     out["IOF"] = summed_mean(iof, s).astype(TRUTH_DTYPES["IOF"])
     out["DN12"] = np.asarray(dn12_noise_free, dtype=TRUTH_DTYPES["DN12"])
