@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-BLOCK_RAYS = 8192   # rays per geometry block: temporaries stay in the CPU caches (measured, not physics)
+BLOCK_RAYS = 16384   # rays per geometry block: temporaries stay in the CPU caches (measured, not physics)
 
 
 @dataclass

@@ -136,6 +136,12 @@ def window_geometry(geo, rays_nominal: np.ndarray, cand: np.ndarray, sample, ind
     Returns hit (rows, cols) bool, points (H, 3), values ``{GEOMETRY_KEYS: (H,)}`` in ``np.nonzero(hit)``
     order, and the number of rays intercepted exactly.
     """
+    if int(grid_step) < 2:                 # all exact: stay on the candidates, no window-sized arrays
+        h, p, o, t = grid.exact_intercepts(geo, rays_nominal[cand], sample, index)
+        hit = np.zeros(cand.shape, dtype=bool)
+        hit[cand] = h
+        points = p[h]
+        return hit, points, grid.hit_geometry(geo, points, o[h], t[h], sample, index), int(h.size)
     w = grid.window_intercepts(geo, rays_nominal, cand, sample, index, ifov_rad, grid_step, grid_tol_px)
     points = w.points[w.hit]
     values = grid.hit_geometry(geo, points, w.obs_body[w.hit], w.trgepc[w.hit], sample, index)
