@@ -56,27 +56,30 @@ def geometry_errors(ellipsoid: Ellipsoid, lat_pg, lon_w, truth_planes: dict, fra
     """
     lat = np.asarray(lat_pg, dtype=np.float64)
     lon = np.asarray(lon_w, dtype=np.float64)
-    t_lat, t_lon = truth_planes["LAT_PG"], truth_planes["LON_W"]
-    mask_cols = np.broadcast_to(np.asarray(photoactive, dtype=bool)[None, :], lat.shape)
-    recon_hit = np.isfinite(lat) & np.isfinite(lon) & mask_cols
-    truth_hit = np.isfinite(t_lat) & np.isfinite(t_lon) & mask_cols
-    both = recon_hit & truth_hit
-    p_recon = np.full(lat.shape + (3,), np.nan)
-    p_truth = np.full(lat.shape + (3,), np.nan)
-    p_recon[both] = surface_points(ellipsoid, lat[both], lon[both])
-    p_truth[truth_hit] = surface_points(ellipsoid, t_lat[truth_hit], t_lon[truth_hit])
-    km = np.linalg.norm(p_recon - p_truth, axis=-1)
-    km = np.where(both, km, np.nan)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        px = km / truth_planes["PIXEL_SCALE"]
-    d_s = np.full(lat.shape, np.nan)
-    d_l = np.full(lat.shape, np.nan)
+    km, px, d_s, d_l = (np.full(lat.shape, np.nan) for _ in range(4))
+    disagree = 0
+    # One framelet at a time: the (lines, samples, 3) surface points of the whole image would be large.
     for first in range(0, lat.shape[0], framelet_lines):
         rows = slice(first, first + framelet_lines)
-        ds, dl = error_in_pixel_axes(p_truth[rows], np.where(both[rows][..., None], p_recon[rows], np.nan))
-        d_s[rows], d_l[rows] = ds, dl
-    return GeometryErrors(km=km, px=px, d_sample=d_s, d_line=d_l,
-                          hit_disagreements=int(np.sum(recon_hit != truth_hit)))
+        t_lat, t_lon = truth_planes["LAT_PG"][rows], truth_planes["LON_W"][rows]
+        f_lat, f_lon = lat[rows], lon[rows]
+        cols = np.broadcast_to(np.asarray(photoactive, dtype=bool)[None, :], f_lat.shape)
+        recon_hit = np.isfinite(f_lat) & np.isfinite(f_lon) & cols
+        truth_hit = np.isfinite(t_lat) & np.isfinite(t_lon) & cols
+        both = recon_hit & truth_hit
+        disagree += int(np.sum(recon_hit != truth_hit))
+        if not both.any():
+            continue
+        p_recon = np.full(f_lat.shape + (3,), np.nan)
+        p_truth = np.full(f_lat.shape + (3,), np.nan)
+        p_recon[both] = surface_points(ellipsoid, f_lat[both], f_lon[both])
+        p_truth[truth_hit] = surface_points(ellipsoid, t_lat[truth_hit], t_lon[truth_hit])
+        block = np.linalg.norm(p_recon - p_truth, axis=-1)
+        km[rows] = np.where(both, block, np.nan)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            px[rows] = km[rows] / truth_planes["PIXEL_SCALE"][rows]
+        d_s[rows], d_l[rows] = error_in_pixel_axes(p_truth, p_recon)
+    return GeometryErrors(km=km, px=px, d_sample=d_s, d_line=d_l, hit_disagreements=disagree)
 
 
 def default_grid(lat_pg, lon_w, pixel_scale_km, radius_km: float, cells_per_pixel: float = 0.5) -> MapGrid:

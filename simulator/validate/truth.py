@@ -14,7 +14,8 @@ import numpy as np
 
 from simulator.errors import ProductError
 
-TRUTH_PLANES = ("BODY", "LAT_PG", "LON_W", "INCIDENCE", "EMISSION", "PIXEL_SCALE", "IOF", "DN12")
+TRUTH_PLANES = ("BODY", "LAT_PG", "LON_W", "PIXEL_SCALE", "IOF")   # the ones scoring uses
+_FLOAT64_PLANES = ("LAT_PG", "LON_W")  # the rest keep the file's float32 (memory: ~10 Mpixel products)
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class Truth:
 
     Attributes
     ----------
-    planes : backplane name -> (lines, samples) array shaped like the raw PNG (float64; BODY int).
+    planes : backplane name (:data:`TRUTH_PLANES`) -> (lines, samples) array shaped like the raw PNG.
     record : the ``truth.json`` content (scenario, seed, injected errors, framelet times).
     """
 
@@ -75,7 +76,8 @@ def read_truth(root: Path, product_id: str) -> Truth:
                 raise ProductError(f"{str(fits_path)!r} lacks the backplane {missing[0]!r}")
             for name in TRUTH_PLANES:
                 data = np.asarray(hdul[name].data)
-                planes[name] = data.astype(np.int32 if name == "BODY" else np.float64)
+                dtype = np.int32 if name == "BODY" else np.float64 if name in _FLOAT64_PLANES else np.float32
+                planes[name] = data.astype(dtype)
     except OSError as exc:
         raise ProductError(f"{str(fits_path)!r} is not a readable FITS file ({exc})") from None
     return Truth(planes=planes, record=record)

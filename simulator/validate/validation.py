@@ -51,6 +51,11 @@ def _stack(items, name):
     return np.concatenate([getattr(i, name) for i in items], axis=0)
 
 
+def _latlon(geometries) -> tuple[np.ndarray, np.ndarray]:
+    """Image-shaped planetographic latitude and west longitude of a list of framelet geometries."""
+    return _stack(geometries, "lat_pg"), _stack(geometries, "lon_w")
+
+
 def geometry_summary(prefix: str, errors) -> dict:
     out = {}
     out.update(ErrorSummary.of(errors.px).as_dict(f"{prefix}_px"))
@@ -100,17 +105,24 @@ def run_validation(product_dir, photometry_model: str | None = None, minnaert_k:
         except LimbFitError as exc:
             fit = None
             notes.append(f"limb fit skipped: {exc}")
-    corrected = rec.reconstruct(time_offset_s=fit.offset_s, with_radiometry=False) if fit is not None else None
-    isis = None
+    # Keep only image-shaped stacks of what the comparison needs (memory: ~10 Mpixel products).
+    lat, lon = _stack([r.geometry for r in nominal], "lat_pg"), _stack([r.geometry for r in nominal], "lon_w")
+    iof, sigma, albedo = _stack(nominal, "iof"), _stack(nominal, "iof_sigma"), _stack(nominal, "albedo")
+    del nominal, images
+    variants = {}
+    if fit is not None:
+        variants["geometry_error_limb_corrected"] = _latlon(rec.reconstruct(time_offset_s=fit.offset_s,
+                                                                            with_radiometry=False))
     if layout.tdi_stages > 1:
-        isis = rec.reconstruct(convention="isis", with_radiometry=False)
+        variants["geometry_error_isis"] = _latlon(rec.reconstruct(convention="isis", with_radiometry=False))
+    else:
+        notes.append("TDI 1: the ISIS convention (pixel's own row) is the same ray as the product's")
 
     # ---- only now the truth ----
     truth = read_truth(inputs.root, layout.product_id)
     with rec.geometry() as geo:
         ellipsoid = geo.ellipsoid
     photoactive = rec.camera.strips.photoactive_mask(layout.summing)
-    lat, lon = _stack([r.geometry for r in nominal], "lat_pg"), _stack([r.geometry for r in nominal], "lon_w")
     errors = geometry_errors(ellipsoid, lat, lon, truth.planes, layout.framelet_lines, photoactive)
     summary = {
         "product_id": layout.product_id, "scenario": truth.record.get("scenario"),
@@ -120,16 +132,10 @@ def run_validation(product_dir, photometry_model: str | None = None, minnaert_k:
         "injected_errors": truth.injected,
     }
     summary.update(geometry_summary("geometry_error", errors))
-    if corrected is not None:
-        c_err = geometry_errors(ellipsoid, _stack(corrected, "lat_pg"), _stack(corrected, "lon_w"), truth.planes,
-                                layout.framelet_lines, photoactive)
-        summary.update(geometry_summary("geometry_error_limb_corrected", c_err))
-    if isis is not None:
-        i_err = geometry_errors(ellipsoid, _stack(isis, "lat_pg"), _stack(isis, "lon_w"), truth.planes,
-                                layout.framelet_lines, photoactive)
-        summary.update(geometry_summary("geometry_error_isis", i_err))
-    else:
-        notes.append("TDI 1: the ISIS convention (pixel's own row) is the same ray as the product's")
+    for prefix, (v_lat, v_lon) in variants.items():
+        summary.update(geometry_summary(prefix, geometry_errors(ellipsoid, v_lat, v_lon, truth.planes,
+                                                                layout.framelet_lines, photoactive)))
+    del variants
 
     summary["jitter_injected_ms"] = truth.jitter_s * 1e3
     summary["jitter_estimated_ms"] = json_number(fit.offset_s * 1e3) if fit is not None else None
@@ -145,8 +151,6 @@ def run_validation(product_dir, photometry_model: str | None = None, minnaert_k:
     if saturated > SATURATION_NOTE_FRACTION * max(on_planet_codes.size, 1):
         notes.append(f"{saturated} of {on_planet_codes.size} pixels on the planet are saturated (code "
                      f"{SATURATED_CODE}); they are left out of the radiometry and the limb fit")
-    iof, sigma = _stack(nominal, "iof"), _stack(nominal, "iof_sigma")
-    albedo = _stack(nominal, "albedo")
     per_pixel = RadiometrySummary.of(iof, np.where(np.isfinite(iof), truth.planes["IOF"], np.nan), sigma)
     summary.update(per_pixel.as_dict("iof_pixel"))
     radius = float(max(ellipsoid.radii_km))
