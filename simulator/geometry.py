@@ -258,11 +258,18 @@ class Geometry:
             # SPICE's LT (one update): a ray hitting at the centre's epoch takes exactly two passes, the
             # second at the light time of the first point. Run those directly, without the loop's
             # bookkeeping (same arithmetic); the loop below handles only the rays missing at first.
-            _, _, t1 = self._pass(d, s, i, dt)
-            first = np.flatnonzero(np.isfinite(t1))
+            obs1, dir1, t1 = self._pass(d, s, i, dt)
+            hit1 = np.isfinite(t1)
+            first = np.flatnonzero(hit1)
             dt_used[first] = s.lt[i] - t1[first] / C_KM_S
             obs_b[first], dir_b[first], t[first] = self._pass(d[first], s, i, dt_used[first])
             active[first] = False
+            # A ray passing the ellipsoid farther than the body can move between the two epochs of the
+            # loop's retry misses there too: it is final now (the loop would only confirm the miss).
+            miss = np.flatnonzero(~hit1)
+            far = self._clear_miss(obs1[miss], dir1[miss], s, i)
+            obs_b[miss[far]], dir_b[miss[far]] = obs1[miss[far]], dir1[miss[far]]
+            active[miss[far]] = False
         while active.any():
             a = np.flatnonzero(active)
             obs_b[a], dir_b[a], t[a] = self._pass(d[a], s, i, dt[a])
@@ -318,10 +325,46 @@ class Geometry:
 
         Returns the observer and the rays in that body frame (M,3) and the distances ``t`` (M,), NaN on a miss.
         """
+        if not np.any(dt):                        # the centre's epoch: one observer position for all rays
+            rot0 = s.j2000_to_body[i]
+            obs_b, dir_b = rot0 @ s.obs_j2000[i], d @ rot0.T
+            return np.broadcast_to(obs_b, dir_b.shape), dir_b, self._intersect(obs_b, dir_b)
         obs_j = s.obs_j2000[i] - np.outer(dt, s.target_vel_ssb[i])        # target centre moved by dt
         to_body = self._body_rotation(s, i, dt)                            # body frame at et - lt + dt
         obs_b, dir_b = to_body(obs_j), to_body(d)
-        return obs_b, dir_b, self.ellipsoid.intersect(obs_b, dir_b)
+        return obs_b, dir_b, self._intersect(obs_b, dir_b)
+
+    def _clear_miss(self, obs_b: np.ndarray, dir_b: np.ndarray, s: GeometrySample, i: int) -> np.ndarray:
+        """(M,) bool: rays (body frame at the centre's epoch) that miss at any light-time epoch of a retry.
+
+        The retry moves the body frame by ``|dt| <= |lt - t_near / c|``: the centre by ``|dt| |v|`` and
+        the ray, turned with the spin, by at most ``|dt| w (|obs| + t_near)`` near its closest approach;
+        a ray whose closest approach clears the ellipsoid by twice that (scaled by the smallest radius)
+        cannot hit.
+        """
+        scale = 1.0 / np.asarray(self.radii_km)
+        os_, ds_ = obs_b * scale, dir_b * scale
+        t_near = np.maximum(-np.einsum("ij,ij->i", os_, ds_) / np.einsum("ij,ij->i", ds_, ds_), 0.0)
+        gap = np.sqrt(np.einsum("ij,ij->i", os_ + t_near[:, None] * ds_, os_ + t_near[:, None] * ds_)) - 1.0
+        dt = np.abs(s.lt[i] - t_near / C_KM_S)
+        rate = float(np.linalg.norm(s.body_spin_body[i]))
+        move_km = dt * (np.linalg.norm(s.target_vel_ssb[i]) + rate * (np.linalg.norm(s.obs_j2000[i]) + t_near))
+        return gap > 2.0 * move_km / min(self.radii_km)
+
+    def _intersect(self, obs_b: np.ndarray, dir_b: np.ndarray) -> np.ndarray:
+        """``Ellipsoid.intersect`` (same cancellation-free formula and hit rules) for body-frame rays (M,3)
+        from one origin (3,) or from (M,3) origins, without the input checks (hot loop)."""
+        inv_r = 1.0 / np.asarray(self.radii_km)
+        ds, os_ = dir_b * inv_r, obs_b * inv_r
+        a = np.einsum("ij,ij->i", ds, ds)
+        if os_.ndim == 1:
+            b, c = ds @ os_, float(os_ @ os_) - 1.0
+        else:
+            b, c = np.einsum("ij,ij->i", os_, ds), np.einsum("ij,ij->i", os_, os_) - 1.0
+        disc = b * b - a * c
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = c / (-b + np.sqrt(disc))           # near root c / q, q = -b + sqrt(disc) > 0 when heading in
+        return np.where((c > 0.0) & (b < 0.0) & (disc >= 0.0) & (a > 0.0), t, np.nan)
 
     def illumination(self, points: np.ndarray, s: GeometrySample, i: int, obs_body: np.ndarray | None = None,
                      trgepc: np.ndarray | None = None) -> dict[str, np.ndarray]:

@@ -242,3 +242,27 @@ def test_intercept_at_its_own_epochs_reproduces_intercept(default_kernels, abcor
             diff = np.max(np.abs(full.points[full.hit] - last.points[full.hit]))
             assert diff < 1e-9, f"{abcorr}: intercept_at moves points by {diff:.1e} km"
             assert np.max(np.abs(full.trgepc[full.hit] - last.trgepc[full.hit])) < 1e-9
+
+
+def test_rays_just_past_the_limb_hit_or_miss_as_sincpt(default_kernels):
+    """Rays 0-300 km outside and inside the limb: the quick final miss never drops a ray sincpt hits."""
+    rng = np.random.default_rng(17)
+    with Geometry(default_kernels, "LT+S") as geo:
+        et_p = geo.str2et(load_scenario("default").orbit.perijove_utc)[0]
+        s = geo.sample([et_p - 1800.0, et_p + 20.0])
+        for i in range(2):
+            limb = geo.limb_points(s, i, 90)
+            centre_dir = limb - np.sum(limb * s.obs_body[i], axis=1)[:, None] * s.obs_body[i] / np.sum(
+                s.obs_body[i] ** 2)
+            out_km = rng.uniform(-300.0, 300.0, len(limb))
+            targets = limb + out_km[:, None] * centre_dir / np.linalg.norm(centre_dir, axis=1)[:, None]
+            rays = (targets - s.obs_body[i]) @ s.cam_to_body[i]
+            got = geo.intercept(rays, s, i)
+            for k, ray in enumerate(rays):
+                try:
+                    spiceypy.sincpt("ELLIPSOID", "JUPITER", s.et[i], "IAU_JUPITER", "LT+S", "JUNO",
+                                    "JUNO_JUNOCAM", ray)
+                    theirs = True
+                except spiceypy.stypes.NotFoundError:
+                    theirs = False
+                assert got.hit[k] == theirs, f"ray {out_km[k]:+.1f} km from the limb: hit {got.hit[k]}, sincpt {theirs}"
