@@ -97,10 +97,10 @@ def _fmt(value, digits: int = 3) -> str:
     return f"{v:.{digits}g}" if abs(v) < 1e-3 and v != 0 else f"{v:.{digits}f}"
 
 
-def table(rows: list[tuple[str, object, object, str]], title: str) -> str:
-    """A plain-text table: ``(quantity, median-or-value, p99-or-extra, unit)`` rows under ``title``."""
+def table(rows: list[tuple[str, object, object, str]], title: str, columns: tuple[str, str] = ("median", "p99")) -> str:
+    """A plain-text table: ``(quantity, first value, second value, unit)`` rows under ``title``."""
     width = max([len(r[0]) for r in rows] + [8])
-    lines = [title, f"{'quantity'.ljust(width)}  {'median':>10}  {'p99':>10}  unit"]
+    lines = [title, f"{'quantity'.ljust(width)}  {columns[0]:>10}  {columns[1]:>10}  unit"]
     for name, a, b, unit in rows:
         lines.append(f"{name.ljust(width)}  {_fmt(a):>10}  {_fmt(b):>10}  {unit}")
     return "\n".join(lines)

@@ -254,15 +254,18 @@ def score_table(s: dict) -> str:
             ("pixels the truth has on the planet but the file not", s.get("geometry_missing_pixels"), None, ""),
         ]
         title = f"Score of backplanes {s['input']} against {s['product_id']}"
+        columns = ("median", "p99")
     else:
         rows = [
             ("geolocation error (one shift)", s.get("geometry_error_px"), None, "product px"),
             ("geolocation error on the surface", s.get("geometry_error_km"), None, "km"),
-            ("  latitude / west longitude", s.get("geometry_error_lat_deg"), s.get("geometry_error_lon_w_deg"), "deg"),
-            ("I/F bias", s.get("iof_bias"), None, "I/F"),
-            ("I/F rms", s.get("iof_rms"), None, "I/F"),
+            ("latitude / west longitude error", s.get("geometry_error_lat_deg"), s.get("geometry_error_lon_w_deg"),
+             "deg"),
+            ("I/F bias / rms", s.get("iof_bias"), s.get("iof_rms"), "I/F"),
             ("registration gain / offset", s.get("registration_gain"), s.get("registration_offset"), ""),
+            ("rms residual after registration", s.get("registration_residual_rms"), None, "map units"),
         ]
         title = f"Score of the {s['filter']} map {s['input']} against {s['product_id']} ({s['overlap_cells']} cells)"
-    text = table(rows, title)
+        columns = ("value", "second")
+    text = table(rows, title, columns)
     return text + "".join(f"\nnote: {n}" for n in s.get("notes", []))
