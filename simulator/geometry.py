@@ -139,12 +139,17 @@ def stellar_aberration(directions: np.ndarray, vobs: np.ndarray) -> np.ndarray:
     """
     d = np.asarray(directions, dtype=float)
     length = np.sqrt(np.einsum("ij,ij->i", d, d))[:, None]
-    u = d / length
+    return _aberrated_unit(d / length, vobs) * length
+
+
+def _aberrated_unit(u: np.ndarray, vobs: np.ndarray) -> np.ndarray:
+    """Unit apparent directions of unit (M,3) ``u`` (``stelab``; the result has unit length exactly in
+    exact arithmetic because ``beta_perp`` is perpendicular to ``u``)."""
     beta = np.asarray(vobs, dtype=float) / C_KM_S
     ub = (u @ beta)[:, None] if beta.ndim == 1 else np.einsum("ij,ij->i", u, beta)[:, None]
     perp = beta - ub * u
     cos_phi = np.sqrt(1.0 - np.einsum("ij,ij->i", perp, perp))[:, None]
-    return (u * cos_phi + perp) * length
+    return u * cos_phi + perp
 
 
 class Geometry:
@@ -394,17 +399,16 @@ class Geometry:
         # geometry and with cross products, so this equals turning the vectors to J2000 and back).
         rot0 = s.j2000_to_body[i]
         turn = self._turner(s, i, dt)
-        srfvec = p - obs
-        point_to_sun = turn(s.sun_body[i]) - p
-        if self.uses_stellar:
-            srfvec = stellar_aberration(srfvec, turn(rot0 @ s.obs_vel_ssb[i]))
+        to_obs = _unit(obs - p)
+        to_sun = _unit(turn(s.sun_body[i]) - p)
+        if self.uses_stellar:       # apparent directions: observer's velocity, and the point's for the Sun
+            to_obs = -_aberrated_unit(-to_obs, turn(rot0 @ s.obs_vel_ssb[i]))
             point_vel = turn(rot0 @ s.target_vel_ssb[i]) + p @ _skew(s.body_spin_body[i]).T
-            point_to_sun = stellar_aberration(point_to_sun, point_vel)
-        normal = self.ellipsoid.normal(p)
+            to_sun = _aberrated_unit(to_sun, point_vel)
+        normal = _unit(p / np.asarray(self.radii_km) ** 2)     # outward normal: gradient of the quadric
 
         def angle(a, b):
             return np.degrees(np.arccos(np.clip(np.einsum("ij,ij->i", a, b), -1.0, 1.0)))
-        to_sun, to_obs = _unit(point_to_sun), _unit(-srfvec)
         return {"incidence": angle(normal, to_sun), "emission": angle(normal, to_obs), "phase": angle(to_sun, to_obs)}
 
     @staticmethod

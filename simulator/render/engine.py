@@ -131,11 +131,11 @@ class FrameletRenderer:
             node = sample_node(self.geo, scene, filter_name, nominal, geo_s, s, self.radius_km, self.margin_rad,
                                subpixel, du.size, edge_rows, keep_geometry=reuse,
                                ifov_rad=float(cam.optics.ifov_rad), grid_step=req.options.geometry_grid_px,
-                               grid_tol_px=req.options.geometry_tol_px)
+                               grid_tol_px=req.options.geometry_tol_px, clock=clock)
             if reuse:
                 reuse_node = node
             picture += weight * node.iof
-            clock.lap("intercept+scene", node.n_intercepts)
+            clock.lap("node assembly")
 
         iof = blur.apply_psf(picture, self.psf_sigma)
         iof = iof[m:m + READOUT_LINES, self.cols[0] - c0:self.cols[1] - c0]

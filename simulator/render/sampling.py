@@ -129,29 +129,38 @@ def intercept_iof(geo, scene, filter_name: str, rays_nominal: np.ndarray, sample
     return iof, hit, values
 
 
+def _lap(clock, name: str, count: int = 0) -> None:
+    """Charge the time since the last lap to ``name`` (``engine.Stopwatch``; no-op without one)."""
+    if clock is not None:
+        clock.lap(name, count)
+
+
 def window_geometry(geo, rays_nominal: np.ndarray, cand: np.ndarray, sample, index: int, ifov_rad: float,
-                    grid_step: int, grid_tol_px: float):
+                    grid_step: int, grid_tol_px: float, clock=None):
     """Pixel-centre intercepts of a window (``grid.window_intercepts``) and their geometry.
 
     Returns hit (rows, cols) bool, points (H, 3), values ``{GEOMETRY_KEYS: (H,)}`` in ``np.nonzero(hit)``
-    order, and the number of rays intercepted exactly.
+    order, and the number of rays intercepted exactly. ``clock``: a stopwatch for the time breakdown.
     """
     if int(grid_step) < 2:                 # all exact: stay on the candidates, no window-sized arrays
         h, p, o, t = grid.exact_intercepts(geo, rays_nominal[cand], sample, index)
         hit = np.zeros(cand.shape, dtype=bool)
         hit[cand] = h
-        points = p[h]
-        return hit, points, grid.hit_geometry(geo, points, o[h], t[h], sample, index), int(h.size)
-    w = grid.window_intercepts(geo, rays_nominal, cand, sample, index, ifov_rad, grid_step, grid_tol_px)
-    points = w.points[w.hit]
-    values = grid.hit_geometry(geo, points, w.obs_body[w.hit], w.trgepc[w.hit], sample, index)
-    return w.hit, points, values, w.exact
+        points, obs, trgepc, n = p[h], o[h], t[h], int(h.size)
+    else:
+        w = grid.window_intercepts(geo, rays_nominal, cand, sample, index, ifov_rad, grid_step, grid_tol_px)
+        hit, n = w.hit, w.exact
+        points, obs, trgepc = w.points[hit], w.obs_body[hit], w.trgepc[hit]
+    _lap(clock, "intercepts", n)
+    values = grid.hit_geometry(geo, points, obs, trgepc, sample, index)
+    _lap(clock, "angles+lonlat", points.shape[0])
+    return hit, points, values, n
 
 
 def sample_node(geo, scene, filter_name: str, rays_nominal: np.ndarray, sample, index: int,
                 radius_km: float, margin_rad: float, subpixel_rays, n_sub: int, edge_rows: int = 1,
-                keep_geometry: bool = False, ifov_rad: float | None = None, grid_step: int = 8,
-                grid_tol_px: float = 1e-4) -> NodeSample:
+                keep_geometry: bool = False, ifov_rad: float | None = None, grid_step: int = 0,
+                grid_tol_px: float = 1e-4, clock=None) -> NodeSample:
     """The scene on a window at one time sample.
 
     Parameters
@@ -168,6 +177,7 @@ def sample_node(geo, scene, filter_name: str, rays_nominal: np.ndarray, sample, 
     grid_step, grid_tol_px : the pixel centres' intercepts come from ``grid.window_intercepts`` with these
         (exact on every ``grid_step``-th pixel and near the limb, verified interpolation inside the disk);
         ``grid_step < 2`` or no ``ifov_rad``: every pixel centre exact.
+    clock : a stopwatch (``engine.Stopwatch``) given the time of each step, or None.
     """
     shape = rays_nominal.shape[:2]
     if scene is None:                      # scene turned off: an empty sky
@@ -176,10 +186,12 @@ def sample_node(geo, scene, filter_name: str, rays_nominal: np.ndarray, sample, 
     iof = np.zeros(shape)
     kept = {k: np.full(shape, np.nan) for k in GEOMETRY_KEYS} if keep_geometry else None
     step = int(grid_step) if ifov_rad else 1
+    _lap(clock, "cone+setup")
     hit, points, values, n = window_geometry(geo, rays_nominal, cand, sample, index, ifov_rad or 1.0, step,
-                                             grid_tol_px)
+                                             grid_tol_px, clock)
     if points.shape[0]:
         iof[hit] = surface_iof(scene, filter_name, points, values, ifov_rad)
+        _lap(clock, "scene", points.shape[0])
         if kept is not None:
             for k in GEOMETRY_KEYS:
                 kept[k][hit] = values[k]
@@ -190,4 +202,5 @@ def sample_node(geo, scene, filter_name: str, rays_nominal: np.ndarray, sample, 
             v, _, _ = intercept_iof(geo, scene, filter_name, sub, sample, index, ifov_rad)
             iof[r_idx, c_idx] = v.reshape(r_idx.size, n_sub).mean(axis=1)
             n += sub.shape[0]
+            _lap(clock, "limb supersampling", sub.shape[0])
     return NodeSample(iof=iof, hit=hit, n_intercepts=n, geometry=kept)
