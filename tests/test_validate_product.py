@@ -178,6 +178,8 @@ def test_score_reports_a_half_pixel_shift_of_a_map(product, tmp_path):
     bounds = (grid.lat_min_deg, grid.lat_max_deg, grid.lon_min_deg, grid.lon_max_deg)
     s = score_map(product, tmp_path / "map.npy", bounds, "RED")
     assert abs(s["geometry_error_px"] - 0.5) < 0.1, f"reported {s['geometry_error_px']:.3f} px for 0.5 px"
+    assert s["tiles_registered"] >= 3
+    assert abs(s["geometry_error_px_median"] - 0.5) < 0.1, f"tile median {s['geometry_error_px_median']:.3f} px"
     assert s["geometry_error_lat_deg"] > 0, "the map was shifted north"
     assert abs(s["iof_bias"]) < 0.01
 
