@@ -115,8 +115,10 @@ SCHEMA: dict[str, tuple[Field, ...]] = {
     ),
     "errors": (
         F("start_time_jitter_ms", "float", 0.0,
-          "standard deviation of the random start-time error (facts.md: jitter 'of order 20 ms')",
-          (0.0, 1000.0)),
+          "injected start-time error, true minus reported start (ms; facts.md: jitter 'of order 20 ms')",
+          (-1000.0, 1000.0)),
+        F("start_time_jitter_sigma_ms", "float", 0.0,
+          "standard deviation of a further random start-time error drawn from the seed (ms)", (0.0, 1000.0)),
         F("interframe_delay_error_ms", "float", 0.0, "true minus labelled interframe delay", (-100.0, 100.0)),
         F("attitude_offset_mrad", "list[float]", [0.0, 0.0, 0.0],
           "small rotation of the camera about its x, y, z axes, true minus kernel", (-100.0, 100.0), length=3),

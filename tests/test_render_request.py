@@ -38,16 +38,20 @@ def test_overrides_and_product_order():
     assert first_product_line(summed, 2, "RED") == (2 * 3 + 2) * 64
 
 
-def test_from_scenario_draws_and_records_the_jitter(tmp_path):
+def test_from_scenario_sets_draws_and_records_the_jitter(tmp_path):
     data = default_scenario().to_dict()
-    data["errors"]["start_time_jitter_ms"] = 20.0
+    data["errors"]["start_time_jitter_ms"] = -12.5
     data["errors"]["attitude_offset_mrad"] = [0.1, 0.0, -0.2]
+    fixed = scenario_from_dict({k: v for k, v in data.items() if v is not None})
+    exact = RenderRequest.from_scenario(fixed, cache_dir=tmp_path).errors.start_time_jitter_s
+    assert exact == pytest.approx(-0.0125, abs=1e-15), f"an injected -12.5 ms became {exact} s"
+    data["errors"]["start_time_jitter_sigma_ms"] = 20.0
     sc = scenario_from_dict({k: v for k, v in data.items() if v is not None})
     a = RenderRequest.from_scenario(sc, cache_dir=tmp_path)
     b = RenderRequest.from_scenario(sc, cache_dir=tmp_path)
     jitter = a.errors.start_time_jitter_s
     assert jitter == b.errors.start_time_jitter_s, "the same seed must draw the same jitter"
-    assert 0.0 < abs(jitter) < 0.2, f"a 20 ms sigma drew {jitter} s"
+    assert 0.0 < abs(jitter + 0.0125) < 0.2 and jitter != exact, f"a 20 ms sigma around -12.5 ms gave {jitter} s"
     assert a.errors.attitude_offset_rad == pytest.approx((1e-4, 0.0, -2e-4))
     assert a.errors.as_record()["start_time_jitter_s"] == jitter
     assert a.filters == ("BLUE", "GREEN", "RED") and a.tdi_stages == {"BLUE": 1, "GREEN": 1, "RED": 1}

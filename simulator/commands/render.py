@@ -32,7 +32,7 @@ def register(subparsers) -> None:
     parser.add_argument("--compression", help="NONE, LOSSLESS or 'INTEGER COSINE TRANSFORM'")
     parser.add_argument("--seed", type=int, help="seed of every random draw")
     parser.add_argument("--jitter-ms", type=float, metavar="X",
-                        help="standard deviation of the injected start-time error (ms; drawn from the seed)")
+                        help="injected start-time error X ms (true minus reported start; the truth records it)")
     parser.add_argument("--image-number", type=int, default=1, help="the nnnnn of the PRODUCT_ID")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing product folder")
     parser.add_argument("--out", required=True, metavar="DIR", help="folder to write product folders into")

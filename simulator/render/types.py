@@ -205,9 +205,10 @@ class RenderRequest:
         """A request from a loaded scenario (``simulator.scenario.Scenario``) plus CLI overrides.
 
         Writes (or reuses) the scenario's kernel set (``simulator.kernelset.kernel_set_for``), converts the
-        image's START_TIME (``imaging.start_utc``, default the perijove time) to ET, and draws the
-        start-time jitter once from the scenario's standard deviation (child generator
-        ``"start_time_jitter"``), recording the drawn value.
+        image's START_TIME (``imaging.start_utc``, default the perijove time) to ET, and sets the start-time
+        jitter to the scenario's ``errors.start_time_jitter_ms`` plus, when ``start_time_jitter_sigma_ms`` is
+        not 0, one draw of that standard deviation (child generator ``"start_time_jitter"``); the total is
+        recorded.
         """
         from simulator.geometry import Geometry
         from simulator.kernelset import kernel_set_for
@@ -217,8 +218,10 @@ class RenderRequest:
         mk = kernel_set_for(scenario, cache_dir)
         utc = im.start_utc or scenario.orbit.perijove_utc
         start_et = float(Geometry(mk, abcorr=scenario.geometry.aberration_correction).str2et(str(utc))[0])
-        jitter_s = float(er.start_time_jitter_ms) * 1e-3 * float(
-            child_generator(int(scenario.seed), "start_time_jitter").standard_normal())
+        jitter_s = float(er.start_time_jitter_ms) * 1e-3
+        if er.start_time_jitter_sigma_ms:
+            jitter_s += float(er.start_time_jitter_sigma_ms) * 1e-3 * float(
+                child_generator(int(scenario.seed), "start_time_jitter").standard_normal())
         filters = tuple(str(f).upper() for f in im.filters)
         errors = InjectedErrors(
             start_time_jitter_s=jitter_s,
