@@ -133,3 +133,19 @@ def test_interrupted_render_leaves_no_product(tmp_path, kernel_cache_dir):
     with pytest.raises(KeyboardInterrupt):
         render_product(ProductRequest(scenario=scenario, out_dir=tmp_path, cache_dir=kernel_cache_dir), interrupt)
     assert list(tmp_path.iterdir()) == [], "an interrupted render left files behind"
+
+
+def test_product_records_its_own_scenario_not_the_kernel_caches(rendered, tmp_path, kernel_cache_dir):
+    """Scenarios with the same orbit share a kernel cache; each product keeps the scenario it was rendered
+    with (the reference reconstruction reads its aberration correction and photometry from there)."""
+    import tomllib
+
+    from simulator.validate.product import open_product
+
+    scenario = tmp_path / "lambert.toml"
+    scenario.write_text('base = "default"\n\n[scene]\nphotometry = "lambert"\n', encoding="utf-8")
+    other = _render(tmp_path / "out", kernel_cache_dir, "--scenario", str(scenario))
+    for folder, photometry in ((rendered, "minnaert"), (other, "lambert")):
+        recorded = tomllib.loads((folder / "kernels" / "scenario.toml").read_text(encoding="utf-8"))
+        assert recorded["scene"]["photometry"] == photometry, f"{folder.name} records {recorded['scene']}"
+        assert open_product(folder).scene_settings["photometry"] == photometry

@@ -66,6 +66,7 @@ def render_product(req: ProductRequest, progress: Callable[[int, int], None] | N
     from simulator.kernelset import resolve_kernels
     from simulator.render import RenderRequest
     from simulator.render.engine import render_framelets
+    from simulator.scenario import scenario_to_toml
 
     scenario = req.scenario
     metakernel = resolve_kernels(scenario, req.kernels, req.cache_dir)
@@ -83,7 +84,8 @@ def render_product(req: ProductRequest, progress: Callable[[int, int], None] | N
     request = RenderRequest.from_scenario(scenario, req.cache_dir).with_overrides(
         metakernel=metakernel, start_et=start_et, interframe_delay_s=desc.interframe_delay_s)
     context = ProductContext(scenario=scenario.name, seed=int(scenario.seed), abcorr=abcorr,
-                             injected_errors=request.errors.as_record())
+                             injected_errors=request.errors.as_record(),
+                             scenario_toml=scenario_to_toml(scenario))
     total = len(request.framelet_order())
     with ProductWriter(req.out_dir, desc, context, KernelSource(metakernel, copy_folder),
                        overwrite=req.overwrite, with_truth=request.options.with_truth) as writer:

@@ -60,6 +60,7 @@ class ProductContext:
     seed: int
     abcorr: str
     injected_errors: dict
+    scenario_toml: str = ""  # the resolved scenario of this render, kept as kernels/scenario.toml
 
 
 def product_paths(root: Path, product_id: str) -> dict[str, Path]:
@@ -211,6 +212,11 @@ class ProductWriter:
         if self.kernels.copy_folder is not None:
             src = Path(self.kernels.copy_folder).resolve()
             shutil.copytree(src, folder, dirs_exist_ok=True)
+        if self.context.scenario_toml:
+            # The kernel cache is shared by scenarios with the same orbit and spin: record this product's own
+            # scenario (aberration correction, scene, imaging), not whichever wrote the cache.
+            (folder / "scenario.toml").write_text(self.context.scenario_toml, encoding="utf-8")
+        if self.kernels.copy_folder is not None:
             try:
                 rel = mk.resolve().relative_to(src)
             except ValueError:

@@ -5,8 +5,8 @@ user downloads. The PNG and the metadata are read and cross-checked by the produ
 (:func:`simulator.products.reader.load_product`); the kernels come from the product's ``kernels/`` folder:
 the metakernel ``*.tm`` at its top (a synthetic set copied into the product), or the path written in
 ``kernels/METAKERNEL.txt`` (a product rendered with the user's own kernels, which are referenced, not
-copied). The aberration correction is the kernel set's ``scenario.toml`` ``[geometry]
-aberration_correction`` when present, else :data:`DEFAULT_ABCORR`.
+copied). The aberration correction is the product's own recorded scenario, ``kernels/scenario.toml``
+``[geometry] aberration_correction``, when present, else :data:`DEFAULT_ABCORR`.
 """
 
 from __future__ import annotations
@@ -71,8 +71,9 @@ def find_metakernel(root: Path) -> Path:
     raise ProductError(f"{str(kernels)!r} holds no metakernel (*.tm) and no METAKERNEL.txt")
 
 
-def _kernel_set_scenario(metakernel: Path) -> dict:
-    path = metakernel.parent / "scenario.toml"
+def _recorded_scenario(root: Path) -> dict:
+    """The scenario the product records in ``kernels/scenario.toml`` (empty when it records none)."""
+    path = root / "kernels" / "scenario.toml"
     if not path.is_file():
         return {}
     try:
@@ -88,7 +89,7 @@ def open_product(path) -> ProductInputs:
         raise ProductError(f"product folder {str(root)!r} does not exist or is not a folder")
     product = load_product(root)
     metakernel = find_metakernel(root)
-    recorded = _kernel_set_scenario(metakernel)
+    recorded = _recorded_scenario(root)
     abcorr = str(recorded.get("geometry", {}).get("aberration_correction", DEFAULT_ABCORR))
     scene = recorded.get("scene", {})
     return ProductInputs(root=root, product=product, metakernel=metakernel, abcorr=abcorr,
