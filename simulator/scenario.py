@@ -155,7 +155,8 @@ SCHEMA: dict[str, tuple[Field, ...]] = {
           "so it is independent of the scenario seed", (0, 2**63 - 1)),
     ),
     "render": (
-        F("supersample", "int", 2, "sub-pixel samples per axis", (1, 16)),
+        F("supersample", "int", 4,
+          "sub-pixel samples per axis near limbs and body edges (4 puts the limb within 0.1 px of limbpt)", (1, 16)),
         F("psf_sigma_px", "float", 0.5, "Gaussian PSF sigma (assumption)", (0.0, 10.0)),
         F("time_oversample", "int", 2, "time samples per exposure (motion blur)", (1, 64)),
     ),

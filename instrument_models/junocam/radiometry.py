@@ -7,7 +7,7 @@ focal plane (on axis; off-axis fall-off is the detector chain's vignetting). One
 
     rate = (I/F) * A tau / (4 N^2) * integral F(lambda, d) T(lambda) QE(lambda) lambda / (h c) dlambda
 
-Optics assumptions (no published value found): f-number 3.2 and lens transmission 0.8
+Optics assumptions (no published value found): f-number 3.2 and lens transmission 0.6
 (:class:`OpticsThroughput`). RDR scale (facts.md "Detector and electronics"): after decompanding,
 reduced data records are scaled so that a white (I/F = 1) surface at Jupiter's solar distance reads
 10,000 DN; :func:`iof_to_rdr_dn` applies it.
@@ -40,12 +40,15 @@ class OpticsThroughput:
     Attributes
     ----------
     f_number : 3.2 (assumption).
-    transmission : 0.8 (assumption; lens and window, filters excluded).
+    transmission : 0.6 (assumption; lens and window, filters excluded). Chosen so that I/F = 1 in RED, the
+        brightest channel, at TDI 1 (3.2 ms) reads ~2680 DN12, just under the SQROOT table's top (2879 DN12,
+        facts.md): the mission images Jupiter in RGB at TDI 1 (the shared real products), which a camera
+        that clipped bright zones there would not do. 0.8 put I/F = 1 in RED at 3572 DN12.
     pixel_pitch_mm : 0.0074 (juno_junocam_v03.ti PIXEL_SIZE).
     """
 
     f_number: float = 3.2
-    transmission: float = 0.8
+    transmission: float = 0.6
     pixel_pitch_mm: float = 0.0074
 
     def __post_init__(self) -> None:
