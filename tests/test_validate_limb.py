@@ -110,3 +110,22 @@ def test_crossing_lines_and_bisection_agree_with_the_analytic_limb():
 
     refined = bisect_limb_lines(hits, samples, first, first + 1.0)
     assert np.max(np.abs(refined - truth)) < 1e-6, f"worst {np.max(np.abs(refined - truth)):.2e} px"
+
+
+@pytest.mark.parametrize("ramp", [-0.03, 0.0, 0.05])
+def test_albedo_ramp_is_measured_from_the_image(ramp):
+    """A column profile whose albedo changes by ``ramp`` per row inside the edge: the fit recovers it."""
+    from simulator.validate.limbfit import LimbColumns, LimbFit
+
+    rows, columns = 40, 30
+    rng = np.random.default_rng(5)
+    base = np.full(columns, 10)                                   # model row 0 = framelet line 10
+    edge = np.full(columns, 30.0)                                 # limb at line 30, planet below
+    line = base[None, :] + np.arange(rows)[:, None] + 0.5
+    depth = line - edge[None, :]
+    unit = np.where(depth > 0, 1.0 + 0.5 * np.exp(-depth / 2.0), 0.0)   # a brightened limb, unit albedo
+    image = np.full((LINES, columns), np.nan)
+    image[10:10 + rows] = SKY_DN + 800.0 * unit * (1.0 + ramp * depth) + rng.normal(0.0, 1.0, unit.shape)
+    lc = LimbColumns(index=0, columns=np.arange(columns), bracket=edge, inside_sign=np.ones(columns, int))
+    found = LimbFit().albedo_ramp(image, unit, lc, base, edge)
+    assert np.allclose(found, ramp, atol=2e-3), f"worst ramp error {np.max(np.abs(found - ramp)):.4f}"

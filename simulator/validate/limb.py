@@ -33,12 +33,15 @@ class LimbDetector:
         and the anti-aliased rows).
     level_px : rows averaged (median) for each level.
     min_contrast_dn : smallest disk-minus-sky step (12-bit DN) accepted as a limb.
+    level_passes : 2 measures the levels a second time, around the first crossing instead of the steepest
+        step; 1 keeps them around the steepest step.
     """
 
     window_px: int = 12
     gap_px: int = 3
     level_px: int = 4
     min_contrast_dn: float = 40.0
+    level_passes: int = 2
 
     def observed_limb_lines(self, image, predicted_line, inside_sign):
         """Observed limb line per column of one framelet.
@@ -77,38 +80,53 @@ class LimbDetector:
         steps = np.where(in_window, steps, -np.inf)
         kstar = np.argmax(steps, axis=1)                              # edge between rows kstar and kstar+1
         valid = np.isfinite(steps[np.arange(cols.size), kstar])
+        line_flipped, step, ok = self._crossing(prof, kstar)
+        valid &= ok
+        for _ in range(self.level_passes - 1):
+            # Levels again, placed around the crossing just found rather than the steepest step: on a
+            # textured disk the steepest step is sometimes a bright/dark spot inside the limb, which would
+            # put the disk level deeper inside (darker for a brightened limb) and the edge outward.
+            k_again = np.floor(np.where(valid, line_flipped, kstar + 1.5) - 0.5).astype(int)
+            line_flipped, step, ok = self._crossing(prof, np.clip(k_again, 0, n_lines - 2))
+            valid &= ok
+        line = np.where(flip, n_lines - line_flipped, line_flipped)
+        out[cols] = np.where(valid, line, np.nan)
+        contrast[cols] = np.where(valid, step, np.nan)
+        return out, contrast
+
+    def _crossing(self, prof, kstar):
+        """Half-level crossing of flipped profiles ``(C, L)`` with the edge between rows ``kstar``, ``kstar+1``.
+
+        Returns the crossing (flipped continuous lines), the disk-minus-sky step and a validity mask.
+        """
+        n, n_lines = prof.shape
         lo_sky = kstar - self.gap_px - self.level_px + 1
         hi_disk = kstar + 1 + self.gap_px + self.level_px
-        valid &= (lo_sky >= 0) & (hi_disk <= n_lines)
+        valid = (lo_sky >= 0) & (hi_disk <= n_lines)
         offs = np.arange(self.level_px)
         sky_rows = np.clip((kstar - self.gap_px)[:, None] - offs[None, :], 0, n_lines - 1)
         disk_rows = np.clip((kstar + 1 + self.gap_px)[:, None] + offs[None, :], 0, n_lines - 1)
-        rows_c = np.arange(cols.size)[:, None]
+        rows_c = np.arange(n)[:, None]
         sky = np.median(prof[rows_c, sky_rows], axis=1)
         disk = np.median(prof[rows_c, disk_rows], axis=1)
         step = disk - sky
         valid &= step >= self.min_contrast_dn
         half = 0.5 * (sky + disk)
-        # The crossing nearest the steepest step: search rows kstar-gap .. kstar+gap for v[m] < half <= v[m+1].
+        # The crossing nearest the edge: search rows kstar-gap .. kstar+gap for v[m] < half <= v[m+1].
         m_off = np.arange(-self.gap_px, self.gap_px + 1)
         m = np.clip(kstar[:, None] + m_off[None, :], 0, n_lines - 2)
         v0 = prof[rows_c, m]
         v1 = prof[rows_c, m + 1]
         crosses = (v0 < half[:, None]) & (v1 >= half[:, None])
-        # Prefer the crossing closest to the steepest step.
         dist = np.where(crosses, np.abs(m_off)[None, :], np.iinfo(np.int32).max)
         best = np.argmin(dist, axis=1)
-        valid &= crosses[np.arange(cols.size), best]
-        mb = m[np.arange(cols.size), best]
-        a = v0[np.arange(cols.size), best]
-        b = v1[np.arange(cols.size), best]
+        valid &= crosses[np.arange(n), best]
+        mb = m[np.arange(n), best]
+        a = v0[np.arange(n), best]
+        b = v1[np.arange(n), best]
         with np.errstate(divide="ignore", invalid="ignore"):
             frac = (half - a) / (b - a)
-        line_flipped = mb + 0.5 + frac
-        line = np.where(flip, n_lines - line_flipped, line_flipped)
-        out[cols] = np.where(valid, line, np.nan)
-        contrast[cols] = np.where(valid, step, np.nan)
-        return out, contrast
+        return mb + 0.5 + frac, step, valid
 
 
 def crossing_lines(values, column_axis_last: bool = True):

@@ -19,6 +19,24 @@ from simulator.validate.limb import LimbDetector, bisect_limb_lines, crossing_li
 from simulator.validate.timefit import LimbFitError, TimeOffsetFit, TimeOffsetFitter
 
 PROFILE_SCALE_DN = 2000.0  # the unit-albedo model profile is scaled to this peak so the detector's contrast test passes
+ALBEDO_ROWS = (2.0, 12.0)  # depths (rows inside the edge) where the albedo ramp is measured (assumption: past the PSF)
+SKY_GAP_ROWS = 4.0  # the sky level is the median of the rows at least this far outside the edge (past the PSF)
+MIN_ALBEDO_ROWS = 4  # fewer usable rows: no ramp (uniform albedo)
+MAX_ALBEDO_RAMP = 0.1  # |relative albedo change| per row accepted (assumption: limits a noisy fit's leverage)
+
+
+def psf_weights(sigma_px: float) -> np.ndarray:
+    """Discrete Gaussian PSF weights at integer pixel offsets ``-W..W`` (``W = ceil(4 sigma)``), sum 1.
+
+    The documented instrument model (README "Rendering"): a Gaussian of ``sigma_px`` applied on the pixel
+    grid, sampled at integer offsets and normalised. ``[1.]`` for a negligible sigma.
+    """
+    if sigma_px < 1e-3:
+        return np.ones(1)
+    half = int(np.ceil(4.0 * sigma_px))
+    m = np.arange(-half, half + 1, dtype=float)
+    w = np.exp(-0.5 * (m / sigma_px) ** 2)
+    return w / w.sum()
 
 
 @dataclass
@@ -56,6 +74,9 @@ class LimbFit:
         rows either side of each column's limb in the edge model (covers the detector's window and levels).
     psf_sigma_px : Gaussian PSF sigma (unsummed pixels) of the edge model; 0.5 px is the simulator's documented
         assumption (no published JunoCam PSF, facts.md), which a user would take from the camera team.
+    albedo_ramps : refine the fit with each column's albedo ramp measured on the image
+        (:meth:`profile_bias` with ``images``); the scene's bands and spots just inside the limb otherwise
+        bias the edge (0.4-0.5 ms on the demo product).
     search_rows : half-width (lines) of the bracket searched when the time is shifted; must exceed the
         largest offset expected (0.02 s ~ 6 lines, facts.md jitter "of order 20 ms").
     """
@@ -68,6 +89,7 @@ class LimbFit:
     profile_subsamples: int = 5
     psf_sigma_px: float = 0.5
     profile_rows: int = 20
+    albedo_ramps: bool = True
 
     def candidate_columns(self, geometry, index: int) -> LimbColumns | None:
         """Columns of one framelet's reconstructed geometry where a lit limb crosses the lines."""
@@ -111,21 +133,32 @@ class LimbFit:
         return np.concatenate(out)
 
     def profile_bias(self, geo, camera, framelets, limbs: list[LimbColumns], shifts: list[float], summing: int,
-                     photometry) -> list[np.ndarray]:
+                     photometry, dt_s: float = 0.0, images=None) -> list[np.ndarray]:
         """Where the detector puts the edge of a modelled limb profile, per candidate column (lines).
 
         The planet is not a flat disk: with a Minnaert law ``cos(i)^k cos(e)^(k-1)`` it brightens (k < 1)
         or darkens towards the limb, which moves the half-level crossing by a fraction of a pixel. This
-        models each column's profile at unit albedo (``profile_subsamples`` sub-rows per pixel, averaged
-        over the pixel, sky 0) and runs the same detector on it; the result minus the geometric limb
-        (:meth:`predicted_lines` at the same time) is the detector's bias, subtracted from the observed lines.
+        models each column's profile (``profile_subsamples`` sub-rows per pixel and 3 sub-columns, averaged
+        over the pixel, sky 0, the one-row motion box, the Gaussian PSF along lines and samples) at the
+        framelet's mid-exposure time plus ``dt_s`` and runs the same detector on it; the result minus the
+        geometric limb (:meth:`predicted_lines` at the same ``dt_s``) is the detector's bias, subtracted
+        from the observed lines.
+
+        With ``images`` (the decompanded framelets, as :meth:`fit` takes them) the model's albedo is not
+        uniform: the albedo ramp along each column inside the limb is measured from the image divided by
+        the unit-albedo model (:meth:`albedo_ramp`) and applied before the blur, because a brighter or
+        darker band just inside the limb moves the half-level crossing as much as the limb brightening does.
+        Use it with ``dt_s`` near the fitted offset, so that the model and the image are aligned.
         """
         if not limbs:
             return []
-        samples = geo.sample([framelets[lc.index].mid_et for lc in limbs])
+        samples = geo.sample([framelets[lc.index].mid_et + dt_s for lc in limbs])
         n_sub = int(self.profile_subsamples)
         sub = (np.arange(n_sub) + 0.5) / n_sub
-        across = np.array([-1.0, 0.0, 1.0]) / 3.0
+        weights = psf_weights(self.psf_sigma_px / summing)            # (2W+1,) along samples and lines
+        half = (weights.size - 1) // 2
+        # Sample positions: this column and ``half`` neighbours either side, 3 sub-columns each.
+        across = (np.arange(-half, half + 1)[:, None] + np.array([-1.0, 0.0, 1.0])[None, :] / 3.0).ravel()
         local = np.arange(2 * self.profile_rows)
         out = []
         for k, (lc, shift) in enumerate(zip(limbs, shifts)):
@@ -133,7 +166,7 @@ class LimbFit:
             # Each column's own window of rows around its limb (rows beyond the framelet extend the strip).
             base = np.floor(lc.bracket).astype(int) - self.profile_rows                       # (C,)
             line = base[None, None, :] + local[:, None, None] + sub[None, :, None]            # (R, n_sub, C)
-            line = np.broadcast_to(line[..., None], line.shape + (across.size,))             # (R, n_sub, C, 3)
+            line = np.broadcast_to(line[..., None], line.shape + (across.size,))             # (R, n_sub, C, A)
             sample = np.broadcast_to(lc.columns[:, None] + 0.5 + across[None, :], line.shape)
             rays = camera.pixel_to_ray(fr.filter, sample, line + shift, summing=summing)
             inter = geo.intercept(rays.reshape(-1, 3), samples, k)
@@ -143,16 +176,77 @@ class LimbFit:
                 cos_i = np.cos(np.radians(ill["incidence"]))
                 cos_e = np.cos(np.radians(ill["emission"]))
                 value[inter.hit] = photometry.iof(1.0, cos_i, cos_e, None, fr.filter)
-            fine = value.reshape(local.size * n_sub, lc.columns.size, across.size).mean(axis=2)
-            # The scene slides ~one row during each 3.2 ms stage (TDI matched to the spin): a one-row box
-            # (n_sub is odd, so the box is centred).
-            fine = ndimage.uniform_filter1d(fine, n_sub, axis=0, mode="nearest")
-            model = fine.reshape(local.size, n_sub, lc.columns.size).mean(axis=1)              # (R, C)
-            model = ndimage.gaussian_filter1d(model, self.psf_sigma_px / summing, axis=0, mode="nearest")
-            scale = PROFILE_SCALE_DN / max(float(np.nanmax(model)), 1e-12)
-            found, _ = self.detector.observed_limb_lines(model * scale, lc.bracket - base, lc.inside_sign)
-            out.append(found + base)
+            # Pixel area along samples: mean of each column's 3 sub-columns -> (rows_fine, C, 2W+1).
+            fine = value.reshape(local.size * n_sub, lc.columns.size, weights.size, 3).mean(axis=3)
+            fine_line = (base[None, :] + (np.arange(local.size * n_sub)[:, None] + 0.5) / n_sub)  # (R n_sub, C)
+            model = self._blur(fine, n_sub, weights)
+            found = self._detect(model, lc, base)
+            if images is not None:
+                ramp = self.albedo_ramp(images[lc.index], model, lc, base, found)
+                depth = np.clip((fine_line - found[None, :]) * lc.inside_sign[None, :], None, ALBEDO_ROWS[1])
+                albedo = np.maximum(1.0 + ramp[None, :] * depth, 0.0)
+                found = self._detect(self._blur(fine * albedo[..., None], n_sub, weights), lc, base)
+            out.append(found)
         return out
+
+    @staticmethod
+    def _blur(fine, n_sub: int, weights) -> np.ndarray:
+        """Sub-row values ``(R n_sub, C, 2W+1)`` -> pixel profiles ``(R, C)`` with the motion box and the PSF."""
+        # The scene slides ~one row during each 3.2 ms stage (TDI matched to the spin): a one-row box
+        # (n_sub is odd, so the box is centred).
+        fine = ndimage.uniform_filter1d(fine, n_sub, axis=0, mode="nearest")
+        rows = fine.shape[0] // n_sub
+        model = fine.reshape(rows, n_sub, *fine.shape[1:]).mean(axis=1)                     # (R, C, 2W+1)
+        # The PSF in both directions: along the lines, then across the neighbouring columns (a slanted
+        # limb is blurred along a column by the PSF's spread across samples too).
+        model = ndimage.convolve1d(model, weights, axis=0, mode="nearest")
+        return np.tensordot(model, weights, axes=([2], [0]))                                   # (R, C)
+
+    def _detect(self, model, lc: LimbColumns, base) -> np.ndarray:
+        """The detector's edge line (framelet lines) on model profiles ``(R, C)`` whose row 0 is ``base``."""
+        scale = PROFILE_SCALE_DN / max(float(np.nanmax(model)), 1e-12)
+        found, _ = self.detector.observed_limb_lines(model * scale, lc.bracket - base, lc.inside_sign)
+        return found + base
+
+    def albedo_ramp(self, image, model, lc: LimbColumns, base, edge) -> np.ndarray:
+        """Relative albedo change per row inside the limb, per column, measured on the framelet.
+
+        Parameters
+        ----------
+        image : (lines, samples) decompanded DN (NaN where unusable).
+        model : (R, C) unit-albedo model profiles, row 0 at framelet line ``base`` (per column).
+        lc : the columns; base : (C,) int; edge : (C,) the model's edge line.
+
+        Returns
+        -------
+        ramp : (C,) ``g`` in ``albedo(d) = a (1 + g d)``, ``d`` the depth (rows) inside the edge, fitted to
+            ``(image - sky) / model`` over depths ``ALBEDO_ROWS``; 0 where too few rows are usable, limited
+            to ``+-MAX_ALBEDO_RAMP``.
+        """
+        n_lines = image.shape[0]
+        rows = base[None, :] + np.arange(model.shape[0])[:, None]                            # (R, C)
+        inside = (rows >= 0) & (rows < n_lines)
+        obs = np.where(inside, image[np.clip(rows, 0, n_lines - 1), lc.columns[None, :]], np.nan)
+        depth = (rows + 0.5 - edge[None, :]) * lc.inside_sign[None, :]
+        sky_rows = (depth <= -SKY_GAP_ROWS) & np.isfinite(obs)
+        sky = np.array([np.median(obs[sky_rows[:, c], c]) if sky_rows[:, c].any() else np.nan
+                        for c in range(obs.shape[1])])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = (obs - sky[None, :]) / model
+        use = ((depth >= ALBEDO_ROWS[0]) & (depth <= ALBEDO_ROWS[1]) & np.isfinite(ratio)
+               & (model > 0.2 * np.max(model, axis=0, keepdims=True)))
+        n = use.sum(axis=0)
+        d = np.where(use, depth, 0.0)
+        q = np.where(use, ratio, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            d_mean = d.sum(axis=0) / n
+            q_mean = q.sum(axis=0) / n
+            slope = (np.where(use, (depth - d_mean) * (ratio - q_mean), 0.0).sum(axis=0)
+                     / np.where(use, (depth - d_mean) ** 2, 0.0).sum(axis=0))
+            # albedo at depth 0 (the edge): a = q_mean - slope d_mean; g = slope / a
+            ramp = slope / (q_mean - slope * d_mean)
+        ok = (n >= MIN_ALBEDO_ROWS) & np.isfinite(ramp)
+        return np.where(ok, np.clip(ramp, -MAX_ALBEDO_RAMP, MAX_ALBEDO_RAMP), 0.0)
 
     def fit(self, geo, camera, framelets, geometries, images, summing: int, shifts: list[float],
             photometry=None) -> TimeOffsetFit:
@@ -184,10 +278,21 @@ class LimbFit:
             sign[lc.columns] = lc.inside_sign
             found, _ = self.detector.observed_limb_lines(images[lc.index], predicted, sign)
             observed.append(found[lc.columns])
-        obs = np.concatenate(observed)
-        if photometry is not None:
-            modelled = np.concatenate(self.profile_bias(geo, camera, framelets, limbs, used_shifts, summing,
-                                                        photometry))
-            obs = obs - (modelled - self.predicted_lines(geo, camera, framelets, limbs, used_shifts, summing, 0.0))
-        return self.fitter.fit(obs, lambda dt: self.predicted_lines(geo, camera, framelets, limbs, used_shifts,
-                                                                    summing, dt))
+        raw = np.concatenate(observed)
+
+        def predict(dt):
+            return self.predicted_lines(geo, camera, framelets, limbs, used_shifts, summing, dt)
+
+        if photometry is None:
+            return self.fitter.fit(raw, predict)
+        # Pass 1: uniform albedo at the nominal times. Pass 2: the model at the fitted offset (aligned with
+        # the image) with each column's measured albedo ramp.
+        modelled = np.concatenate(self.profile_bias(geo, camera, framelets, limbs, used_shifts, summing,
+                                                    photometry))
+        first = self.fitter.fit(raw - (modelled - predict(0.0)), predict)
+        if not self.albedo_ramps:
+            return first
+        dt = first.offset_s
+        modelled = np.concatenate(self.profile_bias(geo, camera, framelets, limbs, used_shifts, summing,
+                                                    photometry, dt_s=dt, images=images))
+        return self.fitter.fit(raw - (modelled - predict(dt)), predict, initial_s=dt)
