@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulator.render import compiled
+
 BLOCK_RAYS = 16384   # rays per geometry block: temporaries stay in the CPU caches (measured, not physics)
 
 
@@ -49,6 +51,9 @@ def exact_intercepts(geo, rays: np.ndarray, sample, index: int, epoch_shift: np.
     those epochs (``Geometry.intercept_at``).
     """
     rays = np.asarray(rays, dtype=float).reshape(-1, 3)
+    if epoch_shift is None and compiled.supports(geo):     # one compiled loop, no blocks needed
+        out = compiled.intercepts(geo, rays, sample, index)
+        return out if with_shift else out[:4]
     m = rays.shape[0]
     hit = np.zeros(m, dtype=bool)
     points, obs = np.full((m, 3), np.nan), np.full((m, 3), np.nan)
@@ -148,7 +153,12 @@ def window_intercepts(geo, rays: np.ndarray, cand: np.ndarray, sample, index: in
 
 
 def hit_geometry(geo, points: np.ndarray, obs_body: np.ndarray, trgepc: np.ndarray, sample, index: int):
-    """Truth geometry ``{GEOMETRY_KEYS: (H,)}`` of (H, 3) hit points (lonlat, ilumin angles, range)."""
+    """Truth geometry ``{GEOMETRY_KEYS: (H,)}`` of (H, 3) hit points (lonlat, ilumin angles, range).
+
+    Compiled per point (``compiled.hit_geometry``) when numba is available, else this numpy replica.
+    """
+    if compiled.AVAILABLE:
+        return compiled.hit_geometry(geo, points, obs_body, trgepc, sample, index)
     lat_pc, lat_pg, lon_w = geo.ellipsoid.lonlat(points)
     inc, emi, pha = (np.empty(points.shape[0]) for _ in range(3))
     for k in range(0, points.shape[0], BLOCK_RAYS):

@@ -1,0 +1,243 @@
+"""Compiled (numba) per-ray kernels for the renderer's geometry hot loops, with the numpy replica as reference.
+
+Two loops replace the numpy passes of the exact geometry (``grid.exact_intercepts`` and
+``grid.hit_geometry``) when numba is importable:
+
+* :func:`intercepts` = ``Geometry.intercept`` for ``LT`` / ``LT+S`` (SPICE's single light-time update):
+  per ray the camera-to-J2000 turn, the inverse stellar aberration, the pass at the centre's epoch, the
+  pass at the first point's light time (body moved and turned to that epoch), in one loop without
+  temporaries. Rays that miss at the centre's epoch but might hit on the retry at their own epoch (within
+  the ``Geometry._clear_miss`` margin of the limb) are flagged and finished by the numpy replica.
+* :func:`hit_geometry` = ``Geometry.illumination`` (ilumin replica, per-point epoch and stellar aberration)
+  plus planetocentric/planetographic latitude, west longitude and range, per point in one loop.
+
+Same mathematics, operation by operation, as the numpy code (no fastmath); only the summation order of
+the 3x3 products differs (numpy may use BLAS), so results agree with the numpy path to ~1e-15 relative,
+and are deterministic (same inputs -> identical bytes). Without numba, :data:`AVAILABLE` is False and the
+callers use the numpy replica.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+try:
+    import numba
+except ImportError:  # pragma: no cover - numba is a declared dependency; the numpy path is the fallback
+    numba = None
+
+AVAILABLE = numba is not None
+
+
+def _jit(fn):
+    return numba.njit(cache=True, nogil=True)(fn) if numba is not None else fn
+
+
+@_jit
+def _unit3(x, y, z):
+    n = math.sqrt(x * x + y * y + z * z)
+    return x / n, y / n, z / n
+
+
+@_jit
+def _intersect(ox, oy, oz, dx, dy, dz, inv_r):
+    """``Geometry._intersect`` for one ray: distance to the near root, NaN on a miss."""
+    dsx, dsy, dsz = dx * inv_r[0], dy * inv_r[1], dz * inv_r[2]
+    osx, osy, osz = ox * inv_r[0], oy * inv_r[1], oz * inv_r[2]
+    a = dsx * dsx + dsy * dsy + dsz * dsz
+    b = osx * dsx + osy * dsy + osz * dsz
+    c = (osx * osx + osy * osy + osz * osz) - 1.0
+    disc = b * b - a * c
+    if c > 0.0 and b < 0.0 and disc >= 0.0 and a > 0.0:
+        return c / (-b + math.sqrt(disc))
+    return np.nan
+
+
+@_jit
+def _turn(vx, vy, vz, kx, ky, kz, s, omc):
+    """Rodrigues: ``v + s (k x v) + omc (k x (k x v))`` for the unit axis ``k`` (``geometry._rotate``)."""
+    ax, ay, az = ky * vz - kz * vy, kz * vx - kx * vz, kx * vy - ky * vx
+    bx, by, bz = ky * az - kz * ay, kz * ax - kx * az, kx * ay - ky * ax
+    return vx + ax * s + bx * omc, vy + ay * s + by * omc, vz + az * s + bz * omc
+
+
+@_jit
+def _intercept_kernel(rays, cam_to_j2000, rot0, obs_j2000, target_vel, beta, stellar, lt, et, c_km_s,
+                      radii, axis, rate, speed, obs_dist, points, obs_out, trgepc, shift, hit, todo):
+    m = rays.shape[0]
+    inv_r = np.empty(3)
+    for q in range(3):
+        inv_r[q] = 1.0 / radii[q]
+    r_min = min(radii[0], min(radii[1], radii[2]))
+    # The observer at the centre's epoch, body frame (one for all rays).
+    o0x = rot0[0, 0] * obs_j2000[0] + rot0[0, 1] * obs_j2000[1] + rot0[0, 2] * obs_j2000[2]
+    o0y = rot0[1, 0] * obs_j2000[0] + rot0[1, 1] * obs_j2000[1] + rot0[1, 2] * obs_j2000[2]
+    o0z = rot0[2, 0] * obs_j2000[0] + rot0[2, 1] * obs_j2000[1] + rot0[2, 2] * obs_j2000[2]
+    for j in range(m):
+        rx, ry, rz = rays[j, 0], rays[j, 1], rays[j, 2]
+        dx = cam_to_j2000[0, 0] * rx + cam_to_j2000[0, 1] * ry + cam_to_j2000[0, 2] * rz
+        dy = cam_to_j2000[1, 0] * rx + cam_to_j2000[1, 1] * ry + cam_to_j2000[1, 2] * rz
+        dz = cam_to_j2000[2, 0] * rx + cam_to_j2000[2, 1] * ry + cam_to_j2000[2, 2] * rz
+        dx, dy, dz = _unit3(dx, dy, dz)
+        if stellar:     # remove_stellar_aberration: unit(unit(a) - v / c)
+            dx, dy, dz = _unit3(dx, dy, dz)
+            dx, dy, dz = _unit3(dx - beta[0], dy - beta[1], dz - beta[2])
+        # Pass 1: the body at the centre's epoch.
+        bx = rot0[0, 0] * dx + rot0[0, 1] * dy + rot0[0, 2] * dz
+        by = rot0[1, 0] * dx + rot0[1, 1] * dy + rot0[1, 2] * dz
+        bz = rot0[2, 0] * dx + rot0[2, 1] * dy + rot0[2, 2] * dz
+        t1 = _intersect(o0x, o0y, o0z, bx, by, bz, inv_r)
+        if not (t1 == t1):
+            # Miss: final unless within reach of the retry at the closest approach's epoch (_clear_miss).
+            osx, osy, osz = o0x * inv_r[0], o0y * inv_r[1], o0z * inv_r[2]
+            dsx, dsy, dsz = bx * inv_r[0], by * inv_r[1], bz * inv_r[2]
+            t_near = max(-(osx * dsx + osy * dsy + osz * dsz) / (dsx * dsx + dsy * dsy + dsz * dsz), 0.0)
+            gx, gy, gz = osx + t_near * dsx, osy + t_near * dsy, osz + t_near * dsz
+            gap = math.sqrt(gx * gx + gy * gy + gz * gz) - 1.0
+            move_km = abs(lt - t_near / c_km_s) * (speed + rate * (obs_dist + t_near))
+            hit[j] = False
+            todo[j] = not (gap > 2.0 * move_km / r_min)
+            points[j, 0] = points[j, 1] = points[j, 2] = np.nan
+            obs_out[j, 0], obs_out[j, 1], obs_out[j, 2] = o0x, o0y, o0z
+            trgepc[j] = et - lt
+            shift[j] = 0.0
+            continue
+        todo[j] = False
+        # Pass 2: the body at the first point's emission epoch et - lt + dt.
+        dt = lt - t1 / c_km_s
+        ojx, ojy, ojz = obs_j2000[0] - dt * target_vel[0], obs_j2000[1] - dt * target_vel[1], \
+            obs_j2000[2] - dt * target_vel[2]
+        ang = -rate * dt
+        s = math.sin(ang)
+        h = math.sin(0.5 * ang)
+        omc = 2.0 * h * h
+        ox = rot0[0, 0] * ojx + rot0[0, 1] * ojy + rot0[0, 2] * ojz
+        oy = rot0[1, 0] * ojx + rot0[1, 1] * ojy + rot0[1, 2] * ojz
+        oz = rot0[2, 0] * ojx + rot0[2, 1] * ojy + rot0[2, 2] * ojz
+        ox, oy, oz = _turn(ox, oy, oz, axis[0], axis[1], axis[2], s, omc)
+        bx, by, bz = _turn(bx, by, bz, axis[0], axis[1], axis[2], s, omc)
+        t = _intersect(ox, oy, oz, bx, by, bz, inv_r)
+        obs_out[j, 0], obs_out[j, 1], obs_out[j, 2] = ox, oy, oz
+        shift[j] = dt
+        if t == t:
+            hit[j] = True
+            points[j, 0], points[j, 1], points[j, 2] = ox + t * bx, oy + t * by, oz + t * bz
+            trgepc[j] = et - t / c_km_s
+        else:
+            hit[j] = False
+            points[j, 0] = points[j, 1] = points[j, 2] = np.nan
+            trgepc[j] = et - lt + dt
+
+
+def supports(geo) -> bool:
+    """True when :func:`intercepts` replicates ``geo.intercept`` (numba present, ``LT`` or ``LT+S``)."""
+    return AVAILABLE and geo.abcorr in ("LT", "LT+S")
+
+
+def intercepts(geo, rays: np.ndarray, s, i: int):
+    """``geo.intercept(rays, s, i)`` as arrays ``(hit, points, obs_body, trgepc, epoch_shift)``, compiled.
+
+    ``points`` are NaN on misses. Requires :func:`supports`. Rays flagged near the limb (possible hit on
+    the retry at their own epoch) are finished by the numpy replica, so every ray gets ``intercept``'s answer.
+    """
+    from simulator.geometry import C_KM_S
+
+    rays = np.ascontiguousarray(np.asarray(rays, dtype=np.float64).reshape(-1, 3))
+    m = rays.shape[0]
+    points, obs = np.empty((m, 3)), np.empty((m, 3))
+    trgepc, shift = np.empty(m), np.empty(m)
+    hit, todo = np.empty(m, dtype=np.bool_), np.empty(m, dtype=np.bool_)
+    spin = np.asarray(s.body_spin_body[i], dtype=np.float64)
+    rate = float(np.linalg.norm(spin))
+    axis = spin / rate if rate > 0 else np.array([0.0, 0.0, 1.0])
+    obs_j = np.ascontiguousarray(s.obs_j2000[i], dtype=np.float64)
+    _intercept_kernel(rays, np.ascontiguousarray(s.cam_to_j2000[i]), np.ascontiguousarray(s.j2000_to_body[i]),
+                      obs_j, np.ascontiguousarray(s.target_vel_ssb[i], dtype=np.float64),
+                      np.asarray(s.obs_vel_ssb[i], dtype=np.float64) / C_KM_S, geo.uses_stellar,
+                      float(s.lt[i]), float(s.et[i]), float(C_KM_S), np.asarray(geo.radii_km, dtype=np.float64),
+                      axis, rate, float(np.linalg.norm(s.target_vel_ssb[i])), float(np.linalg.norm(obs_j)),
+                      points, obs, trgepc, shift, hit, todo)
+    rest = np.flatnonzero(todo)
+    if rest.size:
+        ic = geo.intercept(rays[rest], s, i)
+        hit[rest] = ic.hit
+        points[rest] = np.where(ic.hit[:, None], ic.points, np.nan)
+        obs[rest], trgepc[rest], shift[rest] = ic.obs_body, ic.trgepc, ic.epoch_shift
+    return hit, points, obs, trgepc, shift
+
+
+@_jit
+def _aberrate(ux, uy, uz, bx, by, bz):
+    """``geometry._aberrated_unit`` for one unit vector and ``beta = v / c``."""
+    ub = ux * bx + uy * by + uz * bz
+    px, py, pz = bx - ub * ux, by - ub * uy, bz - ub * uz
+    cos_phi = math.sqrt(1.0 - (px * px + py * py + pz * pz))
+    return ux * cos_phi + px, uy * cos_phi + py, uz * cos_phi + pz
+
+
+@_jit
+def _angle_deg(ax, ay, az, bx, by, bz):
+    return np.degrees(math.acos(min(max(ax * bx + ay * by + az * bz, -1.0), 1.0)))
+
+
+@_jit
+def _geometry_kernel(p, obs, trgepc, epoch0, sun, vobs, vtgt, spin, axis, rate, turning, stellar, c_km_s,
+                     radii, out):
+    inv_c = 1.0 / c_km_s
+    r2x, r2y, r2z = radii[0] ** 2, radii[1] ** 2, radii[2] ** 2
+    for j in range(p.shape[0]):
+        px, py, pz = p[j, 0], p[j, 1], p[j, 2]
+        # the body-frame vectors at et - lt turned to this point's epoch (Geometry._turner)
+        sx, sy, sz = sun[0], sun[1], sun[2]
+        vox, voy, voz = vobs[0], vobs[1], vobs[2]
+        vtx, vty, vtz = vtgt[0], vtgt[1], vtgt[2]
+        if turning:
+            ang = -rate * (trgepc[j] - epoch0)
+            s = math.sin(ang)
+            h = math.sin(0.5 * ang)
+            omc = 2.0 * h * h
+            sx, sy, sz = _turn(sx, sy, sz, axis[0], axis[1], axis[2], s, omc)
+            vox, voy, voz = _turn(vox, voy, voz, axis[0], axis[1], axis[2], s, omc)
+            vtx, vty, vtz = _turn(vtx, vty, vtz, axis[0], axis[1], axis[2], s, omc)
+        ex, ey, ez = _unit3(obs[j, 0] - px, obs[j, 1] - py, obs[j, 2] - pz)
+        lx, ly, lz = _unit3(sx - px, sy - py, sz - pz)
+        if stellar:
+            ax, ay, az = _aberrate(-ex, -ey, -ez, vox * inv_c, voy * inv_c, voz * inv_c)
+            ex, ey, ez = -ax, -ay, -az
+            wx = vtx + (spin[1] * pz - spin[2] * py)
+            wy = vty + (spin[2] * px - spin[0] * pz)
+            wz = vtz + (spin[0] * py - spin[1] * px)
+            lx, ly, lz = _aberrate(lx, ly, lz, wx * inv_c, wy * inv_c, wz * inv_c)
+        nx, ny, nz = _unit3(px / r2x, py / r2y, pz / r2z)
+        out[j, 0] = np.degrees(math.atan2(pz, math.hypot(px, py)))
+        out[j, 1] = np.degrees(math.atan2(pz / r2z, math.hypot(px / r2x, py / r2y)))
+        lon = (-np.degrees(math.atan2(py, px))) % 360.0
+        out[j, 2] = 0.0 if lon >= 360.0 else lon
+        out[j, 3] = _angle_deg(nx, ny, nz, lx, ly, lz)
+        out[j, 4] = _angle_deg(nx, ny, nz, ex, ey, ez)
+        out[j, 5] = _angle_deg(lx, ly, lz, ex, ey, ez)
+        fx, fy, fz = px - obs[j, 0], py - obs[j, 1], pz - obs[j, 2]
+        out[j, 6] = math.sqrt(fx * fx + fy * fy + fz * fz)
+
+
+def hit_geometry(geo, points: np.ndarray, obs_body: np.ndarray, trgepc: np.ndarray, s, i: int) -> dict:
+    """``grid.hit_geometry`` compiled: ``{LAT_PC, LAT_PG, LON_W, INCIDENCE, EMISSION, PHASE, RANGE}`` (H,)."""
+    from simulator.geometry import C_KM_S
+
+    p = np.ascontiguousarray(points, dtype=np.float64).reshape(-1, 3)
+    out = np.empty((p.shape[0], 7))
+    spin = np.asarray(s.body_spin_body[i], dtype=np.float64)
+    rate = float(np.linalg.norm(spin))
+    axis = spin / rate if rate > 0 else np.array([0.0, 0.0, 1.0])
+    rot0 = s.j2000_to_body[i]
+    epoch0 = float(s.et[i] - s.lt[i])
+    trg = np.ascontiguousarray(trgepc, dtype=np.float64).reshape(-1)
+    turning = bool(rate != 0.0 and np.any(trg - epoch0))
+    _geometry_kernel(p, np.ascontiguousarray(np.broadcast_to(obs_body, p.shape), dtype=np.float64), trg, epoch0,
+                     np.asarray(s.sun_body[i], dtype=np.float64), rot0 @ s.obs_vel_ssb[i],
+                     rot0 @ s.target_vel_ssb[i], spin, axis, rate, turning, geo.uses_stellar, float(C_KM_S),
+                     np.asarray(geo.radii_km, dtype=np.float64), out)
+    keys = ("LAT_PC", "LAT_PG", "LON_W", "INCIDENCE", "EMISSION", "PHASE", "RANGE")
+    return {k: np.ascontiguousarray(out[:, n]) for n, k in enumerate(keys)}
