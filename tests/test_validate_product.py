@@ -37,6 +37,10 @@ HALF_PIXEL_TOLERANCE_PX = 0.05
 LIMB_BIAS_TOLERANCE_MS = 0.2
 TIMING_TOLERANCE_MS = 0.5
 TRUTH_ACCURACY_PX = 1e-3
+# Memory of run_validation on the small product, numpy allocations traced by tracemalloc: the whole-image
+# version peaked at 209 B per image pixel (float64 stacks, whole truth planes, image-shaped error arrays),
+# the streamed one at 141 (most of it the maps' grids, which do not grow with the number of pixels).
+STREAMED_PEAK_BYTES_PER_PX = 170
 
 
 def _scenario(**errors):
@@ -150,6 +154,64 @@ def test_validate_command_writes_json_and_error_map(product, validation_run):
         assert key in record and record[key] is not None, key
     with Image.open(out / "error_map.png") as img:
         assert img.size[::-1] == open_product(product).product.image.shape
+
+
+def test_streamed_validation_equals_the_whole_image_reference(product):
+    """``run_validation`` compares one framelet at a time with compact arrays; every number must equal the
+    whole-image computation (image-shaped stacks, truth read whole); the error map only to float32."""
+    from simulator.validate.compare import geometry_errors, iof_maps
+    from simulator.validate.metrics import ErrorSummary, RadiometrySummary
+    from simulator.validate.reconstruct import photometry_from
+
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        result = run_validation(product)
+        peak_bytes = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    s = result.summary
+    per_pixel = peak_bytes / result.error_px.size
+    assert per_pixel < STREAMED_PEAK_BYTES_PER_PX, (
+        f"validate peaked at {peak_bytes / 1e6:.0f} MB traced, {per_pixel:.0f} B per image pixel")
+    inputs = open_product(product)
+    lay = inputs.product.layout
+    rec = Reconstructor(inputs, photometry_from(inputs.scene_settings))
+    nominal = rec.reconstruct()
+    lat, lon = (stack([getattr(r.geometry, n) for r in nominal]) for n in ("lat_pg", "lon_w"))
+    iof, sigma, albedo = (stack([getattr(r, n) for r in nominal]) for n in ("iof", "iof_sigma", "albedo"))
+    truth = read_truth(product, lay.product_id)
+    with rec.geometry() as geo:
+        ellipsoid = geo.ellipsoid
+    e = geometry_errors(ellipsoid, lat, lon, truth.planes, lay.framelet_lines,
+                        rec.camera.strips.photoactive_mask(lay.summing))
+    image = np.hypot(e.d_line, e.d_sample)
+    reference = {
+        **ErrorSummary.of(e.px).as_dict("geometry_error_px"),
+        "geometry_error_km_median": ErrorSummary.of(e.km).median, "geometry_error_km_p99": ErrorSummary.of(e.km).p99,
+        "geometry_error_line_px_median": float(np.nanmedian(e.d_line)),
+        "geometry_error_sample_px_median": float(np.nanmedian(e.d_sample)),
+        "geometry_error_image_px_median": ErrorSummary.of(image).median,
+        "geometry_error_image_px_p99": ErrorSummary.of(image).p99,
+        "geometry_error_hit_disagreements": e.hit_disagreements,
+        **RadiometrySummary.of(iof, np.where(np.isfinite(iof), truth.planes["IOF"], np.nan), sigma).as_dict(
+            "iof_pixel"),
+    }
+    differ = {k: (s[k], v) for k, v in reference.items() if s[k] != v}
+    assert not differ, f"streamed != whole-image reference: {differ}"
+    rows_of = rows_by_filter(lay)
+    for f in lay.filters:
+        rows = rows_of[f]
+        grid = default_grid(lat[rows], lon[rows], truth.planes["PIXEL_SCALE"][rows], float(max(ellipsoid.radii_km)))
+        m = iof_maps(grid, lat, lon, iof, sigma, albedo, truth.planes, rows)
+        expected = {"map_shape": list(grid.shape), "map_resolution_deg": grid.dlat_deg,
+                    **RadiometrySummary.of(m.recon, m.truth, m.noise).as_dict("iof")}
+        got = {k: s["per_filter"][f][k] for k in expected}
+        assert got == expected, f"{f} map summary: streamed {got} != reference {expected}"
+    assert result.error_px.dtype == np.float32
+    np.testing.assert_array_equal(result.error_px, image.astype(np.float32))
+    np.testing.assert_array_equal(result.on_planet, (truth.planes["BODY"] > 0) | np.isfinite(lat))
 
 
 # ---------------------------------------------------------------------------------------------- score

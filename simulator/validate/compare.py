@@ -61,26 +61,37 @@ def geometry_errors(ellipsoid: Ellipsoid, lat_pg, lon_w, truth_planes: dict, fra
     # One framelet at a time: the (lines, samples, 3) surface points of the whole image would be large.
     for first in range(0, lat.shape[0], framelet_lines):
         rows = slice(first, first + framelet_lines)
-        t_lat, t_lon = truth_planes["LAT_PG"][rows], truth_planes["LON_W"][rows]
-        f_lat, f_lon = lat[rows], lon[rows]
-        cols = np.broadcast_to(np.asarray(photoactive, dtype=bool)[None, :], f_lat.shape)
-        recon_hit = np.isfinite(f_lat) & np.isfinite(f_lon) & cols
-        truth_hit = np.isfinite(t_lat) & np.isfinite(t_lon) & cols
-        both = recon_hit & truth_hit
-        disagree += int(np.sum(recon_hit != truth_hit))
-        if not both.any():
-            continue
+        block = {name: truth_planes[name][rows] for name in ("LAT_PG", "LON_W", "PIXEL_SCALE")}
+        e = framelet_geometry_errors(ellipsoid, lat[rows], lon[rows], block, photoactive)
+        km[rows], px[rows], d_s[rows], d_l[rows] = e.km, e.px, e.d_sample, e.d_line
+        disagree += e.hit_disagreements
+    return GeometryErrors(km=km, px=px, d_sample=d_s, d_line=d_l, hit_disagreements=disagree)
+
+
+def framelet_geometry_errors(ellipsoid: Ellipsoid, lat_pg, lon_w, truth_planes: dict,
+                             photoactive: np.ndarray) -> GeometryErrors:
+    """:func:`geometry_errors` of one framelet (arrays ``(lines, samples)`` of that framelet; the truth
+    planes LAT_PG, LON_W, PIXEL_SCALE of the same rows)."""
+    f_lat = np.asarray(lat_pg, dtype=np.float64)
+    f_lon = np.asarray(lon_w, dtype=np.float64)
+    km, px, d_s, d_l = (np.full(f_lat.shape, np.nan) for _ in range(4))
+    t_lat, t_lon = truth_planes["LAT_PG"], truth_planes["LON_W"]
+    cols = np.broadcast_to(np.asarray(photoactive, dtype=bool)[None, :], f_lat.shape)
+    recon_hit = np.isfinite(f_lat) & np.isfinite(f_lon) & cols
+    truth_hit = np.isfinite(t_lat) & np.isfinite(t_lon) & cols
+    both = recon_hit & truth_hit
+    disagree = int(np.sum(recon_hit != truth_hit))
+    if both.any():
         p_recon = np.full(f_lat.shape + (3,), np.nan)
         p_truth = np.full(f_lat.shape + (3,), np.nan)
         p_recon[both] = surface_points(ellipsoid, f_lat[both], f_lon[both])
         p_truth[truth_hit] = surface_points(ellipsoid, t_lat[truth_hit], t_lon[truth_hit])
         block = np.linalg.norm(p_recon - p_truth, axis=-1)
-        km[rows] = np.where(both, block, np.nan)
+        km = np.where(both, block, np.nan)
         with np.errstate(invalid="ignore", divide="ignore"):
-            px[rows] = km[rows] / truth_planes["PIXEL_SCALE"][rows]
-        d_s[rows], d_l[rows] = error_in_pixel_axes(p_truth, p_recon)
+            px = km / truth_planes["PIXEL_SCALE"]
+        d_s, d_l = error_in_pixel_axes(p_truth, p_recon)
     return GeometryErrors(km=km, px=px, d_sample=d_s, d_line=d_l, hit_disagreements=disagree)
-
 
 def default_grid(lat_pg, lon_w, pixel_scale_km, radius_km: float, cells_per_pixel: float = 0.5) -> MapGrid:
     """A grid covering the given points with cells about ``1 / cells_per_pixel`` pixels wide.

@@ -265,6 +265,15 @@ class LimbFit:
             darkening (:meth:`profile_bias`); ``None`` skips the correction.
         """
         limbs = [lc for i, g in enumerate(geometries) if (lc := self.candidate_columns(g, i)) is not None]
+        return self.fit_limbs(geo, camera, framelets, limbs, images, summing, shifts, photometry)
+
+    def fit_limbs(self, geo, camera, framelets, limbs: list[LimbColumns], images, summing: int,
+                  shifts: list[float], photometry=None) -> TimeOffsetFit:
+        """:meth:`fit` from the framelets' :meth:`candidate_columns` already found (``limbs``).
+
+        ``images`` only needs the framelets that have a limb: any mapping from framelet index to its
+        decompanded DN image (a dict keeps memory bounded on long products).
+        """
         if not limbs:
             raise LimbFitError("no framelet shows a lit limb of Jupiter; the start time cannot be fitted "
                                "from this product")

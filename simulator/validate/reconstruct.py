@@ -107,10 +107,13 @@ class Reconstructor:
 
     def project(self, geo: Geometry, framelets: list[Framelet], convention: str = "packet") -> list[FrameletGeometry]:
         """Geometry of every framelet (one SPICE sample set for all of them)."""
+        return list(self.iter_project(geo, framelets, convention))
+
+    def iter_project(self, geo: Geometry, framelets: list[Framelet], convention: str = "packet"):
+        """:meth:`project` one framelet at a time (a generator; the same values, less memory)."""
         if not framelets:
-            return []
+            return
         samples = geo.sample([f.mid_et for f in framelets])
-        out = []
         rays_cache: dict = {}
         for i, fr in enumerate(framelets):
             shift = self.shift_px(geo, fr, convention)
@@ -118,8 +121,7 @@ class Reconstructor:
             if key not in rays_cache:
                 rays_cache[key] = framelet_rays(self.camera, fr.filter, self.layout.summing, shift)
             rays, columns = rays_cache[key]
-            out.append(project_rays(geo, samples, i, rays, columns, fr.mid_et, shift))
-        return out
+            yield project_rays(geo, samples, i, rays, columns, fr.mid_et, shift)
 
     def radiometry(self, geo: Geometry, framelet: Framelet, geometry: FrameletGeometry,
                    solar_distance_km: float) -> FrameletReconstruction:
@@ -157,12 +159,22 @@ class Reconstructor:
         """
         with self.geometry() as geo:
             framelets = self.framelets(geo, time_offset_s)
-            geometry = self.project(geo, framelets, convention)
-            if not with_radiometry:
-                return geometry
-            samples = geo.sample([f.mid_et for f in framelets])
-            solar = np.linalg.norm(samples.sun_body, axis=1)
-            return [self.radiometry(geo, f, g, float(d)) for f, g, d in zip(framelets, geometry, solar)]
+            return list(self.iter_reconstruct(geo, framelets, convention, with_radiometry))
+
+    def iter_reconstruct(self, geo: Geometry, framelets: list[Framelet], convention: str = "packet",
+                         with_radiometry: bool = True):
+        """:meth:`reconstruct` of ``framelets`` one at a time (a generator; ``geo`` entered), the same values.
+
+        Holding one framelet at a time keeps memory bounded on long products (``validate``).
+        """
+        geometry = self.iter_project(geo, framelets, convention)
+        if not with_radiometry:
+            yield from geometry
+            return
+        samples = geo.sample([f.mid_et for f in framelets])
+        solar = np.linalg.norm(samples.sun_body, axis=1)
+        for f, g, d in zip(framelets, geometry, solar):
+            yield self.radiometry(geo, f, g, float(d))
 
 
 def stack(framelet_arrays: list[np.ndarray], lines: int | None = None) -> np.ndarray:

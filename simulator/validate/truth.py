@@ -81,3 +81,58 @@ def read_truth(root: Path, product_id: str) -> Truth:
     except OSError as exc:
         raise ProductError(f"{str(fits_path)!r} is not a readable FITS file ({exc})") from None
     return Truth(planes=planes, record=record)
+
+
+class TruthReader:
+    """The truth of a product read a band of rows at a time (memory: the FITS is tile-compressed by rows,
+    so a section decompresses only the tiles it covers). Use as a context manager.
+
+    ``rows(first, count)`` returns the :data:`TRUTH_PLANES` of image rows ``first .. first + count`` with the
+    dtypes :func:`read_truth` gives, so values are identical to slicing the whole planes.
+    """
+
+    def __init__(self, root: Path, product_id: str):
+        fits_path, json_path = truth_paths(root, product_id)
+        self.path = fits_path
+        try:
+            self.record = json.loads(json_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ProductError(f"{str(json_path)!r} is not valid JSON ({exc.msg})") from None
+        self._hdul = None
+
+    def __enter__(self) -> "TruthReader":
+        from astropy.io import fits
+
+        try:
+            self._hdul = fits.open(self.path, memmap=False)
+        except OSError as exc:
+            raise ProductError(f"{str(self.path)!r} is not a readable FITS file ({exc})") from None
+        names = {h.name for h in self._hdul[1:]}
+        missing = [n for n in TRUTH_PLANES if n not in names]
+        if missing:
+            self._hdul.close()
+            raise ProductError(f"{str(self.path)!r} lacks the backplane {missing[0]!r}")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._hdul is not None:
+            self._hdul.close()
+            self._hdul = None
+
+    @property
+    def truth(self) -> Truth:
+        """A :class:`Truth` with the record only (no planes)."""
+        return Truth(planes={}, record=self.record)
+
+    def rows(self, first: int, count: int) -> dict:
+        """Backplanes of image rows ``first .. first + count`` (name -> (count, samples) array)."""
+        out = {}
+        try:
+            for name in TRUTH_PLANES:
+                hdu = self._hdul[name]
+                data = np.asarray(hdu.section[first:first + count])
+                dtype = np.int32 if name == "BODY" else np.float64 if name in _FLOAT64_PLANES else np.float32
+                out[name] = data.astype(dtype)
+        except OSError as exc:
+            raise ProductError(f"{str(self.path)!r} is not a readable FITS file ({exc})") from None
+        return out
