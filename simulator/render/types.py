@@ -161,9 +161,9 @@ class RenderRequest:
     spin_rate_rpm: float = 2.0
     summing: int = 1
     companding: str = "SQROOT"
-    compression: str = "LOSSLESS"
-    quality: int = 80
-    focal_plane_temperature_k: float = 263.0
+    compression: str = "INTEGER COSINE TRANSFORM"  # defaults as the scenario's [imaging] table
+    quality: int = 85
+    focal_plane_temperature_k: float = 273.0
     abcorr: str = "LT+S"
     seed: int = 0
     scene_config: dict = field(default_factory=dict)
