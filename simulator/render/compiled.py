@@ -35,13 +35,18 @@ def _jit(fn):
     return numba.njit(cache=True, nogil=True)(fn) if numba is not None else fn
 
 
-@_jit
+def _jit_inline(fn):
+    """Per-ray functions: inlined into each loop at numba's IR level (calls with array arguments are costly)."""
+    return numba.njit(cache=True, nogil=True, inline="always")(fn) if numba is not None else fn
+
+
+@_jit_inline
 def _unit3(x, y, z):
     n = math.sqrt(x * x + y * y + z * z)
     return x / n, y / n, z / n
 
 
-@_jit
+@_jit_inline
 def _intersect(ox, oy, oz, dx, dy, dz, inv_r):
     """``Geometry._intersect`` for one ray: distance to the near root, NaN on a miss."""
     dsx, dsy, dsz = dx * inv_r[0], dy * inv_r[1], dz * inv_r[2]
@@ -55,7 +60,17 @@ def _intersect(ox, oy, oz, dx, dy, dz, inv_r):
     return np.nan
 
 
-@_jit
+@_jit_inline
+def _sin(x):
+    """``sin(x)``; the angles here are light-time turns (~1e-7 rad), where the series to x^7 is exact to the
+    last bit (next term x^9 / 9! < 1e-33 relative for |x| < 1e-3) and far cheaper than the library call."""
+    if abs(x) < 1e-3:
+        x2 = x * x
+        return x - x * x2 * (1.0 / 6.0 - x2 * (1.0 / 120.0 - x2 * (1.0 / 5040.0)))
+    return math.sin(x)
+
+
+@_jit_inline
 def _turn(vx, vy, vz, kx, ky, kz, s, omc):
     """Rodrigues: ``v + s (k x v) + omc (k x (k x v))`` for the unit axis ``k`` (``geometry._rotate``)."""
     ax, ay, az = ky * vz - kz * vy, kz * vx - kx * vz, kx * vy - ky * vx
@@ -63,72 +78,77 @@ def _turn(vx, vy, vz, kx, ky, kz, s, omc):
     return vx + ax * s + bx * omc, vy + ay * s + by * omc, vz + az * s + bz * omc
 
 
-@_jit
-def _intercept_kernel(rays, cam_to_j2000, rot0, obs_j2000, target_vel, beta, stellar, lt, et, c_km_s,
-                      radii, axis, rate, speed, obs_dist, points, obs_out, trgepc, shift, hit, todo):
-    m = rays.shape[0]
-    inv_r = np.empty(3)
-    for q in range(3):
-        inv_r[q] = 1.0 / radii[q]
-    r_min = min(radii[0], min(radii[1], radii[2]))
-    # The observer at the centre's epoch, body frame (one for all rays).
+@_jit_inline
+def _intercept_ray(rx, ry, rz, cam_to_j2000, rot0, o0x, o0y, o0z, obs_j2000, target_vel, beta, stellar, lt, et,
+                   c_km_s, inv_r, r_min, axis, rate, speed, obs_dist):
+    """One ray's ``Geometry.intercept`` (LT / LT+S). Returns ``(status, px, py, pz, ox, oy, oz, trgepc, shift)``:
+    status 1 hit, 0 final miss, -1 undecided miss near the limb (the numpy replica finishes it)."""
+    dx = cam_to_j2000[0, 0] * rx + cam_to_j2000[0, 1] * ry + cam_to_j2000[0, 2] * rz
+    dy = cam_to_j2000[1, 0] * rx + cam_to_j2000[1, 1] * ry + cam_to_j2000[1, 2] * rz
+    dz = cam_to_j2000[2, 0] * rx + cam_to_j2000[2, 1] * ry + cam_to_j2000[2, 2] * rz
+    dx, dy, dz = _unit3(dx, dy, dz)
+    if stellar:     # remove_stellar_aberration: unit(unit(a) - v / c)
+        dx, dy, dz = _unit3(dx, dy, dz)
+        dx, dy, dz = _unit3(dx - beta[0], dy - beta[1], dz - beta[2])
+    # Pass 1: the body at the centre's epoch.
+    bx = rot0[0, 0] * dx + rot0[0, 1] * dy + rot0[0, 2] * dz
+    by = rot0[1, 0] * dx + rot0[1, 1] * dy + rot0[1, 2] * dz
+    bz = rot0[2, 0] * dx + rot0[2, 1] * dy + rot0[2, 2] * dz
+    t1 = _intersect(o0x, o0y, o0z, bx, by, bz, inv_r)
+    if not (t1 == t1):
+        # Miss: final unless within reach of the retry at the closest approach's epoch (_clear_miss).
+        osx, osy, osz = o0x * inv_r[0], o0y * inv_r[1], o0z * inv_r[2]
+        dsx, dsy, dsz = bx * inv_r[0], by * inv_r[1], bz * inv_r[2]
+        t_near = max(-(osx * dsx + osy * dsy + osz * dsz) / (dsx * dsx + dsy * dsy + dsz * dsz), 0.0)
+        gx, gy, gz = osx + t_near * dsx, osy + t_near * dsy, osz + t_near * dsz
+        gap = math.sqrt(gx * gx + gy * gy + gz * gz) - 1.0
+        move_km = abs(lt - t_near / c_km_s) * (speed + rate * (obs_dist + t_near))
+        status = 0 if gap > 2.0 * move_km / r_min else -1
+        return status, np.nan, np.nan, np.nan, o0x, o0y, o0z, et - lt, 0.0
+    # Pass 2: the body at the first point's emission epoch et - lt + dt.
+    dt = lt - t1 / c_km_s
+    ojx, ojy, ojz = obs_j2000[0] - dt * target_vel[0], obs_j2000[1] - dt * target_vel[1], \
+        obs_j2000[2] - dt * target_vel[2]
+    ang = -rate * dt
+    s = _sin(ang)
+    h = _sin(0.5 * ang)
+    omc = 2.0 * h * h
+    ox = rot0[0, 0] * ojx + rot0[0, 1] * ojy + rot0[0, 2] * ojz
+    oy = rot0[1, 0] * ojx + rot0[1, 1] * ojy + rot0[1, 2] * ojz
+    oz = rot0[2, 0] * ojx + rot0[2, 1] * ojy + rot0[2, 2] * ojz
+    ox, oy, oz = _turn(ox, oy, oz, axis[0], axis[1], axis[2], s, omc)
+    bx, by, bz = _turn(bx, by, bz, axis[0], axis[1], axis[2], s, omc)
+    t = _intersect(ox, oy, oz, bx, by, bz, inv_r)
+    if t == t:
+        return 1, ox + t * bx, oy + t * by, oz + t * bz, ox, oy, oz, et - t / c_km_s, dt
+    return 0, np.nan, np.nan, np.nan, ox, oy, oz, et - lt + dt, dt
+
+
+@_jit_inline
+def _observer_body(rot0, obs_j2000):
+    """The observer at the centre's epoch in the body frame (one for all rays)."""
     o0x = rot0[0, 0] * obs_j2000[0] + rot0[0, 1] * obs_j2000[1] + rot0[0, 2] * obs_j2000[2]
     o0y = rot0[1, 0] * obs_j2000[0] + rot0[1, 1] * obs_j2000[1] + rot0[1, 2] * obs_j2000[2]
     o0z = rot0[2, 0] * obs_j2000[0] + rot0[2, 1] * obs_j2000[1] + rot0[2, 2] * obs_j2000[2]
-    for j in range(m):
-        rx, ry, rz = rays[j, 0], rays[j, 1], rays[j, 2]
-        dx = cam_to_j2000[0, 0] * rx + cam_to_j2000[0, 1] * ry + cam_to_j2000[0, 2] * rz
-        dy = cam_to_j2000[1, 0] * rx + cam_to_j2000[1, 1] * ry + cam_to_j2000[1, 2] * rz
-        dz = cam_to_j2000[2, 0] * rx + cam_to_j2000[2, 1] * ry + cam_to_j2000[2, 2] * rz
-        dx, dy, dz = _unit3(dx, dy, dz)
-        if stellar:     # remove_stellar_aberration: unit(unit(a) - v / c)
-            dx, dy, dz = _unit3(dx, dy, dz)
-            dx, dy, dz = _unit3(dx - beta[0], dy - beta[1], dz - beta[2])
-        # Pass 1: the body at the centre's epoch.
-        bx = rot0[0, 0] * dx + rot0[0, 1] * dy + rot0[0, 2] * dz
-        by = rot0[1, 0] * dx + rot0[1, 1] * dy + rot0[1, 2] * dz
-        bz = rot0[2, 0] * dx + rot0[2, 1] * dy + rot0[2, 2] * dz
-        t1 = _intersect(o0x, o0y, o0z, bx, by, bz, inv_r)
-        if not (t1 == t1):
-            # Miss: final unless within reach of the retry at the closest approach's epoch (_clear_miss).
-            osx, osy, osz = o0x * inv_r[0], o0y * inv_r[1], o0z * inv_r[2]
-            dsx, dsy, dsz = bx * inv_r[0], by * inv_r[1], bz * inv_r[2]
-            t_near = max(-(osx * dsx + osy * dsy + osz * dsz) / (dsx * dsx + dsy * dsy + dsz * dsz), 0.0)
-            gx, gy, gz = osx + t_near * dsx, osy + t_near * dsy, osz + t_near * dsz
-            gap = math.sqrt(gx * gx + gy * gy + gz * gz) - 1.0
-            move_km = abs(lt - t_near / c_km_s) * (speed + rate * (obs_dist + t_near))
-            hit[j] = False
-            todo[j] = not (gap > 2.0 * move_km / r_min)
-            points[j, 0] = points[j, 1] = points[j, 2] = np.nan
-            obs_out[j, 0], obs_out[j, 1], obs_out[j, 2] = o0x, o0y, o0z
-            trgepc[j] = et - lt
-            shift[j] = 0.0
-            continue
-        todo[j] = False
-        # Pass 2: the body at the first point's emission epoch et - lt + dt.
-        dt = lt - t1 / c_km_s
-        ojx, ojy, ojz = obs_j2000[0] - dt * target_vel[0], obs_j2000[1] - dt * target_vel[1], \
-            obs_j2000[2] - dt * target_vel[2]
-        ang = -rate * dt
-        s = math.sin(ang)
-        h = math.sin(0.5 * ang)
-        omc = 2.0 * h * h
-        ox = rot0[0, 0] * ojx + rot0[0, 1] * ojy + rot0[0, 2] * ojz
-        oy = rot0[1, 0] * ojx + rot0[1, 1] * ojy + rot0[1, 2] * ojz
-        oz = rot0[2, 0] * ojx + rot0[2, 1] * ojy + rot0[2, 2] * ojz
-        ox, oy, oz = _turn(ox, oy, oz, axis[0], axis[1], axis[2], s, omc)
-        bx, by, bz = _turn(bx, by, bz, axis[0], axis[1], axis[2], s, omc)
-        t = _intersect(ox, oy, oz, bx, by, bz, inv_r)
+    return o0x, o0y, o0z
+
+
+@_jit
+def _intercept_kernel(rays, cam_to_j2000, rot0, obs_j2000, target_vel, beta, stellar, lt, et, c_km_s,
+                      radii, axis, rate, speed, obs_dist, points, obs_out, trgepc, shift, hit, todo):
+    inv_r = 1.0 / radii
+    r_min = min(radii[0], min(radii[1], radii[2]))
+    o0x, o0y, o0z = _observer_body(rot0, obs_j2000)
+    for j in range(rays.shape[0]):
+        status, px, py, pz, ox, oy, oz, te, dt = _intercept_ray(
+            rays[j, 0], rays[j, 1], rays[j, 2], cam_to_j2000, rot0, o0x, o0y, o0z, obs_j2000, target_vel, beta,
+            stellar, lt, et, c_km_s, inv_r, r_min, axis, rate, speed, obs_dist)
+        hit[j] = status == 1
+        todo[j] = status == -1
+        points[j, 0], points[j, 1], points[j, 2] = px, py, pz
         obs_out[j, 0], obs_out[j, 1], obs_out[j, 2] = ox, oy, oz
+        trgepc[j] = te
         shift[j] = dt
-        if t == t:
-            hit[j] = True
-            points[j, 0], points[j, 1], points[j, 2] = ox + t * bx, oy + t * by, oz + t * bz
-            trgepc[j] = et - t / c_km_s
-        else:
-            hit[j] = False
-            points[j, 0] = points[j, 1] = points[j, 2] = np.nan
-            trgepc[j] = et - lt + dt
 
 
 def supports(geo) -> bool:
@@ -168,7 +188,7 @@ def intercepts(geo, rays: np.ndarray, s, i: int):
     return hit, points, obs, trgepc, shift
 
 
-@_jit
+@_jit_inline
 def _aberrate(ux, uy, uz, bx, by, bz):
     """``geometry._aberrated_unit`` for one unit vector and ``beta = v / c``."""
     ub = ux * bx + uy * by + uz * bz
@@ -177,9 +197,53 @@ def _aberrate(ux, uy, uz, bx, by, bz):
     return ux * cos_phi + px, uy * cos_phi + py, uz * cos_phi + pz
 
 
-@_jit
-def _angle_deg(ax, ay, az, bx, by, bz):
-    return np.degrees(math.acos(min(max(ax * bx + ay * by + az * bz, -1.0), 1.0)))
+@_jit_inline
+def _clipped_dot(ax, ay, az, bx, by, bz):
+    return min(max(ax * bx + ay * by + az * bz, -1.0), 1.0)
+
+
+@_jit_inline
+def _point_geometry(px, py, pz, obx, oby, obz, trgepc, epoch0, sun, vobs, vtgt, spin, axis, rate, turning, stellar,
+                    inv_c, r2x, r2y, r2z):
+    """One hit point's ilumin angles, latitudes, longitude and range (see :func:`hit_geometry`).
+
+    Returns ``(lat_pc, lat_pg, lon_w, incidence, emission, phase, range, cos_i, cos_e)`` (deg, km)."""
+    # the body-frame vectors at et - lt turned to this point's epoch (Geometry._turner)
+    sx, sy, sz = sun[0], sun[1], sun[2]
+    vox, voy, voz = vobs[0], vobs[1], vobs[2]
+    vtx, vty, vtz = vtgt[0], vtgt[1], vtgt[2]
+    if turning:
+        ang = -rate * (trgepc - epoch0)
+        s = _sin(ang)
+        h = _sin(0.5 * ang)
+        omc = 2.0 * h * h
+        sx, sy, sz = _turn(sx, sy, sz, axis[0], axis[1], axis[2], s, omc)
+        vox, voy, voz = _turn(vox, voy, voz, axis[0], axis[1], axis[2], s, omc)
+        vtx, vty, vtz = _turn(vtx, vty, vtz, axis[0], axis[1], axis[2], s, omc)
+    ex, ey, ez = _unit3(obx - px, oby - py, obz - pz)
+    lx, ly, lz = _unit3(sx - px, sy - py, sz - pz)
+    if stellar:
+        ax, ay, az = _aberrate(-ex, -ey, -ez, vox * inv_c, voy * inv_c, voz * inv_c)
+        ex, ey, ez = -ax, -ay, -az
+        wx = vtx + (spin[1] * pz - spin[2] * py)
+        wy = vty + (spin[2] * px - spin[0] * pz)
+        wz = vtz + (spin[0] * py - spin[1] * px)
+        lx, ly, lz = _aberrate(lx, ly, lz, wx * inv_c, wy * inv_c, wz * inv_c)
+    nx, ny, nz = _unit3(px / r2x, py / r2y, pz / r2z)
+    # sqrt(x^2 + y^2) rather than hypot (no overflow possible at km scale; hypot costs a library call)
+    lat_pc = np.degrees(math.atan2(pz, math.sqrt(px * px + py * py)))
+    qx, qy = px / r2x, py / r2y
+    lat_pg = np.degrees(math.atan2(pz / r2z, math.sqrt(qx * qx + qy * qy)))
+    lon = -np.degrees(math.atan2(py, px))       # (-180, 180]: Python's `% 360` is a conditional add here
+    lon = lon + 360.0 if lon < 0.0 else lon + 0.0  # (+ 0.0 turns -0.0 into 0.0, as % does)
+    if lon >= 360.0:
+        lon = 0.0
+    cos_i = _clipped_dot(nx, ny, nz, lx, ly, lz)
+    cos_e = _clipped_dot(nx, ny, nz, ex, ey, ez)
+    cos_g = _clipped_dot(lx, ly, lz, ex, ey, ez)
+    fx, fy, fz = px - obx, py - oby, pz - obz
+    return (lat_pc, lat_pg, lon, np.degrees(math.acos(cos_i)), np.degrees(math.acos(cos_e)),
+            np.degrees(math.acos(cos_g)), math.sqrt(fx * fx + fy * fy + fz * fz), cos_i, cos_e)
 
 
 @_jit
@@ -188,38 +252,10 @@ def _geometry_kernel(p, obs, trgepc, epoch0, sun, vobs, vtgt, spin, axis, rate, 
     inv_c = 1.0 / c_km_s
     r2x, r2y, r2z = radii[0] ** 2, radii[1] ** 2, radii[2] ** 2
     for j in range(p.shape[0]):
-        px, py, pz = p[j, 0], p[j, 1], p[j, 2]
-        # the body-frame vectors at et - lt turned to this point's epoch (Geometry._turner)
-        sx, sy, sz = sun[0], sun[1], sun[2]
-        vox, voy, voz = vobs[0], vobs[1], vobs[2]
-        vtx, vty, vtz = vtgt[0], vtgt[1], vtgt[2]
-        if turning:
-            ang = -rate * (trgepc[j] - epoch0)
-            s = math.sin(ang)
-            h = math.sin(0.5 * ang)
-            omc = 2.0 * h * h
-            sx, sy, sz = _turn(sx, sy, sz, axis[0], axis[1], axis[2], s, omc)
-            vox, voy, voz = _turn(vox, voy, voz, axis[0], axis[1], axis[2], s, omc)
-            vtx, vty, vtz = _turn(vtx, vty, vtz, axis[0], axis[1], axis[2], s, omc)
-        ex, ey, ez = _unit3(obs[j, 0] - px, obs[j, 1] - py, obs[j, 2] - pz)
-        lx, ly, lz = _unit3(sx - px, sy - py, sz - pz)
-        if stellar:
-            ax, ay, az = _aberrate(-ex, -ey, -ez, vox * inv_c, voy * inv_c, voz * inv_c)
-            ex, ey, ez = -ax, -ay, -az
-            wx = vtx + (spin[1] * pz - spin[2] * py)
-            wy = vty + (spin[2] * px - spin[0] * pz)
-            wz = vtz + (spin[0] * py - spin[1] * px)
-            lx, ly, lz = _aberrate(lx, ly, lz, wx * inv_c, wy * inv_c, wz * inv_c)
-        nx, ny, nz = _unit3(px / r2x, py / r2y, pz / r2z)
-        out[j, 0] = np.degrees(math.atan2(pz, math.hypot(px, py)))
-        out[j, 1] = np.degrees(math.atan2(pz / r2z, math.hypot(px / r2x, py / r2y)))
-        lon = (-np.degrees(math.atan2(py, px))) % 360.0
-        out[j, 2] = 0.0 if lon >= 360.0 else lon
-        out[j, 3] = _angle_deg(nx, ny, nz, lx, ly, lz)
-        out[j, 4] = _angle_deg(nx, ny, nz, ex, ey, ez)
-        out[j, 5] = _angle_deg(lx, ly, lz, ex, ey, ez)
-        fx, fy, fz = px - obs[j, 0], py - obs[j, 1], pz - obs[j, 2]
-        out[j, 6] = math.sqrt(fx * fx + fy * fy + fz * fz)
+        g = _point_geometry(p[j, 0], p[j, 1], p[j, 2], obs[j, 0], obs[j, 1], obs[j, 2], trgepc[j], epoch0, sun,
+                            vobs, vtgt, spin, axis, rate, turning, stellar, inv_c, r2x, r2y, r2z)
+        for q in range(7):
+            out[j, q] = g[q]
 
 
 def hit_geometry(geo, points: np.ndarray, obs_body: np.ndarray, trgepc: np.ndarray, s, i: int) -> dict:
@@ -241,3 +277,99 @@ def hit_geometry(geo, points: np.ndarray, obs_body: np.ndarray, trgepc: np.ndarr
                      np.asarray(geo.radii_km, dtype=np.float64), out)
     keys = ("LAT_PC", "LAT_PG", "LON_W", "INCIDENCE", "EMISSION", "PHASE", "RANGE")
     return {k: np.ascontiguousarray(out[:, n]) for n, k in enumerate(keys)}
+
+
+def _jit_parallel(fn):
+    return numba.njit(cache=True, nogil=True, parallel=True)(fn) if numba is not None else fn
+
+
+_prange = numba.prange if numba is not None else range
+
+
+@_jit_parallel
+def _window_kernel(rays, centre_cam, cos_half, cam_to_j2000, rot0, obs_j2000, target_vel, beta, stellar, lt, et,
+                   c_km_s, radii, axis, rate, speed, obs_dist, epoch0, sun, vobs, vtgt, spin, turning,
+                   hit, todo, geom, cosines):
+    inv_r = 1.0 / radii
+    r_min = min(radii[0], min(radii[1], radii[2]))
+    inv_c = 1.0 / c_km_s
+    r2x, r2y, r2z = radii[0] ** 2, radii[1] ** 2, radii[2] ** 2
+    o0x, o0y, o0z = _observer_body(rot0, obs_j2000)
+    n_rows, n_cols = rays.shape[0], rays.shape[1]
+    for r in _prange(n_rows):
+        for c in range(n_cols):
+            rx, ry, rz = rays[r, c, 0], rays[r, c, 1], rays[r, c, 2]
+            status = 0
+            px = py = pz = ox = oy = oz = te = dt = 0.0
+            if rx * centre_cam[0] + ry * centre_cam[1] + rz * centre_cam[2] >= cos_half:
+                status, px, py, pz, ox, oy, oz, te, dt = _intercept_ray(
+                    rx, ry, rz, cam_to_j2000, rot0, o0x, o0y, o0z, obs_j2000, target_vel, beta, stellar, lt, et,
+                    c_km_s, inv_r, r_min, axis, rate, speed, obs_dist)
+            hit[r, c] = status == 1
+            todo[r, c] = status == -1
+            if status == 1:
+                g = _point_geometry(px, py, pz, ox, oy, oz, te, epoch0, sun, vobs, vtgt, spin, axis, rate, turning,
+                                    stellar, inv_c, r2x, r2y, r2z)
+                for q in range(7):
+                    geom[q, r, c] = g[q]
+                cosines[0, r, c] = g[7]
+                cosines[1, r, c] = g[8]
+            else:
+                for q in range(7):
+                    geom[q, r, c] = np.nan
+                cosines[0, r, c] = 0.0
+                cosines[1, r, c] = 0.0
+
+
+def window_surface(geo, rays: np.ndarray, s, i: int, centre_cam: np.ndarray, cos_half: float):
+    """Intercepts and geometry of a window's pixel-centre rays in one parallel loop (no gathers).
+
+    The rays inside the cone ``rays . centre_cam >= cos_half`` get :func:`intercepts` and, where they hit,
+    :func:`hit_geometry`; rays outside it are misses. Requires :func:`supports`. Rows run in parallel
+    (numba threads); every pixel is computed independently, so the result does not depend on the thread count.
+
+    Parameters
+    ----------
+    rays : (rows, cols, 3) unit rays in the nominal camera frame.
+    centre_cam, cos_half : the cone around the body's centre (``sampling.jupiter_cone_mask``).
+
+    Returns
+    -------
+    hit : (rows, cols) bool.
+    geom : (7, rows, cols) float64, ``GEOMETRY_KEYS`` order (LAT_PC, LAT_PG, LON_W, INCIDENCE, EMISSION, PHASE,
+        RANGE), NaN off the body.
+    cosines : (2, rows, cols) float64, cos(incidence) and cos(emission) (0 off the body), the unrounded values
+        the angles are the arc cosines of.
+    """
+    from simulator.geometry import C_KM_S
+
+    rays = np.ascontiguousarray(rays, dtype=np.float64)
+    shape = rays.shape[:2]
+    hit, todo = np.empty(shape, dtype=np.bool_), np.empty(shape, dtype=np.bool_)
+    geom, cosines = np.empty((7,) + shape), np.empty((2,) + shape)
+    spin = np.asarray(s.body_spin_body[i], dtype=np.float64)
+    rate = float(np.linalg.norm(spin))
+    axis = spin / rate if rate > 0 else np.array([0.0, 0.0, 1.0])
+    obs_j = np.ascontiguousarray(s.obs_j2000[i], dtype=np.float64)
+    rot0 = np.ascontiguousarray(s.j2000_to_body[i], dtype=np.float64)
+    radii = np.asarray(geo.radii_km, dtype=np.float64)
+    _window_kernel(rays, np.ascontiguousarray(centre_cam, dtype=np.float64), float(cos_half),
+                   np.ascontiguousarray(s.cam_to_j2000[i], dtype=np.float64), rot0, obs_j,
+                   np.ascontiguousarray(s.target_vel_ssb[i], dtype=np.float64),
+                   np.asarray(s.obs_vel_ssb[i], dtype=np.float64) / C_KM_S, geo.uses_stellar, float(s.lt[i]),
+                   float(s.et[i]), float(C_KM_S), radii, axis, rate, float(np.linalg.norm(s.target_vel_ssb[i])),
+                   float(np.linalg.norm(obs_j)), float(s.et[i] - s.lt[i]),
+                   np.asarray(s.sun_body[i], dtype=np.float64), rot0 @ s.obs_vel_ssb[i], rot0 @ s.target_vel_ssb[i],
+                   spin, rate != 0.0, hit, todo, geom, cosines)
+    rest = np.nonzero(todo)
+    if rest[0].size:           # grazing rays the loop could not decide: the numpy replica, then their geometry
+        ic = geo.intercept(rays[rest], s, i)
+        hit[rest] = ic.hit
+        if np.any(ic.hit):
+            sel = tuple(k[ic.hit] for k in rest)
+            g = hit_geometry(geo, ic.points[ic.hit], ic.obs_body[ic.hit], ic.trgepc[ic.hit], s, i)
+            for q, key in enumerate(("LAT_PC", "LAT_PG", "LON_W", "INCIDENCE", "EMISSION", "PHASE", "RANGE")):
+                geom[q][sel] = g[key]
+            cosines[0][sel] = np.cos(np.radians(g["INCIDENCE"]))
+            cosines[1][sel] = np.cos(np.radians(g["EMISSION"]))
+    return hit, geom, cosines

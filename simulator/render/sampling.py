@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.render import grid
+from simulator.render import compiled, grid
 
 JUPITER_NAIF_ID = 599  # NAIF id of Jupiter (facts.md "Jupiter")
 
@@ -47,26 +47,32 @@ class NodeSample:
     geometry: dict | None = None
 
 
-def jupiter_cone_mask(rays_nominal: np.ndarray, sample, index: int, radius_km: float, margin_rad: float):
-    """Bool mask of rays within the cone around Jupiter's centre (see module doc).
+def jupiter_cone(sample, index: int, radius_km: float, margin_rad: float):
+    """The cone around Jupiter's centre as ``(centre_cam, cos_half)``: rays ``r`` with ``r . centre_cam >=
+    cos_half`` are inside (``cos_half = -2`` takes every ray: observer inside the sphere or cone too wide).
 
     Parameters
     ----------
-    rays_nominal : (..., 3) unit rays in the nominal JUNO_JUNOCAM frame.
     sample : ``GeometrySample``; uses ``obs_body``, ``j2000_to_body``, ``cam_to_j2000`` at ``index``.
     radius_km : largest radius of the body.
     margin_rad : extra half-angle.
     """
     obs = np.asarray(sample.obs_body[index], dtype=float)
     dist = float(np.linalg.norm(obs))
-    if dist <= radius_km:
-        return np.ones(rays_nominal.shape[:-1], dtype=bool)
     body_to_cam = (sample.j2000_to_body[index] @ sample.cam_to_j2000[index]).T
-    centre_cam = body_to_cam @ (-obs / dist)
+    centre_cam = body_to_cam @ (-obs / dist) if dist > 0.0 else np.array([0.0, 0.0, 1.0])
+    if dist <= radius_km:
+        return centre_cam, -2.0
     half = np.arcsin(radius_km / dist) + margin_rad
-    if half >= np.pi:
+    return centre_cam, (-2.0 if half >= np.pi else float(np.cos(half)))
+
+
+def jupiter_cone_mask(rays_nominal: np.ndarray, sample, index: int, radius_km: float, margin_rad: float):
+    """Bool mask of rays (..., 3) in the nominal JUNO_JUNOCAM frame within :func:`jupiter_cone`."""
+    centre_cam, cos_half = jupiter_cone(sample, index, radius_km, margin_rad)
+    if cos_half < -1.0:
         return np.ones(rays_nominal.shape[:-1], dtype=bool)
-    return rays_nominal @ centre_cam >= np.cos(half)
+    return rays_nominal @ centre_cam >= cos_half
 
 
 def edge_pixels(hit: np.ndarray, edge_rows: int = 1) -> np.ndarray:
@@ -182,10 +188,13 @@ def sample_node(geo, scene, filter_name: str, rays_nominal: np.ndarray, sample, 
     shape = rays_nominal.shape[:2]
     if scene is None:                      # scene turned off: an empty sky
         return NodeSample(iof=np.zeros(shape), hit=np.zeros(shape, dtype=bool), n_intercepts=0)
+    step = int(grid_step) if ifov_rad else 1
+    if step < 2 and compiled.supports(geo):
+        return _sample_node_fused(geo, scene, filter_name, rays_nominal, sample, index, radius_km, margin_rad,
+                                  subpixel_rays, n_sub, edge_rows, keep_geometry, ifov_rad, clock)
     cand = jupiter_cone_mask(rays_nominal, sample, index, radius_km, margin_rad)
     iof = np.zeros(shape)
     kept = {k: np.full(shape, np.nan) for k in GEOMETRY_KEYS} if keep_geometry else None
-    step = int(grid_step) if ifov_rad else 1
     _lap(clock, "cone+setup")
     hit, points, values, n = window_geometry(geo, rays_nominal, cand, sample, index, ifov_rad or 1.0, step,
                                              grid_tol_px, clock)
@@ -196,11 +205,42 @@ def sample_node(geo, scene, filter_name: str, rays_nominal: np.ndarray, sample, 
             for k in GEOMETRY_KEYS:
                 kept[k][hit] = values[k]
     if n_sub > 1 and np.any(cand):
-        r_idx, c_idx = np.nonzero(edge_pixels(hit, edge_rows))
-        if r_idx.size:
-            sub = subpixel_rays(r_idx, c_idx)
-            v, _, _ = intercept_iof(geo, scene, filter_name, sub, sample, index, ifov_rad)
-            iof[r_idx, c_idx] = v.reshape(r_idx.size, n_sub).mean(axis=1)
-            n += sub.shape[0]
-            _lap(clock, "limb supersampling", sub.shape[0])
+        n += _supersample_edges(geo, scene, filter_name, sample, index, iof, hit, subpixel_rays, n_sub,
+                                edge_rows, ifov_rad, clock)
+    return NodeSample(iof=iof, hit=hit, n_intercepts=n, geometry=kept)
+
+
+def _supersample_edges(geo, scene, filter_name, sample, index, iof, hit, subpixel_rays, n_sub, edge_rows, ifov_rad,
+                       clock) -> int:
+    """Replace ``iof`` at the edge pixels of ``hit`` by their sub-sample means (in place); rays used."""
+    r_idx, c_idx = np.nonzero(edge_pixels(hit, edge_rows))
+    if not r_idx.size:
+        return 0
+    sub = subpixel_rays(r_idx, c_idx)
+    v, _, _ = intercept_iof(geo, scene, filter_name, sub, sample, index, ifov_rad)
+    iof[r_idx, c_idx] = v.reshape(r_idx.size, n_sub).mean(axis=1)
+    _lap(clock, "limb supersampling", sub.shape[0])
+    return sub.shape[0]
+
+
+def _sample_node_fused(geo, scene, filter_name, rays_nominal, sample, index, radius_km, margin_rad, subpixel_rays,
+                       n_sub, edge_rows, keep_geometry, ifov_rad, clock) -> NodeSample:
+    """:func:`sample_node` with the window's intercepts and geometry from one compiled parallel loop
+    (``compiled.window_surface``: the same replicas, no gathers), then the scene on the hits."""
+    centre_cam, cos_half = jupiter_cone(sample, index, radius_km, margin_rad)
+    hit, geom, cosines = compiled.window_surface(geo, rays_nominal, sample, index, centre_cam, cos_half)
+    n_hit = int(np.count_nonzero(hit))
+    _lap(clock, "intercepts+angles", n_hit)
+    iof = np.zeros(hit.shape)
+    if n_hit:
+        lat_pg, lon_w, rng = geom[1][hit], geom[2][hit], geom[6][hit]
+        footprint = None if ifov_rad is None else rng * ifov_rad
+        albedo = scene.bodies[0].normal_albedo(filter_name, None, lat_pg, lon_w, None, footprint)
+        iof[hit] = scene.photometry.iof(albedo, cosines[0][hit], cosines[1][hit], None, filter_name)
+        _lap(clock, "scene", n_hit)
+    n = n_hit
+    if n_sub > 1 and n_hit:             # edges exist only around hits (as np.any(cand) guards it above)
+        n += _supersample_edges(geo, scene, filter_name, sample, index, iof, hit, subpixel_rays, n_sub, edge_rows,
+                                ifov_rad, clock)
+    kept = dict(zip(GEOMETRY_KEYS, geom)) if keep_geometry else None
     return NodeSample(iof=iof, hit=hit, n_intercepts=n, geometry=kept)
