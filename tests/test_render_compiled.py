@@ -148,3 +148,28 @@ def test_rendered_framelet_equals_numpy_path(cache, monkeypatch, tdi):
         tol = 1e-12 * max(1.0, np.max(np.abs(b[ok]))) if fast.truth[key].dtype == np.float64 else (
             2.0 * np.spacing(np.float32(np.max(np.abs(b[ok])))))
         assert err <= tol, f"TDI {tdi}: {key} differs by {err:.2e} (tolerance {tol:.1e})"
+
+
+def test_compiled_retry_of_grazing_misses_equals_numpy_replica(cache):
+    """Rays missing at the centre's light time but hitting at their own (the replica's retry) are decided in the
+    compiled loop exactly as ``Geometry.intercept`` decides them; the test rays include such rays."""
+    from simulator.geometry import _unit, remove_stellar_aberration
+
+    req = request_for(default_scenario(), cache, frames=26, frame_indices=(LIMB_FRAME,))
+    mid = CAM.frame_mid_et(req.start_et, LIMB_FRAME, req.interframe_delay_s, 1)
+    rng = np.random.default_rng(1)
+    line, sample = rng.uniform(-3, 131, 400_000), rng.uniform(0, 1648, 400_000)
+    rays = CAM.pixel_to_ray("GREEN", sample, line)
+    with Geometry(req.metakernel, abcorr=req.abcorr) as geo:
+        s = geo.sample([mid])
+        d = remove_stellar_aberration(_unit(rays @ s.cam_to_j2000[0].T), s.obs_vel_ssb[0])
+        first = np.isfinite(geo._pass(d, s, 0, np.zeros(len(d)))[2])
+        ref = geo.intercept(rays, s, 0)
+        fast = compiled.intercepts(geo, rays, s, 0)
+    retried = ~first & ref.hit
+    assert retried.sum() > 0, "no ray needed the retry: the test would not exercise it"
+    assert np.array_equal(fast[0], ref.hit), f"{np.sum(fast[0] != ref.hit)} rays decided differently"
+    err = np.max(np.abs(fast[1][retried] - ref.points[retried])) / np.max(np.abs(ref.points[ref.hit]))
+    assert err < REL_TOL, f"retried rays' points differ by {err:.2e} relative"
+    for name, a, b in (("trgepc", fast[3], ref.trgepc), ("shift", fast[4], ref.epoch_shift)):
+        assert np.max(np.abs(a - b)) < 1e-9, f"{name} of rays differs by {np.max(np.abs(a - b)):.2e} s"

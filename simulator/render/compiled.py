@@ -1,20 +1,22 @@
 """Compiled (numba) per-ray kernels for the renderer's geometry hot loops, with the numpy replica as reference.
 
-Two loops replace the numpy passes of the exact geometry (``grid.exact_intercepts`` and
-``grid.hit_geometry``) when numba is importable:
+Per-ray functions (inlined into every loop that uses them):
 
-* :func:`intercepts` = ``Geometry.intercept`` for ``LT`` / ``LT+S`` (SPICE's single light-time update):
-  per ray the camera-to-J2000 turn, the inverse stellar aberration, the pass at the centre's epoch, the
-  pass at the first point's light time (body moved and turned to that epoch), in one loop without
-  temporaries. Rays that miss at the centre's epoch but might hit on the retry at their own epoch (within
-  the ``Geometry._clear_miss`` margin of the limb) are flagged and finished by the numpy replica.
-* :func:`hit_geometry` = ``Geometry.illumination`` (ilumin replica, per-point epoch and stellar aberration)
-  plus planetocentric/planetographic latitude, west longitude and range, per point in one loop.
+* :func:`_intercept_ray` = ``Geometry.intercept`` for ``LT`` / ``LT+S`` (SPICE's single light-time update):
+  the camera-to-J2000 turn, the inverse stellar aberration, the pass at the centre's epoch, a grazing miss's
+  retry at its closest approach's light time (unless it clears the body at any retry epoch,
+  ``Geometry._clear_miss``), the pass at the first point's light time (body moved and turned to that epoch);
+* :func:`_point_geometry` = ``Geometry.illumination`` (ilumin replica, per-point epoch and stellar
+  aberration) plus planetocentric/planetographic latitude, west longitude and range.
 
-Same mathematics, operation by operation, as the numpy code (no fastmath); only the summation order of
-the 3x3 products differs (numpy may use BLAS), so results agree with the numpy path to ~1e-15 relative,
-and are deterministic (same inputs -> identical bytes). Without numba, :data:`AVAILABLE` is False and the
-callers use the numpy replica.
+Loops: :func:`intercepts` and :func:`hit_geometry` (serial, over ray lists; used by ``grid`` and the edge
+supersampling) and :func:`window_surface` (one parallel loop over a whole framelet window: cone test, intercept
+and geometry, written straight into window-shaped arrays).
+
+Same mathematics as the numpy code (no fastmath); the summation order of the 3x3 products, ``sqrt(x^2 + y^2)``
+for ``hypot`` and a series for the sine of the tiny light-time turns differ by rounding only, so results agree
+with the numpy path to ~1e-15 relative, and are deterministic (same inputs -> identical bytes, whatever the
+thread count). Without numba, :data:`AVAILABLE` is False and the callers use the numpy replica.
 """
 
 from __future__ import annotations
@@ -79,34 +81,14 @@ def _turn(vx, vy, vz, kx, ky, kz, s, omc):
 
 
 @_jit_inline
-def _intercept_ray(rx, ry, rz, cam_to_j2000, rot0, o0x, o0y, o0z, obs_j2000, target_vel, beta, stellar, lt, et,
-                   c_km_s, inv_r, r_min, axis, rate, speed, obs_dist):
-    """One ray's ``Geometry.intercept`` (LT / LT+S). Returns ``(status, px, py, pz, ox, oy, oz, trgepc, shift)``:
-    status 1 hit, 0 final miss, -1 undecided miss near the limb (the numpy replica finishes it)."""
-    dx = cam_to_j2000[0, 0] * rx + cam_to_j2000[0, 1] * ry + cam_to_j2000[0, 2] * rz
-    dy = cam_to_j2000[1, 0] * rx + cam_to_j2000[1, 1] * ry + cam_to_j2000[1, 2] * rz
-    dz = cam_to_j2000[2, 0] * rx + cam_to_j2000[2, 1] * ry + cam_to_j2000[2, 2] * rz
-    dx, dy, dz = _unit3(dx, dy, dz)
-    if stellar:     # remove_stellar_aberration: unit(unit(a) - v / c)
-        dx, dy, dz = _unit3(dx, dy, dz)
-        dx, dy, dz = _unit3(dx - beta[0], dy - beta[1], dz - beta[2])
-    # Pass 1: the body at the centre's epoch.
+def _pass_at(dt, dx, dy, dz, rot0, o0x, o0y, o0z, obs_j2000, target_vel, axis, rate, inv_r):
+    """``Geometry._pass`` for one ray: the observer and the ray in the body frame at epoch ``et - lt + dt`` and
+    the distance to the near intersection (NaN on a miss). ``dt = 0`` is the centre's epoch (no turn)."""
     bx = rot0[0, 0] * dx + rot0[0, 1] * dy + rot0[0, 2] * dz
     by = rot0[1, 0] * dx + rot0[1, 1] * dy + rot0[1, 2] * dz
     bz = rot0[2, 0] * dx + rot0[2, 1] * dy + rot0[2, 2] * dz
-    t1 = _intersect(o0x, o0y, o0z, bx, by, bz, inv_r)
-    if not (t1 == t1):
-        # Miss: final unless within reach of the retry at the closest approach's epoch (_clear_miss).
-        osx, osy, osz = o0x * inv_r[0], o0y * inv_r[1], o0z * inv_r[2]
-        dsx, dsy, dsz = bx * inv_r[0], by * inv_r[1], bz * inv_r[2]
-        t_near = max(-(osx * dsx + osy * dsy + osz * dsz) / (dsx * dsx + dsy * dsy + dsz * dsz), 0.0)
-        gx, gy, gz = osx + t_near * dsx, osy + t_near * dsy, osz + t_near * dsz
-        gap = math.sqrt(gx * gx + gy * gy + gz * gz) - 1.0
-        move_km = abs(lt - t_near / c_km_s) * (speed + rate * (obs_dist + t_near))
-        status = 0 if gap > 2.0 * move_km / r_min else -1
-        return status, np.nan, np.nan, np.nan, o0x, o0y, o0z, et - lt, 0.0
-    # Pass 2: the body at the first point's emission epoch et - lt + dt.
-    dt = lt - t1 / c_km_s
+    if dt == 0.0:
+        return o0x, o0y, o0z, bx, by, bz, _intersect(o0x, o0y, o0z, bx, by, bz, inv_r)
     ojx, ojy, ojz = obs_j2000[0] - dt * target_vel[0], obs_j2000[1] - dt * target_vel[1], \
         obs_j2000[2] - dt * target_vel[2]
     ang = -rate * dt
@@ -118,10 +100,57 @@ def _intercept_ray(rx, ry, rz, cam_to_j2000, rot0, o0x, o0y, o0z, obs_j2000, tar
     oz = rot0[2, 0] * ojx + rot0[2, 1] * ojy + rot0[2, 2] * ojz
     ox, oy, oz = _turn(ox, oy, oz, axis[0], axis[1], axis[2], s, omc)
     bx, by, bz = _turn(bx, by, bz, axis[0], axis[1], axis[2], s, omc)
-    t = _intersect(ox, oy, oz, bx, by, bz, inv_r)
+    return ox, oy, oz, bx, by, bz, _intersect(ox, oy, oz, bx, by, bz, inv_r)
+
+
+@_jit_inline
+def _closest_approach(ox, oy, oz, bx, by, bz, inv_r):
+    """Distance along a body-frame ray to its closest approach to the scaled ellipsoid (>= 0) and the gap
+    there (scaled units, ``Geometry._clear_miss``)."""
+    osx, osy, osz = ox * inv_r[0], oy * inv_r[1], oz * inv_r[2]
+    dsx, dsy, dsz = bx * inv_r[0], by * inv_r[1], bz * inv_r[2]
+    t_near = max(-(osx * dsx + osy * dsy + osz * dsz) / (dsx * dsx + dsy * dsy + dsz * dsz), 0.0)
+    gx, gy, gz = osx + t_near * dsx, osy + t_near * dsy, osz + t_near * dsz
+    return t_near, math.sqrt(gx * gx + gy * gy + gz * gz) - 1.0
+
+
+@_jit_inline
+def _intercept_ray(rx, ry, rz, cam_to_j2000, rot0, o0x, o0y, o0z, obs_j2000, target_vel, beta, stellar, lt, et,
+                   c_km_s, inv_r, r_min, axis, rate, speed, obs_dist):
+    """One ray's ``Geometry.intercept`` for ``LT`` / ``LT+S`` (one light-time update after the first hit, one
+    retry of a grazing miss at its closest approach's light time: ``MISS_RETRIES = 1``).
+
+    Returns ``(hit, px, py, pz, ox, oy, oz, trgepc, shift)``: the point (NaN on a miss), the observer in the body
+    frame of the last pass, sincpt's target epoch and the last pass's epoch shift."""
+    dx = cam_to_j2000[0, 0] * rx + cam_to_j2000[0, 1] * ry + cam_to_j2000[0, 2] * rz
+    dy = cam_to_j2000[1, 0] * rx + cam_to_j2000[1, 1] * ry + cam_to_j2000[1, 2] * rz
+    dz = cam_to_j2000[2, 0] * rx + cam_to_j2000[2, 1] * ry + cam_to_j2000[2, 2] * rz
+    dx, dy, dz = _unit3(dx, dy, dz)
+    if stellar:     # remove_stellar_aberration: unit(unit(a) - v / c)
+        dx, dy, dz = _unit3(dx, dy, dz)
+        dx, dy, dz = _unit3(dx - beta[0], dy - beta[1], dz - beta[2])
+    # Pass 1: the body at the centre's epoch.
+    ox, oy, oz, bx, by, bz, t = _pass_at(0.0, dx, dy, dz, rot0, o0x, o0y, o0z, obs_j2000, target_vel, axis, rate,
+                                         inv_r)
+    dt = 0.0
+    if not (t == t):
+        t_near, gap = _closest_approach(ox, oy, oz, bx, by, bz, inv_r)
+        move_km = abs(lt - t_near / c_km_s) * (speed + rate * (obs_dist + t_near))
+        if gap > 2.0 * move_km / r_min:       # clears the body at any retry epoch (_clear_miss): final
+            return False, np.nan, np.nan, np.nan, ox, oy, oz, et - lt, 0.0
+        # The retry at the closest approach's light time.
+        dt = lt - t_near / c_km_s
+        ox, oy, oz, bx, by, bz, t = _pass_at(dt, dx, dy, dz, rot0, o0x, o0y, o0z, obs_j2000, target_vel, axis,
+                                             rate, inv_r)
+        if not (t == t):
+            return False, np.nan, np.nan, np.nan, ox, oy, oz, et - lt + dt, dt
+    # The light-time update: the body at the first point's emission epoch.
+    dt = lt - t / c_km_s
+    ox, oy, oz, bx, by, bz, t = _pass_at(dt, dx, dy, dz, rot0, o0x, o0y, o0z, obs_j2000, target_vel, axis, rate,
+                                         inv_r)
     if t == t:
-        return 1, ox + t * bx, oy + t * by, oz + t * bz, ox, oy, oz, et - t / c_km_s, dt
-    return 0, np.nan, np.nan, np.nan, ox, oy, oz, et - lt + dt, dt
+        return True, ox + t * bx, oy + t * by, oz + t * bz, ox, oy, oz, et - t / c_km_s, dt
+    return False, np.nan, np.nan, np.nan, ox, oy, oz, et - lt + dt, dt
 
 
 @_jit_inline
@@ -135,16 +164,15 @@ def _observer_body(rot0, obs_j2000):
 
 @_jit
 def _intercept_kernel(rays, cam_to_j2000, rot0, obs_j2000, target_vel, beta, stellar, lt, et, c_km_s,
-                      radii, axis, rate, speed, obs_dist, points, obs_out, trgepc, shift, hit, todo):
+                      radii, axis, rate, speed, obs_dist, points, obs_out, trgepc, shift, hit):
     inv_r = 1.0 / radii
     r_min = min(radii[0], min(radii[1], radii[2]))
     o0x, o0y, o0z = _observer_body(rot0, obs_j2000)
     for j in range(rays.shape[0]):
-        status, px, py, pz, ox, oy, oz, te, dt = _intercept_ray(
+        ok, px, py, pz, ox, oy, oz, te, dt = _intercept_ray(
             rays[j, 0], rays[j, 1], rays[j, 2], cam_to_j2000, rot0, o0x, o0y, o0z, obs_j2000, target_vel, beta,
             stellar, lt, et, c_km_s, inv_r, r_min, axis, rate, speed, obs_dist)
-        hit[j] = status == 1
-        todo[j] = status == -1
+        hit[j] = ok
         points[j, 0], points[j, 1], points[j, 2] = px, py, pz
         obs_out[j, 0], obs_out[j, 1], obs_out[j, 2] = ox, oy, oz
         trgepc[j] = te
@@ -152,39 +180,41 @@ def _intercept_kernel(rays, cam_to_j2000, rot0, obs_j2000, target_vel, beta, ste
 
 
 def supports(geo) -> bool:
-    """True when :func:`intercepts` replicates ``geo.intercept`` (numba present, ``LT`` or ``LT+S``)."""
-    return AVAILABLE and geo.abcorr in ("LT", "LT+S")
+    """True when :func:`intercepts` replicates ``geo.intercept`` (numba present, ``LT`` or ``LT+S``, and the
+    replica's single retry of a grazing miss, ``MISS_RETRIES = 1``, that the loop implements)."""
+    from simulator.geometry import MISS_RETRIES
+
+    return AVAILABLE and geo.abcorr in ("LT", "LT+S") and MISS_RETRIES == 1
+
+
+def _ray_arguments(geo, s, i: int) -> tuple:
+    """The per-sample arguments of :func:`_intercept_ray` after the rays (camera turn to radii, spin, speeds)."""
+    from simulator.geometry import C_KM_S
+
+    spin = np.asarray(s.body_spin_body[i], dtype=np.float64)
+    rate = float(np.linalg.norm(spin))
+    axis = spin / rate if rate > 0 else np.array([0.0, 0.0, 1.0])
+    obs_j = np.ascontiguousarray(s.obs_j2000[i], dtype=np.float64)
+    return (np.ascontiguousarray(s.cam_to_j2000[i], dtype=np.float64),
+            np.ascontiguousarray(s.j2000_to_body[i], dtype=np.float64), obs_j,
+            np.ascontiguousarray(s.target_vel_ssb[i], dtype=np.float64),
+            np.asarray(s.obs_vel_ssb[i], dtype=np.float64) / C_KM_S, geo.uses_stellar, float(s.lt[i]),
+            float(s.et[i]), float(C_KM_S), np.asarray(geo.radii_km, dtype=np.float64), axis, rate,
+            float(np.linalg.norm(s.target_vel_ssb[i])), float(np.linalg.norm(obs_j)))
 
 
 def intercepts(geo, rays: np.ndarray, s, i: int):
     """``geo.intercept(rays, s, i)`` as arrays ``(hit, points, obs_body, trgepc, epoch_shift)``, compiled.
 
-    ``points`` are NaN on misses. Requires :func:`supports`. Rays flagged near the limb (possible hit on
-    the retry at their own epoch) are finished by the numpy replica, so every ray gets ``intercept``'s answer.
+    ``points`` are NaN on misses. Requires :func:`supports`. Grazing misses get the replica's retry at their
+    closest approach's light time in the same loop, so every ray gets ``intercept``'s answer.
     """
-    from simulator.geometry import C_KM_S
-
     rays = np.ascontiguousarray(np.asarray(rays, dtype=np.float64).reshape(-1, 3))
     m = rays.shape[0]
     points, obs = np.empty((m, 3)), np.empty((m, 3))
     trgepc, shift = np.empty(m), np.empty(m)
-    hit, todo = np.empty(m, dtype=np.bool_), np.empty(m, dtype=np.bool_)
-    spin = np.asarray(s.body_spin_body[i], dtype=np.float64)
-    rate = float(np.linalg.norm(spin))
-    axis = spin / rate if rate > 0 else np.array([0.0, 0.0, 1.0])
-    obs_j = np.ascontiguousarray(s.obs_j2000[i], dtype=np.float64)
-    _intercept_kernel(rays, np.ascontiguousarray(s.cam_to_j2000[i]), np.ascontiguousarray(s.j2000_to_body[i]),
-                      obs_j, np.ascontiguousarray(s.target_vel_ssb[i], dtype=np.float64),
-                      np.asarray(s.obs_vel_ssb[i], dtype=np.float64) / C_KM_S, geo.uses_stellar,
-                      float(s.lt[i]), float(s.et[i]), float(C_KM_S), np.asarray(geo.radii_km, dtype=np.float64),
-                      axis, rate, float(np.linalg.norm(s.target_vel_ssb[i])), float(np.linalg.norm(obs_j)),
-                      points, obs, trgepc, shift, hit, todo)
-    rest = np.flatnonzero(todo)
-    if rest.size:
-        ic = geo.intercept(rays[rest], s, i)
-        hit[rest] = ic.hit
-        points[rest] = np.where(ic.hit[:, None], ic.points, np.nan)
-        obs[rest], trgepc[rest], shift[rest] = ic.obs_body, ic.trgepc, ic.epoch_shift
+    hit = np.empty(m, dtype=np.bool_)
+    _intercept_kernel(rays, *_ray_arguments(geo, s, i), points, obs, trgepc, shift, hit)
     return hit, points, obs, trgepc, shift
 
 
@@ -289,7 +319,7 @@ _prange = numba.prange if numba is not None else range
 @_jit_parallel
 def _window_kernel(rays, centre_cam, cos_half, cam_to_j2000, rot0, obs_j2000, target_vel, beta, stellar, lt, et,
                    c_km_s, radii, axis, rate, speed, obs_dist, epoch0, sun, vobs, vtgt, spin, turning,
-                   hit, todo, geom, cosines):
+                   hit, geom, cosines):
     inv_r = 1.0 / radii
     r_min = min(radii[0], min(radii[1], radii[2]))
     inv_c = 1.0 / c_km_s
@@ -299,15 +329,14 @@ def _window_kernel(rays, centre_cam, cos_half, cam_to_j2000, rot0, obs_j2000, ta
     for r in _prange(n_rows):
         for c in range(n_cols):
             rx, ry, rz = rays[r, c, 0], rays[r, c, 1], rays[r, c, 2]
-            status = 0
+            ok = False
             px = py = pz = ox = oy = oz = te = dt = 0.0
             if rx * centre_cam[0] + ry * centre_cam[1] + rz * centre_cam[2] >= cos_half:
-                status, px, py, pz, ox, oy, oz, te, dt = _intercept_ray(
+                ok, px, py, pz, ox, oy, oz, te, dt = _intercept_ray(
                     rx, ry, rz, cam_to_j2000, rot0, o0x, o0y, o0z, obs_j2000, target_vel, beta, stellar, lt, et,
                     c_km_s, inv_r, r_min, axis, rate, speed, obs_dist)
-            hit[r, c] = status == 1
-            todo[r, c] = status == -1
-            if status == 1:
+            hit[r, c] = ok
+            if ok:
                 g = _point_geometry(px, py, pz, ox, oy, oz, te, epoch0, sun, vobs, vtgt, spin, axis, rate, turning,
                                     stellar, inv_c, r2x, r2y, r2z)
                 for q in range(7):
@@ -341,35 +370,13 @@ def window_surface(geo, rays: np.ndarray, s, i: int, centre_cam: np.ndarray, cos
     cosines : (2, rows, cols) float64, cos(incidence) and cos(emission) (0 off the body), the unrounded values
         the angles are the arc cosines of.
     """
-    from simulator.geometry import C_KM_S
-
     rays = np.ascontiguousarray(rays, dtype=np.float64)
     shape = rays.shape[:2]
-    hit, todo = np.empty(shape, dtype=np.bool_), np.empty(shape, dtype=np.bool_)
+    hit = np.empty(shape, dtype=np.bool_)
     geom, cosines = np.empty((7,) + shape), np.empty((2,) + shape)
-    spin = np.asarray(s.body_spin_body[i], dtype=np.float64)
-    rate = float(np.linalg.norm(spin))
-    axis = spin / rate if rate > 0 else np.array([0.0, 0.0, 1.0])
-    obs_j = np.ascontiguousarray(s.obs_j2000[i], dtype=np.float64)
-    rot0 = np.ascontiguousarray(s.j2000_to_body[i], dtype=np.float64)
-    radii = np.asarray(geo.radii_km, dtype=np.float64)
-    _window_kernel(rays, np.ascontiguousarray(centre_cam, dtype=np.float64), float(cos_half),
-                   np.ascontiguousarray(s.cam_to_j2000[i], dtype=np.float64), rot0, obs_j,
-                   np.ascontiguousarray(s.target_vel_ssb[i], dtype=np.float64),
-                   np.asarray(s.obs_vel_ssb[i], dtype=np.float64) / C_KM_S, geo.uses_stellar, float(s.lt[i]),
-                   float(s.et[i]), float(C_KM_S), radii, axis, rate, float(np.linalg.norm(s.target_vel_ssb[i])),
-                   float(np.linalg.norm(obs_j)), float(s.et[i] - s.lt[i]),
-                   np.asarray(s.sun_body[i], dtype=np.float64), rot0 @ s.obs_vel_ssb[i], rot0 @ s.target_vel_ssb[i],
-                   spin, rate != 0.0, hit, todo, geom, cosines)
-    rest = np.nonzero(todo)
-    if rest[0].size:           # grazing rays the loop could not decide: the numpy replica, then their geometry
-        ic = geo.intercept(rays[rest], s, i)
-        hit[rest] = ic.hit
-        if np.any(ic.hit):
-            sel = tuple(k[ic.hit] for k in rest)
-            g = hit_geometry(geo, ic.points[ic.hit], ic.obs_body[ic.hit], ic.trgepc[ic.hit], s, i)
-            for q, key in enumerate(("LAT_PC", "LAT_PG", "LON_W", "INCIDENCE", "EMISSION", "PHASE", "RANGE")):
-                geom[q][sel] = g[key]
-            cosines[0][sel] = np.cos(np.radians(g["INCIDENCE"]))
-            cosines[1][sel] = np.cos(np.radians(g["EMISSION"]))
+    args = _ray_arguments(geo, s, i)
+    rot0, spin = args[1], np.asarray(s.body_spin_body[i], dtype=np.float64)
+    _window_kernel(rays, np.ascontiguousarray(centre_cam, dtype=np.float64), float(cos_half), *args,
+                   float(s.et[i] - s.lt[i]), np.asarray(s.sun_body[i], dtype=np.float64), rot0 @ s.obs_vel_ssb[i],
+                   rot0 @ s.target_vel_ssb[i], spin, args[11] != 0.0, hit, geom, cosines)
     return hit, geom, cosines

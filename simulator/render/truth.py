@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulator.render.sampling import GEOMETRY_KEYS, JUPITER_NAIF_ID, jupiter_cone_mask, window_geometry
+from simulator.render import compiled
+from simulator.render.sampling import (GEOMETRY_KEYS, JUPITER_NAIF_ID, jupiter_cone, jupiter_cone_mask,
+                                         window_geometry)
 from simulator.render.types import TRUTH_DTYPES
 
 
@@ -54,20 +56,26 @@ def truth_planes(renderer, filter_name: str, n_stages: int, direction: int, geo_
     offset = -(n_stages - 1 - truth_stage(n_stages)) * direction
     rays = renderer.rays.rays(filter_name, offset, 0, 128 // s, lo // s, (hi - lo) // s, step=s)
     shape = rays.shape[:2]
-    out = {k: np.full(shape, np.nan, dtype=dt) for k, dt in TRUTH_DTYPES.items() if k != "BODY"}
-    if reuse is not None:
+    out = {}
+    if reuse is not None:                 # the node's window geometry is NaN off the body already
         hit = reuse.hit
         for k in GEOMETRY_KEYS:
-            out[k][hit] = reuse.geometry[k][hit]
+            out[k] = np.where(hit, reuse.geometry[k], np.nan).astype(TRUTH_DTYPES[k], copy=False)
     else:
         nominal = rays @ correction.T
-        cand = jupiter_cone_mask(nominal, geo_s, index, renderer.radius_km, renderer.margin_rad)
         opts = renderer.req.options
-        hit, _, values, _ = window_geometry(renderer.geo, nominal, cand, geo_s, index,
-                                            float(renderer.cam.optics.ifov_rad) * s, opts.geometry_grid_px,
-                                            opts.geometry_tol_px)
-        for k in GEOMETRY_KEYS:
-            out[k][hit] = values[k]
+        if int(opts.geometry_grid_px) < 2 and compiled.supports(renderer.geo):
+            centre, cos_half = jupiter_cone(geo_s, index, renderer.radius_km, renderer.margin_rad)
+            hit, geom, _ = compiled.window_surface(renderer.geo, nominal, geo_s, index, centre, cos_half)
+            out = {k: geom[q].astype(TRUTH_DTYPES[k], copy=False) for q, k in enumerate(GEOMETRY_KEYS)}
+        else:
+            out = {k: np.full(shape, np.nan, dtype=TRUTH_DTYPES[k]) for k in GEOMETRY_KEYS}
+            cand = jupiter_cone_mask(nominal, geo_s, index, renderer.radius_km, renderer.margin_rad)
+            hit, _, values, _ = window_geometry(renderer.geo, nominal, cand, geo_s, index,
+                                                float(renderer.cam.optics.ifov_rad) * s, opts.geometry_grid_px,
+                                                opts.geometry_tol_px)
+            for k in GEOMETRY_KEYS:
+                out[k][hit] = values[k]
     out["BODY"] = np.where(hit, JUPITER_NAIF_ID, 0).astype(TRUTH_DTYPES["BODY"])
     size = renderer.rays.derived(("pixel_angle", filter_name, offset, lo, hi, s),
                                  lambda: np.sqrt(_pixel_angle(rays, 0) * _pixel_angle(rays, 1)))
