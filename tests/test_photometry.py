@@ -78,3 +78,30 @@ def test_bad_model_or_filter_or_k_raise_scene_error():
         Photometry().iof(0.5, 1.0, 1.0, 1.0, "UV")
     with pytest.raises(SceneError, match="minnaert_k"):
         Photometry("minnaert", {"RED": -1})
+
+
+COMPILED_REL_TOL = 1e-14   # compiled loop vs numpy expressions: the same formulas, rounding differs at most
+
+
+@pytest.mark.parametrize("model", PHOTOMETRY_MODELS)
+@given(seed=st.integers(0, 2**32 - 1), k=st.floats(0.3, 2.0))
+def test_compiled_iof_equals_numpy(model, seed, k):
+    """The compiled loop used for long arrays gives the numpy expressions' values (night, hidden, lit points)."""
+    import scenes.photometry as photometry
+
+    if not photometry.AVAILABLE:
+        pytest.skip("numba not installed")
+    rng = np.random.default_rng(seed)
+    n = photometry.COMPILED_MIN_POINTS + 100
+    albedo, cos_i, cos_e = rng.uniform(0, 1, n), rng.uniform(-0.3, 1, n), rng.uniform(-0.3, 1, n)
+    cos_i[:5], cos_e[5:10] = 0.0, 0.0
+    phot = Photometry(model, {"GREEN": k})
+    fast = phot.iof(albedo, cos_i, cos_e, None, "GREEN")
+    try:
+        photometry.AVAILABLE = False
+        ref = phot.iof(albedo, cos_i, cos_e, None, "GREEN")
+    finally:
+        photometry.AVAILABLE = True
+    err = np.max(np.abs(fast - ref) / np.maximum(np.abs(ref), 1e-300))
+    assert err < COMPILED_REL_TOL, f"{model}: compiled I/F differs by {err:.2e} relative"
+    assert np.all(fast[(cos_i <= 0) | (cos_e <= 0)] == 0.0), "night or hidden points are not zero"
