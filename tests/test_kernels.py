@@ -90,6 +90,10 @@ def test_spin_rate_from_ck(name, kernel_cache_dir, loaded):
     # and the rotation is about +Z of the spacecraft
     axis = np.asarray(m1) @ np.asarray(m0).T
     assert abs(axis[2, 2] - 1) < 1e-12
+    # right-handed (counter-clockwise seen from +Z), the sense juno_v12.tf's "+Z side view" diagram draws
+    x0, x1 = np.asarray(m0).T @ [1.0, 0, 0], np.asarray(m1).T @ [1.0, 0, 0]
+    z = np.asarray(m0).T @ [0, 0, 1.0]
+    assert np.dot(np.cross(x0, x1), z) > 0, "the spacecraft spins clockwise about +Z"
 
 
 def test_getfov_every_junocam_id(default_kernels, loaded):

@@ -4,6 +4,10 @@ The spin axis is inertially fixed (Juno is spin-stabilised; in flight it points 
 only between passes): the direction to Earth (or the Sun, or a given RA/Dec) from Juno at perijove. The spin
 phase is referenced at perijove: the spacecraft -X axis (JunoCam's boresight side, facts.md 'Camera
 geometry') makes the angle ``phase_deg`` about +Z with Jupiter's centre direction projected on the spin plane.
+
+Spin sense: right-handed (counter-clockwise seen from +Z), as the flight frames kernel draws it (juno_v12.tf,
+"Spacecraft Bus Frame", the "+Z side view" diagram's "Spin Direction" arrow turns counter-clockwise with +X
+right and +Y up). It sets the direction the scene moves along the framelet rows, hence the TDI direction.
 """
 
 from __future__ import annotations
