@@ -44,8 +44,14 @@ class DetectorParams:
     prnu_sigma : pixel-to-pixel response non-uniformity, relative rms. Assumption: 0.01.
     hot_pixel_fraction : fraction of pixels with excess dark current. Assumption: 2e-4.
     hot_pixel_dark_e_s : dark current of a hot pixel. Assumption: 2,000 e-/s.
-    radiation_hits_per_cm2_s : charged-particle hit rate on the CCD. Assumption: 0 by default
-        (quiet space); a scenario sets it for the radiation belts (of order 1e3-1e4 near perijove).
+    radiation_hits_per_cm2_s : penetrating-particle hit rate on the CCD (hits per cm^2 of detector per s).
+        0 by default: no published JunoCam hit rate was found (searched: Becker et al. 2017, Space Sci. Rev.
+        213, 507-545, the Juno Radiation Monitoring investigation; Becker et al. 2017, GRL 44, perijoves 1
+        and 3; the PDS SRU count-rate tables JNO-J-SRU-COUNTRATE-TABLE-5-L2-V1.0, whose unit is "cluster
+        counts per square cm of CCD area per second" but for the heavily shielded star camera, not JunoCam;
+        JunoCam papers and PDS descriptions). Set it per scenario (the renderer scales it with distance,
+        ``simulator.render.electronics.RadiationScaling``); a hit rate of ``R`` gives on average
+        ``R x 211,000 x (7.4e-4 cm)^2 x exposure`` = ``R x 0.116 cm^2 x exposure`` hits per 1648 x 128 framelet.
     radiation_hit_mean_e : mean charge deposited per hit (exponential). Assumption: 3,000 e-.
     pixel_pitch_mm : 0.0074 mm (juno_junocam_v03.ti PIXEL_SIZE), used for the hit rate per pixel.
     vignetting_edge : relative response at the ends of a line (cos^4-like fall-off, assumption: 0.85
@@ -180,7 +186,9 @@ def add_radiation_hits(image_e, params: DetectorParams, exposure_s: float, rng: 
     """Add charged-particle hits: Poisson count over the image area, single pixels, exponential charge.
 
     The count is ``Poisson(rate * area * exposure)`` with area = pixels x pitch^2; each hit lands on a
-    uniformly drawn pixel and deposits ``Exponential(radiation_hit_mean_e)`` electrons (assumption).
+    uniformly drawn pixel and deposits ``Exponential(radiation_hit_mean_e)`` electrons (assumption). Hits are
+    single-pixel spots: the tracks and streaks that penetrating electrons and ions leave in Juno's star
+    camera images (NASA PIA24436: "dots, squiggles, and streaks") are not modelled.
     """
     img = np.array(image_e, dtype=float)
     rate = params.radiation_hits_per_cm2_s if rate_per_cm2_s is None else rate_per_cm2_s
@@ -428,10 +436,11 @@ def apply_chain_with_truth(photo_e, params: DetectorParams, exposure_s: float, r
 # Each loop makes exactly the draws of the numpy step it replaces, in the same order, from the caller's
 # Generator (numba's Generator methods advance the same bit generator), with the same floating-point
 # operations in the same order (no fastmath), so both paths give identical bytes
-# (tests/test_detector_compiled.py checks this against the numpy steps). One caveat: PTRS's rarely reached
-# exact test needs log(k!), computed here by _log_factorial, not by numpy's own series; the two agree to
-# ~1e-11 (both round ~1e5-sized sums), so a draw could differ only where that test's two sides agree as
-# closely, a chance of order 1e-11 per test (none seen in the tests' millions of draws).
+# (tests/test_detector_compiled.py checks this against the numpy steps). One caveat: the exact test of PTRS,
+# reached by ~1 in 5 draws above 10 e-, is evaluated here in a rearranged form (_log_poisson_pmf, one log on
+# the left) rather than numpy's expression; the two are the same inequality and their values agree to
+# ~1e-11 (numpy's sums ~1e5-sized terms), so a draw could differ only where the test's two sides agree that
+# closely, a chance of order 1e-11 per test (none in the tests' ~10^6 draws compared with numpy).
 
 # numpy's Generator.poisson refuses larger means (int64 range minus a 10-sigma margin).
 POISSON_LAM_MAX = float(np.iinfo(np.int64).max - np.sqrt(np.iinfo(np.int64).max) * 10)
@@ -445,35 +454,33 @@ _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
 @_jit
-def _log_factorial(k):
-    """log(k!) for a whole ``k >= 0`` (float): ``math.lgamma`` below 30, above it Stirling's series to the
-    x^-7 term (truncation < 1e-16 there), which costs one log instead of lgamma's more."""
+def _log_poisson_pmf(k, lam):
+    """log(lam^k exp(-lam) / k!) for a whole ``k >= 0`` (floats). Below k = 30 with ``math.lgamma``; above,
+    with Stirling's series for log(k!) to the x^-7 term (x = k + 1; truncation < 1e-16 there) and the
+    large terms gathered so that they cancel exactly: (x - lam) + k log(lam / x) - log(x) / 2 - log(2 pi) / 2
+    - series. Two logs instead of lgamma's more, and no cancellation of ~1e5-sized terms."""
     if k < 30.0:
-        return math.lgamma(k + 1.0)
+        return -lam + k * math.log(lam) - math.lgamma(k + 1.0)
     x = k + 1.0
     r = 1.0 / x
     r2 = r * r
     series = r * (1.0 / 12.0 - r2 * (1.0 / 360.0 - r2 * (1.0 / 1260.0 - r2 / 1680.0)))
-    return (x - 0.5) * math.log(x) - x + _HALF_LOG_2PI + series
+    return (x - lam) + k * math.log1p((lam - x) / x) - 0.5 * math.log(x) - _HALF_LOG_2PI - series
 
 
 @_jit
-def _ptrs_finish(rng, lam, a, b, inv_alpha, v_r, u, v):
+def _ptrs_finish(rng, lam, a, b, v_r, u, v):
     """Finish a PTRS draw whose first try ``(u, v)`` was not accepted by the quick test (see
     :func:`_poisson_into`): the paper's exact test on that try, then further tries. Returns the count."""
-    log_lam = log_inv_alpha = 0.0
-    have_logs = False
+    inv_alpha = 1.1239 + 1.1328 / (b - 3.4)
     while True:
         us = 0.5 - abs(u)
         k = np.floor((2.0 * a / us + b) * u + lam + 0.43)
         if us >= 0.07 and v <= v_r:
             return k
+        # Step 3 of the paper: accept if V alpha / (a / us^2 + b) <= lam^k exp(-lam) / k!, in logs.
         if not (k < 0.0 or (us < 0.013 and v > us)):
-            if not have_logs:   # the logs of the exact test, once per draw and only when it is reached
-                log_lam, log_inv_alpha = math.log(lam), math.log(inv_alpha)
-                have_logs = True
-            # Step 3: log(V alpha / (a / us^2 + b)) <= log(lam^k exp(-lam) / k!).
-            if math.log(v) + log_inv_alpha - math.log(a / (us * us) + b) <= -lam + k * log_lam - _log_factorial(k):
+            if math.log(v * inv_alpha / (a / (us * us) + b)) <= _log_poisson_pmf(k, lam):
                 return k
         u = rng.random() - 0.5
         v = rng.random()
@@ -508,7 +515,6 @@ def _poisson_into(rng, mean, out):
             # two uniforms U, V; ~4 in 5 first tries pass the quick test here, the rest go on in _ptrs_finish.
             b = 0.931 + 2.53 * math.sqrt(lam)
             a = -0.059 + 0.02483 * b
-            inv_alpha = 1.1239 + 1.1328 / (b - 3.4)
             v_r = 0.9277 - 3.6224 / (b - 2.0)
             u = rng.random() - 0.5
             v = rng.random()
@@ -516,7 +522,7 @@ def _poisson_into(rng, mean, out):
             if us >= 0.07 and v <= v_r:
                 out[i] = np.floor((2.0 * a / us + b) * u + lam + 0.43)
             else:
-                out[i] = _ptrs_finish(rng, lam, a, b, inv_alpha, v_r, u, v)
+                out[i] = _ptrs_finish(rng, lam, a, b, v_r, u, v)
         elif lam > 0.0:
             if lam != last:      # neighbours often share a mean (dark sky): exp once per run of them
                 exp_minus_lam = math.exp(-lam)

@@ -117,7 +117,7 @@ def compand(dn12, mode: str = "SQROOT") -> np.ndarray:
         if v.size and (v.min() < 0 or v.max() > DN12_MAX):
             bad = v[(v < 0) | (v > DN12_MAX)].ravel()[0]
             raise InstrumentError(f"12-bit value {bad!r} cannot be companded; expected 0..{DN12_MAX}")
-        return compand_lut(mode)[v]
+        return np.take(compand_lut(mode), v)
     v = np.asarray(v, dtype=float)
     if v.size and (not np.all(np.isfinite(v)) or v.min() < 0 or v.max() > DN12_MAX):
         bad = v[~np.isfinite(v) | (v < 0) | (v > DN12_MAX)].ravel()[0]

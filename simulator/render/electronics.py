@@ -17,10 +17,14 @@ Randomness: the fixed pattern (PRNU, hot pixels) is drawn once per render from t
 ``"fixed_pattern"`` of the camera's own seed (``[noise] fixed_pattern_seed``, not the scenario seed); each framelet's noise from ``("detector", frame, filter index)`` (``simulator.random``),
 so framelets are independent of the order or subset rendered.
 
-Radiation: the hit rate is the camera's ``radiation_hits_per_cm2_s`` (instrument model; 0 by default)
-scaled with Juno's distance ``r`` from Jupiter's centre as ``(RADIATION_REFERENCE_KM / r) ** RADIATION_EXPONENT``
-(assumption, :class:`RadiationScaling`: no published JunoCam hit-rate profile; the belts' particle flux rises
-steeply inward, so the detector's value is read as the rate at 2 Jupiter radii and scaled as r^-3).
+Radiation: the hit rate is the camera's ``radiation_hits_per_cm2_s`` (instrument model; 0 by default, so no
+hits unless a scenario sets a rate) scaled with Juno's distance ``r`` from Jupiter's centre as
+``(reference_km / r) ** exponent`` (:class:`RadiationScaling`). Both the rate and the r^-3 law are
+assumptions: no published JunoCam hit rate or radial profile was found (see ``DetectorParams``; Juno's
+radiation monitoring counts penetrating hits in its star cameras, behind much heavier shielding, and
+reports them as >10 MeV electron fluxes, not as a JunoCam rate). The belts' flux rises steeply inward
+(Becker et al. 2017, GRL 44, sampled inside 2 R_J), so the detector's value is read as the rate at 2 Jupiter
+radii and scaled as r^-3. ``[noise] radiation = false`` (or ``enabled = false``) turns the hits off.
 
 The noise-free DN12 truth is the same chain with shot noise, read noise and radiation hits off (the
 deterministic effects stay), before companding, after summing; ``detector.apply_chain_with_truth`` runs the
@@ -39,12 +43,13 @@ from instrument_models.junocam import detector as det
 from instrument_models.junocam.electronics import sum_pixels
 from instrument_models.junocam.radiometry import Radiometry
 from simulator.random import child_generator
-from simulator.render.types import FILTER_ORDER, RenderRequest
+from simulator.render.types import FILTER_ORDER, RenderError, RenderRequest
 
 
 @dataclass(frozen=True)
 class RadiationScaling:
-    """How the radiation hit rate grows toward Jupiter (assumption, see module doc).
+    """How the radiation hit rate grows toward Jupiter (assumption, see module doc): no published radial
+    profile of JunoCam hits was found, so the exponent and reference distance are configurable.
 
     Attributes
     ----------
@@ -54,6 +59,12 @@ class RadiationScaling:
 
     reference_km: float = 2.0 * 71492.0   # 2 x Jupiter's equatorial radius (pck00010.tpc)
     exponent: float = 3.0
+
+    def __post_init__(self) -> None:
+        if not (np.isfinite(self.reference_km) and self.reference_km > 0):
+            raise RenderError(f"radiation reference distance {self.reference_km!r} km is invalid; expected > 0")
+        if not np.isfinite(self.exponent):
+            raise RenderError(f"radiation scaling exponent {self.exponent!r} is invalid; expected a finite number")
 
     def rate(self, rate_at_reference: float, distance_km: float) -> float:
         """Hits per cm^2 per s at ``distance_km`` from Jupiter's centre."""
@@ -98,7 +109,7 @@ class DetectorChain:
     def for_request(cls, request: RenderRequest, cam) -> "DetectorChain":
         return cls(request, cam)
 
-    def _filter_maps(self, filter_name: str, lines: int) -> tuple[det.FixedPattern, np.ndarray | float | None]:
+    def filter_maps(self, filter_name: str, lines: int) -> tuple[det.FixedPattern, np.ndarray | float | None]:
         """The fixed pattern cut to a filter's framelet rows and columns, and its flat field (vignetting x
         PRNU): both constant per filter, so computed once per render."""
         key = (filter_name, lines)
@@ -132,7 +143,7 @@ class DetectorChain:
                 params.radiation_hits_per_cm2_s, jupiter_distance_km))
         exposure = float(cam.exposure_s(n_stages))
         e = self.photo_electrons(iof, filter_name, exposure, solar_km)
-        pattern, flat = self._filter_maps(filter_name, e.shape[0])
+        pattern, flat = self.filter_maps(filter_name, e.shape[0])
         g = float(req.errors.gain_error.get(filter_name, 1.0))
         rng = child_generator(req.seed, "detector", int(frame), FILTER_ORDER.index(filter_name))
         # One pass of the deterministic steps feeds both the noisy chain and the noise-free truth.
