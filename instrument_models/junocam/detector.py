@@ -49,7 +49,7 @@ class DetectorParams:
         213, 507-545, the Juno Radiation Monitoring investigation; Becker et al. 2017, GRL 44, perijoves 1
         and 3; the PDS SRU count-rate tables JNO-J-SRU-COUNTRATE-TABLE-5-L2-V1.0, whose unit is "cluster
         counts per square cm of CCD area per second" but for the heavily shielded star camera, not JunoCam;
-        JunoCam papers and PDS descriptions). Set it per scenario (the renderer scales it with distance,
+        JunoCam papers and PDS descriptions). Set it on the camera (the renderer scales it with distance,
         ``simulator.render.electronics.RadiationScaling``); a hit rate of ``R`` gives on average
         ``R x 211,000 x (7.4e-4 cm)^2 x exposure`` = ``R x 0.116 cm^2 x exposure`` hits per 1648 x 128 framelet.
     radiation_hit_mean_e : mean charge deposited per hit (exponential). Assumption: 3,000 e-.
