@@ -44,6 +44,46 @@ def bare_intersection_s(n_rays: int, rng: np.random.Generator) -> float:
     return time.perf_counter() - start
 
 
+def detector_breakdown(request, iof: np.ndarray, filter_name: str, repeats: int = 5) -> dict[str, float]:
+    """Milliseconds per framelet of each step of the detector+compress stage, best of ``repeats``, on one
+    rendered framelet's I/F (the truth plane, unsummed when ``summing`` is 1)."""
+    from instrument_models.junocam import JunoCam, compand, compress, decompress
+    from instrument_models.junocam import detector as det
+    from instrument_models.junocam.electronics import sum_pixels
+    from instrument_models.junocam.radiometry import JUPITER_SOLAR_DISTANCE_KM
+    from simulator.render.electronics import DetectorChain
+
+    cam = JunoCam.default()
+    chain = DetectorChain(request, cam)
+    exposure, solar_km = cam.exposure_s(1), JUPITER_SOLAR_DISTANCE_KM
+    e = chain.photo_electrons(iof, filter_name, exposure, solar_km)
+    pattern, flat = chain.filter_maps(filter_name, e.shape[0])
+    dn12, _ = det.apply_chain_with_truth(e, cam.detector, exposure, np.random.default_rng(0), pattern=pattern,
+                                         flat=flat, switches=chain.switches)
+    dn8 = compand(sum_pixels(dn12, request.summing), request.companding)
+    data = compress(dn8, request.compression, request.quality)
+    steps = {
+        "deterministic (flat, dark, hot)": lambda: det.mean_charge(e, cam.detector, exposure, pattern=pattern,
+                                                                   flat=flat, switches=chain.switches),
+        "noisy + noise-free chain": lambda: det.apply_chain_with_truth(
+            e, cam.detector, exposure, np.random.default_rng(0), pattern=pattern, flat=flat, switches=chain.switches),
+        "  of which shot noise": lambda: det.add_shot_noise(e, np.random.default_rng(0)),
+        "summing + companding": lambda: compand(sum_pixels(dn12, request.summing), request.companding),
+        "compress": lambda: compress(dn8, request.compression, request.quality),
+        "decompress": lambda: decompress(data, request.compression, dn8.shape),
+        "whole expose": lambda: chain.expose(iof, filter_name, 1, solar_km, 0),
+    }
+    best = {}
+    for name, step in steps.items():
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            step()
+            times.append(time.perf_counter() - start)
+        best[name] = 1e3 * min(times)
+    return best
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=26, help="frames to render (default 26)")
@@ -58,8 +98,11 @@ def main(argv=None) -> dict:
         clock = Stopwatch()
         pixels = framelets = on_body = 0
         start = time.perf_counter()
+        sample = None
         for result in render_framelets(request, stopwatch=clock):
             pixels += result.dn8.size
+            if result.frame == args.frames // 2 and sample is None and "IOF" in result.truth:
+                sample = (np.nan_to_num(result.truth["IOF"].astype(float)), result.filter)
             on_body += int(np.count_nonzero(result.truth["BODY"]))
             framelets += 1
         render_s = time.perf_counter() - start
@@ -77,8 +120,15 @@ def main(argv=None) -> dict:
         count = clock.counts.get(name, 0)
         per = f", {sec / count * 1e6:.2f} us per ray/sample" if count else ""
         print(f"  {name:18s} {sec:8.1f} s  {sec / total:5.1%}{per}")
+    detector = {}
+    if sample is not None and request.summing == 1:
+        detector = detector_breakdown(request, *sample)
+        print(f"  detector+compress per {sample[1]} framelet (frame {args.frames // 2}, {request.compression}), "
+              "best of 5:")
+        for name, ms in detector.items():
+            print(f"    {name:34s} {ms:7.2f} ms")
     return {"pixels": pixels, "render_s": render_s, "bare_s": bare_s, "ratio": bare_s / render_s,
-            "peak_mb": peak_mb, "stages": dict(clock.seconds)}
+            "peak_mb": peak_mb, "stages": dict(clock.seconds), "detector_ms": detector}
 
 
 if __name__ == "__main__":

@@ -135,3 +135,23 @@ def test_summing_rejects_bad_input():
         sum_pixels(np.zeros((4, 4)), 3)
     with pytest.raises(InstrumentError, match="even sides"):
         sum_pixels(np.zeros((3, 4)), 2)
+
+
+@pytest.mark.parametrize("mode", COMPANDING_MODES)
+def test_lookup_table_gives_the_nearest_code_rule_for_every_12bit_value(mode):
+    """Whole DN go through a 4096-entry table; it must give, for all 4096 values and every integer dtype,
+    the code of the interval rule applied directly (searchsorted on the midpoints, the original method)."""
+    t = companding_table(mode).astype(float)
+    rule = np.searchsorted(0.5 * (t[:-1] + t[1:]), ALL_12BIT.astype(float), side="right")
+    for dtype in (np.uint16, np.int64, np.int32, np.uint32):
+        got = compand(ALL_12BIT.astype(dtype), mode)
+        bad = np.flatnonzero(got != rule)
+        assert got.dtype == np.uint8 and bad.size == 0, f"{mode} {dtype.__name__}: first wrong DN {bad[:5]}"
+    np.testing.assert_array_equal(compand(ALL_12BIT.astype(float), mode), rule)  # the float path
+
+
+def test_integer_input_out_of_range_is_clear():
+    with pytest.raises(InstrumentError, match="4096"):
+        compand(np.array([0, 4096], dtype=np.uint16))
+    with pytest.raises(InstrumentError, match="-1"):
+        compand(np.array([5, -1]))

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from instrument_models.errors import InstrumentError
+from instrument_models.junocam import compression
 from instrument_models.junocam.compression import (
     COMPRESSION_MODES, DEFAULT_ICT_QUALITY, compress, compressed_size, decompress, jpeg_header, normalize_mode,
     quantization_table,
@@ -155,3 +156,24 @@ def test_truncated_lossless_stream_is_an_error(framelets):
     data = compress(framelets[1], "LOSSLESS")
     with pytest.raises(InstrumentError, match="truncated|corrupt"):
         decompress(data[: len(data) // 2], "LOSSLESS", FRAMELET)
+
+
+@pytest.mark.skipif(not compression.AVAILABLE, reason="numba is not installed; only the numpy coder runs")
+@pytest.mark.parametrize("case", ["framelets", "random", "flat", "summed", "odd"])
+def test_compiled_lossless_writes_and_reads_the_numpy_coders_bytes(monkeypatch, framelets, case):
+    """The compiled bit loops give the numpy coder's stream byte for byte, and decode it (and the numpy
+    stream) to the original, on realistic, noise-only, constant and odd-sized framelets."""
+    rng = np.random.default_rng(7)
+    images = {"framelets": framelets[:6], "random": [rng.integers(0, 256, FRAMELET, dtype=np.uint8)],
+              "flat": [np.full(FRAMELET, 37, np.uint8), np.zeros((3, 5), np.uint8)],
+              "summed": [_smooth_noisy(rng, (64, 824), 1.5)],
+              "odd": [_smooth_noisy(rng, (7, 13), 9.0), rng.integers(0, 256, (1, 1), dtype=np.uint8)]}[case]
+    for image in images:
+        fast = compress(image, "LOSSLESS")
+        with monkeypatch.context() as m:
+            m.setattr(compression, "AVAILABLE", False)
+            reference = compress(image, "LOSSLESS")
+            back_numpy = decompress(fast, "LOSSLESS", image.shape)
+        assert fast == reference, f"{case} {image.shape}: compiled stream differs ({len(fast)} vs {len(reference)} B)"
+        np.testing.assert_array_equal(decompress(fast, "LOSSLESS", image.shape), image)
+        np.testing.assert_array_equal(back_numpy, image)

@@ -20,8 +20,8 @@ The flight coders are not published; these are coders of our own that behave lik
     pixels (a block whose residuals are all zero costs no bits at all; a block Rice coding would
     expand is stored verbatim, so pure noise costs 8 bits per pixel plus side information). Unary
     parts and remainder bits go to two separate bit streams so encoding and decoding are whole-array
-    numpy operations. Because the predictors are linear, decoding is a cumulative sum modulo 256 and
-    round-trips exactly.
+    numpy operations (with numba, compiled loops write and read the same bytes in one pass, ~8x faster).
+    Because the predictors are linear, decoding is a cumulative sum modulo 256 and round-trips exactly.
 ``"INTEGER COSINE TRANSFORM"``
     8x8-block transform coding by libjpeg's baseline encoder (through Pillow): quantisation tables
     scaled by ``quality`` (1..100), standard (Annex K) Huffman tables, no restart markers. Output is
@@ -45,6 +45,14 @@ import numpy as np
 from PIL import Image
 
 from instrument_models.errors import InstrumentError
+
+try:
+    import numba
+except ImportError:  # pragma: no cover - numba is a declared dependency; numpy is the fallback
+    numba = None
+
+#: True when the lossless coder's bit loops run compiled (numba); the numpy path writes the same bytes.
+AVAILABLE = numba is not None
 
 COMPRESSION_MODES: tuple[str, ...] = ("NONE", "LOSSLESS", "INTEGER COSINE TRANSFORM")
 MODE_ALIASES = {"ICT": "INTEGER COSINE TRANSFORM", "PREDICTIVE": "LOSSLESS", "MSSS LOSSLESS": "LOSSLESS",
@@ -165,9 +173,12 @@ def _block_codes(blocks: np.ndarray) -> tuple[np.ndarray, int]:
     """Best block code (0 zero block, 1 + k Rice, 9 verbatim) per block and the total bits it costs."""
     n = blocks.shape[1]
     flat = blocks.reshape(-1)
-    starts = np.arange(0, flat.size, n)
-    shifted_sums = np.stack([np.add.reduceat(flat >> np.uint8(k), starts, dtype=np.int64)
-                             for k in range(RICE_MAX_K + 1)], axis=1)  # (n_blocks, k): sum(z >> k)
+    if AVAILABLE:
+        shifted_sums = _shifted_sums(np.ascontiguousarray(flat), n, RICE_MAX_K + 1)
+    else:
+        starts = np.arange(0, flat.size, n)
+        shifted_sums = np.stack([np.add.reduceat(flat >> np.uint8(k), starts, dtype=np.int64)
+                                 for k in range(RICE_MAX_K + 1)], axis=1)  # (n_blocks, k): sum(z >> k)
     cost = shifted_sums + n * (1 + np.arange(RICE_MAX_K + 1))
     best_k = cost.argmin(axis=1)
     bits = cost[np.arange(len(blocks)), best_k]
@@ -197,6 +208,9 @@ def _rice_encode(blocks: np.ndarray, codes: np.ndarray) -> tuple[bytes, bytes]:
     1..7, then the 8 bits of every value of a verbatim block, each group in raster order; the decoder
     knows every value's ``k`` from the block codes.
     """
+    if AVAILABLE:
+        unary, remainder = _rice_encode_bits(np.ascontiguousarray(blocks).reshape(-1), codes, blocks.shape[1])
+        return unary.tobytes(), remainder.tobytes()
     coded = codes != _ZERO_BLOCK
     values = blocks[coded].reshape(-1)
     k = np.repeat(codes[coded] - np.uint8(1), blocks.shape[1])
@@ -216,6 +230,11 @@ def _rice_encode(blocks: np.ndarray, codes: np.ndarray) -> tuple[bytes, bytes]:
 
 def _rice_decode(unary: bytes, remainder: bytes, codes: np.ndarray, n: int) -> np.ndarray:
     """Invert :func:`_rice_encode`; returns the (n_blocks, n) block values (uint8)."""
+    if AVAILABLE:
+        out = np.zeros(codes.size * n, np.uint8)
+        if _rice_decode_bits(np.frombuffer(unary, np.uint8), np.frombuffer(remainder, np.uint8), codes, n, out):
+            return out.reshape(codes.size, n)
+        # A truncated or corrupt stream: the numpy decoder below says which.
     coded = codes != _ZERO_BLOCK
     k = np.repeat(codes[coded].astype(np.int64) - 1, n)
     rice = k <= RICE_MAX_K
@@ -268,6 +287,125 @@ def _lossless_decode(data: bytes, shape: tuple[int, int]) -> np.ndarray:
     blocks = _rice_decode(data[start:start + n_unary], data[start + n_unary:], codes, RICE_BLOCK_PIXELS)
     z = blocks.reshape(-1)[:n_pixels].reshape(shape)
     return _reconstruct(_unzigzag(z), predictor)
+
+
+# ---------------------------------------------------------------- lossless: compiled bit loops
+# The same stream as the numpy code above, written and read bit by bit in one pass instead of whole-array
+# passes per Rice parameter (tests/test_compression.py compares the two paths byte for byte).
+
+def _jit(fn):
+    return numba.njit(cache=True, nogil=True)(fn) if numba is not None else fn
+
+
+# Leading zeros of a byte (8 for 0): finds the next one of the unary stream a byte at a time.
+_LEADING_ZEROS = np.array([8] + [7 - int(np.log2(v)) for v in range(1, 256)], np.int64)
+
+
+@_jit
+def _shifted_sums(flat, n, n_k):
+    """(n_blocks, 8) int64: per block of ``n`` values, ``sum(z >> k)`` for k = 0 .. 7 (``n_k`` must be 8)."""
+    n_blocks = flat.size // n
+    out = np.zeros((n_blocks, n_k), np.int64)
+    for b in range(n_blocks):
+        s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0
+        for i in range(b * n, (b + 1) * n):
+            z = np.int64(flat[i])
+            s0 += z
+            s1 += z >> 1
+            s2 += z >> 2
+            s3 += z >> 3
+            s4 += z >> 4
+            s5 += z >> 5
+            s6 += z >> 6
+            s7 += z >> 7
+        out[b, 0], out[b, 1], out[b, 2], out[b, 3] = s0, s1, s2, s3
+        out[b, 4], out[b, 5], out[b, 6], out[b, 7] = s4, s5, s6, s7
+    return out
+
+
+@_jit
+def _coded_blocks(codes, n):
+    """The coded (non-zero) blocks in order, their k (code - 1; 8 = verbatim), each remainder width's
+    starting bit (index = width 0..8) and the total remainder bits."""
+    blocks = np.flatnonzero(codes != _ZERO_BLOCK)
+    ks = codes[blocks].astype(np.int64) - 1
+    start = np.zeros(RICE_MAX_K + 2, np.int64)
+    total = 0
+    for w in range(1, RICE_MAX_K + 2):
+        start[w] = total
+        total += np.count_nonzero(ks == w) * n * w
+    return blocks, ks, start, total
+
+
+@_jit
+def _rice_encode_bits(flat, codes, n):
+    """:func:`_rice_encode`'s two streams as packed uint8 arrays (MSB first, zero-padded)."""
+    blocks, ks, start, rem_bits = _coded_blocks(codes, n)
+    unary_bits = 0
+    for j in range(blocks.size):
+        if ks[j] <= RICE_MAX_K:
+            for i in range(blocks[j] * n, (blocks[j] + 1) * n):
+                unary_bits += (np.int64(flat[i]) >> ks[j]) + 1
+    unary = np.zeros((unary_bits + 7) // 8, np.uint8)
+    remainder = np.zeros((rem_bits + 7) // 8, np.uint8)
+    pos = 0
+    for j in range(blocks.size):
+        k, at = ks[j], start[ks[j]]
+        for i in range(blocks[j] * n, (blocks[j] + 1) * n):
+            v = np.int64(flat[i])
+            if k <= RICE_MAX_K:
+                pos += v >> k                            # that many zeros, then a one
+                unary[pos >> 3] |= np.uint8(0x80 >> (pos & 7))
+                pos += 1
+            if k > 0:                                    # low k bits, most significant first
+                window = (v & ((np.int64(1) << k) - 1)) << (16 - k - (at & 7))
+                remainder[at >> 3] |= np.uint8(window >> 8)
+                if window & 0xFF:
+                    remainder[(at >> 3) + 1] |= np.uint8(window & 0xFF)
+                at += k
+        start[k] = at
+    return unary, remainder
+
+
+@_jit
+def _rice_decode_bits(unary, remainder, codes, n, out):
+    """Invert :func:`_rice_encode_bits` into ``out`` (n_blocks * n, uint8); False if the stream is truncated
+    or corrupt (the caller then lets the numpy decoder raise the error that says which)."""
+    blocks, ks, start, rem_bits = _coded_blocks(codes, n)
+    if rem_bits > remainder.size * 8:
+        return False
+    n_unary = unary.size * 8
+    pos = 0
+    for j in range(blocks.size):
+        k, at = ks[j], start[ks[j]]
+        for i in range(blocks[j] * n, (blocks[j] + 1) * n):
+            v = np.int64(0)
+            if k <= RICE_MAX_K:
+                q = 0
+                while True:                              # zeros up to the next one, a byte at a time
+                    if pos >= n_unary:
+                        return False
+                    zeros = _LEADING_ZEROS[(np.int64(unary[pos >> 3]) << (pos & 7)) & 0xFF]
+                    room = 8 - (pos & 7)
+                    if zeros < room:
+                        q += zeros
+                        pos += zeros + 1
+                        break
+                    q += room
+                    pos += room
+                v = np.int64(q) << k
+            if k > 0:
+                byte = at >> 3
+                window = np.int64(remainder[byte]) << 8
+                if byte + 1 < remainder.size:
+                    window |= np.int64(remainder[byte + 1])
+                v += ((window << (at & 7)) & 0xFFFF) >> (16 - k)
+                at += k
+            if v > 255:
+                return False
+            out[i] = np.uint8(v)
+        start[k] = at
+    return True
 
 
 # ---------------------------------------------------------------- lossy: 8x8 transform coding

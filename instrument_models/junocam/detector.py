@@ -7,11 +7,20 @@ every such value below is a named assumption in :class:`DetectorParams`, changea
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from instrument_models.errors import InstrumentError
+
+try:
+    import numba
+except ImportError:  # pragma: no cover - numba is a declared dependency; numpy is the fallback
+    numba = None
+
+#: True when the compiled (numba) loops below are used; the numpy steps give the same bytes without them.
+AVAILABLE = numba is not None
 
 
 @dataclass(frozen=True)
@@ -35,8 +44,14 @@ class DetectorParams:
     prnu_sigma : pixel-to-pixel response non-uniformity, relative rms. Assumption: 0.01.
     hot_pixel_fraction : fraction of pixels with excess dark current. Assumption: 2e-4.
     hot_pixel_dark_e_s : dark current of a hot pixel. Assumption: 2,000 e-/s.
-    radiation_hits_per_cm2_s : charged-particle hit rate on the CCD. Assumption: 0 by default
-        (quiet space); a scenario sets it for the radiation belts (of order 1e3-1e4 near perijove).
+    radiation_hits_per_cm2_s : penetrating-particle hit rate on the CCD (hits per cm^2 of detector per s).
+        0 by default: no published JunoCam hit rate was found (searched: Becker et al. 2017, Space Sci. Rev.
+        213, 507-545, the Juno Radiation Monitoring investigation; Becker et al. 2017, GRL 44, perijoves 1
+        and 3; the PDS SRU count-rate tables JNO-J-SRU-COUNTRATE-TABLE-5-L2-V1.0, whose unit is "cluster
+        counts per square cm of CCD area per second" but for the heavily shielded star camera, not JunoCam;
+        JunoCam papers and PDS descriptions). Set it on the camera (the renderer scales it with distance,
+        ``simulator.render.electronics.RadiationScaling``); a hit rate of ``R`` gives on average
+        ``R x 211,000 x (7.4e-4 cm)^2 x exposure`` = ``R x 0.116 cm^2 x exposure`` hits per 1648 x 128 framelet.
     radiation_hit_mean_e : mean charge deposited per hit (exponential). Assumption: 3,000 e-.
     pixel_pitch_mm : 0.0074 mm (juno_junocam_v03.ti PIXEL_SIZE), used for the hit rate per pixel.
     vignetting_edge : relative response at the ends of a line (cos^4-like fall-off, assumption: 0.85
@@ -171,7 +186,9 @@ def add_radiation_hits(image_e, params: DetectorParams, exposure_s: float, rng: 
     """Add charged-particle hits: Poisson count over the image area, single pixels, exponential charge.
 
     The count is ``Poisson(rate * area * exposure)`` with area = pixels x pitch^2; each hit lands on a
-    uniformly drawn pixel and deposits ``Exponential(radiation_hit_mean_e)`` electrons (assumption).
+    uniformly drawn pixel and deposits ``Exponential(radiation_hit_mean_e)`` electrons (assumption). Hits are
+    single-pixel spots: the tracks and streaks that penetrating electrons and ions leave in Juno's star
+    camera images (NASA PIA24436: "dots, squiggles, and streaks") are not modelled.
     """
     img = np.array(image_e, dtype=float)
     rate = params.radiation_hits_per_cm2_s if rate_per_cm2_s is None else rate_per_cm2_s
@@ -186,9 +203,21 @@ def add_radiation_hits(image_e, params: DetectorParams, exposure_s: float, rng: 
 
 
 def add_shot_noise(image_e, rng: np.random.Generator):
-    """Replace each mean charge by a Poisson draw (photon and dark shot noise)."""
+    """Replace each mean charge by a Poisson draw (photon and dark shot noise); negative means count as 0.
+
+    The draws are exactly ``rng.poisson(np.clip(image_e, 0, None))`` as floats; with numba the compiled
+    loop :func:`_poisson_into` makes the same draws from the same stream (``tests/test_detector_compiled.py``).
+    """
     img = np.asarray(image_e, dtype=float)
-    return rng.poisson(np.clip(img, 0.0, None)).astype(float)
+    if not AVAILABLE:
+        return rng.poisson(np.clip(img, 0.0, None)).astype(float)
+    img = np.ascontiguousarray(img)
+    out = np.empty_like(img)
+    bad = _poisson_into(rng, img.reshape(-1), out.reshape(-1))
+    if bad >= 0:
+        raise InstrumentError(f"mean charge {img.reshape(-1)[bad]!r} e- cannot be Poisson-sampled; expected a "
+                              f"finite number <= {POISSON_LAM_MAX:.4g}")
+    return out
 
 
 def _fill(q, path, amount, full_well):
@@ -271,9 +300,92 @@ class ChainSwitches:
         return cls(**{k: False for k in cls.__dataclass_fields__})
 
 
+def flat_field(params: DetectorParams, switches: ChainSwitches = ChainSwitches(),
+               pattern: FixedPattern | None = None, vignette=None):
+    """The chain's flat field: vignetting x PRNU, ``1.0`` without either, ``None`` when the flat field is off.
+
+    It depends on the filter and columns only, so a caller exposing many framelets computes it once and
+    passes it to :func:`apply_chain` as ``flat=``.
+    """
+    if not switches.flat_field:
+        return None
+    flat = 1.0 if vignette is None else np.asarray(vignette, dtype=float)
+    if switches.prnu and params.prnu_sigma > 0:
+        flat = flat * pattern.prnu
+    return flat
+
+
+def _check_chain(photo_e, params: DetectorParams, exposure_s: float, pattern, switches: ChainSwitches):
+    img = np.asarray(photo_e, dtype=float)
+    if img.ndim != 2:
+        raise InstrumentError(f"the detector chain needs a 2-D image (lines, samples); got shape {img.shape}")
+    if not (np.isfinite(exposure_s) and exposure_s > 0):
+        raise InstrumentError(f"exposure {exposure_s!r} s is invalid; expected a positive number")
+    needs_pattern = (switches.prnu and params.prnu_sigma > 0) or switches.hot_pixels
+    if needs_pattern and (pattern is None or pattern.prnu.shape != img.shape):
+        got = None if pattern is None else pattern.prnu.shape
+        raise InstrumentError(f"PRNU/hot pixels need a fixed pattern of the image's shape {img.shape}; got {got}")
+    return img
+
+
+def mean_charge(photo_e, params: DetectorParams, exposure_s: float, *, pattern: FixedPattern | None = None,
+                vignette=None, flat=None, switches: ChainSwitches = ChainSwitches(), temperature_k=None):
+    """The deterministic head of the chain: flat field, then dark current, then hot pixels (mean e-).
+
+    Returns a new (lines, samples) float64 array; arguments as :func:`apply_chain`.
+    """
+    img = _check_chain(photo_e, params, exposure_s, pattern, switches)
+    if switches.flat_field and flat is None:
+        flat = flat_field(params, switches, pattern, vignette)
+    dark = params.dark_current_e_s(temperature_k) * exposure_s if switches.dark_current else 0.0
+    hot_e = params.hot_pixel_dark_e_s * exposure_s
+    if AVAILABLE and np.ndim(dark) == 0:
+        flat_full = (np.ascontiguousarray(np.broadcast_to(np.asarray(flat, dtype=float), img.shape))
+                     if switches.flat_field else np.empty(0))
+        hot = np.ascontiguousarray(pattern.hot) if switches.hot_pixels else np.empty(0, bool)
+        img = np.ascontiguousarray(img)
+        out = np.empty_like(img)
+        _mean_charge_into(img.reshape(-1), flat_full.reshape(-1), switches.flat_field, float(dark),
+                          switches.dark_current, hot.reshape(-1), hot_e, switches.hot_pixels, out.reshape(-1))
+        return out
+    img = np.array(img)   # the caller's array is never modified
+    if switches.flat_field:
+        img = apply_flat_field(img, flat)
+    if switches.dark_current:
+        img = add_dark_current(img, params, exposure_s, temperature_k)
+    if switches.hot_pixels:
+        img = add_hot_pixels(img, pattern.hot, params, exposure_s)
+    return img
+
+
+def _noisy_tail(mean_e, params: DetectorParams, exposure_s: float, rng: np.random.Generator,
+                switches: ChainSwitches, gain_error: float, adc_bits: int):
+    """The rest of the chain after :func:`mean_charge`: hits, shot noise, full well, read noise, DN, ADC."""
+    from instrument_models.junocam.electronics import adc
+
+    img = mean_e
+    # A zero hit rate draws nothing (Poisson(0) takes no random numbers), so skipping it keeps the stream.
+    if switches.radiation and params.radiation_hits_per_cm2_s > 0:
+        img = add_radiation_hits(img, params, exposure_s, rng)
+    if switches.shot_noise:
+        img = add_shot_noise(img, rng)
+    if switches.full_well and img.size and np.max(img) > params.full_well_e:  # otherwise a no-op
+        img = apply_full_well(img, params.full_well_e, blooming=switches.blooming)
+    denom = params.gain_e_per_dn * (1.0 + gain_error)
+    if AVAILABLE:
+        img = np.ascontiguousarray(img)
+        out = np.empty(img.shape, np.uint16)
+        _electrons_to_adc_into(img.reshape(-1), params.read_noise_e, rng, switches.read_noise, denom,
+                               float(params.bias_dn), float(2**adc_bits - 1), out.reshape(-1))
+        return out
+    if switches.read_noise:
+        img = add_read_noise(img, params.read_noise_e, rng)
+    return adc(electrons_to_dn(img, params.gain_e_per_dn, params.bias_dn, gain_error), adc_bits)
+
+
 def apply_chain(photo_e, params: DetectorParams, exposure_s: float, rng: np.random.Generator, *,
                 pattern: FixedPattern | None = None, vignette=None, switches: ChainSwitches = ChainSwitches(),
-                temperature_k=None, gain_error: float = 0.0, adc_bits: int = 12):
+                temperature_k=None, gain_error: float = 0.0, adc_bits: int = 12, flat=None):
     """Run the detector chain in hardware order: photo-electrons (lines, samples) -> 12-bit DN (uint16).
 
     Order: flat field (vignetting x PRNU) -> dark current -> hot pixels -> radiation hits -> shot noise
@@ -292,34 +404,162 @@ def apply_chain(photo_e, params: DetectorParams, exposure_s: float, rng: np.rand
     switches : which effects run.
     temperature_k : focal-plane temperature for the dark current (default ``params``' value).
     gain_error : relative gain error injected (0 = nominal).
+    flat : the flat field precomputed by :func:`flat_field` for these arguments (saves recomputing it).
     """
-    from instrument_models.junocam.electronics import adc
+    mean = mean_charge(photo_e, params, exposure_s, pattern=pattern, vignette=vignette, flat=flat,
+                       switches=switches, temperature_k=temperature_k)
+    return _noisy_tail(mean, params, exposure_s, rng, switches, gain_error, adc_bits)
 
-    img = np.asarray(photo_e, dtype=float)
-    if img.ndim != 2:
-        raise InstrumentError(f"the detector chain needs a 2-D image (lines, samples); got shape {img.shape}")
-    if not (np.isfinite(exposure_s) and exposure_s > 0):
-        raise InstrumentError(f"exposure {exposure_s!r} s is invalid; expected a positive number")
-    needs_pattern = (switches.prnu and params.prnu_sigma > 0) or switches.hot_pixels
-    if needs_pattern and (pattern is None or pattern.prnu.shape != img.shape):
-        got = None if pattern is None else pattern.prnu.shape
-        raise InstrumentError(f"PRNU/hot pixels need a fixed pattern of the image's shape {img.shape}; got {got}")
-    if switches.flat_field:
-        flat = 1.0 if vignette is None else np.asarray(vignette, dtype=float)
-        if switches.prnu and params.prnu_sigma > 0:
-            flat = flat * pattern.prnu
-        img = apply_flat_field(img, flat)
-    if switches.dark_current:
-        img = add_dark_current(img, params, exposure_s, temperature_k)
-    if switches.hot_pixels:
-        img = add_hot_pixels(img, pattern.hot, params, exposure_s)
-    if switches.radiation:
-        img = add_radiation_hits(img, params, exposure_s, rng)
-    if switches.shot_noise:
-        img = add_shot_noise(img, rng)
-    if switches.full_well:
-        img = apply_full_well(img, params.full_well_e, blooming=switches.blooming)
-    if switches.read_noise:
-        img = add_read_noise(img, params.read_noise_e, rng)
-    dn = electrons_to_dn(img, params.gain_e_per_dn, params.bias_dn, gain_error)
-    return adc(dn, adc_bits)
+
+def noise_free(switches: ChainSwitches) -> ChainSwitches:
+    """The switches of the noise-free chain: radiation hits, shot and read noise off, the rest as given."""
+    return ChainSwitches(**{**switches.__dict__, "shot_noise": False, "read_noise": False, "radiation": False})
+
+
+def apply_chain_with_truth(photo_e, params: DetectorParams, exposure_s: float, rng: np.random.Generator, *,
+                           pattern: FixedPattern | None = None, vignette=None,
+                           switches: ChainSwitches = ChainSwitches(), temperature_k=None, gain_error: float = 0.0,
+                           adc_bits: int = 12, flat=None):
+    """``(noisy, noise_free)`` 12-bit DN: :func:`apply_chain` and the same chain with :func:`noise_free`
+    switches, sharing the deterministic head (:func:`mean_charge`) instead of running it twice.
+
+    Both equal what two :func:`apply_chain` calls return (the noise-free one draws nothing from ``rng``).
+    """
+    mean = mean_charge(photo_e, params, exposure_s, pattern=pattern, vignette=vignette, flat=flat,
+                       switches=switches, temperature_k=temperature_k)
+    noisy = _noisy_tail(mean, params, exposure_s, rng, switches, gain_error, adc_bits)
+    quiet = _noisy_tail(mean, params, exposure_s, rng, noise_free(switches), gain_error, adc_bits)
+    return noisy, quiet
+
+
+# --- compiled loops (numba) ----------------------------------------------------------------------------
+# Each loop makes exactly the draws of the numpy step it replaces, in the same order, from the caller's
+# Generator (numba's Generator methods advance the same bit generator), with the same floating-point
+# operations in the same order (no fastmath), so both paths give identical bytes
+# (tests/test_detector_compiled.py checks this against the numpy steps). One caveat: the exact test of PTRS,
+# reached by ~1 in 5 draws above 10 e-, is evaluated here in a rearranged form (_log_poisson_pmf, one log on
+# the left) rather than numpy's expression; the two are the same inequality and their values agree to
+# ~1e-11 (numpy's sums ~1e5-sized terms), so a draw could differ only where the test's two sides agree that
+# closely, a chance of order 1e-11 per test (none in the tests' ~10^6 draws compared with numpy).
+
+# numpy's Generator.poisson refuses larger means (int64 range minus a 10-sigma margin).
+POISSON_LAM_MAX = float(np.iinfo(np.int64).max - np.sqrt(np.iinfo(np.int64).max) * 10)
+
+
+def _jit(fn):
+    return numba.njit(cache=True, nogil=True, error_model="numpy")(fn) if numba is not None else fn
+
+
+_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+@_jit
+def _log_poisson_pmf(k, lam):
+    """log(lam^k exp(-lam) / k!) for a whole ``k >= 0`` (floats). Below k = 30 with ``math.lgamma``; above,
+    with Stirling's series for log(k!) to the x^-7 term (x = k + 1; truncation < 1e-16 there) and the
+    large terms gathered so that they cancel exactly: (x - lam) + k log(lam / x) - log(x) / 2 - log(2 pi) / 2
+    - series. Two logs instead of lgamma's more, and no cancellation of ~1e5-sized terms."""
+    if k < 30.0:
+        return -lam + k * math.log(lam) - math.lgamma(k + 1.0)
+    x = k + 1.0
+    r = 1.0 / x
+    r2 = r * r
+    series = r * (1.0 / 12.0 - r2 * (1.0 / 360.0 - r2 * (1.0 / 1260.0 - r2 / 1680.0)))
+    return (x - lam) + k * math.log1p((lam - x) / x) - 0.5 * math.log(x) - _HALF_LOG_2PI - series
+
+
+@_jit
+def _ptrs_finish(rng, lam, a, b, v_r, u, v):
+    """Finish a PTRS draw whose first try ``(u, v)`` was not accepted by the quick test (see
+    :func:`_poisson_into`): the paper's exact test on that try, then further tries. Returns the count."""
+    inv_alpha = 1.1239 + 1.1328 / (b - 3.4)
+    while True:
+        us = 0.5 - abs(u)
+        k = np.floor((2.0 * a / us + b) * u + lam + 0.43)
+        if us >= 0.07 and v <= v_r:
+            return k
+        # Step 3 of the paper: accept if V alpha / (a / us^2 + b) <= lam^k exp(-lam) / k!, in logs.
+        if not (k < 0.0 or (us < 0.013 and v > us)):
+            if math.log(v * inv_alpha / (a / (us * us) + b)) <= _log_poisson_pmf(k, lam):
+                return k
+        u = rng.random() - 0.5
+        v = rng.random()
+
+
+@_jit
+def _poisson_mult(rng, exp_minus_lam):
+    """One Poisson draw for a small mean by multiplying uniforms until the product falls to exp(-lam)
+    (Knuth, TAOCP vol. 2), numpy's method for 0 < lam < 10. Returns the count as a float."""
+    count = 0.0
+    prod = 1.0
+    while True:
+        prod *= rng.random()
+        if prod > exp_minus_lam:
+            count += 1.0
+        else:
+            return count
+
+
+@_jit
+def _poisson_into(rng, mean, out):
+    """``out[i] = Poisson(max(mean[i], 0))`` in order; returns the index of a NaN or too large mean, else -1."""
+    last = -1.0
+    exp_minus_lam = 1.0
+    for i in range(mean.size):
+        lam = mean[i]
+        if not lam <= POISSON_LAM_MAX:
+            return i
+        if lam >= 10.0:
+            # PTRS, transformed rejection with squeeze (W. Hoermann, Insurance: Mathematics and Economics 12,
+            # 39-45, 1993), the method and constants of numpy's Generator.poisson for lam >= 10: each try takes
+            # two uniforms U, V; ~4 in 5 first tries pass the quick test here, the rest go on in _ptrs_finish.
+            b = 0.931 + 2.53 * math.sqrt(lam)
+            a = -0.059 + 0.02483 * b
+            v_r = 0.9277 - 3.6224 / (b - 2.0)
+            u = rng.random() - 0.5
+            v = rng.random()
+            us = 0.5 - abs(u)
+            if us >= 0.07 and v <= v_r:
+                out[i] = np.floor((2.0 * a / us + b) * u + lam + 0.43)
+            else:
+                out[i] = _ptrs_finish(rng, lam, a, b, v_r, u, v)
+        elif lam > 0.0:
+            if lam != last:      # neighbours often share a mean (dark sky): exp once per run of them
+                exp_minus_lam = math.exp(-lam)
+                last = lam
+            out[i] = _poisson_mult(rng, exp_minus_lam)
+        else:
+            out[i] = 0.0
+    return -1
+
+
+@_jit
+def _mean_charge_into(e, flat, use_flat, dark, use_dark, hot, hot_e, use_hot, out):
+    """:func:`mean_charge`'s three steps per pixel, in its order: ``e x flat``, ``+ dark``, ``+ hot``."""
+    for i in range(e.size):
+        v = e[i]
+        if use_flat:
+            v = v * flat[i]
+        if use_dark:
+            v = v + dark
+        if use_hot:
+            v = v + (hot_e if hot[i] else 0.0)
+        out[i] = v
+
+
+@_jit
+def _electrons_to_adc_into(img, read_e, rng, read_noise, denom, bias, top, out):
+    """``add_read_noise`` (when ``read_noise``), ``electrons_to_dn`` and ``electronics.adc`` per pixel."""
+    for i in range(img.size):
+        x = img[i]
+        if read_noise:
+            x = x + read_e * rng.standard_normal()
+        d = x / denom + bias
+        if d != d:
+            d = 0.0
+        d = np.floor(d)
+        if d < 0.0:
+            d = 0.0
+        elif d > top:
+            d = top
+        out[i] = np.uint16(d)

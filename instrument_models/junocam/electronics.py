@@ -26,6 +26,7 @@ sum of 12-bit values would overflow 12 bits at a quarter of full scale, the defa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -76,8 +77,30 @@ def code_intervals(mode: str = "SQROOT") -> tuple[np.ndarray, np.ndarray]:
     return low, high
 
 
+def _compand_searchsorted(values: np.ndarray, mode: str) -> np.ndarray:
+    """The nearest-code rule itself: the code whose interval ``[low, high)`` holds each value (uint8)."""
+    t = companding_table(mode).astype(float)
+    mids = 0.5 * (t[:-1] + t[1:])
+    return np.searchsorted(mids, values, side="right").astype(np.uint8)
+
+
+@lru_cache(maxsize=None)
+def compand_lut(mode: str = "SQROOT") -> np.ndarray:
+    """The read-only (4096,) uint8 code of every 12-bit value 0..4095 under the nearest-code rule.
+
+    Built by applying the rule (:func:`_compand_searchsorted`) to each of the 4096 values, so indexing it
+    by a whole 12-bit DN gives exactly the code the rule gives.
+    """
+    lut = _compand_searchsorted(np.arange(DN12_MAX + 1, dtype=float), _mode(mode))
+    lut.setflags(write=False)
+    return lut
+
+
 def compand(dn12, mode: str = "SQROOT") -> np.ndarray:
     """12-bit values -> 8-bit codes (uint8): the code whose interval holds each value.
+
+    Integer input (the ADC's whole DN) is looked up in :func:`compand_lut`; other input goes through the
+    interval rule directly. Both give the same code for a whole number.
 
     Parameters
     ----------
@@ -88,13 +111,18 @@ def compand(dn12, mode: str = "SQROOT") -> np.ndarray:
     -------
     ndarray of uint8, same shape.
     """
-    t = companding_table(mode).astype(float)
-    v = np.asarray(dn12, dtype=float)
+    mode = _mode(mode)
+    v = np.asarray(dn12)
+    if v.dtype.kind in "ui":
+        if v.size and (v.min() < 0 or v.max() > DN12_MAX):
+            bad = v[(v < 0) | (v > DN12_MAX)].ravel()[0]
+            raise InstrumentError(f"12-bit value {bad!r} cannot be companded; expected 0..{DN12_MAX}")
+        return np.take(compand_lut(mode), v)
+    v = np.asarray(v, dtype=float)
     if v.size and (not np.all(np.isfinite(v)) or v.min() < 0 or v.max() > DN12_MAX):
         bad = v[~np.isfinite(v) | (v < 0) | (v > DN12_MAX)].ravel()[0]
         raise InstrumentError(f"12-bit value {bad!r} cannot be companded; expected 0..{DN12_MAX}")
-    mids = 0.5 * (t[:-1] + t[1:])
-    return np.searchsorted(mids, v, side="right").astype(np.uint8)
+    return _compand_searchsorted(v, mode)
 
 
 def decompand(dn8, mode: str = "SQROOT") -> np.ndarray:

@@ -17,13 +17,19 @@ Randomness: the fixed pattern (PRNU, hot pixels) is drawn once per render from t
 ``"fixed_pattern"`` of the camera's own seed (``[noise] fixed_pattern_seed``, not the scenario seed); each framelet's noise from ``("detector", frame, filter index)`` (``simulator.random``),
 so framelets are independent of the order or subset rendered.
 
-Radiation: the hit rate is the camera's ``radiation_hits_per_cm2_s`` (instrument model; 0 by default)
-scaled with Juno's distance ``r`` from Jupiter's centre as ``(RADIATION_REFERENCE_KM / r) ** RADIATION_EXPONENT``
-(assumption, :class:`RadiationScaling`: no published JunoCam hit-rate profile; the belts' particle flux rises
-steeply inward, so the detector's value is read as the rate at 2 Jupiter radii and scaled as r^-3).
+Radiation: the hit rate is the camera's ``radiation_hits_per_cm2_s`` (instrument model; 0 by default, so no
+hits unless a scenario sets a rate) scaled with Juno's distance ``r`` from Jupiter's centre as
+``(reference_km / r) ** exponent`` (:class:`RadiationScaling`). Both the rate and the r^-3 law are
+assumptions: no published JunoCam hit rate or radial profile was found (see ``DetectorParams``; Juno's
+radiation monitoring counts penetrating hits in its star cameras, behind much heavier shielding, and
+reports them as >10 MeV electron fluxes, not as a JunoCam rate). The belts' flux rises steeply inward
+(Becker et al. 2017, GRL 44, sampled inside 2 R_J), so the detector's value is read as the rate at 2 Jupiter
+radii and scaled as r^-3. ``[noise] radiation = false`` (or ``enabled = false``) turns the hits off.
 
 The noise-free DN12 truth is the same chain with shot noise, read noise and radiation hits off (the
-deterministic effects stay), before companding, after summing.
+deterministic effects stay), before companding, after summing; ``detector.apply_chain_with_truth`` runs the
+deterministic steps once for both. The flat field (vignetting x PRNU) and the fixed pattern cut to a
+filter's rows are constant per filter, so they are computed once per render.
 """
 
 from __future__ import annotations
@@ -37,12 +43,13 @@ from instrument_models.junocam import detector as det
 from instrument_models.junocam.electronics import sum_pixels
 from instrument_models.junocam.radiometry import Radiometry
 from simulator.random import child_generator
-from simulator.render.types import FILTER_ORDER, RenderRequest
+from simulator.render.types import FILTER_ORDER, RenderError, RenderRequest
 
 
 @dataclass(frozen=True)
 class RadiationScaling:
-    """How the radiation hit rate grows toward Jupiter (assumption, see module doc).
+    """How the radiation hit rate grows toward Jupiter (assumption, see module doc): no published radial
+    profile of JunoCam hits was found, so the exponent and reference distance are configurable.
 
     Attributes
     ----------
@@ -52,6 +59,12 @@ class RadiationScaling:
 
     reference_km: float = 2.0 * 71492.0   # 2 x Jupiter's equatorial radius (pck00010.tpc)
     exponent: float = 3.0
+
+    def __post_init__(self) -> None:
+        if not (np.isfinite(self.reference_km) and self.reference_km > 0):
+            raise RenderError(f"radiation reference distance {self.reference_km!r} km is invalid; expected > 0")
+        if not np.isfinite(self.exponent):
+            raise RenderError(f"radiation scaling exponent {self.exponent!r} is invalid; expected a finite number")
 
     def rate(self, rate_at_reference: float, distance_km: float) -> float:
         """Hits per cm^2 per s at ``distance_km`` from Jupiter's centre."""
@@ -87,15 +100,30 @@ class DetectorChain:
         self.cam = cam
         self.radiometry = radiometry or Radiometry()
         self.switches = chain_switches(request.noise)
-        self.quiet = det.ChainSwitches(**{**self.switches.__dict__, "shot_noise": False, "read_noise": False,
-                                          "radiation": False})
         # The fixed pattern belongs to the camera, not the image: its own seed ([noise] fixed_pattern_seed).
         pattern_rng = child_generator(int(request.noise.get("fixed_pattern_seed", 1)), "fixed_pattern")
         self.pattern = det.make_fixed_pattern(cam.detector, pattern_rng, (cam.strips.lines, cam.strips.samples))
+        self._maps: dict = {}   # (filter, lines) -> (fixed pattern cut to the framelet, flat field)
 
     @classmethod
     def for_request(cls, request: RenderRequest, cam) -> "DetectorChain":
         return cls(request, cam)
+
+    def filter_maps(self, filter_name: str, lines: int) -> tuple[det.FixedPattern, np.ndarray | float | None]:
+        """The fixed pattern cut to a filter's framelet rows and columns, and its flat field (vignetting x
+        PRNU): both constant per filter, so computed once per render."""
+        key = (filter_name, lines)
+        if key not in self._maps:
+            cam = self.cam
+            lo, hi = self.req.sample_range or (0, cam.strips.samples)
+            rows = self.pattern.rows(cam.strips.first_ccd_row(filter_name), lines)
+            pattern = det.FixedPattern(prnu=rows.prnu[:, lo:hi], hot=rows.hot[:, lo:hi])
+            sample = np.arange(lo, hi) + 0.5
+            line = np.arange(lines) + 0.5
+            vig = det.vignetting(sample[None, :], line[:, None], cam.optics.cx, cam.optics.cy[filter_name],
+                                 cam.detector.vignetting_edge)
+            self._maps[key] = (pattern, det.flat_field(cam.detector, self.switches, pattern, vig))
+        return self._maps[key]
 
     def photo_electrons(self, iof: np.ndarray, filter_name: str, exposure_s: float, solar_km: float):
         """Mean photo-electrons per unsummed pixel for an I/F image."""
@@ -115,21 +143,13 @@ class DetectorChain:
                 params.radiation_hits_per_cm2_s, jupiter_distance_km))
         exposure = float(cam.exposure_s(n_stages))
         e = self.photo_electrons(iof, filter_name, exposure, solar_km)
-        lo, hi = req.sample_range or (0, cam.strips.samples)
-        first = cam.strips.first_ccd_row(filter_name)
-        pattern = self.pattern.rows(first, e.shape[0])
-        pattern = det.FixedPattern(prnu=pattern.prnu[:, lo:hi], hot=pattern.hot[:, lo:hi])
-        sample = np.arange(lo, hi) + 0.5
-        line = np.arange(e.shape[0]) + 0.5
-        vig = det.vignetting(sample[None, :], line[:, None], cam.optics.cx, cam.optics.cy[filter_name],
-                             cam.detector.vignetting_edge)
+        pattern, flat = self.filter_maps(filter_name, e.shape[0])
         g = float(req.errors.gain_error.get(filter_name, 1.0))
-        kwargs = dict(pattern=pattern, vignette=vig, temperature_k=req.focal_plane_temperature_k,
-                      gain_error=1.0 / g - 1.0, adc_bits=cam.electronics.adc_bits)
         rng = child_generator(req.seed, "detector", int(frame), FILTER_ORDER.index(filter_name))
-        dn12 = det.apply_chain(e, params, exposure, rng, switches=self.switches, **kwargs)
-        quiet = det.apply_chain(e, params, exposure, np.random.Generator(np.random.PCG64(0)),
-                                switches=self.quiet, **kwargs)
+        # One pass of the deterministic steps feeds both the noisy chain and the noise-free truth.
+        dn12, quiet = det.apply_chain_with_truth(e, params, exposure, rng, switches=self.switches, pattern=pattern,
+                                                 flat=flat, temperature_k=req.focal_plane_temperature_k,
+                                                 gain_error=1.0 / g - 1.0, adc_bits=cam.electronics.adc_bits)
         mode = cam.electronics.summing_mode
         dn12 = sum_pixels(dn12, req.summing, mode=mode)
         quiet = sum_pixels(quiet, req.summing, mode=mode).astype(np.float32)
