@@ -173,3 +173,23 @@ def test_compiled_retry_of_grazing_misses_equals_numpy_replica(cache):
     assert err < REL_TOL, f"retried rays' points differ by {err:.2e} relative"
     for name, a, b in (("trgepc", fast[3], ref.trgepc), ("shift", fast[4], ref.epoch_shift)):
         assert np.max(np.abs(a - b)) < 1e-9, f"{name} of rays differs by {np.max(np.abs(a - b)):.2e} s"
+
+
+def test_fused_window_with_folded_rotation_equals_rotated_rays(cache):
+    """Camera rays with the attitude correction folded into the loop = the rotated rays passed in."""
+    from simulator.render import los, sampling
+
+    req = request_for(default_scenario(), cache, frames=26, frame_indices=(LIMB_FRAME,))
+    rotation = los.rotation_matrix(np.array([2e-4, -1e-4, 3e-4]))
+    with Geometry(req.metakernel, abcorr=req.abcorr) as geo:
+        rays, s = _window_rays(req, LIMB_FRAME, req.abcorr, geo)
+        centre, cos_half = sampling.jupiter_cone(s, 0, float(max(geo.radii_km)), 0.01)
+        folded = compiled.window_surface(geo, rays, s, 0, centre, cos_half, rotation=rotation)
+        rotated = compiled.window_surface(geo, rays @ rotation.T, s, 0, centre, cos_half)
+    assert np.array_equal(folded[0], rotated[0]), f"{np.sum(folded[0] != rotated[0])} pixels hit differently"
+    hit = folded[0]
+    for q, key in enumerate(sampling.GEOMETRY_KEYS):
+        err = np.max(np.abs(folded[1][q][hit] - rotated[1][q][hit]))
+        tol = ANGLE_TOL_DEG if key in ("INCIDENCE", "EMISSION", "PHASE") else REL_TOL * np.max(
+            np.abs(rotated[1][q][hit]))
+        assert err < tol, f"{key} differs by {err:.2e}"

@@ -350,7 +350,8 @@ def _window_kernel(rays, centre_cam, cos_half, cam_to_j2000, rot0, obs_j2000, ta
                 cosines[1, r, c] = 0.0
 
 
-def window_surface(geo, rays: np.ndarray, s, i: int, centre_cam: np.ndarray, cos_half: float):
+def window_surface(geo, rays: np.ndarray, s, i: int, centre_cam: np.ndarray, cos_half: float,
+                   rotation: np.ndarray | None = None):
     """Intercepts and geometry of a window's pixel-centre rays in one parallel loop (no gathers).
 
     The rays inside the cone ``rays . centre_cam >= cos_half`` get :func:`intercepts` and, where they hit,
@@ -359,8 +360,10 @@ def window_surface(geo, rays: np.ndarray, s, i: int, centre_cam: np.ndarray, cos
 
     Parameters
     ----------
-    rays : (rows, cols, 3) unit rays in the nominal camera frame.
-    centre_cam, cos_half : the cone around the body's centre (``sampling.jupiter_cone_mask``).
+    rays : (rows, cols, 3) unit rays in the nominal camera frame, or with ``rotation`` camera rays ``r`` whose
+        nominal-frame rays are ``rotation @ r`` (the true-attitude correction; folded into the loop's
+        camera-to-J2000 matrix and the cone axis, so no rotated copy of the window is made).
+    centre_cam, cos_half : the cone around the body's centre in the nominal frame (``sampling.jupiter_cone``).
 
     Returns
     -------
@@ -375,8 +378,13 @@ def window_surface(geo, rays: np.ndarray, s, i: int, centre_cam: np.ndarray, cos
     hit = np.empty(shape, dtype=np.bool_)
     geom, cosines = np.empty((7,) + shape), np.empty((2,) + shape)
     args = _ray_arguments(geo, s, i)
+    centre = np.asarray(centre_cam, dtype=np.float64)
+    if rotation is not None:
+        rotation = np.asarray(rotation, dtype=np.float64)
+        args = (np.ascontiguousarray(args[0] @ rotation),) + args[1:]
+        centre = rotation.T @ centre
     rot0, spin = args[1], np.asarray(s.body_spin_body[i], dtype=np.float64)
-    _window_kernel(rays, np.ascontiguousarray(centre_cam, dtype=np.float64), float(cos_half), *args,
+    _window_kernel(rays, np.ascontiguousarray(centre), float(cos_half), *args,
                    float(s.et[i] - s.lt[i]), np.asarray(s.sun_body[i], dtype=np.float64), rot0 @ s.obs_vel_ssb[i],
                    rot0 @ s.target_vel_ssb[i], spin, args[11] != 0.0, hit, geom, cosines)
     return hit, geom, cosines
