@@ -208,3 +208,16 @@ def test_jupiter_only_scene_has_no_extra_bodies(io_setup):
 
     assert ExtraBodies.for_scene(uniform_scene(0.5), geo=None, margin_rad=0.0) is None
     assert ExtraBodies.for_scene(None, geo=None, margin_rad=0.0) is None
+
+
+def test_quicklook_with_a_moon_is_the_raw_image(tmp_path):
+    """Jupiter's map projection has no place for a moon: with BODY ids other than 599 the quicklook is raw."""
+    from PIL import Image
+
+    from simulator.products.quicklook import write_quicklook
+
+    image = np.arange(256 * 64, dtype=np.uint8).reshape(256, 64)
+    planes = {"BODY": np.where(image > 100, IO_ID, 0).astype(np.int32),
+              "LAT_PC": np.zeros(image.shape), "LON_W": np.zeros(image.shape)}
+    write_quicklook(tmp_path / "q.png", image, desc=None, planes=planes)
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "q.png")), image)
