@@ -24,7 +24,12 @@ Per node (one time sample on a window), after Jupiter's ``sampling.sample_node``
 Truth conventions on a body: ``LAT_PC`` planetocentric; ``LAT_PG`` planetographic on the body's ellipsoid
 (``recpgr`` with its radii; meshes: equal to ``LAT_PC``); ``LON_W`` west longitude ``-atan2(y, x) mod 360`` in
 the body frame (``IAU_<MOON>``: the IAU planetographic longitude of the synchronous, prograde Galilean moons,
-0 at the mean sub-Jovian meridian); angles and range as for Jupiter. No shadows of bodies on each other.
+0 at the mean sub-Jovian meridian); angles and range as for Jupiter.
+
+Shadows (``shadows.py``): where a body's penumbral cone can reach Jupiter at the node's epoch, the Jupiter
+pixels still seen are dimmed by the fraction of the solar disk the body covers from each point (pixel centres;
+sub-rays for Jupiter limb pixels in shadow and for the bodies' edge pixels). Not modelled: Jupiter's shadow on
+the bodies (eclipses) and bodies' shadows on each other.
 
 With no extra bodies :func:`ExtraBodies.for_scene` returns None and the renderer does nothing more.
 """
@@ -35,9 +40,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scenes.ellipsoid import Ellipsoid
 from scenes.mesh import MeshShape
 from simulator.geometry import remove_stellar_aberration
-from simulator.render import grid
+from simulator.render import grid, shadows
 from simulator.render.sampling import GEOMETRY_KEYS, JUPITER_NAIF_ID, edge_pixels, intercept_iof, \
     jupiter_cone_mask, surface_iof, window_geometry
 
@@ -50,6 +56,7 @@ class BodyView:
     body: object
     geo: object
     radius_km: float        # bounding radius for the cone test
+    shadow_radius_km: float  # radius of the disk the body shows the Sun (shadows.occulter_radius_km)
 
     @property
     def is_mesh(self) -> bool:
@@ -87,7 +94,7 @@ class ExtraBodies:
             else:
                 radius = float(max(body.shape.radii_km))
                 body_geo = geo.for_body(body.name, body.frame, body.shape.radii_km)
-            views.append(BodyView(index, body, body_geo, radius))
+            views.append(BodyView(index, body, body_geo, radius, shadows.occulter_radius_km(body.shape)))
         return cls(views, geo, margin_rad)
 
     def sample(self, ets) -> list:
@@ -180,6 +187,16 @@ class ExtraBodies:
                 hit2 = h.hit.reshape(shape)
                 refine |= cone & ((edge_pixels(hit2, edge_rows) | edge_pixels(node.hit, edge_rows))
                                   if hit2.any() else True)
+        casters = self.casters(jupiter_sample, samples, index)
+        if casters:                               # moons' shadows on the Jupiter pixels still seen
+            jv = np.flatnonzero(body_id == JUPITER_NAIF_ID)
+            points, rng = self._jupiter_points(rays[jv], kept, jv, jupiter_sample, index)
+            lit = shadows.sunlit_fraction(points, rng, jupiter_sample, index, casters)
+            iof[jv] *= lit
+            if n_sub > 1:
+                shaded = np.zeros(rays.shape[0], dtype=bool)
+                shaded[jv[lit < 1.0]] = True
+                refine |= edge_pixels(node.hit, edge_rows) & shaded.reshape(shape)
         if clock is not None:
             clock.lap("bodies", int(rays.shape[0]))
         if refine.any():
@@ -194,6 +211,22 @@ class ExtraBodies:
         if kept is not None:
             kept["BODY"] = body_id.reshape(shape)
         return node
+
+    def casters(self, jupiter_sample, samples, index: int) -> list:
+        """``(sample, radius)`` of the bodies whose shadow may fall on Jupiter at this epoch."""
+        r_jup = float(max(self.geo.radii_km))
+        return [(s, v.shadow_radius_km) for v, s in zip(self.views, samples)
+                if shadows.could_shadow_jupiter(jupiter_sample, s, index, v.shadow_radius_km, r_jup)]
+
+    def _jupiter_points(self, rays, kept, where, jupiter_sample, index: int):
+        """Jupiter surface points (M, 3) and ranges (M,) of pixel-centre rays that hit it (kept truth
+        geometry, else the sincpt replica again)."""
+        if kept is not None:
+            flat = {k: kept[k].reshape(-1)[where] for k in ("LAT_PC", "LON_W", "RANGE")}
+            points = Ellipsoid(self.geo.radii_km).surface_point(flat["LAT_PC"], flat["LON_W"], "planetocentric")
+            return points, flat["RANGE"]
+        _, points, obs, _ = grid.exact_intercepts(self.geo, rays, jupiter_sample, index)
+        return points, np.linalg.norm(points - obs, axis=1)
 
     def _jupiter_range(self, front, need, rays, jupiter_sample, index, jup_range) -> None:
         """Set ``front`` to Jupiter's range (km) at the rays ``need`` (exact intercepts unless kept)."""
@@ -213,6 +246,11 @@ class ExtraBodies:
         front = np.full(rays.shape[0], np.inf)
         front[j_hit] = j_values["RANGE"]
         out = j_iof
+        casters = self.casters(jupiter_sample, samples, index)
+        if casters and j_hit.any():
+            points = Ellipsoid(self.geo.radii_km).surface_point(j_values["LAT_PC"], j_values["LON_W"],
+                                                                "planetocentric")
+            out[j_hit] *= shadows.sunlit_fraction(points, j_values["RANGE"], jupiter_sample, index, casters)
         for view, sample in zip(self.views, samples):
             h = self.hits(view, scene, filter_name, rays, sample, index, ifov_rad, True, False)
             visible = h.hit & (h.range_km < front)
