@@ -89,32 +89,64 @@ def sunlit_fraction(points_body: np.ndarray, range_km: np.ndarray, jupiter_sampl
     range_km : (N,) observer-to-point distances (their epochs ``et - range / c``, see the module doc).
     jupiter_sample, index : Jupiter's ``GeometrySample`` and the epoch index.
     moons : iterable of ``(moon_sample, moon_radius_km)`` (samples over the same epochs).
-    """
-    from simulator.geometry import Geometry
 
+    Points far outside every penumbral cone (a loose test at the centre's epoch, with a margin covering what
+    the epochs change) keep 1 without the exact computation.
+    """
     p = np.asarray(points_body, dtype=float).reshape(-1, 3)
-    t_j = jupiter_sample.et[index] - jupiter_sample.lt[index]
-    t_p = jupiter_sample.et[index] - np.asarray(range_km, dtype=float).reshape(-1) / C_KM_S
-    dt = t_p - t_j
-    jup = -jupiter_sample.obs_j2000[index]
-    to_j2000 = Geometry._body_rotation(jupiter_sample, index, dt, inverse=True)
-    pts = jup + np.outer(dt, jupiter_sample.target_vel_ssb[index]) + to_j2000(p)
-    sun = jup + jupiter_sample.j2000_to_body[index].T @ jupiter_sample.sun_body[index]
+    s, i = jupiter_sample, index
+    rot0 = s.j2000_to_body[i]
+    jup = -s.obs_j2000[i]
+    sun = jup + rot0.T @ s.sun_body[i]
+    t_j = s.et[i] - s.lt[i]
+    dt = s.et[i] - np.asarray(range_km, dtype=float).reshape(-1) / C_KM_S - t_j
+    lit = np.ones(p.shape[0])
+    if not p.shape[0]:
+        return lit
+    pts0 = jup + p @ rot0                                   # points at the centre's epoch
+    spin = s.body_spin_body[i]
+    speed = float(np.linalg.norm(s.target_vel_ssb[i]) + np.linalg.norm(spin) * np.max(np.linalg.norm(p, axis=1)))
+    for moon_sample, radius in moons:
+        # loose test: distance of each point from the Sun -> moon axis vs the penumbra's radius there
+        moon0 = -moon_sample.obs_j2000[i]
+        axis = moon0 - sun
+        length = float(np.linalg.norm(axis))
+        axis /= length
+        rel = pts0 - moon0
+        along = rel @ axis
+        off = np.linalg.norm(rel - along[:, None] * axis, axis=1)
+        drift = (float(np.max(np.abs(dt))) + float(np.max(np.abs(along))) / C_KM_S + 1.0) * (
+            speed + float(np.linalg.norm(moon_sample.target_vel_ssb[i])))
+        near = (along > -radius) & (off < radius + np.maximum(along, 0.0) * (SUN_RADIUS_KM + radius) / length
+                                    + drift + 10.0)
+        if not near.any():
+            continue
+        k = np.flatnonzero(near)
+        lit[k] *= 1.0 - _covered(p[k], dt[k], s, i, sun, moon_sample, radius)
+    return lit
+
+
+def _covered(p: np.ndarray, dt: np.ndarray, s, i: int, sun: np.ndarray, moon_sample, radius: float) -> np.ndarray:
+    """Exact covered fraction of the solar disk at points ``p`` (IAU_JUPITER at epochs ``et - lt + dt``).
+
+    The body turned to each point's epoch to first order in ``w dt`` (the second-order term is
+    ``(w dt)^2 R / 2`` < 1 m for ``|dt|`` < 1 s), Jupiter's centre moved by its SSB velocity.
+    """
+    rot0 = s.j2000_to_body[i]
+    spin = s.body_spin_body[i]
+    turned = p + dt[:, None] * np.cross(spin, p)            # body frame at et - lt + dt -> at et - lt
+    pts = -s.obs_j2000[i] + np.outer(dt, s.target_vel_ssb[i]) + turned @ rot0
     to_sun = sun - pts
     d_sun = np.linalg.norm(to_sun, axis=1)
     a_sun = np.arcsin(np.minimum(SUN_RADIUS_KM / d_sun, 1.0))
-    lit = np.ones(p.shape[0])
-    for moon_sample, radius in moons:
-        moon = _moon_at(moon_sample, index, t_p)
-        d0 = np.linalg.norm(moon - pts, axis=1)
-        moon = _moon_at(moon_sample, index, t_p - d0 / C_KM_S)
-        to_moon = moon - pts
-        d_moon = np.linalg.norm(to_moon, axis=1)
-        a_moon = np.arcsin(np.minimum(radius / d_moon, 1.0))
-        cos = np.einsum("ij,ij->i", to_sun, to_moon) / (d_sun * d_moon)
-        sin = np.linalg.norm(np.cross(to_sun, to_moon), axis=1) / (d_sun * d_moon)
-        theta = np.arctan2(sin, cos)            # well conditioned at these small angles
-        between = (cos > 0) & (d_moon < d_sun)
-        f = np.where(between, disk_overlap_fraction(a_sun, a_moon, theta), 0.0)
-        lit *= 1.0 - f
-    return lit
+    t_p = s.et[i] - s.lt[i] + dt
+    moon = _moon_at(moon_sample, i, t_p)
+    moon = _moon_at(moon_sample, i, t_p - np.linalg.norm(moon - pts, axis=1) / C_KM_S)
+    to_moon = moon - pts
+    d_moon = np.linalg.norm(to_moon, axis=1)
+    a_moon = np.arcsin(np.minimum(radius / d_moon, 1.0))
+    cos = np.einsum("ij,ij->i", to_sun, to_moon) / (d_sun * d_moon)
+    sin = np.linalg.norm(np.cross(to_sun, to_moon), axis=1) / (d_sun * d_moon)
+    theta = np.arctan2(sin, cos)            # well conditioned at these small angles
+    between = (cos > 0) & (d_moon < d_sun)
+    return np.where(between, disk_overlap_fraction(a_sun, a_moon, theta), 0.0)
