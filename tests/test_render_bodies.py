@@ -244,3 +244,15 @@ def test_io_truth_summed_tdi3_equals_sincpt(io_setup):
             worst = max(worst, float(np.linalg.norm(_io_point(res.truth, j, i) - point)
                                      / (rng_km * CAM.optics.ifov_rad)))
     assert worst < TRUTH_TOL_PX, f"summed TDI-3 Io truth vs sincpt: worst {worst:.2e} px"
+
+
+def test_validation_truth_leaves_out_moon_pixels():
+    """validate compares against Jupiter only: a moon's truth planes become NaN there, Jupiter's stay."""
+    from simulator.validate.truth import jupiter_only
+
+    body = np.array([[0, 599, IO_ID]], dtype=np.int32)
+    planes = jupiter_only({"BODY": body.copy(), "LAT_PG": np.array([[np.nan, 10.0, 20.0]]),
+                           "IOF": np.array([[0.0, 0.5, 0.6]], dtype=np.float32)})
+    assert np.array_equal(planes["BODY"], body)
+    assert planes["LAT_PG"][0, 1] == 10.0 and np.isnan(planes["LAT_PG"][0, 2])
+    assert planes["IOF"][0, 1] == np.float32(0.5) and np.isnan(planes["IOF"][0, 2]) and planes["IOF"][0, 0] == 0
