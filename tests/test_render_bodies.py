@@ -22,6 +22,7 @@ from test_render_common import FlatPhotometry, render_one, request_for, uniform_
 TRUTH_TOL_PX = 1e-3       # issue #5: truth within 1e-3 px equivalent of sincpt
 LIMB_TOL_PX = 0.1         # issue #5: rendered limb within 0.1 px of limbpt
 MESH_TOL_PX = 1e-3        # mesh truth vs trimesh on independently (spiceypy) placed rays
+RANGE_TOL_KM = 0.02       # float32 RANGE plane at ~45,000 km resolves 0.004 km
 IO_ID = 501
 CAM = JunoCam.default()
 SAMPLES = (1010, 1170)    # columns around Io
@@ -85,7 +86,8 @@ def test_io_truth_equals_sincpt(io_green):
             lat_pg = np.degrees(np.arcsin(normal[2]))
             worst_pg = max(worst_pg, abs(lat_pg - res.truth["LAT_PG"][j, i]) * np.pi / 180 * radii[0]
                            / (rng_km * CAM.optics.ifov_rad))
-            assert abs(res.truth["RANGE"][j, i] - rng_km) < 1e-3 * rng_km * CAM.optics.ifov_rad * 1e3
+            assert abs(res.truth["RANGE"][j, i] - rng_km) < RANGE_TOL_KM, \
+                f"RANGE {res.truth['RANGE'][j, i]} vs sincpt {rng_km} km"
     assert worst < TRUTH_TOL_PX, f"Io truth vs sincpt: worst {worst:.2e} px"
     assert worst_pg < TRUTH_TOL_PX, f"Io planetographic latitude vs surfnm: worst {worst_pg:.2e} px"
 

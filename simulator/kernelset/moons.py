@@ -83,7 +83,8 @@ class MoonRotation:
 
 
 # Archinal et al. 2011 (IAU WGCCRE 2009), Table 2 (rotation; J1..J8 = pck.NUT_PREC_ANGLES[0:8]) and the
-# satellite radii table (km). Io: alpha0 = 268.05 - 0.009T + 0.094 sin J3 + 0.024 sin J4, W = 200.39 + 203.4889538 d - ...
+# satellite radii table (km). Example, Io: alpha0 = 268.05 - 0.009 T + 0.094 sin J3 + 0.024 sin J4,
+# W = 200.39 + 203.4889538 d - 0.085 sin J3 - 0.022 sin J4.
 ROTATION = {
     501: MoonRotation((1829.4, 1819.4, 1815.7), (268.05, -0.009), (64.50, 0.003), (200.39, 203.4889538),
                       (0.0, 0.0, 0.094, 0.024), (0.0, 0.0, 0.040, 0.011), (0.0, 0.0, -0.085, -0.022)),

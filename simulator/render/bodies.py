@@ -9,8 +9,9 @@ Per node (one time sample on a window), after Jupiter's ``sampling.sample_node``
 
 1. cone test around the body's apparent centre (``sampling.jupiter_cone_mask`` with the body's sample and
    bounding radius): only rays inside it are intersected;
-2. pixel centres: ellipsoids by the exact sincpt replica (``sampling.window_geometry`` on the body's geometry:
-   per-ray light time, stellar aberration removed from the ray, ilumin-exact angles at each point's epoch);
+2. pixel centres: ellipsoids by the exact sincpt replica (``grid.exact_intercepts``, ``grid.hit_geometry``
+   on the body's geometry: per-ray light time, stellar aberration removed from the ray, ilumin-exact angles
+   at each point's epoch);
    meshes by trimesh (``MeshShape.intersect_faces``) in the body frame at the centre's light-time epoch, the
    ray's stellar aberration removed, angles from ``Scene.evaluate`` (no per-point epoch: a 1,000 km body's
    light-time spread of 3 ms moves it < 0.1 km);
@@ -45,7 +46,7 @@ from scenes.mesh import MeshShape
 from simulator.geometry import remove_stellar_aberration
 from simulator.render import grid, shadows
 from simulator.render.sampling import GEOMETRY_KEYS, JUPITER_NAIF_ID, edge_pixels, intercept_iof, \
-    jupiter_cone_mask, surface_iof, window_geometry
+    jupiter_cone_mask, surface_iof
 
 
 @dataclass(frozen=True)
