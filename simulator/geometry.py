@@ -169,6 +169,22 @@ class Geometry:
             self.radii_km = tuple(float(r) for r in spiceypy.bodvrd(target, "RADII", 3)[1])
         self.ellipsoid = Ellipsoid(self.radii_km)
 
+    def for_body(self, target: str, body_frame: str, radii_km=None) -> "Geometry":
+        """The same service (observer, camera, abcorr, and this object's kernel pool) for another target.
+
+        ``radii_km``: the target's ellipsoid (default its PCK radii); per-pixel methods then replicate
+        ``sincpt``/``ilumin`` for that body. SPICE is still called only in :meth:`sample`.
+        """
+        other = object.__new__(Geometry)
+        other.abcorr, other.observer, other.camera_frame = self.abcorr, self.observer, self.camera_frame
+        other.target, other.body_frame, other.pool = target, body_frame, self.pool
+        if radii_km is None:
+            with self.pool, spice_errors(f"the radii of {target}"):
+                radii_km = spiceypy.bodvrd(target, "RADII", 3)[1]
+        other.radii_km = tuple(float(r) for r in radii_km)
+        other.ellipsoid = Ellipsoid(other.radii_km)
+        return other
+
     def __enter__(self) -> "Geometry":
         self.pool.__enter__()
         return self

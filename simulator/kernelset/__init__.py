@@ -4,7 +4,7 @@ Layout under the output folder, with NAIF Juno archive file names so tools that 
 find ours::
 
     lsk/naif0012.tls  pck/pck00010.tpc  fk/juno_v12.tf  ik/juno_junocam_v03.ti  sclk/jno_sclkscet_00090.tsc
-    spk/juno_sim_<yymmdd>_<yymmdd>.bsp  spk/planets_sim_<yymmdd>_<yymmdd>.bsp
+    spk/juno_sim_<yymmdd>_<yymmdd>.bsp  spk/planets_sim_<yymmdd>_<yymmdd>.bsp  spk/moons_sim_<yymmdd>_<yymmdd>.bsp
     ck/juno_sc_sim_<yymmdd>_<yymmdd>_v01.bc   juno_sim.tm (metakernel)  scenario.toml  .digest
 """
 
@@ -19,13 +19,13 @@ import numpy as np
 import spiceypy
 
 from simulator.errors import KernelError
-from simulator.kernelset import ck, fk, lsk, metakernel, pck, sclk, spk
+from simulator.kernelset import ck, fk, lsk, metakernel, moons, pck, sclk, spk
 from simulator.kernelset.attitude import SpinModel, spin_model
 from simulator.kernelset.orbit import OrbitModel, perijove_state
 from simulator.scenario import Scenario, load_scenario, scenario_to_toml
 from simulator.spice import KernelPool, spice_errors
 
-KERNELSET_VERSION = "1"   # bump when the writers change so cached sets are rewritten
+KERNELSET_VERSION = "2"   # bump when the writers change so cached sets are rewritten
 KERNEL_TABLES = ("orbit", "spin", "geometry")   # the scenario tables kernels depend on
 IK_FILE_NAME = "juno_junocam_v03.ti"
 DIGEST_FILE = ".digest"
@@ -116,12 +116,13 @@ def _write_into(scenario: Scenario, root: Path) -> None:
         span = f"{_yymmdd(et0)}_{_yymmdd(et1)}"
         with spice_errors("the planets SPK"):
             planets = spk.write_planets_spk(root / "spk" / f"planets_sim_{span}.bsp", et0, et1)
+            satellites = moons.write_moons_spk(root / "spk" / f"moons_sim_{span}.bsp", et0, et1)
         with KernelPool(files[:2] + files[4:] + [planets]):
             orbit, spin = models_for(scenario)
             with spice_errors("the Juno SPK and CK"):
                 juno = spk.write_juno_spk(root / "spk" / f"juno_sim_{span}.bsp", orbit, et0, et1)
                 attitude = ck.write_ck(root / "ck" / f"juno_sc_sim_{span}_v01.bc", spin, et0, et1)
-    files += [planets, juno, attitude]
+    files += [planets, satellites, juno, attitude]
     rel = [str(f.relative_to(root)) for f in files]
     comment = (f"Synthetic Juno kernel set written by junocam-sim for scenario {scenario.name!r} "
                f"({scenario.description}). Not flight data.")

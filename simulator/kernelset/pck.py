@@ -1,4 +1,4 @@
-"""Planetary constants kernel (PCK) for Jupiter, written from pck00010's published values.
+"""Planetary constants kernel (PCK) for Jupiter (and its moons, ``moons.py``), written from pck00010's published values.
 
 Source: NAIF ``pck00010.tpc`` (IAU WGCCRE 2009 report, Archinal et al. 2011): Jupiter's radii, pole,
 prime meridian (System III) and the small nutation/precession terms of the pole driven by the Galilean
@@ -8,6 +8,8 @@ satellites' angles (``BODY5_NUT_PREC_ANGLES``). facts.md 'Jupiter' quotes the ra
 from __future__ import annotations
 
 from pathlib import Path
+
+from simulator.kernelset import moons
 
 FILE_NAME = "pck00010.tpc"
 
@@ -37,7 +39,8 @@ def pck_text() -> str:
     return f"""KPL/PCK
 
 Synthetic Jupiter PCK written by junocam-sim (simulator/kernelset/pck.py) from the values published in
-NAIF's pck00010.tpc (IAU WGCCRE 2009). Only Jupiter (599) and the Jupiter-system angles are defined.
+NAIF's pck00010.tpc (IAU WGCCRE 2009): Jupiter (599), the Jupiter-system angles, and Io, Europa, Ganymede,
+Callisto and Amalthea (501-505, Archinal et al. 2011; simulator/kernelset/moons.py).
 
 \\begindata
 
@@ -52,6 +55,7 @@ BODY599_NUT_PREC_PM    = ( {_list(NUT_PREC_PM)} )
 BODY5_NUT_PREC_ANGLES  = (
 {angles} )
 
+{moons.pck_text()}
 \\begintext
 """
 

@@ -9,7 +9,7 @@ model's nominal calibration (the RDR scale), so one common stretch shows Jupiter
 from their neighbours. West longitude increases to the
 left, north is up. The channels are stretched from a common black point (1st percentile) to a common white
 point (99.5th percentile of the brightest channel) with a display gamma of 0.8: a viewing aid. Without truth (or without any pixel on the body) the quicklook is the raw
-image shrunk to at most 1024 rows.
+image shrunk to at most 1024 rows; so is it when other bodies than Jupiter (moons) are in view.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import numpy as np
 from PIL import Image
 
 from simulator.products.description import ImageDescription
+from simulator.render.sampling import JUPITER_NAIF_ID
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ def projected_quicklook(image: np.ndarray, desc: ImageDescription, planes: dict,
     filter_of_row = ((np.arange(image.shape[0]) // desc.framelet_lines) % len(desc.filters))[::step]
     image = np.asarray(image)[::step, ::step]
     planes = {name: np.asarray(planes[name])[::step, ::step] for name in ("BODY", "LAT_PC", "LON_W")}
-    on_body = planes["BODY"] != 0
+    on_body = planes["BODY"] == JUPITER_NAIF_ID
     if not on_body.any():
         return None
     lat = planes["LAT_PC"][on_body]
@@ -183,7 +184,10 @@ def projected_quicklook(image: np.ndarray, desc: ImageDescription, planes: dict,
 def write_quicklook(path: Path, image: np.ndarray, desc: ImageDescription, planes: dict | None,
                     style: QuicklookStyle = QuicklookStyle()) -> None:
     """Write ``quicklook.png`` (map-projected colour, or the shrunk raw image without truth)."""
-    rgb = projected_quicklook(image, desc, planes, style) if planes else None
+    # Bodies other than Jupiter (moons, meshes; their own latitudes/longitudes) have no place on Jupiter's
+    # map: such an image's quicklook is the raw image, where they are seen as the camera saw them.
+    others = planes is not None and np.any(~np.isin(np.asarray(planes["BODY"]), (0, JUPITER_NAIF_ID)))
+    rgb = projected_quicklook(image, desc, planes, style) if planes and not others else None
     if rgb is not None:
         Image.fromarray(rgb, mode="RGB").save(Path(path), format="PNG")
         return

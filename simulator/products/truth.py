@@ -22,10 +22,10 @@ from simulator.errors import ProductError
 # name: (dtype, BUNIT, definition). Dtypes follow the renderer's contract (ARCHITECTURE.md "Renderer");
 # LON_W and the latitudes are float64 because float32 loses ~0.01 px of longitude at perijove scales.
 BACKPLANES: dict[str, tuple[type, str, str]] = {
-    "BODY": (np.int32, "", "NAIF id of the body the pixel's line of sight meets first (599 Jupiter); 0 = sky"),
+    "BODY": (np.int32, "", "NAIF id of the body the line of sight meets first (599 Jupiter, 501 Io...); 0 sky"),
     "LAT_PC": (np.float64, "deg", "planetocentric latitude of the line-of-sight intercept on the body"),
     "LAT_PG": (np.float64, "deg", "planetographic latitude of the intercept (normal to the ellipsoid)"),
-    "LON_W": (np.float64, "deg", "System III west longitude of the intercept, 0..360"),
+    "LON_W": (np.float64, "deg", "west longitude of the intercept, 0..360 (System III on Jupiter)"),
     "INCIDENCE": (np.float32, "deg", "angle between the surface normal and the direction to the Sun"),
     "EMISSION": (np.float32, "deg", "angle between the surface normal and the direction to Juno"),
     "PHASE": (np.float32, "deg", "angle Sun - intercept - Juno"),
@@ -45,7 +45,7 @@ def _header_cards(name: str, abcorr: str) -> list[tuple[str, object, str]]:
         ("DEFINITN", definition, ""),
         ("EPOCH", "pixel mid-exposure", "time at which the geometry is evaluated"),
         ("ABCORR", abcorr, "SPICE aberration correction of the geometry"),
-        ("BODYFRM", "IAU_JUPITER", "body-fixed frame of latitudes and longitudes"),
+        ("BODYFRM", "IAU_JUPITER", "lat/lon frame (other bodies: IAU_<body>)"),
         ("FILLNOTE", "off the body: 0 in BODY, NaN in the others", ""),
     ]
 

@@ -20,7 +20,7 @@ from typing import Iterator
 
 import numpy as np
 
-from simulator.render import blur, los, timing
+from simulator.render import blur, bodies, los, timing
 from simulator.render.sampling import sample_node
 from simulator.render.types import FrameletResult, RenderRequest
 
@@ -73,6 +73,10 @@ class FrameletRenderer:
                                            request.errors.interframe_delay_error_s)
         self.offset_rot = los.rotation_matrix(request.errors.attitude_offset_rad)
         self.dw = float(request.errors.spin_rate_error_rpm) * 2.0 * np.pi / 60.0  # rpm -> rad/s
+        # Extra scene bodies (moons, meshes; render/bodies.py): None for a Jupiter-only scene.
+        self.extra = bodies.ExtraBodies.for_scene(scene if request.options.scene_on else None, geo,
+                                                  self.margin_rad)
+        self.extra_s = None
 
     def correction(self, axis: np.ndarray, et: float) -> np.ndarray:
         """True-attitude correction ``A(t)`` (see ``los.py``)."""
@@ -92,6 +96,7 @@ class FrameletRenderer:
         i_mid, i_next = len(ets) - 2, len(ets) - 1
         axis, rate_nominal = los.spin_axis_rate(geo_s.cam_to_j2000[i_mid], geo_s.cam_to_j2000[i_next], period)
         corr = [self.correction(axis, float(t)) for t in ets]
+        self.extra_s = self.extra.sample(ets) if self.extra is not None else None   # extra bodies
         clock.lap("spice", len(ets))
 
         m, (c0, c1) = self.row_margin, self.win_cols
@@ -132,6 +137,9 @@ class FrameletRenderer:
                                subpixel, du.size, edge_rows, keep_geometry=reuse,
                                ifov_rad=float(cam.optics.ifov_rad), grid_step=req.options.geometry_grid_px,
                                grid_tol_px=req.options.geometry_tol_px, clock=clock)
+            if self.extra is not None:     # extra bodies over Jupiter (render/bodies.py)
+                node = self.extra.overlay(node, scene, filter_name, nominal, geo_s, self.extra_s, s, subpixel,
+                                          du.size, edge_rows, float(cam.optics.ifov_rad), clock)
             if reuse:
                 reuse_node = node
             picture += weight * node.iof

@@ -109,13 +109,14 @@ def surface_geometry(geo, rays_nominal: np.ndarray, sample, index: int):
     return hit, points, grid.hit_geometry(geo, points, obs[hit], trgepc[hit], sample, index)
 
 
-def surface_iof(scene, filter_name: str, points: np.ndarray, values: dict, ifov_rad: float | None = None):
-    """(H,) I/F of hit points with their geometry ``values`` (see ``intercept_iof``)."""
+def surface_iof(scene, filter_name: str, points: np.ndarray, values: dict, ifov_rad: float | None = None,
+                body=None, faces=None):
+    """(H,) I/F of hit points with their geometry ``values`` (see ``intercept_iof``); ``body`` default Jupiter."""
     if not points.shape[0]:
         return np.zeros(0)
-    body = scene.bodies[0]
+    body = scene.bodies[0] if body is None else body
     footprint = None if ifov_rad is None else values["RANGE"] * ifov_rad
-    albedo = body.normal_albedo(filter_name, points, values["LAT_PG"], values["LON_W"], None, footprint)
+    albedo = body.normal_albedo(filter_name, points, values["LAT_PG"], values["LON_W"], faces, footprint)
     cos = {k: np.cos(np.radians(values[k])) for k in ("INCIDENCE", "EMISSION", "PHASE")}
     return scene.photometry.iof(albedo, cos["INCIDENCE"], cos["EMISSION"], cos["PHASE"], filter_name)
 

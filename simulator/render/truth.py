@@ -57,10 +57,12 @@ def truth_planes(renderer, filter_name: str, n_stages: int, direction: int, geo_
     rays = renderer.rays.rays(filter_name, offset, 0, 128 // s, lo // s, (hi - lo) // s, step=s)
     shape = rays.shape[:2]
     out = {}
-    if reuse is not None:                 # the node's window geometry is NaN off the body already
+    body_id = None
+    if reuse is not None:                 # the node's window geometry is NaN off the bodies already
         hit = reuse.hit
         for k in GEOMETRY_KEYS:
             out[k] = np.where(hit, reuse.geometry[k], np.nan).astype(TRUTH_DTYPES[k], copy=False)
+        body_id = reuse.geometry.get("BODY")     # set when extra bodies were overlaid (render/bodies.py)
     else:
         nominal = rays @ correction.T
         opts = renderer.req.options
@@ -76,7 +78,13 @@ def truth_planes(renderer, filter_name: str, n_stages: int, direction: int, geo_
                                                 opts.geometry_tol_px)
             for k in GEOMETRY_KEYS:
                 out[k][hit] = values[k]
-    out["BODY"] = np.where(hit, JUPITER_NAIF_ID, 0).astype(TRUTH_DTYPES["BODY"])
+        if renderer.extra is not None:           # extra bodies over Jupiter (render/bodies.py)
+            body_id = renderer.extra.truth_overlay(renderer.scene, filter_name, out, hit, nominal, geo_s,
+                                                   renderer.extra_s, index)
+            hit = body_id != 0
+    if body_id is None:
+        body_id = np.where(hit, JUPITER_NAIF_ID, 0)
+    out["BODY"] = np.asarray(body_id).astype(TRUTH_DTYPES["BODY"])
     size = renderer.rays.derived(("pixel_angle", filter_name, offset, lo, hi, s),
                                  lambda: np.sqrt(_pixel_angle(rays, 0) * _pixel_angle(rays, 1)))
     out["PIXEL_SCALE"] = np.where(hit, out["RANGE"] * size, np.nan).astype(TRUTH_DTYPES["PIXEL_SCALE"])

@@ -58,6 +58,24 @@ def truth_paths(root: Path, product_id: str) -> tuple[Path, Path]:
     return fits_path, json_path
 
 
+JUPITER_NAIF_ID = 599   # the body the reconstruction models (facts.md "Jupiter")
+
+
+def jupiter_only(planes: dict) -> dict:
+    """The planes with pixels on other bodies (moons: BODY not 0 or 599) set to NaN, in place.
+
+    The reconstruction projects every pixel onto Jupiter's ellipsoid; a moon's truth (its own latitudes,
+    longitudes, I/F) has nothing to be compared with there, so those pixels leave the statistics (the geometry
+    comparison counts them as hit disagreements).
+    """
+    other = ~np.isin(planes["BODY"], (0, JUPITER_NAIF_ID))
+    if other.any():
+        for name, values in planes.items():
+            if name != "BODY":
+                values[other] = np.nan
+    return planes
+
+
 def read_truth(root: Path, product_id: str) -> Truth:
     """Read the truth of the product folder ``root`` (one :class:`ProductError` when it is not there)."""
     from astropy.io import fits
@@ -80,7 +98,7 @@ def read_truth(root: Path, product_id: str) -> Truth:
                 planes[name] = data.astype(dtype)
     except OSError as exc:
         raise ProductError(f"{str(fits_path)!r} is not a readable FITS file ({exc})") from None
-    return Truth(planes=planes, record=record)
+    return Truth(planes=jupiter_only(planes), record=record)
 
 
 class TruthReader:
@@ -135,4 +153,4 @@ class TruthReader:
                 out[name] = data.astype(dtype)
         except OSError as exc:
             raise ProductError(f"{str(self.path)!r} is not a readable FITS file ({exc})") from None
-        return out
+        return jupiter_only(out)
