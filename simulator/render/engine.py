@@ -116,7 +116,6 @@ class FrameletRenderer:
         reuse_node = None
         for s, (offset, weight) in enumerate(zip(nodes.row_offset(direction), nodes.weight)):
             rays = self.rays.rays(filter_name, float(offset), -m, n_rows, c0, n_cols)
-            nominal = rays @ corr[s].T
             stage, dt, du, dv = timing.subsample_times(nodes, s, n_side)
             # Sub-sample i: its own stage's row, and the spin over its time offset from the node.
             sub_rot = corr[s] @ los.rotation_matrix(axis[None, :] * (rate * dt * period)[:, None])
@@ -133,11 +132,12 @@ class FrameletRenderer:
             reuse = (req.options.with_truth and req.options.scene_on and req.summing == 1
                      and float(offset) == truth_offset and float(ets[s]) == float(t_mid))
             scene = self.scene if req.options.scene_on else None
-            node = sample_node(self.geo, scene, filter_name, nominal, geo_s, s, self.radius_km, self.margin_rad,
+            node = sample_node(self.geo, scene, filter_name, rays, geo_s, s, self.radius_km, self.margin_rad,
                                subpixel, du.size, edge_rows, keep_geometry=reuse,
                                ifov_rad=float(cam.optics.ifov_rad), grid_step=req.options.geometry_grid_px,
-                               grid_tol_px=req.options.geometry_tol_px, clock=clock)
+                               grid_tol_px=req.options.geometry_tol_px, clock=clock, rotation=corr[s])
             if self.extra is not None:     # extra bodies over Jupiter (render/bodies.py)
+                nominal = rays @ corr[s].T
                 node = self.extra.overlay(node, scene, filter_name, nominal, geo_s, self.extra_s, s, subpixel,
                                           du.size, edge_rows, float(cam.optics.ifov_rad), clock)
             if reuse:

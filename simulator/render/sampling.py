@@ -167,12 +167,14 @@ def window_geometry(geo, rays_nominal: np.ndarray, cand: np.ndarray, sample, ind
 def sample_node(geo, scene, filter_name: str, rays_nominal: np.ndarray, sample, index: int,
                 radius_km: float, margin_rad: float, subpixel_rays, n_sub: int, edge_rows: int = 1,
                 keep_geometry: bool = False, ifov_rad: float | None = None, grid_step: int = 0,
-                grid_tol_px: float = 1e-4, clock=None) -> NodeSample:
+                grid_tol_px: float = 1e-4, clock=None, rotation: np.ndarray | None = None) -> NodeSample:
     """The scene on a window at one time sample.
 
     Parameters
     ----------
-    rays_nominal : (rows, cols, 3) pixel-centre rays in the nominal camera frame.
+    rays_nominal : (rows, cols, 3) pixel-centre rays in the nominal camera frame; with ``rotation`` (3, 3)
+        camera-frame rays ``r`` whose nominal rays are ``rotation @ r`` (the fused path folds the rotation
+        into its loop instead of rotating the window).
     scene : the scene, or None for an empty sky.
     subpixel_rays : callable ``(rows_idx, cols_idx) -> (K * n_sub, 3)`` nominal-frame rays of the
         stratified sub-samples of the pixels ``(rows_idx, cols_idx)``, pixel by pixel.
@@ -192,7 +194,9 @@ def sample_node(geo, scene, filter_name: str, rays_nominal: np.ndarray, sample, 
     step = int(grid_step) if ifov_rad else 1
     if step < 2 and compiled.supports(geo):
         return _sample_node_fused(geo, scene, filter_name, rays_nominal, sample, index, radius_km, margin_rad,
-                                  subpixel_rays, n_sub, edge_rows, keep_geometry, ifov_rad, clock)
+                                  subpixel_rays, n_sub, edge_rows, keep_geometry, ifov_rad, clock, rotation)
+    if rotation is not None:
+        rays_nominal = rays_nominal @ np.asarray(rotation).T
     cand = jupiter_cone_mask(rays_nominal, sample, index, radius_km, margin_rad)
     iof = np.zeros(shape)
     kept = {k: np.full(shape, np.nan) for k in GEOMETRY_KEYS} if keep_geometry else None
@@ -225,11 +229,11 @@ def _supersample_edges(geo, scene, filter_name, sample, index, iof, hit, subpixe
 
 
 def _sample_node_fused(geo, scene, filter_name, rays_nominal, sample, index, radius_km, margin_rad, subpixel_rays,
-                       n_sub, edge_rows, keep_geometry, ifov_rad, clock) -> NodeSample:
+                       n_sub, edge_rows, keep_geometry, ifov_rad, clock, rotation=None) -> NodeSample:
     """:func:`sample_node` with the window's intercepts and geometry from one compiled parallel loop
     (``compiled.window_surface``: the same replicas, no gathers), then the scene on the hits."""
     centre_cam, cos_half = jupiter_cone(sample, index, radius_km, margin_rad)
-    hit, geom, cosines = compiled.window_surface(geo, rays_nominal, sample, index, centre_cam, cos_half)
+    hit, geom, cosines = compiled.window_surface(geo, rays_nominal, sample, index, centre_cam, cos_half, rotation)
     n_hit = int(np.count_nonzero(hit))
     _lap(clock, "intercepts+angles", n_hit)
     iof = np.zeros(hit.shape)
