@@ -126,8 +126,8 @@ def test_chain_with_truth_is_two_chains_sharing_the_head():
 
 def reference_expose(chain: DetectorChain, iof, filter_name, n_stages, frame, monkeypatch):
     """The framelet as the renderer computed it before the compiled loops: vignetting and pattern cut per
-    call, the numpy chain run twice (the noise-free one with a throw-away generator), companding by
-    searchsorted on the code midpoints."""
+    call, the numpy chain run twice (the noise-free one with a throw-away generator) on each noise block
+    serially, companding by searchsorted on the code midpoints."""
     req, cam = chain.req, chain.cam
     exposure = float(cam.exposure_s(n_stages))
     e = chain.photo_electrons(iof, filter_name, exposure, JUPITER_SOLAR_DISTANCE_KM)
@@ -138,10 +138,20 @@ def reference_expose(chain: DetectorChain, iof, filter_name, n_stages, frame, mo
                          cam.optics.cx, cam.optics.cy[filter_name], cam.detector.vignetting_edge)
     kw = dict(pattern=pattern, vignette=vig, temperature_k=req.focal_plane_temperature_k,
               gain_error=1.0 / float(req.errors.gain_error.get(filter_name, 1.0)) - 1.0)
-    rng = child_generator(req.seed, "detector", frame, FILTER_ORDER.index(filter_name))
-    dn12 = numpy_path(monkeypatch, det.apply_chain, e, cam.detector, exposure, rng, switches=chain.switches, **kw)
-    quiet = numpy_path(monkeypatch, det.apply_chain, e, cam.detector, exposure, np.random.default_rng(0),
-                       switches=det.noise_free(chain.switches), **kw)
+    # The noise is drawn per column block, each from its own generator (electronics.NOISE_BLOCKS).
+    from simulator.render.electronics import NOISE_BLOCKS
+
+    bounds = np.linspace(0, e.shape[1], NOISE_BLOCKS + 1).round().astype(int)
+    dn12, quiet = np.empty(e.shape, np.uint16), np.empty(e.shape, np.uint16)
+    for b, (c0, c1) in enumerate(zip(bounds[:-1], bounds[1:])):
+        cols = slice(c0, c1)
+        kwb = dict(kw, pattern=det.FixedPattern(prnu=pattern.prnu[:, cols], hot=pattern.hot[:, cols]),
+                   vignette=vig[:, cols])
+        rng = child_generator(req.seed, "detector", frame, FILTER_ORDER.index(filter_name), b)
+        dn12[:, cols] = numpy_path(monkeypatch, det.apply_chain, e[:, cols], cam.detector, exposure, rng,
+                                   switches=chain.switches, **kwb)
+        quiet[:, cols] = numpy_path(monkeypatch, det.apply_chain, e[:, cols], cam.detector, exposure,
+                                    np.random.default_rng(0), switches=det.noise_free(chain.switches), **kwb)
     dn12, quiet = sum_pixels(dn12, req.summing), sum_pixels(quiet, req.summing).astype(np.float32)
     t = companding_table(req.companding).astype(float)
     dn8 = np.searchsorted(0.5 * (t[:-1] + t[1:]), dn12.astype(float), side="right").astype(np.uint8)
@@ -180,3 +190,20 @@ def test_same_seed_same_bytes_other_frame_other_noise():
     assert a.compressed_bytes == b.compressed_bytes
     assert np.count_nonzero(a.dn12 != c.dn12) > 0.5 * a.dn12.size, "another frame drew the same noise"
     assert a.dn12_noise_free.tobytes() == c.dn12_noise_free.tobytes()
+
+
+def test_expose_does_not_depend_on_the_number_of_noise_threads(monkeypatch):
+    """The column blocks have their own generators: one thread or several give the same bytes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import simulator.render.electronics as electronics
+
+    req = RenderRequest(metakernel="unused.tm", start_et=0.0, frames=1, filters=("GREEN",),
+                        tdi_stages={"GREEN": 1}, interframe_delay_s=0.371, seed=7, noise={"enabled": True})
+    iof = np.clip(np.random.default_rng(4).normal(0.3, 0.05, SHAPE), 0, None)
+    many = DetectorChain(req, CAM).expose(iof, "GREEN", 1, JUPITER_SOLAR_DISTANCE_KM, 0)
+    with ThreadPoolExecutor(max_workers=1) as one_thread:
+        monkeypatch.setattr(electronics, "_POOL", one_thread)
+        one = DetectorChain(req, CAM).expose(iof, "GREEN", 1, JUPITER_SOLAR_DISTANCE_KM, 0)
+    assert one.dn12.tobytes() == many.dn12.tobytes(), "noisy DN12 depends on the thread count"
+    assert one.dn8.tobytes() == many.dn8.tobytes(), "the product depends on the thread count"

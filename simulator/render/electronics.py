@@ -14,8 +14,10 @@ and always applied, ``blooming`` says whether its excess spills along the column
 The injected per-filter gain error ``g`` (multiplicative, 1 = none) multiplies the DN per electron.
 
 Randomness: the fixed pattern (PRNU, hot pixels) is drawn once per render from the child generator
-``"fixed_pattern"`` of the camera's own seed (``[noise] fixed_pattern_seed``, not the scenario seed); each framelet's noise from ``("detector", frame, filter index)`` (``simulator.random``),
-so framelets are independent of the order or subset rendered.
+``"fixed_pattern"`` of the camera's own seed (``[noise] fixed_pattern_seed``, not the scenario seed); each
+framelet's noise from ``("detector", frame, filter index, column block)`` (``simulator.random``; the
+:data:`NOISE_BLOCKS` column blocks are drawn in parallel threads), so framelets are independent of the order
+or subset rendered and the bytes of the thread count.
 
 Radiation: the hit rate is the camera's ``radiation_hits_per_cm2_s`` (instrument model; 0 by default, so no
 hits unless a scenario sets a rate) scaled with Juno's distance ``r`` from Jupiter's centre as
@@ -44,6 +46,25 @@ from instrument_models.junocam.electronics import sum_pixels
 from instrument_models.junocam.radiometry import Radiometry
 from simulator.random import child_generator
 from simulator.render.types import FILTER_ORDER, RenderError, RenderRequest
+
+
+# The noisy chain runs on this many column blocks, each drawing from its own generator ("detector", frame,
+# filter, block): blocks run in parallel threads (the compiled loops release the GIL) and the bytes do not
+# depend on the thread count. Columns, not rows: blooming spills along columns and stays inside a block.
+NOISE_BLOCKS = 8
+_POOL = None
+
+
+def _pool():
+    """The threads that run the noise blocks (one per CPU, at most :data:`NOISE_BLOCKS`), made once."""
+    global _POOL
+    if _POOL is None:
+        import os
+        from concurrent.futures import ThreadPoolExecutor
+
+        _POOL = ThreadPoolExecutor(max_workers=max(1, min(NOISE_BLOCKS, os.cpu_count() or 1)),
+                                   thread_name_prefix="junocam-noise")
+    return _POOL
 
 
 @dataclass(frozen=True)
@@ -145,11 +166,21 @@ class DetectorChain:
         e = self.photo_electrons(iof, filter_name, exposure, solar_km)
         pattern, flat = self.filter_maps(filter_name, e.shape[0])
         g = float(req.errors.gain_error.get(filter_name, 1.0))
-        rng = child_generator(req.seed, "detector", int(frame), FILTER_ORDER.index(filter_name))
-        # One pass of the deterministic steps feeds both the noisy chain and the noise-free truth.
-        dn12, quiet = det.apply_chain_with_truth(e, params, exposure, rng, switches=self.switches, pattern=pattern,
-                                                 flat=flat, temperature_k=req.focal_plane_temperature_k,
-                                                 gain_error=1.0 / g - 1.0, adc_bits=cam.electronics.adc_bits)
+        key = (int(frame), FILTER_ORDER.index(filter_name))
+
+        def block(b: int, cols: slice):
+            # One pass of the deterministic steps feeds both the noisy chain and the noise-free truth.
+            return det.apply_chain_with_truth(
+                e[:, cols], params, exposure, child_generator(req.seed, "detector", *key, b),
+                switches=self.switches, pattern=det.FixedPattern(prnu=pattern.prnu[:, cols], hot=pattern.hot[:, cols]),
+                flat=flat[:, cols] if np.ndim(flat) == 2 else flat, temperature_k=req.focal_plane_temperature_k,
+                gain_error=1.0 / g - 1.0, adc_bits=cam.electronics.adc_bits)
+
+        bounds = np.linspace(0, e.shape[1], NOISE_BLOCKS + 1).round().astype(int)
+        parts = list(_pool().map(block, range(NOISE_BLOCKS),
+                                 [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]))
+        dn12 = np.concatenate([p[0] for p in parts], axis=1)
+        quiet = np.concatenate([p[1] for p in parts], axis=1)
         mode = cam.electronics.summing_mode
         dn12 = sum_pixels(dn12, req.summing, mode=mode)
         quiet = sum_pixels(quiet, req.summing, mode=mode).astype(np.float32)
