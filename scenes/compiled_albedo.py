@@ -1,0 +1,451 @@
+"""Compiled (numba) per-point loop of the procedural Jupiter albedo, with the numpy code as reference.
+
+:meth:`scenes.jupiter.JupiterAppearance.normal_albedo` evaluates, per point, the jet shear, the vortex
+geometry and texture twist, the fractal noise (hashing, octaves, rotations, z-stretch, band limit, the
+coarse and detail by-products), the belt profile, the colours of ``_visible`` or ``_methane`` (vortex
+colours included), the calibration scale and the clip. In numpy that is a chain of whole-array passes;
+:func:`normal_albedo` here does it in one ``numba.prange`` loop over tasks of points. Within a task, blocks of
+:data:`_BLOCK` points go through three stages: per point the noise coordinate and the vortices it lies in,
+the noise octaves over the block (branch-free loops that LLVM vectorises, 8 float32/uint32 lanes), and per
+point the colours. Every point's value depends on that point alone, so the result does not depend on the
+number of threads or on how the points are split.
+
+Same mathematics, operation by operation and in the same precision as the numpy code: numpy 2 computes
+``python_float * float32_array`` in float32 (NEP 50), so the noise and the colour steps that touch it
+(``1 + 0.12 turb`` and the like) are float32 here too, widened where numpy widens them; no fastmath, no
+reassociation. Measured: the compiled and numpy results are bit-identical on this machine (the tests
+allow 1e-6 for an ulp between numpy's and libm's transcendental functions elsewhere). One addition, a cheap
+conservative reject in front of the exact vortex tests (:func:`_maybe_near`), only skips points those tests
+reject anyway.
+
+Without numba :data:`AVAILABLE` is False and the appearance uses its numpy code (also for lattice
+coordinates beyond int32, see :func:`normal_albedo`). The per-appearance constant tables
+(:class:`AlbedoTables`) are built once by the appearance, not per call.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+try:  # numba is a declared dependency; without it AVAILABLE is False and the appearance runs its numpy code
+    from numba import njit as _njit
+    from numba import prange as _prange
+except ImportError:  # pragma: no cover
+    _njit, _prange = None, range
+
+AVAILABLE = _njit is not None
+
+
+def _compiled(**options):
+    """Decorator: ``numba.njit(cache=True, nogil=True, **options)``, or the plain function without numba."""
+    def wrap(fn):
+        return _njit(cache=True, nogil=True, **options)(fn) if _njit is not None else fn
+    return wrap
+
+
+# Every helper is inlined into the kernel by numba: a compiled call would increment and decrement each
+# array argument's reference count (atomics, ~10 ns each, per point), and LLVM does not inline across
+# numba functions, which would also keep the noise loop from vectorising.
+_inline = _compiled(inline="always")
+
+# Jupiter's equatorial radius, km (facts.md; the same constant as scenes.jupiter._RADIUS_KM).
+_R = 71492.0
+_DEG = np.pi / 180.0        # np.radians(x) is x * (pi / 180) exactly
+
+# Lattice hash constants (scenes.noise). numba widens uint32 arithmetic to uint64; every result is cast
+# back to uint32 (the wrap of numpy's uint32 arithmetic), which also lets LLVM keep 32-bit vector lanes.
+_P0, _P1, _P2 = np.uint32(0x8DA6B343), np.uint32(0xD8163841), np.uint32(0xCB1AB31F)
+_MIX1, _MIX2 = np.uint32(0x2C1B3C6D), np.uint32(0x297A2D39)
+_U1, _U8, _U16 = np.uint32(1), np.uint32(8), np.uint32(16)
+# Cell indices go through int32 as in value_noise_lattice's fast path; the driver falls back to numpy if
+# a lattice coordinate could leave int32 (only with absurdly fine noise cells).
+_INT32_SAFE = 2.0**31 - 2.0
+
+# float32 constants: numpy casts a Python float meeting a float32 array to float32 (NEP 50).
+_F0, _F1, _F2, _F3 = np.float32(0.0), np.float32(1.0), np.float32(2.0), np.float32(3.0)
+_TO_UNIT = np.float32(2.0 / 2.0**24)
+_F_TURB, _F_DETAIL = np.float32(0.2), np.float32(0.15)      # JupiterAppearance._fields normalisations
+_F_WAVE = np.float32(1.6)
+_F_012, _F_035, _F_008, _F_010, _F_15 = (np.float32(0.12), np.float32(0.35), np.float32(0.08),
+                                          np.float32(0.1), np.float32(1.5))
+
+# Columns of the per-vortex float table (AlbedoTables.vortex).
+(V_LAT, V_LON, V_LAM, V_REACH, V_DLON, V_EAST_LIM, V_COS_NEAR, V_CX, V_CY, V_CZ, V_EX, V_EY, V_EZ, V_NX, V_NY,
+ V_NZ, V_EAST_KM, V_NORTH_KM, V_SWIRL, V_SIGN, V_METHANE, V_COLOUR) = range(22)
+# Vortex colour columns from V_COLOUR on, per visible filter (BLUE, GREEN, RED): grs (core, ring),
+# cyclone (bright, dark), other kinds (base, unused).
+VISIBLE = ("BLUE", "GREEN", "RED")
+KIND_GRS, KIND_CYCLONE, KIND_PLAIN = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class AlbedoTables:
+    """Constants of one appearance as flat arrays for the compiled loop (built once per appearance).
+
+    ``rotations`` ``(R, 3, 3)``, ``offsets`` ``(K, 3)``, ``seeds`` ``(K,)`` uint64, ``frequency`` and
+    ``stretch`` ``(K,)`` (``(z_stretch - 1) decay^k``), float32 octave weights ``w_total``, ``w_detail``
+    (0 below the detail octave), ``w_coarse`` (0 from ``coarse_octaves`` on), profiles every 0.01 deg, the
+    per-vortex table ``vortex`` ``(V, V_COLOUR + 6)`` (columns ``V_*``) and ``kind`` ``(V,)``, and the colours of the
+    visible filters ``colours`` ``(3, 3)`` (zone, belt, polar per BLUE/GREEN/RED).
+    """
+
+    rotations: np.ndarray
+    offsets: np.ndarray
+    seeds: np.ndarray
+    frequency: np.ndarray
+    stretch: np.ndarray
+    w_total: np.ndarray
+    w_detail: np.ndarray
+    w_coarse: np.ndarray
+    coarse_octaves: int
+    z_stretch_on: bool
+    jet_profile: np.ndarray
+    belt_profile: np.ndarray
+    shear_rad: float
+    turbulence: float
+    fine_contrast: float
+    vortex: np.ndarray
+    kind: np.ndarray
+    colours: np.ndarray
+
+
+# -- kernels ---------------------------------------------------------------------------------------------
+@_inline
+def _profile(table, lat):
+    """``scenes.jupiter._profile`` for one latitude."""
+    x = (lat + 90.0) * 100.0
+    hi = table.size - 1.000001
+    if x < 0.0:
+        x = 0.0
+    elif x > hi:
+        x = hi
+    i = int(x)
+    return table[i] + (table[i + 1] - table[i]) * (x - i)
+
+
+@_inline
+def _smoothstep(edge0, edge1, x):
+    t = (x - edge0) / (edge1 - edge0)
+    if t < 0.0:
+        t = 0.0
+    elif t > 1.0:
+        t = 1.0
+    return t * t * (3.0 - 2.0 * t)
+
+
+@_inline
+def _axis_hash(low, salt, prime):
+    """One axis hash of scenes.noise.value_noise_lattice (uint32 arithmetic)."""
+    h = np.uint32(np.uint32(low ^ salt) * prime)
+    h = np.uint32(h ^ (h >> _U16))
+    return np.uint32(h * _MIX2)
+
+
+@_inline
+def _corner(hz, hy, hx):
+    # < 2^24: exact in float32 (converted through int32, which vectorises)
+    return np.float32(np.int32(np.uint32(np.uint32(hz ^ hy ^ hx) * _MIX1) >> _U8))
+
+
+@_inline
+def _lattice(cx, cy, cz, salt):
+    """``scenes.noise.value_noise_lattice`` at one point (lattice units, |c| < 2^31), float32."""
+    fx, fy, fz = np.floor(cx), np.floor(cy), np.floor(cz)      # float (math.floor gives an int)
+    tx, ty, tz = np.float32(cx - fx), np.float32(cy - fy), np.float32(cz - fz)
+    wx = tx * tx * (_F3 - _F2 * tx)
+    wy = ty * ty * (_F3 - _F2 * ty)
+    wz = tz * tz * (_F3 - _F2 * tz)
+    lx, ly, lz = np.uint32(np.int32(fx)), np.uint32(np.int32(fy)), np.uint32(np.int32(fz))
+    hx0, hx1 = _axis_hash(lx, salt, _P0), _axis_hash(np.uint32(lx + _U1), salt, _P0)
+    hy0, hy1 = _axis_hash(ly, salt, _P1), _axis_hash(np.uint32(ly + _U1), salt, _P1)
+    hz0, hz1 = _axis_hash(lz, salt, _P2), _axis_hash(np.uint32(lz + _U1), salt, _P2)
+    v000, v001 = _corner(hz0, hy0, hx0), _corner(hz0, hy0, hx1)
+    v010, v011 = _corner(hz0, hy1, hx0), _corner(hz0, hy1, hx1)
+    v100, v101 = _corner(hz1, hy0, hx0), _corner(hz1, hy0, hx1)
+    v110, v111 = _corner(hz1, hy1, hx0), _corner(hz1, hy1, hx1)
+    a00 = v000 + (v001 - v000) * wx
+    a01 = v010 + (v011 - v010) * wx
+    a10 = v100 + (v101 - v100) * wx
+    a11 = v110 + (v111 - v110) * wx
+    b0 = a00 + (a01 - a00) * wy
+    b1 = a10 + (a11 - a10) * wy
+    return (b0 + (b1 - b0) * wz) * _TO_UNIT - _F1
+
+
+@_inline
+def _maybe_near(vortex, i, lat, lon, cos_phi):
+    """False if the point is certainly not near vortex ``i``: the exact latitude test of
+    ``_vortex_geometry``, then a cheap conservative reject that is not in the numpy code and only skips
+    points its exact tests reject: |cos(lat) sin(dlon)| >= cos(lat) (x - x^3 / 6) for the reduced
+    |dlon| = x <= pi / 2, against the east-offset test with a 1e-6 relative margin for rounding."""
+    if not abs(lat - vortex[i, V_LAT]) < vortex[i, V_REACH]:
+        return False
+    dl = lon - vortex[i, V_LON]
+    if abs(dl) < 1e6:
+        x = abs(dl - 360.0 * np.floor(dl * (1.0 / 360.0) + 0.5)) * _DEG
+        if x <= 0.5 * np.pi and cos_phi * (x - x * x * x * (1.0 / 6.0)) > vortex[i, V_EAST_LIM] * (1.0 + 1e-6):
+            return False
+    return True
+
+
+@_inline
+def _vortex_hit(vortex, i, lat, lon, cos_phi, sin_phi, lam_e, trig):
+    """``JupiterAppearance._vortex_geometry`` for one point and vortex ``i``: (hit, dx, dy, d).
+
+    ``trig`` ``(2,)`` caches cos and sin of ``lam_e`` (NaN until first needed)."""
+    if not _maybe_near(vortex, i, lat, lon, cos_phi):
+        return False, 0.0, 0.0, 0.0
+    if vortex[i, V_DLON] < 180.0:
+        dlon = abs((lon - vortex[i, V_LON] + 180.0) % 360.0 - 180.0)    # Python's % is np.remainder
+        if not dlon < vortex[i, V_DLON]:
+            return False, 0.0, 0.0, 0.0
+    if not abs(cos_phi * math.sin(lam_e - vortex[i, V_LAM])) < vortex[i, V_EAST_LIM]:
+        return False, 0.0, 0.0, 0.0
+    if trig[0] != trig[0]:
+        trig[0], trig[1] = math.cos(lam_e), math.sin(lam_e)
+    ux, uy, uz = cos_phi * trig[0], cos_phi * trig[1], sin_phi
+    if not ux * vortex[i, V_CX] + uy * vortex[i, V_CY] + uz * vortex[i, V_CZ] > vortex[i, V_COS_NEAR]:
+        return False, 0.0, 0.0, 0.0
+    dx = _R * (ux * vortex[i, V_EX] + uy * vortex[i, V_EY] + uz * vortex[i, V_EZ])
+    dy = _R * (ux * vortex[i, V_NX] + uy * vortex[i, V_NY] + uz * vortex[i, V_NZ])
+    d = math.hypot(dx / vortex[i, V_EAST_KM], dy / vortex[i, V_NORTH_KM])
+    if not d < 2.0:
+        return False, 0.0, 0.0, 0.0
+    return True, dx, dy, d
+
+
+@_inline
+def _vortex_colour(vortex, i, kind, col, d, rx, ry, turb):
+    """``JupiterAppearance._vortex_colour`` for one point; ``col`` is the colour column of the filter."""
+    if kind == KIND_GRS:
+        ring = math.exp(-(((d - 0.7) / 0.12) * ((d - 0.7) / 0.12)))
+        core = vortex[i, col]
+        mixing = ring + np.float64(_F_035 * turb)
+        mixing = min(max(mixing, 0.0), 1.0)
+        colour = core + (vortex[i, col + 1] - core) * mixing
+        return colour * np.float64(_F1 + _F_008 * turb)
+    if kind == KIND_CYCLONE:
+        psi = math.atan2(ry, rx)
+        arms = 0.5 + 0.5 * math.sin(2.0 * psi + 9.0 * d * vortex[i, V_SIGN] + np.float64(_F_15 * turb))
+        bright, dark = vortex[i, col], vortex[i, col + 1]
+        core = math.exp(-((d / 0.25) * (d / 0.25)))
+        return dark + (bright - dark) * min(max(arms * (1.0 - core) + core, 0.0), 1.0)
+    clipped = min(max(turb, -_F1), _F1)
+    base = np.float32(vortex[i, col]) * (_F1 + _F_010 * clipped)
+    return np.float64(base) * (1.0 - 0.15 * math.exp(-(((d - 0.9) / 0.1) * ((d - 0.9) / 0.1))))
+
+
+@_inline
+def _noise_block(qx, qy, qz, z, nb, rotations, offsets, seeds, frequency, stretch, w_total, w_detail, w_coarse,
+                 n_octaves, z_stretch_on, n, total, detail, coarse):
+    """``FractalNoise.fields`` at the first ``nb`` points of a block: float32 ``total``, ``detail``,
+    ``coarse``. Octave k uses rotation k % R, its z (``z`` = anisotropy-weighted z) stretched by
+    ``stretch[k]``. The loops over the points are branch-free so LLVM vectorises them."""
+    n_rot = rotations.shape[0]
+    for b in range(nb):
+        total[b], detail[b], coarse[b] = _F0, _F0, _F0
+    r = 0
+    for k in range(n_octaves):
+        freq, s = frequency[k], stretch[k]
+        m00, m01, m02 = rotations[r, 0, 0], rotations[r, 0, 1], rotations[r, 0, 2]
+        m10, m11, m12 = rotations[r, 1, 0], rotations[r, 1, 1], rotations[r, 1, 2]
+        m20, m21, m22 = rotations[r, 2, 0], rotations[r, 2, 1], rotations[r, 2, 2]
+        ox, oy, oz = offsets[k, 0], offsets[k, 1], offsets[k, 2]
+        salt = np.uint32(seeds[k] & np.uint64(0xFFFFFFFF))
+        if z_stretch_on:
+            for b in range(nb):
+                x, y, w, zz = qx[b], qy[b], qz[b], z[b]
+                cx = (zz * m20 * s + (x * m00 + y * m10 + w * m20)) * freq
+                cy = (zz * m21 * s + (x * m01 + y * m11 + w * m21)) * freq
+                cz = (zz * m22 * s + (x * m02 + y * m12 + w * m22)) * freq
+                n[b] = _lattice(cx + ox, cy + oy, cz + oz, salt)
+        else:
+            for b in range(nb):
+                x, y, w = qx[b], qy[b], qz[b]
+                cx = (x * m00 + y * m10 + w * m20) * freq
+                cy = (x * m01 + y * m11 + w * m21) * freq
+                cz = (x * m02 + y * m12 + w * m22) * freq
+                n[b] = _lattice(cx + ox, cy + oy, cz + oz, salt)
+        wc, wt, wd = w_coarse[k], w_total[k], w_detail[k]
+        if wc != _F0:
+            for b in range(nb):
+                coarse[b] += wc * n[b]
+        if wt != _F0:
+            for b in range(nb):
+                total[b] += wt * n[b]
+        if wd != _F0:
+            for b in range(nb):
+                detail[b] += wd * n[b]
+        r = r + 1 if r + 1 < n_rot else 0      # k % n_rot without a division
+
+
+@_inline
+def _twist_point(lat, lon, shear_rad, jet_profile, vortex, active, trig, hit_vortex, hit_values, hits):
+    """Noise coordinate of one point (jet shear, vortex twists; ``JupiterAppearance._fields``): (qx, qy, qz,
+    anisotropy, hits); the vortices the point lies in are appended to ``hit_vortex`` / ``hit_values``
+    (d, rx, ry) from index ``hits``."""
+    phi = lat * _DEG
+    lam_e = -(lon * _DEG)
+    cos_phi, sin_phi = math.cos(phi), math.sin(phi)
+    lam_s = lam_e + shear_rad * _profile(jet_profile, lat)
+    qx, qy, qz = cos_phi * math.cos(lam_s), cos_phi * math.sin(lam_s), sin_phi
+    anis = 1.0
+    trig[0] = np.nan
+    first = active.size      # the first vortex the point may be near (cheap scan)
+    for a in range(active.size):
+        if _maybe_near(vortex, active[a], lat, lon, cos_phi):
+            first = a
+            break
+    for a in range(first, active.size):
+        i = active[a]
+        hit, dx, dy, d = _vortex_hit(vortex, i, lat, lon, cos_phi, sin_phi, lam_e, trig)
+        if not hit:
+            continue
+        taper = 1.0 - _smoothstep(1.4, 2.0, d)
+        alpha = vortex[i, V_SWIRL] * math.exp(-2.0 * d * d) * taper
+        ca, sa = math.cos(alpha), math.sin(alpha)
+        rx, ry = ca * dx - sa * dy, sa * dx + ca * dy
+        ex, ey = rx - dx, ry - dy
+        qx += (vortex[i, V_EX] * ex + vortex[i, V_NX] * ey) / _R
+        qy += (vortex[i, V_EY] * ex + vortex[i, V_NY] * ey) / _R
+        qz += (vortex[i, V_EZ] * ex + vortex[i, V_NZ] * ey) / _R
+        anis *= 1.0 - math.exp(-d * d) * taper
+        hit_vortex[hits] = i
+        hit_values[hits, 0], hit_values[hits, 1], hit_values[hits, 2] = d, rx, ry
+        hits += 1
+    return qx, qy, qz, anis, hits
+
+
+@_inline
+def _colour_point(lat, turb, detail, coarse, filt, scale, belt_profile, turbulence, fc_turb, fc_detail, vortex,
+                  kind, colours, hit_vortex, hit_values, h0, h1):
+    """The calibrated, clipped albedo of one point from its noise fields and vortex hits ``h0:h1``."""
+    belt = _profile(belt_profile, lat + np.float64(_F_WAVE * coarse))
+    polar = _smoothstep(57.0, 68.0, abs(lat))
+    mix = _smoothstep(0.0, 1.0, belt * (1.0 - polar) + turbulence * (0.6 + belt) * np.float64(turb))
+    for h in range(h0, h1):
+        if kind[hit_vortex[h]] == KIND_GRS:   # the Red Spot Hollow
+            mix *= _smoothstep(1.0, 1.45, hit_values[h, 0]) * 0.85 + 0.15
+    if filt == 3:      # JupiterAppearance._methane
+        albedo = 0.038 + 0.012 * (1.0 - mix)
+        albedo = albedo + 0.025 * math.exp(-((lat / 9.0) * (lat / 9.0)))
+        albedo = albedo + 0.085 * _smoothstep(45.0, 72.0, abs(lat))
+        for h in range(h0, h1):
+            mask = 1.0 - _smoothstep(0.75, 1.1, hit_values[h, 0])
+            albedo = albedo + (vortex[hit_vortex[h], V_METHANE] - albedo) * mask
+    else:              # JupiterAppearance._visible
+        zone, belt_c, polar_c = colours[filt, 0], colours[filt, 1], colours[filt, 2]
+        tint = _F1 + _F_012 * turb
+        belt_colour = np.float32(belt_c) * tint
+        albedo = zone + np.float64(belt_colour - np.float32(zone)) * mix
+        polar_colour = polar_c * (np.float64(tint) - 0.15 * mix)
+        albedo = albedo + (polar_colour - albedo) * polar
+        col = V_COLOUR + 2 * filt
+        for h in range(h0, h1):
+            i = hit_vortex[h]
+            d = hit_values[h, 0]
+            mask = 1.0 - _smoothstep(0.88, 1.02, d)
+            colour = _vortex_colour(vortex, i, kind[i], col, d, hit_values[h, 1], hit_values[h, 2], turb)
+            albedo = albedo + (colour - albedo) * mask
+    value = albedo * np.float64(_F1 + fc_turb * turb + fc_detail * detail) * scale
+    return min(max(value, 0.0), 1.0) if value == value else value
+
+
+# Points per block (the vectorised noise loops run over a block) and blocks per parallel task.
+_BLOCK = 256
+_TASK_BLOCKS = 8
+
+
+@_compiled(parallel=True)
+def _albedo_kernel(lat_pg, lon_w, out, filt, scale, rotations, offsets, seeds, frequency, stretch, w_total,
+                   w_detail, w_coarse, n_octaves, z_stretch_on, jet_profile, belt_profile, shear_rad,
+                   turbulence, fc_turb, fc_detail, vortex, kind, active, colours):
+    """The albedo of every point (see the module docstring); ``filt`` 0..2 visible, 3 METHANE.
+
+    ``n_octaves`` octaves are evaluated (the band limit's break); an octave whose ``w_total`` and
+    ``w_detail`` are zero only feeds ``coarse``. ``active`` lists the vortices whose latitude band meets
+    the points' (a superset of those any point is near; each point still tests every condition). Each
+    point's value depends on that point alone, whatever the task and block it falls in.
+    """
+    n = lat_pg.size
+    task = _BLOCK * _TASK_BLOCKS
+    max_hits = _BLOCK * max(active.size, 1)
+    for t in _prange((n + task - 1) // task):
+        qx, qy, qz, z = np.empty(_BLOCK), np.empty(_BLOCK), np.empty(_BLOCK), np.empty(_BLOCK)
+        noise = np.empty((4, _BLOCK), dtype=np.float32)
+        hit_start = np.empty(_BLOCK + 1, dtype=np.int64)
+        hit_vortex = np.empty(max_hits, dtype=np.int64)
+        hit_values = np.empty((max_hits, 3))
+        trig = np.empty(2)
+        for j0 in range(t * task, min(n, (t + 1) * task), _BLOCK):
+            nb = min(_BLOCK, n - j0)
+            hits = 0
+            for b in range(nb):
+                hit_start[b] = hits
+                qx[b], qy[b], qz[b], anis, hits = _twist_point(lat_pg[j0 + b], lon_w[j0 + b], shear_rad,
+                                                               jet_profile, vortex, active, trig, hit_vortex,
+                                                               hit_values, hits)
+                z[b] = qz[b] * anis
+            hit_start[nb] = hits
+            _noise_block(qx, qy, qz, z, nb, rotations, offsets, seeds, frequency, stretch, w_total, w_detail,
+                         w_coarse, n_octaves, z_stretch_on, noise[3], noise[0], noise[1], noise[2])
+            for b in range(nb):
+                turb = noise[0, b] / _F_TURB
+                detail = noise[1, b] / _F_DETAIL
+                out[j0 + b] = _colour_point(lat_pg[j0 + b], turb, detail, noise[2, b], filt, scale,
+                                            belt_profile, turbulence, fc_turb, fc_detail, vortex, kind, colours,
+                                            hit_vortex, hit_values, hit_start[b], hit_start[b + 1])
+
+
+# -- driver ----------------------------------------------------------------------------------------------
+def normal_albedo(tables: AlbedoTables, filter_name: str, scale: float, lat: np.ndarray, lon: np.ndarray,
+                  max_freq: float | None) -> np.ndarray | None:
+    """Calibrated, clipped normal albedo ``(N,)`` float64 of ``filter_name`` (already checked) at ``lat`` /
+    ``lon`` (``(N,)`` float64 contiguous, finite), band-limited at ``max_freq`` (None: all octaves).
+
+    None if a lattice coordinate could leave the int32 range (noise cells far finer than any default):
+    the caller then uses the numpy code, which handles that case."""
+    t = tables
+    limit = np.inf if max_freq is None else float(max_freq)
+    # FractalNoise.fields: stop at the first octave finer than the band limit that is not a coarse one;
+    # coarse octaves beyond the limit feed `coarse` only.
+    n_octaves = t.frequency.size
+    for k in range(t.frequency.size):
+        if t.frequency[k] > limit and k >= t.coarse_octaves:
+            n_octaves = k
+            break
+    if n_octaves and _coordinate_bound(t, n_octaves) >= _INT32_SAFE:
+        return None
+    kept = ~(t.frequency > limit)      # as numpy: a NaN limit drops nothing
+    w_total = np.where(kept, t.w_total, np.float32(0.0))
+    w_detail = np.where(kept, t.w_detail, np.float32(0.0))
+    if lat.size:
+        lo, hi = float(lat.min()), float(lat.max())
+        reach = t.vortex[:, V_REACH] * (1.0 + 1e-9)
+        near = ~((t.vortex[:, V_LAT] + reach < lo) | (t.vortex[:, V_LAT] - reach > hi))
+        active = np.nonzero(near)[0].astype(np.int64)
+    else:
+        active = np.zeros(0, dtype=np.int64)
+    if filter_name == "METHANE":
+        filt, fc_turb, fc_detail = 3, 0.25 * t.fine_contrast, 0.5 * t.fine_contrast
+    else:
+        filt, fc_turb, fc_detail = VISIBLE.index(filter_name), 0.5 * t.fine_contrast, t.fine_contrast
+    out = np.empty(lat.size)
+    _albedo_kernel(lat, lon, out, filt, float(scale), t.rotations, t.offsets, t.seeds, t.frequency, t.stretch,
+                   w_total, w_detail, t.w_coarse, n_octaves, t.z_stretch_on, t.jet_profile, t.belt_profile,
+                   t.shear_rad, t.turbulence, np.float32(fc_turb), np.float32(fc_detail), t.vortex, t.kind,
+                   active, t.colours)
+    return out
+
+
+def _coordinate_bound(t: AlbedoTables, n_octaves: int) -> float:
+    """Upper bound of |lattice coordinate| over the first ``n_octaves`` octaves: the noise point is a unit
+    vector moved by each vortex twist by at most twice its d < 2 offset, ``4 max(east, north) / R``; its
+    stretched z adds ``|stretch|`` times that; then the frequency and the offset."""
+    q = 1.0 + float(np.sum(4.0 * np.maximum(t.vortex[:, V_EAST_KM], t.vortex[:, V_NORTH_KM]) / _R))
+    k = slice(0, n_octaves)
+    scale = q * (1.0 + np.abs(t.stretch[k])) * np.abs(t.frequency[k])
+    return float(np.max(scale + np.max(np.abs(t.offsets[k]), axis=1))) + 2.0
