@@ -13,10 +13,12 @@ number of threads or on how the points are split.
 Same mathematics, operation by operation and in the same precision as the numpy code: numpy 2 computes
 ``python_float * float32_array`` in float32 (NEP 50), so the noise and the colour steps that touch it
 (``1 + 0.12 turb`` and the like) are float32 here too, widened where numpy widens them; no fastmath, no
-reassociation. Measured: the compiled and numpy results are bit-identical on this machine (the tests
-allow 1e-6 for an ulp between numpy's and libm's transcendental functions elsewhere). One addition, a cheap
-conservative reject in front of the exact vortex tests (:func:`_maybe_near`), only skips points those tests
-reject anyway.
+reassociation. Two departures, both for speed and neither changing what is computed: the sine and cosine
+of every point's latitude and sheared longitude come from :func:`_sincos` (vectorisable, within 2 ulp of
+libm; the vortex geometry keeps libm), and a cheap conservative reject in front of the exact vortex tests
+(:func:`_maybe_near`) only skips points those tests reject anyway. Measured against the numpy code: ~3e-14
+worst, most values identical; an ulp in a coordinate can at worst move a float32 lattice fraction by one
+float32 ulp, so the tests allow 1e-6 (tests/test_compiled_albedo.py).
 
 Without numba :data:`AVAILABLE` is False and the appearance uses its numpy code (also for lattice
 coordinates beyond int32, see :func:`normal_albedo`). The per-appearance constant tables
@@ -122,8 +124,38 @@ def _profile(table, lat):
         x = 0.0
     elif x > hi:
         x = hi
-    i = int(x)
+    i = np.int32(x)          # x in [0, size - 1): the truncation of numpy's astype(intp)
     return table[i] + (table[i + 1] - table[i]) * (x - i)
+
+
+# sin and cos of the noise point's latitude and sheared longitude (the only transcendental functions every
+# point needs) in a form LLVM vectorises: Cody-Waite reduction by pi/2 split into a 33-bit, a 33-bit and a
+# double part (k * P1 and k * P2 exact for |k| < 2^20), then Taylor polynomials on |r| <= pi/4 whose first
+# omitted terms (r^19/19!, r^20/20!) are < 1e-19; within 2 ulp of libm (tests/test_compiled_albedo.py).
+# Beyond |x| = _SINCOS_MAX the loop uses libm.
+_TWO_OVER_PI = 2.0 / np.pi
+_PIO2_1, _PIO2_2, _PIO2_3 = (float.fromhex("0x1.921fb54400000p+0"), float.fromhex("0x1.0b4611a600000p-34"),
+                             float.fromhex("0x1.3198a2e037073p-69"))
+_SINCOS_MAX = 1.0e5
+_S = tuple((-1.0) ** n / math.factorial(2 * n + 1) for n in range(1, 9))     # r^3 ... r^17
+_C = tuple((-1.0) ** n / math.factorial(2 * n) for n in range(1, 10))        # r^2 ... r^18
+_S1, _S2, _S3, _S4, _S5, _S6, _S7, _S8 = _S
+_C1, _C2, _C3, _C4, _C5, _C6, _C7, _C8, _C9 = _C
+
+
+@_inline
+def _sincos(x):
+    """(sin x, cos x) for |x| <= _SINCOS_MAX, branch-free (see above)."""
+    k = np.floor(x * _TWO_OVER_PI + 0.5)
+    r = ((x - k * _PIO2_1) - k * _PIO2_2) - k * _PIO2_3
+    r2 = r * r
+    s = r + r * r2 * (_S1 + r2 * (_S2 + r2 * (_S3 + r2 * (_S4 + r2 * (_S5 + r2 * (_S6 + r2 * (_S7 + r2 * _S8)))))))
+    c = 1.0 + r2 * (_C1 + r2 * (_C2 + r2 * (_C3 + r2 * (_C4 + r2 * (_C5 + r2 * (_C6 + r2 * (_C7 + r2 * (
+        _C8 + r2 * _C9))))))))
+    q = np.int32(k) & 3
+    sin_x = c if q & 1 else s
+    cos_x = s if q & 1 else c
+    return (-sin_x if q & 2 else sin_x), (-cos_x if (q + 1) & 2 else cos_x)
 
 
 @_inline
@@ -283,22 +315,42 @@ def _noise_block(qx, qy, qz, z, nb, rotations, offsets, seeds, frequency, stretc
 
 
 @_inline
-def _twist_point(lat, lon, shear_rad, jet_profile, vortex, active, trig, hit_vortex, hit_values, hits):
-    """Noise coordinate of one point (jet shear, vortex twists; ``JupiterAppearance._fields``): (qx, qy, qz,
+def _base_block(lat_pg, lon_w, j0, nb, shear_rad, jet_profile, cos_phi, sin_phi, qx, qy, qz, lam_s):
+    """Noise coordinates of points ``j0 .. j0 + nb`` before any vortex twist: the unit vector at the
+    latitude and the jet-sheared longitude ``lam_s`` (``JupiterAppearance._fields``), and cos / sin of the
+    latitude. Short loops over few arrays, which LLVM vectorises; the last redoes huge angles with libm."""
+    for b in range(nb):
+        lam_s[b] = -(lon_w[j0 + b] * _DEG) + shear_rad * _profile(jet_profile, lat_pg[j0 + b])
+    for b in range(nb):
+        sin_phi[b], cos_phi[b] = _sincos(lat_pg[j0 + b] * _DEG)
+    for b in range(nb):
+        qy[b], qx[b] = _sincos(lam_s[b])
+    for b in range(nb):
+        qx[b] = cos_phi[b] * qx[b]
+        qy[b] = cos_phi[b] * qy[b]
+        qz[b] = sin_phi[b]
+    for b in range(nb):
+        phi = lat_pg[j0 + b] * _DEG
+        if abs(phi) > _SINCOS_MAX or abs(lam_s[b]) > _SINCOS_MAX:
+            cos_phi[b], sin_phi[b] = math.cos(phi), math.sin(phi)
+            qx[b], qy[b], qz[b] = cos_phi[b] * math.cos(lam_s[b]), cos_phi[b] * math.sin(lam_s[b]), sin_phi[b]
+
+
+@_inline
+def _twist_point(lat, lon, cos_phi, sin_phi, qx, qy, qz, vortex, active, trig, hit_vortex, hit_values, hits):
+    """The vortex twists of one point's noise coordinate (``JupiterAppearance._fields``): (qx, qy, qz,
     anisotropy, hits); the vortices the point lies in are appended to ``hit_vortex`` / ``hit_values``
     (d, rx, ry) from index ``hits``."""
-    phi = lat * _DEG
-    lam_e = -(lon * _DEG)
-    cos_phi, sin_phi = math.cos(phi), math.sin(phi)
-    lam_s = lam_e + shear_rad * _profile(jet_profile, lat)
-    qx, qy, qz = cos_phi * math.cos(lam_s), cos_phi * math.sin(lam_s), sin_phi
     anis = 1.0
-    trig[0] = np.nan
     first = active.size      # the first vortex the point may be near (cheap scan)
     for a in range(active.size):
         if _maybe_near(vortex, active[a], lat, lon, cos_phi):
             first = a
             break
+    if first == active.size:
+        return qx, qy, qz, anis, hits
+    lam_e = -(lon * _DEG)
+    trig[0] = np.nan
     for a in range(first, active.size):
         i = active[a]
         hit, dx, dy, d = _vortex_hit(vortex, i, lat, lon, cos_phi, sin_phi, lam_e, trig)
@@ -374,7 +426,9 @@ def _albedo_kernel(lat_pg, lon_w, out, filt, scale, rotations, offsets, seeds, f
     task = _BLOCK * _TASK_BLOCKS
     max_hits = _BLOCK * max(active.size, 1)
     for t in _prange((n + task - 1) // task):
-        qx, qy, qz, z = np.empty(_BLOCK), np.empty(_BLOCK), np.empty(_BLOCK), np.empty(_BLOCK)
+        # (names distinct from the helpers' scalar parameters: numba's inliner can confuse them)
+        bx, by, bz, z = np.empty(_BLOCK), np.empty(_BLOCK), np.empty(_BLOCK), np.empty(_BLOCK)
+        b_cos, b_sin = np.empty(_BLOCK), np.empty(_BLOCK)
         noise = np.empty((4, _BLOCK), dtype=np.float32)
         hit_start = np.empty(_BLOCK + 1, dtype=np.int64)
         hit_vortex = np.empty(max_hits, dtype=np.int64)
@@ -382,15 +436,16 @@ def _albedo_kernel(lat_pg, lon_w, out, filt, scale, rotations, offsets, seeds, f
         trig = np.empty(2)
         for j0 in range(t * task, min(n, (t + 1) * task), _BLOCK):
             nb = min(_BLOCK, n - j0)
+            _base_block(lat_pg, lon_w, j0, nb, shear_rad, jet_profile, b_cos, b_sin, bx, by, bz, z)
             hits = 0
             for b in range(nb):
                 hit_start[b] = hits
-                qx[b], qy[b], qz[b], anis, hits = _twist_point(lat_pg[j0 + b], lon_w[j0 + b], shear_rad,
-                                                               jet_profile, vortex, active, trig, hit_vortex,
-                                                               hit_values, hits)
-                z[b] = qz[b] * anis
+                bx[b], by[b], bz[b], anis, hits = _twist_point(lat_pg[j0 + b], lon_w[j0 + b], b_cos[b], b_sin[b],
+                                                               bx[b], by[b], bz[b], vortex, active, trig,
+                                                               hit_vortex, hit_values, hits)
+                z[b] = bz[b] * anis
             hit_start[nb] = hits
-            _noise_block(qx, qy, qz, z, nb, rotations, offsets, seeds, frequency, stretch, w_total, w_detail,
+            _noise_block(bx, by, bz, z, nb, rotations, offsets, seeds, frequency, stretch, w_total, w_detail,
                          w_coarse, n_octaves, z_stretch_on, noise[3], noise[0], noise[1], noise[2])
             for b in range(nb):
                 turb = noise[0, b] / _F_TURB

@@ -14,11 +14,12 @@ from scenes.jupiter_features import DEFAULT_VORTICES
 pytestmark = pytest.mark.skipif(not compiled_albedo.AVAILABLE, reason="numba not installed: numpy path only")
 
 # Compiled vs numpy, absolute (albedo is in [0, 1]). The loop repeats numpy's operations in numpy's order
-# and precision (float32 noise, float64 elsewhere), so on one machine the results are usually identical;
-# an ulp of difference between numpy's and libm's sin/exp moves a float64 lattice coordinate by an ulp,
-# which can move a float32 lattice fraction by one float32 ulp (6e-8): through turb = total / 0.2 and the
-# colour factors that is < 1e-6 of albedo.
+# and precision (float32 noise, float64 elsewhere) except for its own sin/cos of the point's angles (within
+# SINCOS_TOL of libm's); measured worst ~3e-14. An ulp in a float64 lattice coordinate can move a float32
+# lattice fraction by one float32 ulp (6e-8): through turb = total / 0.2 and the colour factors that stays
+# below 1e-6 of albedo.
 ALBEDO_TOL = 1e-6
+SINCOS_TOL = 4.5e-16     # absolute: 2 ulp at 1.0 (Taylor terms dropped < 1e-19, Horner rounding ~1 ulp)
 R_KM = 71492.0
 KINDS = ("grs", "oval", "barge", "cyclone")
 
@@ -129,3 +130,29 @@ def test_int32_overflow_uses_the_numpy_code(monkeypatch):
                                             R_KM / (3.0 * 10.0))
     ref = _numpy(tiny, monkeypatch, "RED", *points, footprint_km=10.0)
     assert limited is not None and np.max(np.abs(limited - ref)) <= ALBEDO_TOL
+
+
+def test_vectorised_sincos_is_within_two_ulp_of_libm():
+    numba = pytest.importorskip("numba")
+
+    @numba.njit
+    def run(x, s, c):
+        for i in range(x.size):
+            s[i], c[i] = compiled_albedo._sincos(x[i])
+
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.uniform(-lim, lim, 200000) for lim in (0.8, 4.0, 400.0, compiled_albedo._SINCOS_MAX)]
+                       + [np.arange(-8, 9) * np.pi / 4, [0.0, -0.0, 1e-300]])
+    s, c = np.empty_like(x), np.empty_like(x)
+    run(x, s, c)
+    worst_s, worst_c = np.max(np.abs(s - np.sin(x))), np.max(np.abs(c - np.cos(x)))
+    assert max(worst_s, worst_c) <= SINCOS_TOL, f"sin off by {worst_s:.2e}, cos by {worst_c:.2e}"
+
+
+def test_huge_longitudes_fall_back_to_libm_and_agree(monkeypatch):
+    app = JupiterAppearance(seed=2)
+    lat = np.array([-22.0, 10.0, 60.0, -84.0])
+    lon = np.array([320.0 + 360.0 * 2e4, -1e7, 1e12, 50.0 - 360.0 * 3e3])    # |lon| beyond _SINCOS_MAX rad
+    fast = app.normal_albedo("GREEN", lat, lon)
+    ref = _numpy(app, monkeypatch, "GREEN", lat, lon)
+    assert np.max(np.abs(fast - ref)) <= ALBEDO_TOL, f"worst {np.max(np.abs(fast - ref)):.2e}"
