@@ -4,6 +4,10 @@ Prints each time as a ratio to a plain numpy operation of the same size timed in
 analytic ray-ellipsoid intersection of 1648 x 128 rays (``Ellipsoid.intersect``). Two ratios: wall-clock
 time, and this process's CPU time (steadier when other programs load the machine). Cases and reference
 are timed alternately and the best of each kept, so a burst of load hits both alike.
+
+Then the compiled albedo (scenes.compiled_albedo) against the numpy code on the same points, with one
+thread and with all numba threads, band-limited (30 km footprint) and with all detail, and the cost of
+the first call in a fresh process with and without numba's on-disk cache.
 """
 
 from __future__ import annotations

@@ -118,12 +118,7 @@ class AlbedoTables:
 @_inline
 def _profile(table, lat):
     """``scenes.jupiter._profile`` for one latitude."""
-    x = (lat + 90.0) * 100.0
-    hi = table.size - 1.000001
-    if x < 0.0:
-        x = 0.0
-    elif x > hi:
-        x = hi
+    x = min(max((lat + 90.0) * 100.0, 0.0), table.size - 1.000001)
     i = np.int32(x)          # x in [0, size - 1): the truncation of numpy's astype(intp)
     return table[i] + (table[i + 1] - table[i]) * (x - i)
 
@@ -160,11 +155,8 @@ def _sincos(x):
 
 @_inline
 def _smoothstep(edge0, edge1, x):
-    t = (x - edge0) / (edge1 - edge0)
-    if t < 0.0:
-        t = 0.0
-    elif t > 1.0:
-        t = 1.0
+    # np.clip as min/max: no data-dependent branch to mispredict (the mix clip is random per point)
+    t = min(max((x - edge0) / (edge1 - edge0), 0.0), 1.0)
     return t * t * (3.0 - 2.0 * t)
 
 
@@ -272,35 +264,36 @@ def _vortex_colour(vortex, i, kind, col, d, rx, ry, turb):
 
 @_inline
 def _noise_block(qx, qy, qz, z, nb, rotations, offsets, seeds, frequency, stretch, w_total, w_detail, w_coarse,
-                 n_octaves, z_stretch_on, n, total, detail, coarse):
+                 n_octaves, z_stretch_on, rotated, n, total, detail, coarse):
     """``FractalNoise.fields`` at the first ``nb`` points of a block: float32 ``total``, ``detail``,
     ``coarse``. Octave k uses rotation k % R, its z (``z`` = anisotropy-weighted z) stretched by
-    ``stretch[k]``. The loops over the points are branch-free so LLVM vectorises them."""
+    ``stretch[k]``. ``rotated`` ``(R, 6, B)`` scratch holds each rotation of the points and of (0, 0, z),
+    computed once per block as numpy computes them once per call. The loops over the points are
+    branch-free so LLVM vectorises them."""
     n_rot = rotations.shape[0]
+    for r in range(n_rot):
+        for c in range(3):
+            m0, m1, m2 = rotations[r, 0, c], rotations[r, 1, c], rotations[r, 2, c]
+            rot, zrot = rotated[r, c], rotated[r, 3 + c]
+            for b in range(nb):
+                rot[b] = qx[b] * m0 + qy[b] * m1 + qz[b] * m2
+                zrot[b] = z[b] * m2
     for b in range(nb):
         total[b], detail[b], coarse[b] = _F0, _F0, _F0
     r = 0
     for k in range(n_octaves):
         freq, s = frequency[k], stretch[k]
-        m00, m01, m02 = rotations[r, 0, 0], rotations[r, 0, 1], rotations[r, 0, 2]
-        m10, m11, m12 = rotations[r, 1, 0], rotations[r, 1, 1], rotations[r, 1, 2]
-        m20, m21, m22 = rotations[r, 2, 0], rotations[r, 2, 1], rotations[r, 2, 2]
         ox, oy, oz = offsets[k, 0], offsets[k, 1], offsets[k, 2]
         salt = np.uint32(seeds[k] & np.uint64(0xFFFFFFFF))
+        rx, ry, rz = rotated[r, 0], rotated[r, 1], rotated[r, 2]
+        zx, zy, zz = rotated[r, 3], rotated[r, 4], rotated[r, 5]
         if z_stretch_on:
             for b in range(nb):
-                x, y, w, zz = qx[b], qy[b], qz[b], z[b]
-                cx = (zz * m20 * s + (x * m00 + y * m10 + w * m20)) * freq
-                cy = (zz * m21 * s + (x * m01 + y * m11 + w * m21)) * freq
-                cz = (zz * m22 * s + (x * m02 + y * m12 + w * m22)) * freq
-                n[b] = _lattice(cx + ox, cy + oy, cz + oz, salt)
+                n[b] = _lattice((zx[b] * s + rx[b]) * freq + ox, (zy[b] * s + ry[b]) * freq + oy,
+                                (zz[b] * s + rz[b]) * freq + oz, salt)
         else:
             for b in range(nb):
-                x, y, w = qx[b], qy[b], qz[b]
-                cx = (x * m00 + y * m10 + w * m20) * freq
-                cy = (x * m01 + y * m11 + w * m21) * freq
-                cz = (x * m02 + y * m12 + w * m22) * freq
-                n[b] = _lattice(cx + ox, cy + oy, cz + oz, salt)
+                n[b] = _lattice(rx[b] * freq + ox, ry[b] * freq + oy, rz[b] * freq + oz, salt)
         wc, wt, wd = w_coarse[k], w_total[k], w_detail[k]
         if wc != _F0:
             for b in range(nb):
@@ -430,6 +423,7 @@ def _albedo_kernel(lat_pg, lon_w, out, filt, scale, rotations, offsets, seeds, f
         bx, by, bz, z = np.empty(_BLOCK), np.empty(_BLOCK), np.empty(_BLOCK), np.empty(_BLOCK)
         b_cos, b_sin = np.empty(_BLOCK), np.empty(_BLOCK)
         noise = np.empty((4, _BLOCK), dtype=np.float32)
+        rotated = np.empty((rotations.shape[0], 6, _BLOCK))
         hit_start = np.empty(_BLOCK + 1, dtype=np.int64)
         hit_vortex = np.empty(max_hits, dtype=np.int64)
         hit_values = np.empty((max_hits, 3))
@@ -446,7 +440,7 @@ def _albedo_kernel(lat_pg, lon_w, out, filt, scale, rotations, offsets, seeds, f
                 z[b] = bz[b] * anis
             hit_start[nb] = hits
             _noise_block(bx, by, bz, z, nb, rotations, offsets, seeds, frequency, stretch, w_total, w_detail,
-                         w_coarse, n_octaves, z_stretch_on, noise[3], noise[0], noise[1], noise[2])
+                         w_coarse, n_octaves, z_stretch_on, rotated, noise[3], noise[0], noise[1], noise[2])
             for b in range(nb):
                 turb = noise[0, b] / _F_TURB
                 detail = noise[1, b] / _F_DETAIL
