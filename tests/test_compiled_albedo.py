@@ -156,3 +156,18 @@ def test_huge_longitudes_fall_back_to_libm_and_agree(monkeypatch):
     fast = app.normal_albedo("GREEN", lat, lon)
     ref = _numpy(app, monkeypatch, "GREEN", lat, lon)
     assert np.max(np.abs(fast - ref)) <= ALBEDO_TOL, f"worst {np.max(np.abs(fast - ref)):.2e}"
+
+
+@pytest.mark.parametrize("options", [
+    {"vortices": ()},                                              # no vortex table rows
+    {"zonal_stretch": 1.0, "shear_rad": 0.0},                      # isotropic, unsheared noise
+    {"largest_cell_km": 20.0, "finest_cell_km": 10.0},             # two octaves: fewer than 3 rotations
+])
+def test_compiled_albedo_equals_numpy_for_other_appearances(options, monkeypatch):
+    app = JupiterAppearance(seed=4, **options)
+    lat, lon = _framelet_points(3000)
+    for name in ("BLUE", "METHANE"):
+        fast = app.normal_albedo(name, lat, lon, footprint_km=5.0)
+        ref = _numpy(app, monkeypatch, name, lat, lon, footprint_km=5.0)
+        err = np.max(np.abs(fast - ref))
+        assert err <= ALBEDO_TOL, f"{options} {name}: worst error {err:.2e}"
