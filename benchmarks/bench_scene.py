@@ -4,15 +4,28 @@ Prints each time as a ratio to a plain numpy operation of the same size timed in
 analytic ray-ellipsoid intersection of 1648 x 128 rays (``Ellipsoid.intersect``). Two ratios: wall-clock
 time, and this process's CPU time (steadier when other programs load the machine). Cases and reference
 are timed alternately and the best of each kept, so a burst of load hits both alike.
+
+Then the compiled albedo (scenes.compiled_albedo) against the numpy code on the same points, with one
+thread and with all numba threads, band-limited (30 km footprint) and with all detail, and the cost of
+the first call in a fresh process with and without numba's on-disk cache.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import tempfile
 import time
 
 import numpy as np
 
-from scenes import build_scene
+from scenes import build_scene, compiled_albedo
+
+try:
+    import numba
+except ImportError:  # pragma: no cover - numba is a declared dependency
+    numba = None
 
 SAMPLES, LINES = 1648, 128
 REPEATS = 7
@@ -85,6 +98,65 @@ def main() -> None:
     for label, func in cases:
         wall, cpu, seconds = _ratios(func, reference)
         print(f"  {label:<46s} {wall:5.1f} x wall  {cpu:5.1f} x CPU  ({seconds * 1e3:.0f} ms)")
+    _compiled_albedo(appearance, lat_pg, lon_w)
+
+
+def _with_numpy(func):
+    """``func`` run with the compiled albedo switched off (the numpy reference path)."""
+    def run():
+        saved, compiled_albedo.AVAILABLE = compiled_albedo.AVAILABLE, False
+        try:
+            func()
+        finally:
+            compiled_albedo.AVAILABLE = saved
+    return run
+
+
+def _with_threads(func, threads):
+    def run():
+        saved = numba.get_num_threads()
+        numba.set_num_threads(threads)
+        try:
+            func()
+        finally:
+            numba.set_num_threads(saved)
+    return run
+
+
+_COMPILE_SCRIPT = ("import time; t = time.perf_counter(); from scenes import JupiterAppearance; "
+                   "JupiterAppearance(seed=1).normal_albedo('RED', [10.0], [20.0], footprint_km=30.0); "
+                   "print(time.perf_counter() - t)")
+
+
+def _first_call_seconds(cache_dir: str) -> float:
+    """Import + first ``normal_albedo`` call in a fresh interpreter using numba cache ``cache_dir``."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
+    out = subprocess.run([sys.executable, "-c", _COMPILE_SCRIPT], env=env, capture_output=True, text=True,
+                         check=True)
+    return float(out.stdout.split()[-1])
+
+
+def _compiled_albedo(appearance, lat_pg, lon_w) -> None:
+    """The compiled albedo (scenes.compiled_albedo) against its numpy reference on the same points."""
+    if not compiled_albedo.AVAILABLE:
+        print("compiled albedo: numba not installed (the numpy path is used)")
+        return
+    threads = numba.get_num_threads()
+    print(f"compiled albedo vs the numpy path, {lat_pg.size} points, RED (ratio = numpy time / compiled "
+          f"time, best of {REPEATS}; wall and CPU):")
+    for label, footprint in (("footprint 30 km", 30.0), ("all detail", None)):
+        def call():
+            appearance.normal_albedo("RED", lat_pg, lon_w, footprint_km=footprint)
+        for n_threads in sorted({1, threads}):
+            wall, cpu, seconds = _ratios(_with_numpy(call), _with_threads(call, n_threads))
+            print(f"  {label:<16s} {n_threads} thread{'s' if n_threads > 1 else ' '}: {wall:5.1f} x wall  "
+                  f"{cpu:5.1f} x CPU faster  (compiled {seconds / wall * 1e3:.1f} ms, numpy "
+                  f"{seconds * 1e3:.1f} ms)")
+    with tempfile.TemporaryDirectory() as cache_dir:
+        cold = _first_call_seconds(cache_dir)
+        warm = _first_call_seconds(cache_dir)
+    print(f"  first call in a new process (import + JIT): {cold:.1f} s without numba's cache, {warm:.2f} s "
+          f"from the cache (cache=True)")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from scenes import compiled_albedo
 from scenes.blocks import point_blocks
 from scenes.filters import check_filter
 from scenes.jupiter_features import DEFAULT_BELTS, DEFAULT_JETS, DEFAULT_VORTICES, Belt, Vortex
@@ -65,6 +66,44 @@ def _dot(vectors: np.ndarray, v: np.ndarray) -> np.ndarray:
 def _smoothstep(edge0: float, edge1: float, x: np.ndarray) -> np.ndarray:
     t = np.clip((x - edge0) / (edge1 - edge0), 0.0, 1.0)
     return t * t * (3.0 - 2.0 * t)
+
+
+# Noise by-products used by the albedo: detail octaves weighted by this ratio, belt edges waved by the
+# first two octaves (see JupiterAppearance._fields).
+_DETAIL_GAIN = 0.8
+_COARSE_OCTAVES = 2
+
+
+@dataclass(frozen=True)
+class _VortexFrame:
+    """Constants of one vortex's quick rejects and tangent plane (``JupiterAppearance._vortex_geometry``)."""
+
+    reach_deg: float       # points farther in latitude cannot have elliptic distance d < 2
+    lam: float             # centre east longitude, rad
+    max_dlon_deg: float    # longitude reject (used when < 180)
+    east_limit: float      # |cos(lat) sin(dlon)| bound of points with d < 2
+    cos_near: float        # cosine of the cap separating the near side from the antipode
+    centre: np.ndarray     # (3,) unit vectors: centre, east, north
+    east: np.ndarray
+    north: np.ndarray
+
+
+def _vortex_frame(v: Vortex) -> _VortexFrame:
+    reach_deg = np.degrees(2.0 * max(v.east_km, v.north_km) / _RADIUS_KM)
+    # Quick rejects in longitude. (1) No trigonometry: by the haversine formula a point within angle
+    # theta of the centre has cos(lat) cos(lat_c) sin^2(dlon / 2) <= sin^2(theta / 2), and sin(x) >= 2x/pi
+    # on [0, pi/2], so |dlon| <= pi sin(theta / 2) / sqrt(cos(lat) cos(lat_c)) (1 % margin for rounding).
+    phi, lam = np.radians(v.lat_pg_deg), -np.radians(v.lon_w_deg)
+    theta = np.radians(reach_deg) * 1.5                   # the `near` cap
+    cos_product = np.cos(np.radians(min(abs(v.lat_pg_deg) + reach_deg, 90.0))) * np.cos(phi)
+    max_dlon_deg = 1.01 * 180.0 * np.sin(theta / 2.0) / np.sqrt(max(cos_product, 1e-300))
+    # (2) The east offset dx = R cos(lat) sin(dlon) of a point with d < 2 is below 2 east_km.
+    east_limit = 2.0 * v.east_km / _RADIUS_KM * (1.0 + 1e-9)
+    centre = np.array([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
+    east = np.array([-np.sin(lam), np.cos(lam), 0.0])
+    north = np.cross(centre, east)
+    return _VortexFrame(float(reach_deg), float(lam), float(max_dlon_deg), float(east_limit),
+                        float(np.cos(np.radians(reach_deg) * 1.5)), centre, east, north)
 
 
 @dataclass(frozen=True)
@@ -128,6 +167,39 @@ class JupiterAppearance:
         # Detail field: octaves with cells smaller than ~400 km (high-pass, see FractalNoise).
         detail_octave = int(np.ceil(np.log(self.largest_cell_km / 400.0) / np.log(2.5)))
         object.__setattr__(self, "_detail_octave", min(detail_octave, octaves - 1))
+        object.__setattr__(self, "_tables", self._compiled_tables())
+
+    def _compiled_tables(self) -> compiled_albedo.AlbedoTables | None:
+        """This appearance's constants as flat arrays for :mod:`scenes.compiled_albedo` (None if a vortex kind
+        has no colours: that error is left to the numpy code, which raises it where it always did)."""
+        noise = self._turbulence
+        if any(v.kind not in VORTEX_COLOURS for v in self.vortices):
+            return None
+        w_total, w_detail, w_coarse = noise.octave_weights(self._detail_octave, _DETAIL_GAIN, _COARSE_OCTAVES)
+        rows, kinds = [], []
+        for v in self.vortices:
+            g = _vortex_frame(v)
+            pairs = {"grs": ("grs", "grs_ring"), "cyclone": ("cyclone", "cyclone_dark")}.get(v.kind, (v.kind,))
+            colours = [VORTEX_COLOURS[c][f] for f in compiled_albedo.VISIBLE for c in (pairs + (pairs[0],))[:2]]
+            rows.append([v.lat_pg_deg, v.lon_w_deg, g.lam, g.reach_deg, g.max_dlon_deg, g.east_limit, g.cos_near,
+                         *g.centre, *g.east, *g.north, v.east_km, v.north_km, v.swirl_rad,
+                         float(np.sign(v.swirl_rad)), v.methane_albedo, *colours])
+            kinds.append({"grs": compiled_albedo.KIND_GRS, "cyclone": compiled_albedo.KIND_CYCLONE}.get(
+                v.kind, compiled_albedo.KIND_PLAIN))
+        octaves = range(noise.octaves)
+        return compiled_albedo.AlbedoTables(
+            rotations=np.ascontiguousarray(noise._rotations, dtype=np.float64),
+            offsets=np.ascontiguousarray(noise._offsets, dtype=np.float64),
+            seeds=np.ascontiguousarray(noise._seeds, dtype=np.uint64),
+            frequency=np.array([noise.frequency(k) for k in octaves]),
+            stretch=np.array([(self.zonal_stretch - 1.0) * self.stretch_decay**k for k in octaves]),
+            w_total=w_total, w_detail=w_detail, w_coarse=w_coarse, coarse_octaves=_COARSE_OCTAVES,
+            z_stretch_on=self.zonal_stretch != 1.0, jet_profile=self._jet_profile,
+            belt_profile=self._belt_profile, shear_rad=float(self.shear_rad), turbulence=float(self.turbulence),
+            fine_contrast=float(self.fine_contrast),
+            vortex=np.array(rows, dtype=np.float64).reshape(len(rows), compiled_albedo.V_COLOUR + 6),
+            kind=np.array(kinds, dtype=np.int64),
+            colours=np.array([[ZONE[f], BELT[f], POLAR[f]] for f in compiled_albedo.VISIBLE]))
 
     # -- fields ------------------------------------------------------------------------------------
     def _fields(self, lat_pg: np.ndarray, lon_w: np.ndarray, max_freq: float | None) -> dict:
@@ -161,7 +233,8 @@ class JupiterAppearance:
             anisotropy[idx] *= 1.0 - np.exp(-d * d) * taper
             vortex_parts.append((v, idx, rx, ry, d))
         noise = self._turbulence.fields(q.T, max_frequency=max_freq, detail_from=self._detail_octave,
-                                        coarse_octaves=2, z_stretch=self.zonal_stretch,
+                                        detail_gain=_DETAIL_GAIN, coarse_octaves=_COARSE_OCTAVES,
+                                        z_stretch=self.zonal_stretch,
                                         stretch_decay=self.stretch_decay, anisotropy=anisotropy)
         turb = noise["total"] / np.float32(0.2)          # ~unit standard deviation
         detail = noise["detail"] / np.float32(0.15)
@@ -178,32 +251,22 @@ class JupiterAppearance:
     @staticmethod
     def _vortex_geometry(v: Vortex, lat_pg, lon_w, cos_phi, sin_phi, lam_e):
         """Points near vortex ``v``: indices, tangent-plane offsets (km), elliptic distance, east/north axes."""
-        reach_deg = np.degrees(2.0 * max(v.east_km, v.north_km) / _RADIUS_KM)
-        idx = np.nonzero(np.abs(lat_pg - v.lat_pg_deg) < reach_deg)[0]
+        g = _vortex_frame(v)
+        idx = np.nonzero(np.abs(lat_pg - v.lat_pg_deg) < g.reach_deg)[0]
         if idx.size == 0:
             return None
-        # Quick rejects in longitude. (1) No trigonometry: by the haversine formula a point within angle
-        # theta of the centre has cos(lat) cos(lat_c) sin^2(dlon / 2) <= sin^2(theta / 2), and sin(x) >= 2x/pi
-        # on [0, pi/2], so |dlon| <= pi sin(theta / 2) / sqrt(cos(lat) cos(lat_c)) (1 % margin for rounding).
-        phi, lam = np.radians(v.lat_pg_deg), -np.radians(v.lon_w_deg)
-        theta = np.radians(reach_deg) * 1.5                   # the `near` cap below
-        cos_product = np.cos(np.radians(min(abs(v.lat_pg_deg) + reach_deg, 90.0))) * np.cos(phi)
-        max_dlon_deg = 1.01 * 180.0 * np.sin(theta / 2.0) / np.sqrt(max(cos_product, 1e-300))
-        if max_dlon_deg < 180.0:
+        if g.max_dlon_deg < 180.0:
             dlon = np.abs(np.remainder(lon_w[idx] - v.lon_w_deg + 180.0, 360.0) - 180.0)
-            idx = idx[dlon < max_dlon_deg]
-        # (2) The east offset dx = R cos(lat) sin(dlon) of a point with d < 2 is below 2 east_km.
-        east_offset = cos_phi[idx] * np.sin(lam_e[idx] - lam)
-        idx = idx[np.abs(east_offset) < 2.0 * v.east_km / _RADIUS_KM * (1.0 + 1e-9)]
+            idx = idx[dlon < g.max_dlon_deg]
+        east_offset = cos_phi[idx] * np.sin(lam_e[idx] - g.lam)
+        idx = idx[np.abs(east_offset) < g.east_limit]
         if idx.size == 0:
             return None
-        centre = np.array([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
-        east = np.array([-np.sin(lam), np.cos(lam), 0.0])
-        north = np.cross(centre, east)
+        centre, east, north = g.centre, g.east, g.north
         # Unit normals of the candidate points only (most points are far from every vortex).
         c = cos_phi[idx]
         u = np.stack([c * np.cos(lam_e[idx]), c * np.sin(lam_e[idx]), sin_phi[idx]], axis=1)
-        near = _dot(u, centre) > np.cos(np.radians(reach_deg) * 1.5)
+        near = _dot(u, centre) > g.cos_near
         idx, u = idx[near], u[near]
         if idx.size == 0:
             return None
@@ -269,6 +332,12 @@ class JupiterAppearance:
         max_freq = None
         if footprint_km is not None:
             max_freq = _RADIUS_KM / (3.0 * max(float(np.min(footprint_km)), 1e-6))
+        if (compiled_albedo.AVAILABLE and self._tables is not None and np.isfinite(lat).all()
+                and np.isfinite(lon).all()):   # non-finite input: the numpy code's behaviour
+            out = compiled_albedo.normal_albedo(self._tables, name, self.albedo_scale[name],
+                                                np.ascontiguousarray(lat), np.ascontiguousarray(lon), max_freq)
+            if out is not None:
+                return out
         albedo = np.empty(lat.shape)
         for block in point_blocks(lat.size):
             fields = self._fields(lat[block], lon[block], max_freq)

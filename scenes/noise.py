@@ -113,6 +113,22 @@ class FractalNoise:
         """Lattice cells per unit length of ``octave`` (0-based)."""
         return self.base_frequency * self.lacunarity**octave
 
+    def octave_weights(self, detail_from: int | None = None, detail_gain: float = 0.8,
+                       coarse_octaves: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """float32 ``(octaves,)`` weights of each octave in the ``total``, ``detail`` and ``coarse`` fields of
+        :meth:`fields` (zero where an octave is not part of a field)."""
+        k = range(self.octaves)
+        norm = sum(self.gain**i for i in range(self.octaves))
+        start = self.octaves if detail_from is None else detail_from
+        detail_norm = sum(detail_gain**j for j in range(max(self.octaves - start, 1)))
+        coarse_norm = sum(self.gain**i for i in range(max(coarse_octaves, 1)))
+        w_total = np.array([self.gain**i / norm for i in k], dtype=np.float32)
+        w_detail = np.array([detail_gain ** (i - start) / detail_norm if i >= start else 0.0 for i in k],
+                            dtype=np.float32)
+        w_coarse = np.array([self.gain**i / coarse_norm if i < coarse_octaves else 0.0 for i in k],
+                            dtype=np.float32)
+        return w_total, w_detail, w_coarse
+
     def __call__(self, points: np.ndarray, max_frequency: float | None = None) -> np.ndarray:
         """Normalised fBm ``sum_k gain^k n_k / sum_k gain^k`` at ``points`` ``(N, 3)``, float32 ``(N,)``."""
         return self.fields(points, max_frequency)["total"]
@@ -146,10 +162,8 @@ class FractalNoise:
         total = np.zeros(n_points, dtype=np.float32)
         detail = np.zeros(n_points, dtype=np.float32)
         coarse = np.zeros(n_points, dtype=np.float32)
-        norm = sum(self.gain**k for k in range(self.octaves))
+        w_total, w_detail, w_coarse = self.octave_weights(detail_from, detail_gain, coarse_octaves)
         start = self.octaves if detail_from is None else detail_from
-        detail_norm = sum(detail_gain**j for j in range(max(self.octaves - start, 1)))
-        coarse_norm = sum(self.gain**k for k in range(max(coarse_octaves, 1)))
         for k in range(self.octaves):
             freq = self.frequency(k)
             if max_frequency is not None and freq > max_frequency and k >= coarse_octaves:
@@ -164,10 +178,10 @@ class FractalNoise:
             coords += self._offsets[k, :, np.newaxis]
             n = value_noise_lattice(coords, int(self._seeds[k]))
             if k < coarse_octaves:
-                coarse += np.float32(self.gain**k / coarse_norm) * n
+                coarse += w_coarse[k] * n
             if max_frequency is not None and freq > max_frequency:
                 continue
-            total += np.float32(self.gain**k / norm) * n
+            total += w_total[k] * n
             if k >= start:
-                detail += np.float32(detail_gain ** (k - start) / detail_norm) * n
+                detail += w_detail[k] * n
         return {"total": total, "detail": detail, "coarse": coarse}
