@@ -216,16 +216,36 @@ def sample_node(geo, scene, filter_name: str, rays_nominal: np.ndarray, sample, 
 
 
 def _supersample_edges(geo, scene, filter_name, sample, index, iof, hit, subpixel_rays, n_sub, edge_rows, ifov_rad,
-                       clock) -> int:
-    """Replace ``iof`` at the edge pixels of ``hit`` by their sub-sample means (in place); rays used."""
+                       clock, fused: bool = False) -> int:
+    """Replace ``iof`` at the edge pixels of ``hit`` by their sub-sample means (in place); rays used.
+
+    ``fused``: the sub-sample rays go through the parallel window loop as a (pixels, n_sub) window (every
+    ray intersected: no cone), else through :func:`intercept_iof`; the same replicas either way."""
     r_idx, c_idx = np.nonzero(edge_pixels(hit, edge_rows))
     if not r_idx.size:
         return 0
     sub = subpixel_rays(r_idx, c_idx)
-    v, _, _ = intercept_iof(geo, scene, filter_name, sub, sample, index, ifov_rad)
+    if fused:
+        sub_hit, geom, cosines = compiled.window_surface(geo, sub.reshape(r_idx.size, n_sub, 3), sample, index,
+                                                         np.array([0.0, 0.0, 1.0]), -2.0)
+        v = _scene_iof(scene, filter_name, sub_hit, geom, cosines, ifov_rad)
+    else:
+        v, _, _ = intercept_iof(geo, scene, filter_name, sub, sample, index, ifov_rad)
     iof[r_idx, c_idx] = v.reshape(r_idx.size, n_sub).mean(axis=1)
     _lap(clock, "limb supersampling", sub.shape[0])
     return sub.shape[0]
+
+
+def _scene_iof(scene, filter_name, hit, geom, cosines, ifov_rad) -> np.ndarray:
+    """I/F on the window ``hit`` from the fused loop's geometry planes (0 off the body): Jupiter's albedo at
+    the hits' planetographic latitude / west longitude (band-limited by their footprints) and the scene's
+    photometry with the loop's cos i, cos e."""
+    iof = np.zeros(hit.shape)
+    if hit.any():
+        footprint = None if ifov_rad is None else geom[6][hit] * ifov_rad
+        albedo = scene.bodies[0].normal_albedo(filter_name, None, geom[1][hit], geom[2][hit], None, footprint)
+        iof[hit] = scene.photometry.iof(albedo, cosines[0][hit], cosines[1][hit], None, filter_name)
+    return iof
 
 
 def _sample_node_fused(geo, scene, filter_name, rays_nominal, sample, index, radius_km, margin_rad, subpixel_rays,
@@ -236,16 +256,11 @@ def _sample_node_fused(geo, scene, filter_name, rays_nominal, sample, index, rad
     hit, geom, cosines = compiled.window_surface(geo, rays_nominal, sample, index, centre_cam, cos_half, rotation)
     n_hit = int(np.count_nonzero(hit))
     _lap(clock, "intercepts+angles", n_hit)
-    iof = np.zeros(hit.shape)
-    if n_hit:
-        lat_pg, lon_w, rng = geom[1][hit], geom[2][hit], geom[6][hit]
-        footprint = None if ifov_rad is None else rng * ifov_rad
-        albedo = scene.bodies[0].normal_albedo(filter_name, None, lat_pg, lon_w, None, footprint)
-        iof[hit] = scene.photometry.iof(albedo, cosines[0][hit], cosines[1][hit], None, filter_name)
-        _lap(clock, "scene", n_hit)
+    iof = _scene_iof(scene, filter_name, hit, geom, cosines, ifov_rad)
+    _lap(clock, "scene", n_hit)
     n = n_hit
     if n_sub > 1 and n_hit:             # edges exist only around hits (as np.any(cand) guards it above)
         n += _supersample_edges(geo, scene, filter_name, sample, index, iof, hit, subpixel_rays, n_sub, edge_rows,
-                                ifov_rad, clock)
+                                ifov_rad, clock, fused=True)
     kept = dict(zip(GEOMETRY_KEYS, geom)) if keep_geometry else None
     return NodeSample(iof=iof, hit=hit, n_intercepts=n, geometry=kept)

@@ -60,8 +60,8 @@ def truth_planes(renderer, filter_name: str, n_stages: int, direction: int, geo_
     body_id = None
     if reuse is not None:                 # the node's window geometry is NaN off the bodies already
         hit = reuse.hit
-        for k in GEOMETRY_KEYS:
-            out[k] = np.where(hit, reuse.geometry[k], np.nan).astype(TRUTH_DTYPES[k], copy=False)
+        for k in GEOMETRY_KEYS:             # NaN off the bodies already: a cast (a copy for float64) is enough
+            out[k] = reuse.geometry[k].astype(TRUTH_DTYPES[k])
         body_id = reuse.geometry.get("BODY")     # set when extra bodies were overlaid (render/bodies.py)
     else:
         nominal = rays @ correction.T
@@ -87,7 +87,7 @@ def truth_planes(renderer, filter_name: str, n_stages: int, direction: int, geo_
     out["BODY"] = np.asarray(body_id).astype(TRUTH_DTYPES["BODY"])
     size = renderer.rays.derived(("pixel_angle", filter_name, offset, lo, hi, s),
                                  lambda: np.sqrt(_pixel_angle(rays, 0) * _pixel_angle(rays, 1)))
-    out["PIXEL_SCALE"] = np.where(hit, out["RANGE"] * size, np.nan).astype(TRUTH_DTYPES["PIXEL_SCALE"])
+    out["PIXEL_SCALE"] = (out["RANGE"] * size).astype(TRUTH_DTYPES["PIXEL_SCALE"], copy=False)  # NaN off bodies
     out["IOF"] = summed_mean(iof, s).astype(TRUTH_DTYPES["IOF"])
     out["DN12"] = np.asarray(dn12_noise_free, dtype=TRUTH_DTYPES["DN12"])
     return out
