@@ -316,6 +316,34 @@ def _jit_parallel(fn):
 _prange = numba.prange if numba is not None else range
 
 
+@_jit
+def _window_row(rays, r, n_cols, centre_cam, cos_half, cam_to_j2000, rot0, o0x, o0y, o0z, obs_j2000, target_vel,
+                beta, stellar, lt, et, c_km_s, inv_r, r_min, axis, rate, speed, obs_dist, epoch0, sun, vobs, vtgt,
+                spin, turning, inv_c, r2x, r2y, r2z, hit, geom, cosines):
+    """One window row of :func:`_window_kernel` (a plain compiled call: once per row, the cost is nil)."""
+    for c in range(n_cols):
+        rx, ry, rz = rays[r, c, 0], rays[r, c, 1], rays[r, c, 2]
+        ok = False
+        px = py = pz = ox = oy = oz = te = dt = 0.0
+        if rx * centre_cam[0] + ry * centre_cam[1] + rz * centre_cam[2] >= cos_half:
+            ok, px, py, pz, ox, oy, oz, te, dt = _intercept_ray(
+                rx, ry, rz, cam_to_j2000, rot0, o0x, o0y, o0z, obs_j2000, target_vel, beta, stellar, lt, et,
+                c_km_s, inv_r, r_min, axis, rate, speed, obs_dist)
+        hit[r, c] = ok
+        if ok:
+            g = _point_geometry(px, py, pz, ox, oy, oz, te, epoch0, sun, vobs, vtgt, spin, axis, rate, turning,
+                                stellar, inv_c, r2x, r2y, r2z)
+            for q in range(7):
+                geom[q, r, c] = g[q]
+            cosines[0, r, c] = g[7]
+            cosines[1, r, c] = g[8]
+        else:
+            for q in range(7):
+                geom[q, r, c] = np.nan
+            cosines[0, r, c] = 0.0
+            cosines[1, r, c] = 0.0
+
+
 @_jit_parallel
 def _window_kernel(rays, centre_cam, cos_half, cam_to_j2000, rot0, obs_j2000, target_vel, beta, stellar, lt, et,
                    c_km_s, radii, axis, rate, speed, obs_dist, epoch0, sun, vobs, vtgt, spin, turning,
@@ -326,28 +354,14 @@ def _window_kernel(rays, centre_cam, cos_half, cam_to_j2000, rot0, obs_j2000, ta
     r2x, r2y, r2z = radii[0] ** 2, radii[1] ** 2, radii[2] ** 2
     o0x, o0y, o0z = _observer_body(rot0, obs_j2000)
     n_rows, n_cols = rays.shape[0], rays.shape[1]
-    for r in _prange(n_rows):
-        for c in range(n_cols):
-            rx, ry, rz = rays[r, c, 0], rays[r, c, 1], rays[r, c, 2]
-            ok = False
-            px = py = pz = ox = oy = oz = te = dt = 0.0
-            if rx * centre_cam[0] + ry * centre_cam[1] + rz * centre_cam[2] >= cos_half:
-                ok, px, py, pz, ox, oy, oz, te, dt = _intercept_ray(
-                    rx, ry, rz, cam_to_j2000, rot0, o0x, o0y, o0z, obs_j2000, target_vel, beta, stellar, lt, et,
-                    c_km_s, inv_r, r_min, axis, rate, speed, obs_dist)
-            hit[r, c] = ok
-            if ok:
-                g = _point_geometry(px, py, pz, ox, oy, oz, te, epoch0, sun, vobs, vtgt, spin, axis, rate, turning,
-                                    stellar, inv_c, r2x, r2y, r2z)
-                for q in range(7):
-                    geom[q, r, c] = g[q]
-                cosines[0, r, c] = g[7]
-                cosines[1, r, c] = g[8]
-            else:
-                for q in range(7):
-                    geom[q, r, c] = np.nan
-                cosines[0, r, c] = 0.0
-                cosines[1, r, c] = 0.0
+    # Rows are dealt out interleaved (chunk k takes rows k, k + K, ...): the threads get equal blocks of chunks,
+    # and a window half sky, half planet still splits evenly. Each pixel is independent: same result anyway.
+    n_chunks = min(n_rows, 64)
+    for k in _prange(n_chunks):
+        for r in range(k, n_rows, n_chunks):
+            _window_row(rays, r, n_cols, centre_cam, cos_half, cam_to_j2000, rot0, o0x, o0y, o0z, obs_j2000,
+                        target_vel, beta, stellar, lt, et, c_km_s, inv_r, r_min, axis, rate, speed, obs_dist,
+                        epoch0, sun, vobs, vtgt, spin, turning, inv_c, r2x, r2y, r2z, hit, geom, cosines)
 
 
 def window_surface(geo, rays: np.ndarray, s, i: int, centre_cam: np.ndarray, cos_half: float,
