@@ -149,6 +149,13 @@ SCHEMA: dict[str, tuple[Field, ...]] = {
         F("flat", "bool", True, "flat field / vignetting"),
         F("hot_pixels", "bool", True, "hot pixels"),
         F("radiation", "bool", True, "radiation hits"),
+        F("radiation_hits_per_cm2_s", "float", 0.0,
+          "radiation hit rate at radiation_reference_km from Jupiter's centre (no published JunoCam value: 0 = "
+          "none; an assumption of yours when set)", (0.0, 1e9)),
+        F("radiation_reference_km", "float", 142984.0,
+          "distance where that rate applies (default 2 Jupiter radii)", (1000.0, 1e8)),
+        F("radiation_exponent", "float", 3.0,
+          "the rate scales as (radiation_reference_km / distance)^exponent (assumption)", (0.0, 10.0)),
         F("blooming", "bool", True, "full-well saturation and blooming"),
         F("fixed_pattern_seed", "int", 1,
           "seed of the camera's fixed pattern (PRNU, hot pixels): a property of the camera, not of one image, "

@@ -128,3 +128,34 @@ def test_radiation_switch_turns_hits_off():
     assert hits_in(disabled.expose(dark, "GREEN", 64, JUPITER_SOLAR_DISTANCE_KM, 0, jupiter_distance_km=1e5)) == 0
     on = chain(HITS_ONLY, 1.0e5)
     assert hits_in(on.expose(dark, "GREEN", 64, JUPITER_SOLAR_DISTANCE_KM, 0, jupiter_distance_km=1e5)) > 100
+
+
+def test_scenario_noise_keys_switch_hits_on_and_scale_them(tmp_path):
+    """``[noise] radiation_hits_per_cm2_s`` (and its reference distance and exponent) reach the detector chain:
+    with the scene off, a framelet at distance r has Poisson(rate (ref / r)^exp x area x exposure) hits, of
+    which those depositing more than the threshold (exponential charge) stand out of the dark frame."""
+    from simulator.scenario import load_scenario, scenario_from_dict
+
+    data = load_scenario("default").to_dict()
+    data["noise"].update(radiation_hits_per_cm2_s=8000.0, radiation_reference_km=100_000.0, radiation_exponent=2.0)
+    scenario = scenario_from_dict({k: v for k, v in data.items() if v is not None})
+    req = RenderRequest.from_scenario(scenario, cache_dir=tmp_path, frames=1, filters=("GREEN",),
+                                      tdi_stages={"GREEN": 64})
+    chain = DetectorChain(req, CAM)
+    assert chain.cam.detector.radiation_hits_per_cm2_s == 8000.0
+    assert (chain.radiation.reference_km, chain.radiation.exponent) == (100_000.0, 2.0)
+    quiet = DetectorChain(RenderRequest.from_scenario(load_scenario("default"), cache_dir=tmp_path, frames=1,
+                                                      filters=("GREEN",), tdi_stages={"GREEN": 64}), CAM)
+    assert quiet.cam.detector.radiation_hits_per_cm2_s == 0.0, "the default scenario has hits"
+    distance, threshold_dn = 200_000.0, 20           # 20 DN is > 10 read-noise sigmas
+    params = chain.cam.detector
+    visible = np.exp(-threshold_dn * params.gain_e_per_dn / params.radiation_hit_mean_e)
+    expected = 8000.0 * (100_000.0 / distance) ** 2 * area_cm2() * float(CAM.exposure_s(64)) * visible
+    counts = []
+    for frame in range(30):
+        zero = np.zeros(SHAPE)
+        hits = chain.expose(zero, "GREEN", 64, JUPITER_SOLAR_DISTANCE_KM, frame, jupiter_distance_km=distance)
+        dark = quiet.expose(zero, "GREEN", 64, JUPITER_SOLAR_DISTANCE_KM, frame, jupiter_distance_km=distance)
+        counts.append(np.count_nonzero(hits.dn12.astype(int) - dark.dn12.astype(int) > threshold_dn))
+    ok, msg = dispersion_ok(counts, expected)
+    assert ok, msg

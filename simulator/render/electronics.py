@@ -19,9 +19,10 @@ framelet's noise from ``("detector", frame, filter index, column block)`` (``sim
 :data:`NOISE_BLOCKS` column blocks are drawn in parallel threads), so framelets are independent of the order
 or subset rendered and the bytes of the thread count.
 
-Radiation: the hit rate is the camera's ``radiation_hits_per_cm2_s`` (instrument model; 0 by default, so no
-hits unless a scenario sets a rate) scaled with Juno's distance ``r`` from Jupiter's centre as
-``(reference_km / r) ** exponent`` (:class:`RadiationScaling`). Both the rate and the r^-3 law are
+Radiation: the hit rate is the scenario's ``[noise] radiation_hits_per_cm2_s`` when set (else the camera's
+``DetectorParams.radiation_hits_per_cm2_s``; both 0 by default, so no hits unless a user sets a rate) scaled with
+Juno's distance ``r`` from Jupiter's centre as ``(reference_km / r) ** exponent`` (:class:`RadiationScaling`;
+``[noise] radiation_reference_km`` and ``radiation_exponent``). Both the rate and the r^-3 law are
 assumptions: no published JunoCam hit rate or radial profile was found (see ``DetectorParams``; Juno's
 radiation monitoring counts penetrating hits in its star cameras, behind much heavier shielding, and
 reports them as >10 MeV electron fluxes, not as a JunoCam rate). The belts' flux rises steeply inward
@@ -117,7 +118,14 @@ class DetectorChain:
     def __init__(self, request: RenderRequest, cam, radiometry: Radiometry | None = None,
                  radiation: RadiationScaling | None = None):
         self.req = request
-        self.radiation = radiation or RadiationScaling()
+        noise = request.noise or {}
+        ref, exponent = noise.get("radiation_reference_km"), noise.get("radiation_exponent")
+        self.radiation = radiation or RadiationScaling(
+            reference_km=RadiationScaling.reference_km if ref is None else float(ref),
+            exponent=RadiationScaling.exponent if exponent is None else float(exponent))
+        rate = noise.get("radiation_hits_per_cm2_s")
+        if rate:      # the scenario's [noise] rate replaces the camera's (0 by default: no published value)
+            cam = replace(cam, detector=replace(cam.detector, radiation_hits_per_cm2_s=float(rate)))
         self.cam = cam
         self.radiometry = radiometry or Radiometry()
         self.switches = chain_switches(request.noise)
