@@ -84,6 +84,16 @@ def detector_breakdown(request, iof: np.ndarray, filter_name: str, repeats: int 
     return best
 
 
+def _threads() -> str:
+    """The compiled loops' thread count and layer (numba), or a note that the numpy path ran."""
+    try:
+        import numba
+
+        return f"{numba.get_num_threads()} numba threads ({numba.threading_layer()} layer)"
+    except (ImportError, ValueError):   # no numba, or no parallel loop has run (numpy path)
+        return "numpy path"
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=26, help="frames to render (default 26)")
@@ -115,6 +125,7 @@ def main(argv=None) -> dict:
           f"{pixels:,} rays: {bare_s:.2f} s")
     print(f"  ratio (bare intersection time / render time, target >= 1.0): {bare_s / render_s:.3f}")
     print(f"  peak resident memory: {peak_mb:,.0f} MB (target < 2048 MB)")
+    print(f"  threads: {_threads()} (the bare intersection is single-threaded numpy)")
     total = sum(clock.seconds.values())
     for name, sec in sorted(clock.seconds.items(), key=lambda kv: -kv[1]):
         count = clock.counts.get(name, 0)
