@@ -193,3 +193,22 @@ def test_fused_window_with_folded_rotation_equals_rotated_rays(cache):
         tol = ANGLE_TOL_DEG if key in ("INCIDENCE", "EMISSION", "PHASE") else REL_TOL * np.max(
             np.abs(rotated[1][q][hit]))
         assert err < tol, f"{key} differs by {err:.2e}"
+
+
+def test_fused_window_picture_only_planes_equal_the_full_ones(cache):
+    """``full=False`` (stage nodes the truth does not reuse) gives the same LAT_PG, LON_W, RANGE and cosines;
+    the planes it skips are NaN."""
+    from simulator.render import sampling
+
+    req = request_for(default_scenario(), cache, frames=26, frame_indices=(LIMB_FRAME,))
+    with Geometry(req.metakernel, abcorr=req.abcorr) as geo:
+        rays, s = _window_rays(req, LIMB_FRAME, req.abcorr, geo)
+        centre, cos_half = sampling.jupiter_cone(s, 0, float(max(geo.radii_km)), 0.01)
+        full = compiled.window_surface(geo, rays, s, 0, centre, cos_half)
+        part = compiled.window_surface(geo, rays, s, 0, centre, cos_half, full=False)
+    assert full[0].tobytes() == part[0].tobytes() and full[2].tobytes() == part[2].tobytes()
+    for q, key in enumerate(sampling.GEOMETRY_KEYS):
+        if key in ("LAT_PG", "LON_W", "RANGE"):
+            assert full[1][q].tobytes() == part[1][q].tobytes(), f"{key} differs"
+        else:
+            assert np.all(np.isnan(part[1][q])), f"{key} is computed although not asked for"

@@ -234,10 +234,12 @@ def _clipped_dot(ax, ay, az, bx, by, bz):
 
 @_jit_inline
 def _point_geometry(px, py, pz, obx, oby, obz, trgepc, epoch0, sun, vobs, vtgt, spin, axis, rate, turning, stellar,
-                    inv_c, r2x, r2y, r2z):
+                    inv_c, r2x, r2y, r2z, full=True):
     """One hit point's ilumin angles, latitudes, longitude and range (see :func:`hit_geometry`).
 
-    Returns ``(lat_pc, lat_pg, lon_w, incidence, emission, phase, range, cos_i, cos_e)`` (deg, km)."""
+    Returns ``(lat_pc, lat_pg, lon_w, incidence, emission, phase, range, cos_i, cos_e)`` (deg, km). Without
+    ``full`` only what the picture needs (lat_pg, lon_w, range, cos i, cos e): the others are NaN (no arc
+    cosines, no planetocentric latitude)."""
     # the body-frame vectors at et - lt turned to this point's epoch (Geometry._turner)
     sx, sy, sz = sun[0], sun[1], sun[2]
     vox, voy, voz = vobs[0], vobs[1], vobs[2]
@@ -261,7 +263,7 @@ def _point_geometry(px, py, pz, obx, oby, obz, trgepc, epoch0, sun, vobs, vtgt, 
         lx, ly, lz = _aberrate(lx, ly, lz, wx * inv_c, wy * inv_c, wz * inv_c)
     nx, ny, nz = _unit3(px / r2x, py / r2y, pz / r2z)
     # sqrt(x^2 + y^2) rather than hypot (no overflow possible at km scale; hypot costs a library call)
-    lat_pc = np.degrees(math.atan2(pz, math.sqrt(px * px + py * py)))
+    lat_pc = np.degrees(math.atan2(pz, math.sqrt(px * px + py * py))) if full else np.nan
     qx, qy = px / r2x, py / r2y
     lat_pg = np.degrees(math.atan2(pz / r2z, math.sqrt(qx * qx + qy * qy)))
     lon = -np.degrees(math.atan2(py, px))       # (-180, 180]: Python's `% 360` is a conditional add here
@@ -270,10 +272,13 @@ def _point_geometry(px, py, pz, obx, oby, obz, trgepc, epoch0, sun, vobs, vtgt, 
         lon = 0.0
     cos_i = _clipped_dot(nx, ny, nz, lx, ly, lz)
     cos_e = _clipped_dot(nx, ny, nz, ex, ey, ez)
-    cos_g = _clipped_dot(lx, ly, lz, ex, ey, ez)
     fx, fy, fz = px - obx, py - oby, pz - obz
+    rng = math.sqrt(fx * fx + fy * fy + fz * fz)
+    if not full:
+        return lat_pc, lat_pg, lon, np.nan, np.nan, np.nan, rng, cos_i, cos_e
+    cos_g = _clipped_dot(lx, ly, lz, ex, ey, ez)
     return (lat_pc, lat_pg, lon, np.degrees(math.acos(cos_i)), np.degrees(math.acos(cos_e)),
-            np.degrees(math.acos(cos_g)), math.sqrt(fx * fx + fy * fy + fz * fz), cos_i, cos_e)
+            np.degrees(math.acos(cos_g)), rng, cos_i, cos_e)
 
 
 @_jit
@@ -319,7 +324,7 @@ _prange = numba.prange if numba is not None else range
 @_jit
 def _window_row(rays, r, n_cols, centre_cam, cos_half, cam_to_j2000, rot0, o0x, o0y, o0z, obs_j2000, target_vel,
                 beta, stellar, lt, et, c_km_s, inv_r, r_min, axis, rate, speed, obs_dist, epoch0, sun, vobs, vtgt,
-                spin, turning, inv_c, r2x, r2y, r2z, hit, geom, cosines):
+                spin, turning, inv_c, r2x, r2y, r2z, full, hit, geom, cosines):
     """One window row of :func:`_window_kernel` (a plain compiled call: once per row, the cost is nil)."""
     for c in range(n_cols):
         rx, ry, rz = rays[r, c, 0], rays[r, c, 1], rays[r, c, 2]
@@ -332,7 +337,7 @@ def _window_row(rays, r, n_cols, centre_cam, cos_half, cam_to_j2000, rot0, o0x, 
         hit[r, c] = ok
         if ok:
             g = _point_geometry(px, py, pz, ox, oy, oz, te, epoch0, sun, vobs, vtgt, spin, axis, rate, turning,
-                                stellar, inv_c, r2x, r2y, r2z)
+                                stellar, inv_c, r2x, r2y, r2z, full)
             for q in range(7):
                 geom[q, r, c] = g[q]
             cosines[0, r, c] = g[7]
@@ -346,7 +351,7 @@ def _window_row(rays, r, n_cols, centre_cam, cos_half, cam_to_j2000, rot0, o0x, 
 
 @_jit_parallel
 def _window_kernel(rays, centre_cam, cos_half, cam_to_j2000, rot0, obs_j2000, target_vel, beta, stellar, lt, et,
-                   c_km_s, radii, axis, rate, speed, obs_dist, epoch0, sun, vobs, vtgt, spin, turning,
+                   c_km_s, radii, axis, rate, speed, obs_dist, epoch0, sun, vobs, vtgt, spin, turning, full,
                    hit, geom, cosines):
     inv_r = 1.0 / radii
     r_min = min(radii[0], min(radii[1], radii[2]))
@@ -361,11 +366,11 @@ def _window_kernel(rays, centre_cam, cos_half, cam_to_j2000, rot0, obs_j2000, ta
         for r in range(k, n_rows, n_chunks):
             _window_row(rays, r, n_cols, centre_cam, cos_half, cam_to_j2000, rot0, o0x, o0y, o0z, obs_j2000,
                         target_vel, beta, stellar, lt, et, c_km_s, inv_r, r_min, axis, rate, speed, obs_dist,
-                        epoch0, sun, vobs, vtgt, spin, turning, inv_c, r2x, r2y, r2z, hit, geom, cosines)
+                        epoch0, sun, vobs, vtgt, spin, turning, inv_c, r2x, r2y, r2z, full, hit, geom, cosines)
 
 
 def window_surface(geo, rays: np.ndarray, s, i: int, centre_cam: np.ndarray, cos_half: float,
-                   rotation: np.ndarray | None = None):
+                   rotation: np.ndarray | None = None, full: bool = True):
     """Intercepts and geometry of a window's pixel-centre rays in one parallel loop (no gathers).
 
     The rays inside the cone ``rays . centre_cam >= cos_half`` get :func:`intercepts` and, where they hit,
@@ -378,6 +383,9 @@ def window_surface(geo, rays: np.ndarray, s, i: int, centre_cam: np.ndarray, cos
         nominal-frame rays are ``rotation @ r`` (the true-attitude correction; folded into the loop's
         camera-to-J2000 matrix and the cone axis, so no rotated copy of the window is made).
     centre_cam, cos_half : the cone around the body's centre in the nominal frame (``sampling.jupiter_cone``).
+    full : all seven planes; False: only what the picture needs (LAT_PG, LON_W, RANGE and the cosines), the
+        other planes NaN (stage nodes whose geometry the truth does not reuse skip four inverse trigonometric
+        functions per pixel).
 
     Returns
     -------
@@ -400,5 +408,5 @@ def window_surface(geo, rays: np.ndarray, s, i: int, centre_cam: np.ndarray, cos
     rot0, spin = args[1], np.asarray(s.body_spin_body[i], dtype=np.float64)
     _window_kernel(rays, np.ascontiguousarray(centre), float(cos_half), *args,
                    float(s.et[i] - s.lt[i]), np.asarray(s.sun_body[i], dtype=np.float64), rot0 @ s.obs_vel_ssb[i],
-                   rot0 @ s.target_vel_ssb[i], spin, args[11] != 0.0, hit, geom, cosines)
+                   rot0 @ s.target_vel_ssb[i], spin, args[11] != 0.0, bool(full), hit, geom, cosines)
     return hit, geom, cosines

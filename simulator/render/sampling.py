@@ -227,7 +227,7 @@ def _supersample_edges(geo, scene, filter_name, sample, index, iof, hit, subpixe
     sub = subpixel_rays(r_idx, c_idx)
     if fused:
         sub_hit, geom, cosines = compiled.window_surface(geo, sub.reshape(r_idx.size, n_sub, 3), sample, index,
-                                                         np.array([0.0, 0.0, 1.0]), -2.0)
+                                                         np.array([0.0, 0.0, 1.0]), -2.0, full=False)
         v = _scene_iof(scene, filter_name, sub_hit, geom, cosines, ifov_rad)
     else:
         v, _, _ = intercept_iof(geo, scene, filter_name, sub, sample, index, ifov_rad)
@@ -253,7 +253,8 @@ def _sample_node_fused(geo, scene, filter_name, rays_nominal, sample, index, rad
     """:func:`sample_node` with the window's intercepts and geometry from one compiled parallel loop
     (``compiled.window_surface``: the same replicas, no gathers), then the scene on the hits."""
     centre_cam, cos_half = jupiter_cone(sample, index, radius_km, margin_rad)
-    hit, geom, cosines = compiled.window_surface(geo, rays_nominal, sample, index, centre_cam, cos_half, rotation)
+    hit, geom, cosines = compiled.window_surface(geo, rays_nominal, sample, index, centre_cam, cos_half, rotation,
+                                                 full=keep_geometry)
     n_hit = int(np.count_nonzero(hit))
     _lap(clock, "intercepts+angles", n_hit)
     iof = _scene_iof(scene, filter_name, hit, geom, cosines, ifov_rad)
