@@ -29,14 +29,16 @@ def register(subparsers) -> None:
 def run(args) -> int:
     import json
 
-    from simulator.validate.report import validation_table, write_error_map, write_json
+    from simulator.validate.report import MIN_SCALE_PX, validation_table, write_error_map_rows, write_json
     from simulator.validate.validation import run_validation
 
     result = run_validation(args.product, photometry_model=args.photometry, minnaert_k=args.minnaert_k)
     out = Path(args.out) if args.out else Path(args.product) / "validation"
-    planet = result.on_planet
     summary = dict(result.summary)
-    summary["error_map_max_px"] = write_error_map(out / "error_map.png", result.error_px, planet)
+    # Colour scale: the image-plane error's p99 (the error map's own values), at least MIN_SCALE_PX.
+    top = max(MIN_SCALE_PX, summary.get("geometry_error_image_px_p99") or 0.0)
+    summary["error_map_max_px"] = write_error_map_rows(out / "error_map.png", result.error_rows, top)
+    result.error_rows.close()
     summary["error_map"] = "error_map.png"
     write_json(out / "validation.json", summary)
     if args.json:

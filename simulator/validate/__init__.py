@@ -8,5 +8,7 @@ Modules, in the order the data flows:
 * ``calibration``  8-bit codes -> 12-bit DN -> I/F, and the noise model's prediction of its error;
 * ``reconstruct``  the whole reconstruction of a product, with the photometric correction;
 * ``limb``, ``timefit``, ``limbfit``  the limb detector and the start-time fit against the predicted limb;
-* ``maps``, ``registration``, ``metrics``  equirectangular maps, map registration, error summaries.
+* ``maps``, ``registration``, ``metrics``  equirectangular maps, map registration, error summaries;
+* ``sketch``, ``mapbins``, ``rowstore``  what keeps ``validate``'s memory independent of the product's length:
+  streamed quantiles and sums, map grids planned beforehand with sparse per-cell sums, the error image on disk.
 """

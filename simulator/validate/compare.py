@@ -97,24 +97,35 @@ def default_grid(lat_pg, lon_w, pixel_scale_km, radius_km: float, cells_per_pixe
     """A grid covering the given points with cells about ``1 / cells_per_pixel`` pixels wide.
 
     ``cells_per_pixel`` 0.5 (cells two pixels wide) leaves few empty cells where the footprint is
-    foreshortened (assumption). The longitude range starts after the widest gap in the covered longitudes,
-    so a footprint across 0 deg W stays in one piece.
+    foreshortened (assumption). The resolution is the median ``pixel_scale_km`` over ``cells_per_pixel``;
+    the bounds are :func:`grid_covering` of the points.
     """
-    lat = np.asarray(lat_pg)[np.isfinite(lat_pg)]
-    lon = np.asarray(lon_w)[np.isfinite(lon_w)]
     scale = np.asarray(pixel_scale_km)[np.isfinite(pixel_scale_km)]
     km_per_deg = np.radians(1.0) * radius_km
     res = float(np.median(scale)) / cells_per_pixel / km_per_deg
-    res = max(res, 1e-4)
+    return grid_covering(lat_pg, lon_w, max(res, 1e-4))
+
+
+def grid_covering(lat_pg, lon_w, resolution_deg: float, pad_deg: float = 0.0) -> MapGrid:
+    """A grid of ``resolution_deg`` cells covering the points (plus ``pad_deg`` on every side).
+
+    The longitude range starts after the widest gap in the covered longitudes, so a footprint across
+    0 deg W stays in one piece; cell edges lie on multiples of the resolution, and one more cell is added
+    on each side in latitude and at the end in longitude.
+    """
+    lat = np.asarray(lat_pg)[np.isfinite(lat_pg)]
+    lon = np.asarray(lon_w)[np.isfinite(lon_w)]
+    res = float(resolution_deg)
+    pad = float(pad_deg)
     order = np.sort(np.mod(lon, 360.0))
     gaps = np.diff(np.concatenate([order, [order[0] + 360.0]]))
     k = int(np.argmax(gaps))
-    lon0 = float(order[(k + 1) % order.size])
-    span = 360.0 - float(gaps[k])
+    lon0 = float(order[(k + 1) % order.size]) - pad
+    span = 360.0 - float(gaps[k]) + 2.0 * pad
     lon0 = np.floor(lon0 / res) * res
     lon1 = lon0 + min(360.0, np.ceil((span + res) / res) * res)
-    lat0 = max(-90.0, np.floor(lat.min() / res) * res - res)
-    lat1 = min(90.0, np.ceil(lat.max() / res) * res + res)
+    lat0 = max(-90.0, np.floor((lat.min() - pad) / res) * res - res)
+    lat1 = min(90.0, np.ceil((lat.max() + pad) / res) * res + res)
     return MapGrid.from_bounds((lat0, lat1, float(lon0 % 360.0), float(lon0 % 360.0) + (lon1 - lon0)), res)
 
 

@@ -96,6 +96,19 @@ def error_in_pixel_axes(truth_points, recon_points) -> tuple[np.ndarray, np.ndar
     return ds, dl
 
 
+def compared_values(recon, truth, noise_sigma=None):
+    """The entries where ``recon``, ``truth`` (and ``noise_sigma`` when given) are all finite, as 1-D float64
+    arrays ``(recon, truth, noise_sigma or None)``."""
+    r = np.asarray(recon, dtype=np.float64)
+    t = np.asarray(truth, dtype=np.float64)
+    ok = np.isfinite(r) & np.isfinite(t)
+    if noise_sigma is None:
+        return r[ok], t[ok], None
+    s = np.broadcast_to(np.asarray(noise_sigma, dtype=np.float64), r.shape)
+    ok &= np.isfinite(s)
+    return r[ok], t[ok], s[ok]
+
+
 @dataclass(frozen=True)
 class RadiometrySummary:
     """Reconstructed minus truth values over the cells (or pixels) both have.
@@ -117,17 +130,12 @@ class RadiometrySummary:
 
     @classmethod
     def of(cls, recon, truth, noise_sigma=None) -> "RadiometrySummary":
-        r = np.asarray(recon, dtype=np.float64)
-        t = np.asarray(truth, dtype=np.float64)
-        ok = np.isfinite(r) & np.isfinite(t)
-        if noise_sigma is not None:
-            s = np.broadcast_to(np.asarray(noise_sigma, dtype=np.float64), r.shape)
-            ok &= np.isfinite(s)
-        if not ok.any():
+        r, t, s = compared_values(recon, truth, noise_sigma)
+        if r.size == 0:
             return cls(0, np.nan, np.nan, np.nan, np.nan)
-        d = r[ok] - t[ok]
-        noise = float(np.sqrt(np.mean(s[ok] ** 2))) if noise_sigma is not None else np.nan
-        return cls(int(ok.sum()), float(d.mean()), float(np.sqrt(np.mean(d * d))), noise, float(t[ok].mean()))
+        d = r - t
+        noise = float(np.sqrt(np.mean(s ** 2))) if s is not None else np.nan
+        return cls(int(r.size), float(d.mean()), float(np.sqrt(np.mean(d * d))), noise, float(t.mean()))
 
     @property
     def explained_fraction(self) -> float:

@@ -6,9 +6,12 @@ run never leaves a half-written file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import struct
 import tempfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -20,17 +23,25 @@ MIN_SCALE_PX = 0.2              # the error map's colour scale never ends below 
 
 def write_atomic(path: Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
+    with atomic_file(path) as fh:
+        fh.write(data)
+    return Path(path)
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path):
+    """A binary file handle on a temporary name beside ``path``, renamed to ``path`` when the block ends
+    without an error (removed otherwise)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            yield fh
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
 
 
 def write_json(path: Path, record: dict) -> Path:
@@ -68,22 +79,58 @@ def write_error_map(path: Path, error_px, on_planet, scale_px: float | None = No
     """
     from io import BytesIO
 
-    from matplotlib import colormaps
     from PIL import Image
 
     e = np.asarray(error_px, dtype=float)
     top = float(scale_px) if scale_px is not None else error_map_scale_px(e)
+    buffer = BytesIO()
+    Image.fromarray(error_map_rgb(e, on_planet, top), mode="RGB").save(buffer, format="PNG")
+    write_atomic(path, buffer.getvalue())
+    return top
+
+
+def error_map_rgb(error_px, on_planet, top: float) -> np.ndarray:
+    """(lines, samples, 3) uint8 colours of :func:`write_error_map` for a block of rows."""
+    from matplotlib import colormaps
+
+    e = np.asarray(error_px, dtype=float)
     rgb = np.empty(e.shape + (3,), dtype=np.uint8)
     rgb[:] = SKY_RGB
-    planet = np.asarray(on_planet, dtype=bool)
-    rgb[planet] = NOT_COMPARED_RGB
+    rgb[np.asarray(on_planet, dtype=bool)] = NOT_COMPARED_RGB
     ok = np.isfinite(e)
     colours = colormaps["viridis"](np.clip(e[ok] / top, 0.0, 1.0))[:, :3]
     rgb[ok] = np.round(colours * 255).astype(np.uint8)
-    buffer = BytesIO()
-    Image.fromarray(rgb, mode="RGB").save(buffer, format="PNG")
-    write_atomic(path, buffer.getvalue())
+    return rgb
+
+
+ROWS_PER_BLOCK = 1024   # rows coloured and compressed at a time by write_error_map_rows
+
+
+def write_error_map_rows(path: Path, rows, scale_px: float) -> float:
+    """:func:`write_error_map` of an :class:`~simulator.validate.rowstore.ErrorRows` store, streamed: a
+    block of rows at a time is coloured and deflated into one PNG (8-bit RGB, no interlace), so memory does
+    not grow with the image. The pixels are the same as :func:`write_error_map` writes."""
+    lines, samples = rows.shape
+    top = float(scale_px)
+    deflate = zlib.compressobj(6)
+    with atomic_file(path) as fh:
+        fh.write(b"\x89PNG\r\n\x1a\n")
+        fh.write(_png_chunk(b"IHDR", struct.pack(">IIBBBBB", samples, lines, 8, 2, 0, 0, 0)))
+        for first in range(0, lines, ROWS_PER_BLOCK):
+            error, planet = rows.read(first, min(ROWS_PER_BLOCK, lines - first))
+            rgb = error_map_rgb(error, planet, top).reshape(error.shape[0], samples * 3)
+            filtered = np.concatenate([np.zeros((rgb.shape[0], 1), dtype=np.uint8), rgb], axis=1)  # filter 0
+            data = deflate.compress(filtered.tobytes())
+            if data:
+                fh.write(_png_chunk(b"IDAT", data))
+        fh.write(_png_chunk(b"IDAT", deflate.flush()))
+        fh.write(_png_chunk(b"IEND", b""))
     return top
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    """One PNG chunk: length, type, data, CRC-32 of type and data (PNG specification, section 5.3)."""
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
 
 def _fmt(value, digits: int = 3) -> str:

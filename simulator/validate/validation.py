@@ -1,15 +1,20 @@
 """``junocam-sim validate``: the reference reconstruction of a product, scored against its truth.
 
 Order of work (a framelet's truth is read only after that framelet is reconstructed, and nothing drawn
-from the truth feeds the reconstruction or the limb fit; framelets are streamed so memory stays bounded):
+from the truth feeds the reconstruction, the map grids or the limb fit; memory does not grow with the
+product's length):
 
-1. open the product (PNG, metadata, kernels), reconstruct every framelet at the ISIS frame times with the
-   product's ray convention (``"packet"``), calibrate to I/F and correct the photometry;
-2. fit the start-time offset on the limb (:mod:`limbfit`), and reproject with that offset;
-3. for TDI > 1 also reproject with ISIS's convention (the pixel's own row) to show the difference;
-4. compare with the truth: geometry (km, pixels, along lines/samples) for the nominal, limb-corrected
-   and ISIS reconstructions; the limb-fit offset against the injected jitter; I/F maps against the truth
-   I/F maps and the noise model; the albedo map against the scene's own albedo.
+1. open the product (PNG, metadata, kernels); fix each filter's map grid from a subsampled projection of
+   every framelet (:func:`~simulator.validate.mapbins.plan_grids`);
+2. reconstruct every framelet at the ISIS frame times with the product's ray convention (``"packet"``),
+   calibrate to I/F and correct the photometry; read its truth rows and add it to the streamed statistics
+   (quantile sketches, running sums, per-cell map sums; the error image goes to disk);
+3. fit the start-time offset on the limb (:mod:`limbfit`), and reproject with that offset;
+4. for TDI > 1 also reproject with ISIS's convention (the pixel's own row) to show the difference;
+5. report: geometry (km, pixels, along lines/samples) for the nominal, limb-corrected and ISIS
+   reconstructions; the limb-fit offset against the injected jitter; I/F maps against the truth I/F maps
+   and the noise model; the albedo map against the scene's own albedo. Pixels the truth puts on another
+   body (a moon) are left out of every comparison.
 """
 
 from __future__ import annotations
@@ -18,13 +23,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from simulator.validate.compare import default_grid, framelet_geometry_errors, iof_maps
+from simulator.validate.compare import framelet_geometry_errors
 from simulator.validate.limbfit import LimbFit
+from simulator.validate.mapbins import MapSums, plan_grids
 from simulator.validate.metrics import ErrorSummary, RadiometrySummary, json_number
 from simulator.validate.product import open_product
 from simulator.validate.reconstruct import SATURATED_CODE, Reconstructor, photometry_from
+from simulator.validate.rowstore import ErrorRows
+from simulator.validate.sketch import QUANTILE_RELATIVE_ERROR, DifferenceSums, QuantileSketch
 from simulator.validate.timefit import LimbFitError
-from simulator.validate.truth import TruthReader, truth_paths
+from simulator.validate.truth import JUPITER_NAIF_ID, TruthReader, truth_paths
 
 
 SATURATION_NOTE_FRACTION = 0.01  # a note is printed when more than 1 % of the planet's pixels saturate
@@ -37,16 +45,25 @@ class ValidationResult:
     Attributes
     ----------
     summary : the flat ``validation.json`` content.
-    error_px : (lines, samples) float32 per-pixel image-plane geometry error (pixels) of the nominal
-        reconstruction (float32: the map is only drawn; the summary's numbers come from float64 values).
-    on_planet : (lines, samples) bool, pixels the truth or the reconstruction puts on the planet.
+    error_rows : the per-pixel image-plane geometry error (pixels, float32) of the nominal reconstruction
+        and the on-planet flags (pixels the truth or the reconstruction puts on the planet), kept on disk
+        row by row (:class:`~simulator.validate.rowstore.ErrorRows`; the error map is drawn from it).
     notes : human-readable remarks (skipped parts and why).
     """
 
     summary: dict
-    error_px: np.ndarray
-    on_planet: np.ndarray
+    error_rows: ErrorRows
     notes: list = field(default_factory=list)
+
+    @property
+    def error_px(self) -> np.ndarray:
+        """The whole (lines, samples) float32 error image, read into memory."""
+        return self.error_rows.read(0, self.error_rows.shape[0])[0]
+
+    @property
+    def on_planet(self) -> np.ndarray:
+        """The whole (lines, samples) bool on-planet mask, read into memory."""
+        return self.error_rows.read(0, self.error_rows.shape[0])[1]
 
 
 def _median_without_nan(values) -> float:
@@ -56,8 +73,8 @@ def _median_without_nan(values) -> float:
 
 
 def geometry_summary(prefix: str, errors) -> dict:
-    """Summary of :class:`~simulator.validate.compare.GeometryErrors` (image-shaped) or of a
-    :class:`GeometryAccumulator` (compact arrays of the compared pixels); both give the same numbers."""
+    """Summary of :class:`~simulator.validate.compare.GeometryErrors` (image-shaped arrays, exact quantiles;
+    ``score``). :meth:`GeometryAccumulator.summary` gives the same keys from streamed sketches."""
     out = {}
     out.update(ErrorSummary.of(errors.px).as_dict(f"{prefix}_px"))
     out.update({k: v for k, v in ErrorSummary.of(errors.km).as_dict(f"{prefix}_km").items()
@@ -74,86 +91,58 @@ def geometry_summary(prefix: str, errors) -> dict:
 
 
 class GeometryAccumulator:
-    """Per-framelet geometry errors kept as compact 1-D arrays of the compared pixels, in image order.
+    """Per-framelet geometry errors summarised as they arrive, in memory independent of their number.
 
-    Medians, percentiles and means of the concatenation equal those of the image-shaped arrays (the same
-    values in the same order), at a fraction of the memory. Attributes after :meth:`finish`: ``px``, ``km``
-    (finite values), ``d_line``, ``d_sample`` (pixels where either is not NaN), ``hit_disagreements``.
+    Quantile sketches (:class:`~simulator.validate.sketch.QuantileSketch`: count, mean, min, max exact;
+    median and p99 to a relative error of :data:`~simulator.validate.sketch.QUANTILE_RELATIVE_ERROR`) of the
+    finite ``px``, ``km``, ``d_line``, ``d_sample`` and image-plane errors, and the hit disagreements.
     """
 
     def __init__(self):
-        self._parts: dict = {"px": [], "km": [], "d_line": [], "d_sample": []}
+        self.sketches = {k: QuantileSketch() for k in ("px", "km", "d_line", "d_sample", "image")}
         self.hit_disagreements = 0
 
     def add(self, errors) -> None:
         """Add one framelet's :class:`~simulator.validate.compare.GeometryErrors`."""
-        self._parts["px"].append(errors.px[np.isfinite(errors.px)])
-        self._parts["km"].append(errors.km[np.isfinite(errors.km)])
-        either = ~(np.isnan(errors.d_line) & np.isnan(errors.d_sample))
-        self._parts["d_line"].append(errors.d_line[either])
-        self._parts["d_sample"].append(errors.d_sample[either])
+        for name in ("px", "km", "d_line", "d_sample"):
+            self.sketches[name].add(getattr(errors, name))
+        self.sketches["image"].add(np.hypot(errors.d_line, errors.d_sample))
         self.hit_disagreements += int(errors.hit_disagreements)
 
-    def finish(self) -> "GeometryAccumulator":
-        for name in list(self._parts):
-            setattr(self, name, _concatenate_releasing(self._parts.pop(name)))
-        return self
+    def summary(self, prefix: str) -> dict:
+        """The keys of :func:`geometry_summary` (quantiles from the sketches)."""
+        sk = self.sketches
+        out = _sketch_dict(sk["px"], f"{prefix}_px", ("median", "p99", "max", "mean", "count"))
+        out.update(_sketch_dict(sk["km"], f"{prefix}_km", ("median", "p99", "max", "mean")))
+        out[f"{prefix}_line_px_median"] = _sketch_dict(sk["d_line"], "m", ("median",))["m_median"]
+        out[f"{prefix}_sample_px_median"] = _sketch_dict(sk["d_sample"], "m", ("median",))["m_median"]
+        out.update(_sketch_dict(sk["image"], f"{prefix}_image_px", ("median", "p99")))
+        out[f"{prefix}_hit_disagreements"] = self.hit_disagreements
+        return out
 
 
-def _concatenate_releasing(parts: list) -> np.ndarray:
-    """``numpy.concatenate`` of 1-D arrays that empties ``parts`` while copying (peak: the result plus one
-    part, not twice the data)."""
-    if not parts:
-        return np.empty(0)
-    out = np.empty(sum(p.size for p in parts), dtype=np.result_type(*parts))
-    at = 0
-    parts.reverse()
-    while parts:
-        p = parts.pop()
-        out[at:at + p.size] = p
-        at += p.size
-    return out
+def _sketch_dict(sketch: QuantileSketch, prefix: str, keys) -> dict:
+    """``{prefix_median, prefix_p99, prefix_max, prefix_mean, prefix_count}`` (those in ``keys``) of a sketch,
+    JSON-safe (None where there are no values)."""
+    median, p99 = sketch.quantiles([0.5, 0.99]) if sketch.count else (np.nan, np.nan)
+    values = {"median": json_number(median), "p99": json_number(p99),
+              "max": json_number(sketch.max) if sketch.count else None,
+              "mean": json_number(sketch.mean), "count": sketch.count}
+    return {f"{prefix}_{k}": values[k] for k in keys}
 
 
-class RadiometryAccumulator:
-    """What the I/F and albedo comparisons need, kept per framelet as compact arrays in image order.
+class _LimbImages:
+    """Framelet index -> decompanded DN image (saturated pixels NaN), computed from the raw PNG on access.
 
-    Per pixel: reconstructed I/F, truth IOF and predicted sigma where all three are finite. Per filter, for
-    the maps: the reconstructed positions (where latitude or longitude is finite) with I/F, sigma and albedo;
-    the truth positions with IOF (where all three are finite: the only ones binning uses); the finite truth
-    PIXEL_SCALE values (the grid's resolution).
-    """
+    The limb fit reads only the framelets that have a limb; decompanding on demand keeps nothing per framelet
+    in memory (the raw codes are already held by the product)."""
 
-    def __init__(self, filters):
-        self.pixel: list = []
-        self.maps = {f: {k: [] for k in ("lat", "lon", "iof", "sigma", "albedo", "t_lat", "t_lon", "t_iof",
-                                         "scale")} for f in filters}
+    def __init__(self, rec: Reconstructor, framelets):
+        self.rec = rec
+        self.rows = {i: slice(f.first_line, f.first_line + f.lines) for i, f in enumerate(framelets)}
 
-    def add(self, filter_name: str, lat, lon, iof, sigma, albedo, truth: dict) -> None:
-        t_iof = truth["IOF"]
-        ok = np.isfinite(iof) & np.isfinite(t_iof) & np.isfinite(sigma)
-        self.pixel.append((iof[ok], t_iof[ok], sigma[ok]))
-        m = self.maps[filter_name]
-        seen = np.isfinite(lat) | np.isfinite(lon)
-        for name, values in (("lat", lat), ("lon", lon), ("iof", iof), ("sigma", sigma), ("albedo", albedo)):
-            m[name].append(values[seen])
-        t_lat, t_lon = truth["LAT_PG"], truth["LON_W"]
-        binned = np.isfinite(t_lat) & np.isfinite(t_lon) & np.isfinite(t_iof)
-        for name, values in (("t_lat", t_lat), ("t_lon", t_lon), ("t_iof", t_iof)):
-            m[name].append(values[binned])
-        scale = truth["PIXEL_SCALE"]
-        m["scale"].append(scale[np.isfinite(scale)])
-
-    def pixel_summary(self) -> RadiometrySummary:
-        """The per-pixel I/F comparison (reconstructed - truth IOF, with the predicted sigma)."""
-        r, t, s = (_concatenate_releasing([p[k] for p in self.pixel]) for k in range(3))
-        self.pixel = []
-        return RadiometrySummary.of(r, t, s)
-
-    def filter_arrays(self, filter_name: str) -> dict:
-        """The concatenated arrays of one filter (the lists are released)."""
-        m = self.maps.pop(filter_name)
-        return {k: _concatenate_releasing(m.pop(k)) for k in list(m)}
+    def __getitem__(self, index: int) -> np.ndarray:
+        return _limb_image(self.rec, self.rec.inputs.product.image[self.rows[index]])
 
 
 def _scene_albedo(record: dict, filter_name: str, lat, lon):
@@ -173,9 +162,11 @@ def run_validation(product_dir, photometry_model: str | None = None, minnaert_k:
                    limb: LimbFit | None = None) -> ValidationResult:
     """Reconstruct ``product_dir`` and score it against its truth (see the module docstring).
 
-    Memory stays bounded on long products: each framelet is reconstructed, its truth rows are read and it
-    is compared at once; only compact arrays of the compared pixels (exact medians and percentiles), the
-    limb framelets' images, a float32 error map and the on-planet mask outlive the framelet.
+    Memory does not grow with the product's length beyond the image-shaped arrays (the raw PNG, the float32
+    error map, the on-planet mask): the map grids are fixed by a pre-pass before any truth is read
+    (:func:`~simulator.validate.mapbins.plan_grids`), then each framelet is reconstructed, its truth rows are
+    read, and it is added to quantile sketches, running sums and per-cell map sums; the limb fit
+    decompands its framelets from the PNG when it needs them.
     """
     notes: list[str] = []
     inputs = open_product(product_dir)
@@ -186,15 +177,16 @@ def run_validation(product_dir, photometry_model: str | None = None, minnaert_k:
     limb = limb or LimbFit()
     image = inputs.product.image
     photoactive = rec.camera.strips.photoactive_mask(layout.summing)
-    error_px = np.full(image.shape, np.nan, dtype=np.float32)
-    on_planet = np.zeros(image.shape, dtype=bool)
+    error_rows = ErrorRows(image.shape)
     nominal = GeometryAccumulator()
-    radiometry = RadiometryAccumulator(layout.filters)
-    saturated = on_planet_count = 0
+    pixel_iof = DifferenceSums()
+    saturated = on_planet_count = other_body = 0
     with TruthReader(inputs.root, layout.product_id) as truth_reader, rec.geometry() as geo:
         ellipsoid = geo.ellipsoid
         framelets = rec.framelets(geo)
-        limbs, images, shifts = [], {}, []
+        # The map grids, from the reconstruction geometry alone, before any truth is read.
+        sums = {f: MapSums(g) for f, g in plan_grids(rec, geo, framelets).items()}
+        limbs, shifts = [], []
         for i, (fr, r) in enumerate(zip(framelets, rec.iter_reconstruct(geo, framelets))):
             g, rows = r.geometry, slice(fr.first_line, fr.first_line + fr.lines)
             shifts.append(g.row_shift_px)
@@ -202,28 +194,34 @@ def run_validation(product_dir, photometry_model: str | None = None, minnaert_k:
             lc = limb.candidate_columns(g, i)
             if lc is not None:
                 limbs.append(lc)
-                images[i] = _limb_image(rec, codes)
             # The truth of this framelet, read after its reconstruction; nothing drawn from it feeds the
-            # reconstruction or the limb fit.
+            # reconstruction, the map grids or the limb fit.
             truth = truth_reader.rows(fr.first_line, fr.lines)
             errors = framelet_geometry_errors(ellipsoid, g.lat_pg, g.lon_w, truth, photoactive)
             nominal.add(errors)
-            error_px[rows] = np.hypot(errors.d_line, errors.d_sample)
-            on_planet[rows] = (truth["BODY"] > 0) | np.isfinite(g.lat_pg)
+            error_rows.write(fr.first_line, np.hypot(errors.d_line, errors.d_sample),
+                             (truth["BODY"] > 0) | np.isfinite(g.lat_pg))
             codes_on = codes[np.isfinite(g.lat_pg)]
             saturated += int(np.sum(codes_on >= SATURATED_CODE))
             on_planet_count += codes_on.size
-            radiometry.add(fr.filter, g.lat_pg, g.lon_w, r.iof, r.iof_sigma, r.albedo, truth)
+            pixel_iof.add(r.iof, truth["IOF"], r.iof_sigma)
+            if fr.filter in sums:
+                # Pixels that see another body (a moon) are not Jupiter: out of the maps as well.
+                jupiter = np.isin(truth["BODY"], (0, JUPITER_NAIF_ID))
+                other_body += int(np.sum(~jupiter & np.isfinite(g.lat_pg)))
+                sums[fr.filter].add_reconstruction(*(np.where(jupiter, v, np.nan) for v in (
+                    g.lat_pg, g.lon_w, r.iof, r.iof_sigma, r.albedo)))
+                sums[fr.filter].add_truth(truth["LAT_PG"], truth["LON_W"], truth["IOF"])
             del r, g, truth, errors
-        nominal_summary = geometry_summary("geometry_error", nominal.finish())
-        pixel_summary = radiometry.pixel_summary().as_dict("iof_pixel")
+        nominal_summary = nominal.summary("geometry_error")
+        pixel_summary = pixel_iof.summary().as_dict("iof_pixel")
         del nominal
         try:
-            fit = limb.fit_limbs(geo, rec.camera, framelets, limbs, images, layout.summing, shifts, photometry)
+            fit = limb.fit_limbs(geo, rec.camera, framelets, limbs, _LimbImages(rec, framelets), layout.summing,
+                                 shifts, photometry)
         except LimbFitError as exc:
             fit = None
             notes.append(f"limb fit skipped: {exc}")
-        del images
         variants = {}
         if fit is not None:
             variants["geometry_error_limb_corrected"] = (fit.offset_s, "packet")
@@ -238,7 +236,7 @@ def run_validation(product_dir, photometry_model: str | None = None, minnaert_k:
             for fr, g in zip(shifted, rec.iter_reconstruct(geo, shifted, convention, with_radiometry=False)):
                 truth = truth_reader.rows(fr.first_line, fr.lines)
                 acc.add(framelet_geometry_errors(ellipsoid, g.lat_pg, g.lon_w, truth, photoactive))
-            variant_summaries[prefix] = geometry_summary(prefix, acc.finish())
+            variant_summaries[prefix] = acc.summary(prefix)
         record = truth_reader.truth
 
     summary = {
@@ -246,7 +244,7 @@ def run_validation(product_dir, photometry_model: str | None = None, minnaert_k:
         "aberration_correction": inputs.abcorr, "ray_convention": "packet", "frames": layout.frames,
         "filters": list(layout.filters), "tdi_stages": layout.tdi_stages, "summing": layout.summing,
         "compression": layout.compression, "photometry": photometry.model,
-        "injected_errors": record.injected,
+        "injected_errors": record.injected, "quantile_relative_error": QUANTILE_RELATIVE_ERROR,
     }
     summary.update(nominal_summary)
     for prefix in variants:
@@ -264,52 +262,43 @@ def run_validation(product_dir, photometry_model: str | None = None, minnaert_k:
     if saturated > SATURATION_NOTE_FRACTION * max(on_planet_count, 1):
         notes.append(f"{saturated} of {on_planet_count} pixels on the planet are saturated (code "
                      f"{SATURATED_CODE}); they are left out of the radiometry and the limb fit")
+    summary["map_pixels_on_other_bodies"] = other_body
     summary.update(pixel_summary)
-    radius = float(max(ellipsoid.radii_km))
-    maps_recon, maps_truth, maps_noise, alb_r, alb_t = [], [], [], [], []
+    maps_all, albedo_all = DifferenceSums(), DifferenceSums()
     per_filter = {}
-    everything = slice(None)
     for f in layout.filters:
-        a = radiometry.filter_arrays(f)
-        if not np.isfinite(a["lat"]).any():
+        if f not in sums:
             continue
-        grid = default_grid(a["lat"], a["lon"], a["scale"], radius)
-        m = iof_maps(grid, a["lat"], a["lon"], a["iof"], a["sigma"], a["albedo"],
-                     {"LAT_PG": a["t_lat"], "LON_W": a["t_lon"], "IOF": a["t_iof"]}, everything)
-        del a
+        acc = sums.pop(f)
+        grid, m, outside, held = acc.grid, acc.cells(), (acc.outside_reconstructed, acc.outside_truth), acc.cell_count
+        del acc
         s = RadiometrySummary.of(m.recon, m.truth, m.noise)
-        per_filter[f] = {"map_shape": list(grid.shape), "map_resolution_deg": grid.dlat_deg,
+        per_filter[f] = {"map_shape": list(grid.shape), "map_resolution_deg": grid.dlat_deg, "map_cells": held,
+                         "map_bounds_deg": [grid.lat_min_deg, grid.lat_max_deg, grid.lon_min_deg,
+                                            grid.lon_max_deg],
+                         "map_pixels_outside_grid": outside[0], "map_truth_pixels_outside_grid": outside[1],
                          **s.as_dict("iof")}
-        # Only the cells the summaries use (the grid is a bounding box, mostly empty), in map order, so the
-        # whole-product statistics are the same numbers as over the full maps.
-        compared = np.isfinite(m.recon) & np.isfinite(m.truth) & np.isfinite(m.noise)
-        maps_recon.append(m.recon[compared])
-        maps_truth.append(m.truth[compared])
-        maps_noise.append(m.noise[compared])
+        maps_all.add(m.recon, m.truth, m.noise)
         try:
-            lat_c, lon_c = grid.centres()
+            lat_c, lon_c = m.centres()
             scene_albedo = _scene_albedo(record.record, f, lat_c, lon_c)
             del lat_c, lon_c
-            compared = np.isfinite(m.albedo) & np.isfinite(scene_albedo)
-            alb_r.append(m.albedo[compared])
-            alb_t.append(scene_albedo[compared])
+            albedo_all.add(m.albedo, scene_albedo)
             per_filter[f].update(RadiometrySummary.of(m.albedo, scene_albedo).as_dict("albedo"))
             del scene_albedo
         except (ValueError, OSError) as exc:
             notes.append(f"scene albedo not compared for {f}: {exc}")
         del m, grid
-    if maps_recon:
-        whole = RadiometrySummary.of(np.concatenate(maps_recon), np.concatenate(maps_truth),
-                                     np.concatenate(maps_noise))
-        summary.update({k: v for k, v in whole.as_dict("iof").items()})
+    if maps_all.count:
+        summary.update(maps_all.summary().as_dict("iof"))
     else:
         notes.append("no pixel of the product sees the planet: no I/F map")
         summary.update({"iof_bias": None, "iof_rms": None})
-    if alb_r:
-        summary.update(RadiometrySummary.of(np.concatenate(alb_r), np.concatenate(alb_t)).as_dict("albedo"))
+    if albedo_all.count:
+        summary.update(albedo_all.summary().as_dict("albedo"))
     summary["per_filter"] = per_filter
     summary["notes"] = notes
-    return ValidationResult(summary=summary, error_px=error_px, on_planet=on_planet, notes=notes)
+    return ValidationResult(summary=summary, error_rows=error_rows, notes=notes)
 
 
 def _limb_image(rec: Reconstructor, codes: np.ndarray) -> np.ndarray:
