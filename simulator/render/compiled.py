@@ -44,8 +44,8 @@ def _jit_inline(fn):
 
 @_jit_inline
 def _unit3(x, y, z):
-    n = math.sqrt(x * x + y * y + z * z)
-    return x / n, y / n, z / n
+    inv = 1.0 / math.sqrt(x * x + y * y + z * z)     # one division, three products (last-bit rounding only)
+    return x * inv, y * inv, z * inv
 
 
 @_jit_inline
@@ -261,11 +261,11 @@ def _point_geometry(px, py, pz, obx, oby, obz, trgepc, epoch0, sun, vobs, vtgt, 
         wy = vty + (spin[2] * px - spin[0] * pz)
         wz = vtz + (spin[0] * py - spin[1] * px)
         lx, ly, lz = _aberrate(lx, ly, lz, wx * inv_c, wy * inv_c, wz * inv_c)
-    nx, ny, nz = _unit3(px / r2x, py / r2y, pz / r2z)
+    qx, qy, qz = px / r2x, py / r2y, pz / r2z
+    nx, ny, nz = _unit3(qx, qy, qz)
     # sqrt(x^2 + y^2) rather than hypot (no overflow possible at km scale; hypot costs a library call)
     lat_pc = np.degrees(math.atan2(pz, math.sqrt(px * px + py * py))) if full else np.nan
-    qx, qy = px / r2x, py / r2y
-    lat_pg = np.degrees(math.atan2(pz / r2z, math.sqrt(qx * qx + qy * qy)))
+    lat_pg = np.degrees(math.atan2(qz, math.sqrt(qx * qx + qy * qy)))
     lon = -np.degrees(math.atan2(py, px))       # (-180, 180]: Python's `% 360` is a conditional add here
     lon = lon + 360.0 if lon < 0.0 else lon + 0.0  # (+ 0.0 turns -0.0 into 0.0, as % does)
     if lon >= 360.0:
