@@ -322,18 +322,25 @@ class JupiterAppearance:
 
         ``footprint_km`` (scalar or array, optional) band-limits the texture: noise octaves finer than
         three times the smallest footprint are skipped (they would only alias). Without it all detail down to
-        ``finest_cell_km`` is evaluated.
+        ``finest_cell_km`` is evaluated. A point with a non-finite latitude or longitude gets NaN.
         """
         name = check_filter(filter_name)
         lat = np.atleast_1d(np.asarray(lat_pg, dtype=np.float64)).ravel()
         lon = np.atleast_1d(np.asarray(lon_w, dtype=np.float64)).ravel()
         lat, lon = np.broadcast_arrays(lat, lon)
+        finite = np.isfinite(lat) & np.isfinite(lon)
+        if not finite.all():                  # no albedo where there is no position (sky, undefined points)
+            out = np.full(lat.shape, np.nan)
+            if finite.any():
+                foot = footprint_km if footprint_km is None or np.ndim(footprint_km) == 0 else (
+                    np.broadcast_to(footprint_km, lat.shape)[finite])
+                out[finite] = self.normal_albedo(name, lat[finite], lon[finite], foot)
+            return out
         # One band limit for all points (blocks must not disagree on which octaves they keep).
         max_freq = None
         if footprint_km is not None:
             max_freq = _RADIUS_KM / (3.0 * max(float(np.min(footprint_km)), 1e-6))
-        if (compiled_albedo.AVAILABLE and self._tables is not None and np.isfinite(lat).all()
-                and np.isfinite(lon).all()):   # non-finite input: the numpy code's behaviour
+        if compiled_albedo.AVAILABLE and self._tables is not None:
             out = compiled_albedo.normal_albedo(self._tables, name, self.albedo_scale[name],
                                                 np.ascontiguousarray(lat), np.ascontiguousarray(lon), max_freq)
             if out is not None:

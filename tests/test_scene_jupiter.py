@@ -122,3 +122,15 @@ def test_unknown_filter_raises_one_clear_scene_error():
     with pytest.raises(SceneError, match=r"unknown filter 'CLEAR'; expected one of METHANE, BLUE, GREEN, RED"):
         scene.bodies[0].appearance.normal_albedo("CLEAR", [0.0], [0.0])
     assert scene.bodies[0].appearance.normal_albedo("green", [0.0], [0.0]).shape == (1,)
+
+
+def test_non_finite_positions_get_nan_and_the_rest_is_unchanged():
+    """NaN/inf latitude or longitude (no position) give NaN albedo, not an error; finite points keep their value."""
+    app = JupiterAppearance(seed=3)
+    lat = np.array([10.0, np.nan, -22.0, 45.0, 0.0])
+    lon = np.array([20.0, 30.0, np.inf, 320.0, 100.0])
+    out = app.normal_albedo("GREEN", lat, lon, footprint_km=np.full(5, 30.0))
+    assert np.isnan(out[1]) and np.isnan(out[2]), f"non-finite positions gave {out[1:3]}"
+    ok = [0, 3, 4]
+    ref = app.normal_albedo("GREEN", lat[ok], lon[ok], footprint_km=np.full(3, 30.0))
+    assert np.array_equal(out[ok], ref), f"finite points changed by {np.max(np.abs(out[ok] - ref)):.2e}"
