@@ -133,8 +133,14 @@ def _pass_at(dt, dx, dy, dz, rot0, o0x, o0y, o0z, obs_j2000, target_vel, axis, r
 def _closest_approach(ox, oy, oz, bx, by, bz, inv_r):
     """Distance along a body-frame ray to its closest approach to the scaled ellipsoid (>= 0) and the gap
     there (scaled units, ``Geometry._clear_miss``)."""
-    osx, osy, osz = ox * inv_r[0], oy * inv_r[1], oz * inv_r[2]
-    dsx, dsy, dsz = bx * inv_r[0], by * inv_r[1], bz * inv_r[2]
+    return _closest_approach_s(ox, oy, oz, bx, by, bz, inv_r[0], inv_r[1], inv_r[2])
+
+
+@_jit_inline
+def _closest_approach_s(ox, oy, oz, bx, by, bz, irx, iry, irz):
+    """:func:`_closest_approach` with the inverse radii as scalars."""
+    osx, osy, osz = ox * irx, oy * iry, oz * irz
+    dsx, dsy, dsz = bx * irx, by * iry, bz * irz
     t_near = max(-(osx * dsx + osy * dsy + osz * dsz) / (dsx * dsx + dsy * dsy + dsz * dsz), 0.0)
     gx, gy, gz = osx + t_near * dsx, osy + t_near * dsy, osz + t_near * dsz
     return t_near, math.sqrt(gx * gx + gy * gy + gz * gz) - 1.0
@@ -375,8 +381,8 @@ def _exact_pixel(rx, ry, rz, r, c, cam_to_j2000, rot0, o0x, o0y, o0z, obs_j2000,
 # The staged loops' scratch: one flat array of N_WORK blocks of BLOCK values (a compile-time size, so the
 # compiler sees that the blocks never overlap and needs no run-time alias checks to vectorise).
 BLOCK = 256
-N_WORK = 15
-_RX, _RY, _RZ, _BX, _BY, _BZ, _T1, _PX, _PY, _PZ, _OX, _OY, _OZ, _TE, _FIX = range(0, N_WORK * BLOCK, BLOCK)
+N_WORK = 16
+_RX, _RY, _RZ, _BX, _BY, _BZ, _T1, _PX, _PY, _PZ, _OX, _OY, _OZ, _TE, _FIX, _CLR = range(0, N_WORK * BLOCK, BLOCK)
 _CI, _CE, _CG, _RG, _QZ, _QR, _PR = _RX, _RY, _RZ, _BX, _BY, _BZ, _T1   # stage 3 reuses stage 1's blocks
 
 
@@ -389,8 +395,8 @@ def _window_row(rays, r, n_cols, centre_cam, cos_half, cam_to_j2000, rot0, o0x, 
     long dependent chains overlap and vectorise; then a scalar loop for the arc tangents / cosines.
 
     The staged loops take the common path: a hit at the centre's epoch, then the light-time pass with the
-    series sine. A pixel off it (a miss at the centre's epoch: the grazing retry; a turn angle the series does
-    not cover; a zero epoch shift, which :func:`_pass_at` takes without a turn) is flagged and recomputed by the
+    series sine, or a miss there that clears the body at any retry epoch (final). A pixel off it (a grazing
+    miss: the retry; a turn angle the series does not cover; a zero epoch shift, which :func:`_pass_at` takes without a turn) is flagged and recomputed by the
     reference functions (:func:`_exact_pixel`). Same operations in the same order: bit-identical values.
     ``w`` (N_WORK * BLOCK,) and ``cols`` (n_cols,) are the caller's scratch (overwritten)."""
     # the constants as scalars (loads from arrays the loops might write could not be hoisted)
@@ -440,6 +446,10 @@ def _window_row(rays, r, n_cols, centre_cam, cos_half, cam_to_j2000, rot0, o0x, 
             bz = a20 * dx + a21 * dy + a22 * dz
             w[_BX + k], w[_BY + k], w[_BZ + k] = bx, by, bz
             w[_T1 + k] = _near_root(o0x, o0y, o0z, bx, by, bz, irx, iry, irz)
+            # on a miss: does it clear the body at any retry epoch (final, no retry; as in _intercept_ray)?
+            t_near, gap = _closest_approach_s(o0x, o0y, o0z, bx, by, bz, irx, iry, irz)
+            move_km = abs(lt - t_near / c_km_s) * (speed + rate * (obs_dist + t_near))
+            w[_CLR + k] = 1.0 if gap > 2.0 * move_km / r_min else 0.0
 
         # Stage 2: pass 2 at the first point's light time (_pass_at with dt != 0 and the series sine).
         for k in range(nb):
@@ -459,7 +469,8 @@ def _window_row(rays, r, n_cols, centre_cam, cos_half, cam_to_j2000, rot0, o0x, 
             w[_PX + k], w[_PY + k], w[_PZ + k] = ox + t * bx, oy + t * by, oz + t * bz
             w[_OX + k], w[_OY + k], w[_OZ + k] = ox, oy, oz
             w[_TE + k] = et - t / c_km_s
-            w[_FIX + k] = 1.0 if (t1 != t1) | (dt == 0.0) | (abs(ang) >= SERIES_MAX_RAD) else 0.0
+            retry = (t1 != t1) & (w[_CLR + k] == 0.0)      # a miss that does not clear the body: the retry
+            w[_FIX + k] = 1.0 if retry | (dt == 0.0) | (abs(ang) >= SERIES_MAX_RAD) else 0.0
 
         # Stage 3: the point geometry without the inverse trigonometric functions (NaN through on misses).
         for k in range(nb):
