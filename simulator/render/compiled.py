@@ -364,7 +364,8 @@ def _jit_columns(fn):
 def _exact_pixel(rx, ry, rz, r, c, cam_to_j2000, rot0, o0x, o0y, o0z, obs_j2000, target_vel, beta, stellar, lt, et,
                  c_km_s, inv_r, r_min, axis, rate, speed, obs_dist, epoch0, sun, vobs, vtgt, spin, turning, inv_c,
                  r2x, r2y, r2z, full, hit, geom, cosines):
-    """One in-cone pixel by the reference per-ray functions (the staged loops' fix-up; rare, so a plain call)."""
+    """One in-cone pixel by the reference per-ray functions (the staged loops' fix-up; rare, so a plain call).
+    Writes the hit flag, and the geometry only on a hit (the caller set the off-body values)."""
     ok, px, py, pz, ox, oy, oz, te, dt = _intercept_ray(
         rx, ry, rz, cam_to_j2000, rot0, o0x, o0y, o0z, obs_j2000, target_vel, beta, stellar, lt, et, c_km_s, inv_r,
         r_min, axis, rate, speed, obs_dist)
@@ -376,6 +377,16 @@ def _exact_pixel(rx, ry, rz, r, c, cam_to_j2000, rot0, o0x, o0y, o0z, obs_j2000,
             geom[q, r, c] = g[q]
         cosines[0, r, c] = g[7]
         cosines[1, r, c] = g[8]
+
+
+@_jit_inline
+def _off_body(r, c, hit, geom, cosines):
+    """A pixel off the body: no hit, NaN geometry, zero cosines."""
+    hit[r, c] = False
+    for q in range(7):
+        geom[q, r, c] = np.nan
+    cosines[0, r, c] = 0.0
+    cosines[1, r, c] = 0.0
 
 
 # The staged loops' scratch: one flat array of N_WORK blocks of BLOCK values (a compile-time size, so the
@@ -396,8 +407,9 @@ def _window_row(rays, r, n_cols, centre_cam, cos_half, cam_to_j2000, rot0, o0x, 
 
     The staged loops take the common path: a hit at the centre's epoch, then the light-time pass with the
     series sine, or a miss there that clears the body at any retry epoch (final). A pixel off it (a grazing
-    miss: the retry; a turn angle the series does not cover; a zero epoch shift, which :func:`_pass_at` takes without a turn) is flagged and recomputed by the
-    reference functions (:func:`_exact_pixel`). Same operations in the same order: bit-identical values.
+    miss: the retry; a turn angle the series does not cover; a zero epoch shift, which :func:`_pass_at` takes
+    without a turn) is flagged and recomputed by the reference functions (:func:`_exact_pixel`). Same
+    operations in the same order: bit-identical values.
     ``w`` (N_WORK * BLOCK,) and ``cols`` (n_cols,) are the caller's scratch (overwritten)."""
     # the constants as scalars (loads from arrays the loops might write could not be hoisted)
     k0, k1, k2 = centre_cam[0], centre_cam[1], centre_cam[2]
@@ -417,17 +429,14 @@ def _window_row(rays, r, n_cols, centre_cam, cos_half, cam_to_j2000, rot0, o0x, 
     vt_x, vt_y, vt_z = vtgt[0], vtgt[1], vtgt[2]
     w0, w1, w2 = spin[0], spin[1], spin[2]
 
-    # Stage 0: defaults (off the body) and the in-cone columns.
+    # Stage 0: the in-cone columns; the others are off the body.
     m = 0
     for c in range(n_cols):
-        hit[r, c] = False
-        for q in range(7):
-            geom[q, r, c] = np.nan
-        cosines[0, r, c] = 0.0
-        cosines[1, r, c] = 0.0
         if rays[r, c, 0] * k0 + rays[r, c, 1] * k1 + rays[r, c, 2] * k2 >= cos_half:
             cols[m] = c
             m += 1
+        else:
+            _off_body(r, c, hit, geom, cosines)
     for start in range(0, m, BLOCK):
         nb = min(BLOCK, m - start)
         for k in range(nb):
@@ -510,15 +519,16 @@ def _window_row(rays, r, n_cols, centre_cam, cos_half, cam_to_j2000, rot0, o0x, 
         # Stage 4: angles and output (scalar), and the flagged pixels by the reference functions.
         for k in range(nb):
             c = cols[start + k]
-            if w[_FIX + k] != 0.0:
-                _exact_pixel(rays[r, c, 0], rays[r, c, 1], rays[r, c, 2], r, c, cam_to_j2000, rot0, o0x, o0y, o0z,
-                             obs_j2000, target_vel, beta, stellar, lt, et, c_km_s, inv_r, r_min, axis, rate, speed,
-                             obs_dist, epoch0, sun, vobs, vtgt, spin, turning, inv_c, r2x, r2y, r2z, full, hit, geom,
-                             cosines)
-                continue
             px, py, pz = w[_PX + k], w[_PY + k], w[_PZ + k]
-            if not (px == px):
-                continue            # a miss after a hit at the centre's epoch: final (the defaults stand)
+            fix = w[_FIX + k] != 0.0
+            if fix or not (px == px):   # flagged, or a final miss (a clear one, or pass 2's)
+                _off_body(r, c, hit, geom, cosines)
+                if fix:
+                    _exact_pixel(rays[r, c, 0], rays[r, c, 1], rays[r, c, 2], r, c, cam_to_j2000, rot0, o0x, o0y,
+                                 o0z, obs_j2000, target_vel, beta, stellar, lt, et, c_km_s, inv_r, r_min, axis, rate,
+                                 speed, obs_dist, epoch0, sun, vobs, vtgt, spin, turning, inv_c, r2x, r2y, r2z, full,
+                                 hit, geom, cosines)
+                continue
             hit[r, c] = True
             lon = -np.degrees(math.atan2(py, px))            # as in _point_geometry
             lon = lon + 360.0 if lon < 0.0 else lon + 0.0
@@ -534,6 +544,8 @@ def _window_row(rays, r, n_cols, centre_cam, cos_half, cam_to_j2000, rot0, o0x, 
                 geom[3, r, c] = np.degrees(math.acos(w[_CI + k]))
                 geom[4, r, c] = np.degrees(math.acos(w[_CE + k]))
                 geom[5, r, c] = np.degrees(math.acos(w[_CG + k]))
+            else:
+                geom[0, r, c] = geom[3, r, c] = geom[4, r, c] = geom[5, r, c] = np.nan
 
 
 @_jit_parallel
