@@ -11,7 +11,9 @@ Per-ray functions (inlined into every loop that uses them):
 
 Loops: :func:`intercepts` and :func:`hit_geometry` (serial, over ray lists; used by ``grid`` and the edge
 supersampling) and :func:`window_surface` (one parallel loop over a whole framelet window: cone test, intercept
-and geometry, written straight into window-shaped arrays).
+and geometry, written straight into window-shaped arrays; within a row staged into branch-free column loops
+that vectorise, with the per-ray functions above as the exact fix-up of the rare pixels off the common path,
+so its bytes equal the serial loops').
 
 Same mathematics as the numpy code (no fastmath); the summation order of the 3x3 products, ``sqrt(x^2 + y^2)``
 for ``hypot`` and a series for the sine of the tiny light-time turns differ by rounding only, so results agree
@@ -63,12 +65,36 @@ def _intersect(ox, oy, oz, dx, dy, dz, inv_r):
 
 
 @_jit_inline
+def _near_root(ox, oy, oz, dx, dy, dz, irx, iry, irz):
+    """:func:`_intersect` without branches (one ``select``, so column loops vectorise): the same value on a
+    hit, NaN on a miss (the root is computed either way; off the hit condition it is discarded)."""
+    dsx, dsy, dsz = dx * irx, dy * iry, dz * irz
+    osx, osy, osz = ox * irx, oy * iry, oz * irz
+    a = dsx * dsx + dsy * dsy + dsz * dsz
+    b = osx * dsx + osy * dsy + osz * dsz
+    c = (osx * osx + osy * osy + osz * osz) - 1.0
+    disc = b * b - a * c
+    root = c / (-b + math.sqrt(disc))
+    return root if (c > 0.0) & (b < 0.0) & (disc >= 0.0) & (a > 0.0) else np.nan
+
+
+SERIES_MAX_RAD = 1e-3   # |x| below which _sin's series is exact to the last bit
+
+
+@_jit_inline
+def _sin_series(x):
+    """The series to x^7 of ``sin(x)``, exact to the last bit for ``|x| < SERIES_MAX_RAD`` (next term
+    x^9 / 9! < 1e-33 relative)."""
+    x2 = x * x
+    return x - x * x2 * (1.0 / 6.0 - x2 * (1.0 / 120.0 - x2 * (1.0 / 5040.0)))
+
+
+@_jit_inline
 def _sin(x):
     """``sin(x)``; the angles here are light-time turns (~1e-7 rad), where the series to x^7 is exact to the
-    last bit (next term x^9 / 9! < 1e-33 relative for |x| < 1e-3) and far cheaper than the library call."""
-    if abs(x) < 1e-3:
-        x2 = x * x
-        return x - x * x2 * (1.0 / 6.0 - x2 * (1.0 / 120.0 - x2 * (1.0 / 5040.0)))
+    last bit and far cheaper than the library call."""
+    if abs(x) < SERIES_MAX_RAD:
+        return _sin_series(x)
     return math.sin(x)
 
 
@@ -107,8 +133,14 @@ def _pass_at(dt, dx, dy, dz, rot0, o0x, o0y, o0z, obs_j2000, target_vel, axis, r
 def _closest_approach(ox, oy, oz, bx, by, bz, inv_r):
     """Distance along a body-frame ray to its closest approach to the scaled ellipsoid (>= 0) and the gap
     there (scaled units, ``Geometry._clear_miss``)."""
-    osx, osy, osz = ox * inv_r[0], oy * inv_r[1], oz * inv_r[2]
-    dsx, dsy, dsz = bx * inv_r[0], by * inv_r[1], bz * inv_r[2]
+    return _closest_approach_s(ox, oy, oz, bx, by, bz, inv_r[0], inv_r[1], inv_r[2])
+
+
+@_jit_inline
+def _closest_approach_s(ox, oy, oz, bx, by, bz, irx, iry, irz):
+    """:func:`_closest_approach` with the inverse radii as scalars."""
+    osx, osy, osz = ox * irx, oy * iry, oz * irz
+    dsx, dsy, dsz = bx * irx, by * iry, bz * irz
     t_near = max(-(osx * dsx + osy * dsy + osz * dsz) / (dsx * dsx + dsy * dsy + dsz * dsz), 0.0)
     gx, gy, gz = osx + t_near * dsx, osy + t_near * dsy, osz + t_near * dsz
     return t_near, math.sqrt(gx * gx + gy * gy + gz * gz) - 1.0
@@ -321,32 +353,199 @@ def _jit_parallel(fn):
 _prange = numba.prange if numba is not None else range
 
 
-@_jit
+def _jit_columns(fn):
+    """Staged row loops: ``error_model="numpy"`` (a division by zero gives inf/NaN instead of a raise check per
+    division, which would keep the column loops from vectorising). No fastmath: every operation is the scalar
+    functions' own, in their order, so the values are bit-identical to them."""
+    return numba.njit(cache=True, nogil=True, error_model="numpy")(fn) if numba is not None else fn
+
+
+@_jit_columns
+def _exact_pixel(rx, ry, rz, r, c, cam_to_j2000, rot0, o0x, o0y, o0z, obs_j2000, target_vel, beta, stellar, lt, et,
+                 c_km_s, inv_r, r_min, axis, rate, speed, obs_dist, epoch0, sun, vobs, vtgt, spin, turning, inv_c,
+                 r2x, r2y, r2z, full, hit, geom, cosines):
+    """One in-cone pixel by the reference per-ray functions (the staged loops' fix-up; rare, so a plain call).
+    Writes the hit flag, and the geometry only on a hit (the caller set the off-body values)."""
+    ok, px, py, pz, ox, oy, oz, te, dt = _intercept_ray(
+        rx, ry, rz, cam_to_j2000, rot0, o0x, o0y, o0z, obs_j2000, target_vel, beta, stellar, lt, et, c_km_s, inv_r,
+        r_min, axis, rate, speed, obs_dist)
+    hit[r, c] = ok
+    if ok:
+        g = _point_geometry(px, py, pz, ox, oy, oz, te, epoch0, sun, vobs, vtgt, spin, axis, rate, turning, stellar,
+                            inv_c, r2x, r2y, r2z, full)
+        for q in range(7):
+            geom[q, r, c] = g[q]
+        cosines[0, r, c] = g[7]
+        cosines[1, r, c] = g[8]
+
+
+@_jit_inline
+def _off_body(r, c, hit, geom, cosines):
+    """A pixel off the body: no hit, NaN geometry, zero cosines."""
+    hit[r, c] = False
+    for q in range(7):
+        geom[q, r, c] = np.nan
+    cosines[0, r, c] = 0.0
+    cosines[1, r, c] = 0.0
+
+
+# The staged loops' scratch: one flat array of N_WORK blocks of BLOCK values (a compile-time size, so the
+# compiler sees that the blocks never overlap and needs no run-time alias checks to vectorise).
+BLOCK = 256
+N_WORK = 16
+_RX, _RY, _RZ, _BX, _BY, _BZ, _T1, _PX, _PY, _PZ, _OX, _OY, _OZ, _TE, _FIX, _CLR = range(0, N_WORK * BLOCK, BLOCK)
+_CI, _CE, _CG, _RG, _QZ, _QR, _PR = _RX, _RY, _RZ, _BX, _BY, _BZ, _T1   # stage 3 reuses stage 1's blocks
+
+
+@_jit_columns
 def _window_row(rays, r, n_cols, centre_cam, cos_half, cam_to_j2000, rot0, o0x, o0y, o0z, obs_j2000, target_vel,
                 beta, stellar, lt, et, c_km_s, inv_r, r_min, axis, rate, speed, obs_dist, epoch0, sun, vobs, vtgt,
-                spin, turning, inv_c, r2x, r2y, r2z, full, hit, geom, cosines):
-    """One window row of :func:`_window_kernel` (a plain compiled call: once per row, the cost is nil)."""
+                spin, turning, inv_c, r2x, r2y, r2z, full, hit, geom, cosines, w, cols):
+    """One window row of :func:`_window_kernel`, staged: short loops over the row's in-cone columns, each a
+    branch-free (``select``) part of :func:`_intercept_ray` / :func:`_point_geometry`, so that the columns'
+    long dependent chains overlap and vectorise; then a scalar loop for the arc tangents / cosines.
+
+    The staged loops take the common path: a hit at the centre's epoch, then the light-time pass with the
+    series sine, or a miss there that clears the body at any retry epoch (final). A pixel off it (a grazing
+    miss: the retry; a turn angle the series does not cover; a zero epoch shift, which :func:`_pass_at` takes
+    without a turn) is flagged and recomputed by the reference functions (:func:`_exact_pixel`). Same
+    operations in the same order: bit-identical values.
+    ``w`` (N_WORK * BLOCK,) and ``cols`` (n_cols,) are the caller's scratch (overwritten)."""
+    # the constants as scalars (loads from arrays the loops might write could not be hoisted)
+    k0, k1, k2 = centre_cam[0], centre_cam[1], centre_cam[2]
+    m00, m01, m02 = cam_to_j2000[0, 0], cam_to_j2000[0, 1], cam_to_j2000[0, 2]
+    m10, m11, m12 = cam_to_j2000[1, 0], cam_to_j2000[1, 1], cam_to_j2000[1, 2]
+    m20, m21, m22 = cam_to_j2000[2, 0], cam_to_j2000[2, 1], cam_to_j2000[2, 2]
+    b0x, b0y, b0z = beta[0], beta[1], beta[2]
+    a00, a01, a02 = rot0[0, 0], rot0[0, 1], rot0[0, 2]
+    a10, a11, a12 = rot0[1, 0], rot0[1, 1], rot0[1, 2]
+    a20, a21, a22 = rot0[2, 0], rot0[2, 1], rot0[2, 2]
+    irx, iry, irz = inv_r[0], inv_r[1], inv_r[2]
+    objx, objy, objz = obs_j2000[0], obs_j2000[1], obs_j2000[2]
+    tvx, tvy, tvz = target_vel[0], target_vel[1], target_vel[2]
+    kx, ky, kz = axis[0], axis[1], axis[2]
+    sun_x, sun_y, sun_z = sun[0], sun[1], sun[2]
+    vo_x, vo_y, vo_z = vobs[0], vobs[1], vobs[2]
+    vt_x, vt_y, vt_z = vtgt[0], vtgt[1], vtgt[2]
+    w0, w1, w2 = spin[0], spin[1], spin[2]
+
+    # Stage 0: the in-cone columns; the others are off the body.
+    m = 0
     for c in range(n_cols):
-        rx, ry, rz = rays[r, c, 0], rays[r, c, 1], rays[r, c, 2]
-        ok = False
-        px = py = pz = ox = oy = oz = te = dt = 0.0
-        if rx * centre_cam[0] + ry * centre_cam[1] + rz * centre_cam[2] >= cos_half:
-            ok, px, py, pz, ox, oy, oz, te, dt = _intercept_ray(
-                rx, ry, rz, cam_to_j2000, rot0, o0x, o0y, o0z, obs_j2000, target_vel, beta, stellar, lt, et,
-                c_km_s, inv_r, r_min, axis, rate, speed, obs_dist)
-        hit[r, c] = ok
-        if ok:
-            g = _point_geometry(px, py, pz, ox, oy, oz, te, epoch0, sun, vobs, vtgt, spin, axis, rate, turning,
-                                stellar, inv_c, r2x, r2y, r2z, full)
-            for q in range(7):
-                geom[q, r, c] = g[q]
-            cosines[0, r, c] = g[7]
-            cosines[1, r, c] = g[8]
+        if rays[r, c, 0] * k0 + rays[r, c, 1] * k1 + rays[r, c, 2] * k2 >= cos_half:
+            cols[m] = c
+            m += 1
         else:
-            for q in range(7):
-                geom[q, r, c] = np.nan
-            cosines[0, r, c] = 0.0
-            cosines[1, r, c] = 0.0
+            _off_body(r, c, hit, geom, cosines)
+    for start in range(0, m, BLOCK):
+        nb = min(BLOCK, m - start)
+        for k in range(nb):
+            c = cols[start + k]
+            w[_RX + k], w[_RY + k], w[_RZ + k] = rays[r, c, 0], rays[r, c, 1], rays[r, c, 2]
+        # Stage 1: the J2000 direction (stellar aberration removed), the body-frame ray and pass 1's root.
+        for k in range(nb):
+            rx, ry, rz = w[_RX + k], w[_RY + k], w[_RZ + k]
+            dx, dy, dz = _unit3(m00 * rx + m01 * ry + m02 * rz, m10 * rx + m11 * ry + m12 * rz,
+                                m20 * rx + m21 * ry + m22 * rz)
+            if stellar:
+                dx, dy, dz = _unit3(dx, dy, dz)
+                dx, dy, dz = _unit3(dx - b0x, dy - b0y, dz - b0z)
+            bx = a00 * dx + a01 * dy + a02 * dz
+            by = a10 * dx + a11 * dy + a12 * dz
+            bz = a20 * dx + a21 * dy + a22 * dz
+            w[_BX + k], w[_BY + k], w[_BZ + k] = bx, by, bz
+            w[_T1 + k] = _near_root(o0x, o0y, o0z, bx, by, bz, irx, iry, irz)
+            # on a miss: does it clear the body at any retry epoch (final, no retry; as in _intercept_ray)?
+            t_near, gap = _closest_approach_s(o0x, o0y, o0z, bx, by, bz, irx, iry, irz)
+            move_km = abs(lt - t_near / c_km_s) * (speed + rate * (obs_dist + t_near))
+            w[_CLR + k] = 1.0 if gap > 2.0 * move_km / r_min else 0.0
+
+        # Stage 2: pass 2 at the first point's light time (_pass_at with dt != 0 and the series sine).
+        for k in range(nb):
+            t1 = w[_T1 + k]
+            dt = lt - t1 / c_km_s
+            ojx, ojy, ojz = objx - dt * tvx, objy - dt * tvy, objz - dt * tvz
+            ang = -rate * dt
+            s = _sin_series(ang)
+            h = _sin_series(0.5 * ang)
+            omc = 2.0 * h * h
+            ox = a00 * ojx + a01 * ojy + a02 * ojz
+            oy = a10 * ojx + a11 * ojy + a12 * ojz
+            oz = a20 * ojx + a21 * ojy + a22 * ojz
+            ox, oy, oz = _turn(ox, oy, oz, kx, ky, kz, s, omc)
+            bx, by, bz = _turn(w[_BX + k], w[_BY + k], w[_BZ + k], kx, ky, kz, s, omc)
+            t = _near_root(ox, oy, oz, bx, by, bz, irx, iry, irz)
+            w[_PX + k], w[_PY + k], w[_PZ + k] = ox + t * bx, oy + t * by, oz + t * bz
+            w[_OX + k], w[_OY + k], w[_OZ + k] = ox, oy, oz
+            w[_TE + k] = et - t / c_km_s
+            retry = (t1 != t1) & (w[_CLR + k] == 0.0)      # a miss that does not clear the body: the retry
+            w[_FIX + k] = 1.0 if retry | (dt == 0.0) | (abs(ang) >= SERIES_MAX_RAD) else 0.0
+
+        # Stage 3: the point geometry without the inverse trigonometric functions (NaN through on misses).
+        for k in range(nb):
+            px, py, pz, obx, oby, obz = w[_PX + k], w[_PY + k], w[_PZ + k], w[_OX + k], w[_OY + k], w[_OZ + k]
+            sx, sy, sz = sun_x, sun_y, sun_z
+            vox, voy, voz = vo_x, vo_y, vo_z
+            vtx, vty, vtz = vt_x, vt_y, vt_z
+            if turning:
+                ang = -rate * (w[_TE + k] - epoch0)
+                s = _sin_series(ang)
+                h = _sin_series(0.5 * ang)
+                omc = 2.0 * h * h
+                sx, sy, sz = _turn(sx, sy, sz, kx, ky, kz, s, omc)
+                vox, voy, voz = _turn(vox, voy, voz, kx, ky, kz, s, omc)
+                vtx, vty, vtz = _turn(vtx, vty, vtz, kx, ky, kz, s, omc)
+                w[_FIX + k] = 1.0 if abs(ang) >= SERIES_MAX_RAD else w[_FIX + k]
+            ex, ey, ez = _unit3(obx - px, oby - py, obz - pz)
+            lx, ly, lz = _unit3(sx - px, sy - py, sz - pz)
+            if stellar:
+                ax, ay, az = _aberrate(-ex, -ey, -ez, vox * inv_c, voy * inv_c, voz * inv_c)
+                ex, ey, ez = -ax, -ay, -az
+                wx = vtx + (w1 * pz - w2 * py)
+                wy = vty + (w2 * px - w0 * pz)
+                wz = vtz + (w0 * py - w1 * px)
+                lx, ly, lz = _aberrate(lx, ly, lz, wx * inv_c, wy * inv_c, wz * inv_c)
+            qx, qy, qz = px / r2x, py / r2y, pz / r2z
+            nx, ny, nz = _unit3(qx, qy, qz)
+            w[_QZ + k] = qz
+            w[_QR + k] = math.sqrt(qx * qx + qy * qy)
+            w[_PR + k] = math.sqrt(px * px + py * py)
+            w[_CI + k] = _clipped_dot(nx, ny, nz, lx, ly, lz)
+            w[_CE + k] = _clipped_dot(nx, ny, nz, ex, ey, ez)
+            w[_CG + k] = _clipped_dot(lx, ly, lz, ex, ey, ez)
+            fx, fy, fz = px - obx, py - oby, pz - obz
+            w[_RG + k] = math.sqrt(fx * fx + fy * fy + fz * fz)
+
+        # Stage 4: angles and output (scalar), and the flagged pixels by the reference functions.
+        for k in range(nb):
+            c = cols[start + k]
+            px, py, pz = w[_PX + k], w[_PY + k], w[_PZ + k]
+            fix = w[_FIX + k] != 0.0
+            if fix or not (px == px):   # flagged, or a final miss (a clear one, or pass 2's)
+                _off_body(r, c, hit, geom, cosines)
+                if fix:
+                    _exact_pixel(rays[r, c, 0], rays[r, c, 1], rays[r, c, 2], r, c, cam_to_j2000, rot0, o0x, o0y,
+                                 o0z, obs_j2000, target_vel, beta, stellar, lt, et, c_km_s, inv_r, r_min, axis, rate,
+                                 speed, obs_dist, epoch0, sun, vobs, vtgt, spin, turning, inv_c, r2x, r2y, r2z, full,
+                                 hit, geom, cosines)
+                continue
+            hit[r, c] = True
+            lon = -np.degrees(math.atan2(py, px))            # as in _point_geometry
+            lon = lon + 360.0 if lon < 0.0 else lon + 0.0
+            if lon >= 360.0:
+                lon = 0.0
+            geom[1, r, c] = np.degrees(math.atan2(w[_QZ + k], w[_QR + k]))
+            geom[2, r, c] = lon
+            geom[6, r, c] = w[_RG + k]
+            cosines[0, r, c] = w[_CI + k]
+            cosines[1, r, c] = w[_CE + k]
+            if full:
+                geom[0, r, c] = np.degrees(math.atan2(pz, w[_PR + k]))
+                geom[3, r, c] = np.degrees(math.acos(w[_CI + k]))
+                geom[4, r, c] = np.degrees(math.acos(w[_CE + k]))
+                geom[5, r, c] = np.degrees(math.acos(w[_CG + k]))
+            else:
+                geom[0, r, c] = geom[3, r, c] = geom[4, r, c] = geom[5, r, c] = np.nan
 
 
 @_jit_parallel
@@ -363,10 +562,11 @@ def _window_kernel(rays, centre_cam, cos_half, cam_to_j2000, rot0, obs_j2000, ta
     # and a window half sky, half planet still splits evenly. Each pixel is independent: same result anyway.
     n_chunks = min(n_rows, 64)
     for k in _prange(n_chunks):
+        w, cols = np.empty(N_WORK * BLOCK), np.empty(n_cols, dtype=np.int64)     # this chunk's scratch
         for r in range(k, n_rows, n_chunks):
             _window_row(rays, r, n_cols, centre_cam, cos_half, cam_to_j2000, rot0, o0x, o0y, o0z, obs_j2000,
                         target_vel, beta, stellar, lt, et, c_km_s, inv_r, r_min, axis, rate, speed, obs_dist,
-                        epoch0, sun, vobs, vtgt, spin, turning, inv_c, r2x, r2y, r2z, full, hit, geom, cosines)
+                        epoch0, sun, vobs, vtgt, spin, turning, inv_c, r2x, r2y, r2z, full, hit, geom, cosines, w, cols)
 
 
 def window_surface(geo, rays: np.ndarray, s, i: int, centre_cam: np.ndarray, cos_half: float,
