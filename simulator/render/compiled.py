@@ -52,22 +52,15 @@ def _unit3(x, y, z):
 
 @_jit_inline
 def _intersect(ox, oy, oz, dx, dy, dz, inv_r):
-    """``Geometry._intersect`` for one ray: distance to the near root, NaN on a miss."""
-    dsx, dsy, dsz = dx * inv_r[0], dy * inv_r[1], dz * inv_r[2]
-    osx, osy, osz = ox * inv_r[0], oy * inv_r[1], oz * inv_r[2]
-    a = dsx * dsx + dsy * dsy + dsz * dsz
-    b = osx * dsx + osy * dsy + osz * dsz
-    c = (osx * osx + osy * osy + osz * osz) - 1.0
-    disc = b * b - a * c
-    if c > 0.0 and b < 0.0 and disc >= 0.0 and a > 0.0:
-        return c / (-b + math.sqrt(disc))
-    return np.nan
+    """``Geometry._intersect`` for one ray: distance to the near root, NaN on a miss (:func:`_near_root`)."""
+    return _near_root(ox, oy, oz, dx, dy, dz, inv_r[0], inv_r[1], inv_r[2])
 
 
 @_jit_inline
 def _near_root(ox, oy, oz, dx, dy, dz, irx, iry, irz):
-    """:func:`_intersect` without branches (one ``select``, so column loops vectorise): the same value on a
-    hit, NaN on a miss (the root is computed either way; off the hit condition it is discarded)."""
+    """Distance along a body-frame ray to the near root of the scaled ellipsoid, NaN on a miss; branch-free
+    (one ``select``, so the column loops vectorise: the root is computed either way and discarded off the
+    hit condition)."""
     dsx, dsy, dsz = dx * irx, dy * iry, dz * irz
     osx, osy, osz = ox * irx, oy * iry, oz * irz
     a = dsx * dsx + dsy * dsy + dsz * dsz
@@ -265,6 +258,39 @@ def _clipped_dot(ax, ay, az, bx, by, bz):
 
 
 @_jit_inline
+def _west_longitude(px, py):
+    """System III west longitude in [0, 360) deg of a body-fixed point (``% 360`` as a conditional add)."""
+    lon = -np.degrees(math.atan2(py, px))       # (-180, 180]: Python's `% 360` is a conditional add here
+    lon = lon + 360.0 if lon < 0.0 else lon + 0.0  # (+ 0.0 turns -0.0 into 0.0, as % does)
+    return 0.0 if lon >= 360.0 else lon
+
+
+@_jit_inline
+def _surface_vectors(px, py, pz, obx, oby, obz, sx, sy, sz, vox, voy, voz, vtx, vty, vtz, w0, w1, w2, stellar, inv_c,
+                     r2x, r2y, r2z):
+    """The branch-free part of ilumin at one point, given the Sun and velocities already turned to its epoch.
+
+    Returns ``(qz, qr, pr, cos_i, cos_e, cos_g, range)``: the latitudes are ``atan2(qz, qr)`` (planetographic)
+    and ``atan2(pz, pr)`` (planetocentric), the angles the arc cosines of the clipped cosines."""
+    ex, ey, ez = _unit3(obx - px, oby - py, obz - pz)
+    lx, ly, lz = _unit3(sx - px, sy - py, sz - pz)
+    if stellar:
+        ax, ay, az = _aberrate(-ex, -ey, -ez, vox * inv_c, voy * inv_c, voz * inv_c)
+        ex, ey, ez = -ax, -ay, -az
+        wx = vtx + (w1 * pz - w2 * py)
+        wy = vty + (w2 * px - w0 * pz)
+        wz = vtz + (w0 * py - w1 * px)
+        lx, ly, lz = _aberrate(lx, ly, lz, wx * inv_c, wy * inv_c, wz * inv_c)
+    qx, qy, qz = px / r2x, py / r2y, pz / r2z
+    nx, ny, nz = _unit3(qx, qy, qz)
+    fx, fy, fz = px - obx, py - oby, pz - obz
+    # sqrt(x^2 + y^2) rather than hypot (no overflow possible at km scale; hypot costs a library call)
+    return (qz, math.sqrt(qx * qx + qy * qy), math.sqrt(px * px + py * py), _clipped_dot(nx, ny, nz, lx, ly, lz),
+            _clipped_dot(nx, ny, nz, ex, ey, ez), _clipped_dot(lx, ly, lz, ex, ey, ez),
+            math.sqrt(fx * fx + fy * fy + fz * fz))
+
+
+@_jit_inline
 def _point_geometry(px, py, pz, obx, oby, obz, trgepc, epoch0, sun, vobs, vtgt, spin, axis, rate, turning, stellar,
                     inv_c, r2x, r2y, r2z, full=True):
     """One hit point's ilumin angles, latitudes, longitude and range (see :func:`hit_geometry`).
@@ -284,32 +310,14 @@ def _point_geometry(px, py, pz, obx, oby, obz, trgepc, epoch0, sun, vobs, vtgt, 
         sx, sy, sz = _turn(sx, sy, sz, axis[0], axis[1], axis[2], s, omc)
         vox, voy, voz = _turn(vox, voy, voz, axis[0], axis[1], axis[2], s, omc)
         vtx, vty, vtz = _turn(vtx, vty, vtz, axis[0], axis[1], axis[2], s, omc)
-    ex, ey, ez = _unit3(obx - px, oby - py, obz - pz)
-    lx, ly, lz = _unit3(sx - px, sy - py, sz - pz)
-    if stellar:
-        ax, ay, az = _aberrate(-ex, -ey, -ez, vox * inv_c, voy * inv_c, voz * inv_c)
-        ex, ey, ez = -ax, -ay, -az
-        wx = vtx + (spin[1] * pz - spin[2] * py)
-        wy = vty + (spin[2] * px - spin[0] * pz)
-        wz = vtz + (spin[0] * py - spin[1] * px)
-        lx, ly, lz = _aberrate(lx, ly, lz, wx * inv_c, wy * inv_c, wz * inv_c)
-    qx, qy, qz = px / r2x, py / r2y, pz / r2z
-    nx, ny, nz = _unit3(qx, qy, qz)
-    # sqrt(x^2 + y^2) rather than hypot (no overflow possible at km scale; hypot costs a library call)
-    lat_pc = np.degrees(math.atan2(pz, math.sqrt(px * px + py * py))) if full else np.nan
-    lat_pg = np.degrees(math.atan2(qz, math.sqrt(qx * qx + qy * qy)))
-    lon = -np.degrees(math.atan2(py, px))       # (-180, 180]: Python's `% 360` is a conditional add here
-    lon = lon + 360.0 if lon < 0.0 else lon + 0.0  # (+ 0.0 turns -0.0 into 0.0, as % does)
-    if lon >= 360.0:
-        lon = 0.0
-    cos_i = _clipped_dot(nx, ny, nz, lx, ly, lz)
-    cos_e = _clipped_dot(nx, ny, nz, ex, ey, ez)
-    fx, fy, fz = px - obx, py - oby, pz - obz
-    rng = math.sqrt(fx * fx + fy * fy + fz * fz)
+    qz, qr, pr, cos_i, cos_e, cos_g, rng = _surface_vectors(px, py, pz, obx, oby, obz, sx, sy, sz, vox, voy, voz,
+                                                            vtx, vty, vtz, spin[0], spin[1], spin[2], stellar, inv_c,
+                                                            r2x, r2y, r2z)
+    lat_pg = np.degrees(math.atan2(qz, qr))
+    lon = _west_longitude(px, py)
     if not full:
-        return lat_pc, lat_pg, lon, np.nan, np.nan, np.nan, rng, cos_i, cos_e
-    cos_g = _clipped_dot(lx, ly, lz, ex, ey, ez)
-    return (lat_pc, lat_pg, lon, np.degrees(math.acos(cos_i)), np.degrees(math.acos(cos_e)),
+        return np.nan, lat_pg, lon, np.nan, np.nan, np.nan, rng, cos_i, cos_e
+    return (np.degrees(math.atan2(pz, pr)), lat_pg, lon, np.degrees(math.acos(cos_i)), np.degrees(math.acos(cos_e)),
             np.degrees(math.acos(cos_g)), rng, cos_i, cos_e)
 
 
@@ -496,25 +504,9 @@ def _window_row(rays, r, n_cols, centre_cam, cos_half, cam_to_j2000, rot0, o0x, 
                 vox, voy, voz = _turn(vox, voy, voz, kx, ky, kz, s, omc)
                 vtx, vty, vtz = _turn(vtx, vty, vtz, kx, ky, kz, s, omc)
                 w[_FIX + k] = 1.0 if abs(ang) >= SERIES_MAX_RAD else w[_FIX + k]
-            ex, ey, ez = _unit3(obx - px, oby - py, obz - pz)
-            lx, ly, lz = _unit3(sx - px, sy - py, sz - pz)
-            if stellar:
-                ax, ay, az = _aberrate(-ex, -ey, -ez, vox * inv_c, voy * inv_c, voz * inv_c)
-                ex, ey, ez = -ax, -ay, -az
-                wx = vtx + (w1 * pz - w2 * py)
-                wy = vty + (w2 * px - w0 * pz)
-                wz = vtz + (w0 * py - w1 * px)
-                lx, ly, lz = _aberrate(lx, ly, lz, wx * inv_c, wy * inv_c, wz * inv_c)
-            qx, qy, qz = px / r2x, py / r2y, pz / r2z
-            nx, ny, nz = _unit3(qx, qy, qz)
-            w[_QZ + k] = qz
-            w[_QR + k] = math.sqrt(qx * qx + qy * qy)
-            w[_PR + k] = math.sqrt(px * px + py * py)
-            w[_CI + k] = _clipped_dot(nx, ny, nz, lx, ly, lz)
-            w[_CE + k] = _clipped_dot(nx, ny, nz, ex, ey, ez)
-            w[_CG + k] = _clipped_dot(lx, ly, lz, ex, ey, ez)
-            fx, fy, fz = px - obx, py - oby, pz - obz
-            w[_RG + k] = math.sqrt(fx * fx + fy * fy + fz * fz)
+            (w[_QZ + k], w[_QR + k], w[_PR + k], w[_CI + k], w[_CE + k], w[_CG + k],
+             w[_RG + k]) = _surface_vectors(px, py, pz, obx, oby, obz, sx, sy, sz, vox, voy, voz, vtx, vty, vtz,
+                                            w0, w1, w2, stellar, inv_c, r2x, r2y, r2z)
 
         # Stage 4: angles and output (scalar), and the flagged pixels by the reference functions.
         for k in range(nb):
@@ -530,12 +522,8 @@ def _window_row(rays, r, n_cols, centre_cam, cos_half, cam_to_j2000, rot0, o0x, 
                                  hit, geom, cosines)
                 continue
             hit[r, c] = True
-            lon = -np.degrees(math.atan2(py, px))            # as in _point_geometry
-            lon = lon + 360.0 if lon < 0.0 else lon + 0.0
-            if lon >= 360.0:
-                lon = 0.0
             geom[1, r, c] = np.degrees(math.atan2(w[_QZ + k], w[_QR + k]))
-            geom[2, r, c] = lon
+            geom[2, r, c] = _west_longitude(px, py)
             geom[6, r, c] = w[_RG + k]
             cosines[0, r, c] = w[_CI + k]
             cosines[1, r, c] = w[_CE + k]
