@@ -84,12 +84,17 @@ def detector_breakdown(request, iof: np.ndarray, filter_name: str, repeats: int 
     return best
 
 
-def _threads() -> str:
-    """The compiled loops' thread count and layer (numba), or a note that the numpy path ran."""
+def _threads(request) -> str:
+    """Framelets in flight, the compiled loops' thread count and layer (numba), or a note that the numpy
+    path ran."""
+    from simulator.render import workers
+
     try:
         import numba
 
-        return f"{numba.get_num_threads()} numba threads ({numba.threading_layer()} layer)"
+        n, threads = workers.plan(request.options.framelet_workers)
+        return (f"{n} framelet(s) side by side x {threads} numba thread(s) each ({numba.get_num_threads()} cores, "
+                f"{numba.threading_layer()} layer)")
     except (ImportError, ValueError):   # no numba, or no parallel loop has run (numpy path)
         return "numpy path"
 
@@ -125,8 +130,9 @@ def main(argv=None) -> dict:
           f"{pixels:,} rays: {bare_s:.2f} s")
     print(f"  ratio (bare intersection time / render time, target >= 1.0): {bare_s / render_s:.3f}")
     print(f"  peak resident memory: {peak_mb:,.0f} MB (target < 2048 MB)")
-    print(f"  threads: {_threads()} (the bare intersection is single-threaded numpy)")
+    print(f"  threads: {_threads(request)} (the bare intersection is single-threaded numpy)")
     total = sum(clock.seconds.values())
+    print("  stage times summed over the framelets in flight (thread seconds; shares of their total):")
     for name, sec in sorted(clock.seconds.items(), key=lambda kv: -kv[1]):
         count = clock.counts.get(name, 0)
         per = f", {sec / count * 1e6:.2f} us per ray/sample" if count else ""

@@ -25,7 +25,7 @@ import spiceypy
 
 from scenes.ellipsoid import Ellipsoid
 from simulator.errors import KernelError
-from simulator.spice import KernelPool, spice_errors
+from simulator.spice import SPICE_LOCK, KernelPool, spice_errors
 
 C_KM_S = spiceypy.clight()
 MISS_RETRIES = 1   # a ray missing at the centre's light time is retried at its closest-approach light time
@@ -216,7 +216,7 @@ class Geometry:
                                                   "obs_vel_ssb", "sun_body", "earth_j2000", "sun_j2000")})
         lts = np.empty(n)
         lt_corr = "NONE" if not self.uses_lt else self.abcorr.replace("+S", "")
-        with self.pool:
+        with SPICE_LOCK, self.pool:      # the renderer's framelet workers call this from several threads
             for i, et in enumerate(ets):
                 with spice_errors(f"{self.observer}'s geometry relative to {self.target}", et):
                     out["cam_to_j2000"][i] = spiceypy.pxform(self.camera_frame, "J2000", et)

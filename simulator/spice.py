@@ -3,6 +3,10 @@
 ``KernelPool`` loads its kernels on entry and unloads exactly those on exit. While it is active, kernels
 other pools (or anyone else) had loaded are set aside and restored on exit, so two scenarios in one process
 never see each other's kernels. Entering an already active pool again is a cheap no-op (re-entrant).
+
+CSPICE is not thread-safe (one kernel pool, one error state per process). Code that calls SPICE from more
+than one thread (the renderer's framelet workers, ``simulator.render.engine``) holds :data:`SPICE_LOCK`
+around each group of calls; ``KernelPool`` entry and exit hold it too.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import threading
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -19,6 +24,10 @@ from spiceypy.utils.exceptions import SpiceyError
 from simulator.errors import KernelError
 
 _KERNEL_SUFFIXES = {".bsp": "SPK", ".bc": "CK"}
+
+# One lock for every SPICE call made while other threads may be calling SPICE too (re-entrant: a locked
+# group may enter a KernelPool, which takes it again).
+SPICE_LOCK = threading.RLock()
 
 
 @contextlib.contextmanager
@@ -78,6 +87,10 @@ class KernelPool:
         self._set_aside: list[str] = []
 
     def __enter__(self) -> "KernelPool":
+        with SPICE_LOCK:
+            return self._enter()
+
+    def _enter(self) -> "KernelPool":
         if self._depth == 0:
             self._set_aside = loaded_kernels()
             spiceypy.kclear()
@@ -91,9 +104,10 @@ class KernelPool:
         return self
 
     def __exit__(self, *exc) -> None:
-        self._depth -= 1
-        if self._depth == 0:
-            self._restore()
+        with SPICE_LOCK:
+            self._depth -= 1
+            if self._depth == 0:
+                self._restore()
 
     def _restore(self) -> None:
         spiceypy.kclear()

@@ -361,6 +361,15 @@ def _jit_parallel(fn):
 _prange = numba.prange if numba is not None else range
 
 
+@_jit_parallel
+def parallel_probe(n):
+    """A trivial parallel loop: running it makes numba choose its threading layer (``workers.py`` asks which)."""
+    total = 0.0
+    for k in _prange(n):
+        total += k
+    return total
+
+
 def _jit_columns(fn):
     """Staged row loops: ``error_model="numpy"`` (a division by zero gives inf/NaN instead of a raise check per
     division, which would keep the column loops from vectorising). No fastmath: every operation is the scalar

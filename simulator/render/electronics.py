@@ -159,11 +159,12 @@ class DetectorChain:
         return iof * (self.radiometry.electrons_per_s_per_iof(filter_name, solar_km) * exposure_s)
 
     def expose(self, iof: np.ndarray, filter_name: str, n_stages: int, solar_km: float, frame: int,
-               jupiter_distance_km: float | None = None) -> Exposed:
+               jupiter_distance_km: float | None = None, threads: bool = True) -> Exposed:
         """(128, cols) I/F in unsummed pixels -> the returned framelet (see module doc).
 
         ``jupiter_distance_km``: Juno's distance from Jupiter's centre (radiation hit rate); ``None`` uses
-        the detector's rate unscaled.
+        the detector's rate unscaled. ``threads``: draw the noise blocks in the thread pool (False: in turn,
+        in this thread, as a framelet worker does); the same bytes either way.
         """
         req, cam = self.req, self.cam
         params = cam.detector
@@ -185,8 +186,8 @@ class DetectorChain:
                 gain_error=1.0 / g - 1.0, adc_bits=cam.electronics.adc_bits)
 
         bounds = np.linspace(0, e.shape[1], NOISE_BLOCKS + 1).round().astype(int)
-        parts = list(_pool().map(block, range(NOISE_BLOCKS),
-                                 [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]))
+        spans = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
+        parts = list((_pool().map if threads else map)(block, range(NOISE_BLOCKS), spans))
         dn12 = np.concatenate([p[0] for p in parts], axis=1)
         quiet = np.concatenate([p[1] for p in parts], axis=1)
         mode = cam.electronics.summing_mode

@@ -20,7 +20,7 @@ from typing import Iterator
 
 import numpy as np
 
-from simulator.render import blur, bodies, los, timing
+from simulator.render import blur, bodies, los, timing, workers
 from simulator.render.sampling import sample_node
 from simulator.render.types import FrameletResult, RenderRequest
 
@@ -46,18 +46,29 @@ class Stopwatch:
     def start(self) -> None:
         self._t = time.perf_counter()
 
+    def add(self, other: "Stopwatch") -> None:
+        """Add another stopwatch's totals (a framelet worker's) into this one, and clear it."""
+        for name, sec in other.seconds.items():
+            self.seconds[name] += sec
+        for name, count in other.counts.items():
+            self.counts[name] += count
+        other.seconds.clear()
+        other.counts.clear()
+
 
 class FrameletRenderer:
     """Renders framelets of one request with one camera, scene and open geometry service."""
 
-    def __init__(self, request: RenderRequest, cam, scene, geo, chain, stopwatch: Stopwatch | None = None):
+    def __init__(self, request: RenderRequest, cam, scene, geo, chain, stopwatch: Stopwatch | None = None,
+                 rays: los.RayCache | None = None, noise_threads: bool = True):
         self.req = request
         self.cam = cam
         self.scene = scene
         self.geo = geo
         self.chain = chain
         self.clock = stopwatch or Stopwatch()
-        self.rays = los.RayCache(cam)
+        self.rays = rays or los.RayCache(cam)
+        self.noise_threads = noise_threads    # False in a framelet worker (workers.py): noise blocks in turn
         opts = request.options
         self.psf_sigma = float(opts.psf_sigma_px)
         self.row_margin = blur.gaussian_weights(self.psf_sigma).size // 2 + 1
@@ -76,7 +87,6 @@ class FrameletRenderer:
         # Extra scene bodies (moons, meshes; render/bodies.py): None for a Jupiter-only scene.
         self.extra = bodies.ExtraBodies.for_scene(scene if request.options.scene_on else None, geo,
                                                   self.margin_rad)
-        self.extra_s = None
 
     def correction(self, axis: np.ndarray, et: float) -> np.ndarray:
         """True-attitude correction ``A(t)`` (see ``los.py``)."""
@@ -96,7 +106,7 @@ class FrameletRenderer:
         i_mid, i_next = len(ets) - 2, len(ets) - 1
         axis, rate_nominal = los.spin_axis_rate(geo_s.cam_to_j2000[i_mid], geo_s.cam_to_j2000[i_next], period)
         corr = [self.correction(axis, float(t)) for t in ets]
-        self.extra_s = self.extra.sample(ets) if self.extra is not None else None   # extra bodies
+        extra_s = self.extra.sample(ets) if self.extra is not None else None   # extra bodies
         clock.lap("spice", len(ets))
 
         m, (c0, c1) = self.row_margin, self.win_cols
@@ -138,7 +148,7 @@ class FrameletRenderer:
                                grid_tol_px=req.options.geometry_tol_px, clock=clock, rotation=corr[s])
             if self.extra is not None:     # extra bodies over Jupiter (render/bodies.py)
                 nominal = rays @ corr[s].T
-                node = self.extra.overlay(node, scene, filter_name, nominal, geo_s, self.extra_s, s, subpixel,
+                node = self.extra.overlay(node, scene, filter_name, nominal, geo_s, extra_s, s, subpixel,
                                           du.size, edge_rows, float(cam.optics.ifov_rad), clock)
             if reuse:
                 reuse_node = node
@@ -153,12 +163,13 @@ class FrameletRenderer:
         from simulator.render import truth  # local: keeps the import graph one-way
         solar_km = float(np.linalg.norm(geo_s.sun_body[i_mid]))
         dn = self.chain.expose(iof, filter_name, n_stages, solar_km, frame,
-                               jupiter_distance_km=float(np.linalg.norm(geo_s.obs_body[i_mid])))
+                               jupiter_distance_km=float(np.linalg.norm(geo_s.obs_body[i_mid])),
+                               threads=self.noise_threads)
         clock.lap("detector+compress")
         tplanes = None
         if req.options.with_truth:
             tplanes = truth.truth_planes(self, filter_name, n_stages, direction, geo_s, i_mid, corr[i_mid],
-                                         iof, dn.dn12_noise_free, reuse=self.crop(reuse_node))
+                                         iof, dn.dn12_noise_free, reuse=self.crop(reuse_node), extra_s=extra_s)
             clock.lap("truth", tplanes["BODY"].size)
         attitude = geo_s.cam_to_j2000[i_mid] @ corr[i_mid]
         return FrameletResult(frame=frame, filter=filter_name, first_line=first_line, start_et=t0, mid_et=t_mid,
@@ -196,7 +207,9 @@ def render_framelets(request: RenderRequest, *, camera=None, scene=None,
 
     Yields
     ------
-    FrameletResult, one per (frame, filter); memory stays bounded by one framelet's working arrays.
+    FrameletResult, one per (frame, filter); memory stays bounded by the working arrays of the framelets
+    in flight (one, or a batch when several are rendered side by side: ``workers.py``,
+    ``RenderOptions.framelet_workers``; the results do not depend on it).
     """
     from instrument_models.junocam import JunoCam
     from scenes.scene import build_scene
@@ -211,7 +224,45 @@ def render_framelets(request: RenderRequest, *, camera=None, scene=None,
     if scene is None:
         scene = build_scene(dict(request.scene_config), request.seed)
     chain = DetectorChain.for_request(request, cam)
+    n_workers, threads = workers.plan(request.options.framelet_workers)
     with Geometry(request.metakernel, abcorr=request.abcorr) as geo:
-        renderer = FrameletRenderer(request, cam, scene, geo, chain, stopwatch)
-        for frame, filter_name in request.framelet_order():
-            yield renderer.render(frame, filter_name, first_product_line(request, frame, filter_name))
+        if n_workers == 1:
+            renderer = FrameletRenderer(request, cam, scene, geo, chain, stopwatch)
+            for frame, filter_name in request.framelet_order():
+                yield renderer.render(frame, filter_name, first_product_line(request, frame, filter_name))
+            return
+        yield from _render_side_by_side(request, cam, scene, geo, chain, stopwatch, n_workers, threads)
+
+
+def _render_side_by_side(request, cam, scene, geo, chain, stopwatch, n_workers: int, threads: int):
+    """``render_framelets`` with ``n_workers`` framelets at once (``workers.py``), in batches of
+    ``2 n_workers``: the workers run only while the caller waits for a batch, results in product order."""
+    import queue
+    from concurrent.futures import ThreadPoolExecutor
+
+    rays = los.RayCache(cam)
+    idle: queue.SimpleQueue = queue.SimpleQueue()
+    # Built here, in the caller's thread: constructing a renderer calls SPICE (extra bodies' radii).
+    renderers = [FrameletRenderer(request, cam, scene, geo, chain, Stopwatch(), rays=rays, noise_threads=False)
+                 for _ in range(n_workers)]
+    for r in renderers:
+        idle.put(r)
+
+    def job(item):
+        frame, filter_name = item
+        renderer = idle.get()
+        try:
+            return renderer.render(frame, filter_name, first_product_line(request, frame, filter_name))
+        finally:
+            idle.put(renderer)
+
+    order = list(request.framelet_order())
+    batch = 2 * n_workers
+    with ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="junocam-framelet",
+                            initializer=workers.initializer(threads)) as pool:
+        for k in range(0, len(order), batch):
+            results = list(pool.map(job, order[k:k + batch]))
+            if stopwatch is not None:
+                for r in renderers:
+                    stopwatch.add(r.clock)
+            yield from results

@@ -43,12 +43,14 @@ def summed_mean(image: np.ndarray, summing: int) -> np.ndarray:
 
 
 def truth_planes(renderer, filter_name: str, n_stages: int, direction: int, geo_s, index: int,
-                 correction: np.ndarray, iof: np.ndarray, dn12_noise_free: np.ndarray, reuse=None) -> dict:
+                 correction: np.ndarray, iof: np.ndarray, dn12_noise_free: np.ndarray, reuse=None,
+                 extra_s=None) -> dict:
     """The truth backplanes (see module doc), each ``(lines, samples)`` in product pixels.
 
     ``reuse``: a ``NodeSample`` with kept geometry whose rays and time are exactly the truth's (the stage
     node at mid-exposure, unsummed), already cropped to the output grid; its values are used instead of
-    intersecting again (same function, same inputs, same numbers).
+    intersecting again (same function, same inputs, same numbers). ``extra_s``: the extra bodies' geometry
+    samples of this framelet (``ExtraBodies.sample``), needed when the renderer has extra bodies.
     """
     from simulator.render.timing import truth_stage
     s = renderer.req.summing
@@ -80,7 +82,7 @@ def truth_planes(renderer, filter_name: str, n_stages: int, direction: int, geo_
                 out[k][hit] = values[k]
         if renderer.extra is not None:           # extra bodies over Jupiter (render/bodies.py)
             body_id = renderer.extra.truth_overlay(renderer.scene, filter_name, out, hit, nominal, geo_s,
-                                                   renderer.extra_s, index)
+                                                   extra_s, index)
             hit = body_id != 0
     if body_id is None:
         body_id = np.where(hit, JUPITER_NAIF_ID, 0)

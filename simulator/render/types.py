@@ -100,6 +100,8 @@ class RenderOptions:
         measured, and the truth then equals the replica to rounding, which the validation relies on).
     geometry_tol_px : largest interpolation error accepted at a cell centre, in pixel footprints
         (1e-4: ten times below the truth's 1e-3 px requirement).
+    framelet_workers : framelets rendered side by side (``render/workers.py``): 0 chooses from the cores
+        (default), 1 renders one at a time. Speed only: the results are the same bytes either way.
     """
 
     supersample: int = 4
@@ -110,6 +112,7 @@ class RenderOptions:
     sky_margin_px: float = 4.0
     geometry_grid_px: int = 0
     geometry_tol_px: float = 1e-4
+    framelet_workers: int = 0
 
     def __post_init__(self) -> None:
         if int(self.supersample) < 1:
@@ -120,6 +123,8 @@ class RenderOptions:
             raise RenderError(f"max_stage_nodes {self.max_stage_nodes!r} must be at least 1")
         if int(self.geometry_grid_px) < 0:
             raise RenderError(f"geometry_grid_px {self.geometry_grid_px!r} must be >= 0 (below 2: all exact)")
+        if int(self.framelet_workers) < 0:
+            raise RenderError(f"framelet_workers {self.framelet_workers!r} must be >= 0 (0: automatic)")
         if not 0.0 < float(self.geometry_tol_px) <= 1e-3:
             raise RenderError(f"geometry_tol_px {self.geometry_tol_px!r} must be in (0, 1e-3] px")
 

@@ -1,0 +1,73 @@
+"""Framelets rendered side by side: how many at once, and with how many compiled-loop threads each.
+
+A framelet's render alternates between compiled loops that use every core (``compiled.py``,
+``scenes.compiled_albedo``, the detector's noise blocks) and stretches that run on one core (numpy steps
+on whole windows, the PSF, SPICE sampling, Python between the steps; about half of a framelet's wall time
+on two cores). Rendering ``W`` framelets at once in ``W`` threads, each running its compiled loops on
+``cores / W`` threads, keeps the cores busy through those stretches.
+
+What does not change: each framelet is computed by the same functions from the same inputs (its noise from
+its own generators, ``electronics.py``), so the bytes do not depend on ``W`` (tested); results come back in
+product order; the workers run only while the caller waits for the next framelet (a batch of ``2 W``
+framelets at a time), never while the caller holds one, so a caller's own SPICE calls cannot meet a
+worker's (CSPICE is not thread-safe; workers take ``simulator.spice.SPICE_LOCK`` among themselves); memory
+grows by the framelets in flight (about 30 MB each with truth; ``benchmarks/bench_render.py`` reports
+the peak).
+
+When: only with numba's ``omp`` or ``tbb`` threading layer (both accept parallel loops launched from several
+threads at once; ``workqueue`` aborts the process on that) and at least two cores.
+``RenderOptions.framelet_workers`` chooses ``W`` (0: automatic, :data:`MAX_WORKERS` at most; 1: one framelet
+at a time, every core in its loops).
+"""
+
+from __future__ import annotations
+
+from simulator.render import compiled
+
+MAX_WORKERS = 4          # automatic choice: at most this many framelets in flight
+SAFE_LAYERS = ("omp", "tbb")
+
+
+def threading_layer() -> str | None:
+    """numba's threading layer once a parallel loop has run (runs a tiny one to find out), or None without
+    numba."""
+    if not compiled.AVAILABLE:
+        return None
+    import numba
+
+    try:
+        return numba.threading_layer()
+    except ValueError:            # no parallel loop has run yet in this process
+        compiled.parallel_probe(2)
+        return numba.threading_layer()
+
+
+def plan(requested: int = 0) -> tuple[int, int]:
+    """``(workers, threads per worker)`` for ``RenderOptions.framelet_workers = requested``.
+
+    ``cores`` is numba's thread count in the calling thread (``NUMBA_NUM_THREADS``, by default the CPUs).
+    Automatic (0): ``min(cores, MAX_WORKERS)`` workers, ``cores // workers`` threads each; a request is
+    capped at ``cores``. One worker (or no safe layer, or one core) means the plain sequential render.
+    """
+    if not compiled.AVAILABLE:
+        return 1, 1
+    import numba
+
+    cores = int(numba.get_num_threads())
+    workers = min(cores, MAX_WORKERS) if int(requested) <= 0 else min(cores, int(requested))
+    if workers < 2 or threading_layer() not in SAFE_LAYERS:
+        return 1, cores
+    return workers, max(1, cores // workers)
+
+
+def initializer(threads: int):
+    """A thread-pool initializer that sets the compiled loops' thread count in each worker (numba's setting
+    is per thread)."""
+
+    def init() -> None:
+        if compiled.AVAILABLE:
+            import numba
+
+            numba.set_num_threads(threads)
+
+    return init
