@@ -6,10 +6,16 @@ trimesh's numpy/rtree engine (correct, much slower). Mesh coordinates are in the
 
 Latitudes of mesh points are planetocentric (from the position vector); ``lat_pg`` equals ``lat_pc``
 for meshes (a mesh has no reference ellipsoid). Longitudes are west longitudes in [0, 360).
+
+Threads: trimesh fills its caches lazily and its rtree engine (libspatialindex) fails on concurrent queries
+of one index, so every method here that touches a mesh holds one process-wide lock (:data:`MESH_LOCK`): the
+renderer's framelet workers may call them at once; mesh bodies are then evaluated one call at a time.
 """
 
 from __future__ import annotations
 
+import functools
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +24,20 @@ import numpy as np
 from scenes.ellipsoid import _as_vectors, west_longitude_deg
 from scenes.errors import SceneError
 from scenes.filters import check_filter
+
+
+MESH_LOCK = threading.RLock()
+
+
+def _serialised(method):
+    """Run ``method`` holding :data:`MESH_LOCK` (see the module doc)."""
+
+    @functools.wraps(method)
+    def locked(*args, **kwargs):
+        with MESH_LOCK:
+            return method(*args, **kwargs)
+
+    return locked
 
 
 def load_mesh(path, scale_km: float = 1.0):
@@ -49,6 +69,7 @@ class MeshShape:
         """Load a mesh file (see :func:`load_mesh`)."""
         return cls(load_mesh(path, scale_km))
 
+    @_serialised
     def intersect_faces(self, origins, dirs) -> tuple[np.ndarray, np.ndarray]:
         """Nearest hit of each ray: distance ``t`` ``(N,)`` (NaN on a miss) and face index ``(N,)`` (-1)."""
         o = _as_vectors("ray origins", origins)
@@ -81,6 +102,7 @@ class MeshShape:
             _, _, faces = self.mesh.nearest.on_surface(points)
         return np.asarray(faces, dtype=np.int64)
 
+    @_serialised
     def barycentric(self, points, faces=None) -> tuple[np.ndarray, np.ndarray]:
         """Face index ``(N,)`` and barycentric coordinates ``(N, 3)`` of surface points."""
         import trimesh
@@ -90,6 +112,7 @@ class MeshShape:
         bary = trimesh.triangles.points_to_barycentric(self.mesh.triangles[faces], p)
         return faces, bary
 
+    @_serialised
     def normal(self, points, faces=None) -> np.ndarray:
         """Outward unit normals ``(N, 3)``: vertex normals interpolated over each face (smooth shading)."""
         faces, bary = self.barycentric(points, faces)
@@ -103,6 +126,7 @@ class MeshShape:
         lat_pc = np.degrees(np.arctan2(p[:, 2], np.hypot(p[:, 0], p[:, 1])))
         return lat_pc, lat_pc.copy(), west_longitude_deg(p)
 
+    @_serialised
     def facet_error_km(self, radii_km) -> float:
         """Upper bound of the distance between this mesh and the ellipsoid of ``radii_km`` it approximates.
 
@@ -147,6 +171,7 @@ class MeshAppearance:
     scale: float = 1.0
     uniform_albedo: float = 0.5
 
+    @_serialised
     def normal_albedo_at(self, filter_name: str, points, faces=None) -> np.ndarray:
         """Normal albedo ``(N,)`` at surface points (face indices speed this up when known)."""
         name = check_filter(filter_name)

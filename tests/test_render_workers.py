@@ -105,3 +105,26 @@ def test_worker_error_is_the_sequential_error(kernel_cache_dir):
             list(render_framelets(_with_workers(late, n)))
         messages.append(str(err.value))
     assert messages[0] == messages[1], f"sequential: {messages[0]!r}; side by side: {messages[1]!r}"
+
+
+def test_side_by_side_with_a_mesh_body(kernel_cache_dir, tmp_path):
+    """A trimesh body (ray casts from several threads at once) renders the same side by side."""
+    import trimesh
+
+    from scenes.mesh import MeshAppearance, MeshShape
+    from scenes.scene import Body, Scene
+    from test_render_common import uniform_scene
+
+    _side_by_side_possible(2)
+    path = tmp_path / "io_sphere.ply"
+    trimesh.creation.icosphere(subdivisions=3, radius=1821.6).export(path)
+    shape = MeshShape.from_file(path)
+    base = uniform_scene(0.3)
+    scene = Scene(base.bodies + (Body("IO", 501, "IAU_IO", shape, MeshAppearance(shape, 1.0, 0.6)),),
+                  base.photometry)
+    req = request_for(load_scenario("io"), kernel_cache_dir, filters=("GREEN", "RED"), frames=6,
+                      frame_indices=(1, 2, 3), tdi_stages={"GREEN": 1, "RED": 1},
+                      options=RenderOptions(supersample=2))
+    one = list(render_framelets(_with_workers(req, 1), scene=scene))
+    assert any(np.count_nonzero(r.truth["BODY"] == 501) for r in one), "the mesh Io should be in view"
+    _assert_same(one, list(render_framelets(_with_workers(req, 2), scene=scene)))

@@ -236,7 +236,8 @@ def render_framelets(request: RenderRequest, *, camera=None, scene=None,
 
 def _render_side_by_side(request, cam, scene, geo, chain, stopwatch, n_workers: int, threads: int):
     """``render_framelets`` with ``n_workers`` framelets at once (``workers.py``), in batches of
-    ``2 n_workers``: the workers run only while the caller waits for a batch, results in product order."""
+    ``BATCH_PER_WORKER x n_workers``: the workers run only while the caller waits for a batch, results in
+    product order."""
     import queue
     from concurrent.futures import ThreadPoolExecutor
 
@@ -257,7 +258,7 @@ def _render_side_by_side(request, cam, scene, geo, chain, stopwatch, n_workers: 
             idle.put(renderer)
 
     order = list(request.framelet_order())
-    batch = 2 * n_workers
+    batch = workers.BATCH_PER_WORKER * n_workers
     with ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="junocam-framelet",
                             initializer=workers.initializer(threads)) as pool:
         for k in range(0, len(order), batch):

@@ -8,11 +8,11 @@ on two cores). Rendering ``W`` framelets at once in ``W`` threads, each running 
 
 What does not change: each framelet is computed by the same functions from the same inputs (its noise from
 its own generators, ``electronics.py``), so the bytes do not depend on ``W`` (tested); results come back in
-product order; the workers run only while the caller waits for the next framelet (a batch of ``2 W``
-framelets at a time), never while the caller holds one, so a caller's own SPICE calls cannot meet a
-worker's (CSPICE is not thread-safe; workers take ``simulator.spice.SPICE_LOCK`` among themselves); memory
-grows by the framelets in flight (about 30 MB each with truth; ``benchmarks/bench_render.py`` reports
-the peak).
+product order; the workers run only while the caller waits for the next framelet (work is handed out in
+batches of ``BATCH_PER_WORKER x W`` framelets), never while the caller holds one, so a caller's own SPICE
+calls cannot meet a worker's (CSPICE is not thread-safe; workers take ``simulator.spice.SPICE_LOCK`` among
+themselves); memory grows by the results of a batch (~12 MB per framelet with truth) and the working arrays
+of the framelets in flight (``benchmarks/bench_render.py`` reports the peak).
 
 When: only with numba's ``omp`` or ``tbb`` threading layer (both accept parallel loops launched from several
 threads at once; ``workqueue`` aborts the process on that) and at least two cores.
@@ -25,6 +25,7 @@ from __future__ import annotations
 from simulator.render import compiled
 
 MAX_WORKERS = 4          # automatic choice: at most this many framelets in flight
+BATCH_PER_WORKER = 2     # framelets per worker handed out together (the workers idle between batches)
 SAFE_LAYERS = ("omp", "tbb")
 
 
