@@ -16,6 +16,17 @@ from instrument_models.errors import InstrumentError
 
 try:
     import numba
+    from llvmlite import ir as _ir
+    from numba.core import types as _types
+    from numba.extending import intrinsic as _intrinsic
+    # numpy's ziggurat tables for the standard normal (256 layers), as numba ships them for its own
+    # Generator.standard_normal (a private module: without it the numpy steps run; tests/test_detector_compiled.py
+    # checks the compiled draws equal numpy's).
+    from numba.np.random._constants import fi_double as _ZIG_F
+    from numba.np.random._constants import ki_double as _ZIG_K
+    from numba.np.random._constants import wi_double as _ZIG_W
+    from numba.np.random._constants import ziggurat_nor_inv_r as _ZIG_INV_R
+    from numba.np.random._constants import ziggurat_nor_r as _ZIG_R
 except ImportError:  # pragma: no cover - numba is a declared dependency; numpy is the fallback
     numba = None
 
@@ -546,9 +557,9 @@ _NO_FLAT, _NO_HOT = np.empty((0, 0)), np.empty((0, 0), bool)
 # here by the same recurrence (:func:`_next64`; a call through numba's Generator costs ~7 ns a number, the
 # recurrence inline ~2 ns) and written back (:func:`_set_pcg_state`), so the Generator ends where numpy's steps
 # leave it. Other bit generators take the numpy steps. The state travels through the loops as a 4-tuple
-# (state high, state low, increment high, increment low) of uint64, passed and returned by value.
-# One caveat: the exact test of PTRS,
-# reached by ~1 in 5 draws above 10 e-, is evaluated here in a rearranged form (_log_poisson_pmf, one log on
+# (state high, state low, increment high, increment low) of uint64, passed and returned by value (an array
+# argument per draw would cost reference counting). One caveat: the exact test of PTRS, reached by ~1 in 5
+# draws above 10 e-, is evaluated here in a rearranged form (_log_poisson_pmf, one log on
 # the left) rather than numpy's expression; the two are the same inequality and their values agree to
 # ~1e-11 (numpy's sums ~1e5-sized terms), so a draw could differ only where the test's two sides agree that
 # closely, a chance of order 1e-11 per test (none in the tests' ~10^6 draws compared with numpy).
@@ -596,17 +607,6 @@ _BYTE, _MANTISSA = np.uint64(0xFF), np.uint64(0x000FFFFFFFFFFFFF)
 _SIGN = np.array([1.0, -1.0])  # x * -1.0 is exactly -x; a lookup instead of an unpredictable branch
 
 if numba is not None:
-    from llvmlite import ir as _ir
-    from numba.core import types as _types
-    from numba.extending import intrinsic as _intrinsic
-    # numpy's ziggurat tables for the standard normal (256 layers), as numba ships them for its own
-    # Generator.standard_normal; tests/test_detector_compiled.py checks the draws equal numpy's.
-    from numba.np.random._constants import fi_double as _ZIG_F
-    from numba.np.random._constants import ki_double as _ZIG_K
-    from numba.np.random._constants import wi_double as _ZIG_W
-    from numba.np.random._constants import ziggurat_nor_inv_r as _ZIG_INV_R
-    from numba.np.random._constants import ziggurat_nor_r as _ZIG_R
-
     _ZIG_K = np.asarray(_ZIG_K, dtype=np.uint64)
     _ZIG_W, _ZIG_F = np.asarray(_ZIG_W, dtype=float), np.asarray(_ZIG_F, dtype=float)
     _ZIG_R, _ZIG_INV_R = float(_ZIG_R), float(_ZIG_INV_R)
