@@ -16,6 +16,17 @@ from instrument_models.errors import InstrumentError
 
 try:
     import numba
+    from llvmlite import ir as _ir
+    from numba.core import types as _types
+    from numba.extending import intrinsic as _intrinsic
+    # numpy's ziggurat tables for the standard normal (256 layers), as numba ships them for its own
+    # Generator.standard_normal (a private module: without it the numpy steps run; tests/test_detector_compiled.py
+    # checks the compiled draws equal numpy's).
+    from numba.np.random._constants import fi_double as _ZIG_F
+    from numba.np.random._constants import ki_double as _ZIG_K
+    from numba.np.random._constants import wi_double as _ZIG_W
+    from numba.np.random._constants import ziggurat_nor_inv_r as _ZIG_INV_R
+    from numba.np.random._constants import ziggurat_nor_r as _ZIG_R
 except ImportError:  # pragma: no cover - numba is a declared dependency; numpy is the fallback
     numba = None
 
@@ -205,19 +216,26 @@ def add_radiation_hits(image_e, params: DetectorParams, exposure_s: float, rng: 
 def add_shot_noise(image_e, rng: np.random.Generator):
     """Replace each mean charge by a Poisson draw (photon and dark shot noise); negative means count as 0.
 
-    The draws are exactly ``rng.poisson(np.clip(image_e, 0, None))`` as floats; with numba the compiled
-    loop :func:`_poisson_into` makes the same draws from the same stream (``tests/test_detector_compiled.py``).
+    The draws are exactly ``rng.poisson(np.clip(image_e, 0, None))`` as floats; with numba and numpy's
+    default bit generator (PCG64) the compiled loop :func:`_poisson_pass` makes the same draws from the same
+    stream and leaves ``rng`` in the same state (``tests/test_detector_compiled.py``).
     """
     img = np.asarray(image_e, dtype=float)
-    if not AVAILABLE:
+    state = _pcg_state(rng)
+    if state is None:
         return rng.poisson(np.clip(img, 0.0, None)).astype(float)
-    img = np.ascontiguousarray(img)
-    out = np.empty_like(img)
-    bad = _poisson_into(rng, img.reshape(-1), out.reshape(-1))
+    row = np.ascontiguousarray(img).reshape(1, -1)
+    out = np.empty_like(row)
+    bad, _ = _shot_entry(state, row, out)
+    _set_pcg_state(rng, state)
     if bad >= 0:
-        raise InstrumentError(f"mean charge {img.reshape(-1)[bad]!r} e- cannot be Poisson-sampled; expected a "
-                              f"finite number <= {POISSON_LAM_MAX:.4g}")
-    return out
+        _bad_mean(row.reshape(-1)[bad])
+    return out.reshape(img.shape)
+
+
+def _bad_mean(value):
+    raise InstrumentError(f"mean charge {value!r} e- cannot be Poisson-sampled; expected a finite number <= "
+                          f"{POISSON_LAM_MAX:.4g}")
 
 
 def _fill(q, path, amount, full_well):
@@ -340,13 +358,8 @@ def mean_charge(photo_e, params: DetectorParams, exposure_s: float, *, pattern: 
     dark = params.dark_current_e_s(temperature_k) * exposure_s if switches.dark_current else 0.0
     hot_e = params.hot_pixel_dark_e_s * exposure_s
     if AVAILABLE and np.ndim(dark) == 0:
-        flat_full = (np.ascontiguousarray(np.broadcast_to(np.asarray(flat, dtype=float), img.shape))
-                     if switches.flat_field else np.empty(0))
-        hot = np.ascontiguousarray(pattern.hot) if switches.hot_pixels else np.empty(0, bool)
-        img = np.ascontiguousarray(img)
-        out = np.empty_like(img)
-        _mean_charge_into(img.reshape(-1), flat_full.reshape(-1), switches.flat_field, float(dark),
-                          switches.dark_current, hot.reshape(-1), hot_e, switches.hot_pixels, out.reshape(-1))
+        out = np.empty(img.shape)
+        _mean_block(*_head_arrays(img, flat, pattern, switches), float(dark), hot_e, 0, out)
         return out
     img = np.array(img)   # the caller's array is never modified
     if switches.flat_field:
@@ -371,12 +384,12 @@ def _noisy_tail(mean_e, params: DetectorParams, exposure_s: float, rng: np.rando
         img = add_shot_noise(img, rng)
     if switches.full_well and img.size and np.max(img) > params.full_well_e:  # otherwise a no-op
         img = apply_full_well(img, params.full_well_e, blooming=switches.blooming)
-    denom = params.gain_e_per_dn * (1.0 + gain_error)
-    if AVAILABLE:
-        img = np.ascontiguousarray(img)
+    state = _pcg_state(rng)
+    if state is not None:
         out = np.empty(img.shape, np.uint16)
-        _electrons_to_adc_into(img.reshape(-1), params.read_noise_e, rng, switches.read_noise, denom,
-                               float(params.bias_dn), float(2**adc_bits - 1), out.reshape(-1))
+        _adc_entry(state, np.ascontiguousarray(img), *_adc_args(params, switches.read_noise, gain_error, adc_bits),
+                   0, out)
+        _set_pcg_state(rng, state)
         return out
     if switches.read_noise:
         img = add_read_noise(img, params.read_noise_e, rng)
@@ -425,19 +438,128 @@ def apply_chain_with_truth(photo_e, params: DetectorParams, exposure_s: float, r
 
     Both equal what two :func:`apply_chain` calls return (the noise-free one draws nothing from ``rng``).
     """
-    mean = mean_charge(photo_e, params, exposure_s, pattern=pattern, vignette=vignette, flat=flat,
-                       switches=switches, temperature_k=temperature_k)
-    noisy = _noisy_tail(mean, params, exposure_s, rng, switches, gain_error, adc_bits)
-    quiet = _noisy_tail(mean, params, exposure_s, rng, noise_free(switches), gain_error, adc_bits)
+    shape = np.shape(photo_e)
+    noisy, quiet = np.empty(shape, np.uint16), np.empty(shape, np.uint16)
+    run = prepare_chain_with_truth(photo_e, params, exposure_s, pattern=pattern, vignette=vignette, switches=switches,
+                                   temperature_k=temperature_k, gain_error=gain_error, adc_bits=adc_bits, flat=flat)
+    run(rng, slice(None), noisy, quiet)
     return noisy, quiet
 
 
+def prepare_chain_with_truth(photo_e, params: DetectorParams, exposure_s: float, *,
+                             pattern: FixedPattern | None = None, vignette=None,
+                             switches: ChainSwitches = ChainSwitches(), temperature_k=None, gain_error: float = 0.0,
+                             adc_bits: int = 12, flat=None):
+    """:func:`apply_chain_with_truth` for column blocks of one framelet, each with its own generator.
+
+    Checks the arguments (as :func:`apply_chain_with_truth`) and prepares what every block shares once, and
+    returns ``run(rng, columns, noisy_out, quiet_out)``, which does
+    ``noisy_out[:, columns], quiet_out[:, columns] = apply_chain_with_truth(photo_e[:, columns], ..., rng)``
+    (``pattern``, ``vignette``, ``flat`` cut to the same columns) without cutting or copying the framelet-wide
+    arrays. ``columns`` is a slice with step 1; the outputs have ``photo_e``'s shape; ``quiet_out`` may be
+    float32 (the values are whole DN). Blocks on disjoint columns may run in parallel threads.
+
+    With numba and numpy's default bit generator (PCG64) a block is one compiled call in the usual case (no
+    radiation hits, nothing over the full well): mean charge, shot noise, read noise and the ADC of both
+    images straight into the outputs, drawing from ``rng``'s state, which is then left where the numpy steps
+    leave it. Otherwise the numpy steps (:func:`apply_full_well` for blooming, :func:`add_radiation_hits`)
+    run between the compiled passes, or, for another bit generator, the steps run as :func:`mean_charge` and
+    two tails on cut copies of the arrays.
+    """
+    img = _check_chain(photo_e, params, exposure_s, pattern, switches)
+    if switches.flat_field and flat is None:
+        flat = flat_field(params, switches, pattern, vignette)
+    dark = params.dark_current_e_s(temperature_k) * exposure_s if switches.dark_current else 0.0
+    hits = switches.radiation and params.radiation_hits_per_cm2_s > 0
+    full_well = params.full_well_e if switches.full_well else np.inf
+    read_e, read_noise, denom, bias, top = _adc_args(params, switches.read_noise, gain_error, adc_bits)
+    compiled = AVAILABLE and np.ndim(dark) == 0
+    head = None
+    if compiled:
+        head = _head_arrays(img, flat, pattern, switches) + (float(dark), params.hot_pixel_dark_e_s * exposure_s)
+
+    def numpy_steps(rng, c0, c1, noisy_out, quiet_out):
+        cols = slice(c0, c1)
+        cut = (lambda a: a if a is None or np.ndim(a) == 0 else np.broadcast_to(a, img.shape)[:, cols])  # noqa: E731
+        part = None if pattern is None else FixedPattern(prnu=cut(pattern.prnu), hot=cut(pattern.hot))
+        mean = mean_charge(img[:, cols], params, exposure_s, pattern=part, flat=cut(flat), switches=switches,
+                           temperature_k=cut(temperature_k))
+        noisy_out[:, cols] = _noisy_tail(mean, params, exposure_s, rng, switches, gain_error, adc_bits)
+        quiet_out[:, cols] = _noisy_tail(mean, params, exposure_s, rng, noise_free(switches), gain_error, adc_bits)
+
+    def run(rng: np.random.Generator, columns: slice, noisy_out: np.ndarray, quiet_out: np.ndarray) -> None:
+        c0, c1, step = columns.indices(img.shape[1])
+        if step != 1 or noisy_out.shape != img.shape or quiet_out.shape != img.shape:
+            raise InstrumentError(f"chain outputs {noisy_out.shape}, {quiet_out.shape} and columns {columns} do not "
+                                  f"fit the image {img.shape}; expected its shape and a column range with step 1")
+        state = _pcg_state(rng) if compiled else None
+        if state is None:
+            numpy_steps(rng, c0, c1, noisy_out, quiet_out)
+            return
+        mean = np.empty((img.shape[0], c1 - c0))
+        noisy = np.empty_like(mean) if switches.shot_noise else mean
+        if hits:
+            # The hits draw from rng before the shot noise: the numpy step, then the compiled passes go on.
+            most_mean = _mean_block(*head, c0, mean)
+            sampled = add_radiation_hits(mean, params, exposure_s, rng)
+            state = _pcg_state(rng)
+            if switches.shot_noise:
+                bad, most = _shot_entry(state, sampled, noisy)
+            else:
+                noisy, bad, most = sampled, -1, np.max(sampled, initial=-np.inf)
+            done = False
+        else:
+            sampled = mean
+            done, bad, most, most_mean = _chain_block(state, *head, c0, switches.shot_noise, full_well, read_e,
+                                                      read_noise, denom, bias, top, mean, noisy, noisy_out, quiet_out)
+        if not done:    # a bad mean, radiation hits, or a pixel over the full well: the remaining steps in turn
+            if bad >= 0:
+                _bad_mean(sampled.reshape(-1)[bad])
+            if most > full_well:
+                noisy = apply_full_well(noisy, params.full_well_e, blooming=switches.blooming)
+            if most_mean > full_well:
+                mean = apply_full_well(mean, params.full_well_e, blooming=switches.blooming)
+            _adc_entry(state, noisy, read_e, read_noise, denom, bias, top, c0, noisy_out)
+            _adc_entry(state, mean, read_e, False, denom, bias, top, c0, quiet_out)
+        _set_pcg_state(rng, state)
+
+    return run
+
+
+def _head_arrays(img, flat, pattern, switches: ChainSwitches):
+    """The compiled head's inputs: photo-electrons, flat field and hot-pixel mask as C-contiguous 2-D arrays of
+    the image's shape (empty placeholders where an effect is off), each with its switch."""
+    e = np.ascontiguousarray(img)
+    flat_full = _NO_FLAT
+    if switches.flat_field:
+        flat_full = np.asarray(flat, dtype=float)
+        if flat_full.shape != e.shape:
+            flat_full = np.broadcast_to(flat_full, e.shape)
+        flat_full = np.ascontiguousarray(flat_full)
+    hot = np.ascontiguousarray(pattern.hot) if switches.hot_pixels else _NO_HOT
+    return e, flat_full, switches.flat_field, hot, switches.hot_pixels, switches.dark_current
+
+
+def _adc_args(params: DetectorParams, read_noise: bool, gain_error: float, adc_bits: int):
+    """``(read noise e-, read noise on, e- per DN, bias DN, top DN)`` of the compiled ADC pass."""
+    return (float(params.read_noise_e), bool(read_noise), params.gain_e_per_dn * (1.0 + gain_error),
+            float(params.bias_dn), float(2**adc_bits - 1))
+
+
+_NO_FLAT, _NO_HOT = np.empty((0, 0)), np.empty((0, 0), bool)
+
+
 # --- compiled loops (numba) ----------------------------------------------------------------------------
-# Each loop makes exactly the draws of the numpy step it replaces, in the same order, from the caller's
-# Generator (numba's Generator methods advance the same bit generator), with the same floating-point
-# operations in the same order (no fastmath), so both paths give identical bytes
-# (tests/test_detector_compiled.py checks this against the numpy steps). One caveat: the exact test of PTRS,
-# reached by ~1 in 5 draws above 10 e-, is evaluated here in a rearranged form (_log_poisson_pmf, one log on
+# Each loop makes exactly the draws of the numpy step it replaces, in the same order, with the same
+# floating-point operations in the same order (no fastmath), so both paths give identical bytes
+# (tests/test_detector_compiled.py checks this against the numpy steps). The draws come from the caller's
+# Generator when its bit generator is numpy's default, PCG64: its state is read (:func:`_pcg_state`), advanced
+# here by the same recurrence (:func:`_next64`; a call through numba's Generator costs ~7 ns a number, the
+# recurrence inline ~2 ns) and written back (:func:`_set_pcg_state`), so the Generator ends where numpy's steps
+# leave it. Other bit generators take the numpy steps. The state travels through the loops as a 4-tuple
+# (state high, state low, increment high, increment low) of uint64, passed and returned by value (an array
+# argument per draw would cost reference counting). One caveat: the exact test of PTRS, reached by ~1 in 5
+# draws above 10 e-, is evaluated here in a rearranged form (_log_poisson_pmf, one log on
 # the left) rather than numpy's expression; the two are the same inequality and their values agree to
 # ~1e-11 (numpy's sums ~1e5-sized terms), so a draw could differ only where the test's two sides agree that
 # closely, a chance of order 1e-11 per test (none in the tests' ~10^6 draws compared with numpy).
@@ -451,6 +573,116 @@ def _jit(fn):
 
 
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+_MASK64 = (1 << 64) - 1
+
+
+def _pcg_state(rng: np.random.Generator):
+    """``rng``'s PCG64 state as uint64 ``[state high, state low, increment high, increment low]`` for the compiled
+    loops, or None when they do not draw for it (numba missing, or a bit generator other than PCG64)."""
+    bits = rng.bit_generator
+    if not AVAILABLE or type(bits) is not np.random.PCG64:
+        return None
+    pcg = bits.state["state"]
+    return np.array([pcg["state"] >> 64, pcg["state"] & _MASK64, pcg["inc"] >> 64, pcg["inc"] & _MASK64],
+                    dtype=np.uint64)
+
+
+def _set_pcg_state(rng: np.random.Generator, state: np.ndarray) -> None:
+    """Put the state advanced by the compiled loops back into ``rng`` (the buffered 32-bit half is untouched:
+    the loops draw whole 64-bit numbers, as numpy's doubles and normals do)."""
+    full = rng.bit_generator.state
+    full["state"]["state"] = (int(state[0]) << 64) | int(state[1])
+    rng.bit_generator.state = full
+
+
+# PCG64 (M. E. O'Neill, "PCG: A Family of Simple Fast Space-Efficient Statistically Good Algorithms for Random
+# Number Generation", HMC-CS-2014-0905, 2014), the XSL-RR 128/64 variant numpy's PCG64 documents: the 128-bit
+# state s becomes s x M + inc (mod 2^128), and the output is the new state's high and low 64-bit halves
+# XOR-ed and rotated right by its top 6 bits. M = 47026247687942121848144207491837523525, the paper's default
+# 128-bit multiplier, here as its high and low halves. A double is the output's top 53 bits x 2^-53.
+_PCG_MULT_HI = np.uint64(2549297995355413924)
+_PCG_MULT_LO = np.uint64(4865540595714422341)
+_U0, _U1, _U8, _U11, _U58, _U63, _U64 = (np.uint64(v) for v in (0, 1, 8, 11, 58, 63, 64))
+_BYTE, _MANTISSA = np.uint64(0xFF), np.uint64(0x000FFFFFFFFFFFFF)
+_SIGN = np.array([1.0, -1.0])  # x * -1.0 is exactly -x; a lookup instead of an unpredictable branch
+
+if numba is not None:
+    _ZIG_K = np.asarray(_ZIG_K, dtype=np.uint64)
+    _ZIG_W, _ZIG_F = np.asarray(_ZIG_W, dtype=float), np.asarray(_ZIG_F, dtype=float)
+    _ZIG_R, _ZIG_INV_R = float(_ZIG_R), float(_ZIG_INV_R)
+
+    @_intrinsic
+    def _mulhi(typingctx, a, b):
+        """The high 64 bits of the 128-bit product of two uint64 (one machine multiply)."""
+        if a != _types.uint64 or b != _types.uint64:
+            return None
+
+        def codegen(context, builder, signature, args):
+            wide = _ir.IntType(128)
+            product = builder.mul(builder.zext(args[0], wide), builder.zext(args[1], wide))
+            return builder.trunc(builder.lshr(product, _ir.Constant(wide, 64)), _ir.IntType(64))
+
+        return _types.uint64(_types.uint64, _types.uint64), codegen
+
+
+@_jit
+def _next64(st):
+    """PCG64's next 64-bit output and the advanced state tuple."""
+    hi, lo, inc_hi, inc_lo = st
+    low = lo * _PCG_MULT_LO
+    new_lo = low + inc_lo
+    new_hi = (_mulhi(lo, _PCG_MULT_LO) + hi * _PCG_MULT_LO + lo * _PCG_MULT_HI + inc_hi
+              + (_U1 if new_lo < low else _U0))
+    x = new_hi ^ new_lo
+    rot = new_hi >> _U58
+    return (x >> rot) | (x << ((_U64 - rot) & _U63)), (new_hi, new_lo, inc_hi, inc_lo)
+
+
+@_jit
+def _uniform(st):
+    """A double in [0, 1) as numpy's ``Generator.random()`` draws it, and the advanced state."""
+    v, st = _next64(st)
+    return np.float64(v >> _U11) * (1.0 / 9007199254740992.0), st
+
+
+@_jit
+def _normal(st):
+    """A standard normal as numpy's ``Generator.standard_normal()`` draws it (ziggurat: one 64-bit number gives
+    the layer (low 8 bits), the sign (next bit) and a 52-bit abscissa; accepted at once ~99% of the time),
+    and the advanced state."""
+    r, st = _next64(st)
+    layer = np.intp(r & _BYTE)
+    r = r >> _U8
+    mag = (r >> _U1) & _MANTISSA
+    x = np.float64(mag) * _ZIG_W[layer] * _SIGN[np.intp(r & _U1)]
+    if mag >= _ZIG_K[layer]:
+        x, st = _normal_rejected(st, layer, mag, x)
+    return x, st
+
+
+@_jit
+def _normal_rejected(st, layer, mag, x):
+    """The ziggurat's rare branches for a first try outside its layer's core: the tail beyond r from the base
+    layer (Marsaglia's exponential method), the wedge test otherwise, and further tries until one is accepted."""
+    while True:
+        if layer == 0:
+            while True:
+                u, st = _uniform(st)
+                xx = -_ZIG_INV_R * np.log1p(-u)
+                u, st = _uniform(st)
+                yy = -np.log1p(-u)
+                if yy + yy > xx * xx:
+                    return (-(_ZIG_R + xx) if (mag >> _U8) & _U1 else _ZIG_R + xx), st
+        u, st = _uniform(st)
+        if (_ZIG_F[layer - 1] - _ZIG_F[layer]) * u + _ZIG_F[layer] < np.exp(-0.5 * x * x):
+            return x, st
+        r, st = _next64(st)
+        layer = np.intp(r & _BYTE)
+        r = r >> _U8
+        mag = (r >> _U1) & _MANTISSA
+        x = np.float64(mag) * _ZIG_W[layer] * _SIGN[np.intp(r & _U1)]
+        if mag < _ZIG_K[layer]:
+            return x, st
 
 
 @_jit
@@ -469,97 +701,171 @@ def _log_poisson_pmf(k, lam):
 
 
 @_jit
-def _ptrs_finish(rng, lam, a, b, v_r, u, v):
+def _ptrs_finish(st, lam, a, b, v_r, u, v):
     """Finish a PTRS draw whose first try ``(u, v)`` was not accepted by the quick test (see
-    :func:`_poisson_into`): the paper's exact test on that try, then further tries. Returns the count."""
+    :func:`_poisson_pass`): the paper's exact test on that try, then further tries. Returns the count and state."""
     inv_alpha = 1.1239 + 1.1328 / (b - 3.4)
     while True:
         us = 0.5 - abs(u)
         k = np.floor((2.0 * a / us + b) * u + lam + 0.43)
         if us >= 0.07 and v <= v_r:
-            return k
+            return k, st
         # Step 3 of the paper: accept if V alpha / (a / us^2 + b) <= lam^k exp(-lam) / k!, in logs.
         if not (k < 0.0 or (us < 0.013 and v > us)):
             if math.log(v * inv_alpha / (a / (us * us) + b)) <= _log_poisson_pmf(k, lam):
-                return k
-        u = rng.random() - 0.5
-        v = rng.random()
+                return k, st
+        u, st = _uniform(st)
+        u = u - 0.5
+        v, st = _uniform(st)
 
 
 @_jit
-def _poisson_mult(rng, exp_minus_lam):
+def _poisson_mult(st, exp_minus_lam):
     """One Poisson draw for a small mean by multiplying uniforms until the product falls to exp(-lam)
-    (Knuth, TAOCP vol. 2), numpy's method for 0 < lam < 10. Returns the count as a float."""
+    (Knuth, TAOCP vol. 2), numpy's method for 0 < lam < 10. Returns the count as a float, and the state."""
     count = 0.0
     prod = 1.0
     while True:
-        prod *= rng.random()
+        u, st = _uniform(st)
+        prod *= u
         if prod > exp_minus_lam:
             count += 1.0
         else:
-            return count
+            return count, st
 
 
 @_jit
-def _poisson_into(rng, mean, out):
-    """``out[i] = Poisson(max(mean[i], 0))`` in order; returns the index of a NaN or too large mean, else -1."""
+def _poisson_pass(st, mean, out):
+    """``out = Poisson(max(mean, 0))`` over two (lines, samples) arrays in C order. Returns the state, the flat
+    index of the first NaN or too large mean (-1 if none) and the largest count."""
     last = -1.0
     exp_minus_lam = 1.0
-    for i in range(mean.size):
-        lam = mean[i]
-        if not lam <= POISSON_LAM_MAX:
-            return i
-        if lam >= 10.0:
-            # PTRS, transformed rejection with squeeze (W. Hoermann, Insurance: Mathematics and Economics 12,
-            # 39-45, 1993), the method and constants of numpy's Generator.poisson for lam >= 10: each try takes
-            # two uniforms U, V; ~4 in 5 first tries pass the quick test here, the rest go on in _ptrs_finish.
-            b = 0.931 + 2.53 * math.sqrt(lam)
-            a = -0.059 + 0.02483 * b
-            v_r = 0.9277 - 3.6224 / (b - 2.0)
-            u = rng.random() - 0.5
-            v = rng.random()
-            us = 0.5 - abs(u)
-            if us >= 0.07 and v <= v_r:
-                out[i] = np.floor((2.0 * a / us + b) * u + lam + 0.43)
+    most = -np.inf
+    for i in range(mean.shape[0]):
+        for j in range(mean.shape[1]):
+            lam = mean[i, j]
+            if not lam <= POISSON_LAM_MAX:
+                return st, i * mean.shape[1] + j, most
+            if lam >= 10.0:
+                # PTRS, transformed rejection with squeeze (W. Hoermann, Insurance: Mathematics and Economics 12,
+                # 39-45, 1993), the method and constants of numpy's Generator.poisson for lam >= 10: each try
+                # takes two uniforms U, V; ~4 in 5 first tries pass the quick test here, the rest go on in
+                # _ptrs_finish.
+                b = 0.931 + 2.53 * math.sqrt(lam)
+                a = -0.059 + 0.02483 * b
+                v_r = 0.9277 - 3.6224 / (b - 2.0)
+                u, st = _uniform(st)
+                u = u - 0.5
+                v, st = _uniform(st)
+                us = 0.5 - abs(u)
+                if us >= 0.07 and v <= v_r:
+                    k = np.floor((2.0 * a / us + b) * u + lam + 0.43)
+                else:
+                    k, st = _ptrs_finish(st, lam, a, b, v_r, u, v)
+            elif lam > 0.0:
+                if lam != last:      # neighbours often share a mean (dark sky): exp once per run of them
+                    exp_minus_lam = math.exp(-lam)
+                    last = lam
+                k, st = _poisson_mult(st, exp_minus_lam)
             else:
-                out[i] = _ptrs_finish(rng, lam, a, b, v_r, u, v)
-        elif lam > 0.0:
-            if lam != last:      # neighbours often share a mean (dark sky): exp once per run of them
-                exp_minus_lam = math.exp(-lam)
-                last = lam
-            out[i] = _poisson_mult(rng, exp_minus_lam)
-        else:
-            out[i] = 0.0
-    return -1
+                k = 0.0
+            out[i, j] = k
+            if k > most:
+                most = k
+    return st, -1, most
 
 
 @_jit
-def _mean_charge_into(e, flat, use_flat, dark, use_dark, hot, hot_e, use_hot, out):
-    """:func:`mean_charge`'s three steps per pixel, in its order: ``e x flat``, ``+ dark``, ``+ hot``."""
-    for i in range(e.size):
-        v = e[i]
-        if use_flat:
-            v = v * flat[i]
-        if use_dark:
-            v = v + dark
-        if use_hot:
-            v = v + (hot_e if hot[i] else 0.0)
-        out[i] = v
+def _mean_block(e, flat, use_flat, hot, use_hot, use_dark, dark, hot_e, c0, out):
+    """:func:`mean_charge`'s three steps on columns ``c0 ..`` of the framelet arrays ``e``, ``flat``, ``hot``
+    into ``out`` (lines, width), in its order: ``e x flat``, ``+ dark``, ``+ hot``. Returns ``np.max(out)``
+    (NaN if any is NaN, -inf if ``out`` is empty)."""
+    most = -np.inf
+    nan = False
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            v = e[i, c0 + j]
+            if use_flat:
+                v = v * flat[i, c0 + j]
+            if use_dark:
+                v = v + dark
+            if use_hot:
+                v = v + (hot_e if hot[i, c0 + j] else 0.0)
+            out[i, j] = v
+            if v > most:
+                most = v
+            elif v != v:
+                nan = True
+    return np.nan if nan else most
 
 
 @_jit
-def _electrons_to_adc_into(img, read_e, rng, read_noise, denom, bias, top, out):
-    """``add_read_noise`` (when ``read_noise``), ``electrons_to_dn`` and ``electronics.adc`` per pixel."""
-    for i in range(img.size):
-        x = img[i]
-        if read_noise:
-            x = x + read_e * rng.standard_normal()
-        d = x / denom + bias
-        if d != d:
-            d = 0.0
-        d = np.floor(d)
-        if d < 0.0:
-            d = 0.0
-        elif d > top:
-            d = top
-        out[i] = np.uint16(d)
+def _dn(x, denom, bias, top):
+    """``electrons_to_dn`` and ``electronics.adc`` of one pixel: NaN -> 0, floor, clip to 0..top."""
+    d = x / denom + bias
+    if d != d:
+        d = 0.0
+    d = np.floor(d)
+    if d < 0.0:
+        d = 0.0
+    elif d > top:
+        d = top
+    return d
+
+
+@_jit
+def _adc_pass(st, img, read_e, read_noise, denom, bias, top, c0, out, quiet, quiet_out, pair):
+    """``add_read_noise`` (when ``read_noise``) and :func:`_dn` per pixel of ``img`` (lines, width), written to
+    columns ``c0 ..`` of ``out`` (any real dtype: the DN are whole); with ``pair``, in the same sweep, :func:`_dn`
+    of ``quiet`` into ``quiet_out`` (no read noise, no draws: the draws are those of two passes). Returns the
+    state."""
+    for i in range(img.shape[0]):
+        for j in range(img.shape[1]):
+            x = img[i, j]
+            if read_noise:
+                z, st = _normal(st)
+                x = x + read_e * z
+            out[i, c0 + j] = _dn(x, denom, bias, top)
+            if pair:
+                quiet_out[i, c0 + j] = _dn(quiet[i, j], denom, bias, top)
+    return st
+
+
+@_jit
+def _state_tuple(s):
+    return (s[0], s[1], s[2], s[3])
+
+
+@_jit
+def _shot_entry(s, mean, out):
+    """:func:`_poisson_pass` drawing from the state array ``s`` (advanced in place); returns (bad index, max)."""
+    st, bad, most = _poisson_pass(_state_tuple(s), mean, out)
+    s[0], s[1] = st[0], st[1]
+    return bad, most
+
+
+@_jit
+def _adc_entry(s, img, read_e, read_noise, denom, bias, top, c0, out):
+    """:func:`_adc_pass` drawing from the state array ``s`` (advanced in place)."""
+    st = _adc_pass(_state_tuple(s), img, read_e, read_noise, denom, bias, top, c0, out, img, out, False)
+    s[0], s[1] = st[0], st[1]
+
+
+@_jit
+def _chain_block(s, e, flat, use_flat, hot, use_hot, use_dark, dark, hot_e, c0, shot, full_well, read_e,
+                 read_noise, denom, bias, top, mean, noisy, noisy_out, quiet_out):
+    """The chain with its truth on one column block in one call, when no step needs numpy: mean charge into
+    ``mean``, shot noise into ``noisy`` (``noisy is mean`` without it), then, if neither image exceeds
+    ``full_well`` (inf when the full well is off), read noise and ADC of both into the framelet outputs.
+    Returns (finished, bad mean index, max of noisy, max of mean); unfinished, the caller blooms and runs
+    :func:`_adc_entry` itself."""
+    most_mean = _mean_block(e, flat, use_flat, hot, use_hot, use_dark, dark, hot_e, c0, mean)
+    st = _state_tuple(s)
+    bad, most = -1, most_mean
+    if shot:
+        st, bad, most = _poisson_pass(st, mean, noisy)
+    done = bad < 0 and not (most > full_well or most_mean > full_well)
+    if done:
+        st = _adc_pass(st, noisy, read_e, read_noise, denom, bias, top, c0, noisy_out, mean, quiet_out, True)
+    s[0], s[1] = st[0], st[1]
+    return done, bad, most, most_mean

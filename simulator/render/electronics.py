@@ -30,9 +30,9 @@ reports them as >10 MeV electron fluxes, not as a JunoCam rate). The belts' flux
 radii and scaled as r^-3. ``[noise] radiation = false`` (or ``enabled = false``) turns the hits off.
 
 The noise-free DN12 truth is the same chain with shot noise, read noise and radiation hits off (the
-deterministic effects stay), before companding, after summing; ``detector.apply_chain_with_truth`` runs the
-deterministic steps once for both. The flat field (vignetting x PRNU) and the fixed pattern cut to a
-filter's rows are constant per filter, so they are computed once per render.
+deterministic effects stay), before companding, after summing; ``detector.prepare_chain_with_truth`` runs the
+deterministic steps once for both, block by block into the framelet's arrays. The flat field (vignetting x
+PRNU) and the fixed pattern cut to a filter's rows are constant per filter, so they are computed once per render.
 """
 
 from __future__ import annotations
@@ -177,22 +177,25 @@ class DetectorChain:
         g = float(req.errors.gain_error.get(filter_name, 1.0))
         key = (int(frame), FILTER_ORDER.index(filter_name))
 
+        # The framelet's DN12 and its noise-free truth are written in place, block by block: each block reads
+        # its columns of the framelet-wide arrays (no copies) and draws from its own generator.
+        dn12 = np.empty(e.shape, np.uint16)
+        quiet = np.empty(e.shape, np.float32 if req.summing == 1 else np.uint16)   # whole DN: float32 is exact
+
+        run = det.prepare_chain_with_truth(e, params, exposure, switches=self.switches, pattern=pattern, flat=flat,
+                                           temperature_k=req.focal_plane_temperature_k, gain_error=1.0 / g - 1.0,
+                                           adc_bits=cam.electronics.adc_bits)
+
         def block(b: int, cols: slice):
-            # One pass of the deterministic steps feeds both the noisy chain and the noise-free truth.
-            return det.apply_chain_with_truth(
-                e[:, cols], params, exposure, child_generator(req.seed, "detector", *key, b),
-                switches=self.switches, pattern=det.FixedPattern(prnu=pattern.prnu[:, cols], hot=pattern.hot[:, cols]),
-                flat=flat[:, cols] if np.ndim(flat) == 2 else flat, temperature_k=req.focal_plane_temperature_k,
-                gain_error=1.0 / g - 1.0, adc_bits=cam.electronics.adc_bits)
+            run(child_generator(req.seed, "detector", *key, b), cols, dn12, quiet)
 
         bounds = np.linspace(0, e.shape[1], NOISE_BLOCKS + 1).round().astype(int)
         spans = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
-        parts = list((_pool().map if threads else map)(block, range(NOISE_BLOCKS), spans))
-        dn12 = np.concatenate([p[0] for p in parts], axis=1)
-        quiet = np.concatenate([p[1] for p in parts], axis=1)
-        mode = cam.electronics.summing_mode
-        dn12 = sum_pixels(dn12, req.summing, mode=mode)
-        quiet = sum_pixels(quiet, req.summing, mode=mode).astype(np.float32)
+        list((_pool().map if threads else map)(block, range(NOISE_BLOCKS), spans))
+        if req.summing != 1:
+            mode = cam.electronics.summing_mode
+            dn12 = sum_pixels(dn12, req.summing, mode=mode)
+            quiet = sum_pixels(quiet, req.summing, mode=mode).astype(np.float32)
         dn8 = compand(dn12, req.companding)
         data = compress(dn8, req.compression, req.quality)
         back = decompress(data, req.compression, dn8.shape)
