@@ -1,9 +1,9 @@
 """The renderer's own branch-free arc tangent / arc cosine (``compiled._atan2`` / ``_acos``) against libm.
 
 They replace ``math.atan2`` / ``math.acos`` in the compiled geometry loops (so those loops vectorise); libm is
-(nearly) correctly rounded, ours stays within 1.8e-16 rad below pi/2 (<= 2.8 ulp) and within one ulp above
-(docs/compiled_trig_fit.py --check against mpmath), so the two differ by at most ``MAX_ULPS`` ulps of the
-result and ``MAX_ABS_RAD``. The special values the renderer
+(nearly) correctly rounded; ours stay within ~2e-16 rad of the truth below pi/2 (atan2: <= 2.8 ulp, acos:
+<= 1.1 ulp) and within ~1 ulp above (docs/compiled_trig_fit.py --check against mpmath), so the two differ by at
+most ``MAX_ULPS`` ulps of the result and ``MAX_ABS_RAD``. The special values the renderer
 relies on (signed zeros, +-pi, the quadrants, NaN) are exact.
 """
 
@@ -19,8 +19,10 @@ from hypothesis import strategies as st
 from simulator.render import compiled
 
 MAX_ULPS = 3.5           # |ours - libm| in ulps of libm's result (ours <= 2.8 from the truth, libm ~0.5)
-MAX_ABS_RAD = 5e-16      # absolute (ours <= 3.6e-16 near +-pi, where an ulp is 4.4e-16; libm <= 2.2e-16)
+MAX_ABS_RAD = 7e-16      # absolute (ours <= 4.9e-16 past pi/2, where an ulp is 4.4e-16; libm <= 2.2e-16)
 BATCH = 4000             # arguments per seeded batch
+
+pytestmark = pytest.mark.skipif(not compiled.AVAILABLE, reason="numba not installed: the numpy path is used")
 
 if compiled.AVAILABLE:
     import numba
@@ -34,12 +36,6 @@ if compiled.AVAILABLE:
     def _acos_loop(c, out):
         for k in range(c.size):
             out[k] = compiled._acos(c[k])
-else:   # the plain-Python functions (the numpy path does not use them; still the same arithmetic)
-    def _atan2_loop(y, x, out):
-        out[:] = [compiled._atan2(a, b) for a, b in zip(y, x)]
-
-    def _acos_loop(c, out):
-        out[:] = [compiled._acos(a) for a in c]
 
 
 def _ulps(got: float, ref: float) -> float:
@@ -109,8 +105,9 @@ def test_atan2_batch_log_uniform(seed, log_scale, log_spread):
 @given(st.integers(0, 2**32 - 1))
 def test_acos_batch(seed):
     rng = np.random.default_rng(seed)
-    c = np.concatenate([rng.uniform(-1.0, 1.0, BATCH // 2),
-                        rng.choice([-1.0, 1.0], BATCH // 2) * (1.0 - 10.0 ** rng.uniform(-16.5, 0.0, BATCH // 2))])
+    sign = rng.choice([-1.0, 1.0], BATCH // 2)
+    c = np.concatenate([rng.uniform(-1.0, 1.0, BATCH // 2), sign[::2] * rng.uniform(0.45, 0.55, BATCH // 4),
+                        sign[1::2] * (1.0 - 10.0 ** rng.uniform(-16.5, 0.0, BATCH // 4))])   # near +-1/2, +-1
     got = np.empty(c.size)
     _acos_loop(c, got)
     ref = np.array([math.acos(v) for v in c])

@@ -17,7 +17,7 @@ so its bytes equal the serial loops').
 
 Same mathematics as the numpy code (no fastmath); the summation order of the 3x3 products, ``sqrt(x^2 + y^2)``
 for ``hypot``, a series for the sine of the tiny light-time turns and our own branch-free arc tangent / arc
-cosine (:func:`_atan2`, :func:`_acos`: within 1.8e-16 rad of the truth below pi/2, one ulp above, where libm's
+cosine (:func:`_atan2`, :func:`_acos`: within ~2e-16 rad of the truth below pi/2, ~1 ulp above, where libm's
 scalar calls would keep the angle loops from vectorising; constants derived in docs/compiled_trig_fit.py)
 differ by rounding only, so results agree with the numpy path to ~1e-15 relative, and are deterministic (same
 inputs -> identical bytes, whatever the thread count). Without numba, :data:`AVAILABLE` is False and the callers
@@ -266,6 +266,10 @@ def _clipped_dot(ax, ay, az, bx, by, bz):
 _ATAN_G = (-0.3333333333333333, 0.19999999999994625, -0.14285714284481354, 0.11111111000512125,
            -0.09090903985088337, 0.07692169552474755, -0.06664321264177807, 0.05856513298321132,
            -0.050769758261098086, 0.03898927985218631, -0.018882987965693)   # g(w), lowest power first
+_ASIN_R = (0.16666666666666669, 0.07499999999998203, 0.04464285714683096, 0.03038194410041065,
+           0.022372174512465433, 0.017352354733918707, 0.013971793108030603, 0.011473366495702205,
+           0.01036151628584757, 0.005287748208059138, 0.017871852416757577, -0.015600740177237823,
+           0.029277666708692415)   # r(z), lowest power first
 _PI_4_HI, _PI_4_LO = 0.7853981633974456, 2.6951514290790595e-15   # pi/4 = HI + LO; HI has 48 bits: q HI exact, q <= 4
 _TAN_PI_8 = 0.41421356237309503
 _HUGE = 1e300               # pairs above it are halved (num + den could overflow) ...
@@ -326,13 +330,32 @@ def _atan2(y, x):
 
 @_jit_inline
 def _acos(c):
-    """``math.acos(c)`` without branches (vectorises): ``atan2(sqrt((1 - c)(1 + c)), c)`` (:func:`_atan2`).
+    """``math.acos(c)`` without branches (vectorises), from ``asin(s) = s + s z r(z)``, ``z = s^2 <= 1/4``:
+    ``pi/2 - asin(c)`` for ``|c| <= 1/2``; beyond, ``2 asin(sqrt(z))`` with ``z = (1 - |c|) / 2`` (exact), or
+    ``pi`` minus that for negative ``c`` (``r`` fitted in docs/compiled_trig_fit.py, fit error < 3e-18 rad; no
+    division, so about twice as fast as ``atan2(sqrt(1 - c^2), c)`` here).
 
-    ``(1 - c)(1 + c)`` keeps the small factor exact near +-1, so the root has <= 1 ulp relative error and the
-    angle's error is :func:`_atan2`'s (measured: <= 1.8e-16 rad, <= 2.8 ulp, for results below pi/2; < 3.6e-16
-    rad, < 1 ulp, up to pi). Exact: ``acos(1) = 0``, ``acos(-1) = pi`` (the nearest double), ``acos(+-0) = pi/2``;
-    NaN or ``|c| > 1`` -> NaN (libm raises there; the callers clip to [-1, 1])."""
-    return _atan2(math.sqrt((1.0 - c) * (1.0 + c)), c)
+    Error against mpmath (docs/compiled_trig_fit.py --check; tests/test_compiled_trig.py against libm):
+    <= 1.1 ulp of the result, i.e. <= 2.2e-16 rad for results below pi/2 and <= 4.9e-16 rad up to pi (the square
+    root's and the sum's roundings); libm is within ~0.5 ulp. Exact: ``acos(1) = 0``, ``acos(-1) = pi`` (the
+    nearest double), ``acos(+-0) = pi/2``; NaN or ``|c| > 1`` -> NaN (libm raises there; the callers clip to
+    [-1, 1])."""
+    ac = abs(c)
+    tail = ac > 0.5
+    z = 0.5 * (1.0 - ac) if tail else c * c
+    s = math.sqrt(z)                    # NaN for |c| > 1 (computed either way: a select, not a branch)
+    s = s if tail else c
+    z2 = z * z
+    z4 = z2 * z2
+    r0 = (_ASIN_R[0] + z * _ASIN_R[1]) + z2 * (_ASIN_R[2] + z * _ASIN_R[3])
+    r1 = (_ASIN_R[4] + z * _ASIN_R[5]) + z2 * (_ASIN_R[6] + z * _ASIN_R[7])
+    r2 = (_ASIN_R[8] + z * _ASIN_R[9]) + z2 * (_ASIN_R[10] + z * _ASIN_R[11])
+    a = s + s * (z * (r0 + z4 * (r1 + z4 * (r2 + z4 * _ASIN_R[12]))))     # asin(s)
+    # acos = q pi/4 + m asin(s): q = 2, m = -1 (|c| <= 1/2); q = 0, m = 2 (c > 1/2); q = 4, m = -2 (c < -1/2)
+    neg = c < 0.0
+    q = (4.0 if neg else 0.0) if tail else 2.0
+    m = (-2.0 if neg else 2.0) if tail else -1.0
+    return q * _PI_4_HI + (q * _PI_4_LO + m * a)
 
 
 @_jit_inline
