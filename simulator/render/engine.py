@@ -155,8 +155,8 @@ class FrameletRenderer:
             picture += weight * node.iof
             clock.lap("node assembly")
 
-        iof = blur.apply_psf(picture, self.psf_sigma)
-        iof = iof[m:m + READOUT_LINES, self.cols[0] - c0:self.cols[1] - c0]
+        iof = blur.psf_window(picture, self.psf_sigma, (m, m + READOUT_LINES),
+                              (self.cols[0] - c0, self.cols[1] - c0))
         clock.lap("psf")
 
         # Steps 5 and 6 (radiometry, detector chain, truth) are delegated so each stays one concept.
