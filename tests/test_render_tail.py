@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from instrument_models.junocam import FILTERS
 from instrument_models.junocam import optics as optics_module
 from instrument_models.junocam.optics import FLIGHT_K1, FLIGHT_K2, Optics
-from simulator.render import blur
+from simulator.render import blur, los
 from simulator.render.sampling import edge_pixels
 
 
@@ -118,3 +118,31 @@ def test_compiled_rays_on_a_framelet_window_grid():
         assert got.shape == want.shape == (140, 236, 3)
         assert np.array_equal(_bits(got), _bits(want)), f"{f}: worst {np.abs(got - want).max():.3e}"
     assert np.array_equal(_bits(o.undistort(0.0, 0.0)), _bits((0.0, 0.0))), "the optical centre moved"
+
+
+ROTATE_TOL = 4e-16   # |R r - rotate_each| for unit rays: a few roundings of three-term sums
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(1, 30), st.integers(1, 20), st.floats(1e-6, 3.0))
+def test_rotate_each_turns_each_ray_by_its_matrix(seed, n_pixels, k, scale_rad):
+    """Sub-sample rays (P, k, 3) turned by their own rotation (k, 3, 3), against numpy's matmul."""
+    rng = np.random.default_rng(seed)
+    rotations = los.rotation_matrix(rng.normal(0.0, scale_rad, (k, 3)))
+    rays = rng.normal(size=(n_pixels, k, 3))
+    rays /= np.linalg.norm(rays, axis=-1, keepdims=True)
+    got = los.rotate_each(rotations, rays)
+    want = np.matmul(rotations[None], rays[..., None])[..., 0]
+    err = np.abs(got - want).max()
+    assert got.shape == rays.shape and err <= ROTATE_TOL, f"rotated rays off by {err:.3e}"
+
+
+def test_pixel_angle_matches_its_definition():
+    """Neighbour angles of a window's rays: ``2 asin(|r' - r| / 2)`` via np.linalg.norm, last one repeated."""
+    from instrument_models.junocam import JunoCam
+    from simulator.render.truth import _pixel_angle
+    sample, line = (np.arange(0, 1648, 5) + 0.5)[None, :], (np.arange(128) + 0.5)[:, None]
+    rays = JunoCam.default().pixel_to_ray("RED", sample, line)
+    for axis in (0, 1):
+        ang = 2.0 * np.arcsin(np.clip(0.5 * np.linalg.norm(np.diff(rays, axis=axis), axis=-1), 0.0, 1.0))
+        want = np.concatenate([ang, np.take(ang, [-1], axis=axis)], axis=axis)
+        assert np.array_equal(_bits(_pixel_angle(rays, axis)), _bits(want)), f"axis {axis}"

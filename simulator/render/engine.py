@@ -69,6 +69,7 @@ class FrameletRenderer:
         self.clock = stopwatch or Stopwatch()
         self.rays = rays or los.RayCache(cam)
         self.noise_threads = noise_threads    # False in a framelet worker (workers.py): noise blocks in turn
+        self._quadrature: dict = {}           # stage nodes and sub-sample times per TDI stage count
         opts = request.options
         self.psf_sigma = float(opts.psf_sigma_px)
         self.row_margin = blur.gaussian_weights(self.psf_sigma).size // 2 + 1
@@ -88,6 +89,20 @@ class FrameletRenderer:
         self.extra = bodies.ExtraBodies.for_scene(scene if request.options.scene_on else None, geo,
                                                   self.margin_rad)
 
+    def stage_nodes(self, n_stages: int) -> timing.StageNodes:
+        """``timing.stage_nodes`` for this request, computed once per stage count (read-only arrays)."""
+        key = ("nodes", n_stages)
+        if key not in self._quadrature:
+            self._quadrature[key] = timing.stage_nodes(n_stages, self.req.options.max_stage_nodes)
+        return self._quadrature[key]
+
+    def subsamples(self, n_stages: int, node_index: int, n_side: int):
+        """``timing.subsample_times`` of a stage node, computed once per (stages, node, side)."""
+        key = ("sub", n_stages, node_index, n_side)
+        if key not in self._quadrature:
+            self._quadrature[key] = timing.subsample_times(self.stage_nodes(n_stages), node_index, n_side)
+        return self._quadrature[key]
+
     def correction(self, axis: np.ndarray, et: float) -> np.ndarray:
         """True-attitude correction ``A(t)`` (see ``los.py``)."""
         return los.rotation_matrix(axis * self.dw * (et - self.t_ref)) @ self.offset_rot
@@ -99,7 +114,7 @@ class FrameletRenderer:
         period = float(cam.timing.tdi_line_period_s)
         t0 = timing.frame_start_et(cam, req.start_et, frame, req.interframe_delay_s,
                                    req.errors.start_time_jitter_s, req.errors.interframe_delay_error_s)
-        nodes = timing.stage_nodes(n_stages, req.options.max_stage_nodes)
+        nodes = self.stage_nodes(n_stages)
         t_mid = t0 + 0.5 * n_stages * period
         ets = np.concatenate([t0 + nodes.time_offset_s(period), [t_mid, t_mid + period]])
         geo_s = self.geo.sample(ets)
@@ -126,7 +141,7 @@ class FrameletRenderer:
         reuse_node = None
         for s, (offset, weight) in enumerate(zip(nodes.row_offset(direction), nodes.weight)):
             rays = self.rays.rays(filter_name, float(offset), -m, n_rows, c0, n_cols)
-            stage, dt, du, dv = timing.subsample_times(nodes, s, n_side)
+            stage, dt, du, dv = self.subsamples(n_stages, s, n_side)
             # Sub-sample i: its own stage's row, and the spin over its time offset from the node.
             sub_rot = corr[s] @ los.rotation_matrix(axis[None, :] * (rate * dt * period)[:, None])
             sub_line = dv - (n_stages - 1 - stage) * direction
@@ -136,7 +151,7 @@ class FrameletRenderer:
                 smp = (c0 + cc + 0.5)[:, None] + _du[None, :]
                 lin = (rr - m + 0.5)[:, None] + _dl[None, :]
                 r = cam.pixel_to_ray(filter_name, smp, lin)                  # (P, k, 3)
-                return np.einsum("kij,pkj->pki", _rot, r).reshape(-1, 3)
+                return los.rotate_each(_rot, r).reshape(-1, 3)
 
             # The truth reuses this node when it is the packet's mid-exposure row at mid-exposure.
             reuse = (req.options.with_truth and req.options.scene_on and req.summing == 1
@@ -152,7 +167,7 @@ class FrameletRenderer:
                                           du.size, edge_rows, float(cam.optics.ifov_rad), clock)
             if reuse:
                 reuse_node = node
-            picture += weight * node.iof
+            picture += node.iof if weight == 1.0 else weight * node.iof    # 1.0 * x is x: one product saved
             clock.lap("node assembly")
 
         iof = blur.psf_window(picture, self.psf_sigma, (m, m + READOUT_LINES),
