@@ -136,7 +136,7 @@ class FrameletRenderer:
         edge_rows = int(np.ceil(0.5 + 0.5 * (v_med + nodes.max_block * abs(1.0 - v_med))))
         n_side = max(1, int(req.options.supersample))
         rate = rate_nominal + self.dw
-        picture = np.zeros((n_rows, n_cols))
+        picture = np.zeros((n_rows, n_cols)) if nodes.weight.size > 1 else None
         truth_offset = -(n_stages - 1 - timing.truth_stage(n_stages)) * direction
         reuse_node = None
         for s, (offset, weight) in enumerate(zip(nodes.row_offset(direction), nodes.weight)):
@@ -167,7 +167,11 @@ class FrameletRenderer:
                                           du.size, edge_rows, float(cam.optics.ifov_rad), clock)
             if reuse:
                 reuse_node = node
-            picture += node.iof if weight == 1.0 else weight * node.iof    # 1.0 * x is x: one product saved
+            if picture is None:       # the only node (weight 1): its I/F is the picture, no zeroed window;
+                picture = node.iof    # + 0.0 does what 0 + 1.0 * x did (-0 -> +0; 1.0 * x is x)
+                picture += 0.0
+            else:
+                picture += weight * node.iof
             clock.lap("node assembly")
 
         iof = blur.psf_window(picture, self.psf_sigma, (m, m + READOUT_LINES),
