@@ -270,36 +270,41 @@ def _jit(fn):
 
 @_jit
 def _newton_scale(d0, d1, k1, k2, tolerance_px, max_iterations):
-    """:func:`_newton_scale_numpy` as one compiled loop over flat (n,) offsets: the same operations per point
-    in the same order (``3.0 * k1`` and ``5.0 * k2`` are formed first, as Python does), the same shared stop."""
+    """:func:`_newton_scale_numpy` as compiled loops over flat (n,) offsets: the same operations per point
+    in the same order (``3.0 * k1`` and ``5.0 * k2`` are formed first, as Python does), the same shared stop.
+    Each pass is a branch-free loop (it vectorises) keeping the steps; the stop test and the final
+    convergence flags read the last pass's steps, as numpy's ``converged`` does."""
     n = d0.size
     rd = np.empty(n)
     r = np.empty(n)
-    converged = np.zeros(n, dtype=np.bool_)
+    step = np.full(n, np.nan)            # no pass yet: nothing converged
     for i in range(n):
         rd[i] = math.hypot(d0[i], d1[i])
         r[i] = rd[i]
     k1_3, k2_5 = 3.0 * k1, 5.0 * k2
     for _ in range(max_iterations):
-        done = True
         for i in range(n):
             ri = r[i]
             r2 = ri * ri
             g = ri * (1.0 + k1 * r2 + k2 * r2 * r2) - rd[i]
             dg = 1.0 + k1_3 * r2 + k2_5 * r2 * r2
-            step = g / dg
-            r[i] = ri - step
-            converged[i] = abs(step) <= tolerance_px
-            if not converged[i] and math.isfinite(step):
-                done = False
-        if done:
+            step[i] = g / dg
+            r[i] = ri - step[i]
+        pending = False                  # a point neither converged nor stopped by a non-finite step
+        for i in range(n):
+            size = abs(step[i])
+            if size > tolerance_px and size < np.inf:
+                pending = True
+                break
+        if not pending:
             break
     scale = np.empty(n)
     for i in range(n):
         ri = r[i]
         r2 = ri * ri
-        ok = converged[i] and math.isfinite(ri) and ri >= 0 and 1.0 + k1_3 * r2 + k2_5 * r2 * r2 > 0
-        scale[i] = (ri / rd[i] if rd[i] > 0 else 1.0) if ok else np.nan
+        ok = (abs(step[i]) <= tolerance_px) & (abs(ri) < np.inf) & (ri >= 0) & (1.0 + k1_3 * r2 + k2_5 * r2 * r2 > 0)
+        ratio = ri / rd[i] if rd[i] > 0 else 1.0
+        scale[i] = ratio if ok else np.nan
     return scale
 
 
