@@ -165,6 +165,7 @@ class Geometry:
         self.target, self.observer = target, observer
         self.camera_frame, self.body_frame = camera_frame, body_frame
         self.pool = KernelPool(kernels if isinstance(kernels, list) else [kernels])
+        self._ids: tuple[int, int] | None = None     # (observer, target) NAIF ids, see _body_ids
         with self.pool, spice_errors(f"the radii of {target}"):
             self.radii_km = tuple(float(r) for r in spiceypy.bodvrd(target, "RADII", 3)[1])
         self.ellipsoid = Ellipsoid(self.radii_km)
@@ -178,6 +179,7 @@ class Geometry:
         other = object.__new__(Geometry)
         other.abcorr, other.observer, other.camera_frame = self.abcorr, self.observer, self.camera_frame
         other.target, other.body_frame, other.pool = target, body_frame, self.pool
+        other._ids = None
         if radii_km is None:
             with self.pool, spice_errors(f"the radii of {target}"):
                 radii_km = spiceypy.bodvrd(target, "RADII", 3)[1]
@@ -207,6 +209,14 @@ class Geometry:
             return np.array([spiceypy.str2et(u) for u in items])
 
     # ------------------------------------------------------------------------------------------ per sample
+    def _body_ids(self) -> tuple[int, int]:
+        """NAIF ids of the observer and the target (``bods2c``), looked up once: the kernel pool is this
+        object's own, so the names cannot change meaning. Call inside the pool."""
+        if self._ids is None:
+            with spice_errors(f"the NAIF ids of {self.observer} and {self.target}"):
+                self._ids = (spiceypy.bods2c(self.observer), spiceypy.bods2c(self.target))
+        return self._ids
+
     def sample(self, ets) -> GeometrySample:
         """SPICE geometry at each of the N epochs ``ets`` (one set of SPICE calls per epoch)."""
         ets = np.atleast_1d(np.asarray(ets, dtype=float))
@@ -217,16 +227,17 @@ class Geometry:
         lts = np.empty(n)
         lt_corr = "NONE" if not self.uses_lt else self.abcorr.replace("+S", "")
         with SPICE_LOCK, self.pool:      # the renderer's framelet workers call this from several threads
+            observer_id, target_id = self._body_ids()
             for i, et in enumerate(ets):
+                et = float(et)
                 with spice_errors(f"{self.observer}'s geometry relative to {self.target}", et):
                     out["cam_to_j2000"][i] = spiceypy.pxform(self.camera_frame, "J2000", et)
-                    obs_ssb = spiceypy.spkssb(spiceypy.bods2c(self.observer), et, "J2000")
-                    tpos, lt = spiceypy.spkezp(spiceypy.bods2c(self.target), et, "J2000", lt_corr,
-                                               spiceypy.bods2c(self.observer))
+                    obs_ssb = spiceypy.spkssb(observer_id, et, "J2000")
+                    tpos, lt = spiceypy.spkezp(target_id, et, "J2000", lt_corr, observer_id)
                     if not self.uses_lt:
                         lt = 0.0
                     t_epoch = et - lt
-                    tgt_ssb = spiceypy.spkssb(spiceypy.bods2c(self.target), t_epoch, "J2000")
+                    tgt_ssb = spiceypy.spkssb(target_id, t_epoch, "J2000")
                     xf = np.asarray(spiceypy.sxform("J2000", self.body_frame, t_epoch))
                     rot, drot = xf[:3, :3], xf[3:, :3]
                     w_skew = -drot @ rot.T

@@ -18,6 +18,12 @@ monotonic in radius). So the kernel's recipe is just inside 1e-6 px with the fli
 larger injected coefficients it is not, which is why the model iterates to a tolerance.
 ``tests/test_optics.py`` asserts these numbers; :meth:`Optics.kernel_undistort_shortfall_px`
 recomputes them.
+
+Speed: with numba the Newton iteration and the ray normalisation run as compiled loops
+(:func:`_newton_scale`, :func:`_unit_rays`) doing per element exactly the numpy code's operations in its order,
+including the shared iteration count (every point iterates until all have converged, as the whole-array
+numpy loop does), so the results are the same bytes; :func:`_newton_scale_numpy` is that numpy code, the
+fallback without numba and the tests' reference.
 """
 
 from __future__ import annotations
@@ -26,9 +32,16 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Mapping
 
+import math
+
 import numpy as np
 
 from instrument_models.errors import InstrumentError
+
+try:
+    import numba
+except ImportError:  # pragma: no cover - numba is a declared dependency; the numpy path is the fallback
+    numba = None
 
 FILTERS: tuple[str, ...] = ("METHANE", "BLUE", "GREEN", "RED")  # CCD order top to bottom (ISIS addendum)
 
@@ -148,27 +161,15 @@ class Optics:
         c0, c1 : ndarray of the broadcast shape, undistorted offsets in pixels.
         """
         d0, d1 = np.broadcast_arrays(np.asarray(d0, dtype=float), np.asarray(d1, dtype=float))
-        rd = np.hypot(d0, d1)
-        r = rd.copy()
-        k1, k2 = self.k1, self.k2
-        converged = np.zeros(rd.shape, dtype=bool)
-        for _ in range(self.undistort_max_iterations):
-            r2 = r * r
-            g = r * (1.0 + k1 * r2 + k2 * r2 * r2) - rd
-            dg = 1.0 + 3.0 * k1 * r2 + 5.0 * k2 * r2 * r2
-            with np.errstate(divide="ignore", invalid="ignore"):
-                step = g / dg
-            r = r - step
-            converged = np.abs(step) <= self.undistort_tolerance_px
-            if np.all(converged | ~np.isfinite(step)):
-                break
-        # A valid solution is finite, non-negative and on the monotonic branch (dg > 0).
-        r2 = r * r
-        ok = converged & np.isfinite(r) & (r >= 0) & (1.0 + 3.0 * k1 * r2 + 5.0 * k2 * r2 * r2 > 0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = np.where(rd > 0, r / rd, 1.0)
-        scale = np.where(ok, scale, np.nan)
+        scale = self._undistort_scale(d0, d1)
         return d0 * scale, d1 * scale
+
+    def _undistort_scale(self, d0: np.ndarray, d1: np.ndarray) -> np.ndarray:
+        """``r / r_d`` per point (1 at the centre, NaN where Newton fails) for same-shape float64 offsets."""
+        args = (self.k1, self.k2, self.undistort_tolerance_px, int(self.undistort_max_iterations))
+        if numba is None:  # pragma: no cover - numba is a declared dependency
+            return _newton_scale_numpy(d0, d1, *args)
+        return _newton_scale(np.ravel(d0), np.ravel(d1), *args).reshape(d0.shape)
 
     def undistort_kernel(self, d0, d1, iterations: int = KERNEL_UNDISTORT_ITERATIONS):
         """The flight kernel's ``undistort``: a fixed number of fixed-point iterations (for comparison)."""
@@ -203,9 +204,13 @@ class Optics:
         """
         f = normalize_filter(filter_name)
         sample, line = np.broadcast_arrays(np.asarray(sample, dtype=float), np.asarray(line, dtype=float))
-        c0, c1 = self.undistort(sample - self.cx, line - self.cy[f])
-        v = np.stack([c0, c1, np.full(c0.shape, self.focal_length_px)], axis=-1)
-        return v / np.linalg.norm(v, axis=-1, keepdims=True)
+        d0, d1 = sample - self.cx, line - self.cy[f]
+        scale = self._undistort_scale(d0, d1)
+        if numba is None:  # pragma: no cover - numba is a declared dependency
+            v = np.stack([d0 * scale, d1 * scale, np.full(d0.shape, self.focal_length_px)], axis=-1)
+            return v / np.linalg.norm(v, axis=-1, keepdims=True)
+        rays = _unit_rays(np.ravel(d0), np.ravel(d1), np.ravel(scale), self.focal_length_px)
+        return rays.reshape(d0.shape + (3,))
 
     def ray_to_pixel(self, filter_name: str, rays):
         """Rays in JUNO_JUNOCAM -> unsummed framelet pixel coordinates.
@@ -231,3 +236,90 @@ class Optics:
             scale = np.where(front, self.focal_length_px / np.where(front, z, 1.0), np.nan)
         d0, d1 = self.distort(v[..., 0] * scale, v[..., 1] * scale)
         return d0 + self.cx, d1 + self.cy[f]
+
+
+def _newton_scale_numpy(d0: np.ndarray, d1: np.ndarray, k1: float, k2: float, tolerance_px: float,
+                        max_iterations: int) -> np.ndarray:
+    """``r / r_d`` of :meth:`Optics.undistort` on whole arrays (numpy): Newton on
+    ``r (1 + k1 r^2 + k2 r^4) = r_d`` from ``r = r_d`` until every point's step is below the tolerance
+    (or not finite); NaN where a point did not converge or left the monotonic branch."""
+    rd = np.hypot(d0, d1)
+    r = rd.copy()
+    converged = np.zeros(rd.shape, dtype=bool)
+    for _ in range(max_iterations):
+        r2 = r * r
+        g = r * (1.0 + k1 * r2 + k2 * r2 * r2) - rd
+        dg = 1.0 + 3.0 * k1 * r2 + 5.0 * k2 * r2 * r2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = g / dg
+        r = r - step
+        converged = np.abs(step) <= tolerance_px
+        if np.all(converged | ~np.isfinite(step)):
+            break
+    # A valid solution is finite, non-negative and on the monotonic branch (dg > 0).
+    r2 = r * r
+    ok = converged & np.isfinite(r) & (r >= 0) & (1.0 + 3.0 * k1 * r2 + 5.0 * k2 * r2 * r2 > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(rd > 0, r / rd, 1.0)
+    return np.where(ok, scale, np.nan)
+
+
+def _jit(fn):
+    return numba.njit(cache=True, nogil=True, error_model="numpy")(fn) if numba is not None else fn
+
+
+@_jit
+def _newton_scale(d0, d1, k1, k2, tolerance_px, max_iterations):
+    """:func:`_newton_scale_numpy` as compiled loops over flat (n,) offsets: the same operations per point
+    in the same order (``3.0 * k1`` and ``5.0 * k2`` are formed first, as Python does), the same shared stop.
+    Each pass is a branch-free loop (it vectorises) keeping the steps; the stop test and the final
+    convergence flags read the last pass's steps, as numpy's ``converged`` does."""
+    n = d0.size
+    rd = np.empty(n)
+    r = np.empty(n)
+    step = np.full(n, np.nan)            # no pass yet: nothing converged
+    for i in range(n):
+        rd[i] = math.hypot(d0[i], d1[i])
+        r[i] = rd[i]
+    k1_3, k2_5 = 3.0 * k1, 5.0 * k2
+    for _ in range(max_iterations):
+        for i in range(n):
+            ri = r[i]
+            r2 = ri * ri
+            g = ri * (1.0 + k1 * r2 + k2 * r2 * r2) - rd[i]
+            dg = 1.0 + k1_3 * r2 + k2_5 * r2 * r2
+            step[i] = g / dg
+            r[i] = ri - step[i]
+        pending = False                  # a point neither converged nor stopped by a non-finite step
+        for i in range(n):
+            size = abs(step[i])
+            if size > tolerance_px and size < np.inf:
+                pending = True
+                break
+        if not pending:
+            break
+    scale = np.empty(n)
+    for i in range(n):
+        ri = r[i]
+        r2 = ri * ri
+        ok = (abs(step[i]) <= tolerance_px) & (abs(ri) < np.inf) & (ri >= 0) & (1.0 + k1_3 * r2 + k2_5 * r2 * r2 > 0)
+        ratio = ri / rd[i] if rd[i] > 0 else 1.0
+        scale[i] = ratio if ok else np.nan
+    return scale
+
+
+@_jit
+def _unit_rays(d0, d1, scale, focal_px):
+    """(n, 3) unit rays ``(c0, c1, f) / |(c0, c1, f)|`` with ``c = d * scale``: numpy's ``norm`` sums the
+    squares left to right, and each component is divided by it."""
+    n = d0.size
+    out = np.empty((n, 3))
+    f2 = focal_px * focal_px
+    for i in range(n):
+        c0 = d0[i] * scale[i]
+        c1 = d1[i] * scale[i]
+        norm = math.sqrt(c0 * c0 + c1 * c1 + f2)
+        out[i, 0] = c0 / norm
+        out[i, 1] = c1 / norm
+        out[i, 2] = focal_px / norm
+    return out

@@ -69,6 +69,7 @@ class FrameletRenderer:
         self.clock = stopwatch or Stopwatch()
         self.rays = rays or los.RayCache(cam)
         self.noise_threads = noise_threads    # False in a framelet worker (workers.py): noise blocks in turn
+        self._quadrature: dict = {}           # stage nodes and sub-sample times per TDI stage count
         opts = request.options
         self.psf_sigma = float(opts.psf_sigma_px)
         self.row_margin = blur.gaussian_weights(self.psf_sigma).size // 2 + 1
@@ -88,6 +89,20 @@ class FrameletRenderer:
         self.extra = bodies.ExtraBodies.for_scene(scene if request.options.scene_on else None, geo,
                                                   self.margin_rad)
 
+    def stage_nodes(self, n_stages: int) -> timing.StageNodes:
+        """``timing.stage_nodes`` for this request, computed once per stage count (read-only arrays)."""
+        key = ("nodes", n_stages)
+        if key not in self._quadrature:
+            self._quadrature[key] = timing.stage_nodes(n_stages, self.req.options.max_stage_nodes)
+        return self._quadrature[key]
+
+    def subsamples(self, n_stages: int, node_index: int, n_side: int):
+        """``timing.subsample_times`` of a stage node, computed once per (stages, node, side)."""
+        key = ("sub", n_stages, node_index, n_side)
+        if key not in self._quadrature:
+            self._quadrature[key] = timing.subsample_times(self.stage_nodes(n_stages), node_index, n_side)
+        return self._quadrature[key]
+
     def correction(self, axis: np.ndarray, et: float) -> np.ndarray:
         """True-attitude correction ``A(t)`` (see ``los.py``)."""
         return los.rotation_matrix(axis * self.dw * (et - self.t_ref)) @ self.offset_rot
@@ -99,7 +114,7 @@ class FrameletRenderer:
         period = float(cam.timing.tdi_line_period_s)
         t0 = timing.frame_start_et(cam, req.start_et, frame, req.interframe_delay_s,
                                    req.errors.start_time_jitter_s, req.errors.interframe_delay_error_s)
-        nodes = timing.stage_nodes(n_stages, req.options.max_stage_nodes)
+        nodes = self.stage_nodes(n_stages)
         t_mid = t0 + 0.5 * n_stages * period
         ets = np.concatenate([t0 + nodes.time_offset_s(period), [t_mid, t_mid + period]])
         geo_s = self.geo.sample(ets)
@@ -121,12 +136,12 @@ class FrameletRenderer:
         edge_rows = int(np.ceil(0.5 + 0.5 * (v_med + nodes.max_block * abs(1.0 - v_med))))
         n_side = max(1, int(req.options.supersample))
         rate = rate_nominal + self.dw
-        picture = np.zeros((n_rows, n_cols))
+        picture = np.zeros((n_rows, n_cols)) if nodes.weight.size > 1 else None
         truth_offset = -(n_stages - 1 - timing.truth_stage(n_stages)) * direction
         reuse_node = None
         for s, (offset, weight) in enumerate(zip(nodes.row_offset(direction), nodes.weight)):
             rays = self.rays.rays(filter_name, float(offset), -m, n_rows, c0, n_cols)
-            stage, dt, du, dv = timing.subsample_times(nodes, s, n_side)
+            stage, dt, du, dv = self.subsamples(n_stages, s, n_side)
             # Sub-sample i: its own stage's row, and the spin over its time offset from the node.
             sub_rot = corr[s] @ los.rotation_matrix(axis[None, :] * (rate * dt * period)[:, None])
             sub_line = dv - (n_stages - 1 - stage) * direction
@@ -136,7 +151,7 @@ class FrameletRenderer:
                 smp = (c0 + cc + 0.5)[:, None] + _du[None, :]
                 lin = (rr - m + 0.5)[:, None] + _dl[None, :]
                 r = cam.pixel_to_ray(filter_name, smp, lin)                  # (P, k, 3)
-                return np.einsum("kij,pkj->pki", _rot, r).reshape(-1, 3)
+                return los.rotate_each(_rot, r).reshape(-1, 3)
 
             # The truth reuses this node when it is the packet's mid-exposure row at mid-exposure.
             reuse = (req.options.with_truth and req.options.scene_on and req.summing == 1
@@ -152,11 +167,15 @@ class FrameletRenderer:
                                           du.size, edge_rows, float(cam.optics.ifov_rad), clock)
             if reuse:
                 reuse_node = node
-            picture += weight * node.iof
+            if picture is None:       # the only node (weight 1): its I/F is the picture, no zeroed window;
+                picture = node.iof    # + 0.0 does what 0 + 1.0 * x did (-0 -> +0; 1.0 * x is x)
+                picture += 0.0
+            else:
+                picture += weight * node.iof
             clock.lap("node assembly")
 
-        iof = blur.apply_psf(picture, self.psf_sigma)
-        iof = iof[m:m + READOUT_LINES, self.cols[0] - c0:self.cols[1] - c0]
+        iof = blur.psf_window(picture, self.psf_sigma, (m, m + READOUT_LINES),
+                              (self.cols[0] - c0, self.cols[1] - c0))
         clock.lap("psf")
 
         # Steps 5 and 6 (radiometry, detector chain, truth) are delegated so each stays one concept.

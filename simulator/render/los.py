@@ -34,6 +34,20 @@ def rotation_matrix(rotvec) -> np.ndarray:
     return Rotation.from_rotvec(np.asarray(rotvec, dtype=float)).as_matrix()
 
 
+def rotate_each(rotations: np.ndarray, rays: np.ndarray) -> np.ndarray:
+    """(P, k, 3) rays, ray ``(p, k)`` turned by ``rotations[k]`` ((k, 3, 3)): ``R @ r`` per ray.
+
+    Each component is ``(R_i0 x + R_i2 z) + R_i1 y``: the products and the order of the two sums that
+    ``np.einsum("kij,pkj->pki", ...)`` uses (checked bit for bit on this contraction), so the rays are the
+    same bytes, at a fraction of einsum's cost on these short contractions.
+    """
+    x, y, z = rays[..., 0], rays[..., 1], rays[..., 2]
+    out = np.empty(np.broadcast_shapes(rays.shape, rotations.shape[:1] + (3,)))
+    for i in range(3):
+        out[..., i] = (rotations[:, i, 0] * x + rotations[:, i, 2] * z) + rotations[:, i, 1] * y
+    return out
+
+
 def spin_axis_rate(cam_to_j2000_a: np.ndarray, cam_to_j2000_b: np.ndarray, dt_s: float):
     """Spin axis (unit, JUNO_JUNOCAM) and rate (rad/s) from two nominal attitudes ``dt_s`` apart.
 

@@ -27,11 +27,24 @@ from simulator.render.types import TRUTH_DTYPES
 
 
 def _pixel_angle(rays: np.ndarray, axis: int) -> np.ndarray:
-    """Angle (rad) between each ray and its neighbour along ``axis`` (last one repeats)."""
-    d = np.linalg.norm(np.diff(rays, axis=axis), axis=-1)
-    ang = 2.0 * np.arcsin(np.clip(0.5 * d, 0.0, 1.0))
-    last = np.take(ang, [-1], axis=axis)
-    return np.concatenate([ang, last], axis=axis)
+    """Angle (rad) between each ray and its neighbour along ``axis`` (0 or 1; the last one repeats):
+    ``2 asin(|r' - r| / 2)``, with ``|d|`` summed ``(dx^2 + dy^2) + dz^2`` as ``np.linalg.norm`` does, worked in
+    place on contiguous arrays."""
+    d = np.diff(rays, axis=axis)
+    np.multiply(d, d, out=d)
+    ang = d[..., 0] + d[..., 1]
+    ang += d[..., 2]
+    np.sqrt(ang, out=ang)
+    np.multiply(ang, 0.5, out=ang)
+    np.clip(ang, 0.0, 1.0, out=ang)
+    np.arcsin(ang, out=ang)
+    ang *= 2.0
+    out = np.empty(rays.shape[:2])
+    if axis == 0:
+        out[:-1], out[-1] = ang, ang[-1]
+    else:
+        out[:, :-1], out[:, -1] = ang, ang[:, -1]
+    return out
 
 
 def summed_mean(image: np.ndarray, summing: int) -> np.ndarray:
@@ -84,12 +97,15 @@ def truth_planes(renderer, filter_name: str, n_stages: int, direction: int, geo_
             body_id = renderer.extra.truth_overlay(renderer.scene, filter_name, out, hit, nominal, geo_s,
                                                    extra_s, index)
             hit = body_id != 0
-    if body_id is None:
-        body_id = np.where(hit, JUPITER_NAIF_ID, 0)
-    out["BODY"] = np.asarray(body_id).astype(TRUTH_DTYPES["BODY"])
+    if body_id is None:                   # hit x id in the plane's integer type: one pass, no int64 temporary
+        body_id = np.multiply(hit, TRUTH_DTYPES["BODY"](JUPITER_NAIF_ID), dtype=TRUTH_DTYPES["BODY"])
+    out["BODY"] = np.asarray(body_id).astype(TRUTH_DTYPES["BODY"], copy=False)
     size = renderer.rays.derived(("pixel_angle", filter_name, offset, lo, hi, s),
                                  lambda: np.sqrt(_pixel_angle(rays, 0) * _pixel_angle(rays, 1)))
-    out["PIXEL_SCALE"] = (out["RANGE"] * size).astype(TRUTH_DTYPES["PIXEL_SCALE"], copy=False)  # NaN off bodies
+    # NaN off the bodies. The product is formed in float64 (RANGE's float32 value times the float64 size)
+    # and rounded once to the plane's type, written straight into it (no float64 plane).
+    out["PIXEL_SCALE"] = np.multiply(out["RANGE"], size, out=np.empty(shape, TRUTH_DTYPES["PIXEL_SCALE"]),
+                                     casting="same_kind")
     out["IOF"] = summed_mean(iof, s).astype(TRUTH_DTYPES["IOF"])
     out["DN12"] = np.asarray(dn12_noise_free, dtype=TRUTH_DTYPES["DN12"])
     return out
