@@ -29,8 +29,13 @@ the body frame (``IAU_<MOON>``: the IAU planetographic longitude of the synchron
 
 Shadows (``shadows.py``): where a body's penumbral cone can reach Jupiter at the node's epoch, the Jupiter
 pixels still seen are dimmed by the fraction of the solar disk the body covers from each point (pixel centres;
-sub-rays for Jupiter limb pixels in shadow and for the bodies' edge pixels). Not modelled: Jupiter's shadow on
-the bodies (eclipses) and bodies' shadows on each other.
+sub-rays for Jupiter limb pixels in shadow and for the bodies' edge pixels). Eclipses: where Jupiter's
+penumbral cone (its bounding sphere) or another body's can reach a body's bounding sphere at the node's epoch
+(:meth:`ExtraBodies.shade`, a few vector operations per body and node: nothing more when none can), that
+body's I/F is multiplied by the lit fraction of each of its points (``shadows.moon_sunlit_fraction``:
+Jupiter's exact ellipsoid, other bodies as spheres), at pixel centres and edge sub-rays alike. The truth
+IOF and DN12 are the rendered noise-free signal, so they include the eclipse (an eclipsed moon's IOF is 0
+in the umbra); BODY and the geometry planes are unchanged (INCIDENCE stays the angle to the Sun's centre).
 
 With no extra bodies :func:`ExtraBodies.for_scene` returns None and the renderer does nothing more.
 """
@@ -62,6 +67,15 @@ class BodyView:
     @property
     def is_mesh(self) -> bool:
         return isinstance(self.body.shape, MeshShape)
+
+
+@dataclass(frozen=True)
+class Shade:
+    """What may eclipse one body at one epoch: ``jupiter`` ``(sample, radii_km)`` or None, and ``bodies``
+    ``((sample, radius_km), ...)`` of other extra bodies (spheres, as for their shadows on Jupiter)."""
+
+    jupiter: tuple | None
+    bodies: tuple
 
 
 @dataclass
@@ -104,8 +118,9 @@ class ExtraBodies:
 
     # ------------------------------------------------------------------------------------ rays vs a body
     def hits(self, view: BodyView, scene, filter_name, rays: np.ndarray, sample, index: int, ifov_rad,
-             with_iof: bool, with_values: bool) -> Hits:
-        """(M, 3) nominal-frame rays against one body (cone-tested first)."""
+             with_iof: bool, with_values: bool, shade: "Shade | None" = None) -> Hits:
+        """(M, 3) nominal-frame rays against one body (cone-tested first); ``shade`` (:meth:`shade`): the
+        bodies whose shadow may fall on it, dimming its I/F by the lit fraction of the solar disk."""
         rays = rays.reshape(-1, 3)
         m = rays.shape[0]
         cand = jupiter_cone_mask(rays, sample, index, view.radius_km, self.margin_rad)
@@ -117,10 +132,12 @@ class ExtraBodies:
         if view.is_mesh:
             h, points, values, faces = self._mesh_geometry(view, scene, filter_name, rays[idx], sample, index,
                                                            ifov_rad)
+            dt = np.zeros(points.shape[0])            # mesh points: body frame at the centre's epoch
         else:
             h, points, obs, trgepc = grid.exact_intercepts(view.geo, rays[idx], sample, index)
             points, faces = points[h], None
             values = grid.hit_geometry(view.geo, points, obs[h], trgepc[h], sample, index)
+            dt = trgepc[h] - (sample.et[index] - sample.lt[index])
         hit[idx[h]] = True
         rng[hit] = values["RANGE"]
         iof = None
@@ -129,6 +146,8 @@ class ExtraBodies:
                 iof = values.pop("IOF")
             else:
                 iof = surface_iof(scene, filter_name, points, values, ifov_rad, body=view.body, faces=faces)
+            if shade is not None:                 # eclipse: Jupiter's or other bodies' shadow on this body
+                iof = iof * shadows.moon_sunlit_fraction(points, dt, sample, index, shade.jupiter, shade.bodies)
         values.pop("IOF", None)
         return Hits(hit, rng, iof, values if with_values else {})
 
@@ -174,7 +193,8 @@ class ExtraBodies:
             cone = jupiter_cone_mask(rays_nominal, sample, index, view.radius_km, self.margin_rad)
             if not cone.any():
                 continue
-            h = self.hits(view, scene, filter_name, rays, sample, index, ifov_rad, True, kept is not None)
+            h = self.hits(view, scene, filter_name, rays, sample, index, ifov_rad, True, kept is not None,
+                          self.shade(view, jupiter_sample, samples, index))
             self._jupiter_range(front, jup_hit & h.hit & np.isinf(front), rays, jupiter_sample, index, jup_range)
             visible = h.hit & (h.range_km < front)
             vis_in_hits = visible[np.flatnonzero(h.hit)]   # h.iof / h.values are over the hits, in ray order
@@ -219,6 +239,18 @@ class ExtraBodies:
         return [(s, v.shadow_radius_km) for v, s in zip(self.views, samples)
                 if shadows.could_shadow_jupiter(jupiter_sample, s, index, v.shadow_radius_km, r_jup)]
 
+    def shade(self, view: BodyView, jupiter_sample, samples, index: int) -> "Shade | None":
+        """Jupiter and the other bodies whose penumbral cone may reach ``view``'s body at this epoch (None:
+        none can, and its I/F is left alone). Computed per call: nothing per framelet is stored."""
+        sample = samples[next(k for k, v in enumerate(self.views) if v is view)]
+        radii = tuple(float(r) for r in self.geo.radii_km)
+        jupiter = (jupiter_sample, radii) if shadows.could_eclipse(sample, jupiter_sample, index, view.radius_km,
+                                                                    max(radii)) else None
+        others = tuple((s, v.shadow_radius_km) for v, s in zip(self.views, samples)
+                       if v is not view and shadows.could_eclipse(sample, s, index, view.radius_km,
+                                                                  v.shadow_radius_km))
+        return Shade(jupiter, others) if jupiter is not None or others else None
+
     def _jupiter_points(self, rays, kept, where, jupiter_sample, index: int):
         """Jupiter surface points (M, 3) and ranges (M,) of pixel-centre rays that hit it (kept truth
         geometry, else the sincpt replica again)."""
@@ -253,7 +285,8 @@ class ExtraBodies:
                                                                 "planetocentric")
             out[j_hit] *= shadows.sunlit_fraction(points, j_values["RANGE"], jupiter_sample, index, casters)
         for view, sample in zip(self.views, samples):
-            h = self.hits(view, scene, filter_name, rays, sample, index, ifov_rad, True, False)
+            h = self.hits(view, scene, filter_name, rays, sample, index, ifov_rad, True, False,
+                          self.shade(view, jupiter_sample, samples, index))
             visible = h.hit & (h.range_km < front)
             out[visible] = h.iof[visible[np.flatnonzero(h.hit)]]
             front[visible] = h.range_km[visible]
