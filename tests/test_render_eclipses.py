@@ -23,7 +23,8 @@ from instrument_models.junocam import JunoCam
 from simulator.geometry import Geometry
 from simulator.kernelset import kernel_set_for
 from simulator.render import RenderOptions, bodies
-from simulator.render.shadows import SUN_RADIUS_KM, ellipsoid_covered, moon_sunlit_fraction, sphere_covered
+from simulator.render.shadows import (SUN_RADIUS_KM, could_eclipse, ellipsoid_covered, moon_sunlit_fraction,
+                                     sphere_covered)
 from simulator.scenario import load_scenario, scenario_from_dict
 from simulator.spice import KernelPool
 from test_render_common import render_one, request_for
@@ -276,3 +277,41 @@ def test_io_in_the_umbra_is_dark_but_keeps_its_truth(eclipse_setup):
     worst = float(np.max(np.abs(res.truth["DN12"][io] - sky_level)))
     assert worst < 1e-3, f"eclipsed Io's noise-free DN12 differs from the sky's by {worst:.2e}"
     assert np.abs(res.dn8[io].astype(int) - int(np.median(res.dn8[sky]))).max() <= 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(1.8e5, 1.9e6), st.floats(0.0, 2 * np.pi), st.floats(-30.0, 30.0), st.floats(10.0, 3000.0))
+def test_cone_test_never_misses_an_eclipse(distance_km, phi, offset, radius_km):
+    """Where ``could_eclipse`` says no shadow can reach a moon, every point of the moon is fully lit."""
+    centre = _near_edge(distance_km, phi, offset)
+    target = _fixed(centre)
+    target.sun_body = (SUN_KM - centre)[None]
+    jupiter = _fixed(np.zeros(3))
+    possible = could_eclipse(target, jupiter, 0, radius_km, float(JUPITER_RADII.max()))
+    rng = np.random.default_rng(int(distance_km))
+    surface = rng.normal(size=(2000, 3))
+    surface *= radius_km / np.linalg.norm(surface, axis=1)[:, None]
+    lit = moon_sunlit_fraction(surface, np.zeros(len(surface)), target, 0, jupiter=(jupiter, JUPITER_RADII))
+    assert possible or np.all(lit == 1.0), f"cone test missed a lit fraction of {lit.min():.6f}"
+
+
+def test_shade_lists_the_bodies_whose_shadow_can_reach():
+    """``ExtraBodies.shade``: a moon behind another moon (as seen from the Sun) gets that moon, not Jupiter;
+    nothing when no shadow can reach it (the renderer then leaves its I/F alone)."""
+    sun_side = _fixed([1.0e6, 0.0, 0.0])          # a moon 1e6 km sunward of Jupiter
+    behind = _fixed([0.7e6, 500.0, 0.0])          # another 300,000 km behind it, in its shadow
+    far = _fixed([0.0, 2.0e6, 0.0])               # a third one far off every shadow
+    for s in (sun_side, behind, far):
+        s.sun_body = (SUN_KM - (-s.obs_j2000[0]))[None]
+    views = [bodies.BodyView(k + 1, None, None, 1800.0, 1800.0) for k in range(3)]
+    extra = bodies.ExtraBodies(views, SimpleNamespace(radii_km=tuple(JUPITER_RADII)), 0.0)
+    jupiter = _fixed(np.zeros(3))
+    samples = [sun_side, behind, far]
+    shade = extra.shade(views[1], jupiter, samples, 0)
+    assert shade is not None and shade.jupiter is None and [s for s, _ in shade.bodies] == [sun_side]
+    assert extra.shade(views[0], jupiter, samples, 0) is None
+    assert extra.shade(views[2], jupiter, samples, 0) is None
+    behind_jupiter = _fixed([-421800.0, 1000.0, 0.0])
+    behind_jupiter.sun_body = (SUN_KM - (-behind_jupiter.obs_j2000[0]))[None]
+    shade = extra.shade(views[1], jupiter, [far, behind_jupiter, far], 0)
+    assert shade is not None and shade.jupiter is not None and shade.bodies == ()
