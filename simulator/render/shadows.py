@@ -281,7 +281,7 @@ def _outline_overlap(rel, s_hat, b_hat, t_sun, dtb, rot0, spin, radii) -> np.nda
         x, y = x - step * gx, y - step * gy
     gx = ax + 2.0 * axx * x + axy * y
     gy = ay + axy * x + 2.0 * ayy * y
-    norm = np.hypot(gx, gy)
+    norm = np.maximum(np.hypot(gx, gy), 1e-300)      # > 0 near the outline (the conic's centre is far)
     kappa = -(2.0 * ayy * gx * gx - 2.0 * axy * gx * gy + 2.0 * axx * gy * gy) / norm ** 3
     rho = 1.0 / np.maximum(kappa, 1e-9)               # the outline is convex (kappa > 0)
     cx = x + rho * gx / norm                          # centre of the osculating circle, inside the outline
