@@ -315,3 +315,38 @@ def test_shade_lists_the_bodies_whose_shadow_can_reach():
     behind_jupiter.sun_body = (SUN_KM - (-behind_jupiter.obs_j2000[0]))[None]
     shade = extra.shade(views[1], jupiter, [far, behind_jupiter, far], 0)
     assert shade is not None and shade.jupiter is not None and shade.bodies == ()
+
+
+OCCULT_TOL_S = 0.05       # half-lit instant of Io's centre vs spiceypy occult's (1 km of Io's motion against
+                          # the shadow, 0.1 % of its ~44 s penumbra crossing; measured 0.005 s)
+
+
+def test_io_centre_is_half_lit_when_spiceypy_occult_hides_the_suns_centre(eclipse_setup):
+    """spiceypy's own occultation finder: ``occult`` (Sun as a point behind Jupiter's ellipsoid, seen from
+    Io's centre, light time) switches to total when the covered fraction passes 1/2 (the Sun's centre on
+    the outline; the outline's curvature shifts that by ~1e-3 of the fraction)."""
+    scenario, cache = eclipse_setup
+    req = _request(scenario, cache)
+    with Geometry(req.metakernel, abcorr=req.abcorr) as geo:
+        io_geo = geo.for_body("IO", "IAU_IO")
+
+        def lit_at(et):
+            jup_s, io_s = geo.sample([et]), io_geo.sample([et])
+            lit = moon_sunlit_fraction(np.zeros((1, 3)), np.zeros(1), io_s, 0, (jup_s, geo.radii_km))[0]
+            return lit, io_s.et[0] - io_s.lt[0]           # at Io's centre, at its light-time epoch
+
+        lo, hi = req.start_et + 30.0, req.start_et + 80.0
+        assert lit_at(lo)[0] > 0.5 > lit_at(hi)[0], "Io's centre should enter the shadow 30-80 s after the start"
+        for _ in range(36):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if lit_at(mid)[0] > 0.5 else (lo, mid)
+        t_half = lit_at(lo)[1]
+        with KernelPool([req.metakernel]):
+            def hidden(t):
+                return spiceypy.occult("SUN", "POINT", " ", "JUPITER", "ELLIPSOID", "IAU_JUPITER", "LT", "IO", t)
+            lo, hi = t_half - 5.0, t_half + 5.0
+            assert hidden(lo) == 0 and hidden(hi) == -3, (hidden(lo), hidden(hi))
+            for _ in range(36):
+                mid = 0.5 * (lo + hi)
+                lo, hi = (mid, hi) if hidden(mid) == 0 else (lo, mid)
+    assert abs(t_half - lo) < OCCULT_TOL_S, f"half-lit {t_half - lo:+.4f} s from spiceypy occult's switch"
