@@ -186,6 +186,19 @@ def eclipse_pair(eclipse_setup):
     return req, with_eclipse, without
 
 
+def _interior_ratio(with_shadow, without, naif_id: int) -> np.ndarray:
+    """Truth IOF with the shadows over that without, on the body's lit pixels whose 3x3 neighbourhood is all
+    the body (edge pixels are integrated over sub-samples); NaN elsewhere."""
+    body = with_shadow.truth["BODY"] == naif_id
+    interior = body.copy()
+    for dr in (-1, 0, 1):
+        for dc in (-1, 0, 1):
+            interior &= np.roll(np.roll(body, dr, axis=0), dc, axis=1)
+    base = without.truth["IOF"].astype(float)
+    return np.where(interior & (base > 1e-3), with_shadow.truth["IOF"].astype(float) / np.maximum(base, 1e-12),
+                    np.nan)
+
+
 def _spice_lit(metakernel, ray, et, abcorr):
     """Lit fraction at the sincpt point of a JUNO_JUNOCAM ray on Io, from spiceypy geometry and rays."""
     with KernelPool([metakernel]):
@@ -238,14 +251,7 @@ def test_rendered_io_is_dimmed_as_spiceypy_geometry_says(eclipse_pair):
     req, with_eclipse, without = eclipse_pair
     body = with_eclipse.truth["BODY"]
     assert np.array_equal(body, without.truth["BODY"])
-    io = body == IO_ID
-    interior = io.copy()            # Io's 3x3 neighbourhood: not an edge pixel (integrated over sub-samples)
-    for dr in (-1, 0, 1):
-        for dc in (-1, 0, 1):
-            interior &= np.roll(np.roll(io, dr, axis=0), dc, axis=1)
-    base = without.truth["IOF"].astype(float)
-    ratio = np.where(interior & (base > 1e-3), with_eclipse.truth["IOF"].astype(float) / np.maximum(base, 1e-12),
-                     np.nan)
+    ratio = _interior_ratio(with_eclipse, without, IO_ID)
     classes = [np.flatnonzero(np.isfinite(ratio) & m) for m in (ratio == 0, (ratio > 0.02) & (ratio < 0.98),
                                                                 ratio > 0.99)]
     assert all(c.size >= n for c, n in zip(classes, (15, 15, 3))), \
@@ -350,3 +356,119 @@ def test_io_centre_is_half_lit_when_spiceypy_occult_hides_the_suns_centre(eclips
                 mid = 0.5 * (lo + hi)
                 lo, hi = (mid, hi) if hidden(mid) == 0 else (lo, mid)
     assert abs(t_half - lo) < OCCULT_TOL_S, f"half-lit {t_half - lo:+.4f} s from spiceypy occult's switch"
+
+
+MUTUAL_TOL = 1e-4         # Io's shadow on Europa vs spiceypy positions and strip integration (measured 5e-6)
+
+
+def test_io_shadow_on_europa_matches_spiceypy(kernel_cache_dir):
+    """A mutual event of the synthetic moons (found by scanning 2020-21, near Jupiter's equinox): at
+    2020-06-02 19:02:30 UTC Europa's centre is in Io's umbra, seen 244,000 km away. Points over Europa's
+    sunward hemisphere vs spiceypy (``spkcpo`` from each point, light time) and the strip integration."""
+    data = load_scenario("default").to_dict()
+    data["name"] = "io-shadow-on-europa"
+    data["orbit"]["perijove_utc"] = "2020-06-02T19:00:00"
+    data["imaging"]["start_utc"] = None
+    data["geometry"].update(coverage_before_h=0.1, coverage_after_h=0.1)
+    scenario = scenario_from_dict({k: v for k, v in data.items() if v is not None})
+    metakernel = kernel_set_for(scenario, kernel_cache_dir)
+    with Geometry(metakernel) as geo:
+        europa, io = geo.for_body("EUROPA", "IAU_EUROPA"), geo.for_body("IO", "IAU_IO")
+        et = geo.str2et("2020-06-02T19:02:30")[0]
+        eu_s, io_s = europa.sample([et]), io.sample([et])
+        radii = np.asarray(europa.radii_km)
+        r_io = float(np.prod(io.radii_km) ** (1.0 / 3.0))
+        t_p = eu_s.et[0] - eu_s.lt[0]
+        with KernelPool([metakernel]):
+            sun_dir = np.asarray(spiceypy.spkpos("SUN", t_p, "IAU_EUROPA", "LT", "EUROPA")[0])
+        rng = np.random.default_rng(11)
+        dirs = rng.normal(size=(400, 3))
+        dirs[dirs @ sun_dir < 0] *= -1.0                    # the sunward hemisphere
+        points = dirs / np.sqrt(np.sum((dirs / radii) ** 2, axis=1))[:, None]
+        lit = moon_sunlit_fraction(points, np.zeros(len(points)), eu_s, 0, moons=[(io_s, r_io)])
+        classes = [np.flatnonzero(m) for m in (lit == 0, (lit > 0.02) & (lit < 0.98), lit == 1)]
+        assert all(c.size >= 8 for c in classes), f"umbra/penumbra/sunlit points: {[c.size for c in classes]}"
+        worst = 0.0
+        with KernelPool([metakernel]):
+            for k in np.concatenate([rng.choice(c, size=8, replace=False) for c in classes]):
+                sun = np.asarray(spiceypy.spkcpo("SUN", t_p, "J2000", "OBSERVER", "LT", points[k], "EUROPA",
+                                                 "IAU_EUROPA")[0][:3])
+                moon = np.asarray(spiceypy.spkcpo("IO", t_p, "J2000", "OBSERVER", "LT", points[k], "EUROPA",
+                                                  "IAU_EUROPA")[0][:3])
+                theta = np.arctan2(np.linalg.norm(np.cross(sun, moon)), sun @ moon)
+                expected = 1.0 - covered_fraction_numeric(np.arcsin(SUN_RADIUS_KM / np.linalg.norm(sun)),
+                                                          np.arcsin(r_io / np.linalg.norm(moon)), theta, strips=4000)
+                worst = max(worst, abs(lit[k] - expected))
+    assert worst < MUTUAL_TOL, f"Io's shadow on Europa vs spiceypy: worst {worst:.2e}"
+
+
+# The synthetic orbit with Juno 110,000 km from Europa while Io's shadow crosses it (found by scanning the
+# perijove latitude and local time for Europa in the swath at the event above): Europa (21 px radius) in
+# GREEN frame 2, its sunlit crescent in Io's umbra and penumbra while Europa itself enters Jupiter's shadow
+# (spiceypy occult: the Sun's centre seen from Europa's centre is behind Jupiter): both blockers at once.
+MUTUAL_SCENARIO = """
+name = "europa-in-io-shadow"
+description = "Io's shadow on Europa (test scenario)"
+seed = 1
+[orbit]
+perijove_utc = "2020-06-03T02:42:42"
+perijove_altitude_km = 4200.0
+perijove_latitude_deg = 30.0
+period_days = 53.5
+perijove_local_time_h = 12.0
+[spin]
+phase_deg = 0.0
+[geometry]
+coverage_before_h = 8.0
+coverage_after_h = 0.1
+[imaging]
+start_utc = "2020-06-02T18:56:36.450"
+frames = 6
+[scene]
+bodies = [{ name = "EUROPA", naif_id = 502, frame = "IAU_EUROPA", radii_km = [1562.6, 1560.3, 1559.5], albedo = 0.65 },
+          { name = "IO", naif_id = 501, frame = "IAU_IO", radii_km = [1829.4, 1819.4, 1815.7], albedo = 0.6 }]
+"""
+
+
+def test_rendered_europa_in_io_shadow_as_spiceypy_geometry_says(kernel_cache_dir, tmp_path):
+    """Moons' shadows on each other in a rendered framelet: Europa's pixels dimmed by Io's shadow and
+    Jupiter's vs spiceypy (``sincpt`` on Europa, ``spkcpo`` of the Sun, Io and Jupiter from the point; Io's
+    disk by the strip integration, Jupiter's ellipsoid by rays; the two factors multiply)."""
+    path = tmp_path / "mutual.toml"
+    path.write_text(MUTUAL_SCENARIO)
+    scenario = load_scenario(path)
+    kernel_set_for(scenario, kernel_cache_dir)
+    req = request_for(scenario, kernel_cache_dir, filters=("GREEN",), frames=6, frame_indices=(2,),
+                      tdi_stages={"GREEN": 1}, sample_range=(590, 730), options=RenderOptions(psf_sigma_px=0.0))
+    with_shadow = render_one(req)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(bodies.ExtraBodies, "shade", lambda *args, **kw: None)
+        without = render_one(req)
+    ratio = _interior_ratio(with_shadow, without, 502)
+    classes = [np.flatnonzero(np.isfinite(ratio) & m) for m in (ratio == 0, (ratio > 0.02) & (ratio < 0.98))]
+    assert classes[0].size >= 15 and classes[1].size >= 10, \
+        f"Europa's sunlit crescent in Io's umbra/penumbra: {[c.size for c in classes]} interior pixels"
+    rng = np.random.default_rng(7)
+    worst, jupiter_dims = 0.0, False
+    with KernelPool([req.metakernel]):
+        r_io = float(np.prod(spiceypy.bodvrd("IO", "RADII", 3)[1]) ** (1.0 / 3.0))
+        for flat in np.concatenate([rng.choice(c, size=min(c.size, 15), replace=False) for c in classes]):
+            j, i = divmod(int(flat), ratio.shape[1])
+            ray = CAM.pixel_to_ray("GREEN", 590 + i + 0.5, j + 0.5)
+            point, trgepc, _ = spiceypy.sincpt("ELLIPSOID", "EUROPA", with_shadow.mid_et, "IAU_EUROPA", req.abcorr,
+                                               "JUNO", "JUNO_JUNOCAM", ray)
+            sun = np.asarray(spiceypy.spkcpo("SUN", trgepc, "J2000", "OBSERVER", "LT", point, "EUROPA",
+                                             "IAU_EUROPA")[0][:3])
+            moon = np.asarray(spiceypy.spkcpo("IO", trgepc, "J2000", "OBSERVER", "LT", point, "EUROPA",
+                                              "IAU_EUROPA")[0][:3])
+            theta = np.arctan2(np.linalg.norm(np.cross(sun, moon)), sun @ moon)
+            by_io = covered_fraction_numeric(np.arcsin(SUN_RADIUS_KM / np.linalg.norm(sun)),
+                                             np.arcsin(r_io / np.linalg.norm(moon)), theta, strips=4000)
+            jup, lt = spiceypy.spkcpo("JUPITER", trgepc, "J2000", "OBSERVER", "LT", point, "EUROPA", "IAU_EUROPA")
+            by_jupiter = hidden_fraction_rays(np.zeros(3), sun, np.asarray(jup[:3]),
+                                              np.asarray(spiceypy.bodvrd("JUPITER", "RADII", 3)[1]),
+                                              spiceypy.pxform("J2000", "IAU_JUPITER", trgepc - lt))
+            worst = max(worst, abs(ratio[j, i] - (1.0 - by_io) * (1.0 - by_jupiter)))
+            jupiter_dims |= by_jupiter > 0.02
+    assert jupiter_dims, "Jupiter's penumbra should cross Europa's crescent too"
+    assert worst < RENDER_TOL, f"rendered lit fraction on Europa vs spiceypy geometry: worst {worst:.2e}"
