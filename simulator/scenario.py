@@ -52,7 +52,7 @@ class Field:
 F = Field
 SCHEMA: dict[str, tuple[Field, ...]] = {
     "": (
-        F("name", "str", "custom", "scenario name (built-ins: default, pj1, pj10)"),
+        F("name", "str", "custom", "scenario name (built-ins: default, pj1, pj10, io, io-eclipse)"),
         F("description", "str", "", "one line describing the pass"),
         F("seed", "int", 0, "seed of every random draw (numpy SeedSequence)", (0, 2**63 - 1)),
     ),

@@ -13,7 +13,7 @@ from simulator.errors import ScenarioError
 from simulator.scenario import (SCHEMA, TABLE_CLASSES, list_scenarios, load_scenario, scenario_from_dict,
                                 scenario_to_toml)
 
-BUILTINS = ("default", "pj1", "pj10")
+BUILTINS = ("default", "pj1", "pj10", "io", "io-eclipse")
 
 
 def test_builtins_are_listed_with_descriptions():
