@@ -1,8 +1,10 @@
 """Opening a product the way an outside tool would: the raw PNG, the metadata JSON and the kernels.
 
 Nothing here imports the renderer or reads ``truth/``: the reference reconstruction must work from what a
-user downloads. The PNG and the metadata are read and cross-checked by the products' public reader
-(:func:`simulator.products.reader.load_product`); the kernels come from the product's ``kernels/`` folder:
+user downloads. The metadata are read and checked by the products' public reader
+(:mod:`simulator.products.reader`, the checks of ``load_product``), but the PNG is not decoded whole: the
+product's ``image`` is a :class:`~simulator.validate.pngrows.PngRows` that decodes the rows asked for (its
+size is checked against LINES and LINE_SAMPLES from the header, its data when opened); the kernels come from the product's ``kernels/`` folder:
 the metakernel ``*.tm`` at its top (a synthetic set copied into the product), or the path written in
 ``kernels/METAKERNEL.txt`` (a product rendered with the user's own kernels, which are referenced, not
 copied). The aberration correction is the product's own recorded scenario, ``kernels/scenario.toml``
@@ -17,8 +19,10 @@ from pathlib import Path
 
 from instrument_models.junocam import JunoCam
 from simulator.errors import ProductError
-from simulator.products.reader import LoadedProduct, load_product
+from simulator.products.metadata import read_metadata
+from simulator.products.reader import LoadedProduct, find_metadata, find_raw_png, layout_from_metadata
 from simulator.spice import KernelPool
+from simulator.validate.pngrows import PngRows
 
 DEFAULT_ABCORR = "LT+S"  # ARCHITECTURE.md "[geometry]": the scenario default, what a camera sees
 _TRUTH_DIR = "truth"
@@ -31,7 +35,8 @@ class ProductInputs:
     Attributes
     ----------
     root : the product folder.
-    product : the checked metadata, layout and 8-bit image.
+    product : the checked metadata, layout and 8-bit image (``image`` a :class:`PngRows`: ``image[a:b]``
+        decodes rows a..b, ``image.shape``, ``np.asarray(image)`` the whole image).
     metakernel : the SPICE metakernel of the product's geometry.
     abcorr : the aberration correction the product's geometry uses.
     scene_settings : the kernel set's ``[scene]`` table (photometry) when recorded, else empty.
@@ -82,12 +87,29 @@ def _recorded_scenario(root: Path) -> dict:
         raise ProductError(f"kernel set scenario {str(path)!r} is not valid TOML ({exc})") from None
 
 
+def load_product_rows(folder: Path) -> LoadedProduct:
+    """``simulator.products.reader.load_product`` (the same checks and messages) with the image read by rows."""
+    meta_path = find_metadata(folder)
+    meta = read_metadata(meta_path)
+    layout = layout_from_metadata(meta, f"metadata file {str(meta_path)!r}")
+    png_path = find_raw_png(meta_path, str(meta["FILE_NAME"]))
+    image = PngRows(png_path)
+    lines, samples = image.shape
+    if samples != layout.samples:
+        raise ProductError(f"raw image {png_path.name} is {samples} pixels wide but LINE_SAMPLES "
+                           f"says {layout.samples}")
+    if lines != layout.lines:
+        raise ProductError(f"raw image {png_path.name} has {lines} rows but LINES says {layout.lines} "
+                           f"({layout.frames} frames x {len(layout.filters)} filters x {layout.framelet_lines})")
+    return LoadedProduct(meta_path, png_path, meta, layout, image)
+
+
 def open_product(path) -> ProductInputs:
     """Read the public part of the product folder ``path`` (PNG, metadata, kernels)."""
     root = Path(path)
     if not root.is_dir():
         raise ProductError(f"product folder {str(root)!r} does not exist or is not a folder")
-    product = load_product(root)
+    product = load_product_rows(root)
     metakernel = find_metakernel(root)
     recorded = _recorded_scenario(root)
     abcorr = str(recorded.get("geometry", {}).get("aberration_correction", DEFAULT_ABCORR))

@@ -183,6 +183,16 @@ class DifferenceSums:
         self.sum_d2 += float(np.sum(d * d))
         self.sum_t += float(np.sum(t))
 
+    def merge(self, other: "DifferenceSums") -> None:
+        """Add another set of sums (as if its entries had been added here)."""
+        if other.with_noise is not None:
+            self.with_noise = other.with_noise if self.with_noise is None else self.with_noise
+        self.count += other.count
+        self.sum_d += other.sum_d
+        self.sum_d2 += other.sum_d2
+        self.sum_s2 += other.sum_s2
+        self.sum_t += other.sum_t
+
     def summary(self) -> RadiometrySummary:
         n = self.count
         if n == 0:

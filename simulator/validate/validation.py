@@ -26,7 +26,7 @@ import numpy as np
 from simulator.validate.compare import framelet_geometry_errors
 from simulator.validate.limbfit import LimbFit
 from simulator.validate.mapbins import MapSums, plan_grids
-from simulator.validate.metrics import ErrorSummary, RadiometrySummary, json_number
+from simulator.validate.metrics import ErrorSummary, json_number
 from simulator.validate.product import open_product
 from simulator.validate.reconstruct import SATURATED_CODE, Reconstructor, photometry_from
 from simulator.validate.rowstore import ErrorRows
@@ -134,8 +134,8 @@ def _sketch_dict(sketch: QuantileSketch, prefix: str, keys) -> dict:
 class _LimbImages:
     """Framelet index -> decompanded DN image (saturated pixels NaN), computed from the raw PNG on access.
 
-    The limb fit reads only the framelets that have a limb; decompanding on demand keeps nothing per framelet
-    in memory (the raw codes are already held by the product)."""
+    The limb fit reads only the framelets that have a limb; decoding (``pngrows.PngRows``) and decompanding
+    on demand keeps nothing per framelet in memory."""
 
     def __init__(self, rec: Reconstructor, framelets):
         self.rec = rec
@@ -145,25 +145,31 @@ class _LimbImages:
         return _limb_image(self.rec, self.rec.inputs.product.image[self.rows[index]])
 
 
-def _scene_albedo(record: dict, filter_name: str, lat, lon):
-    """The scene's normal albedo at (lat_pg, lon_w) from the scenario named in truth.json, or None."""
+def _scene_albedo(record: dict, filter_name: str):
+    """The scene's normal albedo of ``filter_name`` from the scenario named in truth.json, as a function of
+    (lat_pg, lon_w) arrays (NaN where they are not finite)."""
     from scenes.scene import build_scene
     from simulator.scenario import load_scenario
 
     scenario = load_scenario(str(record.get("scenario", "default")))
-    scene = build_scene(scenario.table("scene"), int(record.get("seed", scenario.seed)))
-    ok = np.isfinite(lat) & np.isfinite(lon)
-    out = np.full(np.shape(lat), np.nan)
-    out[ok] = scene.bodies[0].appearance.normal_albedo(filter_name, lat[ok], lon[ok])
-    return out
+    appearance = build_scene(scenario.table("scene"), int(record.get("seed", scenario.seed))).bodies[0].appearance
+
+    def albedo(lat, lon):
+        ok = np.isfinite(lat) & np.isfinite(lon)
+        out = np.full(np.shape(lat), np.nan)
+        out[ok] = appearance.normal_albedo(filter_name, lat[ok], lon[ok])
+        return out
+
+    return albedo
 
 
 def run_validation(product_dir, photometry_model: str | None = None, minnaert_k: float | None = None,
                    limb: LimbFit | None = None) -> ValidationResult:
     """Reconstruct ``product_dir`` and score it against its truth (see the module docstring).
 
-    Memory does not grow with the product's length beyond the image-shaped arrays (the raw PNG, the float32
-    error map, the on-planet mask): the map grids are fixed by a pre-pass before any truth is read
+    Memory does not grow with the product's length beyond the filled map cells (28 B each) and the pre-pass's
+    subsample: the raw PNG is decoded by rows when a framelet is needed (``pngrows.PngRows``), the error image
+    and on-planet mask wait on disk, the map grids are fixed by a pre-pass before any truth is read
     (:func:`~simulator.validate.mapbins.plan_grids`), then each framelet is reconstructed, its truth rows are
     read, and it is added to quantile sketches, running sums and per-cell map sums; the limb fit
     decompands its framelets from the PNG when it needs them.
@@ -270,25 +276,33 @@ def run_validation(product_dir, photometry_model: str | None = None, minnaert_k:
         if f not in sums:
             continue
         acc = sums.pop(f)
-        grid, m, outside, held = acc.grid, acc.cells(), (acc.outside_reconstructed, acc.outside_truth), acc.cell_count
-        del acc
-        s = RadiometrySummary.of(m.recon, m.truth, m.noise)
+        grid, held = acc.grid, acc.cell_count
+        maps, albedo = DifferenceSums(), DifferenceSums()
+        try:
+            scene_albedo = _scene_albedo(record.record, f)
+        except (ValueError, OSError) as exc:
+            scene_albedo = None
+            notes.append(f"scene albedo not compared for {f}: {exc}")
+        for m in acc.iter_cells():           # the cells' map values a chunk at a time
+            maps.add(m.recon, m.truth, m.noise)
+            if scene_albedo is not None:
+                try:
+                    albedo.add(m.albedo, scene_albedo(*m.centres()))
+                except (ValueError, OSError) as exc:
+                    scene_albedo = None
+                    notes.append(f"scene albedo not compared for {f}: {exc}")
+            del m
+        maps_all.merge(maps)
         per_filter[f] = {"map_shape": list(grid.shape), "map_resolution_deg": grid.dlat_deg, "map_cells": held,
                          "map_bounds_deg": [grid.lat_min_deg, grid.lat_max_deg, grid.lon_min_deg,
                                             grid.lon_max_deg],
-                         "map_pixels_outside_grid": outside[0], "map_truth_pixels_outside_grid": outside[1],
-                         **s.as_dict("iof")}
-        maps_all.add(m.recon, m.truth, m.noise)
-        try:
-            lat_c, lon_c = m.centres()
-            scene_albedo = _scene_albedo(record.record, f, lat_c, lon_c)
-            del lat_c, lon_c
-            albedo_all.add(m.albedo, scene_albedo)
-            per_filter[f].update(RadiometrySummary.of(m.albedo, scene_albedo).as_dict("albedo"))
-            del scene_albedo
-        except (ValueError, OSError) as exc:
-            notes.append(f"scene albedo not compared for {f}: {exc}")
-        del m, grid
+                         "map_pixels_outside_grid": acc.outside_reconstructed,
+                         "map_truth_pixels_outside_grid": acc.outside_truth,
+                         **maps.summary().as_dict("iof")}
+        if scene_albedo is not None:
+            albedo_all.merge(albedo)
+            per_filter[f].update(albedo.summary().as_dict("albedo"))
+        del acc
     if maps_all.count:
         summary.update(maps_all.summary().as_dict("iof"))
     else:
