@@ -132,14 +132,18 @@ class LoadedProduct:
     image: np.ndarray  # (lines, samples) uint8
 
 
-def load_product(folder: Path) -> LoadedProduct:
-    """Read and cross-check a product folder's metadata and raw PNG."""
+def load_product(folder: Path, read_image=None) -> LoadedProduct:
+    """Read and cross-check a product folder's metadata and raw PNG.
+
+    ``read_image(path)``: how the PNG is read (default :func:`read_raw_png`, the whole image as an array);
+    it must return an object with ``shape`` (lines, samples) and row slicing.
+    """
     meta_path = find_metadata(folder)
     meta = read_metadata(meta_path)
     where = f"metadata file {str(meta_path)!r}"
     layout = layout_from_metadata(meta, where)
     png_path = find_raw_png(meta_path, str(meta["FILE_NAME"]))
-    image = read_raw_png(png_path)
+    image = (read_image or read_raw_png)(png_path)
     if image.shape[1] != layout.samples:
         raise ProductError(f"raw image {png_path.name} is {image.shape[1]} pixels wide but LINE_SAMPLES "
                            f"says {layout.samples}")

@@ -19,8 +19,7 @@ from pathlib import Path
 
 from instrument_models.junocam import JunoCam
 from simulator.errors import ProductError
-from simulator.products.metadata import read_metadata
-from simulator.products.reader import LoadedProduct, find_metadata, find_raw_png, layout_from_metadata
+from simulator.products.reader import LoadedProduct, load_product
 from simulator.spice import KernelPool
 from simulator.validate.pngrows import PngRows
 
@@ -89,19 +88,7 @@ def _recorded_scenario(root: Path) -> dict:
 
 def load_product_rows(folder: Path) -> LoadedProduct:
     """``simulator.products.reader.load_product`` (the same checks and messages) with the image read by rows."""
-    meta_path = find_metadata(folder)
-    meta = read_metadata(meta_path)
-    layout = layout_from_metadata(meta, f"metadata file {str(meta_path)!r}")
-    png_path = find_raw_png(meta_path, str(meta["FILE_NAME"]))
-    image = PngRows(png_path)
-    lines, samples = image.shape
-    if samples != layout.samples:
-        raise ProductError(f"raw image {png_path.name} is {samples} pixels wide but LINE_SAMPLES "
-                           f"says {layout.samples}")
-    if lines != layout.lines:
-        raise ProductError(f"raw image {png_path.name} has {lines} rows but LINES says {layout.lines} "
-                           f"({layout.frames} frames x {len(layout.filters)} filters x {layout.framelet_lines})")
-    return LoadedProduct(meta_path, png_path, meta, layout, image)
+    return load_product(folder, read_image=PngRows)
 
 
 def open_product(path) -> ProductInputs:
