@@ -1,6 +1,6 @@
 """Session-scoped kernel sets for the built-in scenarios (written once per test session, then reused).
 
-``default_kernels`` is exported through ``tests/conftest.py`` for every engineer's tests; the other
+``default_kernels`` is exported through ``tests/conftest.py`` for every test module; the other
 fixtures here are imported by the scenario/kernel/geometry tests.
 """
 

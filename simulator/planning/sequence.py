@@ -29,7 +29,7 @@ class BudgetLimits:
 
     Attributes
     ----------
-    link : the downlink (rate, buffer size, per-framelet overhead) of the other engineer's model.
+    link : the downlink (rate, buffer size, per-framelet overhead) (`instrument_models.junocam.downlink`).
     orbit_period_s : time until the next perijove (s), from the scenario.
     budget_bytes : the user's cap on the pass's volume (None = no cap beyond buffer and downlink).
     """

@@ -1,4 +1,4 @@
-"""Expected data volume of a planned image, with the budget engineer's estimator (``simulator.budget``).
+"""Expected data volume of a planned image, with the budget estimator (``simulator.budget``).
 
 The estimator predicts a framelet's compressed size from cheap statistics of its 8-bit pixels, so the
 planner renders a cheap preview of each image (the middle frame in every filter, no truth, no
