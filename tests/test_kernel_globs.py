@@ -7,6 +7,7 @@ processing tool asks at every framelet time, exactly as the set's own metakernel
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import re
 from pathlib import Path
@@ -14,10 +15,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import spiceypy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from instrument_models.junocam import JunoCam
 from simulator.cli import main
-from simulator.kernelset import kernel_set_for, names, pck
+from simulator.kernelset import kernel_set_for, lsk, names, pck
 from simulator.products import product_paths
 from simulator.render import RenderRequest
 from simulator.render.timing import frame_start_et
@@ -186,19 +189,40 @@ def test_sclk_name_spellings():
     assert names.sclk_upper_case_name("jno_sclkscet_00212.tsc") == "JNO_SCLKSCET.00212.tsc"
 
 
+@pytest.fixture(scope="module")
+def lsk_file(tmp_path_factory) -> Path:
+    return lsk.write_lsk(tmp_path_factory.mktemp("lsk") / lsk.FILE_NAME)
+
+
 @pytest.mark.parametrize("first, last, weeks", [
     ("2018-03-31T21:45:00", "2018-04-01T21:45:00", ["180325_180331", "180401_180407"]),
     ("2017-01-29T00:00:00", "2017-02-04T23:59:59", ["170129_170204"]),     # NAIF's juno_sc_rec_170129_170204
     ("2017-12-30T12:00:00", "2018-01-14T00:00:01", ["171224_171230", "171231_180106", "180107_180113",
                                                     "180114_180120"]),
 ])
-def test_weekly_ck_pieces_tile_the_window(flight_kernels, first, last, weeks):
-    spiceypy.furnsh(str(flight_kernels / "naif0012.tls"))
+def test_weekly_ck_pieces_tile_the_window(lsk_file, first, last, weeks):
+    spiceypy.furnsh(str(lsk_file))
     a, b = spiceypy.str2et(first), spiceypy.str2et(last)
     pieces = names.ck_pieces(a, b)
     assert [p.name[12:25] for p in pieces] == weeks
     assert pieces[0].et_start == a and pieces[-1].et_stop == b
     assert all(p.et_stop == q.et_start for p, q in zip(pieces, pieces[1:])), "weekly pieces leave a gap"
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(4e8, 8e8), st.floats(60.0, 40 * 86400.0))
+def test_weekly_ck_pieces_are_sunday_to_saturday(lsk_file, et0, span):
+    spiceypy.kclear()
+    spiceypy.furnsh(str(lsk_file))
+    pieces = names.ck_pieces(et0, et0 + span)
+    assert pieces[0].et_start == et0 and pieces[-1].et_stop == et0 + span
+    for p, q in zip(pieces, pieces[1:]):
+        assert p.et_stop == q.et_start
+    for piece in pieces:
+        sunday, saturday = (_dt.datetime.strptime(d, "%y%m%d").date() for d in DATED.search(piece.name).groups())
+        assert sunday.weekday() == 6 and (saturday - sunday).days == 6, piece.name
+        for et in (piece.et_start, 0.5 * (piece.et_start + piece.et_stop), piece.et_stop - 1e-3):
+            assert _brackets(Path(piece.name), names.yymmdd(et)), (piece.name, spiceypy.et2utc(et, "ISOC", 3))
 
 
 # ------------------------------------------------------------------------------------------ a product

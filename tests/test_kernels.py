@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from simulator import cli
 from simulator.errors import KernelError
 from simulator.kernelset import kernel_set_for, models_for, resolve_kernels, write_kernel_set
-from simulator.kernelset.ephemeris import SEGMENTS, SUN_MASS_RATIO, barycentric_states, planet_states
+from simulator.kernelset.ephemeris import (SEGMENTS, SUN_MASS_RATIO, barycentric_states,
+                                          geocentric_moon_km, planet_states)
 from simulator.kernelset.fk import CUBE_MATRIX, JUNOCAM_ANGLES_DEG
 from simulator.scenario import load_scenario
 from simulator.spice import KernelPool
@@ -49,9 +50,9 @@ def test_layout_and_names(default_kernels):
                       ("sclk", "JNO_SCLKSCET.00090.tsc"), ("spk", "de440s.bsp"), ("spk", "jup365.bsp")):
         assert (root / sub / name).is_file(), f"{sub}/{name} missing"
     # default: 2018-03-31T21:45 to 2018-04-01T21:45 UTC, across the week boundary of Sunday 2018-04-01
-    assert [p.name for p in (root / "spk").glob("*_rec_*.bsp")] != []
     assert (root / "spk/juno_rec_180331_180401_180401.bsp").read_bytes() == \
         (root / "spk/spk_rec_180331_180401_180401.bsp").read_bytes()
+    assert (root / "sclk/jno_sclkscet_00090.tsc").read_bytes() == (root / "sclk/JNO_SCLKSCET.00090.tsc").read_bytes()
     assert sorted(p.name for p in (root / "ck").iterdir()) == ["juno_sc_rec_180325_180331_v01.bc",
                                                                "juno_sc_rec_180401_180407_v01.bc"]
     assert "PATH_VALUES     = ( '.' )" in default_kernels.read_text()
@@ -216,6 +217,21 @@ def test_planets_spk_reproduces_the_elements(default_kernels):
         bary = barycentric_states(ets)
         weighted = bary[10][:, :3] + sum(bary[b][:, :3] / SUN_MASS_RATIO[b] for b in SUN_MASS_RATIO)
         assert np.max(np.abs(weighted)) < 1e-3, np.max(np.abs(weighted))
+
+
+def test_moon_and_earth_about_the_emb(default_kernels):
+    """The Moon's mean orbit: perigee/apogee range, sidereal month, Earth offset from the EMB by the mass ratio."""
+    with KernelPool([default_kernels]):
+        et0 = spiceypy.str2et("2018-04-01T00:00:00")
+        ets = et0 + np.linspace(-86400.0, 86400.0, 9)
+        moon = np.array([spiceypy.spkpos("MOON", et, "J2000", "NONE", "EARTH")[0] for et in ets])
+        earth = np.array([spiceypy.spkpos("EARTH", et, "J2000", "NONE", "EARTH BARYCENTER")[0] for et in ets])
+    r = np.linalg.norm(moon, axis=1)
+    assert np.all((356000.0 < r) & (r < 407000.0)), r       # published perigee/apogee extremes
+    offset = np.linalg.norm(earth, axis=1) / r
+    assert np.allclose(offset, 0.0123000371 / 1.0123000371, rtol=1e-9)
+    model = geocentric_moon_km([0.0, 27.321661 * 86400.0])    # one sidereal month later, back within ~0.1 deg
+    assert np.degrees(spiceypy.vsep(model[0], model[1])) < 0.5
 
 
 @pytest.mark.parametrize("nutation", [0.0, 0.3])
