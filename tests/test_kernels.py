@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from simulator import cli
 from simulator.errors import KernelError
 from simulator.kernelset import kernel_set_for, models_for, resolve_kernels, write_kernel_set
-from simulator.kernelset.ephemeris import (SEGMENTS, SUN_MASS_RATIO, barycentric_states,
-                                          geocentric_moon_km, planet_states)
+from simulator.kernelset.ephemeris import (AU_KM, OBLIQUITY_J2000_DEG, SEGMENTS, SUN_MASS_RATIO,
+                                          barycentric_states, geocentric_moon_km, heliocentric_position_km,
+                                          planet_states)
 from simulator.kernelset.fk import CUBE_MATRIX, JUNOCAM_ANGLES_DEG
 from simulator.scenario import load_scenario
 from simulator.spice import KernelPool
@@ -25,6 +26,7 @@ SPK_TOL_KM = 1e-3          # issue #3: SPK reproduces the modelled trajectory to
 CK_TOL_RAD = 1e-6          # CK reproduces the modelled attitude to 1 urad
 SCLK_TOL_S = 1.0 / 256.0   # round trip within one tick
 SPIN_RATE_REL_TOL = 1e-3   # spin rate equals the scenario's to 0.1 %
+STANDISH_MERCURY_ARCSEC = 20.0  # mean elements vs a full theory, Mercury (measured 2.6" at J2000)
 PUBLISHED_MATRIX_TOL = 1e-7  # SPICE re-orthonormalises the 7-digit published cube matrix (changes ~4e-8)
 JUNOCAM_IDS = (-61500, -61501, -61502, -61503, -61504)
 # facts.md 'Camera geometry': boresights in JUNO_JUNOCAM, published to 8 decimals
@@ -217,6 +219,17 @@ def test_planets_spk_reproduces_the_elements(default_kernels):
         bary = barycentric_states(ets)
         weighted = bary[10][:, :3] + sum(bary[b][:, :3] / SUN_MASS_RATIO[b] for b in SUN_MASS_RATIO)
         assert np.max(np.abs(weighted)) < 1e-3, np.max(np.abs(weighted))
+
+
+def test_mercury_agrees_with_vsop87_check_value():
+    """An independent ephemeris: VSOP87A's published check value (Bretagnon & Francou 1988, A&A 202:309,
+    heliocentric ecliptic J2000, AU) for Mercury at JD 2451545.0 TDB, against Standish's mean elements."""
+    vsop = np.array([-0.1300934115, -0.4472876716, -0.0245983802])
+    eps = np.radians(OBLIQUITY_J2000_DEG)
+    to_ecliptic = np.array([[1, 0, 0], [0, np.cos(eps), np.sin(eps)], [0, -np.sin(eps), np.cos(eps)]])
+    ours = to_ecliptic @ heliocentric_position_km(1, 0.0)[0] / AU_KM
+    sep = np.degrees(spiceypy.vsep(ours, vsop)) * 3600.0
+    assert sep < STANDISH_MERCURY_ARCSEC, f"Mercury {sep:.1f} arcsec from VSOP87"
 
 
 def test_moon_and_earth_about_the_emb(default_kernels):
