@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import spiceypy
@@ -162,9 +164,9 @@ def test_two_scenarios_in_one_process_do_not_see_each_other(pj1_kernels, pj10_ke
     with geo1:
         with geo10:       # the inner pool sets the outer one's kernels aside
             assert np.array_equal(geo10.sub_spacecraft(et10).altitude_km, alone)
-            assert all("171216" in p.name or p.suffix not in (".bsp", ".bc") for p in geo10.pool.files())
+            assert all(pj10_kernels.parent in Path(p).parents for p in geo10.pool.files())
         # the outer pool is back and does not cover 2017
-        assert all("160827" in p.name for p in geo1.pool.files("SPK")), geo1.pool.files("SPK")
+        assert all(pj1_kernels.parent in Path(p).parents for p in geo1.pool.files("SPK")), geo1.pool.files("SPK")
         with pytest.raises(Exception, match="do not cover"):
             geo1.sub_spacecraft(et10)
     assert spiceypy.ktotal("ALL") == 0

@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 from simulator import cli
 from simulator.errors import KernelError
 from simulator.kernelset import kernel_set_for, models_for, resolve_kernels, write_kernel_set
-from simulator.kernelset.ephemeris import barycentric_states
+from simulator.kernelset.ephemeris import (AU_KM, OBLIQUITY_J2000_DEG, SEGMENTS, SUN_MASS_RATIO,
+                                          barycentric_states, geocentric_moon_km, heliocentric_position_km,
+                                          planet_states)
 from simulator.kernelset.fk import CUBE_MATRIX, JUNOCAM_ANGLES_DEG
 from simulator.scenario import load_scenario
 from simulator.spice import KernelPool
@@ -24,6 +26,7 @@ SPK_TOL_KM = 1e-3          # issue #3: SPK reproduces the modelled trajectory to
 CK_TOL_RAD = 1e-6          # CK reproduces the modelled attitude to 1 urad
 SCLK_TOL_S = 1.0 / 256.0   # round trip within one tick
 SPIN_RATE_REL_TOL = 1e-3   # spin rate equals the scenario's to 0.1 %
+STANDISH_MERCURY_ARCSEC = 20.0  # mean elements vs a full theory, Mercury (measured 2.6" at J2000)
 PUBLISHED_MATRIX_TOL = 1e-7  # SPICE re-orthonormalises the 7-digit published cube matrix (changes ~4e-8)
 JUNOCAM_IDS = (-61500, -61501, -61502, -61503, -61504)
 # facts.md 'Camera geometry': boresights in JUNO_JUNOCAM, published to 8 decimals
@@ -45,10 +48,15 @@ def loaded(monkeypatch):
 def test_layout_and_names(default_kernels):
     root = default_kernels.parent
     for sub, name in (("lsk", "naif0012.tls"), ("pck", "pck00010.tpc"), ("fk", "juno_v12.tf"),
-                      ("ik", "juno_junocam_v03.ti"), ("sclk", "jno_sclkscet_00090.tsc")):
+                      ("ik", "juno_junocam_v03.ti"), ("sclk", "jno_sclkscet_00090.tsc"),
+                      ("sclk", "JNO_SCLKSCET.00090.tsc"), ("spk", "de440s.bsp"), ("spk", "jup365.bsp")):
         assert (root / sub / name).is_file(), f"{sub}/{name} missing"
-    assert len(list((root / "spk").glob("juno_sim_*.bsp"))) == 1
-    assert len(list((root / "ck").glob("juno_sc_sim_*_v01.bc"))) == 1
+    # default: 2018-03-31T21:45 to 2018-04-01T21:45 UTC, across the week boundary of Sunday 2018-04-01
+    assert (root / "spk/juno_rec_180331_180401_180401.bsp").read_bytes() == \
+        (root / "spk/spk_rec_180331_180401_180401.bsp").read_bytes()
+    assert (root / "sclk/jno_sclkscet_00090.tsc").read_bytes() == (root / "sclk/JNO_SCLKSCET.00090.tsc").read_bytes()
+    assert sorted(p.name for p in (root / "ck").iterdir()) == ["juno_sc_rec_180325_180331_v01.bc",
+                                                               "juno_sc_rec_180401_180407_v01.bc"]
     assert "PATH_VALUES     = ( '.' )" in default_kernels.read_text()
 
 
@@ -64,7 +72,7 @@ def test_pj10_altitude_and_latitude(pj10_kernels, loaded):
 
 def test_pj1_closest_approach(pj1_kernels, loaded):
     loaded(pj1_kernels)
-    spk_file = str(next((pj1_kernels.parent / "spk").glob("juno_sim_*.bsp")))
+    spk_file = str(next((pj1_kernels.parent / "spk").glob("juno_rec_*.bsp")))
     a, b = spiceypy.wnfetd(spiceypy.spkcov(spk_file, -61), 0)
     day0 = spiceypy.str2et("2016-08-27T00:00:00")
     day = np.arange(max(a, day0), min(b, day0 + 86400.0), 10.0)
@@ -137,7 +145,7 @@ def test_frame_chain_matches_published_values(default_kernels, loaded):
 @given(st.floats(0.0, 1.0))
 def test_sclk_round_trip(default_kernels, fraction):
     with KernelPool([default_kernels]):
-        cov = spiceypy.spkcov(str(next((default_kernels.parent / "spk").glob("juno_sim_*.bsp"))), -61)
+        cov = spiceypy.spkcov(str(next((default_kernels.parent / "spk").glob("juno_rec_*.bsp"))), -61)
         a, b = spiceypy.wnfetd(cov, 0)
         et = a + fraction * (b - a)
         text = spiceypy.sce2s(-61, et)
@@ -151,11 +159,14 @@ def test_coverage_spans_the_scenario(default_kernels, loaded):
     loaded(default_kernels)
     et_p = spiceypy.str2et(scenario.orbit.perijove_utc)
     want = (et_p - scenario.geometry.coverage_before_h * 3600, et_p + scenario.geometry.coverage_after_h * 3600)
-    spk_file = str(next((default_kernels.parent / "spk").glob("juno_sim_*.bsp")))
-    ck_file = str(next((default_kernels.parent / "ck").glob("*.bc")))
+    spk_file = str(next((default_kernels.parent / "spk").glob("juno_rec_*.bsp")))
     a, b = spiceypy.wnfetd(spiceypy.spkcov(spk_file, -61), 0)
     assert a <= want[0] + 1e-6 and b >= want[1] - 1e-6
-    a, b = spiceypy.wnfetd(spiceypy.ckcov(ck_file, -61000, False, "INTERVAL", 0.0, "TDB"), 0)
+    cover = spiceypy.cell_double(20)        # the weekly CKs join without a gap (the merge tolerates 1 ms)
+    for ck_file in sorted((default_kernels.parent / "ck").glob("*.bc")):
+        spiceypy.ckcov(str(ck_file), -61000, False, "INTERVAL", 0.0, "TDB", cover)
+    assert spiceypy.wncard(spiceypy.wncond(-1e-3, -1e-3, cover)) == 1
+    a, b = spiceypy.wnfetd(cover, 0)
     assert a <= want[0] + 1e-3 and b >= want[1] - 1e-3
     start = spiceypy.str2et(scenario.imaging.start_utc)
     assert want[0] < start < want[1]
@@ -199,11 +210,41 @@ def test_planets_spk_reproduces_the_elements(default_kernels):
     with KernelPool([default_kernels]):
         et_p = spiceypy.str2et(load_scenario("default").orbit.perijove_utc)
         ets = et_p + np.linspace(-40000, 40000, 17)
-        model = barycentric_states(ets)
-        for body, naif in (("SUN", 10), ("JUPITER", 5), ("EARTH", 3)):
-            spice = np.array([spiceypy.spkezr(body, et, "J2000", "NONE", "SSB")[0][:3] for et in ets])
-            err = np.max(np.linalg.norm(spice - model[naif][:, :3], axis=1))
-            assert err < SPK_TOL_KM, f"{body}: worst {err * 1e3:.3e} m"
+        model = planet_states(ets)
+        for body, centre in SEGMENTS:
+            spice = np.array([spiceypy.spkez(body, et, "J2000", "NONE", centre)[0] for et in ets])
+            err = np.max(np.linalg.norm(spice[:, :3] - model[body, centre][:, :3], axis=1))
+            assert err < SPK_TOL_KM, f"{body} about {centre}: worst {err * 1e3:.3e} m"
+        # the Sun balances the nine system barycentres (IAU 2009 mass ratios): the SSB is their barycentre
+        bary = barycentric_states(ets)
+        weighted = bary[10][:, :3] + sum(bary[b][:, :3] / SUN_MASS_RATIO[b] for b in SUN_MASS_RATIO)
+        assert np.max(np.abs(weighted)) < 1e-3, np.max(np.abs(weighted))
+
+
+def test_mercury_agrees_with_vsop87_check_value():
+    """An independent ephemeris: VSOP87A's published check value (Bretagnon & Francou 1988, A&A 202:309,
+    heliocentric ecliptic J2000, AU) for Mercury at JD 2451545.0 TDB, against Standish's mean elements."""
+    vsop = np.array([-0.1300934115, -0.4472876716, -0.0245983802])
+    eps = np.radians(OBLIQUITY_J2000_DEG)
+    to_ecliptic = np.array([[1, 0, 0], [0, np.cos(eps), np.sin(eps)], [0, -np.sin(eps), np.cos(eps)]])
+    ours = to_ecliptic @ heliocentric_position_km(1, 0.0)[0] / AU_KM
+    sep = np.degrees(spiceypy.vsep(ours, vsop)) * 3600.0
+    assert sep < STANDISH_MERCURY_ARCSEC, f"Mercury {sep:.1f} arcsec from VSOP87"
+
+
+def test_moon_and_earth_about_the_emb(default_kernels):
+    """The Moon's mean orbit: perigee/apogee range, sidereal month, Earth offset from the EMB by the mass ratio."""
+    with KernelPool([default_kernels]):
+        et0 = spiceypy.str2et("2018-04-01T00:00:00")
+        ets = et0 + np.linspace(-86400.0, 86400.0, 9)
+        moon = np.array([spiceypy.spkpos("MOON", et, "J2000", "NONE", "EARTH")[0] for et in ets])
+        earth = np.array([spiceypy.spkpos("EARTH", et, "J2000", "NONE", "EARTH BARYCENTER")[0] for et in ets])
+    r = np.linalg.norm(moon, axis=1)
+    assert np.all((356000.0 < r) & (r < 407000.0)), r       # published perigee/apogee extremes
+    offset = np.linalg.norm(earth, axis=1) / r
+    assert np.allclose(offset, 0.0123000371 / 1.0123000371, rtol=1e-9)
+    model = geocentric_moon_km([0.0, 27.321661 * 86400.0])    # one sidereal month later, back within ~0.1 deg
+    assert np.degrees(spiceypy.vsep(model[0], model[1])) < 0.5
 
 
 @pytest.mark.parametrize("nutation", [0.0, 0.3])
@@ -251,7 +292,7 @@ def test_out_of_coverage_names_the_kernel_and_window(default_kernels):
         with pytest.raises(KernelError) as exc:
             geo.sample([geo.str2et("2018-06-01T00:00:00")[0]])
     message = str(exc.value)
-    assert "juno_sim_" in message or "juno_sc_sim_" in message, message
+    assert "juno_rec_" in message or "juno_sc_rec_" in message, message
     assert "2018-03-31T21:45:00" in message and "2018-04-01T21:45:00" in message, message
     assert "\n" not in message
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import spiceypy
 
-from simulator.kernelset import moons
+from simulator.kernelset import moons, pck
 from simulator.spice import KernelPool
 
 HERMITE_TOL_KM = 1e-4        # SPK type 13 interpolation vs the element model
@@ -54,7 +54,7 @@ def test_synchronous_moons_face_jupiter_with_their_prime_meridian(default_kernel
             jup = -np.asarray(spiceypy.spkpos(name, et, f"IAU_{name}", "NONE", "JUPITER")[0])
             lon = np.degrees(np.arctan2(jup[1], jup[0]))
             assert abs(lon) < SUBJOVIAN_TOL_DEG, f"{name}: sub-Jovian longitude {lon:.2f} deg"
-            assert np.allclose(spiceypy.bodvrd(name, "RADII", 3)[1], moons.ROTATION[naif_id].radii_km)
+            assert np.allclose(spiceypy.bodvrd(name, "RADII", 3)[1], pck.constants()[naif_id]["RADII"])
 
 
 def _moon_frames():

@@ -1,11 +1,16 @@
 """Complete synthetic SPICE kernel sets written from a scenario (no downloads, no copied flight kernels).
 
-Layout under the output folder, with NAIF Juno archive file names so tools that look kernels up by name
-find ours::
+Layout under the output folder, with NAIF's Juno archive file names (``names.py`` says where each
+convention comes from) so tools that look kernels up by name or glob find ours::
 
-    lsk/naif0012.tls  pck/pck00010.tpc  fk/juno_v12.tf  ik/juno_junocam_v03.ti  sclk/jno_sclkscet_00090.tsc
-    spk/juno_sim_<yymmdd>_<yymmdd>.bsp  spk/planets_sim_<yymmdd>_<yymmdd>.bsp  spk/moons_sim_<yymmdd>_<yymmdd>.bsp
-    ck/juno_sc_sim_<yymmdd>_<yymmdd>_v01.bc   juno_sim.tm (metakernel)  scenario.toml  .digest
+    lsk/naif0012.tls  pck/pck00010.tpc  fk/juno_v12.tf  ik/juno_junocam_v03.ti
+    sclk/jno_sclkscet_00090.tsc  sclk/JNO_SCLKSCET.00090.tsc          (same bytes: archive / server spelling)
+    spk/juno_rec_<start>_<stop>_<stop>.bsp  spk/spk_rec_<start>_<stop>_<stop>.bsp   (same bytes)
+    spk/de440s.bsp (Sun, planets, Moon)  spk/jup365.bsp (Jupiter about its barycentre, the moons)
+    ck/juno_sc_rec_<sunday>_<saturday>_v01.bc   (one per week of the window, as NAIF cuts them)
+    juno_sim.tm (metakernel)  README.txt  scenario.toml  .digest
+
+Every file says in its comment area that it is synthetic and which module wrote it.
 """
 
 from __future__ import annotations
@@ -19,13 +24,13 @@ import numpy as np
 import spiceypy
 
 from simulator.errors import KernelError
-from simulator.kernelset import ck, fk, lsk, metakernel, moons, pck, sclk, spk
+from simulator.kernelset import ck, fk, lsk, metakernel, moons, names, pck, readme, sclk, spk
 from simulator.kernelset.attitude import SpinModel, spin_model
 from simulator.kernelset.orbit import OrbitModel, perijove_state
 from simulator.scenario import Scenario, load_scenario, scenario_to_toml
 from simulator.spice import KernelPool, spice_errors
 
-KERNELSET_VERSION = "2"   # bump when the writers change so cached sets are rewritten
+KERNELSET_VERSION = "3"   # bump when the writers change so cached sets are rewritten
 KERNEL_TABLES = ("orbit", "spin", "geometry")   # the scenario tables kernels depend on
 IK_FILE_NAME = "juno_junocam_v03.ti"
 DIGEST_FILE = ".digest"
@@ -78,6 +83,12 @@ def _write_ik(path: Path) -> None:
     except ImportError as exc:
         raise KernelError(f"the JunoCam instrument model is not available to write the IK ({exc})") from None
     JunoCam.default().write_ik(path)
+    head, _, rest = path.read_text().partition("\n")        # "KPL/IK" first, then say what the file is
+    path.write_text(f"{head}\n\n{SYNTHETIC_TEXT_NOTE}\n{rest}")
+
+
+SYNTHETIC_TEXT_NOTE = ("SYNTHETIC KERNEL -- NOT FLIGHT DATA: written by junocam-sim from its camera model; named as "
+                       "NAIF's Juno archive names its file so tools find it.")
 
 
 def write_kernel_set(scenario: Scenario | str | Path, out_dir: str | Path) -> Path:
@@ -111,28 +122,31 @@ def _write_into(scenario: Scenario, root: Path) -> None:
              fk.write_fk(root / "fk" / fk.FILE_NAME)]
     _write_ik(root / "ik" / IK_FILE_NAME)
     files += [root / "ik" / IK_FILE_NAME, sclk.write_sclk(root / "sclk" / sclk.FILE_NAME)]
+    shutil.copyfile(files[-1], root / "sclk" / names.sclk_upper_case_name(sclk.FILE_NAME))
+    name = scenario.name
     with KernelPool(files[:2] + files[4:]):
         et_p, et0, et1 = scenario_window_et(scenario)
-        span = f"{_yymmdd(et0)}_{_yymmdd(et1)}"
         with spice_errors("the planets SPK"):
-            planets = spk.write_planets_spk(root / "spk" / f"planets_sim_{span}.bsp", et0, et1)
-            satellites = moons.write_moons_spk(root / "spk" / f"moons_sim_{span}.bsp", et0, et1)
-        with KernelPool(files[:2] + files[4:] + [planets]):
+            planets = spk.write_planets_spk(root / "spk" / names.PLANETS_SPK, et0, et1, name)
+            satellites = moons.write_moons_spk(root / "spk" / names.SATELLITES_SPK, et0, et1, name)
+        with KernelPool(files[:2] + files[4:] + [planets, satellites]):
             orbit, spin = models_for(scenario)
             with spice_errors("the Juno SPK and CK"):
-                juno = spk.write_juno_spk(root / "spk" / f"juno_sim_{span}.bsp", orbit, et0, et1)
-                attitude = ck.write_ck(root / "ck" / f"juno_sc_sim_{span}_v01.bc", spin, et0, et1)
-    files += [planets, satellites, juno, attitude]
+                archive_name, server_name = names.spk_names(et0, et1)
+                juno = spk.write_juno_spk(root / "spk" / archive_name, orbit, et0, et1, name)
+                shutil.copyfile(juno, root / "spk" / server_name)
+                attitude = [ck.write_ck(root / "ck" / piece.name, spin, piece.et_start, piece.et_stop, name)
+                            for piece in names.ck_pieces(et0, et1)]
+    files += [planets, satellites, juno] + attitude
     rel = [str(f.relative_to(root)) for f in files]
     comment = (f"Synthetic Juno kernel set written by junocam-sim for scenario {scenario.name!r} "
-               f"({scenario.description}). Not flight data.")
+               f"({scenario.description}). Not flight data: the files carry NAIF's Juno archive names only "
+               f"so tools find them (see README.txt).")
     metakernel.write_metakernel(root / metakernel.FILE_NAME, rel, comment)
+    readme.write_readme(root / names.README, scenario, sorted(p.relative_to(root) for p in root.rglob("*")
+                                                                if p.is_file()))
     (root / "scenario.toml").write_text(scenario_to_toml(scenario))
     (root / DIGEST_FILE).write_text(kernel_digest(scenario) + "\n")
-
-
-def _yymmdd(et: float) -> str:
-    return spiceypy.timout(et, "YRMMDD ::UTC")
 
 
 def default_cache_dir() -> Path:

@@ -8,6 +8,7 @@ import numpy as np
 import spiceypy
 from scipy.spatial.transform import Rotation
 
+from simulator.kernelset import names
 from simulator.kernelset.attitude import SpinModel
 
 CK_ID = -61000
@@ -26,8 +27,8 @@ def ck_epochs(model: SpinModel, et_start: float, et_stop: float) -> np.ndarray:
     return np.linspace(et_start, et_stop, n)
 
 
-def write_ck(path: Path, model: SpinModel, et_start: float, et_stop: float) -> Path:
-    """Write the spacecraft attitude; an SCLK for -61 and an LSK must be loaded."""
+def write_ck(path: Path, model: SpinModel, et_start: float, et_stop: float, scenario: str = "") -> Path:
+    """Write the spacecraft attitude over ``[et_start, et_stop]``; an SCLK for -61 and an LSK must be loaded."""
     ets = ck_epochs(model, et_start, et_stop)
     grid = np.linspace(et_start, et_stop, max(2, int(np.ceil((et_stop - et_start) / TICK_GRID_S)) + 1))
     ticks = np.interp(ets, grid, [spiceypy.sce2c(SCLK_ID, float(t)) for t in grid])
@@ -43,4 +44,10 @@ def write_ck(path: Path, model: SpinModel, et_start: float, et_stop: float) -> P
                        "JUNO SPIN MODEL", len(ets), ticks, quats, avs, 1, np.array([ticks[0]]))
     finally:
         spiceypy.ckcls(handle)
+    names.add_comments(path, names.synthetic_comment(
+        "Juno's attitude (JUNO_SPACECRAFT, -61000, relative to J2000, type 3 with angular velocity)",
+        "simulator/kernelset/ck.py", scenario,
+        f"A modelled spin of {model.rate_rad_s * 60 / (2 * np.pi):.4f} rpm about the scenario's spin axis "
+        "(simulator/kernelset/attitude.py), not a reconstruction from star-camera telemetry; this file holds "
+        f"{spiceypy.et2utc(et_start, 'ISOC', 0)} to {spiceypy.et2utc(et_stop, 'ISOC', 0)} UTC of its week."))
     return path

@@ -1,4 +1,4 @@
-"""Io, Europa, Ganymede, Callisto and Amalthea: orbits (SPK) and IAU rotation models (PCK text).
+"""Io, Europa, Ganymede, Callisto and Amalthea: the Jupiter-system SPK (``jup365.bsp``) from mean elements.
 
 Orbits: JPL Solar System Dynamics, "Planetary Satellite Mean Orbital Parameters", Jupiter table ("mean
 orbital elements referred to the local Laplace planes", epoch 1997 Jan 16.00 TT, ref. 11 of that page):
@@ -15,12 +15,11 @@ are frozen at their epoch values, which misplaces a moon by up to ~2e in longitu
 and ~i in latitude (<= 0.47 deg) against the real moons. Positions are relative to Jupiter's centre (NAIF
 599), as Juno's SPK, in J2000 (= ICRF here).
 
-Rotation: IAU WGCCRE 2009 report (Archinal et al. 2011, Celest. Mech. Dyn. Astr. 109, 101-135), Table 2
-(pole right ascension/declination in deg and deg/century, prime meridian in deg and deg/day, and the
-nutation/libration coefficients on the Jupiter-system angles J1..J8 that ``pck.NUT_PREC_ANGLES`` already
-holds), and the radii of its table of satellite sizes (Io, Europa, Amalthea: triaxial; Ganymede,
-Callisto: spheres). These are the numbers NAIF's pck00010 carries (the tests compare them when
-``../shared`` is present).
+Written as a Jupiter-system file does (``jup*.bsp``): the moons and Jupiter (599) about Jupiter's barycentre
+(5). Assumption: Jupiter's centre is put at the barycentre (the moons' pull moves the real one by up to
+~230 km, mostly Callisto's and Ganymede's), so a moon's state about the barycentre equals its state about Jupiter's centre.
+
+Rotation and radii of the moons are in the PCK (``pck.py``, the IAU 2009 table of every body).
 """
 
 from __future__ import annotations
@@ -31,9 +30,12 @@ from pathlib import Path
 import numpy as np
 import spiceypy
 
+from simulator.kernelset import names
+
 DAY_S = 86400.0
 # JPL SSD mean elements epoch: 1997 Jan 16.00 TT = JD 2450464.5 TT; ET (TDB) differs from TT by < 2 ms.
 ELEMENTS_EPOCH_ET = (2450464.5 - 2451545.0) * DAY_S
+JUPITER, JUPITER_BARYCENTER = 599, 5
 SPK_STEP_S = 900.0        # type 13 sample spacing: Hermite error ~1e-6 km for Amalthea's 12 h orbit (tested)
 HERMITE_DEGREE = 7
 
@@ -69,41 +71,6 @@ ELEMENTS = {
 NAMES = {501: "IO", 502: "EUROPA", 503: "GANYMEDE", 504: "CALLISTO", 505: "AMALTHEA"}
 
 
-@dataclass(frozen=True)
-class MoonRotation:
-    """IAU rotation model (Archinal et al. 2011 Table 2) and radii of one moon."""
-
-    radii_km: tuple
-    pole_ra: tuple          # deg, deg/century (T from J2000 TDB)
-    pole_dec: tuple         # deg, deg/century
-    pm: tuple               # deg, deg/day (d from J2000 TDB)
-    nut_ra: tuple           # coefficients of sin(J_k), k = 1.. (deg)
-    nut_dec: tuple          # coefficients of cos(J_k)
-    nut_pm: tuple           # coefficients of sin(J_k)
-
-
-# Archinal et al. 2011 (IAU WGCCRE 2009), Table 2 (rotation; J1..J8 = pck.NUT_PREC_ANGLES[0:8]) and the
-# satellite radii table (km). Example, Io: alpha0 = 268.05 - 0.009 T + 0.094 sin J3 + 0.024 sin J4,
-# W = 200.39 + 203.4889538 d - 0.085 sin J3 - 0.022 sin J4.
-ROTATION = {
-    501: MoonRotation((1829.4, 1819.4, 1815.7), (268.05, -0.009), (64.50, 0.003), (200.39, 203.4889538),
-                      (0.0, 0.0, 0.094, 0.024), (0.0, 0.0, 0.040, 0.011), (0.0, 0.0, -0.085, -0.022)),
-    502: MoonRotation((1562.6, 1560.3, 1559.5), (268.08, -0.009), (64.51, 0.003), (36.022, 101.3747235),
-                      (0.0, 0.0, 0.0, 1.086, 0.060, 0.015, 0.009), (0.0, 0.0, 0.0, 0.468, 0.026, 0.007, 0.002),
-                      (0.0, 0.0, 0.0, -0.980, -0.054, -0.014, -0.008)),
-    503: MoonRotation((2631.2, 2631.2, 2631.2), (268.20, -0.009), (64.57, 0.003), (44.064, 50.3176081),
-                      (0.0, 0.0, 0.0, -0.037, 0.431, 0.091), (0.0, 0.0, 0.0, -0.016, 0.186, 0.039),
-                      (0.0, 0.0, 0.0, 0.033, -0.389, -0.082)),
-    504: MoonRotation((2410.3, 2410.3, 2410.3), (268.72, -0.009), (64.83, 0.003), (259.51, 21.5710715),
-                      (0.0, 0.0, 0.0, 0.0, -0.068, 0.590, 0.0, 0.010), (0.0, 0.0, 0.0, 0.0, -0.029, 0.254, 0.0, -0.004),
-                      (0.0, 0.0, 0.0, 0.0, 0.061, -0.533, 0.0, -0.009)),
-    # Amalthea's terms use J1 (and J2 for the small RA term); Table 2: 268.05 - 0.009T - 0.84 sin J1 + 0.01 sin 2J1
-    # (the 2J1 term is written as NAIF does, on angle 9 = 2 x J1 of pck.NUT_PREC_ANGLES).
-    505: MoonRotation((125.0, 73.0, 64.0), (268.05, -0.009), (64.49, 0.003), (231.67, 722.6314560),
-                      (-0.84, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.01, 0.0),
-                      (-0.36, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
-                      (0.76, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -0.01, 0.0)),
-}
 MOON_IDS = tuple(sorted(ELEMENTS))
 
 
@@ -146,38 +113,27 @@ def moon_states(naif_id: int, et) -> np.ndarray:
     return np.hstack([pos @ rot.T, vel @ rot.T])
 
 
-def write_moons_spk(path: Path, et_start: float, et_stop: float, center: int = 599) -> Path:
-    """Write the five moons relative to ``center`` (Jupiter) in J2000 over the window (plus a day each side)."""
+def write_moons_spk(path: Path, et_start: float, et_stop: float, scenario: str = "") -> Path:
+    """Write Jupiter (599) and the five moons about Jupiter's barycentre (5) in J2000, window plus a day each side."""
     et0, et1 = et_start - DAY_S, et_stop + DAY_S
     n = max(8, int(np.ceil((et1 - et0) / SPK_STEP_S)) + 1)
     epochs = np.linspace(et0, et1, n)
     if path.exists():
         path.unlink()
-    handle = spiceypy.spkopn(str(path), "junocam-sim moons", 4096)
+    handle = spiceypy.spkopn(str(path), "junocam-sim Jupiter system (approximate)", 4096)
     try:
+        spiceypy.spkw13(handle, JUPITER, JUPITER_BARYCENTER, "J2000", et0, et1, "JUPITER AT ITS BARYCENTER",
+                        HERMITE_DEGREE, n, np.zeros((n, 6)), epochs)
         for naif_id in MOON_IDS:
-            spiceypy.spkw13(handle, naif_id, center, "J2000", et0, et1, f"{NAMES[naif_id]} (MEAN ELEMENTS)",
-                            HERMITE_DEGREE, n, moon_states(naif_id, epochs), epochs)
+            spiceypy.spkw13(handle, naif_id, JUPITER_BARYCENTER, "J2000", et0, et1,
+                            f"{NAMES[naif_id]} (MEAN ELEMENTS)", HERMITE_DEGREE, n, moon_states(naif_id, epochs),
+                            epochs)
     finally:
         spiceypy.spkcls(handle)
+    names.add_comments(path, names.synthetic_comment(
+        "Jupiter and Io, Europa, Ganymede, Callisto, Amalthea about Jupiter's barycentre (a jup*.bsp's bodies "
+        "but Thebe, Adrastea, Metis)", "simulator/kernelset/moons.py", scenario,
+        "Fixed Keplerian ellipses from JPL SSD's mean elements (epoch 1997 Jan 16) with the tabulated mean "
+        "motions; apsidal and nodal precession and mutual perturbations are left out (a moon is misplaced by "
+        "up to ~1.1 deg in longitude and ~0.5 deg in latitude); Jupiter sits at the barycentre."))
     return path
-
-
-def _list(values) -> str:
-    return " ".join(repr(float(v)) for v in values)
-
-
-def pck_text() -> str:
-    """PCK assignments (``\\begindata`` block body) for the five moons."""
-    lines = []
-    for naif_id in MOON_IDS:
-        r = ROTATION[naif_id]
-        lines += [f"BODY{naif_id}_RADII          = ( {_list(r.radii_km)} )",
-                  f"BODY{naif_id}_POLE_RA        = ( {_list(r.pole_ra + (0.0,))} )",
-                  f"BODY{naif_id}_POLE_DEC       = ( {_list(r.pole_dec + (0.0,))} )",
-                  f"BODY{naif_id}_PM             = ( {_list(r.pm + (0.0,))} )",
-                  f"BODY{naif_id}_LONG_AXIS      = ( 0.0 )",
-                  f"BODY{naif_id}_NUT_PREC_RA    = ( {_list(r.nut_ra)} )",
-                  f"BODY{naif_id}_NUT_PREC_DEC   = ( {_list(r.nut_dec)} )",
-                  f"BODY{naif_id}_NUT_PREC_PM    = ( {_list(r.nut_pm)} )", ""]
-    return "\n".join(lines)

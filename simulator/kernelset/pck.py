@@ -1,66 +1,70 @@
-"""Planetary constants kernel (PCK) for Jupiter (and its moons, ``moons.py``), written from pck00010's published values.
+"""Planetary constants kernel (PCK) with every body NAIF's pck00010 defines, from the IAU 2009 values.
 
-Source: NAIF ``pck00010.tpc`` (IAU WGCCRE 2009 report, Archinal et al. 2011): Jupiter's radii, pole,
-prime meridian (System III) and the small nutation/precession terms of the pole driven by the Galilean
-satellites' angles (``BODY5_NUT_PREC_ANGLES``). facts.md 'Jupiter' quotes the radii, pole and meridian.
+Source: B. A. Archinal et al. (IAU WGCCRE 2009 report), Celest. Mech. Dyn. Astr. 109:101-135 (2011): radii,
+pole right ascension and declination, prime meridian and the nutation/precession terms of the Sun, the
+planets, their satellites and the asteroids and comets the report covers, as NAIF compiled them in
+``pck00010.tpc``. The values live in our own table ``data/iau2009_constants.toml`` (one section per NAIF
+id); the tests compare every keyword with NAIF's file. facts.md 'Jupiter' quotes Jupiter's radii, pole and
+meridian.
 """
 
 from __future__ import annotations
 
+import tomllib
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
-from simulator.kernelset import moons
-
 FILE_NAME = "pck00010.tpc"
-
-JUPITER_RADII_KM = (71492.0, 71492.0, 66854.0)           # pck00010 BODY599_RADII
-POLE_RA_DEG = (268.056595, -0.006499, 0.0)               # BODY599_POLE_RA (deg, deg/century)
-POLE_DEC_DEG = (64.495303, 0.002413, 0.0)                # BODY599_POLE_DEC
-PM_DEG = (284.95, 870.5360000, 0.0)                      # BODY599_PM (deg, deg/day)
-# BODY5_NUT_PREC_ANGLES (deg, deg/century), pck00010; Jupiter uses the last five (J10..J14 of the report)
-NUT_PREC_ANGLES = (
-    (73.32, 91472.9), (24.62, 45137.2), (283.90, 4850.7), (355.80, 1191.3), (119.90, 262.1),
-    (229.80, 64.3), (352.25, 2382.6), (113.35, 6070.0), (146.64, 182945.8), (49.24, 90274.4),
-    (99.360714, 4850.4046), (175.895369, 1191.9605), (300.323162, 262.5475), (114.012305, 6070.2476),
-    (49.511251, 64.3000),
-)
-NUT_PREC_RA = (0.0,) * 10 + (0.000117, 0.000938, 0.001432, 0.000030, 0.002150)    # BODY599_NUT_PREC_RA
-NUT_PREC_DEC = (0.0,) * 10 + (0.000050, 0.000404, 0.000617, -0.000013, 0.000926)  # BODY599_NUT_PREC_DEC
-NUT_PREC_PM = (0.0,) * 15                                                        # BODY599_NUT_PREC_PM
+TABLE = "iau2009_constants.toml"
+# Keyword order within a body, as a PCK lists them
+_ORDER = ("RADII", "POLE_RA", "POLE_DEC", "PM", "LONG_AXIS", "NUT_PREC_RA", "NUT_PREC_DEC", "NUT_PREC_PM",
+          "NUT_PREC_ANGLES", "N_GEOMAG_CTR_DIPOLE_LAT", "N_GEOMAG_CTR_DIPOLE_LON")
 
 
-def _list(values) -> str:
-    return " ".join(repr(float(v)) for v in values)
+@lru_cache(maxsize=1)
+def constants() -> dict[int, dict[str, tuple[float, ...]]]:
+    """The IAU 2009 table: NAIF id -> keyword (without ``BODY<id>_``) -> values."""
+    text = resources.files("simulator.kernelset").joinpath("data", TABLE).read_text(encoding="utf-8")
+    return {int(body): {k: tuple(float(x) for x in v) for k, v in keys.items()}
+            for body, keys in tomllib.loads(text).items()}
+
+
+JUPITER_RADII_KM = constants()[599]["RADII"]           # (71492.0, 71492.0, 66854.0), facts.md 'Jupiter'
+
+
+def _values(values: tuple[float, ...], per_line: int) -> str:
+    items = [repr(v) for v in values]
+    if len(items) <= per_line:
+        return " ".join(items)
+    rows = [" ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
+    return ("\n" + " " * 30).join(rows)
 
 
 def pck_text() -> str:
     """Return the PCK's text."""
-    angles = "\n".join(f"                              {a!r}  {b!r}" for a, b in NUT_PREC_ANGLES)
+    lines = []
+    for body, keys in sorted(constants().items()):
+        for key in sorted(keys, key=_ORDER.index):
+            per_line = 2 if key == "NUT_PREC_ANGLES" else 6
+            lines.append(f"BODY{body}_{key:<23} = ( {_values(keys[key], per_line)} )")
+        lines.append("")
+    body_lines = "\n".join(lines)
     return f"""KPL/PCK
 
-Synthetic Jupiter PCK written by junocam-sim (simulator/kernelset/pck.py) from the values published in
-NAIF's pck00010.tpc (IAU WGCCRE 2009): Jupiter (599), the Jupiter-system angles, and Io, Europa, Ganymede,
-Callisto and Amalthea (501-505, Archinal et al. 2011; simulator/kernelset/moons.py).
+SYNTHETIC KERNEL written by junocam-sim (simulator/kernelset/pck.py), not a copy of NAIF's file of this name:
+the IAU 2009 rotation and shape constants (Archinal et al. 2011, Celest. Mech. Dyn. Astr. 109:101-135) of
+every body NAIF's pck00010.tpc defines, from the project's table simulator/kernelset/data/{TABLE}.
+Named as NAIF names its generic PCK so tools that find kernels by name load it.
 
 \\begindata
 
-BODY599_RADII          = ( {_list(JUPITER_RADII_KM)} )
-BODY599_POLE_RA        = ( {_list(POLE_RA_DEG)} )
-BODY599_POLE_DEC       = ( {_list(POLE_DEC_DEG)} )
-BODY599_PM             = ( {_list(PM_DEG)} )
-BODY599_LONG_AXIS      = ( 0.0 )
-BODY599_NUT_PREC_RA    = ( {_list(NUT_PREC_RA)} )
-BODY599_NUT_PREC_DEC   = ( {_list(NUT_PREC_DEC)} )
-BODY599_NUT_PREC_PM    = ( {_list(NUT_PREC_PM)} )
-BODY5_NUT_PREC_ANGLES  = (
-{angles} )
-
-{moons.pck_text()}
+{body_lines}
 \\begintext
 """
 
 
 def write_pck(path: Path) -> Path:
     """Write the PCK to ``path`` and return it."""
-    path.write_text(pck_text())
+    path.write_text(pck_text(), encoding="ascii")
     return path
