@@ -23,6 +23,8 @@ from simulator.geometry import Geometry, GeometrySample
 
 EDGE_COLUMNS = np.arange(23.5 + 8.0, 1630.5, 48.0)   # photoactive columns 23..1630 (facts.md), every 48th
 LIT_FRACTION_OF_P99 = 0.15   # assumption: a raw pixel is "lit planet" above 15 % of the image's 99th percentile
+SCAN_STEP_DEG = 3.0          # coarse search over the whole turn: step (deg), ~1/2 of a framelet's 4.9 deg
+SCAN_LINES = np.arange(4.0, 128.0, 8.0)   # framelet lines sampled by the coarse search
 PROBE_TURN_DEG = 0.2         # finite-difference step of the lines-per-degree slope
 CONVERGED_PX = 0.05          # stop when a correction moves the edges less than this (lines)
 
@@ -86,23 +88,32 @@ def _edges_of(lit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first, last
 
 
-def image_edges(image: np.ndarray, layout, decompand) -> EdgeSet:
-    """Edges found in the original's raw image (8-bit PNG rows, framelets in time order)."""
+def image_lit(image: np.ndarray, layout, decompand, lines: np.ndarray | None = None) -> np.ndarray:
+    """(frames, filters, lines, columns) bool: "lit planet" pixels of the original's raw image at
+    :data:`EDGE_COLUMNS` (and the given unsummed framelet ``lines``, default all)."""
     fl = layout.framelet_lines
-    cols = np.clip(((EDGE_COLUMNS) / layout.summing).astype(int), 0, layout.samples - 1)
+    cols = np.clip((EDGE_COLUMNS / layout.summing).astype(int), 0, layout.samples - 1)
     dn = decompand(np.asarray(image)[:, cols], layout.companding).astype(float)
     threshold = LIT_FRACTION_OF_P99 * max(np.percentile(dn, 99), 1.0)
     lit = (dn > threshold).reshape(layout.frames, len(layout.filters), fl, cols.size)
-    first, last = _edges_of(lit)
+    if lines is not None:
+        lit = lit[:, :, (np.asarray(lines) / layout.summing).astype(int)]
+    return lit
+
+
+def image_edges(image: np.ndarray, layout, decompand) -> EdgeSet:
+    """Edges found in the original's raw image (8-bit PNG rows, framelets in time order)."""
+    first, last = _edges_of(image_lit(image, layout, decompand))
     return EdgeSet(first * layout.summing, last * layout.summing)
 
 
-def predicted_edges(geo: Geometry, cam, layout, start_et: float, samples: list[GeometrySample],
-                    axes: np.ndarray, turn_deg: float) -> EdgeSet:
-    """Edges the twin would show with the camera turned by ``turn_deg`` (lit = hit and incidence < 90)."""
-    lines = np.arange(128) + 0.5
-    ss, ll = np.meshgrid(EDGE_COLUMNS, lines)
-    lit = np.zeros((layout.frames, len(layout.filters), 128, EDGE_COLUMNS.size), bool)
+def predicted_lit(geo: Geometry, cam, layout, samples: GeometrySample, axes: np.ndarray, turn_deg: float,
+                  lines: np.ndarray | None = None) -> np.ndarray:
+    """(frames, filters, lines, columns) bool: pixels the twin would show lit (hit and incidence < 90) with
+    the camera turned by ``turn_deg``, at :data:`EDGE_COLUMNS` and unsummed framelet ``lines`` (default all)."""
+    lines = np.arange(128) if lines is None else np.asarray(lines)
+    ss, ll = np.meshgrid(EDGE_COLUMNS, lines + 0.5)
+    lit = np.zeros((layout.frames, len(layout.filters), lines.size, EDGE_COLUMNS.size), bool)
     s = turned(samples, axes, turn_deg)
     for j, f in enumerate(layout.filters):
         rays = np.asarray(cam.pixel_to_ray(f, ss.ravel(), ll.ravel())).reshape(-1, 3)
@@ -112,10 +123,24 @@ def predicted_edges(geo: Geometry, cam, layout, start_et: float, samples: list[G
             if ok.any():
                 ill = geo.illumination(hit.points[ok], s, k, hit.obs_body[ok], hit.trgepc[ok])
                 ok[ok] = ill["incidence"] < 90.0
-            lit[k, j] = ok.reshape(128, EDGE_COLUMNS.size)
-    first, last = _edges_of(lit)
-    # summed products: edges are compared in unsummed lines (the image's are scaled the same way)
-    return EdgeSet(first, last)
+            lit[k, j] = ok.reshape(lines.size, EDGE_COLUMNS.size)
+    return lit
+
+
+def predicted_edges(geo: Geometry, cam, layout, start_et: float, samples: GeometrySample,
+                    axes: np.ndarray, turn_deg: float) -> EdgeSet:
+    """Edges the twin would show with the camera turned by ``turn_deg`` (unsummed lines, as the image's)."""
+    return EdgeSet(*_edges_of(predicted_lit(geo, cam, layout, samples, axes, turn_deg)))
+
+
+def scan_turn(geo: Geometry, cam, layout, samples: GeometrySample, axes: np.ndarray,
+              original_lit: np.ndarray) -> float:
+    """Coarse search over a whole turn: the turn (deg) whose predicted lit pixels (at :data:`SCAN_LINES`)
+    disagree least with the original's ``original_lit`` (same sampling)."""
+    turns = np.arange(0.0, 360.0, SCAN_STEP_DEG)
+    misfit = [np.count_nonzero(predicted_lit(geo, cam, layout, samples, axes, t, SCAN_LINES) != original_lit)
+              for t in turns]
+    return float(turns[int(np.argmin(misfit))])
 
 
 def _offset(original: EdgeSet, predicted: EdgeSet) -> tuple[float, int]:
@@ -125,8 +150,10 @@ def _offset(original: EdgeSet, predicted: EdgeSet) -> tuple[float, int]:
 
 
 def limb_turn(geo: Geometry, cam, layout, start_et: float, original: EdgeSet, start_turn_deg: float,
-              max_iterations: int = 6) -> tuple[float, float, int]:
-    """The turn (deg) that aligns the predicted edges with the original's.
+              original_lit: np.ndarray | None = None, max_iterations: int = 6) -> tuple[float, float, int]:
+    """The turn (deg) that aligns the predicted edges with the original's: a coarse search over the whole
+    turn when ``original_lit`` (:func:`image_lit` at :data:`SCAN_LINES`) is given, else from
+    ``start_turn_deg``, then Newton steps on the median edge offset.
 
     Returns ``(turn_deg, residual_lines, pairs)``: the median line offset left and the number of edge pairs
     it rests on. Raises :class:`ProductError` when the original shows no edge to fit.
@@ -136,6 +163,8 @@ def limb_turn(geo: Geometry, cam, layout, start_et: float, original: EdgeSet, st
     samples = geo.sample(mids)
     axes = spin_axes(geo, mids)
     turn = start_turn_deg
+    if original_lit is not None:
+        turn = scan_turn(geo, cam, layout, samples, axes, original_lit)
     offset, pairs = _offset(original, predicted_edges(geo, cam, layout, start_et, samples, axes, turn))
     if pairs == 0:
         raise ProductError("no limb or terminator edge pairs between the original and the twin's prediction")

@@ -114,8 +114,9 @@ def _phase(scenario, original: Original, cache_dir, fit_image: bool) -> tuple[fl
                                                "middle of the image's sweep (camera +Z at the middle frame)"}
         if original.image is not None and fit_image:
             edges = ph.image_edges(original.image, lay, decompand)
+            coarse = ph.image_lit(original.image, lay, decompand, ph.SCAN_LINES)
             try:
-                turn, residual, pairs = ph.limb_turn(geo, cam, lay, start_et, edges, turn)
+                turn, residual, pairs = ph.limb_turn(geo, cam, lay, start_et, edges, turn, coarse)
                 record = {"method": "limb fit", "residual_lines": residual, "edge_pairs": pairs,
                           "note": f"fitted to {pairs} limb/terminator edge positions in the original's raw "
                                   f"image; median residual {residual:.2f} lines"}
