@@ -25,7 +25,7 @@ import spiceypy
 
 from scenes.ellipsoid import Ellipsoid
 from simulator.errors import KernelError
-from simulator.spice import SPICE_LOCK, KernelPool, spice_errors
+from simulator.spice import SPICE_LOCK, KernelPool, kernel_files, spice_errors, utc_string
 
 C_KM_S = spiceypy.clight()
 MISS_RETRIES = 1   # a ray missing at the centre's light time is retried at its closest-approach light time
@@ -47,7 +47,6 @@ class GeometrySample:
     target_vel_ssb: np.ndarray  # (N,3) target centre's velocity w.r.t. the SSB at et - lt, J2000 km/s
     obs_vel_ssb: np.ndarray     # (N,3) observer's velocity w.r.t. the SSB at et, J2000 (stellar aberration)
     sun_body: np.ndarray        # (N,3) Sun from the target centre, body frame at et - lt, light-time corrected
-    earth_j2000: np.ndarray     # (N,3) Earth relative to the observer, J2000, with abcorr
     sun_j2000: np.ndarray       # (N,3) Sun relative to the observer, J2000, with abcorr
 
     def __len__(self) -> int:
@@ -223,7 +222,7 @@ class Geometry:
         n = ets.size
         out = {k: np.empty((n, 3, 3)) for k in ("cam_to_j2000", "j2000_to_body")}
         out.update({k: np.empty((n, 3)) for k in ("body_spin_body", "obs_body", "obs_j2000", "target_vel_ssb",
-                                                  "obs_vel_ssb", "sun_body", "earth_j2000", "sun_j2000")})
+                                                  "obs_vel_ssb", "sun_body", "sun_j2000")})
         lts = np.empty(n)
         lt_corr = "NONE" if not self.uses_lt else self.abcorr.replace("+S", "")
         with SPICE_LOCK, self.pool:      # the renderer's framelet workers call this from several threads
@@ -250,7 +249,6 @@ class Geometry:
                     out["obs_vel_ssb"][i] = obs_ssb[3:]
                     sun_corr = lt_corr
                     out["sun_body"][i] = spiceypy.spkpos("SUN", t_epoch, self.body_frame, sun_corr, self.target)[0]
-                    out["earth_j2000"][i] = spiceypy.spkpos("EARTH", et, "J2000", self.abcorr, self.observer)[0]
                     out["sun_j2000"][i] = spiceypy.spkpos("SUN", et, "J2000", self.abcorr, self.observer)[0]
                     lts[i] = lt
         return GeometrySample(et=ets, abcorr=self.abcorr, lt=lts, **out)
@@ -483,6 +481,55 @@ class Geometry:
         lat_pc, lat_pg, lon_w = self.ellipsoid.lonlat(pts)
         return SubSpacecraft(lat_pc=lat_pc, lat_pg=lat_pg, lon_w=lon_w, altitude_km=alt, points=pts)
 
+    def covered_window(self, et0: float, et1: float) -> tuple[float, float]:
+        """The longest part of ``[et0, et1]`` where the loaded SPKs give the observer at ``et`` and the target
+        at ``et - lt`` (its light time), so that :meth:`sample` can work there.
+
+        A real image's kernels cover a few minutes; asking for the target at the very first covered instant
+        would need it ``lt`` (~0.2-2 s) earlier. Raise :class:`KernelError` naming the coverage when nothing of
+        the window is covered.
+        """
+        with self.pool:
+            observer_id, target_id = self._body_ids()
+            obs = _spk_window(observer_id)
+            tgt = _spk_window(target_id)
+            usable = spiceypy.wnintd(obs, tgt)
+            lt = 0.0
+            if self.uses_lt and spiceypy.wncard(usable):
+                a, b = spiceypy.wnfetd(usable, 0)
+                with spice_errors(f"the light time from {self.observer} to {self.target}", 0.5 * (a + b)):
+                    lt = float(np.linalg.norm(spiceypy.spkezp(target_id, 0.5 * (a + b), "J2000", "NONE",
+                                                              observer_id)[0])) / C_KM_S
+                shifted = spiceypy.copy(tgt)
+                spiceypy.wnexpd(-(1.01 * lt + 1e-3), 1.01 * lt + 1e-3, shifted)   # target needed at et - lt
+                usable = spiceypy.wnintd(obs, shifted)
+            window = spiceypy.cell_double(8)
+            spiceypy.wninsd(float(et0), float(et1), window)
+            inside = spiceypy.wnintd(usable, window)
+            parts = [spiceypy.wnfetd(inside, j) for j in range(spiceypy.wncard(inside))]
+            if not parts:
+                spans = "; ".join(f"{utc_string(a)} .. {utc_string(b)}"
+                                  for a, b in (spiceypy.wnfetd(usable, j) for j in range(spiceypy.wncard(usable))))
+                raise KernelError(f"the loaded kernels do not cover {self.observer} and {self.target} (with "
+                                  f"{lt:.2f} s of light time) anywhere in {utc_string(et0)} .. {utc_string(et1)}; "
+                                  f"they cover {spans or 'no common time at all'}")
+        a, b = max(parts, key=lambda p: p[1] - p[0])
+        return float(a), float(b)
+
+    def earth_j2000(self, ets) -> np.ndarray:
+        """(N,3) Earth relative to the observer in J2000 (km, with the aberration correction), at ``ets``.
+
+        The only place Earth is read: rendering, products and validation never need an Earth ephemeris
+        (a real image's kernels may leave it out); only a command that reports Earth geometry calls this.
+        """
+        ets = np.atleast_1d(np.asarray(ets, dtype=float))
+        out = np.empty((ets.size, 3))
+        with self.pool:
+            for i, et in enumerate(ets):
+                with spice_errors(f"the Earth's direction from {self.observer}", float(et)):
+                    out[i] = spiceypy.spkpos("EARTH", float(et), "J2000", self.abcorr, self.observer)[0]
+        return out
+
     def solar_distance_km(self, ets) -> np.ndarray:
         """Distance from the Sun to the target centre (light-time corrected), km."""
         ets = np.atleast_1d(np.asarray(ets, dtype=float))
@@ -528,6 +575,16 @@ class Geometry:
         beta = (-b_ + np.sqrt(b_**2 - 4 * a_ * c_)) / (2 * a_)
         alpha = c0 + c1 * beta
         return alpha[:, None] * axis + beta[:, None] * u
+
+
+def _spk_window(body_id: int):
+    """SPICE window: union of the loaded SPK files' coverage of ``body_id`` (empty when none)."""
+    cover = spiceypy.cell_double(2000)
+    for path in kernel_files("SPK"):
+        with spice_errors(f"the coverage of body {body_id} in {path.name}"):
+            if body_id in spiceypy.spkobj(str(path)):
+                spiceypy.spkcov(str(path), int(body_id), cover)
+    return cover
 
 
 def frame_hit_fractions(geo: Geometry, cam, start_et: float, frames: int, interframe_delay_s: float,

@@ -126,26 +126,74 @@ class KernelPool:
             return kernel_files(kind)
 
 
-def _coverage_windows(et: float | None) -> list[str]:
-    """Describe the coverage of each loaded SPK/CK file not covering ``et``, narrowest window first."""
-    found: dict[tuple[str, float, float], list[str]] = {}
-
-    def note(path: Path, what: str, cov) -> None:
-        for j in range(spiceypy.wncard(cov)):
-            a, b = spiceypy.wnfetd(cov, j)
-            if et is None or not (a <= et <= b):
-                found.setdefault((path.name, a, b), []).append(what)
-
+def _windows_of(kind: str, ident: int) -> list[tuple[str, float, float]]:
+    """(file name, start ET, stop ET) of every coverage window of body/frame ``ident`` in the loaded
+    ``kind`` ("SPK" or "CK") files."""
+    out = []
     with contextlib.suppress(SpiceyError):
-        for path in kernel_files("CK"):
-            for inst in spiceypy.ckobj(str(path)):
-                note(path, f"frame {inst}", spiceypy.ckcov(str(path), int(inst), False, "INTERVAL", 0.0, "TDB"))
-        for path in kernel_files("SPK"):
-            for body in spiceypy.spkobj(str(path)):
-                note(path, f"body {body}", spiceypy.spkcov(str(path), int(body)))
-    ordered = sorted(found.items(), key=lambda item: item[0][2] - item[0][1])
-    return [f"{name} covers {', '.join(what)} only from {utc_string(a)} to {utc_string(b)}"
-            for (name, a, b), what in ordered]
+        for path in kernel_files(kind):
+            if kind == "CK":
+                if ident not in spiceypy.ckobj(str(path)):
+                    continue
+                cov = spiceypy.ckcov(str(path), int(ident), False, "INTERVAL", 0.0, "TDB")
+            else:
+                if ident not in spiceypy.spkobj(str(path)):
+                    continue
+                cov = spiceypy.spkcov(str(path), int(ident))
+            out += [(path.name, *spiceypy.wnfetd(cov, j)) for j in range(spiceypy.wncard(cov))]
+    return out
+
+
+def _neighbourhood(kind: str, ident: int, name: str, et: float | None) -> str:
+    """Which loaded kernels cover ``kind`` data of ``ident`` nearest to ``et`` (at most three windows)."""
+    what = f"{'frame' if kind == 'CK' else 'body'} {ident} ({name})"
+    windows = _windows_of(kind, ident)
+    if not windows:
+        return f"no loaded {kind} file has data for {what}"
+    if et is not None:
+        windows.sort(key=lambda w: 0.0 if w[1] <= et <= w[2] else min(abs(et - w[1]), abs(et - w[2])))
+    listed = ", ".join(f"{n} {utc_string(a)} .. {utc_string(b)}" for n, a, b in windows[:3])
+    return f"the loaded {kind} data for {what} nearest that time: {listed}"
+
+
+# What SPICE's long messages name: the body an SPK lookup needed, the CK frame a frame chain needed, the epoch.
+_SPK_BODY = re.compile(r"(?:position|state) of (-?\d+) \(([^)]*)\) relative to (-?\d+) \(([^)]*)\)")
+_CK_FRAME = re.compile(r"transformed to frame (-?\d+) \(([^)]*)\)\. The latter is a CK frame")
+_CK_STRUCTURE = re.compile(r"(?:instrument or structure|structure|instrument) (-?\d+)")
+_EPOCH = re.compile(r"(?:ephemeris epoch|[Aa]t epoch [^(]*\()\s*([0-9]{4} [A-Z]{3} [0-9]{2} [0-9:.]+)")
+
+
+def _coverage_sentence(short: str, text: str, context: str, et: float | None) -> str:
+    """The coverage-error sentence: what SPICE looked for, when, and which loaded kernels cover near it."""
+    epoch = _EPOCH.search(text)
+    when = f" at {epoch.group(1)} TDB" if epoch else ""
+    if et is not None:
+        when += f" ({'observer time ' if epoch else 'at '}{utc_string(et)} UTC)"
+    body, frame = _SPK_BODY.search(text), _CK_FRAME.search(text)
+    if body is not None:
+        ident, name = int(body.group(1)), body.group(2)
+        return (f"the loaded kernels do not cover the position of body {ident} ({name}){when}, needed for "
+                f"{context} ({short}); "
+                f"{_neighbourhood('SPK', ident, name, et)}. Load an SPK covering it or choose a time inside "
+                "that coverage")
+    if frame is not None or short in ("CKINSUFFDATA", "NOFRAMECONNECT"):
+        if frame is not None:
+            ident, name = int(frame.group(1)), frame.group(2)
+        else:
+            structure = _CK_STRUCTURE.search(text)
+            ident = int(structure.group(1)) if structure else 0
+            name = _frame_name(ident)
+        return (f"the loaded kernels do not cover the attitude (CK) of frame {ident} ({name}){when}, needed "
+                f"for {context} ({short}); {_neighbourhood('CK', ident, name, et)}. Load a CK (and the SCLK) covering it or "
+                "choose a time inside that coverage")
+    return (f"the loaded kernels do not cover {context}{when} ({short}): {text}. Choose a time inside the "
+            "coverage or load kernels that cover it")
+
+
+def _frame_name(ident: int) -> str:
+    with contextlib.suppress(SpiceyError):
+        return spiceypy.frmnam(int(ident)) or "unknown"
+    return "unknown"
 
 
 def utc_string(et: float) -> str:
@@ -168,10 +216,7 @@ def describe_spice_error(exc: SpiceyError, context: str, et: float | None = None
     text = re.sub(r"\s*={5,}.*", "", text)
     when = f" at {utc_string(et)} (ET {et:.3f})" if et is not None else ""
     if short in _COVERAGE_ERRORS:
-        windows = _coverage_windows(et)
-        cover = ("; " + "; ".join(windows[:3])) if windows else ""
-        return (f"the loaded kernels do not cover {context}{when} ({short}){cover}. Choose a time inside the "
-                f"coverage or load kernels that cover it")
+        return _coverage_sentence(short, text, context, et)
     if short in ("NOSUCHFILE", "FILEOPENFAILED"):
         return f"a kernel file could not be opened for {context} ({text})"
     return f"SPICE failed on {context}{when}: {short}: {text}" if short else f"SPICE failed on {context}: {text}"

@@ -357,8 +357,7 @@ def test_text_kernels_agree_with_the_flight_kernels(flight_kernels, default_kern
         f, o = flight["fov"][i], ours["fov"][i]
         assert f[0] == o[0] and f[1] == o[1] and f[3] == o[3]
         assert np.max(np.abs(np.asarray(f[2]) - o[2])) < 1e-8 and np.max(np.abs(np.asarray(f[4]) - o[4])) < 1e-8
-    # Same clock zero: before the flight clock started drifting (2011) both agree to a few ms. The synthetic
-    # clock has no drift; by 2017-2019 the flight clock is 170-225 s away (documented in sclk.py/README).
+    # The synthetic clock carries the flight clock's partitions and correlation (kernelset/sclk.py): the same
+    # counts give the same instants to well under a tick (3.9 ms) across the flight kernel's coverage.
     clock_diff = ours["sclk"] - flight["sclk"]
-    assert np.max(np.abs(clock_diff[:2])) < 0.01, clock_diff
-    assert np.max(np.abs(clock_diff)) < 300.0, clock_diff
+    assert np.max(np.abs(clock_diff)) < 1e-3, clock_diff

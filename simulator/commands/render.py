@@ -19,8 +19,9 @@ def register(subparsers) -> None:
                     "(--sequence). Options override the scenario's [imaging] and [errors] values.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--like", metavar="METADATA_JSON",
-                        help="render a twin of this product (its -Metadata.json, or a folder holding one)")
+    source.add_argument("--like", metavar="DIR",
+                        help="render a twin of this product: a mission download (-Metadata.json, with its "
+                             "-raw.png for the spin-phase fit), a PDS3 EDR (.LBL + .IMG), or a folder holding one")
     source.add_argument("--sequence", metavar="SEQUENCE_JSON", help="render every image of a sequence.json")
     add_kernel_arguments(parser)
     parser.add_argument("--start", metavar="UTC", help="START_TIME (put on a whole spacecraft-clock tick)")
@@ -100,7 +101,10 @@ def _render_one(args, scenario, **request) -> Path:
 
 
 def run_like(args) -> list[Path]:
+    """A twin of ``--like`` (a mission download, a PDS3 EDR, or one of our products); prints the comparison."""
     from simulator.products.like import twin_settings
+    from simulator.twins.plan import plan_twin
+    from simulator.twins.report import compare, report_table, write_report
 
     twin = twin_settings(Path(args.like))
     if any(v is not None for v in (args.start, args.frames, args.filters, args.tdi, args.interframe_delay,
@@ -109,40 +113,18 @@ def run_like(args) -> list[Path]:
                            "from the original; do not combine it with --start/--frames/--filters/--tdi/"
                            "--interframe-delay/--compression")
     lay = twin.layout
-    base = load_with_overrides(args)
-    orbit = _covering_orbit(base, lay.start_utc, quiet=bool(args.kernels))
-    scenario = base.replace(imaging={**twin.render_overrides(), "start_utc": lay.start_utc}, **orbit)
-    sclk = lay.sclk_start if args.kernels else None
-    return [_render_one(args, scenario, start_utc=lay.start_utc, sclk_start=sclk,
-                        image_number=twin.image_number, version=twin.version,
-                        title=f"synthetic twin of {lay.product_id}")]
-
-
-def _covering_orbit(scenario, start_utc: str, quiet: bool) -> dict:
-    """``{"orbit": {"perijove_utc": ...}}`` moving the perijove to START_TIME when the scenario's synthetic
-    kernels would not cover the image, else ``{}``.
-
-    A synthetic twin of a real image keeps the original's times; the synthetic orbit is the scenario's,
-    so without real kernels only the timing (not the geometry) repeats the original.
-    """
-    from datetime import timedelta
-
-    from simulator.products.description import parse_utc_ms
-
-    start = parse_utc_ms(start_utc)
-    perijove = parse_utc_ms(str(scenario.orbit.perijove_utc))
-    before = timedelta(hours=float(scenario.geometry.coverage_before_h))
-    after = timedelta(hours=float(scenario.geometry.coverage_after_h))
-    if perijove - before + timedelta(minutes=5) <= start <= perijove + after - timedelta(minutes=5):
-        return {}
-    moved = start.strftime("%Y-%m-%dT%H:%M:%S")
-    if not quiet:
-        print(f"junocam-sim: note: scenario {scenario.name!r} covers {scenario.orbit.perijove_utc} +-"
-              f"{float(scenario.geometry.coverage_before_h):g} h, not {start_utc}; its perijove is moved to "
-              f"{moved} "
-              "(synthetic twin: same timing, synthetic geometry; give --kernels for the real geometry)",
-              file=sys.stderr)
-    return {"orbit": {"perijove_utc": moved}}
+    plan = plan_twin(load_with_overrides(args), twin.original, kernels=args.kernels, cache_dir=args.cache_dir)
+    record = {"original": str(twin.source), "original_kind": twin.original.kind, **plan.record}
+    folder = _render_one(args, plan.scenario, start_utc=lay.start_utc, sclk_start=lay.sclk_start,
+                         image_number=twin.image_number, version=twin.version, letter=twin.letter,
+                         title=f"synthetic twin of {lay.product_id}", records={"twin.json": record})
+    comparison = compare(twin.original, folder)
+    write_report({**comparison, "how": plan.record}, folder)
+    print(f"twin geometry: {plan.record['geometry']}", file=sys.stderr)
+    if plan.record.get("phase"):
+        print(f"twin spin phase: {plan.record['phase']['note']}", file=sys.stderr)
+    print(report_table(comparison), file=sys.stderr)
+    return [folder]
 
 
 def _read_sequence(path: Path) -> list[dict]:

@@ -22,6 +22,9 @@ def register(subparsers) -> None:
     parser.add_argument("--planetocentric", action="store_true",
                         help="the backplanes' LAT is planetocentric (default planetographic)")
     parser.add_argument("--out", metavar="FILE", help="also write the score as JSON to FILE")
+    parser.add_argument("--kernels", metavar="METAKERNEL",
+                        help="SPICE metakernel to use instead of the one the product names (e.g. the real kernels "
+                             "on this machine, or the flight kernels of a twin's original)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
     parser.set_defaults(func=run)
 
@@ -37,12 +40,13 @@ def run(args) -> int:
         if args.bounds or args.filter:
             raise ScoreError("--bounds and --filter describe a map; backplanes are scored pixel by pixel")
         summary = score_backplanes(args.product, args.backplanes,
-                                   "planetocentric" if args.planetocentric else "planetographic")
+                                   "planetocentric" if args.planetocentric else "planetographic",
+                                   kernels=args.kernels)
     else:
         if args.planetocentric:
             raise ScoreError("--planetocentric applies to --backplanes; maps are in planetographic latitude")
         bounds = parse_bounds(args.bounds) if args.bounds else None
-        summary = score_map(args.product, args.map, bounds, args.filter)
+        summary = score_map(args.product, args.map, bounds, args.filter, kernels=args.kernels)
     if args.out:
         write_json(Path(args.out), summary)
     if args.json:

@@ -22,6 +22,9 @@ def register(subparsers) -> None:
     parser.add_argument("--minnaert-k", type=float, metavar="K",
                         help="Minnaert exponent for every filter (default: recorded, else the scenes' per-filter "
                              "defaults)")
+    parser.add_argument("--kernels", metavar="METAKERNEL",
+                        help="SPICE metakernel to use instead of the one the product names (e.g. the real kernels "
+                             "on this machine, or the flight kernels of a twin's original)")
     parser.add_argument("--json", action="store_true", help="print validation.json instead of the table")
     parser.set_defaults(func=run)
 
@@ -32,7 +35,8 @@ def run(args) -> int:
     from simulator.validate.report import MIN_SCALE_PX, validation_table, write_error_map_rows, write_json
     from simulator.validate.validation import run_validation
 
-    result = run_validation(args.product, photometry_model=args.photometry, minnaert_k=args.minnaert_k)
+    result = run_validation(args.product, photometry_model=args.photometry, minnaert_k=args.minnaert_k,
+                            kernels=args.kernels)
     out = Path(args.out) if args.out else Path(args.product) / "validation"
     summary = dict(result.summary)
     # Colour scale: the image-plane error's p99 (the error map's own values), at least MIN_SCALE_PX.

@@ -30,7 +30,7 @@ from simulator.kernelset.orbit import OrbitModel, perijove_state
 from simulator.scenario import Scenario, load_scenario, scenario_to_toml
 from simulator.spice import KernelPool, spice_errors
 
-KERNELSET_VERSION = "3"   # bump when the writers change so cached sets are rewritten
+KERNELSET_VERSION = "4"   # bump when the writers change so cached sets are rewritten (3: NAIF names; 4: flight-like SCLK)
 KERNEL_TABLES = ("orbit", "spin", "geometry")   # the scenario tables kernels depend on
 IK_FILE_NAME = "juno_junocam_v03.ti"
 DIGEST_FILE = ".digest"

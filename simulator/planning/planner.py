@@ -175,6 +175,7 @@ def plan_pass(request: PlanRequest, volume_model_factory, cam: JunoCam | None = 
     with Geometry(request.metakernel, abcorr=sc.geometry.aberration_correction) as geo:
         perijove_et = float(geo.str2et(str(sc.orbit.perijove_utc))[0])
         window = parse_window(request.window, perijove_et, lambda u: float(geo.str2et(u)[0]))
+        window = geo.covered_window(*window)   # the part the kernels cover, light time included
         probe = geo.sample(np.array([window[0], window[0] + SPIN_PROBE_S]))
         spin = Spin.from_attitudes(probe.cam_to_j2000[0], probe.cam_to_j2000[1], SPIN_PROBE_S)
         swath = Swath.from_camera(cam, request.settings.filters, spin.axis_cam)

@@ -7,11 +7,11 @@ record, so the JSON and the label cannot disagree.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from simulator.errors import ProductError
+from simulator.products.keywords import DEFAULT_PRODUCT_LETTER, PRODUCT_ID_FORM, PRODUCT_ID_RE
 
 FILTER_NAMES = ("METHANE", "BLUE", "GREEN", "RED")  # facts.md "Camera geometry" (CCD order)
 COMPANDING_MODES = ("SQROOT", "LIN1", "LIN8", "LIN16")  # facts.md "Detector and electronics"
@@ -21,7 +21,6 @@ CCD_SAMPLES_UNSUMMED = 1648  # facts.md "Camera geometry": full CCD width
 TDI_LINE_PERIOD_S = 0.0032  # facts.md "Detector and electronics": EXPOSURE_DURATION = TDI x 3.2 ms
 
 _UTC_MS_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
-_PRODUCT_ID = re.compile(r"^JNCE_(\d{4})(\d{3})_(\d{2})C(\d{5})_V(\d{2})$")
 
 
 def parse_utc_ms(text: str) -> datetime:
@@ -48,12 +47,15 @@ def stop_time(start_utc: str, frames: int, interframe_delay_s: float) -> str:
     return format_utc_ms(parse_utc_ms(start_utc) + timedelta(milliseconds=step_ms))
 
 
-def make_product_id(start_utc: str, orbit_number: int, image_number: int, version: int = 1) -> str:
-    """PRODUCT_ID in the mission's form ``JNCE_yyyyddd_ppCnnnnn_Vxx`` (facts.md "Products").
+def make_product_id(start_utc: str, orbit_number: int, image_number: int, version: int = 1,
+                    letter: str = DEFAULT_PRODUCT_LETTER) -> str:
+    """PRODUCT_ID in the mission's form ``JNCE_yyyyddd_ppLnnnnn_Vxx`` (``simulator.products.keywords``).
 
-    ``yyyyddd`` is the year and day of year of START_TIME, ``pp`` the orbit (perijove) number, ``C`` the
-    colour-image set letter, ``nnnnn`` the image number within the orbit, ``xx`` the version.
+    ``yyyyddd`` is the year and day of year of START_TIME, ``pp`` the orbit (perijove) number, ``L`` the
+    letter (``C`` by default; a twin keeps its original's), ``nnnnn`` the image number, ``xx`` the version.
     """
+    if not (isinstance(letter, str) and len(letter) == 1 and "A" <= letter <= "Z"):
+        raise ProductError(f"product id letter {letter!r} must be one upper-case letter A..Z")
     if not 0 <= int(orbit_number) <= 99:
         raise ProductError(f"orbit number {orbit_number!r} does not fit the product id's two digits (0..99)")
     if not 0 <= int(image_number) <= 99999:
@@ -61,17 +63,21 @@ def make_product_id(start_utc: str, orbit_number: int, image_number: int, versio
     if not 1 <= int(version) <= 99:
         raise ProductError(f"product version {version!r} must be 1..99")
     start = parse_utc_ms(start_utc)
-    return (f"JNCE_{start.year:04d}{start.timetuple().tm_yday:03d}_{int(orbit_number):02d}C"
+    return (f"JNCE_{start.year:04d}{start.timetuple().tm_yday:03d}_{int(orbit_number):02d}{letter}"
             f"{int(image_number):05d}_V{int(version):02d}")
 
 
 def parse_product_id(product_id: str) -> dict:
-    """Split a PRODUCT_ID into ``year, day, orbit, image_number, version``; raise ``ProductError`` if malformed."""
-    match = _PRODUCT_ID.match(str(product_id))
+    """Split a PRODUCT_ID into ``level`` ("E"/"R"), ``year, day, orbit, letter, image_number, version``.
+
+    Raise ``ProductError`` when it is not of the mission's form (``keywords.PRODUCT_ID_RE``).
+    """
+    match = PRODUCT_ID_RE.match(str(product_id))
     if match is None:
-        raise ProductError(f"PRODUCT_ID {product_id!r} is not of the form JNCE_yyyyddd_ppCnnnnn_Vxx")
-    year, day, orbit, number, version = (int(g) for g in match.groups())
-    return {"year": year, "day": day, "orbit": orbit, "image_number": number, "version": version}
+        raise ProductError(f"PRODUCT_ID {product_id!r} is not of the form {PRODUCT_ID_FORM}")
+    level, year, day, orbit, letter, number, version = match.groups()
+    return {"level": level, "year": int(year), "day": int(day), "orbit": int(orbit), "letter": letter,
+            "image_number": int(number), "version": int(version)}
 
 
 @dataclass(frozen=True)
@@ -80,7 +86,7 @@ class ImageDescription:
 
     Attributes
     ----------
-    product_id : ``JNCE_yyyyddd_ppCnnnnn_Vxx``.
+    product_id : ``JNCE_yyyyddd_ppLnnnnn_Vxx``.
     start_utc : reported START_TIME (without START_TIME_BIAS), ``yyyy-mm-ddThh:mm:ss.sss``, on an SCLK tick.
     sclk_start : SPACECRAFT_CLOCK_START_COUNT of the same instant, ``"<s>:<ticks>"``.
     frames : number of frames.
@@ -194,7 +200,7 @@ class ReportedGeometry:
 
 def describe_image(*, start_utc: str, sclk_start: str, imaging: dict, geometry: ReportedGeometry,
                    scenario: str, seed: int, image_number: int = 1, version: int = 1,
-                   title: str | None = None) -> ImageDescription:
+                   title: str | None = None, letter: str = DEFAULT_PRODUCT_LETTER) -> ImageDescription:
     """Build the :class:`ImageDescription` of a render.
 
     Parameters
@@ -206,12 +212,13 @@ def describe_image(*, start_utc: str, sclk_start: str, imaging: dict, geometry: 
     scenario, seed : recorded in the text fields.
     image_number, version : PRODUCT_ID's ``nnnnn`` and ``Vxx``.
     title : TITLE (default names the scenario).
+    letter : PRODUCT_ID's letter (a twin keeps its original's).
 
     PRODUCT_CREATION_TIME is START_TIME to the second (assumption: reproducible, unlike the wall clock).
     """
     orbit = int(imaging["orbit_number"])
     return ImageDescription(
-        product_id=make_product_id(start_utc, orbit, image_number, version), start_utc=start_utc,
+        product_id=make_product_id(start_utc, orbit, image_number, version, letter), start_utc=start_utc,
         sclk_start=sclk_start, frames=int(imaging["frames"]),
         filters=tuple(str(f).upper() for f in imaging["filters"]), tdi_stages=int(imaging["tdi"]),
         interframe_delay_s=float(imaging["interframe_delay_s"]), summing=int(imaging["summing"]),

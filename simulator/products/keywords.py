@@ -98,9 +98,21 @@ METADATA_PATTERNS: dict[str, str] = {
     "IMAGE_TIME": _UTC_MS,
     "PRODUCT_CREATION_TIME": r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}",
     "SPACECRAFT_CLOCK_START_COUNT": r"\d+:\d+",
-    "PRODUCT_ID": r"JNCE_\d{7}_\d{2}C\d{5}_V\d{2}",
+    "PRODUCT_ID": r"JNC[ER]_\d{7}_\d{2}[A-Z]\d{5}_V\d{2}",
     "SAMPLE_BIT_MASK": r"2#1{8}#",
 }
+
+
+# PRODUCT_ID: ``JNCx_yyyyddd_ppLnnnnn_Vvv``. JNCE = EDR (raw), JNCR = RDR (the PDS data sets
+# JUNO-J-JUNOCAM-2-EDR-L0-V1.0 / -3-RDR-L1A-V1.0); yyyyddd the year and day of year of START_TIME; pp the
+# orbit (perijove) number; L one upper-case letter; nnnnn the image's number; vv the version. The letter is not
+# a constant: C in the PJ27 colour products (../shared/reference/products), M in the PJ1 METHANE image
+# JNCE_2016240_01M06152_V01 (DOI-USGS/ale test data), R in the PJ3 ring image JNCE_2016346_03R00112_V02
+# (BrianSwift/JunoCam README). The SIS (Caplinger, "JunoCam Standard Data Products" v1.3, section 4.2, the
+# PICNO) defines it; its text was not available here, so any upper-case letter is accepted and kept as is.
+PRODUCT_ID_RE = re.compile(r"^JNC([ER])_(\d{4})(\d{3})_(\d{2})([A-Z])(\d{5})_V(\d{2})$")
+PRODUCT_ID_FORM = "JNCE_yyyyddd_ppLnnnnn_Vvv (L one upper-case letter, e.g. C or M)"
+DEFAULT_PRODUCT_LETTER = "C"   # our own images: the letter of the colour products in ../shared (see above)
 
 
 # Number formats of the valued keywords: Python format spec and the unit in angle brackets (or none).

@@ -1,9 +1,11 @@
 """``render --like``: the settings of a synthetic twin of a real (or our own) product.
 
-A twin repeats the original's START_TIME, frame count, filters, TDI, interframe delay, companding, summing,
-compression, focal-plane temperature, orbit number and product number, so its timing fields are identical.
-With the user's real kernels the twin is timed from the original's SPACECRAFT_CLOCK_START_COUNT (as ISIS
-times the original); with synthetic kernels, whose clock is not Juno's, from START_TIME.
+A twin repeats the original's START_TIME, SPACECRAFT_CLOCK_START_COUNT (and is timed from it, as ISIS
+times the original), frame count, filters, TDI, interframe delay, companding, summing, compression,
+focal-plane temperature, orbit number and PRODUCT_ID (letter included), so its timing fields are identical.
+Its geometry comes from the user's kernels, or is fitted to the original (``simulator.twins.plan``).
+The original may be a mission download (JSON + PNG), a PDS3 EDR (LBL + IMG) or one of our products
+(``simulator.twins.original``).
 """
 
 from __future__ import annotations
@@ -12,9 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from simulator.errors import ProductError
-from simulator.products.description import parse_product_id
-from simulator.products.metadata import read_metadata
-from simulator.products.reader import ImageLayout, find_metadata, layout_from_metadata
+from simulator.products.description import TDI_LINE_PERIOD_S, parse_product_id
+from simulator.products.reader import ImageLayout
 
 
 @dataclass(frozen=True)
@@ -23,10 +24,11 @@ class TwinSettings:
 
     Attributes
     ----------
-    source : the original's metadata path.
+    source : the original's metadata (or label) path.
     layout : the original's image layout (frames, filters, TDI, delay, summing, companding, ...).
-    image_number, version : from the original's PRODUCT_ID (the twin keeps its PRODUCT_ID).
-    title : the original's TITLE.
+    image_number, version, letter : from the original's PRODUCT_ID (the twin keeps its PRODUCT_ID).
+    title : the original's TITLE (empty when it has none).
+    original : the :class:`simulator.twins.original.Original` read (metadata, image when present).
     """
 
     source: Path
@@ -34,6 +36,8 @@ class TwinSettings:
     image_number: int
     version: int
     title: str
+    letter: str = "C"
+    original: object = None
 
     def render_overrides(self) -> dict:
         """Imaging settings in scenario ``[imaging]`` terms."""
@@ -45,13 +49,16 @@ class TwinSettings:
 
 
 def twin_settings(path: Path) -> TwinSettings:
-    """Read ``path`` (a ``-Metadata.json`` or a folder holding one) as the original of a twin."""
-    meta_path = find_metadata(Path(path))
-    meta = read_metadata(meta_path)
-    layout = layout_from_metadata(meta, f"metadata file {str(meta_path)!r}")
+    """Read ``path`` (a ``-Metadata.json``, a ``.LBL``, or a folder holding one) as the original of a twin."""
+    from simulator.twins.original import read_original
+
+    original = read_original(Path(path))
+    layout = original.layout
     ident = parse_product_id(layout.product_id)
-    exposure_expected = layout.tdi_stages * 0.0032  # facts.md: EXPOSURE_DURATION = TDI x 3.2 ms
+    exposure_expected = layout.tdi_stages * TDI_LINE_PERIOD_S  # facts.md: EXPOSURE_DURATION = TDI x 3.2 ms
     if abs(layout.exposure_s - exposure_expected) > 1e-9:
-        raise ProductError(f"metadata file {str(meta_path)!r}: EXPOSURE_DURATION {meta['EXPOSURE_DURATION']!r} "
-                           f"is not JNO:TDI_STAGES_COUNT ({layout.tdi_stages}) x 3.2 ms; a twin cannot match both")
-    return TwinSettings(meta_path, layout, ident["image_number"], ident["version"], str(meta["TITLE"]))
+        raise ProductError(f"{original.kind} {str(original.source)!r}: EXPOSURE_DURATION "
+                           f"{original.metadata['EXPOSURE_DURATION']!r} is not JNO:TDI_STAGES_COUNT "
+                           f"({layout.tdi_stages}) x 3.2 ms; a twin cannot match both")
+    return TwinSettings(original.source, layout, ident["image_number"], ident["version"],
+                        str(original.metadata.get("TITLE", "")), ident["letter"], original)

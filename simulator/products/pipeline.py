@@ -6,6 +6,7 @@ This is the one place that joins the scenario, the kernels, the renderer and the
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -30,6 +31,9 @@ class ProductRequest:
     title : TITLE (default names the scenario).
     overwrite : replace an existing product folder of the same id.
     cache_dir : synthetic kernel cache (default ``simulator.kernelset.default_cache_dir()``).
+    letter : PRODUCT_ID's letter (a twin keeps its original's).
+    records : ``{file name: dict}`` written as JSON at the product folder's top before it is renamed into
+        place (a twin's ``twin.json``: how its geometry was obtained).
     """
 
     scenario: object
@@ -42,6 +46,15 @@ class ProductRequest:
     title: str | None = None
     overwrite: bool = False
     cache_dir: Path | None = None
+    letter: str = "C"
+    records: dict | None = None
+
+
+def reported_geometry(geo, start_et: float) -> ReportedGeometry:
+    """What a label reports about the geometry at START_TIME (``geo``: an entered ``Geometry``)."""
+    sub = geo.sub_spacecraft([start_et])
+    return ReportedGeometry(float(sub.altitude_km[0]), float(sub.lat_pc[0]), float(sub.lon_w[0]),
+                            float(geo.solar_distance_km([start_et])[0]))
 
 
 def _reported_start(req: ProductRequest) -> tuple[float, str, str]:
@@ -74,13 +87,11 @@ def render_product(req: ProductRequest, progress: Callable[[int, int], None] | N
     abcorr = str(scenario.geometry.aberration_correction)
     with Geometry(metakernel, abcorr=abcorr) as geo:
         start_et, sclk_start, start_utc = _reported_start(req)
-        sub = geo.sub_spacecraft([start_et])
-        geometry = ReportedGeometry(float(sub.altitude_km[0]), float(sub.lat_pc[0]), float(sub.lon_w[0]),
-                                    float(geo.solar_distance_km([start_et])[0]))
+        geometry = reported_geometry(geo, start_et)
     imaging = scenario.table("imaging")
     desc = describe_image(start_utc=start_utc, sclk_start=sclk_start, imaging=imaging, geometry=geometry,
                           scenario=scenario.name, seed=int(scenario.seed), image_number=req.image_number,
-                          version=req.version, title=req.title)
+                          version=req.version, title=req.title, letter=req.letter)
     request = RenderRequest.from_scenario(scenario, req.cache_dir).with_overrides(
         metakernel=metakernel, start_et=start_et, interframe_delay_s=desc.interframe_delay_s)
     context = ProductContext(scenario=scenario.name, seed=int(scenario.seed), abcorr=abcorr,
@@ -93,4 +104,6 @@ def render_product(req: ProductRequest, progress: Callable[[int, int], None] | N
             writer.add(result)
             if progress is not None:
                 progress(done, total)
+        for name, record in (req.records or {}).items():
+            (writer.partial / name).write_text(json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")
         return writer.finish()

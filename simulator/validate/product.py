@@ -91,18 +91,28 @@ def load_product_rows(folder: Path) -> LoadedProduct:
     return load_product(folder, read_image=PngRows)
 
 
-def open_product(path) -> ProductInputs:
-    """Read the public part of the product folder ``path`` (PNG, metadata, kernels)."""
+def open_product(path, kernels=None) -> ProductInputs:
+    """Read the public part of the product folder ``path`` (PNG, metadata, kernels).
+
+    ``kernels`` (a metakernel, e.g. ``--kernels``) replaces the one the product folder names.
+    """
     root = Path(path)
     if not root.is_dir():
         raise ProductError(f"product folder {str(root)!r} does not exist or is not a folder")
     product = load_product_rows(root)
-    metakernel = find_metakernel(root)
+    metakernel = find_metakernel(root) if kernels is None else _user_metakernel(kernels)
     recorded = _recorded_scenario(root)
     abcorr = str(recorded.get("geometry", {}).get("aberration_correction", DEFAULT_ABCORR))
     scene = recorded.get("scene", {})
     return ProductInputs(root=root, product=product, metakernel=metakernel, abcorr=abcorr,
                          scene_settings=dict(scene) if isinstance(scene, dict) else {})
+
+
+def _user_metakernel(kernels) -> Path:
+    path = Path(kernels).expanduser().resolve()
+    if not path.is_file():
+        raise ProductError(f"--kernels {str(kernels)!r} is not a file; expected a SPICE metakernel (.tm)")
+    return path
 
 
 def camera_from_kernels(metakernel: Path) -> JunoCam:

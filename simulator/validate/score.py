@@ -123,9 +123,10 @@ def load_map(path) -> tuple[np.ndarray, bool]:
 
 
 # ------------------------------------------------------------------------------------------ backplanes
-def score_backplanes(product_dir, path, latitude: str = "planetographic") -> dict:
-    """Score per-pixel latitude/longitude backplanes against the product's truth."""
-    inputs = open_product(product_dir)
+def score_backplanes(product_dir, path, latitude: str = "planetographic", kernels=None) -> dict:
+    """Score per-pixel latitude/longitude backplanes against the product's truth (``kernels``: a metakernel
+    replacing the product's own)."""
+    inputs = open_product(product_dir, kernels)
     layout = inputs.product.layout
     lat, lon = load_backplanes(path, inputs.product.image.shape, latitude)
     rec = Reconstructor(inputs)
@@ -169,9 +170,10 @@ def truth_iof_map(grid: MapGrid, truth_planes: dict, rows: np.ndarray, fill_cell
     return np.where(have, mean, filled)
 
 
-def score_map(product_dir, path, bounds=None, filter_name: str | None = None) -> dict:
-    """Score an equirectangular map of one filter against the product's truth (see module doc)."""
-    inputs = open_product(product_dir)
+def score_map(product_dir, path, bounds=None, filter_name: str | None = None, kernels=None) -> dict:
+    """Score an equirectangular map of one filter against the product's truth (see module doc; ``kernels``:
+    a metakernel replacing the product's own)."""
+    inputs = open_product(product_dir, kernels)
     layout = inputs.product.layout
     if filter_name is None:
         if len(layout.filters) > 1:

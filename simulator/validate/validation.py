@@ -164,7 +164,7 @@ def _scene_albedo(record: dict, filter_name: str):
 
 
 def run_validation(product_dir, photometry_model: str | None = None, minnaert_k: float | None = None,
-                   limb: LimbFit | None = None) -> ValidationResult:
+                   limb: LimbFit | None = None, kernels=None) -> ValidationResult:
     """Reconstruct ``product_dir`` and score it against its truth (see the module docstring).
 
     Memory does not grow with the product's length beyond the filled map cells (28 B each) and the pre-pass's
@@ -175,7 +175,7 @@ def run_validation(product_dir, photometry_model: str | None = None, minnaert_k:
     decompands its framelets from the PNG when it needs them.
     """
     notes: list[str] = []
-    inputs = open_product(product_dir)
+    inputs = open_product(product_dir, kernels)     # kernels: a metakernel replacing the product's own
     layout = inputs.product.layout
     truth_paths(inputs.root, layout.product_id)      # fail early if there is no truth to score against
     photometry = photometry_from(inputs.scene_settings, photometry_model, minnaert_k)
