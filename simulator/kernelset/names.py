@@ -19,8 +19,10 @@ Sources for the conventions (checked 2026):
   ISIS/JunoCam tools that mirror it) ``sclk/JNO_SCLKSCET.NNNNN.tsc``. Both are written (same bytes, a few
   hundred bytes): on case-sensitive file systems each glob then finds its file, and a link would not
   survive copying a product to another system.
-- Generic ephemerides go under the names NAIF's Juno metakernels load: planets ``spk/de440s.bsp`` (the
-  bodies and barycentres DE440's short file carries) and the Jupiter system ``spk/jup365.bsp``.
+- Generic ephemerides go under NAIF generic-kernel names of the DE440 era, which tools find with
+  ``spk/de*.bsp`` and ``spk/jup*.bsp``: planets ``spk/de440s.bsp`` (the bodies and barycentres a DE short
+  file carries) and the Jupiter system ``spk/jup365.bsp``. NAIF's Juno reference CKs name DE440 and a
+  jup3xx file as the ephemerides to use with them.
 
 Every file's comment area says it is synthetic and names its generator (:func:`synthetic_comment`), and the
 set's ``README.txt`` lists the names beside what they hold.
