@@ -89,3 +89,13 @@ def test_render_like_a_download_writes_the_comparison(original, tmp_path, kernel
         assert abs(report["geometry"][key]["twin_minus_original"]) < 0.5, report["geometry"]
     ours, theirs = report["image_statistics"]["twin"]["RED"], report["image_statistics"]["original"]["RED"]
     assert abs(ours["lit_fraction"] - theirs["lit_fraction"]) < 0.05, (ours, theirs)
+
+
+def test_score_and_validate_take_kernels(original, tmp_path, capsys):
+    """--kernels replaces the product's metakernel: a missing file is one line naming it, before any work."""
+    missing = tmp_path / "missing.tm"
+    for argv in (["score", str(original), "--backplanes", str(tmp_path / "x.npz"), "--kernels", str(missing)],
+                 ["validate", str(original), "--kernels", str(missing), "--out", str(tmp_path / "v")]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "--kernels" in err[0] and "missing.tm" in err[0], err

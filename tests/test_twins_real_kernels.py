@@ -121,12 +121,13 @@ def test_covered_window_leaves_room_for_light_time(real_mk):
 
 @pytest.fixture(scope="module")
 def twin_folder(real_mk, tmp_path_factory):
-    """A twin rendered with the real kernels from an original holding the ISIS label's values."""
+    """A twin rendered with the real kernels from an original holding the ISIS label's values (8 of its 12
+    frames: frame 8 is the ISD's)."""
     from simulator.products.description import ReportedGeometry, describe_image
     from simulator.products.metadata import build_metadata
 
     orig = tmp_path_factory.mktemp("pj1-original")
-    imaging = {"frames": 12, "filters": ["METHANE"], "tdi": 64, "interframe_delay_s": 0.378, "summing": 1,
+    imaging = {"frames": 8, "filters": ["METHANE"], "tdi": 64, "interframe_delay_s": 0.378, "summing": 1,
                "companding": "SQROOT", "compression": "INTEGER COSINE TRANSFORM",
                "focal_plane_temperature_k": 273.0, "orbit_number": 1}
     desc = describe_image(start_utc=START_TIME, sclk_start=SCLK_START, imaging=imaging,
