@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -151,3 +152,44 @@ def test_scenario_mission_table():
         base.replace(mission={"perijove": 3, "date": "2022-07-05"})
     with pytest.raises(ScenarioError, match="mission.response.UV"):
         base.replace(mission={"response": {"UV": 1.0}})
+
+
+REAL_PJ32 = {"B/G": (0.53, 0.63), "R/G": (1.11, 1.13)}   # issue #13: raw signal on Jupiter, PJ32, TDI 1
+
+
+@pytest.mark.slow
+def test_rendered_pj32_band_ratios_fall_in_the_real_range():
+    """Decompanded DN minus dark on the disk of a rendered PJ32 image (benchmarks/band_ratios.py)."""
+    from benchmarks.band_ratios import measure
+
+    m = measure(32, frames=(8, 12))
+    assert m["n"] > 50_000, f"only {m['n']} disk pixels"
+    for key, (lo, hi) in REAL_PJ32.items():
+        assert lo <= m[key] <= hi, f"{key} = {m[key]:.3f}, real {lo}-{hi}"
+    early = measure(1, frames=(8,))
+    assert early["B/G"] > m["B/G"] / 0.9 and early["R/G"] < m["R/G"] * 0.9, (early, m)
+
+
+def test_the_renderer_applies_and_records_the_mission_state(kernel_cache_dir):
+    """Same framelet, noise off, at PJ43 and with ageing off: the signal above bias scales by the state's
+    GREEN response (to the 12-bit rounding), and the result records the state."""
+    from instrument_models.junocam import JunoCam
+    from simulator.render import RenderRequest, render_framelets
+
+    def render(mission):
+        sc = load_scenario("default").replace(mission=mission)
+        req = RenderRequest.from_scenario(sc, cache_dir=kernel_cache_dir, noise={"enabled": False},
+                                          compression="NONE", filters=("GREEN",), frames=11, frame_indices=(10,),
+                                          tdi_stages={"GREEN": 1}, sample_range=(700, 900))
+        (r,) = list(render_framelets(req))
+        return r
+
+    aged, pristine = render({"perijove": 43}), render({"enabled": False})
+    assert aged.injected["mission_state"] == camera_state(43).as_record()
+    assert pristine.injected["mission_state"] is None
+    bias = JunoCam.default().detector.bias_dn
+    lit = pristine.truth["DN12"] > bias + 200
+    assert lit.sum() > 1000, "the framelet should cross the lit disk"
+    ratio = (aged.truth["DN12"][lit] - bias) / (pristine.truth["DN12"][lit] - bias)
+    worst = float(np.max(np.abs(ratio - camera_state(43).response["GREEN"])))
+    assert worst < 1.5 / 200, f"signal ratio off the GREEN response by up to {worst:.4f}"

@@ -47,10 +47,11 @@ class OpticsThroughput:
     Attributes
     ----------
     f_number : 3.2 (assumption).
-    transmission : 0.6 (assumption; lens and window, filters excluded). Chosen so that I/F = 1 in RED, the
-        brightest channel, at TDI 1 (3.2 ms) reads ~2680 DN12, just under the SQROOT table's top (2879 DN12,
-        facts.md): the mission images Jupiter in RGB at TDI 1 (the shared real products), which a camera
-        that clipped bright zones there would not do. 0.8 put I/F = 1 in RED at 3572 DN12.
+    transmission : 0.6 (assumption; lens and window, filters excluded). Chosen so that I/F = 1 at TDI 1
+        (3.2 ms) stays under the SQROOT table's top (2879 DN12, facts.md): the mission images Jupiter in RGB at
+        TDI 1 (the shared real products), which a camera that clipped bright zones there would not do. With
+        the passbands and Sun of :mod:`spectral` the pristine camera reads I/F = 1 as ~1750 / 2270 / 2260 DN12
+        in BLUE / GREEN / RED (2680 in RED with the first, broader RED band); 0.8 put RED at 3572 DN12.
     pixel_pitch_mm : 0.0074 (juno_junocam_v03.ti PIXEL_SIZE).
     """
 
