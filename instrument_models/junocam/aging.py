@@ -11,7 +11,7 @@ source (:data:`ANCHORS` holds them as data):
           (no published degradation in this period; Swift's flat/dark frames use PJ0-18 images)  darkening
  28       dark frames measured (12-bit DN, TDI 1): the detector defaults (``DetectorParams``)      reference of
           reproduce these (``../shared/reference/calibration/README.md``)                          dark / hot
- 32       raw blue/green 0.53-0.63, red/green 1.11-1.13 on Jupiter at TDI 1 (issue #13, measured   check
+ 32       raw blue/green 0.53-0.63, red/green 1.11-1.13 on Jupiter at TDI 1 (issue #13, measured   passbands
           on a real PJ32 image; a community pipeline's white balance (R;G;B) = (0.902;1;1.888))
  43       white balance of linearised RGB at TDI 1 (R;G;B) = (0.768;1.000;2.630) "because the      check
           camera optics' sensitivity degrades with radiation" (G. Eichstaedt, mission site
@@ -26,15 +26,17 @@ Model (every number a dataclass field of :class:`AgingModel`):
 - **Optics darkening.** Each filter's response (relative to pristine) falls as ``exp(-tau_f d)`` with an
   optical depth proportional to the dose ``d``, and the dose grows linearly with perijoves after the
   design life: ``d = max(0, PJ - onset) / (60 - onset)``, so ``tau_f = -ln(T60_f)`` with the PJ60
-  throughputs (0.77 / 0.53 / 0.36). METHANE has no published figure; glass darkens least in the near
-  infrared, so it takes RED's (assumption). Result: blue/green x 0.98 and red/green x 1.01 at PJ10,
-  x 0.84 / x 1.19 at PJ32, x 0.77 / x 1.29 at PJ43 (the PJ43 weights imply x 0.55 / x 1.39 for the pristine
-  ratios here: those weights carry their pipeline's white point, so they are a check, not a fit).
+  throughputs (red / green / blue 0.77 / 0.53 / 0.36). METHANE has no published figure; glass darkens
+  least in the near infrared, so it takes RED's (assumption). Result: blue/green x 0.98 and red/green x 1.01 at PJ10,
+  x 0.84 / x 1.19 at PJ32, x 0.77 / x 1.29 at PJ43. Rendered raw ratios on Jupiter (README "Mission time"):
+  pristine 0.723 / 0.959, PJ32 0.598 / 1.123 (real 0.53-0.63 / 1.11-1.13), PJ43 0.550 / 1.217, where the PJ43
+  weights read as raw ratios give 0.380 / 1.302 (x 0.53 / x 1.36 of pristine): those weights carry their
+  pipeline's white point and illumination fit, so they are a check, not a fit; the model is that far off.
 - **Dark current and hot pixels** grow with displacement damage, linearly in perijoves, scaled to 1 at the
   PJ28 dark frames the detector defaults reproduce: ``scale = f0 + (1 - f0) PJ / 28`` with ``f0 = 0.25`` of
   the PJ28 level already present before the first perijove (assumption). After ``noise_onset_perijove``
   (50, assumption) the PJ56 note's extra background and noise ramp in linearly, reaching
-  ``dark_scale_pj56`` (x 2) and ``read_noise_scale_pj56`` (x 1.5) at PJ56 on top of the linear growth
+  ``dark_scale_late`` (x 2) and ``read_noise_scale_late`` (x 1.5) at PJ56 on top of the linear growth
   (both assumptions: the note gives no number), held constant afterwards.
 - **Scattered light** in METHANE (the mission site: "long exposures ... can show scattered light"): a
   uniform I/F-equivalent pedestal of 0.002 (assumption: ~4 % of Jupiter's 0.045 methane-band albedo),
