@@ -161,6 +161,24 @@ SCHEMA: dict[str, tuple[Field, ...]] = {
           "seed of the camera's fixed pattern (PRNU, hot pixels): a property of the camera, not of one image, "
           "so it is independent of the scenario seed", (0, 2**63 - 1)),
     ),
+    "mission": (  # mission time: the camera's radiation-aged state (simulator/mission.py, junocam/aging.py)
+        F("enabled", "bool", True, "age the camera to the perijove below (false: the camera's defaults as they are)"),
+        F("perijove", "float", None, "perijove the camera is at (absent = the date below, else imaging.orbit_number)",
+          (0.0, 200.0), optional=True),
+        F("date", "utc", None, "UTC date giving the perijove (the last one before it) when perijove is absent",
+          optional=True),
+        F("response", "dict[float]", None,
+          "override of the per-filter response factors (1 = pristine; absent = the ageing model's)", (0.0, 10.0),
+          choices=FILTER_NAMES, optional=True),
+        F("stray_light_iof", "dict[float]", None,
+          "override of the per-filter scattered light, as I/F (absent = the model's: METHANE 0.002)", (0.0, 1.0),
+          choices=FILTER_NAMES, optional=True),
+        F("dark_scale", "float", None, "override of the dark-current factor (1 = the detector defaults, PJ28)",
+          (0.0, 1000.0), optional=True),
+        F("read_noise_scale", "float", None, "override of the read-noise factor", (0.0, 1000.0), optional=True),
+        F("hot_pixel_scale", "float", None, "override of the hot-pixel density factor", (0.0, 1000.0),
+          optional=True),
+    ),
     "render": (
         F("supersample", "int", 4,
           "sub-pixel samples per axis near limbs and body edges (4 puts the limb within 0.1 px of limbpt)", (1, 16)),
@@ -195,6 +213,7 @@ class Scenario:
     noise: Any
     render: Any
     source: str = ""
+    mission: Any = None   # [mission] table (simulator/mission.py)
 
     def table(self, name: str) -> dict:
         """Return table ``name`` as a plain (deep-copied) dict, e.g. ``scenario.table("scene")``."""
@@ -323,6 +342,8 @@ def _check_table(table: str, given: Any, base: dict) -> dict:
 
 def _cross_check(values: dict) -> None:
     orbit, imaging, geom, scene = values["orbit"], values["imaging"], values["geometry"], values["scene"]
+    if values["mission"]["perijove"] is not None and values["mission"]["date"] is not None:
+        raise ScenarioError("scenario keys mission.perijove and mission.date are both set; give one of them")
     if scene["model"] == "map" and not scene["map_path"]:
         raise ScenarioError("scenario key scene.map_path is required when scene.model = 'map'")
     if imaging["start_utc"] is not None:

@@ -19,13 +19,28 @@ S = SpectralModel()
 R = Radiometry()
 
 
-def test_sun_integrates_to_the_solar_constant():
+def test_blackbody_sun_integrates_to_the_solar_constant():
+    bb = SpectralModel(solar_model="blackbody")
     wl = np.arange(50.0, 200_000.0, 1.0)
-    total = np.sum(S.solar_irradiance_w_m2_nm(wl)) * 1.0
+    total = np.sum(bb.solar_irradiance_w_m2_nm(wl)) * 1.0
     assert total == pytest.approx(1361.0, rel=1e-3)
-    # Peak near 500 nm, ~1.8-2 W m^-2 nm^-1 at 1 AU (the real Sun: ~1.9 at 500 nm).
-    assert S.solar_irradiance_w_m2_nm(500.0) == pytest.approx(1.9, rel=0.1)
+    assert bb.solar_irradiance_w_m2_nm(500.0, 2 * AU_KM) == pytest.approx(bb.solar_irradiance_w_m2_nm(500.0) / 4)
+
+
+def test_tabulated_sun_is_the_astm_g173_standard_scaled_to_the_solar_constant():
+    """ASTM G173-03 extraterrestrial, 20 nm means: 1.936 W m^-2 nm^-1 at 500 nm, 1.428 at 700 nm (x 1361/1347.93);
+    300-1100 nm holds ~77 % of the total (the blackbody of the same total: within 3 % of that share)."""
+    scale = 1361.0 / 1347.93
+    assert S.solar_irradiance_w_m2_nm(500.0) == pytest.approx(1.936 * scale, rel=1e-9)
+    assert S.solar_irradiance_w_m2_nm(700.0) == pytest.approx(1.428 * scale, rel=1e-9)
+    assert S.solar_irradiance_w_m2_nm(1200.0) == 0.0
+    wl = WAVELENGTH_GRID_NM
+    share = np.sum(S.solar_irradiance_w_m2_nm(wl)) / 1361.0
+    bb_share = np.sum(SpectralModel(solar_model="blackbody").solar_irradiance_w_m2_nm(wl)) / 1361.0
+    assert 0.7 < share < 0.85 and share == pytest.approx(bb_share, rel=0.05), (share, bb_share)
     assert S.solar_irradiance_w_m2_nm(500.0, 2 * AU_KM) == pytest.approx(S.solar_irradiance_w_m2_nm(500.0) / 4)
+    with pytest.raises(InstrumentError, match="solar model"):
+        SpectralModel(solar_model="kurucz")
 
 
 def test_methane_filter_centred_at_889_nm_and_narrow():

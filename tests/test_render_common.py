@@ -29,7 +29,9 @@ def render_one(request, **kw):  # noqa: D103
 
 
 def default_scenario():
-    return load_scenario("default")
+    """The default pass with the camera as ``JunoCam.default()`` describes it (mission-time ageing off: the
+    renderer's tests compare with that camera; tests/test_aging.py renders the aged one)."""
+    return load_scenario("default").replace(mission={"enabled": False})
 
 
 def dawn_scenario():

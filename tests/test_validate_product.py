@@ -287,6 +287,11 @@ def _assert_close(got: dict, expected: dict, what: str, map_frames: int = 0) -> 
             prefix = k.rsplit("_", 2)[0] if k.endswith("_truth_mean") else k.rsplit("_", 1)[0]
             scale = abs(expected.get(f"{prefix}_truth_mean") or 0.0)
             atol = ku * MAP_DIFFERENCE_SCALE * scale if k.endswith(("_bias", "_rms")) else 0.0
+            if k.endswith("_noise_explained_fraction"):   # noise_rms^2 / rms^2: twice each one's relative bound
+                base = k.removesuffix("_noise_explained_fraction")
+                rms, mean = expected[f"{base}_rms"], abs(expected.get(f"{base}_truth_mean") or 0.0)
+                rel_rms = SUMS_RTOL + ku + (ku * MAP_DIFFERENCE_SCALE * mean / rms if rms else 0.0)
+                atol = 2.0 * (SUMS_RTOL + ku + rel_rms) * abs(v)
             ok = abs(g - v) <= (SUMS_RTOL + ku) * max(abs(v), 1e-12) + atol
         if not ok:
             bad[k] = (g, v)

@@ -4,16 +4,24 @@ The flight filter curves are unpublished ("TBD, may be based on MRO/MARCI" in ju
 facts.md "NOT FOUND"), so every curve here is a documented approximation and a configurable dataclass.
 
 - Filters (assumption): flat-topped super-Gaussian passbands (order 6) with these centres / full widths
-  at half maximum: BLUE 470 / 100 nm, GREEN 550 / 100 nm, RED 700 / 200 nm (the broad blue, green and
-  red bands of the camera, Hansen et al. 2017 describe them as broadband RGB), METHANE 889 / 15 nm
-  (facts.md: centred near 889-890 nm, a narrow methane-band filter). Peak transmission 0.9 (0.85 for the
-  narrow METHANE interference filter).
+  at half maximum: BLUE 470 / 90 nm, GREEN 550 / 100 nm, RED 670 / 140 nm, METHANE 889 / 15 nm (facts.md:
+  centred near 889-890 nm, a narrow methane-band filter). Peak transmission 0.9 (0.85 for the narrow
+  METHANE interference filter). Hansen et al. 2017 (Space Sci. Rev. 213) describe broadband blue, green
+  and red strips; their widths here are not read off a curve. BLUE and RED were narrowed from 100 / 200 nm
+  (the first assumption) so that the pristine camera's raw signal ratios on Jupiter, darkened by the
+  radiation model of :mod:`aging`, land inside the ratios measured on a real perijove-32 raw image at
+  TDI 1 (blue/green 0.53-0.63, red/green 1.11-1.13; issue #13): a 200 nm red band reaching 800 nm gave a
+  pristine red/green of 1.21, which radiation (red darkens least) can only raise. See README "Mission time".
 - Quantum efficiency (assumption): a coarse table with the shape of the published typical curve of a
   monochrome interline CCD of the KAI-2020M family with microlenses, peak ~0.55 near 500 nm, falling
   to ~0.07 at 900 nm and zero at 1100 nm; linearly interpolated.
-- Sun (assumption): a 5778 K blackbody scaled so that its integral over all wavelengths equals the
-  solar constant, 1361 W m^-2 at 1 AU (Kopp & Lean 2011). Good to ~10-20 % band by band in the visible;
-  it does not resolve Fraunhofer lines.
+- Sun: the extraterrestrial column of the ASTM G173-03 reference spectrum (derived from Gueymard's
+  SMARTS2 solar spectrum; total 1348 W m^-2) averaged over 20 nm bins centred every 20 nm from 300 to
+  1100 nm (:data:`SOLAR_SPECTRUM_G173`, computed once from the standard's table), linearly interpolated and
+  scaled by 1361 / 1347.93 so that the whole standard (280-4000 nm) carries the solar constant, 1361 W m^-2
+  at 1 AU (Kopp & Lean 2011). Against a 5778 K blackbody of the same total it is 7 % lower at 400 nm,
+  7-17 % higher at 460-550 nm and 0-4 % higher at 650-900 nm, so the blue and green bands gain relative
+  to red. The blackbody stays available (``SpectralModel(solar_model="blackbody")``).
 """
 
 from __future__ import annotations
@@ -37,6 +45,19 @@ SUN_TEMPERATURE_K = 5778.0     # effective temperature (IAU 2015 B3 nominal 5772
 
 WAVELENGTH_GRID_NM = np.arange(300.0, 1100.5, 1.0)  # integration grid, 1 nm steps
 
+# ASTM G173-03 extraterrestrial spectral irradiance at 1 AU (W m^-2 nm^-1), mean over 20 nm bins centred on
+# each wavelength (nm); computed here from the standard's 0.5-1 nm table (see module docstring).
+SOLAR_SPECTRUM_G173 = (
+    (300, 0.552), (320, 0.774), (340, 0.958), (360, 1.052), (380, 1.078), (400, 1.436), (420, 1.706),
+    (440, 1.773), (460, 2.026), (480, 1.979), (500, 1.936), (520, 1.849), (540, 1.872), (560, 1.842),
+    (580, 1.823), (600, 1.767), (620, 1.688), (640, 1.624), (660, 1.539), (680, 1.492), (700, 1.428),
+    (720, 1.354), (740, 1.298), (760, 1.251), (780, 1.197), (800, 1.134), (820, 1.088), (840, 1.036),
+    (860, 0.970), (880, 0.949), (900, 0.916), (920, 0.879), (940, 0.845), (960, 0.802), (980, 0.773),
+    (1000, 0.741), (1020, 0.707), (1040, 0.675), (1060, 0.645), (1080, 0.616), (1100, 0.590),
+)
+G173_TOTAL_W_M2 = 1347.93   # the standard's extraterrestrial total (W m^-2), to rescale to the solar constant
+SOLAR_MODELS = ("astm-g173", "blackbody")
+
 
 @dataclass(frozen=True)
 class Passband:
@@ -55,9 +76,9 @@ class Passband:
 
 DEFAULT_PASSBANDS = MappingProxyType({  # assumptions, see module docstring
     "METHANE": Passband(889.0, 15.0, peak=0.85),
-    "BLUE": Passband(470.0, 100.0),
+    "BLUE": Passband(470.0, 90.0),
     "GREEN": Passband(550.0, 100.0),
-    "RED": Passband(700.0, 200.0),
+    "RED": Passband(670.0, 140.0),
 })
 
 # (wavelength nm, QE): assumption with the shape of the KAI-2020M family's typical monochrome curve.
@@ -70,12 +91,17 @@ DEFAULT_QE_TABLE = (
 
 @dataclass(frozen=True)
 class SpectralModel:
-    """Filter passbands, CCD quantum efficiency and the solar spectrum (all documented assumptions)."""
+    """Filter passbands, CCD quantum efficiency and the solar spectrum (see the module docstring).
+
+    ``solar_model``: ``"astm-g173"`` (default, the tabulated standard) or ``"blackbody"``
+    (``sun_temperature_k``); both are scaled to ``solar_constant_w_m2`` at 1 AU.
+    """
 
     passbands: Mapping[str, Passband] = field(default_factory=lambda: dict(DEFAULT_PASSBANDS))
     qe_table: tuple[tuple[float, float], ...] = DEFAULT_QE_TABLE
     sun_temperature_k: float = SUN_TEMPERATURE_K
     solar_constant_w_m2: float = SOLAR_CONSTANT_W_M2
+    solar_model: str = "astm-g173"
 
     def __post_init__(self) -> None:
         missing = [f for f in FILTERS if f not in self.passbands]
@@ -85,10 +111,13 @@ class SpectralModel:
         wl = np.array([w for w, _ in self.qe_table])
         if np.any(np.diff(wl) <= 0):
             raise InstrumentError("QE table wavelengths must increase")
+        if self.solar_model not in SOLAR_MODELS:
+            raise InstrumentError(f"solar model {self.solar_model!r} is unknown; expected one of "
+                                  f"{', '.join(SOLAR_MODELS)}")
 
     def __hash__(self) -> int:
         return hash((tuple(self.passbands.values()), self.qe_table, self.sun_temperature_k,
-                     self.solar_constant_w_m2))
+                     self.solar_constant_w_m2, self.solar_model))
 
     def filter_transmission(self, filter_name: str, wavelength_nm):
         """Filter transmission (0..1) at ``wavelength_nm`` (array, nm)."""
@@ -102,19 +131,25 @@ class SpectralModel:
     def solar_irradiance_w_m2_nm(self, wavelength_nm, solar_distance_km=AU_KM):
         """Solar spectral irradiance (W m^-2 nm^-1) at a distance from the Sun (km).
 
-        A blackbody at ``sun_temperature_k`` scaled so that its total equals the solar constant at 1 AU,
-        then diluted by (1 AU / distance)^2.
+        ``"astm-g173"``: the tabulated standard (300-1100 nm, 0 outside), times solar constant / the
+        standard's total; ``"blackbody"``: a blackbody at ``sun_temperature_k`` whose total equals the solar
+        constant. Both at 1 AU, then diluted by (1 AU / distance)^2.
         """
         d = np.asarray(solar_distance_km, dtype=float)
         if np.any(~np.isfinite(d) | (d <= 0)):
             raise InstrumentError(f"solar distance {solar_distance_km!r} km is invalid; expected > 0")
+        dilution = (AU_KM / d) ** 2
+        if self.solar_model == "astm-g173":
+            table = np.array(SOLAR_SPECTRUM_G173, dtype=float)
+            e = np.interp(np.asarray(wavelength_nm, dtype=float), table[:, 0], table[:, 1], left=0.0, right=0.0)
+            return e * (self.solar_constant_w_m2 / G173_TOTAL_W_M2) * dilution
         lam = np.asarray(wavelength_nm, dtype=float) * 1e-9
         t = self.sun_temperature_k
         with np.errstate(over="ignore"):
             planck = 2 * H_PLANCK * C_LIGHT**2 / lam**5 / np.expm1(H_PLANCK * C_LIGHT / (lam * K_BOLTZMANN * t))
         # pi * B integrates to sigma T^4 (surface exitance); scale the total to the solar constant.
         scale = self.solar_constant_w_m2 / (SIGMA_SB * t**4)
-        return np.pi * planck * scale * 1e-9 * (AU_KM / d) ** 2
+        return np.pi * planck * scale * 1e-9 * dilution
 
     def band_centre_nm(self, filter_name: str) -> float:
         """Response-weighted mean wavelength of a filter (transmission x QE x solar photons)."""

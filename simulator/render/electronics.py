@@ -127,7 +127,7 @@ class DetectorChain:
         if rate:      # the scenario's [noise] rate replaces the camera's (0 by default: no published value)
             cam = replace(cam, detector=replace(cam.detector, radiation_hits_per_cm2_s=float(rate)))
         self.cam = cam
-        self.radiometry = radiometry or Radiometry()
+        self.radiometry = radiometry or cam.radiometry   # the camera's own (mission-time response, stray light)
         self.switches = chain_switches(request.noise)
         # The fixed pattern belongs to the camera, not the image: its own seed ([noise] fixed_pattern_seed).
         pattern_rng = child_generator(int(request.noise.get("fixed_pattern_seed", 1)), "fixed_pattern")
@@ -155,8 +155,8 @@ class DetectorChain:
         return self._maps[key]
 
     def photo_electrons(self, iof: np.ndarray, filter_name: str, exposure_s: float, solar_km: float):
-        """Mean photo-electrons per unsummed pixel for an I/F image."""
-        return iof * (self.radiometry.electrons_per_s_per_iof(filter_name, solar_km) * exposure_s)
+        """Mean photo-electrons per unsummed pixel for an I/F image (``Radiometry.iof_to_electrons``)."""
+        return self.radiometry.iof_to_electrons(iof, filter_name, exposure_s, solar_km)
 
     def expose(self, iof: np.ndarray, filter_name: str, n_stages: int, solar_km: float, frame: int,
                jupiter_distance_km: float | None = None, threads: bool = True) -> Exposed:

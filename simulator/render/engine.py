@@ -219,8 +219,8 @@ def render_framelets(request: RenderRequest, *, camera=None, scene=None,
     Parameters
     ----------
     request : what to render.
-    camera : the nominal ``JunoCam`` (default ``JunoCam.default()``); the injected distortion error is
-        applied on top of it.
+    camera : the nominal ``JunoCam`` (default ``JunoCam.default()``); the injected distortion error and the
+        mission-time camera state (``request.errors.camera_state``) are applied on top of it.
     scene : a built scene (default ``build_scene(request.scene_config, request.seed)``).
     stopwatch : collects the per-stage time breakdown when given.
 
@@ -231,6 +231,7 @@ def render_framelets(request: RenderRequest, *, camera=None, scene=None,
     ``RenderOptions.framelet_workers``; the results do not depend on it).
     """
     from instrument_models.junocam import JunoCam
+    from instrument_models.junocam.aging import apply_mission_state
     from scenes.scene import build_scene
     from simulator.geometry import Geometry
     from simulator.render.electronics import DetectorChain
@@ -240,6 +241,8 @@ def render_framelets(request: RenderRequest, *, camera=None, scene=None,
     if e.distortion_k1 is not None or e.distortion_k2 is not None:
         cam = cam.with_distortion(cam.optics.k1 if e.distortion_k1 is None else e.distortion_k1,
                                   cam.optics.k2 if e.distortion_k2 is None else e.distortion_k2)
+    if e.camera_state is not None:     # mission time: the camera as radiation has aged it ([mission])
+        cam = apply_mission_state(cam, e.camera_state)
     if scene is None:
         scene = build_scene(dict(request.scene_config), request.seed)
     chain = DetectorChain.for_request(request, cam)

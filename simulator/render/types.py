@@ -51,6 +51,9 @@ class InjectedErrors:
         ``None`` keeps the kernel's.
     gain_error : per-filter multiplicative gain error on the signal, e.g. ``{"RED": 1.02}`` for 2 % more
         (absent filters: 1.0).
+    camera_state : the camera's radiation-aged state (``instrument_models.junocam.aging.CameraState``) the
+        renderer applies to the nominal camera (``apply_mission_state``), from the scenario's ``[mission]``
+        table; ``None`` = the camera as given. Recorded as ``mission_state``.
     """
 
     start_time_jitter_s: float = 0.0
@@ -60,6 +63,7 @@ class InjectedErrors:
     distortion_k1: float | None = None
     distortion_k2: float | None = None
     gain_error: dict[str, float] = field(default_factory=dict)
+    camera_state: object | None = None
 
     def as_record(self) -> dict:
         """A plain dict of the injected values (for truth files and metadata)."""
@@ -71,6 +75,7 @@ class InjectedErrors:
             "distortion_k1": self.distortion_k1,
             "distortion_k2": self.distortion_k2,
             "gain_error": {k: float(v) for k, v in self.gain_error.items()},
+            "mission_state": None if self.camera_state is None else self.camera_state.as_record(),
         }
 
 
@@ -217,6 +222,7 @@ class RenderRequest:
         """
         from simulator.geometry import Geometry
         from simulator.kernelset import kernel_set_for
+        from simulator.mission import scenario_camera_state
         from simulator.random import child_generator
 
         im, er, rd = scenario.imaging, scenario.errors, scenario.render
@@ -234,7 +240,8 @@ class RenderRequest:
             attitude_offset_rad=tuple(float(v) * 1e-3 for v in er.attitude_offset_mrad),
             spin_rate_error_rpm=float(er.spin_rate_error_rpm),
             distortion_k1=er.distortion_k1, distortion_k2=er.distortion_k2,
-            gain_error={str(k).upper(): float(v) for k, v in dict(er.gain_error or {}).items()})
+            gain_error={str(k).upper(): float(v) for k, v in dict(er.gain_error or {}).items()},
+            camera_state=scenario_camera_state(scenario))
         defaults = RenderOptions()
         options = RenderOptions(supersample=int(rd.supersample), psf_sigma_px=float(rd.psf_sigma_px),
                                 max_stage_nodes=max(defaults.max_stage_nodes, int(rd.time_oversample)))

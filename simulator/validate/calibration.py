@@ -11,7 +11,8 @@ An outside tool calibrates with the camera model, as a mission pipeline uses its
 * DN -> electrons: subtract the bias and the mean dark charge at the metadata's FOCAL_PLANE_TEMPERATURE,
   multiply by the gain; divide by the vignetting (``detector.vignetting``) and by the expected
   photo-electrons for I/F = 1 (``Radiometry.electrons_per_s_per_iof`` at the actual solar distance, times
-  the exposure). PRNU and hot pixels are not known to the tool; PRNU enters the noise model.
+  the exposure; the radiometry of the product's perijove, ``Reconstructor``), and remove the uniform
+  scattered light (``Radiometry.stray_light_iof``). PRNU and hot pixels are not known to the tool; PRNU enters the noise model.
 * noise (variance in DN): shot noise of signal + dark, read noise, PRNU (``prnu_sigma x signal``), all
   divided by 4 with summing (independent pixels averaged), plus quantisation. Lossy compression is not
   modelled (its error is reported as unexplained residual).
@@ -83,7 +84,7 @@ class Calibration:
         per_iof, exposure = self._response(filter_name, tdi_stages, solar_distance_km, sample, line, summing)
         dark_e = d.dark_current_e_s(temperature_k) * exposure
         electrons = (np.asarray(dn, dtype=float) - d.bias_dn) * d.gain_e_per_dn - dark_e
-        return electrons / per_iof
+        return electrons / per_iof - self.radiometry.stray_light_iof[filter_name]   # uniform scattered light
 
     def iof_sigma(self, iof, quant_var_dn2, filter_name: str, tdi_stages: int, solar_distance_km: float,
                   sample, line, summing: int = 1, temperature_k: float | None = None) -> np.ndarray:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from instrument_models.junocam.aging import apply_mission_state, camera_state
 from scenes.photometry import Photometry
 from simulator.errors import SimulatorError
 from simulator.geometry import Geometry
@@ -72,8 +73,10 @@ class Reconstructor:
                  min_cos_incidence: float = 0.2, min_cos_emission: float = 0.2):
         self.inputs = inputs
         self.layout = inputs.product.layout
-        self.camera = camera_from_kernels(inputs.metakernel)
-        self.calibration = Calibration(self.camera)
+        # Calibrated for the product's perijove (ORBIT_NUMBER) with the published ageing model, as a mission
+        # pipeline uses the calibration of its epoch (instrument_models.junocam.aging).
+        self.camera = apply_mission_state(camera_from_kernels(inputs.metakernel), camera_state(self.layout.orbit_number))
+        self.calibration = Calibration(self.camera, self.camera.radiometry)
         self.photometry = photometry or photometry_from(inputs.scene_settings)
         self.min_cos_incidence = float(min_cos_incidence)
         self.min_cos_emission = float(min_cos_emission)

@@ -1,0 +1,59 @@
+"""Raw band ratios on Jupiter, measured on rendered framelets the way they were measured on real ones.
+
+``python -m benchmarks.band_ratios [ORBIT ...]`` renders the default scenario (TDI 1, BLUE/GREEN/RED) with
+``imaging.orbit_number`` set to each ORBIT (default 1 12 32 43 56) and prints blue/green and red/green.
+
+Measurement (the real figures are "decompanded DN minus dark"): each returned 8-bit framelet is decompanded
+(SQROOT table) to 12-bit DN; the dark of the same pixels is the noise-free DN12 of the same render with the
+scene off (bias, dark current, hot pixels; same camera state); signal = DN - dark. Disk pixels are those
+whose truth has incidence and emission below 70 deg (away from limb and terminator). The ratio is of the
+median signals over all disk pixels of each filter (the three filters see the same swath one frame apart).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from instrument_models.junocam import decompand
+from simulator.render.engine import render_framelets
+from simulator.render.types import RenderRequest
+from simulator.scenario import load_scenario
+
+FRAMES = tuple(range(6, 20, 2))   # frames of the default scenario that cross the lit disk (TDI 1)
+MAX_ANGLE_DEG = 70.0
+
+
+def measure(orbit_number: int, frames=FRAMES, scenario: str = "default") -> dict[str, float]:
+    """{"B/G": ..., "R/G": ..., "n": disk pixels per filter} for the scenario at ``orbit_number``."""
+    sc = load_scenario(scenario)
+    sc = sc.replace(imaging={"orbit_number": int(orbit_number), "tdi": 1, "filters": ["BLUE", "GREEN", "RED"]})
+    req = RenderRequest.from_scenario(sc).with_overrides(frame_indices=tuple(frames))
+    dark_req = req.with_overrides(options=type(req.options)(**{**req.options.__dict__, "scene_on": False}))
+    darks = {(r.frame, r.filter): r.truth["DN12"] for r in render_framelets(dark_req)}
+    signal: dict[str, list] = {"BLUE": [], "GREEN": [], "RED": []}
+    for r in render_framelets(req):
+        t = r.truth
+        disk = (t["INCIDENCE"] < MAX_ANGLE_DEG) & (t["EMISSION"] < MAX_ANGLE_DEG) & (t["IOF"] > 0)
+        dn = decompand(r.dn8, req.companding).astype(float) - darks[(r.frame, r.filter)]
+        signal[r.filter].append(dn[disk])
+    med = {f: float(np.median(np.concatenate(v))) for f, v in signal.items()}
+    n = min(sum(a.size for a in v) for v in signal.values())
+    return {"B/G": med["BLUE"] / med["GREEN"], "R/G": med["RED"] / med["GREEN"], "n": n,
+            **{f"median_{f}": v for f, v in med.items()}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    orbits = [int(a) for a in (sys.argv[1:] if argv is None else argv)] or [1, 12, 32, 43, 56]
+    print("orbit  blue/green  red/green  median DN B/G/R        disk px per filter")
+    for pj in orbits:
+        m = measure(pj)
+        print(f"PJ{pj:<4d} {m['B/G']:10.3f} {m['R/G']:10.3f}  "
+              f"{m['median_BLUE']:6.0f} {m['median_GREEN']:6.0f} {m['median_RED']:6.0f}  {m['n']:>12d}")
+    print("real PJ32, TDI 1: blue/green 0.53-0.63, red/green 1.11-1.13 (issue #13)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
