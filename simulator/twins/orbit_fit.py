@@ -149,7 +149,7 @@ def fit_orbit(start_utc: str, altitude: float, lat_pc_deg: float, lon_w_deg: flo
     if not choices:
         raise ProductError("no polar orbit through the metadata's position has its perijove off the poles")
     _, phi_p, mp = min(choices, key=lambda c: c[0])
-    sun = -ephemeris.heliocentric_position_km("JUPITER", np.array([et_p]))[0]   # as the synthetic planets SPK
+    sun = -ephemeris.heliocentric_position_km(5, np.array([et_p]))[0]   # Sun from Jupiter (= barycentre 5) as in the synthetic de440s.bsp
     s_eq = sun - (sun @ k) * k
     s_eq /= np.linalg.norm(s_eq)
     hour_angle = np.arctan2(mp @ np.cross(k, s_eq), mp @ s_eq)
