@@ -18,7 +18,7 @@ CORRELATION_TOL = 0.03      # sample correlation of ~200k pairs: sd ~0.002
 SIGMA_TOL = 0.03            # relative
 FLAT_RATIO_TOL = 0.02       # README figures vs our definition on the real flat
 FLAT_PEAK_TOL_COLUMNS = 10
-SLOPE_TOL = 0.2            # 16 windows of a power-law field
+SLOPE_TOL = 0.25           # 25 windows of a power-law field; the Hann taper steepens -3.2 by ~0.1-0.2
 
 
 def _ar1_lines(rng, rho, sigma, lines=LINES, samples=SAMPLES):
@@ -134,13 +134,13 @@ def test_patch_contrast_of_noise_on_a_gradient():
 @pytest.mark.parametrize("beta", [2.5, 3.2])
 def test_spectral_slope_of_a_power_law_field(beta):
     rng = np.random.default_rng(4)
-    n, cell = 1024, 50.0            # 16 windows of 256 cells (12,800 km) averaged
+    n, cell = 1024, 50.0            # 25 windows of 192 cells (9,600 km) averaged
     k = np.fft.fftfreq(n, d=cell)
     kr = np.hypot(k[:, None], k[None, :])
     kr[0, 0] = np.inf
     field = np.real(np.fft.ifft2(np.fft.fft2(rng.normal(size=(n, n))) * kr ** (-beta / 2)))
     slopes, windows, size_km = tx.spectral_slopes(1.0 + field / field.std() * 0.02, np.ones((n, n), bool), cell)
-    assert windows == 16 and size_km == 256 * cell
+    assert windows == 25 and size_km == 192 * cell
     assert all(abs(s + beta) < SLOPE_TOL for s in slopes), f"slopes {slopes} vs {-beta}"
 
 
@@ -186,3 +186,18 @@ def test_real_debias_frame_shows_what_its_readme_says(reference_dir):
         assert level.reference_minus_active_dn < -0.5, f"{name}: reference columns {level.reference_minus_active_dn:.2f} DN"
         assert cs.std_dn > 2 * noise.sigma_dn, f"{name}: column std {cs.std_dn:.3f} vs noise {noise.sigma_dn:.3f}"
         assert ds.hot_pixels(strip, thresholds_dn=(10.0,)).above_per_strip[0] > 0, f"{name}: no hot pixel"
+
+
+@given(st.integers(min_value=2, max_value=6), st.integers(min_value=0, max_value=2**31))
+def test_thinned_disk_mask_spreads_to_the_nearest_pixel(stride, seed):
+    from simulator.realism.measure import _spread
+
+    rng = np.random.default_rng(seed)
+    full = rng.random((37, 53)) > 0.5
+    lines = np.union1d(np.arange(0, 37, stride), [36])
+    samples = np.union1d(np.arange(0, 53, stride), [52])
+    spread = _spread(full[np.ix_(lines, samples)], lines, samples, full.shape)
+    assert np.array_equal(spread[np.ix_(lines, samples)], full[np.ix_(lines, samples)])
+    r = lines[np.argmin(np.abs(np.arange(37)[:, None] - lines[None, :]), axis=1)]
+    c = samples[np.argmin(np.abs(np.arange(53)[:, None] - samples[None, :]), axis=1)]
+    assert np.array_equal(spread, full[np.ix_(r, c)])

@@ -140,9 +140,10 @@ def _thinned_rays(camera, filter_name: str, summing: int, stride: int):
 
     rays, columns = framelet_rays(camera, filter_name, summing, 0.0)
     first = int(np.flatnonzero(columns)[0])
-    samples = np.arange(0, columns.size, stride)
+    # every stride-th line and sample, and the last ones (so a limb entering at an edge is not missed)
+    samples = np.union1d(np.arange(0, columns.size, stride), [np.flatnonzero(columns)[-1]])
     sub_columns = columns[samples]
-    lines = np.arange(0, rays.shape[0], stride)
+    lines = np.union1d(np.arange(0, rays.shape[0], stride), [rays.shape[0] - 1])
     return rays[lines][:, samples[sub_columns] - first], sub_columns, lines, samples
 
 
@@ -171,11 +172,12 @@ class ProjectedFramelet:
     observer: np.ndarray
 
 
-def iter_projected(inputs, flats: dict | None = None, stride: int = 1):
+def iter_projected(inputs, flats: dict | None = None, stride: int = 1, filters=None):
     """Yield (geo, :class:`ProjectedFramelet`) for every framelet of a product (``validate.product`` inputs).
 
     TDI 1 rays (the pixel's own row, where both conventions of ``validate.projection`` agree); SPICE once per
-    framelet. ``geo`` (the entered geometry service) is valid while the generator runs.
+    framelet. ``geo`` (the entered geometry service) is valid while the generator runs. ``filters``: only
+    the framelets of these filters (default all).
     """
     from simulator.validate.framelets import framelet_pixels
     from simulator.validate.projection import project_rays
@@ -194,6 +196,8 @@ def iter_projected(inputs, flats: dict | None = None, stride: int = 1):
         samples = geo.sample([f.mid_et for f in framelets])
         observer = np.asarray(samples.obs_body[len(framelets) // 2], dtype=np.float64)
         for i, fr in enumerate(framelets):
+            if filters is not None and fr.filter not in filters:
+                continue
             if fr.filter not in rays_cache:
                 rays_cache[fr.filter] = _thinned_rays(rec.camera, fr.filter, lay.summing, stride)
             rays, sub_columns, lines, cols = rays_cache[fr.filter]

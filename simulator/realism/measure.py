@@ -5,7 +5,7 @@ A product (ours or a mission-site pair) is decompanded with its own table. Disk 
 * with geometry (the product's ``kernels/`` or a metakernel given), every ``GEOMETRY_STRIDE``-th pixel is
   projected with the IK camera model (``simulator.products.colourview.iter_projected``); the disk is the
   hit mask spread back to every pixel, the sky what lies more than ``MARGIN_PX`` beyond it, the disk core what
-  lies more than ``MARGIN_PX`` inside;
+  lies more than ``MARGIN_PX`` inside (Chebyshev distance);
 * without geometry, a pixel is on the disk where the 9 x 9 median of the decompanded image exceeds the
   reference-column dark by ``max(THRESHOLD_MIN_DN, THRESHOLD_FRACTION x (99th percentile - dark))``
   (the median ignores hot pixels); the output says so, and the km-scale figures are skipped.
@@ -33,13 +33,13 @@ from simulator.realism.strips import stack_with_gaps
 
 GEOMETRY_STRIDE = 4            # every 4th line and sample projected for the disk mask (a 4-px resolution)
 TEXTURE_STRIDE = 2             # every 2nd line and sample mapped for contrast and spectra
-MARGIN_PX = 6                  # sky / disk core keep this far from the disk's edge (> the stride, blur, bleed)
+MARGIN_PX = 8                  # sky / disk core keep this far from the disk's edge (stride/2 + PSF tails, measured)
 THRESHOLD_MIN_DN = 30.0        # assumption: threshold classification, at least this far above the dark
 THRESHOLD_FRACTION = 0.05      # assumption: ... or 5 % of the way to the image's 99th percentile
 MAX_INCIDENCE_DEG = 70.0       # assumption: texture away from the terminator
 MAX_EMISSION_DEG = 60.0        # assumption: texture away from the limb
 TEXTURE_CELL_FACTOR = 1.5      # map cell = 1.5 x the median thinned pixel footprint (few empty cells)
-HIST_BINS = np.arange(0, 4097, 16)
+HIST_BINS = np.arange(0, 4097, 64)   # 64 DN: wider than SQROOT's largest decompanded step (32 DN)
 
 
 def _nan() -> float:
@@ -100,12 +100,15 @@ def _threshold_disk(dn: np.ndarray, dark: float, threshold: float) -> np.ndarray
 
 
 def _spread(hit: np.ndarray, lines: np.ndarray, samples: np.ndarray, shape) -> np.ndarray:
-    """A thinned hit mask (at ``lines`` x ``samples``) spread to every pixel (nearest thinned pixel)."""
-    r = np.clip(np.searchsorted(lines, np.arange(shape[0]) - (lines[1] - lines[0]) / 2 if lines.size > 1
-                                else np.zeros(shape[0]), side="left"), 0, lines.size - 1)
-    c = np.clip(np.searchsorted(samples, np.arange(shape[1]) - (samples[1] - samples[0]) / 2, side="left"),
-                0, samples.size - 1)
-    return hit[np.ix_(r, c)]
+    """A thinned hit mask (at ``lines`` x ``samples``) spread to every pixel (the nearest thinned pixel)."""
+    def nearest(points, n):
+        i = np.clip(np.searchsorted(points, np.arange(n)), 1, points.size - 1) if points.size > 1 else np.zeros(n, int)
+        if points.size == 1:
+            return i
+        left, right = points[i - 1], points[i]
+        return np.where(np.arange(n) - left <= right - np.arange(n), i - 1, i)
+
+    return hit[np.ix_(nearest(lines, shape[0]), nearest(samples, shape[1]))]
 
 
 def _texture(points, value, pixel_km, centre) -> dict:
@@ -171,15 +174,21 @@ def measure_product(folder, metakernel=None, use_geometry: bool = True) -> dict:
     if texture_parts and texture_parts["value"].size:
         texture = _texture(texture_parts["points"], texture_parts["value"], texture_parts["pixel_km"],
                            texture_parts["centre"])
+        if not texture["contrast_patches"]:
+            notes.append("texture: no 5,500 km patch lies wholly in the lit, seen GREEN area")
+        if not texture["spectrum_windows"]:
+            notes.append(f"texture: no {texture['spectrum_window_km']:,.0f} km window lies wholly in the lit, "
+                         "seen GREEN area (spectral slopes need 2 x 4,800 km)")
     elif inputs is not None:
-        notes.append("texture: no GREEN pixel lit and seen away from the limb")
+        notes.append("texture: no GREEN framelet, or no GREEN pixel lit (i < 70 deg) and seen (e < 60 deg)")
     return {"source": str(folder), "kind": f"product {lay.product_id}", "geometry": geometry_label,
             "notes": notes, "filters": filters, "texture": texture, "plot": plot}
 
 
 def _collect(acc: dict, dn: np.ndarray, disk: np.ndarray) -> None:
-    sky = ~ndimage.binary_dilation(disk, iterations=MARGIN_PX)
-    core = ndimage.binary_erosion(disk, iterations=MARGIN_PX)
+    square = np.ones((3, 3), bool)                 # Chebyshev distance: MARGIN_PX in every direction
+    sky = ~ndimage.binary_dilation(disk, square, iterations=MARGIN_PX)
+    core = ndimage.binary_erosion(disk, square, iterations=MARGIN_PX)
     acc["dn"].append(dn)
     acc["sky"].append(sky)
     acc["core"].append(core)
@@ -190,9 +199,7 @@ def _texture_pixels(inputs) -> dict:
     from simulator.products.colourview import iter_projected
 
     pts, val, km = [], [], []
-    for geo, p in iter_projected(inputs, None, TEXTURE_STRIDE):
-        if p.framelet.filter != "GREEN":
-            continue
+    for geo, p in iter_projected(inputs, None, TEXTURE_STRIDE, filters=("GREEN",)):
         g = p.geometry
         use = g.hit & (g.incidence < MAX_INCIDENCE_DEG) & (g.emission < MAX_EMISSION_DEG) & (p.codes[p.lines][:, p.samples] < 255)
         if use.any():

@@ -124,13 +124,16 @@ def write_plot(path: Path, a: dict, b: dict) -> Path:
     for side, d, style in (("A", a, "-"), ("B", b, "--")):
         plot = d.get("plot", {})
         for f, med in plot.get("column_medians", {}).items():
-            axes[0].plot(np.arange(med.size) + 23, med, style, color=colours[f], lw=0.6, label=f"{side} {f}")
+            axes[0].plot(np.arange(med.size) + 23, med, style, color=colours[f], lw=0.5, alpha=0.7,
+                         label=f"{side} {f}")
         for f, prof in plot.get("profiles", {}).items():
             axes[1].plot(np.arange(prof.size) + 23, prof, style, color=colours[f], lw=0.8, label=f"{side} {f}")
         for name, alpha in (("hist_disk", 1.0), ("hist_sky", 0.5)):
             h = plot.get(name, {}).get("GREEN")
             if h is not None:
-                centres = np.arange(h.size) * 16 + 8
+                from simulator.realism.measure import HIST_BINS
+
+                centres = 0.5 * (HIST_BINS[1:] + HIST_BINS[:-1])
                 axes[2].step(centres, np.maximum(h, 0.5), style, where="mid", alpha=alpha,
                              label=f"{side} GREEN {name[5:]}")
     axes[0].set(title="dark: column medians (sky / dark frame)", xlabel="CCD column", ylabel="DN")
