@@ -201,3 +201,22 @@ def test_thinned_disk_mask_spreads_to_the_nearest_pixel(stride, seed):
     r = lines[np.argmin(np.abs(np.arange(37)[:, None] - lines[None, :]), axis=1)]
     c = samples[np.argmin(np.abs(np.arange(53)[:, None] - samples[None, :]), axis=1)]
     assert np.array_equal(spread, full[np.ix_(r, c)])
+
+
+def test_calibration_folder_reads_fits_and_png_in_their_units(tmp_path):
+    from astropy.io import fits
+    from PIL import Image
+
+    dark = np.full((384, SAMPLES), 10, dtype=np.uint16)
+    dark[:, :23] = 6
+    Image.fromarray(dark).save(tmp_path / "my_dark.png")
+    fits.PrimaryHDU(np.full((LINES, SAMPLES), 0.5, dtype=np.float32)).writeto(tmp_path / "flat_green.fits")
+    frames = load_calibration_folder(tmp_path)
+    assert set(frames.strips) == {"dark", "flat"} and list(frames.strips["flat"]) == ["GREEN"]
+    level = ds.dark_level(frames.strips["dark"]["RED"])
+    assert (level.active_mean_dn, level.reference_minus_active_dn) == (10.0, -4.0), "integer frames stay in DN"
+    normalised = (dark / 4095.9375).astype(np.float32)
+    Image.fromarray(normalised).save(tmp_path / "my_dark.tiff")
+    (tmp_path / "my_dark.png").unlink()
+    level = ds.dark_level(load_calibration_folder(tmp_path).strips["dark"]["BLUE"])
+    assert abs(level.active_mean_dn - 10.0) < 1e-3, "a float frame in [0, 1] is read as 12to16"

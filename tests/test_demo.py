@@ -80,34 +80,38 @@ def test_colour_command_with_weights_and_errors(demo, tmp_path, capsys):
     assert len(err) == 1 and "--width 3" in err[0]
 
 
-def test_compare_product_with_real_calibration_frames(demo, reference_dir, tmp_path, capsys):
-    folder, _ = demo
-    assert main(["compare", str(folder), str(reference_dir / "calibration"), "--out", str(tmp_path)]) == 0
-    text = capsys.readouterr().out
-    for label in ("dark level, active columns", "flat: edge / peak, column 23", "blue / green raw signal",
-                  "8x8 block-boundary", "geometry: kernels"):
-        assert label in text, f"{label!r} missing from the table"
-    figures = json.loads((tmp_path / "compare.json").read_text())
-    b = figures["b"]["filters"]
-    assert set(b) == {"BLUE", "GREEN", "RED"} and 0.5 < b["GREEN"]["flat_left_edge"] < 1.0
-    a = figures["a"]["filters"]
-    assert 0 < a["BLUE"]["blue_over_green"] < 2 and 0 < a["RED"]["red_over_green"] < 3
-    assert a["GREEN"]["sky_fraction"] > 0 and a["GREEN"]["dark_noise_dn"] > 0
-    with Image.open(tmp_path / "compare.png") as im:
-        assert im.size[0] > 600
-
-
-def test_compare_without_geometry_says_so_and_skips_texture(demo, tmp_path, capsys):
+def test_compare_with_and_without_geometry(demo, tmp_path, capsys):
+    """The product measured with its kernels (A) and a copy without kernels/ (B, DN threshold) agree."""
     folder, _ = demo
     bare = tmp_path / "bare"
     shutil.copytree(folder, bare, ignore=shutil.ignore_patterns("kernels", "truth"))
-    assert main(["compare", str(bare), str(folder), "--json"]) == 0
+    assert main(["compare", str(folder), str(bare), "--out", str(tmp_path / "cmp")]) == 0
+    text = capsys.readouterr().out
+    for label in ("dark level, active columns", "blue / green raw signal", "8x8 block-boundary",
+                  "geometry: kernels", "geometry: threshold", "DN threshold"):
+        assert label in text, f"{label!r} missing from the table"
+    figures = json.loads((tmp_path / "cmp" / "compare.json").read_text())
+    a, b = figures["a"], figures["b"]
+    assert b["texture"] == {} and any("km-scale figures skipped" in n for n in b["notes"])
+    for f, key in (("BLUE", "blue_over_green"), ("RED", "red_over_green")):
+        ra, rb = a["filters"][f][key], b["filters"][f][key]
+        assert 0.3 < ra < 3 and abs(rb / ra - 1) < 0.1, f"{key} {rb:.3f} by threshold vs {ra:.3f} by kernels"
+    assert a["filters"]["GREEN"]["sky_fraction"] > 0 and a["filters"]["GREEN"]["dark_noise_dn"] > 0
+    assert a["filters"]["GREEN"]["brightest_dn"] < 100, "limb light counted as sky"
+    with Image.open(tmp_path / "cmp" / "compare.png") as im:
+        assert im.size[0] > 600
+
+
+def test_compare_json_against_the_real_calibration_frames(demo, reference_dir, tmp_path, capsys):
+    folder, _ = demo
+    bare = tmp_path / "bare"
+    shutil.copytree(folder, bare, ignore=shutil.ignore_patterns("kernels", "truth"))
+    assert main(["compare", str(bare), str(reference_dir / "calibration"), "--json"]) == 0
     figures = json.loads(capsys.readouterr().out)
-    assert figures["a"]["geometry"] == "threshold" and figures["b"]["geometry"] == "kernels"
-    assert any("DN threshold" in n for n in figures["a"]["notes"]) and figures["a"]["texture"] == {}
-    ratio_a = figures["a"]["filters"]["RED"]["red_over_green"]
-    ratio_b = figures["b"]["filters"]["RED"]["red_over_green"]
-    assert abs(ratio_a / ratio_b - 1) < 0.1, f"red/green {ratio_a:.3f} by threshold vs {ratio_b:.3f} by kernels"
+    b = figures["b"]["filters"]
+    assert set(b) == {"BLUE", "GREEN", "RED"} and figures["b"]["kind"] == "calibration frames"
+    assert all(0.75 < b[f]["flat_left_edge"] < 0.85 and 7 <= b[f]["flat_dips"] <= 13 for f in b)
+    assert figures["a"]["filters"]["GREEN"].get("flat_left_edge") is None
 
 
 def test_compare_bad_input_is_one_line(tmp_path, capsys):

@@ -30,7 +30,7 @@ ROLES = {"flat": ("flat",), "dark": ("dark", "bias"), "mask": ("mask", "bad"), "
 
 
 def read_frame(path: Path) -> np.ndarray:
-    """One image file as a (lines, samples) float64 array (FITS: the first HDU with 2D data)."""
+    """One image file as a (lines, samples) array in its stored type (FITS: the first HDU with 2D data)."""
     path = Path(path)
     if path.suffix.lower() in (".fits", ".fit", ".fts"):
         from astropy.io import fits
@@ -38,12 +38,12 @@ def read_frame(path: Path) -> np.ndarray:
         with fits.open(path) as hdul:
             for hdu in hdul:
                 if hdu.data is not None and np.ndim(hdu.data) == 2:
-                    return np.asarray(hdu.data, dtype=np.float64)
+                    return np.asarray(hdu.data)
         raise SimulatorError(f"FITS file {str(path)!r} holds no 2D image; expected a 1648-sample frame")
     from PIL import Image
 
     with Image.open(path) as im:
-        return np.asarray(im, dtype=np.float64)
+        return np.asarray(im)
 
 
 def split_strips(frame: np.ndarray, where: str, single_filter: str = "GREEN") -> dict[str, np.ndarray]:
@@ -82,8 +82,9 @@ def load_calibration_folder(folder, single_filter: str = "GREEN") -> Calibration
         name = path.stem.lower()
         for role, words in ROLES.items():
             if role not in files and any(w in name for w in words):
-                frame = read_frame(path)
-                if role == "dark" and frame.dtype.kind == "f" and np.nanmin(frame) >= 0 and np.nanmax(frame) <= 1:
+                stored = read_frame(path)
+                frame = stored.astype(np.float64)
+                if role == "dark" and stored.dtype.kind == "f" and np.nanmin(frame) >= 0 and np.nanmax(frame) <= 1:
                     frame = frame * NORMALISED_TO_DN12
                 if role == "mask":
                     frame = (frame > 0).astype(np.float64)

@@ -5,7 +5,7 @@ A product (ours or a mission-site pair) is decompanded with its own table. Disk 
 * with geometry (the product's ``kernels/`` or a metakernel given), every ``GEOMETRY_STRIDE``-th pixel is
   projected with the IK camera model (``simulator.products.colourview.iter_projected``); the disk is the
   hit mask spread back to every pixel, the sky what lies more than ``MARGIN_PX`` beyond it, the disk core what
-  lies more than ``MARGIN_PX`` inside (Chebyshev distance);
+  lies more than ``MARGIN_PX`` inside the lit disk (incidence < ``MAX_LIT_INCIDENCE_DEG``; Chebyshev distance);
 * without geometry, a pixel is on the disk where the 9 x 9 median of the decompanded image exceeds the
   reference-column dark by ``max(THRESHOLD_MIN_DN, THRESHOLD_FRACTION x (99th percentile - dark))``
   (the median ignores hot pixels); the output says so, and the km-scale figures are skipped.
@@ -37,6 +37,7 @@ MARGIN_PX = 8                  # sky / disk core keep this far from the disk's e
 THRESHOLD_MIN_DN = 30.0        # assumption: threshold classification, at least this far above the dark
 THRESHOLD_FRACTION = 0.05      # assumption: ... or 5 % of the way to the image's 99th percentile
 MAX_INCIDENCE_DEG = 70.0       # assumption: texture away from the terminator
+MAX_LIT_INCIDENCE_DEG = 80.0   # assumption: the "disk" of ratios and histograms is the lit disk (the threshold's)
 MAX_EMISSION_DEG = 60.0        # assumption: texture away from the limb
 TEXTURE_CELL_FACTOR = 1.5      # map cell = 1.5 x the median thinned pixel footprint (few empty cells)
 HIST_BINS = np.arange(0, 4097, 64)   # 64 DN: wider than SQROOT's largest decompanded step (32 DN)
@@ -152,7 +153,9 @@ def measure_product(folder, metakernel=None, use_geometry: bool = True) -> dict:
             fr, g = p.framelet, p.geometry
             dn = np.asarray(decompand(p.codes, lay.companding), dtype=np.float64)
             disk = _spread(g.hit, p.lines, p.samples, dn.shape)
-            _collect(per_filter[fr.filter], dn, disk)
+            with np.errstate(invalid="ignore"):
+                lit = _spread(g.hit & (g.incidence < MAX_LIT_INCIDENCE_DEG), p.lines, p.samples, dn.shape)
+            _collect(per_filter[fr.filter], dn, disk, lit)
         texture_parts = _texture_pixels(inputs) if "GREEN" in lay.filters else None
     else:
         image = np.asarray(product.image)
@@ -185,10 +188,11 @@ def measure_product(folder, metakernel=None, use_geometry: bool = True) -> dict:
             "notes": notes, "filters": filters, "texture": texture, "plot": plot}
 
 
-def _collect(acc: dict, dn: np.ndarray, disk: np.ndarray) -> None:
+def _collect(acc: dict, dn: np.ndarray, disk: np.ndarray, lit: np.ndarray | None = None) -> None:
+    """Add a framelet: sky = more than MARGIN_PX off the disk, core = more than MARGIN_PX inside the lit disk."""
     square = np.ones((3, 3), bool)                 # Chebyshev distance: MARGIN_PX in every direction
     sky = ~ndimage.binary_dilation(disk, square, iterations=MARGIN_PX)
-    core = ndimage.binary_erosion(disk, square, iterations=MARGIN_PX)
+    core = ndimage.binary_erosion(disk if lit is None else lit, square, iterations=MARGIN_PX)
     acc["dn"].append(dn)
     acc["sky"].append(sky)
     acc["core"].append(core)

@@ -35,11 +35,11 @@ FIGURE_LABELS = (
     ("flat_dips", "flat: dips (< 0.9 of local level)"),
     ("flat_deepest_dip", "flat: deepest dip (ratio)"),
     ("sky_fraction", "share of pixels on sky (measured)"),
-    ("disk_fraction", "share of pixels on the disk core"),
-    ("disk_dn_p1_p50_p99", "disk DN p1 / p50 / p99"),
+    ("disk_fraction", "share of pixels on the lit disk core"),
+    ("disk_dn_p1_p50_p99", "lit disk DN p1 / p50 / p99"),
     ("sky_dn_p1_p50_p99", "sky DN p1 / p50 / p99"),
-    ("blue_over_green", "blue / green raw signal on the disk"),
-    ("red_over_green", "red / green raw signal on the disk"),
+    ("blue_over_green", "blue / green raw signal on the lit disk"),
+    ("red_over_green", "red / green raw signal on the lit disk"),
     ("block_ratio", "8x8 block-boundary discontinuity ratio"),
 )
 TEXTURE_LABELS = (
