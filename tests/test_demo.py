@@ -126,3 +126,17 @@ def test_compare_bad_input_is_one_line(tmp_path, capsys):
 def test_full_demo(tmp_path, kernel_cache_dir, capsys):
     folder, out = _demo(tmp_path / "demo-output", kernel_cache_dir, capsys)
     _check(folder, out, 13, min_seen=0.5)
+
+
+def test_colour_view_of_a_pair_without_kernels_uses_the_given_metakernel(demo, tmp_path, capsys):
+    """A mission-site style pair (no kernels/, no truth) with --kernels gives the same picture as the product."""
+    folder, _ = demo
+    bare = tmp_path / "pair"
+    shutil.copytree(folder, bare, ignore=shutil.ignore_patterns("kernels", "truth"))
+    assert main(["colour", str(bare), "--out", str(tmp_path / "pair.png")]) == 2
+    assert "kernels" in capsys.readouterr().err
+    (metakernel,) = (folder / "kernels").glob("*.tm")
+    assert main(["colour", str(bare), "--kernels", str(metakernel), "--out", str(tmp_path / "pair.png")]) == 0
+    assert main(["colour", str(folder), "--out", str(tmp_path / "own.png")]) == 0
+    with Image.open(tmp_path / "pair.png") as a, Image.open(tmp_path / "own.png") as b:
+        assert np.array_equal(np.asarray(a), np.asarray(b))
