@@ -144,6 +144,10 @@ def measure_product(folder, metakernel=None, use_geometry: bool = True) -> dict:
     lay = product.layout
     if lay.tdi_stages != 1:
         notes.append(f"TDI {lay.tdi_stages}: the real figures are defined at TDI 1")
+        if inputs is not None:
+            notes.append("the projection handles TDI 1 only: disk and sky classified by a DN threshold, "
+                         "km-scale figures skipped")
+            inputs, product = None, load_product(Path(folder))
     per_filter: dict = {f: {"dn": [], "disk": [], "sky": [], "core": []} for f in lay.filters}
     texture_parts = None
     geometry_label = "threshold"
