@@ -25,6 +25,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "plan",
     "render",
     "demo",
+    "colour",
+    "compare",
     "inspect",
     "validate",
     "score",

@@ -1,0 +1,395 @@
+"""A colour view processed from the raw framelets, the way community JunoCam pipelines make one.
+
+Only what a user downloads is read (raw PNG, metadata, the product's ``kernels/`` or a metakernel given),
+never ``truth/``:
+
+1. decompand each 8-bit code with the product's table (SAMPLE_BIT_MODE_ID, ``instrument_models.junocam.
+   decompand``; SQROOT for mission images);
+2. subtract the dark level: the median of the framelet's dark reference columns 0-22 (facts.md "Camera
+   geometry"; none for summed or cropped lines);
+3. divide by a flat field: the user's flat frames (``simulator.realism.frames``, each strip over its
+   profile peak) or, without them, the camera model's vignetting (``instrument_models.junocam.detector.
+   vignetting`` with the IK's optical centre, as ``simulator.validate.calibration`` uses it);
+4. project every photoactive pixel with the product's kernels and the IK camera model
+   (``simulator.validate.reconstruct.Reconstructor``: ISIS frame times, SPICE once per framelet) onto the
+   ellipsoid, and from there into a perspective view from Juno's position at the image's middle time,
+   looking at the centre of what was seen, north up; pixels falling in one output cell are averaged, empty
+   cells filled from their neighbours (``quicklook._fill_holes``);
+5. white balance: weights (R, G, B) given (e.g. the mission's PJ43 weights 0.768 / 1.000 / 2.630, issue #13)
+   or, by default, from the image: each channel scaled so its ``balance_percentile`` on the disk (Jupiter's
+   bright zones, close to white) is equal;
+6. one common percentile stretch and a display gamma, shown only where RED, GREEN and BLUE all saw the
+   planet.
+
+The same projection gives a tangent-plane map in km (:func:`tangent_plane_map`) for the texture figures of
+``junocam-sim compare``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy import ndimage
+
+from simulator.errors import ProductError
+
+COLOUR_FILTERS = ("RED", "GREEN", "BLUE")
+REFERENCE_COLUMNS = 23          # facts.md "Camera geometry": 23 dark pixels at the start of each line
+
+
+@dataclass(frozen=True)
+class ColourStyle:
+    """Choices of the colour view (display assumptions, all configurable).
+
+    Attributes
+    ----------
+    width_px : width of the view (it is never finer than the raw pixels seen).
+    weights_rgb : white-balance weights for linearised (R, G, B); None = from the image.
+    balance_percentile : automatic white balance equalises this percentile of each channel on the disk.
+    black_percentile, white_percentile : the common stretch (of the mean of the channels / the brightest).
+    black_fraction : the black point is at least this fraction of the white point (the night side and the
+        dark noise show black, as in the mission's colour products).
+    gamma : display gamma (output = stretched ** (1 / gamma)).
+    max_fill_radius_cells : empty cells are filled from neighbours up to this distance.
+    pixel_stride : every n-th line and sample of each framelet is projected (n^2 times faster).
+    limb_trim_cells : cells trimmed from the edge of the area all three colours saw (limb fringes).
+    crop_margin : the view is cut to what is lit plus this fraction of its size on each side.
+    max_emission_deg : pixels seen more obliquely are left out: at the limb each filter's pixels mix sky
+        and planet differently, which shows as colour fringes.
+    """
+
+    width_px: int = 900
+    weights_rgb: tuple[float, float, float] | None = None
+    balance_percentile: float = 95.0
+    black_percentile: float = 1.0
+    black_fraction: float = 0.02
+    white_percentile: float = 99.8
+    gamma: float = 1.8
+    max_fill_radius_cells: int = 4
+    pixel_stride: int = 2
+    limb_trim_cells: int = 2
+    max_emission_deg: float = 84.0
+    crop_margin: float = 0.03
+
+
+@dataclass
+class SeenPixels:
+    """The photoactive pixels of a product that see the planet, linearised.
+
+    Attributes
+    ----------
+    points : (N, 3) surface points in the body frame (km).
+    value : (N,) decompanded DN minus dark over flat.
+    filter_index : (N,) index into ``filters``.
+    incidence, emission : (N,) degrees.
+    filters : the product's filters.
+    observer : (3,) Juno's position in the body frame at the image's middle time (km).
+    pixel_km : (N,) pixel footprint (range x IFOV, km).
+    """
+
+    points: np.ndarray
+    value: np.ndarray
+    filter_index: np.ndarray
+    incidence: np.ndarray
+    emission: np.ndarray
+    filters: tuple[str, ...]
+    observer: np.ndarray
+    pixel_km: np.ndarray
+
+
+def _flat_for(camera, filter_name: str, shape, summing: int, flats: dict | None) -> np.ndarray:
+    """(lines, samples) flat field of a framelet: a user's strip over its peak, else the lens vignetting."""
+    lines, samples = shape
+    if flats and filter_name in flats:
+        strip = np.asarray(flats[filter_name], dtype=np.float64)
+        if summing == 2:
+            strip = strip.reshape(lines, 2, samples, 2).mean(axis=(1, 3))
+        if strip.shape != (lines, samples):
+            raise ProductError(f"flat field of {filter_name} is {strip.shape[1]} x {strip.shape[0]}; the "
+                               f"product's framelets are {samples} x {lines}")
+        peak = np.nanpercentile(strip[:, REFERENCE_COLUMNS // summing:], 99.5)
+        return np.where(strip > 0, strip / peak, np.nan)
+    from instrument_models.junocam import detector as det
+
+    line, sample = np.meshgrid((np.arange(lines) + 0.5) * summing, (np.arange(samples) + 0.5) * summing,
+                               indexing="ij")
+    return det.vignetting(sample, line, camera.optics.cx, camera.optics.cy[filter_name],
+                          camera.detector.vignetting_edge)
+
+
+def linearise(codes: np.ndarray, companding: str, flat: np.ndarray, summing: int) -> np.ndarray:
+    """Decompanded DN minus the reference-column dark, over the flat; (lines, samples) float64."""
+    from instrument_models.junocam import decompand
+
+    dn = np.asarray(decompand(codes, companding), dtype=np.float64)
+    dark = 0.0
+    if summing == 1 and dn.shape[1] == 1648:
+        dark = float(np.median(dn[:, :REFERENCE_COLUMNS]))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (dn - dark) / flat
+
+
+def _thinned_rays(camera, filter_name: str, summing: int, stride: int):
+    """Rays of every ``stride``-th line and photoactive sample of a framelet (``projection.framelet_rays``).
+
+    Returns (rays (lines', cols', 3), columns mask over the thinned samples, thinned line and sample indices).
+    """
+    from simulator.validate.projection import framelet_rays
+
+    rays, columns = framelet_rays(camera, filter_name, summing, 0.0)
+    first = int(np.flatnonzero(columns)[0])
+    # every stride-th line and sample, and the last ones (so a limb entering at an edge is not missed)
+    samples = np.union1d(np.arange(0, columns.size, stride), [np.flatnonzero(columns)[-1]])
+    sub_columns = columns[samples]
+    lines = np.union1d(np.arange(0, rays.shape[0], stride), [rays.shape[0] - 1])
+    return rays[lines][:, samples[sub_columns] - first], sub_columns, lines, samples
+
+
+@dataclass(frozen=True)
+class ProjectedFramelet:
+    """One framelet, thinned to every ``stride``-th line and sample, projected and linearised.
+
+    Attributes
+    ----------
+    framelet : its place and times (``validate.framelets.Framelet``).
+    geometry : ``validate.projection.FrameletGeometry`` of the thinned pixels.
+    codes : (lines, samples) the framelet's 8-bit codes (all pixels).
+    lines, samples : indices of the thinned lines and samples.
+    value : (thinned lines, thinned samples) decompanded DN minus dark over flat.
+    pixel_km : the thinned pixels' footprint (range x IFOV x stride, km; NaN off the planet).
+    observer : (3,) Juno in the body frame at the middle framelet's time (km).
+    """
+
+    framelet: object
+    geometry: object
+    codes: np.ndarray
+    lines: np.ndarray
+    samples: np.ndarray
+    value: np.ndarray
+    pixel_km: np.ndarray
+    observer: np.ndarray
+
+
+def iter_projected(inputs, flats: dict | None = None, stride: int = 1, filters=None):
+    """Yield (geo, :class:`ProjectedFramelet`) for every framelet of a product (``validate.product`` inputs).
+
+    TDI 1 rays (the pixel's own row, where both conventions of ``validate.projection`` agree); SPICE once per
+    framelet. ``geo`` (the entered geometry service) is valid while the generator runs. ``filters``: only
+    the framelets of these filters (default all).
+    """
+    from simulator.validate.framelets import framelet_pixels
+    from simulator.validate.projection import project_rays
+    from simulator.validate.reconstruct import Reconstructor
+
+    rec = Reconstructor(inputs)
+    lay = rec.layout
+    if lay.tdi_stages != 1:
+        raise ProductError(f"product {lay.product_id} has TDI {lay.tdi_stages}; the colour view and the "
+                           "texture figures handle TDI 1 framelets (the rays of each pixel's own row)")
+    ifov = rec.camera.optics.pixel_pitch_mm / rec.camera.optics.focal_length_mm * lay.summing
+    flat_cache: dict = {}
+    rays_cache: dict = {}
+    with rec.geometry() as geo:
+        framelets = rec.framelets(geo)
+        samples = geo.sample([f.mid_et for f in framelets])
+        observer = np.asarray(samples.obs_body[len(framelets) // 2], dtype=np.float64)
+        for i, fr in enumerate(framelets):
+            if filters is not None and fr.filter not in filters:
+                continue
+            if fr.filter not in rays_cache:
+                rays_cache[fr.filter] = _thinned_rays(rec.camera, fr.filter, lay.summing, stride)
+            rays, sub_columns, lines, cols = rays_cache[fr.filter]
+            g = project_rays(geo, samples, i, rays, sub_columns, fr.mid_et, 0.0)
+            codes = framelet_pixels(inputs.product.image, fr)
+            if fr.filter not in flat_cache:
+                flat_cache[fr.filter] = _flat_for(rec.camera, fr.filter, codes.shape, lay.summing, flats)
+            value = linearise(codes, lay.companding, flat_cache[fr.filter], lay.summing)[lines][:, cols]
+            yield geo, ProjectedFramelet(fr, g, codes, lines, cols, value,
+                                         g.range_km.astype(np.float64) * ifov * stride, observer)
+
+
+def seen_pixels(inputs, flats: dict | None = None, stride: int = 1) -> SeenPixels:
+    """Project and linearise every ``stride``-th line and sample of a product (``validate.product`` inputs)."""
+    from simulator.validate.reconstruct import SATURATED_CODE
+
+    filters = inputs.product.layout.filters
+    parts = {k: [] for k in ("points", "value", "filter_index", "incidence", "emission", "pixel_km")}
+    observer = None
+    for geo, p in iter_projected(inputs, flats, stride):
+        observer = p.observer
+        g = p.geometry
+        use = g.hit & (p.codes[p.lines][:, p.samples] < SATURATED_CODE)
+        if not use.any():
+            continue
+        parts["points"].append(geo.ellipsoid.surface_point(g.lat_pc[use], g.lon_w[use], kind="planetocentric"))
+        parts["value"].append(p.value[use])
+        parts["filter_index"].append(np.full(int(use.sum()), filters.index(p.framelet.filter), dtype=np.int8))
+        parts["incidence"].append(g.incidence[use].astype(np.float64))
+        parts["emission"].append(g.emission[use].astype(np.float64))
+        parts["pixel_km"].append(p.pixel_km[use])
+    if not parts["value"]:
+        raise ProductError(f"no pixel of product {inputs.product.layout.product_id} sees Jupiter; there is "
+                           "nothing to project")
+    cat = {k: np.concatenate(v) for k, v in parts.items()}
+    return SeenPixels(filters=filters, observer=observer, **cat)
+
+
+def _basis(forward: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(right, up) unit vectors perpendicular to ``forward``, ``up`` towards body +Z (north) when possible."""
+    north = np.array([0.0, 0.0, 1.0])
+    up = north - forward * (north @ forward)
+    if np.linalg.norm(up) < 1e-6:                      # looking along the pole: any perpendicular will do
+        up = np.array([0.0, 1.0, 0.0]) - forward * forward[1]
+    up /= np.linalg.norm(up)
+    return np.cross(forward, up), up
+
+
+def perspective_coordinates(seen: SeenPixels) -> tuple[np.ndarray, np.ndarray]:
+    """Gnomonic (x right, y up) coordinates of the seen points from the observer, towards their centre."""
+    rel = seen.points - seen.observer
+    centre = np.mean(rel / np.linalg.norm(rel, axis=1)[:, None], axis=0)
+    forward = centre / np.linalg.norm(centre)
+    right, up = _basis(forward)
+    depth = rel @ forward
+    return (rel @ right) / depth, (rel @ up) / depth
+
+
+def tangent_plane_coordinates(points: np.ndarray, centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """East and north distances (km) of ``points`` projected orthographically on the plane tangent at ``centre``."""
+    normal = centre / np.linalg.norm(centre)
+    east = np.cross([0.0, 0.0, 1.0], normal)
+    if np.linalg.norm(east) < 1e-6:
+        east = np.array([0.0, 1.0, 0.0])
+    east /= np.linalg.norm(east)
+    north = np.cross(normal, east)
+    rel = points - centre
+    return rel @ east, rel @ north
+
+
+def grid_average(x: np.ndarray, y: np.ndarray, values: np.ndarray, channel: np.ndarray, n_channels: int,
+                 step: float, bounds, fill_radius: int) -> tuple[np.ndarray, np.ndarray]:
+    """Average ``values`` per channel into cells of ``step`` (rows from the top = largest y).
+
+    Returns
+    -------
+    means : (n_channels, rows, cols) float64 (0 where empty after filling).
+    seen : (n_channels, rows, cols) bool.
+    """
+    from simulator.products.quicklook import _fill_holes
+
+    x0, x1, y0, y1 = bounds
+    ncol = max(1, int(np.ceil((x1 - x0) / step)))
+    nrow = max(1, int(np.ceil((y1 - y0) / step)))
+    col = np.clip(((x - x0) / step).astype(np.int64), 0, ncol - 1)
+    row = np.clip(((y1 - y) / step).astype(np.int64), 0, nrow - 1)
+    cell = row * ncol + col
+    means = np.zeros((n_channels, nrow, ncol))
+    seen = np.zeros((n_channels, nrow, ncol), bool)
+    for c in range(n_channels):
+        sel = channel == c
+        total = np.bincount(cell[sel], weights=values[sel], minlength=nrow * ncol).reshape(nrow, ncol)
+        count = np.bincount(cell[sel], minlength=nrow * ncol).reshape(nrow, ncol)
+        near_data = ndimage.binary_dilation(count > 0, iterations=max(1, fill_radius // 2))
+        total, count = _fill_holes(total, count, fill_radius)
+        seen[c] = (count > 0) & near_data        # filling closes gaps, it does not grow the edges
+        means[c] = np.where(seen[c], total / np.maximum(count, 1e-12), 0.0)
+    return means, seen
+
+
+def white_balance(channels: np.ndarray, seen: np.ndarray, style: ColourStyle) -> tuple[float, float, float]:
+    """White-balance weights (R, G, B), GREEN = 1: the given ones, or from the image (module docstring)."""
+    if style.weights_rgb is not None:
+        w = tuple(float(v) for v in style.weights_rgb)
+        if len(w) != 3 or not all(np.isfinite(w)) or min(w) <= 0:
+            raise ProductError(f"white-balance weights {style.weights_rgb!r} must be three positive numbers (R G B)")
+        return w
+    level = [float(np.percentile(ch[seen], style.balance_percentile)) if seen.any() else 1.0 for ch in channels]
+    if min(level) <= 0:
+        return (1.0, 1.0, 1.0)
+    return (level[1] / level[0], 1.0, level[1] / level[2])
+
+
+def colour_image(seen: SeenPixels, style: ColourStyle = ColourStyle()) -> tuple[np.ndarray, tuple]:
+    """The (rows, cols, 3) uint8 perspective colour view and the white-balance weights (R, G, B) used."""
+    keep = seen.emission <= style.max_emission_deg
+    seen = SeenPixels(**{k: (v[keep] if isinstance(v, np.ndarray) and v.shape[:1] == keep.shape else v)
+                         for k, v in vars(seen).items()})
+    missing = [f for f in COLOUR_FILTERS if f not in seen.filters]
+    if missing:
+        raise ProductError(f"a colour view needs RED, GREEN and BLUE framelets; the product has no "
+                           f"{', '.join(missing)} (filters {', '.join(seen.filters)})")
+    x, y = perspective_coordinates(seen)
+    rng = np.linalg.norm(seen.points - seen.observer, axis=1)
+    bounds = (float(x.min()), float(x.max()), float(y.min()), float(y.max()))
+    native = float(np.median(seen.pixel_km / rng))   # the thinned raw pixels' angular spacing
+    step = max((bounds[1] - bounds[0]) / style.width_px, native)
+    order = [seen.filters.index(f) for f in COLOUR_FILTERS]
+    channel = np.full(seen.value.size, -1)
+    for c, k in enumerate(order):
+        channel[seen.filter_index == k] = c
+    means, seen_c = grid_average(x, y, seen.value, channel, 3, step, bounds, style.max_fill_radius_cells)
+    # the limb's last cells mix sky into each filter differently (colour fringes): leave them out
+    both = ndimage.binary_erosion(np.logical_and.reduce(seen_c), iterations=style.limb_trim_cells)
+    weights = white_balance(means, both, style)
+    rgb = means * np.asarray(weights)[:, None, None]
+    luminance = rgb.mean(axis=0)[both]
+    black = float(np.percentile(luminance, style.black_percentile)) if luminance.size else 0.0
+    white = float(np.percentile(rgb.max(axis=0)[both], style.white_percentile)) if luminance.size else 1.0
+    black = max(black, style.black_fraction * white)
+    white = white if white > black else black + 1.0
+    scaled = np.clip((rgb - black) / (white - black), 0.0, 1.0) ** (1.0 / style.gamma)
+    out = np.moveaxis(np.where(both[None], np.round(scaled * 255.0), 0).astype(np.uint8), 0, -1)
+    return crop_to_content(out, style.crop_margin), weights
+
+
+def crop_to_content(rgb: np.ndarray, margin: float) -> np.ndarray:
+    """``rgb`` cut to the box of its non-black pixels plus ``margin`` x its size (the night side is black)."""
+    lit = rgb.max(axis=-1) > 0
+    if not lit.any():
+        return rgb
+    rows, cols = np.flatnonzero(lit.any(axis=1)), np.flatnonzero(lit.any(axis=0))
+    pad_r, pad_c = int(margin * lit.shape[0]), int(margin * lit.shape[1])
+    return rgb[max(rows[0] - pad_r, 0):rows[-1] + 1 + pad_r, max(cols[0] - pad_c, 0):cols[-1] + 1 + pad_c]
+
+
+def write_colour_view(path: Path, rgb: np.ndarray) -> Path:
+    """Write the view as PNG through a temporary file in the same folder, then rename."""
+    from PIL import Image
+
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.partial")
+    Image.fromarray(rgb, mode="RGB").save(tmp, format="PNG", optimize=True)
+    tmp.replace(path)
+    return path
+
+
+def product_inputs(folder, metakernel=None):
+    """``validate.product`` inputs of a product folder; ``metakernel`` replaces its ``kernels/`` (mission pairs)."""
+    from dataclasses import replace
+
+    from simulator.validate.product import DEFAULT_ABCORR, ProductInputs, load_product_rows, open_product
+
+    if metakernel is None:
+        return open_product(folder)
+    mk = Path(metakernel)
+    if not mk.is_file():
+        raise ProductError(f"metakernel {str(mk)!r} does not exist")
+    root = Path(folder)
+    try:
+        inputs = open_product(root)
+        return replace(inputs, metakernel=mk)
+    except ProductError:
+        return ProductInputs(root=root, product=load_product_rows(root), metakernel=mk, abcorr=DEFAULT_ABCORR,
+                             scene_settings={})
+
+
+def colour_view(folder, out_path=None, style: ColourStyle = ColourStyle(), flats: dict | None = None,
+                metakernel=None) -> tuple[Path, tuple]:
+    """Make and write the colour view of a product; returns (path, white-balance weights used)."""
+    inputs = product_inputs(folder, metakernel)
+    seen = seen_pixels(inputs, flats, style.pixel_stride)
+    rgb, weights = colour_image(seen, style)
+    target = Path(out_path) if out_path is not None else inputs.root / "colour.png"
+    return write_colour_view(target, rgb), weights
