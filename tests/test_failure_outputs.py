@@ -127,8 +127,8 @@ def test_termination_signal_mid_render_leaves_no_partial(tmp_path, kernel_cache_
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + SIGNAL_WAIT_S
     while time.monotonic() < deadline and proc.poll() is None:
-        partials = [p for p in out.glob(".*partial*")] if out.exists() else []
-        if partials and any((p / ".scratch").glob("*.bin")):
+        partials = list(out.glob(".*partial*")) if out.exists() else []
+        if any(any((q / ".scratch").glob("*.bin")) for q in partials):
             break
         time.sleep(0.05)
     assert proc.poll() is None, f"render ended before it could be signalled: {proc.communicate()}"
