@@ -119,7 +119,7 @@ def test_next_render_removes_a_killed_runs_partial(tmp_path, capsys, kernel_cach
 
 
 # --- signals --------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, pytest.param(signal.SIGHUP, marks=pytest.mark.slow)])
 def test_termination_signal_mid_render_leaves_no_partial(tmp_path, kernel_cache_dir, signum):
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "simulator.cli", "render", "--frames", "40", "--out", str(out),
@@ -177,6 +177,7 @@ def test_full_disk_while_reserving_scratch_is_one_line_and_leaves_the_disk_as_it
 
 
 # --- what the commands write ------------------------------------------------------------------------------
+@pytest.mark.slow   # the views take ~20 s; test_atomic_dir_replaces_only_what_it_wrote... covers the rule fast
 def test_second_scene_run_does_not_mix_views(tmp_path, capsys):
     out = tmp_path / "scene"
     assert main(["scene", "--out", str(out), "--resolution", "10"]) == 0

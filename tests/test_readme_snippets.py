@@ -32,6 +32,8 @@ BLOCK_TIMEOUT_S = 1800          # a generous ceiling so a hung block fails inste
 
 # Blocks that render, plan or build full-resolution maps (first line of the block, stripped): slow.
 SLOW = (
+    ".venv/bin/junocam-sim instrument                       # FOV",
+    "junocam-sim scenarios                                   # names",
     "junocam-sim scene --out scene-10 --resolution 10 --no-views",
     "make demo    # creates .venv",
     "junocam-sim scene --out scene-out",
