@@ -8,6 +8,7 @@ times: the command must leave them as they were.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -282,3 +283,23 @@ def test_malformed_metadata_json_is_one_line_and_writes_nothing(tmp_path_factory
     if code:
         assert len(err.getvalue().strip().splitlines()) == 1, err.getvalue()
         assert not mosaic.exists()
+
+
+# --- 5. what the README promises --------------------------------------------------------------------------
+def test_instrument_filter_option_details_only_that_strip(capsys):
+    code, out, _ = run_cli(["instrument", "--filter", "METHANE"], capsys)
+    rows = [line.split()[0] for line in out.splitlines() if re.match(r"^  [A-Z]+ +-615\d\d ", line)]
+    assert code == 0 and rows == ["METHANE"], rows
+
+
+def test_budget_measures_a_product_at_the_quality_it_was_rendered_with(tmp_path, capsys, product):
+    from simulator.budget import product_ict_quality
+    from simulator.scenario import load_scenario
+
+    assert product_ict_quality(product) == (85, "the product's, from scenario.toml")
+    assert load_scenario("default").imaging.quality == 85
+    bare = copy_product(product, tmp_path)
+    shutil.rmtree(bare / "kernels")
+    assert product_ict_quality(bare)[0] == 85
+    code, out, _ = run_cli(["budget", product], capsys)
+    assert code == 0 and "at quality 85 (the product's" in out, out
