@@ -303,3 +303,11 @@ def test_budget_measures_a_product_at_the_quality_it_was_rendered_with(tmp_path,
     assert product_ict_quality(bare)[0] == 85
     code, out, _ = run_cli(["budget", product], capsys)
     assert code == 0 and "at quality 85 (the product's" in out, out
+
+
+def test_sequence_whose_later_product_folder_exists_writes_nothing(user_folder, capsys):
+    path = _sequence(user_folder, [GOOD_IMAGE, GOOD_IMAGE])
+    taken = user_folder / "seq" / "JNCE_2018091_12C00002_V01"      # image 2 of orbit 12 on 2018-04-01 (day 091)
+    taken.mkdir(parents=True)
+    (taken / "mine.txt").write_text("x")
+    assert_refused(["render", "--sequence", path, "--out", "seq"], capsys, user_folder, "already exists")

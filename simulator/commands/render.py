@@ -207,9 +207,14 @@ def run_sequence(args) -> list[Path]:
     """Render every image of the sequence; the whole file is checked first (:func:`sequence_jobs`), so a
     bad later image writes nothing."""
     from simulator.outputs import prepare_output
+    from simulator.products.description import make_product_id
+    from simulator.products.writer import check_product_folder
 
     jobs = sequence_jobs(args)
-    prepare_output(args.out, kind="container")
+    out = prepare_output(args.out, kind="container")
+    for scenario, n, _ in jobs:   # every product folder free before the first render (day of START_TIME)
+        start = str(scenario.imaging.start_utc or scenario.orbit.perijove_utc)
+        check_product_folder(out / make_product_id(start, int(scenario.imaging.orbit_number), n), args.overwrite)
     return [_render_one(args, scenario, image_number=n, title=title) for scenario, n, title in jobs]
 
 

@@ -42,6 +42,19 @@ def product_bytes(lines: int, samples: int, with_truth: bool = True, kernel_byte
     return 3 * pixels + (2 * TRUTH_BYTES_PER_PIXEL * pixels if with_truth else 0) + int(kernel_bytes)
 
 
+def check_product_folder(final: Path, overwrite: bool) -> None:
+    """Refuse a product folder that exists, unless ``overwrite`` and junocam-sim wrote it (its marker)."""
+    final = Path(final)
+    if not final.exists() and not final.is_symlink():
+        return
+    if not overwrite:
+        raise ProductError(f"product folder {str(final)!r} already exists; pass --overwrite to replace it or "
+                           "choose another --out")
+    if not final.is_dir() or final.is_symlink() or read_marker(final) is None:
+        raise ProductError(f"{str(final)!r} exists and was not written by junocam-sim (no {MARKER} file); it is "
+                           "never replaced: choose another --out")
+
+
 def folder_bytes(folder: Path | None) -> int:
     """Total size of the files under ``folder`` (0 for ``None``)."""
     if folder is None:
@@ -157,15 +170,7 @@ class ProductWriter:
                 shutil.rmtree(folder, ignore_errors=True)
 
     def _check_final(self) -> None:
-        """Refuse a product folder that exists, unless ``overwrite`` and junocam-sim wrote it."""
-        if not self.final.exists() and not self.final.is_symlink():
-            return
-        if not self.overwrite:
-            raise ProductError(f"product folder {str(self.final)!r} already exists; pass --overwrite to replace "
-                               "it or choose another --out")
-        if not self.final.is_dir() or self.final.is_symlink() or read_marker(self.final) is None:
-            raise ProductError(f"{str(self.final)!r} exists and was not written by junocam-sim (no {MARKER} "
-                               "file); it is never replaced: choose another --out")
+        check_product_folder(self.final, self.overwrite)
 
     def __exit__(self, exc_type, exc, tb) -> None:
         self._release()
