@@ -45,7 +45,7 @@ try:  # numba is a declared dependency; without it AVAILABLE is False and the ap
 except ImportError:  # pragma: no cover
     _njit, _prange = None, range
 
-AVAILABLE = _njit is not None
+AVAILABLE = _njit is not None and os.environ.get("NUMBA_DISABLE_JIT", "0") in ("", "0")  # no JIT: numpy
 
 
 def _compiled(**options):

@@ -34,7 +34,7 @@ try:
 except ImportError:  # pragma: no cover - numba is a declared dependency; numpy is the fallback
     numba = None
 
-AVAILABLE = numba is not None   # compiled I/F loop (tests set it False to use the numpy expressions)
+AVAILABLE = numba is not None and not numba.config.DISABLE_JIT   # compiled I/F loop (tests set it False to use the numpy expressions)
 _MODEL_CODES = {"lambert": 0, "lommel-seeliger": 1, "minnaert": 2}
 
 

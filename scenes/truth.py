@@ -29,12 +29,13 @@ def map_axes(resolution_deg: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def truth_maps(appearance, resolution_deg: float, filters=FILTERS, rows_per_chunk: int = 64,
-               footprint_km=None) -> dict:
+               footprint_km=None, progress=None) -> dict:
     """Normal albedo maps ``{filter: (nlat, nlon) float32}`` plus ``lat`` and ``lon`` axes (degrees).
 
     Values are the appearance at the pixel centres, band-limited to ``footprint_km`` (default: the map's
     pixel size at the equator, so texture finer than a map pixel is left out instead of aliasing; pass
-    0 for point samples with all detail).
+    0 for point samples with all detail). ``progress(done, total)``, when given, is called after each
+    chunk of rows (``done``, ``total`` in map rows).
     """
     lat, lon = map_axes(resolution_deg)
     if footprint_km is None:
@@ -48,6 +49,8 @@ def truth_maps(appearance, resolution_deg: float, filters=FILTERS, rows_per_chun
         for name in names:
             values = appearance.normal_albedo(name, la.ravel(), lo.ravel(), footprint_km=footprint_km)
             maps[name][start:start + rows.size] = values.reshape(la.shape)
+        if progress is not None:
+            progress(start + rows.size, lat.size)
     return {**maps, "lat": lat, "lon": lon}
 
 

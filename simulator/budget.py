@@ -296,9 +296,14 @@ def _fit_rows(stats: list[FrameletStats], sizes: np.ndarray, mode: str, quality:
     return tuple(float(c) for c in solution)
 
 
-def measured_sizes(framelets, mode: str, quality: int = DEFAULT_ICT_QUALITY) -> np.ndarray:
-    """``compressed_size`` of every framelet, (N,) float."""
-    return np.array([compressed_size(f, mode, quality) for f in framelets], dtype=float)
+def measured_sizes(framelets, mode: str, quality: int = DEFAULT_ICT_QUALITY, tick=None) -> np.ndarray:
+    """``compressed_size`` of every framelet, (N,) float; ``tick()`` after each when given."""
+    sizes = np.empty(len(framelets), dtype=float)
+    for i, f in enumerate(framelets):
+        sizes[i] = compressed_size(f, mode, quality)
+        if tick is not None:
+            tick()
+    return sizes
 
 
 def fit_estimator(framelets) -> dict:
@@ -394,15 +399,24 @@ class ModeVolume:
 
 
 def measure_volumes(framelets, quality: int = DEFAULT_ICT_QUALITY,
-                    params: DownlinkParams | None = None) -> list[ModeVolume]:
-    """Compress every framelet in every mode of :data:`COMPRESSION_MODES` and count the bytes."""
+                    params: DownlinkParams | None = None, progress=None) -> list[ModeVolume]:
+    """Compress every framelet in every mode of :data:`COMPRESSION_MODES` and count the bytes.
+
+    ``progress(done, total)`` is called after each framelet of each mode when given.
+    """
     params = DownlinkParams() if params is None else params
     quality = check_quality(quality)
     stats = [framelet_stats(f) for f in framelets]
     volumes = []
+    done, total = [0], len(framelets) * len(COMPRESSION_MODES)
+
+    def tick() -> None:
+        done[0] += 1
+        progress(done[0], total)
+
     for mode in COMPRESSION_MODES:
         q = quality if mode == "INTEGER COSINE TRANSFORM" else None
-        sizes = measured_sizes(framelets, mode, quality)
+        sizes = measured_sizes(framelets, mode, quality, tick if progress is not None else None)
         volumes.append(ModeVolume(mode, q, sizes, float(sizes.sum() + sizes.size * params.framelet_overhead_bytes),
                                   estimate_image_bytes(stats, mode, quality, params)))
     return volumes
@@ -435,16 +449,42 @@ def volume_report(volume_bytes: float, link: DownlinkParams | PassSchedule,
             f"onboard buffer {params.buffer_bytes / BYTES_PER_MB:g} MB (assumption): the volume {fits}")
 
 
-def product_report(folder, link: DownlinkParams | PassSchedule, quality: int = DEFAULT_ICT_QUALITY,
-                   params: DownlinkParams | None = None) -> str:
-    """Text: an existing product's measured volume in each compression mode and its downlink time."""
+def product_ict_quality(folder) -> tuple[int, str]:
+    """(ICT quality, where it came from) for measuring a product: the quality it was rendered with (its
+    ``kernels/scenario.toml``, ``[imaging] quality``), else the scenario default (``imaging.quality``, 85),
+    which every product without an override uses. The mission's files do not state a quality."""
+    import tomllib
+
+    from simulator.scenario import load_scenario
+
+    for candidate in (Path(folder) / "kernels" / "scenario.toml", Path(folder).parent / "kernels" / "scenario.toml"):
+        try:
+            value = tomllib.loads(candidate.read_text(encoding="utf-8")).get("imaging", {}).get("quality")
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        if isinstance(value, int) and not isinstance(value, bool):
+            return check_quality(value), f"the product's, from {candidate.name}"
+    return int(load_scenario("default").imaging.quality), "the scenario default imaging.quality"
+
+
+def product_report(folder, link: DownlinkParams | PassSchedule, quality: int | None = None,
+                   params: DownlinkParams | None = None, progress=None) -> str:
+    """Text: an existing product's measured volume in each compression mode and its downlink time.
+
+    ``quality`` None: :func:`product_ict_quality` (what the product's images were compressed with).
+    """
     params = DownlinkParams() if params is None else params
     product = read_product_framelets(folder)
     n, lines, samples = product.framelets.shape
-    volumes = measure_volumes(list(product.framelets), quality, params)
+    if quality is None:
+        quality, source = product_ict_quality(folder)
+    else:
+        source = "--quality"
+    volumes = measure_volumes(list(product.framelets), quality, params, progress)
     out = [f"product {product.product_id}: {n} framelets of {lines} x {samples} "
            f"({', '.join(product.filters)}; summing {product.summing})",
            f"link: {describe_link(link)}; {params.framelet_overhead_bytes} bytes overhead per framelet (assumption)",
+           f"INTEGER COSINE TRANSFORM at quality {quality} ({source})",
            f"{'mode':<30}{'volume MB':>10}{'ratio':>8}{'framelet bytes min/median/max':>32}"
            f"{'estimate MB':>13}  downlink time"]
     raw = volumes[0].total_bytes

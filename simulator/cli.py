@@ -65,20 +65,29 @@ def _one_line(message: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``junocam-sim`` console script; returns the process exit code."""
+    from simulator.outputs import os_error_sentence
+    from simulator.signals import exit_status_of, handle_termination
+
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        status = args.func(args)
-    except KeyboardInterrupt:
-        print("junocam-sim: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except _user_error_types() as exc:
-        print(f"junocam-sim: error: {_one_line(exc)}", file=sys.stderr)
-        return EXIT_USER_ERROR
-    except OSError as exc:
-        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
-        print(f"junocam-sim: error: {where}{exc.strerror or exc}", file=sys.stderr)
-        return EXIT_USER_ERROR
+    # SIGTERM/SIGHUP clean up like Ctrl-C (simulator.signals): exit 128 + signal, partial outputs removed.
+    with handle_termination():
+        try:
+            status = args.func(args)
+        except KeyboardInterrupt as exc:
+            print(f"junocam-sim: interrupted ({exc.args[0] if exc.args else 'SIGINT'}); partial outputs "
+                  "were removed", file=sys.stderr)
+            return exit_status_of(exc)
+        except _user_error_types() as exc:
+            print(f"junocam-sim: error: {_one_line(exc)}", file=sys.stderr)
+            return EXIT_USER_ERROR
+        except OSError as exc:
+            print(f"junocam-sim: error: {_one_line(os_error_sentence(exc, args.command))}", file=sys.stderr)
+            return EXIT_USER_ERROR
+        except MemoryError:
+            print(f"junocam-sim: error: {args.command} ran out of memory; ask for a smaller product",
+                  file=sys.stderr)
+            return EXIT_USER_ERROR
     return int(status or 0)
 
 

@@ -409,9 +409,14 @@ def load_scenario(name_or_path: str | Path, _seen: tuple[str, ...] = ()) -> Scen
     builtin = _builtin_dir() / f"{text_name}.toml"
     path = Path(text_name)
     if "/" not in text_name and not text_name.endswith(".toml") and builtin.is_file():
-        data, where = _parse(builtin.read_text(), text_name), text_name
+        data, where = _parse(builtin.read_text(encoding="utf-8"), text_name), text_name
     elif path.is_file():
-        data, where = _parse(path.read_text(), str(path)), str(path)
+        try:
+            text = path.read_bytes().decode("utf-8")     # TOML is UTF-8 by definition
+        except UnicodeDecodeError as exc:
+            raise ScenarioError(f"scenario file {str(path)!r} is not UTF-8 text (byte {exc.start} is "
+                                f"0x{exc.object[exc.start]:02x}); expected a TOML file") from None
+        data, where = _parse(text, str(path)), str(path)
     else:
         raise ScenarioError(f"scenario {text_name!r} is neither a built-in scenario "
                             f"({', '.join(list_scenarios())}) nor a TOML file")

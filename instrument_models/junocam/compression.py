@@ -52,7 +52,7 @@ except ImportError:  # pragma: no cover - numba is a declared dependency; numpy 
     numba = None
 
 #: True when the lossless coder's bit loops run compiled (numba); the numpy path writes the same bytes.
-AVAILABLE = numba is not None
+AVAILABLE = numba is not None and not numba.config.DISABLE_JIT   # NUMBA_DISABLE_JIT=1: the numpy path
 
 COMPRESSION_MODES: tuple[str, ...] = ("NONE", "LOSSLESS", "INTEGER COSINE TRANSFORM")
 MODE_ALIASES = {"ICT": "INTEGER COSINE TRANSFORM", "PREDICTIVE": "LOSSLESS", "MSSS LOSSLESS": "LOSSLESS",

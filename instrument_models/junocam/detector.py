@@ -31,7 +31,8 @@ except ImportError:  # pragma: no cover - numba is a declared dependency; numpy 
     numba = None
 
 #: True when the compiled (numba) loops below are used; the numpy steps give the same bytes without them.
-AVAILABLE = numba is not None
+# NUMBA_DISABLE_JIT=1 runs @jit functions as Python, where the _mulhi intrinsic cannot run: numpy steps then.
+AVAILABLE = numba is not None and not numba.config.DISABLE_JIT
 
 
 @dataclass(frozen=True)

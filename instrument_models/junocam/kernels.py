@@ -16,7 +16,6 @@ values. The file is written to a temporary name and renamed.
 from __future__ import annotations
 
 import os
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -331,8 +330,10 @@ def write_ik(cam, path: str | os.PathLike) -> Path:
     if not path.parent.is_dir():
         raise InstrumentError(f"IK output folder {str(path.parent)!r} does not exist")
     text = ik_text(cam)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
     try:
+        # os.open with 0o666: the file gets the process umask's mode (0644), not mkstemp's 0600.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
         with os.fdopen(fd, "w", encoding="ascii", newline="\n") as fh:
             fh.write(text)
         os.replace(tmp, path)

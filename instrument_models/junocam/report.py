@@ -64,7 +64,7 @@ def instrument_report(cam, source: str = "built-in flight values (juno_junocam_v
               f"  framelet {n_samples} x {n_lines} px with summing {summing}",
               f"  {'filter':<8} {'NAIF':>6} {'offset':>7} {'CCD rows':>9} {'cy':>8} {'width':>7} {'height':>7}"
               f"  boresight (JUNO_JUNOCAM)"]
-    for f in FILTERS:
+    for f in [name for name in FILTERS if name in filters]:   # the requested strips, in CCD order
         first = s.first_ccd_row(f)
         left = o.pixel_to_ray(f, s.first_photoactive_column + 0.5, 64.0)
         right = o.pixel_to_ray(f, s.last_photoactive_column + 0.5, 64.0)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-from instrument_models.junocam.compression import DEFAULT_ICT_QUALITY
 from instrument_models.junocam.downlink import BYTES_PER_MB, DownlinkParams, PassSchedule
 from simulator.errors import SimulatorError
 
@@ -23,9 +22,10 @@ def register(subparsers) -> None:
                              f"--hours-per-day (default {DownlinkParams().rate_bps:g}, facts.md; with "
                              "--hours-per-day the rate giving the same daily average)")
     parser.add_argument("--hours-per-day", type=float, help="contact hours per day (a pass schedule)")
-    parser.add_argument("--quality", type=int, default=DEFAULT_ICT_QUALITY,
-                        help="INTEGER COSINE TRANSFORM quality (1..100) for measuring a product "
-                             f"(default {DEFAULT_ICT_QUALITY})")
+    parser.add_argument("--quality", type=int, default=None,
+                        help="INTEGER COSINE TRANSFORM quality (1..100) for measuring a product (default: the "
+                             "quality the product was rendered with, from its kernels/scenario.toml, else the "
+                             "scenario default 85)")
     parser.add_argument("--buffer-mb", type=float, help="onboard buffer in MB (assumption; default "
                         f"{DownlinkParams().buffer_bytes / BYTES_PER_MB:g})")
     parser.set_defaults(func=run)
@@ -56,15 +56,27 @@ def link_from_args(args) -> tuple[DownlinkParams, DownlinkParams | PassSchedule]
     return params, PassSchedule(hours_per_day=hours, pass_rate_bps=pass_rate)
 
 
+# Sanity bound on --volume-mb (an assumption, not a mission figure): 10^6 MB = 1 TB, far beyond any
+# JunoCam pass (its images are 0.1-50 MB); a larger value is a typo, not a plan.
+MAX_VOLUME_MB = 1e6
+
+
 def run(args) -> int:
     from simulator.budget import product_report, volume_report
+    from simulator.progress import Progress
 
     if (args.product_dir is None) == (args.volume_mb is None):
         raise SimulatorError("give either PRODUCT_DIR or --volume-mb X (not both, not neither)")
     params, link = link_from_args(args)
     if args.volume_mb is not None:
         volume = _finite("--volume-mb", args.volume_mb, False)
+        if volume > MAX_VOLUME_MB:
+            raise SimulatorError(f"--volume-mb {volume:g} is more than {MAX_VOLUME_MB:g} MB (1 TB); expected the "
+                                 "volume of images, in MB (10^6 bytes)")
         print(volume_report(volume * BYTES_PER_MB, link, params))
     else:
-        print(product_report(args.product_dir, link, args.quality, params))
+        bar = Progress("measuring", unit="framelet")
+        text = product_report(args.product_dir, link, args.quality, params, progress=bar)
+        bar.close()
+        print(text)
     return 0

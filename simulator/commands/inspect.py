@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from simulator.commands.kernels import add_overwrite_argument
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -18,6 +20,7 @@ def register(subparsers) -> None:
     parser.add_argument("--mosaic", metavar="PNG", help="where to write the mosaic "
                         "(default: <PRODUCT_ID>-mosaic.png in the current folder)")
     parser.add_argument("--shrink", type=int, default=4, help="mosaic shrink factor (1 = full resolution)")
+    add_overwrite_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -52,40 +55,29 @@ def summary_lines(product, dn12) -> list[str]:
     return out
 
 
-def check_truth_shapes(path: Path, shape: tuple[int, int]) -> list[str]:
-    """Names of the truth FITS extensions; ``ProductError`` if one is not shaped like the raw image."""
-    from astropy.io import fits
-
-    from simulator.errors import ProductError
-
-    try:
-        with fits.open(path) as hdul:
-            found = [(hdu.name, tuple(hdu.shape)) for hdu in hdul[1:]]
-    except OSError as exc:
-        raise ProductError(f"truth file {str(path)!r} is not a readable FITS file ({exc})") from None
-    for name, hdu_shape in found:
-        if hdu_shape != tuple(shape):
-            raise ProductError(f"truth backplane {name} in {path.name} is {hdu_shape}; expected the raw "
-                               f"image's shape {tuple(shape)}")
-    return [name for name, _ in found]
-
-
 def run(args) -> int:
     from simulator.errors import ProductError
+    from simulator.outputs import atomic_file, prepare_output
     from simulator.products import load_product
     from simulator.products.mosaic import decompanded_image, write_mosaic
+    from simulator.validate.consistency import check_product_truth
 
     if args.shrink < 1:
         raise ProductError(f"--shrink {args.shrink} must be a whole number >= 1")
+    if args.mosaic:
+        prepare_output(args.mosaic, overwrite=args.overwrite, kind="file")   # refuse before any work
     product = load_product(Path(args.product_dir))
+    root = product.metadata_path.parent.parent
+    names = check_product_truth(root, product.layout, tuple(product.image.shape), required=False)
+    mosaic = Path(args.mosaic) if args.mosaic else Path.cwd() / f"{product.layout.product_id}-mosaic.png"
+    prepare_output(mosaic, overwrite=args.overwrite, kind="file")
     dn12 = decompanded_image(product)
     for line in summary_lines(product, dn12):
         print(line)
-    truth_fits = product.metadata_path.parent.parent / "truth" / f"{product.layout.product_id}-truth.fits"
-    if truth_fits.is_file():
-        names = check_truth_shapes(truth_fits, product.image.shape)
-        print(f"truth        {truth_fits} ({len(names)} backplanes shaped like the PNG: {', '.join(names)})")
-    mosaic = Path(args.mosaic) if args.mosaic else Path.cwd() / f"{product.layout.product_id}-mosaic.png"
-    width, height = write_mosaic(mosaic, product, shrink=args.shrink)
+    if names is not None:
+        print(f"truth        {root / 'truth'} ({len(names)} backplanes shaped like the PNG: {', '.join(names)}; "
+              "PRODUCT_ID and framelet count match)")
+    with atomic_file(mosaic, overwrite=args.overwrite) as handle:
+        width, height = write_mosaic(handle, product, shrink=args.shrink)
     print(f"mosaic       {mosaic} ({width} x {height} px, one row per frame, one column per filter)")
     return 0

@@ -25,10 +25,15 @@ def register(subparsers) -> None:
     parser.add_argument("--spin-rpm", type=float, default=2.0, help="spin rate for image motion and frame advance")
     parser.add_argument("--interframe-delay", type=float, default=0.370,
                         help="INTERFRAME_DELAY in s for the frame advance (facts.md: ~0.37-0.40 s)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing file at --write-ik PATH")
     parser.set_defaults(func=run)
 
 
 def run(args) -> int:
+    if args.write_ik:
+        from simulator.outputs import prepare_output
+
+        prepare_output(args.write_ik, overwrite=args.overwrite, kind="file")   # refuse before any work
     if args.kernels:
         cam = JunoCam.from_kernels(args.kernels)
         source = "kernels " + ", ".join(args.kernels)

@@ -6,7 +6,7 @@ import argparse
 import re
 from pathlib import Path
 
-from simulator.commands.kernels import add_kernel_arguments
+from simulator.commands.kernels import add_kernel_arguments, add_overwrite_argument
 from simulator.planning.errors import PlanningError
 
 
@@ -35,11 +35,16 @@ def register(subparsers) -> None:
     p.add_argument("--context-km", type=float, help="how far around the target each image reaches, km")
     p.add_argument("--measure", action="store_true",
                    help="measure volumes by rendering every framelet (slow) instead of estimating from a preview")
-    p.add_argument("--out", required=True, type=Path, help="output folder")
+    p.add_argument("--out", required=True, type=Path,
+                   help="output folder: new or empty (one junocam-sim wrote is replaced with --overwrite)")
+    add_overwrite_argument(p)
     # Let "--window -3h,+3h" through: argparse takes a value starting with "-" for an option unless it looks
     # like a negative number, so negative offsets (and the pair they start) are declared to be numbers here.
     p._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)(d|h|min|m|s)?(,.*)?$")
     p.set_defaults(func=run)
+
+
+PLAN_BYTES = 20_000_000  # free space asked for: sequence files and three plots are ~1-3 MB (measured on pj10)
 
 
 def _positive(name: str, value, allow_zero: bool = False):
@@ -63,9 +68,12 @@ def run(args: argparse.Namespace) -> int:
     from simulator.planning.proposal import ImageSettings
     from simulator.planning.targets import parse_target
     from simulator.planning.volume import MeasuredVolumeModel, PreviewVolumeModel
+    from simulator.outputs import atomic_dir, prepare_output
+    from simulator.progress import Progress
     from simulator.render import RenderRequest
     from simulator.scenario import load_scenario
 
+    final = prepare_output(args.out, overwrite=args.overwrite, kind="dir")   # refuse before any work
     target = parse_target(args.target, _positive("--context-km", args.context_km))
     for name in ("max_emission", "max_incidence"):
         value = getattr(args, name)
@@ -102,8 +110,13 @@ def run(args: argparse.Namespace) -> int:
     def volumes(mk, camera, scn):
         return (MeasuredVolumeModel if args.measure else PreviewVolumeModel)(base, link, camera, scn)
 
-    result = plan_pass(request, volumes, cam=cam, scene=scene)
-    paths = write_plan(result, args.out, scene)
+    bar = Progress("planning", unit="stage")
+    result = plan_pass(request, volumes, cam=cam, scene=scene, progress=bar)
+    bar.close()
+    with atomic_dir(final, overwrite=args.overwrite, command="plan", needed_bytes=PLAN_BYTES,
+                    what="the plan") as partial:
+        written = write_plan(result, partial, scene)
+    paths = {name: final / path.name for name, path in written.items()}
     print(result.message)
     for plan in result.kept:
         print(f"  image {plan.number}: crossing {plan.target} with {plan.frames} frames "

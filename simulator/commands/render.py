@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
 from simulator.commands.kernels import add_kernel_arguments
 from simulator.errors import ProductError, SimulatorError
+from simulator.progress import Progress  # noqa: F401  (demo imports it from here)
 
 
 def register(subparsers) -> None:
@@ -72,32 +74,13 @@ def load_with_overrides(args, imaging: dict | None = None):
     return scenario.replace(**changes) if changes else scenario
 
 
-class Progress:
-    """A one-line progress bar on stderr, only when stderr is a terminal."""
-
-    def __init__(self, label: str, stream=None):
-        self.stream = stream or sys.stderr
-        self.enabled = self.stream.isatty()
-        self.label = label
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        width = 30
-        filled = int(width * done / max(total, 1))
-        self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} framelets")
-        if done == total:
-            self.stream.write("\n")
-        self.stream.flush()
-
-
 def _render_one(args, scenario, **request) -> Path:
     from simulator.products.pipeline import ProductRequest, render_product
 
     req = ProductRequest(scenario=scenario, out_dir=Path(args.out),
                          kernels=Path(args.kernels) if args.kernels else None, cache_dir=args.cache_dir,
                          overwrite=args.overwrite, **request)
-    return render_product(req, Progress("rendering"))
+    return render_product(req, Progress("rendering", unit="framelet"))
 
 
 def run_like(args) -> list[Path]:
@@ -144,15 +127,37 @@ def _read_sequence(path: Path) -> list[dict]:
     return images
 
 
-def sequence_products(entry: dict) -> list[dict]:
+def _sequence_tdi(entry: dict, filters: list[str], where: str) -> dict[str, int]:
+    """``{filter: stages}`` from an entry's ``tdi`` (one whole number, or one per filter)."""
+    tdi = entry["tdi"]
+    values = tdi if isinstance(tdi, dict) else {f: tdi for f in filters}
+    if isinstance(tdi, dict):
+        values = {str(k).upper(): v for k, v in tdi.items()}
+        missing = [f for f in filters if f not in values]
+        if missing:
+            raise ProductError(f"{where}: 'tdi' has no value for filter {missing[0]}; expected a whole number "
+                               f"for each of {', '.join(filters)} (or one number for all)")
+    out = {}
+    for f in filters:
+        v = values[f]
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v != int(v):
+            raise ProductError(f"{where}: 'tdi' {v!r} for {f} is not a whole number; expected TDI stages "
+                               "such as 1, 4 or 16")
+        out[f] = int(v)
+    return out
+
+
+def sequence_products(entry: dict, where: str = "sequence image") -> list[dict]:
     """A sequence entry as one or more ``[imaging]`` override sets, one per distinct TDI.
 
     A JunoCam product carries one JNO:TDI_STAGES_COUNT, so an entry asking different TDI per filter becomes
-    one product per TDI value (filters keep their order).
+    one product per TDI value (filters keep their order). A malformed entry raises ``ProductError``
+    naming ``where``.
     """
+    if not isinstance(entry["filters"], list) or not entry["filters"]:
+        raise ProductError(f"{where}: 'filters' {entry['filters']!r} is not a list of filter names")
     filters = [str(f).upper() for f in entry["filters"]]
-    tdi = entry["tdi"]
-    per_filter = {f: int(tdi[f] if isinstance(tdi, dict) else tdi) for f in filters}
+    per_filter = _sequence_tdi(entry, filters, where)
     groups: dict[int, list[str]] = {}
     for f in filters:
         groups.setdefault(per_filter[f], []).append(f)
@@ -162,20 +167,43 @@ def sequence_products(entry: dict) -> list[dict]:
     return [{**common, "filters": group, "tdi": stages} for stages, group in groups.items()]
 
 
-def run_sequence(args) -> list[Path]:
+def sequence_jobs(args) -> list[tuple[object, int, str]]:
+    """Every product of ``args.sequence`` as ``(scenario, image number, title)``, each image's values
+    checked by the scenario; a malformed file or image raises ``ProductError`` naming it."""
     path = Path(args.sequence)
-    written = []
+    jobs = []
     number = args.image_number
     for i, entry in enumerate(_read_sequence(path)):
-        for imaging in sequence_products(entry):
-            scenario = load_with_overrides(args, imaging)
-            written.append(_render_one(args, scenario, image_number=number,
-                                       title=f"sequence image {entry.get('number', i)}"))
+        where = f"sequence file {str(path)!r}, image {i}"
+        for imaging in sequence_products(entry, where):
+            try:
+                scenario = load_with_overrides(args, imaging)
+            except SimulatorError as exc:
+                raise ProductError(f"{where}: {exc}") from None
+            jobs.append((scenario, number, f"sequence image {entry.get('number', i)}"))
             number += 1
-    return written
+    return jobs
+
+
+def run_sequence(args) -> list[Path]:
+    """Render every image of the sequence; the whole file is checked first (:func:`sequence_jobs`), so a
+    bad later image writes nothing."""
+    from simulator.outputs import prepare_output
+    from simulator.products.description import make_product_id
+    from simulator.products.writer import check_product_folder
+
+    jobs = sequence_jobs(args)
+    out = prepare_output(args.out, kind="container")
+    for scenario, n, _ in jobs:   # every product folder free before the first render (day of START_TIME)
+        start = str(scenario.imaging.start_utc or scenario.orbit.perijove_utc)
+        check_product_folder(out / make_product_id(start, int(scenario.imaging.orbit_number), n), args.overwrite)
+    return [_render_one(args, scenario, image_number=n, title=title) for scenario, n, title in jobs]
 
 
 def run(args) -> int:
+    from simulator.outputs import prepare_output
+
+    prepare_output(args.out, kind="container")   # a file named like the folder is refused before any work
     if args.like:
         written = run_like(args)
     elif args.sequence:

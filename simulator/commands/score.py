@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 
 def register(subparsers) -> None:
@@ -26,15 +25,22 @@ def register(subparsers) -> None:
                         help="SPICE metakernel to use instead of the one the product names (e.g. the real kernels "
                              "on this machine, or the flight kernels of a twin's original)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing file at --out")
     parser.set_defaults(func=run)
 
 
 def run(args) -> int:
     import json
 
+    from simulator.commands.validate import check_product
+    from simulator.outputs import atomic_file, prepare_output
     from simulator.validate.maps import parse_bounds
-    from simulator.validate.report import write_json
+    from simulator.validate.report import json_text
     from simulator.validate.score import ScoreError, score_backplanes, score_map, score_table
+
+    if args.out:
+        prepare_output(args.out, overwrite=args.overwrite, kind="file")   # refuse before any work
+    check_product(args.product)
 
     if args.backplanes:
         if args.bounds or args.filter:
@@ -48,7 +54,8 @@ def run(args) -> int:
         bounds = parse_bounds(args.bounds) if args.bounds else None
         summary = score_map(args.product, args.map, bounds, args.filter, kernels=args.kernels)
     if args.out:
-        write_json(Path(args.out), summary)
+        with atomic_file(args.out, overwrite=args.overwrite, mode="w") as handle:
+            handle.write(json_text(summary))
     if args.json:
         print(json.dumps(summary, indent=2, sort_keys=True, default=str))
     else:

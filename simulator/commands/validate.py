@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from simulator.commands.kernels import add_overwrite_argument
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -26,25 +28,50 @@ def register(subparsers) -> None:
                         help="SPICE metakernel to use instead of the one the product names (e.g. the real kernels "
                              "on this machine, or the flight kernels of a twin's original)")
     parser.add_argument("--json", action="store_true", help="print validation.json instead of the table")
+    add_overwrite_argument(parser)
     parser.set_defaults(func=run)
+
+
+def check_product(product_dir) -> None:
+    """Before any work: the folder is a product whose truth is its own (shape, PRODUCT_ID, framelets)."""
+    from simulator.errors import ProductError
+    from simulator.validate.consistency import check_product_truth
+    from simulator.validate.product import load_product_rows
+
+    root = Path(product_dir)
+    if not root.is_dir():
+        raise ProductError(f"product folder {str(root)!r} does not exist or is not a folder")
+    product = load_product_rows(root)
+    check_product_truth(root, product.layout, tuple(product.image.shape))
 
 
 def run(args) -> int:
     import json
 
+    from simulator.outputs import atomic_dir, prepare_output
+    from simulator.progress import Progress
     from simulator.validate.report import MIN_SCALE_PX, validation_table, write_error_map_rows, write_json
     from simulator.validate.validation import run_validation
 
-    result = run_validation(args.product, photometry_model=args.photometry, minnaert_k=args.minnaert_k,
-                            kernels=args.kernels)
     out = Path(args.out) if args.out else Path(args.product) / "validation"
+    prepare_output(out, overwrite=args.overwrite, kind="dir")          # refuse before any work
+    check_product(args.product)
+    bar = Progress("validating", unit="framelet")
+    result = run_validation(args.product, photometry_model=args.photometry, minnaert_k=args.minnaert_k,
+                            kernels=args.kernels, progress=bar)
+    bar.close()
     summary = dict(result.summary)
     # Colour scale: the image-plane error's p99 (the error map's own values), at least MIN_SCALE_PX.
     top = max(MIN_SCALE_PX, summary.get("geometry_error_image_px_p99") or 0.0)
-    summary["error_map_max_px"] = write_error_map_rows(out / "error_map.png", result.error_rows, top)
-    result.error_rows.close()
-    summary["error_map"] = "error_map.png"
-    write_json(out / "validation.json", summary)
+    needed = 4 * result.error_rows.shape[0] * result.error_rows.shape[1]   # RGB PNG bound + JSON
+    try:
+        with atomic_dir(out, overwrite=args.overwrite, command="validate", needed_bytes=needed,
+                        what="the validation output") as partial:
+            summary["error_map_max_px"] = write_error_map_rows(partial / "error_map.png", result.error_rows, top)
+            summary["error_map"] = "error_map.png"
+            write_json(partial / "validation.json", summary)
+    finally:
+        result.error_rows.close()
     if args.json:
         print(json.dumps(summary, indent=2, sort_keys=True, default=str))
     else:

@@ -27,6 +27,7 @@ from simulator.errors import KernelError
 from simulator.kernelset import ck, fk, lsk, metakernel, moons, names, pck, readme, sclk, spk
 from simulator.kernelset.attitude import SpinModel, spin_model
 from simulator.kernelset.orbit import OrbitModel, perijove_state
+from simulator.outputs import umask_mode
 from simulator.scenario import Scenario, load_scenario, scenario_to_toml
 from simulator.spice import KernelPool, spice_errors
 
@@ -100,6 +101,7 @@ def write_kernel_set(scenario: Scenario | str | Path, out_dir: str | Path) -> Pa
     out_dir = Path(out_dir).resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
+    os.chmod(tmp, umask_mode(True))   # mkdtemp makes it 0700; a kernel set is not private
     try:
         _write_into(scenario, tmp)
         if out_dir.exists():
@@ -113,6 +115,16 @@ def write_kernel_set(scenario: Scenario | str | Path, out_dir: str | Path) -> Pa
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out_dir / metakernel.FILE_NAME
+
+
+def write_kernel_files(scenario: Scenario | str | Path, root: str | Path) -> Path:
+    """Write the kernel set of ``scenario`` into the existing, empty folder ``root``; return the metakernel.
+
+    For callers that manage the folder themselves (``junocam-sim kernels`` writes into a partial folder of
+    ``simulator.outputs.atomic_dir``).
+    """
+    _write_into(load_scenario(scenario), Path(root))
+    return Path(root) / metakernel.FILE_NAME
 
 
 def _write_into(scenario: Scenario, root: Path) -> None:
@@ -167,6 +179,24 @@ def kernel_set_for(scenario: Scenario | str | Path, cache_dir: str | Path | None
     return write_kernel_set(scenario, folder)
 
 
+def check_kernel_file(path: Path, shown: str) -> None:
+    """Raise ``KernelError`` unless ``path`` is, by its content, a SPICE kernel: a binary DAF/DAS file, or
+    text with a ``\\begindata`` section (a metakernel or any text kernel)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 20)
+    except OSError as exc:
+        raise KernelError(f"{shown} cannot be read ({exc.strerror})") from None
+    if head[:4] in (b"DAF/", b"DAS/", b"NAIF"):
+        return
+    if b"\x00" in head:
+        raise KernelError(f"{shown} is neither a SPICE text kernel nor a binary (DAF/DAS) kernel: it holds "
+                          "binary bytes; expected a metakernel (.tm)")
+    if "\\begindata" not in head.decode("latin-1"):
+        raise KernelError(f"{shown} is not a SPICE kernel: it has no \\begindata section; expected a metakernel "
+                          "(.tm) listing KERNELS_TO_LOAD")
+
+
 def resolve_kernels(scenario: Scenario | str | Path, kernels_arg: str | Path | None,
                     cache_dir: str | Path | None = None) -> Path:
     """The metakernel a command should load: the user's ``--kernels`` file, else the scenario's synthetic set.
@@ -181,5 +211,6 @@ def resolve_kernels(scenario: Scenario | str | Path, kernels_arg: str | Path | N
         path = Path(kernels_arg).expanduser().resolve()
         if not path.is_file():
             raise KernelError(f"--kernels {str(kernels_arg)!r} is not a file; expected a SPICE metakernel (.tm)")
+        check_kernel_file(path, f"--kernels {str(kernels_arg)!r}")
         return path
     return kernel_set_for(scenario, cache_dir)

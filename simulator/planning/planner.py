@@ -162,8 +162,12 @@ def scene_for(scenario):
     return build_scene({k: v for k, v in scenario.table("scene").items() if v is not None}, int(scenario.seed))
 
 
-def plan_pass(request: PlanRequest, volume_model_factory, cam: JunoCam | None = None, scene=None) -> PlanResult:
+def plan_pass(request: PlanRequest, volume_model_factory, cam: JunoCam | None = None, scene=None,
+              progress=None) -> PlanResult:
     """Run the whole plan (see the module docstring).
+
+    ``progress(done, total)``, when given, is called after each stage: the search, the proposals, the
+    volumes and each kept image's footprints (``total`` = 3 + kept images, known after the volumes).
 
     ``volume_model_factory(metakernel, cam, scene)`` returns an object with ``estimate_bytes(plan)``
     (:class:`simulator.planning.volume.PreviewVolumeModel` in the CLI); it is only called when there
@@ -179,7 +183,9 @@ def plan_pass(request: PlanRequest, volume_model_factory, cam: JunoCam | None = 
         probe = geo.sample(np.array([window[0], window[0] + SPIN_PROBE_S]))
         spin = Spin.from_attitudes(probe.cam_to_j2000[0], probe.cam_to_j2000[1], SPIN_PROBE_S)
         swath = Swath.from_camera(cam, request.settings.filters, spin.axis_cam)
+        tick = progress or (lambda done, total: None)
         found = search(geo, request.target, window, spin, swath, request.limits)
+        tick(1, 4)
         sub = geo.sub_spacecraft(found.scan.ets)
         result = PlanResult(request, geo.abcorr, perijove_et, window, spin, swath, found,
                             pixel_scale_km(sub.altitude_km, cam), pixel_scale_km(found.scan.range_km, cam),
@@ -192,12 +198,16 @@ def plan_pass(request: PlanRequest, volume_model_factory, cam: JunoCam | None = 
             return result
         chosen = select_opportunities(found.opportunities, request.spacing_s, request.max_images)
         plans = propose_images(geo, cam, scene, request, spin, swath, chosen)
+        tick(2, 4)
         volumes = volume_model_factory(request.metakernel, cam, scene)
         result.volume_source = getattr(volumes, "source", type(volumes).__name__)
         result.kept, result.dropped = fit_sequence(plans, budget, volumes.estimate_bytes, apply_degradation)
         result.timeline = sequence_timeline(result.kept, budget, window[0])
-        for plan in result.kept:
+        total = 3 + len(result.kept)
+        tick(3, total)
+        for k, plan in enumerate(result.kept, start=1):
             result.footprints[plan.number] = framelet_footprints(geo, cam, framelet_mid_ets(cam, plan), plan.tdi)
+            tick(3 + k, total)
         result.message = _summary(result)
     return result
 

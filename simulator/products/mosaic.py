@@ -50,5 +50,5 @@ def write_mosaic(path: Path, product: LoadedProduct, shrink: int = 4) -> tuple[i
             x, y = k * (tile_w + GAP_PX), n * cell_h
             draw.text((x + 2, y), f"frame {n} {name}", fill=255)
             canvas.paste(Image.fromarray(shown, mode="L"), (x, y + LABEL_HEIGHT_PX))
-    canvas.save(Path(path), format="PNG")
+    canvas.save(path if hasattr(path, "write") else Path(path), format="PNG")   # a path or an open file
     return width, height

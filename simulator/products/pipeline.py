@@ -73,7 +73,9 @@ def _reported_start(req: ProductRequest) -> tuple[float, str, str]:
 def render_product(req: ProductRequest, progress: Callable[[int, int], None] | None = None) -> Path:
     """Render ``req`` and write its product folder atomically; return the folder's path.
 
-    ``progress(done, total)`` is called after each framelet when given.
+    ``progress(done, total)`` is called after each framelet and after each file written when given:
+    the framelets count 1 each, the writes as many again (by their share of the bytes), so ``total`` is
+    twice the framelet count and ``done`` reaches it only when the product is in place.
     """
     from simulator.geometry import Geometry
     from simulator.kernelset import resolve_kernels
@@ -99,11 +101,12 @@ def render_product(req: ProductRequest, progress: Callable[[int, int], None] | N
                              scenario_toml=scenario_to_toml(scenario))
     total = len(request.framelet_order())
     with ProductWriter(req.out_dir, desc, context, KernelSource(metakernel, copy_folder),
-                       overwrite=req.overwrite, with_truth=request.options.with_truth) as writer:
+                       overwrite=req.overwrite, with_truth=request.options.with_truth,
+                       progress=progress) as writer:
         for done, result in enumerate(render_framelets(request), start=1):
             writer.add(result)
             if progress is not None:
-                progress(done, total)
+                progress(done, 2 * total)
         for name, record in (req.records or {}).items():
             (writer.partial / name).write_text(json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")
         return writer.finish()

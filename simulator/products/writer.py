@@ -1,16 +1,20 @@
-"""Atomic product folders: build ``OUT/.<ID>.partial-<pid>/``, rename to ``OUT/<ID>/`` only when complete.
+"""Atomic product folders: build ``OUT/.<ID>.junocam-sim-partial-<pid>/``, rename to ``OUT/<ID>/`` when complete.
 
 A :class:`ProductWriter` takes framelets one at a time (in PNG order, as the renderer streams them), keeps
 the 8-bit image in memory (1 byte per pixel) and the truth backplanes in memory-mapped scratch files inside
-the partial folder (so a 1648 x 31488 image stays far below 2 GB), then writes every file and renames the
-folder. Any exception, including KeyboardInterrupt, removes the partial folder: nothing that looks like a
-finished product is ever left behind. A run killed outright (SIGKILL) leaves only its hidden
-``.<ID>.partial-<pid>`` folder, which the next run writing that product removes.
+the partial folder (so a 1648 x 31488 image stays far below 2 GB of RAM; the scratch takes 56 B per pixel
+on disk, reserved up front so a full disk fails at the start, not as a SIGBUS), then writes every file and
+renames the folder. Before anything is written it checks the free space against :func:`product_bytes`,
+removes partials of runs whose process is gone (:func:`simulator.outputs.remove_stale_partials`) and
+refuses to replace a folder junocam-sim did not write (its marker file, :data:`simulator.outputs.MARKER`).
+Any exception, including KeyboardInterrupt/SIGTERM/SIGHUP (:mod:`simulator.signals`) and one raised while
+entering the block, removes the partial folder: nothing that looks like a finished product is ever left
+behind. A run killed outright (SIGKILL) leaves only its hidden partial folder, which the next run writing
+into the same folder removes. Write failures end in one :class:`simulator.outputs.OutputError` sentence.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,23 +22,44 @@ from pathlib import Path
 import numpy as np
 
 from simulator import __version__
-from simulator.errors import ProductError
+from simulator.errors import ProductError, SimulatorError
+from simulator.outputs import (MARKER, OutputError, check_free_space, os_error_sentence, partial_path,
+                               normalise_modes, preallocate, prepare_output, process_alive, read_marker, remove_stale_partials, swap_into_place,
+                               write_marker)
 from simulator.products import metadata as md
 from simulator.products import pds3, quicklook, raw_image, truth
 from simulator.products.description import ImageDescription
 
 _SCRATCH = ".scratch"
+TRUTH_BYTES_PER_PIXEL = sum(np.dtype(t[0]).itemsize for t in truth.BACKPLANES.values())  # 56 B
 
 
-def _process_alive(pid: int) -> bool:
-    """Whether a process with this id exists (signal 0 probes without sending anything)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def product_bytes(lines: int, samples: int, with_truth: bool = True, kernel_bytes: int = 0) -> int:
+    """Disk a product needs at its peak while being written (bytes): the PNG, IMG and quicklook (bounded
+    by 3 B/px), the truth scratch planes and the truth FITS beside them (bounded by its uncompressed size,
+    56 B/px each), plus ``kernel_bytes`` for the copied kernel set."""
+    pixels = int(lines) * int(samples)
+    return 3 * pixels + (2 * TRUTH_BYTES_PER_PIXEL * pixels if with_truth else 0) + int(kernel_bytes)
+
+
+def check_product_folder(final: Path, overwrite: bool) -> None:
+    """Refuse a product folder that exists, unless ``overwrite`` and junocam-sim wrote it (its marker)."""
+    final = Path(final)
+    if not final.exists() and not final.is_symlink():
+        return
+    if not overwrite:
+        raise ProductError(f"product folder {str(final)!r} already exists; pass --overwrite to replace it or "
+                           "choose another --out")
+    if not final.is_dir() or final.is_symlink() or read_marker(final) is None:
+        raise ProductError(f"{str(final)!r} exists and was not written by junocam-sim (no {MARKER} file); it is "
+                           "never replaced: choose another --out")
+
+
+def folder_bytes(folder: Path | None) -> int:
+    """Total size of the files under ``folder`` (0 for ``None``)."""
+    if folder is None:
+        return 0
+    return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file())
 
 
 @dataclass(frozen=True)
@@ -90,15 +115,16 @@ class ProductWriter:
     """
 
     def __init__(self, out_dir: Path, desc: ImageDescription, context: ProductContext, kernels: KernelSource,
-                 *, overwrite: bool = False, with_truth: bool = True):
-        self.out_dir = Path(out_dir)
+                 *, overwrite: bool = False, with_truth: bool = True, progress=None):
+        self.out_dir = prepare_output(out_dir, kind="container")
+        self.progress = progress  # progress(done, total): framelets count 1 each, then the writes as many again
         self.desc = desc
         self.context = context
         self.kernels = kernels
         self.overwrite = overwrite
         self.with_truth = with_truth
         self.final = self.out_dir / desc.product_id
-        self.partial = self.out_dir / f".{desc.product_id}.partial-{os.getpid()}"
+        self.partial = partial_path(self.final)
         lines, samples = desc.lines, desc.line_samples
         self.shape = (lines, samples)
         self.order = [(n, f) for n in range(int(desc.frames)) for f in desc.filters]
@@ -109,30 +135,42 @@ class ProductWriter:
 
     # --- context management ---------------------------------------------------------------------
     def __enter__(self) -> "ProductWriter":
-        if self.final.exists() and not self.overwrite:
-            raise ProductError(f"product folder {str(self.final)!r} already exists; remove it or choose another --out")
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        self._remove_stale_partials()
-        (self.partial / _SCRATCH).mkdir(parents=True)
-        self._image = np.zeros(self.shape, dtype=np.uint8)
-        if self.with_truth:
-            for name in truth.BACKPLANE_NAMES:
-                dtype = truth.BACKPLANES[name][0]
-                plane = np.memmap(self.partial / _SCRATCH / f"{name}.bin", dtype=dtype, mode="w+", shape=self.shape)
-                plane[:] = truth.FILL_VALUE.get(name, np.nan)
-                self._planes[name] = plane
+        try:
+            self._check_final()
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            remove_stale_partials(self.out_dir)
+            self._remove_legacy_partials()
+            copy = self.kernels.copy_folder
+            check_free_space(self.out_dir, product_bytes(*self.shape, self.with_truth, folder_bytes(copy)),
+                             f"product {self.desc.product_id}")
+            (self.partial / _SCRATCH).mkdir(parents=True)
+            write_marker(self.partial, "render")
+            self._image = np.zeros(self.shape, dtype=np.uint8)
+            if self.with_truth:
+                for name in truth.BACKPLANE_NAMES:
+                    dtype = np.dtype(truth.BACKPLANES[name][0])
+                    path = self.partial / _SCRATCH / f"{name}.bin"
+                    preallocate(path, dtype.itemsize * self.shape[0] * self.shape[1])
+                    plane = np.memmap(path, dtype=dtype, mode="r+", shape=self.shape)
+                    plane[:] = truth.FILL_VALUE.get(name, np.nan)
+                    self._planes[name] = plane
+        except BaseException as exc:
+            self.__exit__(type(exc), exc, None)
+            if isinstance(exc, OSError):
+                raise OutputError(os_error_sentence(exc, f"preparing product {str(self.final)!r}")) from None
+            raise
         return self
 
-    def _remove_stale_partials(self) -> None:
-        """Remove partial folders of this product left by runs that were killed (their process is gone)."""
+    def _remove_legacy_partials(self) -> None:
+        """Remove ``.<ID>.partial-<pid>`` folders of this product (the naming before the marker file) whose
+        process is gone."""
         for folder in self.out_dir.glob(f".{self.desc.product_id}.partial-*"):
-            try:
-                pid = int(folder.name.rsplit("-", 1)[1])
-            except ValueError:
-                continue
-            if pid != os.getpid() and _process_alive(pid):
-                continue  # another run is writing this product right now
-            shutil.rmtree(folder, ignore_errors=True)
+            pid = folder.name.rsplit("-", 1)[1]
+            if folder.is_dir() and pid.isdigit() and not process_alive(int(pid)):
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def _check_final(self) -> None:
+        check_product_folder(self.final, self.overwrite)
 
     def __exit__(self, exc_type, exc, tb) -> None:
         self._release()
@@ -178,23 +216,55 @@ class ProductWriter:
 
     # --- the files ----------------------------------------------------------------------------------
     def finish(self) -> Path:
-        """Write every file, rename the folder into place, and return its final path."""
+        """Write every file, rename the folder into place, and return its final path.
+
+        A failure while writing (a full disk, a permission, a copy error) raises one :class:`OutputError`
+        sentence naming the product; the ``with`` block then removes the partial folder.
+        """
         if self._next != len(self.order):
             raise ProductError(f"only {self._next} of the product's {len(self.order)} framelets were added")
+        try:
+            self._write_files()
+            self._release()
+            shutil.rmtree(self.partial / _SCRATCH)
+            return self._move_into_place()
+        except SimulatorError:
+            raise
+        except OSError as exc:
+            raise OutputError(os_error_sentence(exc, f"writing product {str(self.final)!r}")) from None
+        except ValueError as exc:   # astropy/numpy/Pillow on a damaged write (a short file, a full disk)
+            text = " ".join(str(exc).split())[:200]
+            raise OutputError(f"writing product {str(self.final)!r} failed: {type(exc).__name__}: {text}") from None
+
+    def _write_files(self) -> None:
         paths = product_paths(self.partial, self.desc.product_id)
         for p in paths.values():
             p.parent.mkdir(parents=True, exist_ok=True)
+        n = len(self.order)
+        pixels = self.shape[0] * self.shape[1]
+        truth_cost = TRUTH_BYTES_PER_PIXEL * pixels if self.with_truth else 0
+        total_cost = 3 * pixels + truth_cost + 1
+        done = [0.0]
+
+        def step(cost: float) -> None:   # the writes advance the bar over a second n, by their share of bytes
+            done[0] += cost
+            if self.progress is not None:
+                self.progress(n + n * min(done[0] / total_cost, 1.0), 2 * n)
+
         meta = md.build_metadata(self.desc)
         raw_image.write_raw_png(paths["raw_png"], self._image)
         paths["metadata"].write_bytes(md.metadata_to_bytes(meta))
+        step(pixels)
         paths["img"].write_bytes(pds3.image_bytes(self._image))
         paths["lbl"].write_bytes(pds3.build_label(meta, paths["img"].name).encode("ascii"))
+        step(pixels)
         kernels_entry = self._write_kernels(paths["kernels"])
         if self.with_truth:
             truth.write_truth_fits(paths["truth_fits"], self._planes, product_id=self.desc.product_id,
                                    scenario=self.context.scenario, seed=self.context.seed,
                                    abcorr=self.context.abcorr, software_version=__version__,
                                    tile_lines=self.desc.framelet_lines)
+            step(truth_cost)
         record = truth.truth_record(
             scenario=self.context.scenario, seed=self.context.seed, kernels=kernels_entry,
             abcorr=self.context.abcorr, framelets=self._framelets,
@@ -202,9 +272,7 @@ class ProductWriter:
             product_id=self.desc.product_id)
         paths["truth_json"].write_bytes(truth.truth_to_bytes(record))
         quicklook.write_quicklook(paths["quicklook"], self._image, self.desc, self._planes or None)
-        self._release()
-        shutil.rmtree(self.partial / _SCRATCH)
-        return self._move_into_place()
+        step(total_cost)
 
     def _write_kernels(self, folder: Path) -> str:
         folder.mkdir(parents=True, exist_ok=True)
@@ -212,6 +280,7 @@ class ProductWriter:
         if self.kernels.copy_folder is not None:
             src = Path(self.kernels.copy_folder).resolve()
             shutil.copytree(src, folder, dirs_exist_ok=True)
+            normalise_modes(folder)      # the cache's folders may be private (0700); the product's are not
         if self.context.scenario_toml:
             # The kernel cache is shared by scenarios with the same orbit and spin: record this product's own
             # scenario (aberration correction, scene, imaging), not whichever wrote the cache.
@@ -228,13 +297,6 @@ class ProductWriter:
         return str(mk.resolve())
 
     def _move_into_place(self) -> Path:
-        old = None
-        if self.final.exists():
-            if not self.overwrite:
-                raise ProductError(f"product folder {str(self.final)!r} appeared while rendering; not replacing it")
-            old = self.out_dir / f".{self.desc.product_id}.old-{os.getpid()}"
-            os.replace(self.final, old)
-        os.replace(self.partial, self.final)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        self._check_final()          # a folder that appeared while rendering is replaced only if it may be
+        swap_into_place(self.partial, self.final)
         return self.final

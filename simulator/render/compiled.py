@@ -35,7 +35,7 @@ try:
 except ImportError:  # pragma: no cover - numba is a declared dependency; the numpy path is the fallback
     numba = None
 
-AVAILABLE = numba is not None
+AVAILABLE = numba is not None and not numba.config.DISABLE_JIT   # NUMBA_DISABLE_JIT=1: the numpy replicas
 
 
 def _jit(fn):

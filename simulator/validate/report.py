@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import struct
-import tempfile
 import zlib
 from pathlib import Path
 
@@ -31,23 +29,23 @@ def write_atomic(path: Path, data: bytes) -> Path:
 @contextlib.contextmanager
 def atomic_file(path: Path):
     """A binary file handle on a temporary name beside ``path``, renamed to ``path`` when the block ends
-    without an error (removed otherwise)."""
+    without an error (removed otherwise); the file gets the umask's mode (``simulator.outputs.atomic_file``)."""
+    from simulator.outputs import atomic_file as _atomic_file
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with _atomic_file(path, mode="wb", checked=False) as fh:
+        yield fh
+
+
+def json_text(record: dict) -> str:
+    """``record`` as indented, key-sorted JSON (NaN written as null), with a trailing newline."""
+    return json.dumps(_clean(record), indent=2, sort_keys=True, allow_nan=False) + "\n"
 
 
 def write_json(path: Path, record: dict) -> Path:
     """``record`` as indented, key-sorted JSON (NaN written as null)."""
-    text = json.dumps(_clean(record), indent=2, sort_keys=True, allow_nan=False) + "\n"
-    return write_atomic(path, text.encode("utf-8"))
+    return write_atomic(path, json_text(record).encode("utf-8"))
 
 
 def _clean(value):

@@ -184,6 +184,9 @@ def score_map(product_dir, path, bounds=None, filter_name: str | None = None, ke
     if filter_name not in layout.filters:
         raise ScoreError(f"--filter {filter_name!r} is not in the product (its filters: {', '.join(layout.filters)})")
     user, integer = load_map(path)
+    if not np.isfinite(user).any():
+        raise ScoreError(f"map {Path(path).name!r} holds no data: all {user.size} cells are NaN (or 0 in an "
+                         "integer image); expected I/F or brightness values where it covers the planet")
     lat0, lat1, lon0, lon1 = bounds if bounds is not None else (-90.0, 90.0, 0.0, 360.0)
     try:
         grid = MapGrid(float(lat0), float(lat1), float(lon0), float(lon1), user.shape[0], user.shape[1])

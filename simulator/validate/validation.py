@@ -164,8 +164,11 @@ def _scene_albedo(record: dict, filter_name: str):
 
 
 def run_validation(product_dir, photometry_model: str | None = None, minnaert_k: float | None = None,
-                   limb: LimbFit | None = None, kernels=None) -> ValidationResult:
+                   limb: LimbFit | None = None, kernels=None, progress=None) -> ValidationResult:
     """Reconstruct ``product_dir`` and score it against its truth (see the module docstring).
+
+    ``progress(done, total)``, when given, is called after each framelet pass and the limb fit (``total``:
+    framelets x (1 + re-projected variants) + 1; the variants are known after the limb fit).
 
     Memory does not grow with the product's length beyond the filled map cells (28 B each) and the pre-pass's
     subsample: the raw PNG is decoded by rows when a framelet is needed (``pngrows.PngRows``), the error image
@@ -193,6 +196,8 @@ def run_validation(product_dir, photometry_model: str | None = None, minnaert_k:
         # The map grids, from the reconstruction geometry alone, before any truth is read.
         sums = {f: MapSums(g) for f, g in plan_grids(rec, geo, framelets).items()}
         limbs, shifts = [], []
+        tick = progress or (lambda done, total: None)
+        n = len(framelets)
         for i, (fr, r) in enumerate(zip(framelets, rec.iter_reconstruct(geo, framelets))):
             g, rows = r.geometry, slice(fr.first_line, fr.first_line + fr.lines)
             shifts.append(g.row_shift_px)
@@ -219,6 +224,7 @@ def run_validation(product_dir, photometry_model: str | None = None, minnaert_k:
                     g.lat_pg, g.lon_w, r.iof, r.iof_sigma, r.albedo)))
                 sums[fr.filter].add_truth(truth["LAT_PG"], truth["LON_W"], truth["IOF"])
             del r, g, truth, errors
+            tick(i + 1, 3 * n + 1)
         nominal_summary = nominal.summary("geometry_error")
         pixel_summary = pixel_iof.summary().as_dict("iof_pixel")
         del nominal
@@ -236,12 +242,16 @@ def run_validation(product_dir, photometry_model: str | None = None, minnaert_k:
         else:
             notes.append("TDI 1: the ISIS convention (pixel's own row) is the same ray as the product's")
         variant_summaries = {}
+        done, total = n + 1, n * (1 + len(variants)) + 1
+        tick(done, total)
         for prefix, (offset_s, convention) in variants.items():
             acc = GeometryAccumulator()
             shifted = rec.framelets(geo, offset_s)
             for fr, g in zip(shifted, rec.iter_reconstruct(geo, shifted, convention, with_radiometry=False)):
                 truth = truth_reader.rows(fr.first_line, fr.lines)
                 acc.add(framelet_geometry_errors(ellipsoid, g.lat_pg, g.lon_w, truth, photoactive))
+                done += 1
+                tick(done, total)
             variant_summaries[prefix] = acc.summary(prefix)
         record = truth_reader.truth
 
