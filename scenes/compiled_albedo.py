@@ -118,6 +118,7 @@ class AlbedoTables:
     shear_rad: float
     turbulence: float
     fine_contrast: float
+    polar_haze: float
     detail_contrast: float
     tint_turbulence: float
     vortex: np.ndarray
@@ -377,7 +378,7 @@ def _twist_point(lat, lon, cos_phi, sin_phi, qx, qy, qz, vortex, active, trig, h
 
 @_inline
 def _colour_point(lat, turb, detail, coarse, filt, scale, belt_profile, turbulence, fc_turb, fc_detail, tint_turb,
-                  vortex, kind, colours, hit_vortex, hit_values, h0, h1):
+                  polar_haze, vortex, kind, colours, hit_vortex, hit_values, h0, h1):
     """The calibrated, clipped albedo of one point from its noise fields and vortex hits ``h0:h1``."""
     belt = _profile(belt_profile, lat + np.float64(_F_WAVE * coarse))
     polar = _smoothstep(57.0, 68.0, abs(lat))
@@ -406,7 +407,8 @@ def _colour_point(lat, turb, detail, coarse, filt, scale, belt_profile, turbulen
             mask = 1.0 - _smoothstep(0.88, 1.02, d)
             colour = _vortex_colour(vortex, i, kind[i], col, d, hit_values[h, 1], hit_values[h, 2], turb)
             albedo = albedo + (colour - albedo) * mask
-    value = albedo * np.float64(_F1 + fc_turb * turb + fc_detail * detail) * scale
+    texture = fc_turb * turb + fc_detail * detail          # float32, as numpy's expression
+    value = albedo * (1.0 + np.float64(texture) * (1.0 - polar_haze * polar)) * scale
     return min(max(value, 0.0), 1.0) if value == value else value
 
 
@@ -418,7 +420,7 @@ _TASK_BLOCKS = 8
 @_compiled(parallel=True)
 def _albedo_kernel(lat_pg, lon_w, out, filt, scale, rotations, offsets, seeds, frequency, stretch, w_total,
                    w_detail, w_coarse, n_octaves, z_stretch_on, jet_profile, belt_profile, shear_rad,
-                   turbulence, fc_turb, fc_detail, tint_turb, vortex, kind, active, colours):
+                   turbulence, fc_turb, fc_detail, tint_turb, polar_haze, vortex, kind, active, colours):
     """The albedo of every point (see the module docstring); ``filt`` 0..2 visible, 3 METHANE.
 
     ``n_octaves`` octaves are evaluated (the band limit's break); an octave whose ``w_total`` and
@@ -456,8 +458,8 @@ def _albedo_kernel(lat_pg, lon_w, out, filt, scale, rotations, offsets, seeds, f
                 turb = noise[0, b] / _F_TURB
                 detail = noise[1, b] / _F_DETAIL
                 out[j0 + b] = _colour_point(lat_pg[j0 + b], turb, detail, noise[2, b], filt, scale,
-                                            belt_profile, turbulence, fc_turb, fc_detail, tint_turb, vortex,
-                                            kind, colours,
+                                            belt_profile, turbulence, fc_turb, fc_detail, tint_turb,
+                                            polar_haze, vortex, kind, colours,
                                             hit_vortex, hit_values, hit_start[b], hit_start[b + 1])
 
 
@@ -501,7 +503,7 @@ def normal_albedo(tables: AlbedoTables, filter_name: str, scale: float, lat: np.
     _albedo_kernel(lat, lon, out, filt, float(scale), t.rotations, t.offsets, t.seeds, t.frequency, t.stretch,
                    w_total, w_detail, t.w_coarse, n_octaves, t.z_stretch_on, t.jet_profile, t.belt_profile,
                    t.shear_rad, t.turbulence, np.float32(fc_turb), np.float32(fc_detail),
-                   np.float32(t.tint_turbulence), t.vortex, t.kind,
+                   np.float32(t.tint_turbulence), float(t.polar_haze), t.vortex, t.kind,
                    active, t.colours)
     return out
 

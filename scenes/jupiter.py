@@ -8,8 +8,13 @@ grid, so detail continues down to the 3 km pixels of a perijove pass and never r
 2. turbulence: seeded multi-octave value noise (:class:`scenes.noise.FractalNoise`) on the unit sphere,
    stretched east-west (zonal elongation, fading towards isotropy at the poles), sheared in longitude by
    the zonal jet profile, and twisted inside each vortex; it mixes zone and belt colours into filaments;
-3. bluish-grey polar regions, discrete vortices (GRS, white ovals, barges, polar cyclones with spiral arms);
+3. bluish-grey polar regions whose hazes soften the texture, discrete vortices (GRS, white ovals, barges,
+   polar cyclones with spiral arms);
 4. in METHANE a dark disk with bright high hazes (equatorial haze, polar hazes, GRS, ovals, cyclones).
+
+The turbulence's octave amplitudes follow a broken power law and the colour contrasts are low, so the
+GREEN cloud field measures like a real JunoCam image (issue #13: patch contrast 1.5-1.7 %, spectral slopes
+-2.4..-2.5 and -2.7..-3.7; :mod:`scenes.texture_stats`, :func:`scenes.truth.scene_texture`).
 
 Colours are the typical hues (cream zones, reddish-brown belts darker in BLUE, orange-red GRS, bluish
 polar hazes), then each filter is scaled so the zero-phase disk average with the default photometry
@@ -159,6 +164,10 @@ class JupiterAppearance:
         skipped, and with ``band_limit_fade > 1`` those up to ``band_limit_fade`` times coarser fade in
         smoothly (no contrast jump when a footprint crosses an octave, no aliasing of value noise below
         ~1.5 cells per pixel).
+    polar_haze : float
+        Fraction by which the hazes poleward of ~60 deg (the ``polar`` ramp, 57-68 deg) damp the cloud
+        texture's multiplicative contrast (assumption: JunoCam's polar views look softer through the
+        stratospheric haze; 0 = no softening).
     albedo_scale : dict
         Per-filter calibration factor (:data:`ALBEDO_SCALE`).
     """
@@ -183,6 +192,7 @@ class JupiterAppearance:
     detail_gain: float = _DETAIL_GAIN
     band_limit_footprints: float = 1.5
     band_limit_fade: float = 2.0
+    polar_haze: float = 0.5
     albedo_scale: dict = field(default_factory=lambda: dict(ALBEDO_SCALE))
 
     def __post_init__(self) -> None:
@@ -241,7 +251,7 @@ class JupiterAppearance:
             w_total=w_total, w_detail=w_detail, w_coarse=w_coarse, coarse_octaves=_COARSE_OCTAVES,
             z_stretch_on=self.zonal_stretch != 1.0, jet_profile=self._jet_profile,
             belt_profile=self._belt_profile, shear_rad=float(self.shear_rad), turbulence=float(self.turbulence),
-            fine_contrast=float(self.fine_contrast), detail_contrast=self._detail_contrast, tint_turbulence=float(self.tint_turbulence),
+            fine_contrast=float(self.fine_contrast), polar_haze=float(self.polar_haze), detail_contrast=self._detail_contrast, tint_turbulence=float(self.tint_turbulence),
             vortex=np.array(rows, dtype=np.float64).reshape(len(rows), compiled_albedo.V_COLOUR + 6),
             kind=np.array(kinds, dtype=np.int64),
             colours=np.array([[ZONE[f], BELT[f], POLAR[f]] for f in compiled_albedo.VISIBLE]))
@@ -335,7 +345,11 @@ class JupiterAppearance:
             mask = 1.0 - _smoothstep(0.88, 1.02, d)
             colour = self._vortex_colour(v, name, rx, ry, d, turb[idx])
             albedo[idx] = albedo[idx] + (colour - albedo[idx]) * mask
-        return albedo * (1.0 + 0.5 * self.fine_contrast * turb + self._detail_contrast * f["detail"])
+        return albedo * self._softened(0.5 * self.fine_contrast * turb + self._detail_contrast * f["detail"], f)
+
+    def _softened(self, texture: np.ndarray, f: dict) -> np.ndarray:
+        """``1 + texture`` with the texture damped by ``polar_haze`` under the polar hazes."""
+        return 1.0 + texture * (1.0 - self.polar_haze * f["polar"])
 
     @staticmethod
     def _vortex_colour(v: Vortex, name: str, rx, ry, d, turb) -> np.ndarray:
@@ -361,7 +375,8 @@ class JupiterAppearance:
         for v, idx, rx, ry, d in f["vortices"]:
             mask = 1.0 - _smoothstep(0.75, 1.1, d)
             albedo[idx] = albedo[idx] + (v.methane_albedo - albedo[idx]) * mask
-        return albedo * (1.0 + 0.25 * self.fine_contrast * f["turb"] + 0.5 * self._detail_contrast * f["detail"])
+        return albedo * self._softened(0.25 * self.fine_contrast * f["turb"] + 0.5 * self._detail_contrast
+                                       * f["detail"], f)
 
     # -- public ------------------------------------------------------------------------------------
     def normal_albedo(self, filter_name: str, lat_pg, lon_w, footprint_km=None) -> np.ndarray:

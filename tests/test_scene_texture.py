@@ -138,3 +138,20 @@ def test_bright_limb_falloff_of_the_default_photometry_reaches_the_real_range_at
     p = Photometry()
     assert 0.13 < bright_limb_falloff(p, "GREEN", 25.0) < 0.19
     assert bright_limb_falloff(p, "GREEN", 0.0) == pytest.approx(1.0 - (np.sqrt(1 - 0.995**2) / np.sqrt(1 - 0.81)) ** 0.75)
+
+
+def test_polar_hazes_soften_the_texture_at_high_latitudes_only():
+    # Away from vortices (between the polar cyclones' ring and the pole), the multiplicative texture is damped
+    # by `polar_haze`; at mid-latitudes nothing changes.
+    lat_hi, lon = np.meshgrid(np.linspace(74.0, 76.0, 120), np.linspace(0.0, 8.0, 120), indexing="ij")
+    lat_mid = lat_hi - 45.0
+    hazy, clear = JupiterAppearance(seed=4), JupiterAppearance(seed=4, polar_haze=0.0)
+
+    def rel_std(app, lat):
+        a = app.normal_albedo("GREEN", lat.ravel(), lon.ravel(), footprint_km=20.0)
+        return np.std(a) / np.mean(a)
+
+    ratio = rel_std(hazy, lat_hi) / rel_std(clear, lat_hi)
+    # Measured 0.80: the multiplicative texture is halved, the polar colour's own tint (tint_turbulence) is not.
+    assert 0.5 < ratio < 0.9, f"texture at 75 N with the default haze is {ratio:.2f} of the clear one"
+    assert rel_std(hazy, lat_mid) == rel_std(clear, lat_mid)
