@@ -8,6 +8,9 @@ are timed alternately and the best of each kept, so a burst of load hits both al
 Then the compiled albedo (scenes.compiled_albedo) against the numpy code on the same points, with one
 thread and with all numba threads, band-limited (30 km footprint) and with all detail, and the cost of
 the first call in a fresh process with and without numba's on-disk cache.
+
+Last, the cloud field's texture measured as issue #13 measured a real PJ32 GREEN image (patch contrast and
+power-spectrum slopes, scenes.texture_stats) and the bright-limb falloff of the default photometry.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ import time
 import numpy as np
 
 from scenes import build_scene, compiled_albedo
+from scenes.photometry import bright_limb_falloff
+from scenes.texture_stats import PATCH_KM
+from scenes.truth import TEXTURE_MAX_RADIUS, TEXTURE_PHASE_DEG, TEXTURE_PIXEL_KM, scene_texture
 
 try:
     import numba
@@ -99,6 +105,26 @@ def main() -> None:
         wall, cpu, seconds = _ratios(func, reference)
         print(f"  {label:<46s} {wall:5.1f} x wall  {cpu:5.1f} x CPU  ({seconds * 1e3:.0f} ms)")
     _compiled_albedo(appearance, lat_pg, lon_w)
+    _texture(appearance, scene.photometry)
+
+
+def _texture(appearance, photometry) -> None:
+    """The cloud field measured as issue #13 measured a real PJ32 GREEN image (scenes.truth.scene_texture)."""
+    print(f"texture, GREEN, noise-free I/F at {TEXTURE_PIXEL_KM:.0f} km/px, {TEXTURE_PHASE_DEG:.0f} deg phase, "
+          f"patches {PATCH_KM:.0f} km within {TEXTURE_MAX_RADIUS} R (real PJ32: contrast 1.5-1.7 %, slopes "
+          f"-2.4..-2.5 at 1,200-4,800 km and -2.7..-3.7 at 400-1,200 km):")
+    results = scene_texture(appearance, photometry)
+    for r in results:
+        large, small = r["slopes"]
+        print(f"  view {r['lat']:+5.1f} N {r['lon']:5.1f} W: contrast median {100 * r['contrast_median']:.2f} % "
+              f"(10-90 %: {100 * r['contrast_p10']:.2f}-{100 * r['contrast_p90']:.2f}; detrended "
+              f"{100 * r['texture_median']:.2f} %), slopes {large:+.2f} / {small:+.2f}")
+    slopes = np.mean([r["slopes"] for r in results], axis=0)
+    print(f"  median over views {100 * np.median([r['contrast_median'] for r in results]):.2f} %, "
+          f"mean slopes {slopes[0]:+.2f} / {slopes[1]:+.2f}")
+    falloff = ", ".join(f"{a:.0f} deg {100 * bright_limb_falloff(photometry, 'GREEN', a):.0f} %"
+                        for a in (0.0, 15.0, 25.0, 35.0))
+    print(f"  bright-limb falloff 0.9 -> 0.995 R, GREEN (real 13-19 %): {falloff}")
 
 
 def _with_numpy(func):

@@ -33,6 +33,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scenes.noise import band_limit_taper, tapered
+
 # numba's OpenMP threading layer lets its workers spin after each parallel loop by default (GNU OpenMP's
 # active wait), taking a core from the numpy stages that follow. Renderer benchmark on 2 shared cores, one
 # process: 10.0 s with 2 threads vs 8.1 s with 1; with PASSIVE (workers sleep) 8.0 s vs 7.8 s. Only a
@@ -78,7 +80,7 @@ _F0, _F1, _F2, _F3 = np.float32(0.0), np.float32(1.0), np.float32(2.0), np.float
 _TO_UNIT = np.float32(2.0 / 2.0**24)
 _F_TURB, _F_DETAIL = np.float32(0.2), np.float32(0.15)      # JupiterAppearance._fields normalisations
 _F_WAVE = np.float32(1.6)
-_F_012, _F_035, _F_008, _F_010, _F_15 = (np.float32(0.12), np.float32(0.35), np.float32(0.08),
+_F_035, _F_008, _F_010, _F_15 = (np.float32(0.35), np.float32(0.08),
                                           np.float32(0.1), np.float32(1.5))
 
 # Columns of the per-vortex float table (AlbedoTables.vortex).
@@ -116,6 +118,9 @@ class AlbedoTables:
     shear_rad: float
     turbulence: float
     fine_contrast: float
+    polar_haze: float
+    detail_contrast: float
+    tint_turbulence: float
     vortex: np.ndarray
     kind: np.ndarray
     colours: np.ndarray
@@ -372,8 +377,8 @@ def _twist_point(lat, lon, cos_phi, sin_phi, qx, qy, qz, vortex, active, trig, h
 
 
 @_inline
-def _colour_point(lat, turb, detail, coarse, filt, scale, belt_profile, turbulence, fc_turb, fc_detail, vortex,
-                  kind, colours, hit_vortex, hit_values, h0, h1):
+def _colour_point(lat, turb, detail, coarse, filt, scale, belt_profile, turbulence, fc_turb, fc_detail, tint_turb,
+                  polar_haze, vortex, kind, colours, hit_vortex, hit_values, h0, h1):
     """The calibrated, clipped albedo of one point from its noise fields and vortex hits ``h0:h1``."""
     belt = _profile(belt_profile, lat + np.float64(_F_WAVE * coarse))
     polar = _smoothstep(57.0, 68.0, abs(lat))
@@ -390,7 +395,7 @@ def _colour_point(lat, turb, detail, coarse, filt, scale, belt_profile, turbulen
             albedo = albedo + (vortex[hit_vortex[h], V_METHANE] - albedo) * mask
     else:              # JupiterAppearance._visible
         zone, belt_c, polar_c = colours[filt, 0], colours[filt, 1], colours[filt, 2]
-        tint = _F1 + _F_012 * turb
+        tint = _F1 + tint_turb * turb
         belt_colour = np.float32(belt_c) * tint
         albedo = zone + np.float64(belt_colour - np.float32(zone)) * mix
         polar_colour = polar_c * (np.float64(tint) - 0.15 * mix)
@@ -402,7 +407,8 @@ def _colour_point(lat, turb, detail, coarse, filt, scale, belt_profile, turbulen
             mask = 1.0 - _smoothstep(0.88, 1.02, d)
             colour = _vortex_colour(vortex, i, kind[i], col, d, hit_values[h, 1], hit_values[h, 2], turb)
             albedo = albedo + (colour - albedo) * mask
-    value = albedo * np.float64(_F1 + fc_turb * turb + fc_detail * detail) * scale
+    texture = fc_turb * turb + fc_detail * detail          # float32, as numpy's expression
+    value = albedo * (1.0 + np.float64(texture) * (1.0 - polar_haze * polar)) * scale
     return min(max(value, 0.0), 1.0) if value == value else value
 
 
@@ -414,7 +420,7 @@ _TASK_BLOCKS = 8
 @_compiled(parallel=True)
 def _albedo_kernel(lat_pg, lon_w, out, filt, scale, rotations, offsets, seeds, frequency, stretch, w_total,
                    w_detail, w_coarse, n_octaves, z_stretch_on, jet_profile, belt_profile, shear_rad,
-                   turbulence, fc_turb, fc_detail, vortex, kind, active, colours):
+                   turbulence, fc_turb, fc_detail, tint_turb, polar_haze, vortex, kind, active, colours):
     """The albedo of every point (see the module docstring); ``filt`` 0..2 visible, 3 METHANE.
 
     ``n_octaves`` octaves are evaluated (the band limit's break); an octave whose ``w_total`` and
@@ -452,13 +458,14 @@ def _albedo_kernel(lat_pg, lon_w, out, filt, scale, rotations, offsets, seeds, f
                 turb = noise[0, b] / _F_TURB
                 detail = noise[1, b] / _F_DETAIL
                 out[j0 + b] = _colour_point(lat_pg[j0 + b], turb, detail, noise[2, b], filt, scale,
-                                            belt_profile, turbulence, fc_turb, fc_detail, vortex, kind, colours,
+                                            belt_profile, turbulence, fc_turb, fc_detail, tint_turb,
+                                            polar_haze, vortex, kind, colours,
                                             hit_vortex, hit_values, hit_start[b], hit_start[b + 1])
 
 
 # -- driver ----------------------------------------------------------------------------------------------
 def normal_albedo(tables: AlbedoTables, filter_name: str, scale: float, lat: np.ndarray, lon: np.ndarray,
-                  max_freq: float | None) -> np.ndarray | None:
+                  max_freq: float | None, fade: float = 1.0) -> np.ndarray | None:
     """Calibrated, clipped normal albedo ``(N,)`` float64 of ``filter_name`` (already checked) at ``lat`` /
     ``lon`` (``(N,)`` float64 contiguous, finite), band-limited at ``max_freq`` (None: all octaves).
 
@@ -478,6 +485,9 @@ def normal_albedo(tables: AlbedoTables, filter_name: str, scale: float, lat: np.
     kept = ~(t.frequency > limit)      # as numpy: a NaN limit drops nothing
     w_total = np.where(kept, t.w_total, np.float32(0.0))
     w_detail = np.where(kept, t.w_detail, np.float32(0.0))
+    if fade > 1.0 and max_freq is not None:      # FractalNoise.fields' smooth band limit, same weights
+        taper = band_limit_taper(t.frequency, max_freq, fade)
+        w_total, w_detail = tapered(w_total, taper), tapered(w_detail, taper)
     if lat.size:
         lo, hi = float(lat.min()), float(lat.max())
         reach = t.vortex[:, V_REACH] * (1.0 + 1e-9)
@@ -486,13 +496,14 @@ def normal_albedo(tables: AlbedoTables, filter_name: str, scale: float, lat: np.
     else:
         active = np.zeros(0, dtype=np.int64)
     if filter_name == "METHANE":
-        filt, fc_turb, fc_detail = 3, 0.25 * t.fine_contrast, 0.5 * t.fine_contrast
+        filt, fc_turb, fc_detail = 3, 0.25 * t.fine_contrast, 0.5 * t.detail_contrast
     else:
-        filt, fc_turb, fc_detail = VISIBLE.index(filter_name), 0.5 * t.fine_contrast, t.fine_contrast
+        filt, fc_turb, fc_detail = VISIBLE.index(filter_name), 0.5 * t.fine_contrast, t.detail_contrast
     out = np.empty(lat.size)
     _albedo_kernel(lat, lon, out, filt, float(scale), t.rotations, t.offsets, t.seeds, t.frequency, t.stretch,
                    w_total, w_detail, t.w_coarse, n_octaves, t.z_stretch_on, t.jet_profile, t.belt_profile,
-                   t.shear_rad, t.turbulence, np.float32(fc_turb), np.float32(fc_detail), t.vortex, t.kind,
+                   t.shear_rad, t.turbulence, np.float32(fc_turb), np.float32(fc_detail),
+                   np.float32(t.tint_turbulence), float(t.polar_haze), t.vortex, t.kind,
                    active, t.colours)
     return out
 

@@ -8,8 +8,13 @@ grid, so detail continues down to the 3 km pixels of a perijove pass and never r
 2. turbulence: seeded multi-octave value noise (:class:`scenes.noise.FractalNoise`) on the unit sphere,
    stretched east-west (zonal elongation, fading towards isotropy at the poles), sheared in longitude by
    the zonal jet profile, and twisted inside each vortex; it mixes zone and belt colours into filaments;
-3. bluish-grey polar regions, discrete vortices (GRS, white ovals, barges, polar cyclones with spiral arms);
+3. bluish-grey polar regions whose hazes soften the texture, discrete vortices (GRS, white ovals, barges,
+   polar cyclones with spiral arms);
 4. in METHANE a dark disk with bright high hazes (equatorial haze, polar hazes, GRS, ovals, cyclones).
+
+The turbulence's octave amplitudes follow a broken power law and the colour contrasts are low, so the
+GREEN cloud field measures like a real JunoCam image (issue #13: patch contrast 1.5-1.7 %, spectral slopes
+-2.4..-2.5 and -2.7..-3.7; :mod:`scenes.texture_stats`, :func:`scenes.truth.scene_texture`).
 
 Colours are the typical hues (cream zones, reddish-brown belts darker in BLUE, orange-red GRS, bluish
 polar hazes), then each filter is scaled so the zero-phase disk average with the default photometry
@@ -32,23 +37,26 @@ from scenes.noise import FractalNoise
 _RADIUS_KM = 71492.0
 
 # Typical colours as normal albedo before the per-filter disk calibration (assumption: hues read off
-# JunoCam/Cassini colour composites; the absolute level is set by ALBEDO_SCALE).
+# JunoCam/Cassini colour composites; the absolute level is set by ALBEDO_SCALE). The belt/zone and
+# polar/zone contrasts are low in GREEN and RED and stronger in BLUE (the belts' colour is mostly a blue
+# absorption): with them the GREEN cloud field measures like the real PJ32 image of issue #13 (std/mean
+# 1.5-1.7 % in 5,500 km patches at ~150 km/px; see scenes.texture_stats and README "Scenes").
 ZONE = {"BLUE": 0.75, "GREEN": 0.83, "RED": 0.86}
-BELT = {"BLUE": 0.30, "GREEN": 0.40, "RED": 0.47}
-POLAR = {"BLUE": 0.60, "GREEN": 0.59, "RED": 0.56}
+BELT = {"BLUE": 0.52, "GREEN": 0.80, "RED": 0.81}
+POLAR = {"BLUE": 0.70, "GREEN": 0.76, "RED": 0.74}
 VORTEX_COLOURS = {
     "grs": {"BLUE": 0.36, "GREEN": 0.49, "RED": 0.76},
     "grs_ring": {"BLUE": 0.30, "GREEN": 0.38, "RED": 0.60},
     "oval": {"BLUE": 0.88, "GREEN": 0.90, "RED": 0.89},
-    "barge": {"BLUE": 0.26, "GREEN": 0.31, "RED": 0.40},
-    "cyclone": {"BLUE": 0.70, "GREEN": 0.70, "RED": 0.66},
-    "cyclone_dark": {"BLUE": 0.33, "GREEN": 0.34, "RED": 0.34},
+    "barge": {"BLUE": 0.36, "GREEN": 0.56, "RED": 0.64},
+    "cyclone": {"BLUE": 0.72, "GREEN": 0.74, "RED": 0.72},
+    "cyclone_dark": {"BLUE": 0.62, "GREEN": 0.66, "RED": 0.64},
 }
 
 # Per-filter factor calibrated (scripts in scenes.truth.geometric_albedo, seeds 0..2, four sub-observer
 # longitudes) so the zero-phase disk-averaged I/F with the default Minnaert photometry equals Karkoschka's
-# geometric albedo (facts.md "Jupiter"); tests/test_scene_albedo.py checks the result within 10 %.
-ALBEDO_SCALE = {"BLUE": 1.075, "GREEN": 1.032, "RED": 0.962, "METHANE": 0.878}
+# geometric albedo (facts.md "Jupiter"); tests/test_scene_jupiter.py checks the result within 10 %.
+ALBEDO_SCALE = {"BLUE": 0.950, "GREEN": 0.851, "RED": 0.824, "METHANE": 0.877}
 
 
 def _profile(table: np.ndarray, lat_deg: np.ndarray) -> np.ndarray:
@@ -131,6 +139,35 @@ class JupiterAppearance:
         How strongly turbulence mixes zone and belt colours.
     fine_contrast : float
         Multiplicative contrast of the turbulence in the final albedo.
+    belt_edge_deg : float
+        Half-width of the smooth ramp at each belt edge, degrees of latitude.
+    tint_turbulence : float
+        Relative brightness modulation of belt and polar colours by the turbulence.
+    octave_gain, fine_octave_gain : float
+        Amplitude ratio between successive noise octaves (lacunarity 2.5) for cells larger than
+        ``gain_break_km`` and from there down (None: ``octave_gain`` throughout). The defaults give the
+        cloud field the power-spectrum slopes of issue #13 (annulus-averaged 2-D spectrum: -2.4..-2.5 at
+        1,200-4,800 km, -2.7..-3.7 at 400-1,200 km). Below the issue's scales the same steep law continues
+        (2-D slope ~ -3.1 to -3.6, i.e. ~ -2.1 to -2.6 along one scan, within Barrado-Izagirre et al.
+        2009's -2.5 +- 0.7 for L < 1,000 km); a documented assumption down to JunoCam's ~3 km pixels.
+    gain_break_km : float
+        Noise cell size where the octave gain changes (the spectral break near 1,000 km seen by
+        Barrado-Izagirre et al. 2009 and by the issue's PJ32 measurement).
+    detail_contrast : float or None
+        Contrast of the separate high-pass detail field (octaves with cells below ~400 km, each
+        ``detail_gain`` times the previous); None = ``fine_contrast``. 0 by default: the broken power law
+        above already carries the small scales.
+    detail_gain : float
+        Octave ratio inside the detail field.
+    band_limit_footprints, band_limit_fade : float
+        Band limit: noise octaves with cells smaller than ``band_limit_footprints`` pixel footprints are
+        skipped, and with ``band_limit_fade > 1`` those up to ``band_limit_fade`` times coarser fade in
+        smoothly (no contrast jump when a footprint crosses an octave, no aliasing of value noise below
+        ~1.5 cells per pixel).
+    polar_haze : float
+        Fraction by which the hazes poleward of ~60 deg (the ``polar`` ramp, 57-68 deg) damp the cloud
+        texture's multiplicative contrast (assumption: JunoCam's polar views look softer through the
+        stratospheric haze; 0 = no softening).
     albedo_scale : dict
         Per-filter calibration factor (:data:`ALBEDO_SCALE`).
     """
@@ -144,16 +181,27 @@ class JupiterAppearance:
     zonal_stretch: float = 7.0
     stretch_decay: float = 0.72
     shear_rad: float = 0.25
-    turbulence: float = 0.28
-    fine_contrast: float = 0.06
+    turbulence: float = 0.03
+    fine_contrast: float = 0.02
+    belt_edge_deg: float = 3.0
+    tint_turbulence: float = 0.015
+    octave_gain: float = 0.9
+    fine_octave_gain: float | None = 0.6
+    gain_break_km: float = 1200.0
+    detail_contrast: float | None = 0.0
+    detail_gain: float = _DETAIL_GAIN
+    band_limit_footprints: float = 1.5
+    band_limit_fade: float = 2.0
+    polar_haze: float = 0.5
     albedo_scale: dict = field(default_factory=lambda: dict(ALBEDO_SCALE))
 
     def __post_init__(self) -> None:
         grid = np.linspace(-90.0, 90.0, 18001)
         belt = np.zeros_like(grid)
         for b in self.belts:
-            inside = _smoothstep(b.south_deg - 0.8, b.south_deg + 0.8, grid) * (
-                1.0 - _smoothstep(b.north_deg - 0.8, b.north_deg + 0.8, grid))
+            w = self.belt_edge_deg
+            inside = _smoothstep(b.south_deg - w, b.south_deg + w, grid) * (
+                1.0 - _smoothstep(b.north_deg - w, b.north_deg + w, grid))
             belt = np.maximum(belt, b.strength * inside)
         jet = np.zeros_like(grid)
         for lat, speed in self.jets:
@@ -163,11 +211,18 @@ class JupiterAppearance:
         object.__setattr__(self, "_jet_profile", jet)
         octaves = int(np.ceil(np.log(self.largest_cell_km / self.finest_cell_km) / np.log(2.5))) + 1
         base = _RADIUS_KM / self.largest_cell_km
-        object.__setattr__(self, "_turbulence", FractalNoise(self.seed, base, octaves, 2.5, 0.6))
+        object.__setattr__(self, "_turbulence", FractalNoise(
+            self.seed, base, octaves, 2.5, self.octave_gain, self.fine_octave_gain,
+            int(np.ceil(np.log(self.largest_cell_km / self.gain_break_km) / np.log(2.5) - 1e-9))))
         # Detail field: octaves with cells smaller than ~400 km (high-pass, see FractalNoise).
         detail_octave = int(np.ceil(np.log(self.largest_cell_km / 400.0) / np.log(2.5)))
         object.__setattr__(self, "_detail_octave", min(detail_octave, octaves - 1))
         object.__setattr__(self, "_tables", self._compiled_tables())
+
+    @property
+    def _detail_contrast(self) -> float:
+        """Contrast of the high-pass detail field (``fine_contrast`` unless set)."""
+        return float(self.fine_contrast if self.detail_contrast is None else self.detail_contrast)
 
     def _compiled_tables(self) -> compiled_albedo.AlbedoTables | None:
         """This appearance's constants as flat arrays for :mod:`scenes.compiled_albedo` (None if a vortex kind
@@ -175,7 +230,7 @@ class JupiterAppearance:
         noise = self._turbulence
         if any(v.kind not in VORTEX_COLOURS for v in self.vortices):
             return None
-        w_total, w_detail, w_coarse = noise.octave_weights(self._detail_octave, _DETAIL_GAIN, _COARSE_OCTAVES)
+        w_total, w_detail, w_coarse = noise.octave_weights(self._detail_octave, self.detail_gain, _COARSE_OCTAVES)
         rows, kinds = [], []
         for v in self.vortices:
             g = _vortex_frame(v)
@@ -196,7 +251,7 @@ class JupiterAppearance:
             w_total=w_total, w_detail=w_detail, w_coarse=w_coarse, coarse_octaves=_COARSE_OCTAVES,
             z_stretch_on=self.zonal_stretch != 1.0, jet_profile=self._jet_profile,
             belt_profile=self._belt_profile, shear_rad=float(self.shear_rad), turbulence=float(self.turbulence),
-            fine_contrast=float(self.fine_contrast),
+            fine_contrast=float(self.fine_contrast), polar_haze=float(self.polar_haze), detail_contrast=self._detail_contrast, tint_turbulence=float(self.tint_turbulence),
             vortex=np.array(rows, dtype=np.float64).reshape(len(rows), compiled_albedo.V_COLOUR + 6),
             kind=np.array(kinds, dtype=np.int64),
             colours=np.array([[ZONE[f], BELT[f], POLAR[f]] for f in compiled_albedo.VISIBLE]))
@@ -233,9 +288,10 @@ class JupiterAppearance:
             anisotropy[idx] *= 1.0 - np.exp(-d * d) * taper
             vortex_parts.append((v, idx, rx, ry, d))
         noise = self._turbulence.fields(q.T, max_frequency=max_freq, detail_from=self._detail_octave,
-                                        detail_gain=_DETAIL_GAIN, coarse_octaves=_COARSE_OCTAVES,
+                                        detail_gain=self.detail_gain, coarse_octaves=_COARSE_OCTAVES,
                                         z_stretch=self.zonal_stretch,
-                                        stretch_decay=self.stretch_decay, anisotropy=anisotropy)
+                                        stretch_decay=self.stretch_decay, anisotropy=anisotropy,
+                                        fade=self.band_limit_fade)
         turb = noise["total"] / np.float32(0.2)          # ~unit standard deviation
         detail = noise["detail"] / np.float32(0.15)
         # Wavy belt edges: the latitude is displaced by the two coarsest turbulence octaves.
@@ -279,16 +335,21 @@ class JupiterAppearance:
 
     # -- colours -----------------------------------------------------------------------------------
     def _visible(self, name: str, f: dict) -> np.ndarray:
-        belt_colour = BELT[name] * (1.0 + 0.12 * f["turb"])
+        tint = 1.0 + np.float32(self.tint_turbulence) * f["turb"]
+        belt_colour = BELT[name] * tint
         albedo = ZONE[name] + (belt_colour - ZONE[name]) * f["mix"]
-        polar_colour = POLAR[name] * (1.0 + 0.12 * f["turb"] - 0.15 * f["mix"])
+        polar_colour = POLAR[name] * (tint - 0.15 * f["mix"])
         albedo = albedo + (polar_colour - albedo) * f["polar"]
         turb = f["turb"]
         for v, idx, rx, ry, d in f["vortices"]:
             mask = 1.0 - _smoothstep(0.88, 1.02, d)
             colour = self._vortex_colour(v, name, rx, ry, d, turb[idx])
             albedo[idx] = albedo[idx] + (colour - albedo[idx]) * mask
-        return albedo * (1.0 + 0.5 * self.fine_contrast * turb + self.fine_contrast * f["detail"])
+        return albedo * self._softened(0.5 * self.fine_contrast * turb + self._detail_contrast * f["detail"], f)
+
+    def _softened(self, texture: np.ndarray, f: dict) -> np.ndarray:
+        """``1 + texture`` with the texture damped by ``polar_haze`` under the polar hazes."""
+        return 1.0 + texture * (1.0 - self.polar_haze * f["polar"])
 
     @staticmethod
     def _vortex_colour(v: Vortex, name: str, rx, ry, d, turb) -> np.ndarray:
@@ -314,14 +375,16 @@ class JupiterAppearance:
         for v, idx, rx, ry, d in f["vortices"]:
             mask = 1.0 - _smoothstep(0.75, 1.1, d)
             albedo[idx] = albedo[idx] + (v.methane_albedo - albedo[idx]) * mask
-        return albedo * (1.0 + 0.25 * self.fine_contrast * f["turb"] + 0.5 * self.fine_contrast * f["detail"])
+        return albedo * self._softened(0.25 * self.fine_contrast * f["turb"] + 0.5 * self._detail_contrast
+                                       * f["detail"], f)
 
     # -- public ------------------------------------------------------------------------------------
     def normal_albedo(self, filter_name: str, lat_pg, lon_w, footprint_km=None) -> np.ndarray:
         """Normal albedo ``(N,)`` float64 in ``filter_name`` at planetographic latitude / west longitude (deg).
 
-        ``footprint_km`` (scalar or array, optional) band-limits the texture: noise octaves finer than
-        three times the smallest footprint are skipped (they would only alias). Without it all detail down to
+        ``footprint_km`` (scalar or array, optional) band-limits the texture: noise octaves with cells
+        finer than ``band_limit_footprints`` times the smallest footprint are skipped (they would only
+        alias) and the next coarser ones fade in (``band_limit_fade``). Without it all detail down to
         ``finest_cell_km`` is evaluated. A point with a non-finite latitude or longitude gets NaN.
         """
         name = check_filter(filter_name)
@@ -339,10 +402,11 @@ class JupiterAppearance:
         # One band limit for all points (blocks must not disagree on which octaves they keep).
         max_freq = None
         if footprint_km is not None:
-            max_freq = _RADIUS_KM / (3.0 * max(float(np.min(footprint_km)), 1e-6))
+            max_freq = _RADIUS_KM / (self.band_limit_footprints * max(float(np.min(footprint_km)), 1e-6))
         if compiled_albedo.AVAILABLE and self._tables is not None:
             out = compiled_albedo.normal_albedo(self._tables, name, self.albedo_scale[name],
-                                                np.ascontiguousarray(lat), np.ascontiguousarray(lon), max_freq)
+                                                np.ascontiguousarray(lat), np.ascontiguousarray(lon), max_freq,
+                                                self.band_limit_fade)
             if out is not None:
                 return out
         albedo = np.empty(lat.shape)

@@ -63,6 +63,29 @@ def value_noise(points: np.ndarray, seed: int) -> np.ndarray:
     return value_noise_lattice(np.ascontiguousarray(np.asarray(points, dtype=np.float64).T), seed)
 
 
+def band_limit_taper(frequency: np.ndarray, max_frequency: float | None, fade: float = 1.0) -> np.ndarray:
+    """Weight ``(K,)`` float64 in [0, 1] of each octave of lattice frequency ``frequency`` under a band limit.
+
+    Octaves finer than ``max_frequency`` get 0; with ``fade > 1`` the weight rises smoothly (smoothstep)
+    from 0 at ``max_frequency`` to 1 at ``max_frequency / fade`` and beyond, so the texture's contrast does
+    not jump when a pixel footprint crosses an octave (``fade = 1``: a hard cut). ``None`` (or NaN) keeps
+    every octave.
+    """
+    freq = np.asarray(frequency, dtype=np.float64)
+    if max_frequency is None or not max_frequency == max_frequency:
+        return np.ones(freq.shape)
+    if fade <= 1.0:
+        return (freq <= max_frequency).astype(np.float64)
+    t = np.clip((max_frequency - freq) / (max_frequency * (1.0 - 1.0 / fade)), 0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
+def tapered(weights: np.ndarray, taper: np.ndarray) -> np.ndarray:
+    """float32 octave ``weights`` times a :func:`band_limit_taper` (one rounding, shared by the compiled
+    albedo so both codes use the same weights)."""
+    return (np.asarray(weights, dtype=np.float64) * taper).astype(np.float32)
+
+
 def random_rotations(rng: np.random.Generator, count: int) -> np.ndarray:
     """``count`` uniformly random rotation matrices ``(count, 3, 3)`` (QR of Gaussian matrices)."""
     q, r = np.linalg.qr(rng.normal(size=(count, 3, 3)))
@@ -95,6 +118,11 @@ class FractalNoise:
         Frequency ratio between successive octaves.
     gain : float
         Amplitude ratio between successive octaves.
+    fine_gain : float or None
+        Amplitude ratio between successive octaves from ``fine_from`` on (a broken power law: the spectrum
+        steepens at small scales); None = ``gain`` throughout.
+    fine_from : int
+        First octave whose amplitude is ``fine_gain`` times the previous one's.
     """
 
     seed: int
@@ -102,6 +130,8 @@ class FractalNoise:
     octaves: int
     lacunarity: float = 2.5
     gain: float = 0.6
+    fine_gain: float | None = None
+    fine_from: int = 0
 
     def __post_init__(self) -> None:
         rng = np.random.default_rng(np.random.SeedSequence([self.seed & 0xFFFFFFFF, 0x6E6F697A]))
@@ -113,16 +143,24 @@ class FractalNoise:
         """Lattice cells per unit length of ``octave`` (0-based)."""
         return self.base_frequency * self.lacunarity**octave
 
+    def amplitudes(self) -> list[float]:
+        """Relative amplitude of each octave: ``gain^k``, and ``fine_gain`` per octave from ``fine_from`` on."""
+        if self.fine_gain is None:
+            return [self.gain**i for i in range(self.octaves)]
+        split = max(int(self.fine_from), 0)
+        return [self.gain**min(i, split) * self.fine_gain**max(i - split, 0) for i in range(self.octaves)]
+
     def octave_weights(self, detail_from: int | None = None, detail_gain: float = 0.8,
                        coarse_octaves: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """float32 ``(octaves,)`` weights of each octave in the ``total``, ``detail`` and ``coarse`` fields of
         :meth:`fields` (zero where an octave is not part of a field)."""
         k = range(self.octaves)
-        norm = sum(self.gain**i for i in range(self.octaves))
+        amplitude = self.amplitudes()
+        norm = sum(amplitude)
         start = self.octaves if detail_from is None else detail_from
         detail_norm = sum(detail_gain**j for j in range(max(self.octaves - start, 1)))
         coarse_norm = sum(self.gain**i for i in range(max(coarse_octaves, 1)))
-        w_total = np.array([self.gain**i / norm for i in k], dtype=np.float32)
+        w_total = np.array([amplitude[i] / norm for i in k], dtype=np.float32)
         w_detail = np.array([detail_gain ** (i - start) / detail_norm if i >= start else 0.0 for i in k],
                             dtype=np.float32)
         w_coarse = np.array([self.gain**i / coarse_norm if i < coarse_octaves else 0.0 for i in k],
@@ -135,7 +173,7 @@ class FractalNoise:
 
     def fields(self, points: np.ndarray, max_frequency: float | None = None, detail_from: int | None = None,
                detail_gain: float = 0.8, coarse_octaves: int = 0, z_stretch: float = 1.0,
-               stretch_decay: float = 1.0, anisotropy=None) -> dict:
+               stretch_decay: float = 1.0, anisotropy=None, fade: float = 1.0) -> dict:
         """The fBm and two by-products computed from the same octaves (no extra noise evaluations).
 
         Anisotropy: octave ``k`` sees the z coordinate multiplied by ``1 + (z_stretch - 1) decay^k a``,
@@ -146,7 +184,8 @@ class FractalNoise:
 
         * ``total``: ``sum_k gain^k n_k / sum_k gain^k``; ``max_frequency`` drops octaves finer than it
           (band limiting for coarse pixels) keeping the normalisation, so coarse and fine evaluations agree
-          on their common octaves;
+          on their common octaves; with ``fade > 1`` octaves between ``max_frequency / fade`` and
+          ``max_frequency`` are faded out smoothly (:func:`band_limit_taper`, applied to every field);
         * ``detail`` (with ``detail_from``): octaves ``k >= detail_from`` weighted ``detail_gain^(k -
           detail_from)``, normalised: a high-pass field whose contrast does not vanish at small scales;
         * ``coarse`` (with ``coarse_octaves``): the first ``coarse_octaves`` octaves alone, normalised.
@@ -163,6 +202,9 @@ class FractalNoise:
         detail = np.zeros(n_points, dtype=np.float32)
         coarse = np.zeros(n_points, dtype=np.float32)
         w_total, w_detail, w_coarse = self.octave_weights(detail_from, detail_gain, coarse_octaves)
+        if fade > 1.0 and max_frequency is not None:
+            taper = band_limit_taper([self.frequency(k) for k in range(self.octaves)], max_frequency, fade)
+            w_total, w_detail = tapered(w_total, taper), tapered(w_detail, taper)
         start = self.octaves if detail_from is None else detail_from
         for k in range(self.octaves):
             freq = self.frequency(k)

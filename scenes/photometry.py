@@ -143,3 +143,17 @@ class Photometry:
         if self.model == "lommel-seeliger":
             return 1.0
         return 2.0 / (2.0 * self.minnaert_k[check_filter(filter_name)] + 1.0)
+
+
+def bright_limb_falloff(photometry: Photometry, filter_name: str, phase_deg: float, inner: float = 0.9,
+                        outer: float = 0.995) -> float:
+    """Fractional drop of I/F from ``inner`` to ``outer`` of the radius along the bright limb's radius.
+
+    A sphere seen at phase angle ``phase_deg``, uniform albedo: on the radius towards the Sun in the image,
+    a point at projected distance ``r`` has emission ``e = asin(r)`` and incidence ``e - phase``. Returns
+    ``1 - I/F(outer) / I/F(inner)`` (issue #13 measured 13-19 % on real JunoCam images).
+    """
+    alpha = np.radians(float(phase_deg))
+    e = np.arcsin(np.array([inner, outer], dtype=np.float64))
+    iof = photometry.iof(np.ones(2), np.cos(e - alpha), np.cos(e), np.full(2, np.cos(alpha)), filter_name)
+    return float(1.0 - iof[1] / iof[0])

@@ -167,3 +167,53 @@ def write_views(appearance, photometry: Photometry, out_dir, size: int = 768) ->
     _replace_atomically(path, lambda tmp: Image.fromarray(grey).save(tmp, format="PNG"))
     written.append(path)
     return written
+
+
+# The issue's texture measurement (#13 item 3) as made on our scene: GREEN at ~150 km/px, patches within
+# 0.7 of the disk radius of the centre (emission < ~45 deg: "away from the limb"). Views: assumption (a
+# spread of sub-observer latitudes and longitudes at 25 deg phase; the real image's geometry is not given).
+TEXTURE_PIXEL_KM = 150.0
+TEXTURE_MAX_RADIUS = 0.7
+TEXTURE_VIEWS = ((0.0, 0.0), (0.0, 120.0), (45.0, 0.0), (45.0, 120.0), (-45.0, 0.0), (-45.0, 120.0))
+TEXTURE_PHASE_DEG = 25.0
+
+
+def scene_texture(appearance, photometry: Photometry, filter_name: str = "GREEN", views=TEXTURE_VIEWS,
+                  pixel_km: float = TEXTURE_PIXEL_KM, max_radius: float = TEXTURE_MAX_RADIUS,
+                  phase_deg: float = TEXTURE_PHASE_DEG, shape: Ellipsoid = Ellipsoid()) -> list[dict]:
+    """:func:`scenes.texture_stats.texture_summary` of noise-free I/F in orthographic disk views.
+
+    Parameters
+    ----------
+    appearance, photometry
+        What to measure (e.g. ``JupiterAppearance(seed=0)``, ``Photometry()``).
+    filter_name : str
+        Filter.
+    views : sequence of (sub_lat_pc_deg, sub_lon_w_deg)
+        Sub-observer points; the Sun is ``phase_deg`` east of each in longitude (same latitude).
+    pixel_km : float
+        Pixel size at the disk centre, km (the band limit uses it as the footprint).
+    max_radius : float
+        Only pixels within this fraction of the disk's projected radius are used.
+
+    Returns
+    -------
+    list of dict
+        One summary per view, plus ``lat`` and ``lon`` of the view.
+    """
+    from scenes.texture_stats import texture_summary
+
+    extent = max(shape.radii_km) * 1.02
+    size = int(round(2.0 * extent / float(pixel_km)))
+    s = (np.arange(size) + 0.5) / size * 2.0 - 1.0
+    x, y = np.meshgrid(s * 1.02, -s * 1.02)
+    out = []
+    for lat, lon in views:
+        # Projected ellipse of the view, approximated by the equatorial radius across and the radius of
+        # the sub-observer latitude's outline along (enough for a mask well inside the limb).
+        polar = np.hypot(shape.radii_km[2] * np.cos(np.radians(lat)), shape.radii_km[0] * np.sin(np.radians(lat)))
+        valid = np.hypot(x, y * shape.radii_km[0] / polar) < max_radius
+        image = disk_view(appearance, photometry, filter_name, lat, lon, size, lat, (lon - phase_deg) % 360.0,
+                          shape)
+        out.append({"lat": float(lat), "lon": float(lon), **texture_summary(image, 2.0 * extent / size, valid)})
+    return out

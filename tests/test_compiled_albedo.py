@@ -127,7 +127,7 @@ def test_int32_overflow_uses_the_numpy_code(monkeypatch):
     assert np.array_equal(tiny.normal_albedo("RED", *points), _numpy(tiny, monkeypatch, "RED", *points))
     # ... but band-limited to a sane footprint the same appearance stays compiled, and agrees.
     limited = compiled_albedo.normal_albedo(tiny._tables, "RED", tiny.albedo_scale["RED"], *points,
-                                            R_KM / (3.0 * 10.0))
+                                            R_KM / (tiny.band_limit_footprints * 10.0), tiny.band_limit_fade)
     ref = _numpy(tiny, monkeypatch, "RED", *points, footprint_km=10.0)
     assert limited is not None and np.max(np.abs(limited - ref)) <= ALBEDO_TOL
 

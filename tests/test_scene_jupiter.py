@@ -73,7 +73,10 @@ def test_belts_are_darker_than_zones_and_darker_in_blue():
     neb, seb, ez, ntrz = band(12.0), band(-14.0), band(2.5), band(20.5)
     for belt in (neb, seb):
         for zone in (ez, ntrz):
-            assert belt["GREEN"] < 0.9 * zone["GREEN"]
+            # Low contrast in GREEN (the real cloud field's 1.5-1.7 % patch contrast, issue #13), strong in
+            # BLUE, where the belts' colour is.
+            assert belt["GREEN"] < 0.98 * zone["GREEN"], f"belt {belt['GREEN']:.3f} vs zone {zone['GREEN']:.3f}"
+            assert belt["BLUE"] < 0.8 * zone["BLUE"], f"belt {belt['BLUE']:.3f} vs zone {zone['BLUE']:.3f}"
         # reddish-brown: relative to the zones the belts lose more blue than red
         assert belt["BLUE"] / ez["BLUE"] < belt["RED"] / ez["RED"]
 
@@ -93,15 +96,16 @@ def test_same_seed_identical_other_seed_different_texture_same_statistics():
     b = truth_maps(JupiterAppearance(seed=11), 2.0, ("GREEN",))["GREEN"]
     c = truth_maps(JupiterAppearance(seed=12), 2.0, ("GREEN",))["GREEN"]
     assert a.tobytes() == b.tobytes()
-    assert np.mean(np.abs(a - c)) > 0.01, "another seed must change the texture"
+    # The texture's rms is ~1 % of the albedo (issue #13's real contrast), so seeds differ by ~0.006 on average.
+    assert np.mean(np.abs(a - c)) > 0.003, "another seed must change the texture"
     assert abs(a.mean() - c.mean()) < 0.02 and abs(a.std() / c.std() - 1.0) < 0.15
     # Zonal means (the belt structure, away from the poles where few noise cells fit) are seed-independent.
     rows = np.abs(lat) < 50.0
     zonal_a, zonal_c = a[rows].mean(axis=1), c[rows].mean(axis=1)
     worst = np.max(np.abs(zonal_a - zonal_c))
     correlation = np.corrcoef(zonal_a, zonal_c)[0, 1]
-    # belt/zone contrast is ~0.3; the texture may move a zonal mean by a fraction of that, not erase it
-    assert worst < 0.1 and correlation > 0.9, f"zonal means: worst {worst:.3f}, correlation {correlation:.3f}"
+    # belt/zone contrast is ~0.03 in GREEN; the texture may move a zonal mean by a fraction of that
+    assert worst < 0.01 and correlation > 0.9, f"zonal means: worst {worst:.3f}, correlation {correlation:.3f}"
 
 
 def test_fine_detail_continues_to_perijove_scales():
