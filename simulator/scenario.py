@@ -161,6 +161,28 @@ SCHEMA: dict[str, tuple[Field, ...]] = {
           "seed of the camera's fixed pattern (PRNU, hot pixels): a property of the camera, not of one image, "
           "so it is independent of the scenario seed", (0, 2**63 - 1)),
     ),
+    "detector": (
+        F("model", "str", "junocam",
+          "detector model: 'junocam' (dark, defects and flat measured on real frames) or 'ideal' (the earlier "
+          "idealised detector)", choices=("junocam", "ideal")),
+        F("read_noise_e", "float", None, "read noise, e- rms (absent = the camera's: 44 e- = 4.45 DN robust, PJ28)",
+          (0.0, 1000.0), optional=True),
+        F("read_noise_correlation", "float", None,
+          "read-noise correlation of neighbours along a line (absent = 0.7, PJ28 0.65-0.75)", (0.0, 0.99),
+          optional=True),
+        F("dark_level_scale", "float", 1.0, "multiplies the dark levels (PJ28: 8.8/10.1/11.4 DN B/G/R)",
+          (0.0, 100.0)),
+        F("warm_column_scale", "float", 1.0, "multiplies the number of column defects (PJ28: 19/51/80 > 5 DN)",
+          (0.0, 100.0)),
+        F("hot_pixel_density_scale", "float", 1.0, "multiplies the number of hot pixels", (0.0, 100.0)),
+        F("hot_pixel_amplitude_scale", "float", 1.0, "multiplies the hot pixels' amplitudes", (0.0, 100.0)),
+        F("flat_path", "str", None, "your flat field (TIFF/PNG/FITS; strip, B/G/R stack or full CCD)",
+          optional=True),
+        F("dark_path", "str", None, "your dark/bias frame in 12-bit DN (x dark_scale)", optional=True),
+        F("dark_scale", "float", 1.0, "multiplies dark_path's values (65535 for debias18.tiff)", (1e-6, 1e9)),
+        F("bad_pixel_mask_path", "str", None, "your bad-pixel mask (nonzero = bad)", optional=True),
+        F("bad_pixel_response", "float", 0.5, "relative response of the mask's pixels (assumption)", (0.0, 1.0)),
+    ),
     "render": (
         F("supersample", "int", 4,
           "sub-pixel samples per axis near limbs and body edges (4 puts the limb within 0.1 px of limbpt)", (1, 16)),
@@ -193,6 +215,7 @@ class Scenario:
     errors: Any
     scene: Any
     noise: Any
+    detector: Any
     render: Any
     source: str = ""
 
