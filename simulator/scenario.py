@@ -168,7 +168,7 @@ SCHEMA: dict[str, tuple[Field, ...]] = {
         F("read_noise_e", "float", None, "read noise, e- rms (absent = the camera's: 44 e- = 4.45 DN robust, PJ28)",
           (0.0, 1000.0), optional=True),
         F("read_noise_correlation", "float", None,
-          "read-noise correlation of neighbours along a line (absent = 0.7, PJ28 0.65-0.75)", (0.0, 0.99),
+          "read-noise correlation of neighbours along a line (absent = 0.72, PJ28 0.65-0.75)", (0.0, 0.99),
           optional=True),
         F("dark_level_scale", "float", 1.0, "multiplies the dark levels (PJ28: 8.8/10.1/11.4 DN B/G/R)",
           (0.0, 100.0)),
@@ -344,6 +344,20 @@ def _check_table(table: str, given: Any, base: dict) -> dict:
     return out
 
 
+def _check_detector_files(detector: dict) -> None:
+    """The ``[detector]`` table's calibration files exist and have a type we read (their shapes are checked
+    when the renderer loads them)."""
+    for key in ("flat_path", "dark_path", "bad_pixel_mask_path"):
+        path = detector.get(key)
+        if path is None:
+            continue
+        if Path(path).suffix.lower() not in (".tif", ".tiff", ".png", ".fits", ".fit", ".fts"):
+            raise ScenarioError(f"scenario key detector.{key} = {path!r} is invalid: expected a .tif/.tiff, .png or "
+                                ".fits file")
+        if not Path(path).is_file():
+            raise ScenarioError(f"scenario key detector.{key} = {path!r} is invalid: expected an existing file")
+
+
 def _cross_check(values: dict) -> None:
     orbit, imaging, geom, scene = values["orbit"], values["imaging"], values["geometry"], values["scene"]
     if scene["model"] == "map" and not scene["map_path"]:
@@ -374,6 +388,7 @@ def scenario_from_dict(data: dict, base: dict | None = None, source: str = "") -
     for t in TABLE_CLASSES:
         values[t] = _check_table(t, data.get(t, {}), base.get(t, {}))
     _cross_check(values)
+    _check_detector_files(values["detector"])
     tables = {t: TABLE_CLASSES[t](**values[t]) for t in TABLE_CLASSES}
     return Scenario(name=top["name"], description=top["description"], seed=top["seed"], source=source, **tables)
 

@@ -160,3 +160,36 @@ def test_calibration_truth_recovers_the_signal_and_nothing_else_does(iof, frame)
              "DEFECT": np.zeros_like(truth["DEFECT"])}
     zn = ((calibrate(out.dn12.astype(float), naive) - expected) / sigma)[:, act]
     assert np.abs(zn).max() > 20 and np.sqrt(np.mean(zn**2)) > 2, "the uncalibrated image fits the noise model"
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 12))
+def test_column_defects_accumulate_down_the_ccd_and_streaks_grow_with_tdi(seed, tdi):
+    """Invariants of the drawn camera: a column's defect offset never decreases with CCD row (charge picked up
+    in the vertical register stays in the packet), and every hot pixel's streak is ``3 + tdi - 1`` lines long
+    (cut at the strip's end)."""
+    from instrument_models.junocam import darkframe
+
+    d = CAM.detector
+    rows = {f: CAM.strips.first_ccd_row(f) for f in ("METHANE", "BLUE", "GREEN", "RED")}
+    cd = defects.draw_camera_defects(d.dark_frame, d.flat, d.blemishes, np.random.default_rng(seed), rows)
+    prev = None
+    for f in ("METHANE", "BLUE", "GREEN", "RED"):
+        off = cd.columns.offsets(rows[f], 128, 1648) - cd.columns.scatter_dn[None, :]
+        assert np.all(np.diff(off, axis=0) >= 0), f"{f}: a column offset decreases along the strip"
+        if prev is not None:
+            assert np.all(off[0] >= prev - 1e-9), f"{f}: a column offset is lower than in the strip above"
+        prev = off[-1]
+    one = darkframe.HotPixels(row=np.array([rows["GREEN"] + 10]), column=np.array([500]), amplitude_dn=np.array([50.0]))
+    streak = one.streaks(rows["GREEN"], 128, 1648, tdi, d.dark_frame.hot_streak_lines)
+    assert np.flatnonzero(streak[:, 500]).tolist() == list(range(10, min(128, 10 + 3 + tdi - 1)))
+
+
+def test_missing_calibration_file_is_a_scenario_error(tmp_path):
+    from simulator.errors import ScenarioError
+    from simulator.scenario import load_scenario
+
+    with pytest.raises(ScenarioError, match=r"detector\.dark_path.*existing file"):
+        load_scenario("default").replace(detector={"dark_path": str(tmp_path / "dark.fits")})
+    with pytest.raises(ScenarioError, match=r"detector\.flat_path.*\.fits"):
+        load_scenario("default").replace(detector={"flat_path": str(tmp_path / "flat.jpg")})
