@@ -14,10 +14,11 @@ import numpy as np
 from instrument_models.errors import InstrumentError
 from instrument_models.junocam.darkframe import DarkFrameParams
 from instrument_models.junocam.defects import BlemishParams
-from instrument_models.junocam.flatfield import FlatFieldParams
 from instrument_models.junocam.detector_compiled import (  # noqa: F401 (re-exported for tests)
     AVAILABLE, POISSON_LAM_MAX, _adc_entry, _adc_pass, _chain_block, _dn, _log_poisson_pmf, _mean_block, _next64,
     _normal, _poisson_pass, _shot_entry, _state_tuple, _uniform)
+from instrument_models.junocam.detector_pattern import FixedPattern, make_fixed_pattern, vignetting  # noqa: F401
+from instrument_models.junocam.flatfield import FlatFieldParams
 
 
 @dataclass(frozen=True)
@@ -122,78 +123,6 @@ class DetectorParams:
             raise InstrumentError(f"focal-plane temperature {temperature_k!r} K is invalid; expected > 0 K")
         out = self.dark_current_e_s_ref * 2.0 ** ((t - self.dark_reference_temperature_k) / self.dark_doubling_k)
         return float(out) if out.ndim == 0 else out
-
-
-# --- fixed-pattern maps (persist per camera) -----------------------------------------------------------
-
-@dataclass(frozen=True)
-class FixedPattern:
-    """Per-camera fixed-pattern maps over the full CCD (lines, samples).
-
-    Attributes
-    ----------
-    prnu : (lines, samples) float64, relative response (mean 1, rms ``prnu_sigma``).
-    hot : (lines, samples) bool, hot pixels.
-    hot_e : optional (lines, samples) float64 excess dark charge (e-) of every pixel over the exposure (the
-        renderer's hot-pixel streaks, :mod:`instrument_models.junocam.defects`); None: ``hot_pixel_dark_e_s x
-        exposure`` where ``hot``.
-    bias_dn : optional (lines, samples) float64 DN added before the ADC (the dark/bias frame's level and
-        column structure); None: ``DetectorParams.bias_dn`` everywhere.
-    """
-
-    prnu: np.ndarray
-    hot: np.ndarray
-    hot_e: np.ndarray | None = None
-    bias_dn: np.ndarray | None = None
-
-    def rows(self, first_row: int, n_rows: int, summing: int = 1) -> "FixedPattern":
-        """The maps of CCD rows ``first_row .. first_row + n_rows - 1`` (one framelet), summed if asked.
-
-        With ``summing=2`` the PRNU is averaged over each 2x2 block and a summed pixel is hot if any of
-        its four pixels is; ``hot_e`` and ``bias_dn`` are averaged.
-        """
-        cut = lambda a: None if a is None else a[first_row:first_row + n_rows]  # noqa: E731
-        prnu, hot, hot_e, bias = cut(self.prnu), cut(self.hot), cut(self.hot_e), cut(self.bias_dn)
-        if prnu.shape[0] != n_rows:
-            raise InstrumentError(f"rows {first_row}..{first_row + n_rows - 1} are outside the "
-                                  f"{self.prnu.shape[0]}-line CCD")
-        if summing == 2:
-            h, w = prnu.shape
-            mean = lambda a: None if a is None else a.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))  # noqa: E731
-            prnu, hot_e, bias = mean(prnu), mean(hot_e), mean(bias)
-            hot = hot.reshape(h // 2, 2, w // 2, 2).any(axis=(1, 3))
-        return FixedPattern(prnu=prnu, hot=hot, hot_e=hot_e, bias_dn=bias)
-
-    def columns(self, lo: int, hi: int) -> "FixedPattern":
-        """The maps cut to columns ``lo .. hi - 1``."""
-        cut = lambda a: None if a is None else a[:, lo:hi]  # noqa: E731
-        return FixedPattern(prnu=cut(self.prnu), hot=cut(self.hot), hot_e=cut(self.hot_e), bias_dn=cut(self.bias_dn))
-
-
-def make_fixed_pattern(params: DetectorParams, rng: np.random.Generator,
-                       shape: tuple[int, int] = (1200, 1648)) -> FixedPattern:
-    """Draw the PRNU map and hot-pixel mask once per camera from the caller's generator.
-
-    Parameters
-    ----------
-    params : detector parameters (``prnu_sigma``, ``hot_pixel_fraction``).
-    rng : the camera's own generator (e.g. a named child of the scenario seed); the same generator
-        state gives the same maps.
-    shape : (lines, samples) of the full CCD (1200 x 1648, junoAddendum005.ti).
-    """
-    prnu = 1.0 + params.prnu_sigma * rng.standard_normal(shape)
-    hot = rng.random(shape) < params.hot_pixel_fraction
-    return FixedPattern(prnu=prnu, hot=hot)
-
-
-def vignetting(sample, line, cx: float, cy: float, edge_response: float, edge_radius_px: float = 790.71):
-    """Relative response of the lens at framelet coordinates (assumption: quadratic fall-off).
-
-    ``1 - (1 - edge_response) (r / edge_radius_px)^2`` with ``r`` the distance from the optical centre
-    (cx, cy); the default radius is the photoactive line end's offset, 814.21 - 23.5 px.
-    """
-    r2 = (np.asarray(sample, dtype=float) - cx) ** 2 + (np.asarray(line, dtype=float) - cy) ** 2
-    return np.clip(1.0 - (1.0 - edge_response) * r2 / edge_radius_px**2, 0.0, 1.0)
 
 
 # --- the chain: each effect a small function image -> image (electrons unless said) ------------------

@@ -15,7 +15,8 @@ pixel's angular size ``sqrt(dx dy)`` from neighbouring rays, perpendicular to th
 noise-free I/F the pixel records: area, motion and PSF included) and DN12 (its noise-free 12-bit signal,
 unquantised), and the detector's calibration truth: DEFECT (uint8 bit flags, ``instrument_models.junocam.defects.
 DEFECT_BITS``: 1 hot-pixel streak, 2 warm column, 4 blemish, 8 dust, 16 reference column), DARK (DN a dark
-frame averages to before the ADC's floor) and FLAT (relative response applied). ``DN12 = floor(DARK + signal
+frame averages to before the ADC's floor, rounded to 1/64 DN) and FLAT (relative response applied, rounded to
+1/4096). ``DN12 = floor(DARK + signal
 x FLAT x gain)`` without noise, so ``(DN - DARK) / FLAT`` is the pipeline's calibration. Sky pixels are NaN
 except BODY (0), IOF, DN12 and the calibration planes.
 """
