@@ -215,6 +215,7 @@ class DetectorChain:
         dark_dn = (dark_e + hot_now) * dn_per_e + (d.bias_dn if bias is None else bias)
         # Rounded to 1/64 DN and 1/4096 so the truth compresses (~130 + 270 KiB per framelet instead of ~1 MiB);
         # both steps lie far below the noise (4.45 DN; 1/4096 of 3,000 DN is 0.7 DN against ~18 DN shot noise).
+        defect.flags.writeable = False      # shared by every framelet of the filter (truth planes)
         truth = {"DEFECT": defect,
                  "DARK": np.broadcast_to(_rounded(dark_dn, TRUTH_DARK_STEP_DN), shape),
                  "FLAT": np.broadcast_to(_rounded(1.0 if flat is None else flat, TRUTH_FLAT_STEP), shape)}

@@ -121,8 +121,8 @@ def calibration_planes(chain, filter_name: str, n_stages: int, summing: int) -> 
     """DEFECT, DARK and FLAT of a framelet (``DetectorChain.calibration_truth``) in product pixels: summed
     pixels OR their four flags and average DARK and FLAT (DARK x 4 when the camera sums rather than averages)."""
     cal = chain.calibration_truth(filter_name, n_stages)
-    if summing == 1:
-        return {k: np.array(v, dtype=TRUTH_DTYPES[k]) for k, v in cal.items()}
+    if summing == 1:      # the chain's read-only maps, shared by the filter's framelets (no copies)
+        return {k: np.asarray(v, dtype=TRUTH_DTYPES[k]) for k, v in cal.items()}
     r, c = cal["DEFECT"].shape
     blocks = lambda a: np.asarray(a).reshape(r // summing, summing, c // summing, summing)  # noqa: E731
     dark = blocks(cal["DARK"]).mean(axis=(1, 3), dtype=np.float64)
