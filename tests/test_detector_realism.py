@@ -196,3 +196,18 @@ def test_missing_calibration_file_is_a_scenario_error(tmp_path):
         load_scenario("default").replace(detector={"dark_path": str(tmp_path / "dark.fits")})
     with pytest.raises(ScenarioError, match=r"detector\.flat_path.*\.fits"):
         load_scenario("default").replace(detector={"flat_path": str(tmp_path / "flat.jpg")})
+
+
+def test_mission_time_knobs_scale_the_camera_and_the_scenario_multiplies_them():
+    """A camera aged by a mission-time model (level x 1.5, hot pixels x 2) keeps its state under the default
+    [detector] table, and the table's scales multiply it."""
+    from dataclasses import replace
+
+    aged = replace(CAM, detector=replace(CAM.detector, dark_frame=replace(CAM.detector.dark_frame, level_scale=1.5,
+                                                                          hot_density_scale=2.0)))
+    req = RenderRequest(metakernel="unused.tm", start_et=0.0, frames=1, filters=("BLUE",), tdi_stages={"BLUE": 1},
+                        interframe_delay_s=0.371, compression="NONE", detector={"dark_level_scale": 2.0})
+    c = DetectorChain(req, aged)
+    assert c.cam.detector.dark_frame.level_scale == 3.0 and c.cam.detector.dark_frame.hot_density_scale == 2.0
+    level = darkstats.dark_strip_stats(c.expose(np.zeros((128, 1648)), "BLUE", 1, JUPITER_SOLAR_DISTANCE_KM, 0).dn12)
+    assert level["level"] == pytest.approx(3.0 * 8.8, abs=0.1), level["level"]

@@ -41,10 +41,13 @@ class DetectorConfig:
     bad_pixel_response: float = 0.5
 
     def apply(self, params):
-        """``DetectorParams`` with this table's values."""
-        dark = replace(params.dark_frame, level_scale=self.dark_level_scale, warm_column_scale=self.warm_column_scale,
-                       hot_density_scale=self.hot_pixel_density_scale,
-                       hot_amplitude_scale=self.hot_pixel_amplitude_scale)
+        """``DetectorParams`` with this table's values; the scales multiply the camera's own (which a mission-time
+        model may already have set), so the table's defaults of 1 change nothing."""
+        d = params.dark_frame
+        dark = replace(d, level_scale=d.level_scale * self.dark_level_scale,
+                       warm_column_scale=d.warm_column_scale * self.warm_column_scale,
+                       hot_density_scale=d.hot_density_scale * self.hot_pixel_density_scale,
+                       hot_amplitude_scale=d.hot_amplitude_scale * self.hot_pixel_amplitude_scale)
         out = replace(params, dark_frame=dark)
         if self.read_noise_e is not None:
             out = replace(out, read_noise_e=float(self.read_noise_e))
