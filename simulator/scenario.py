@@ -179,6 +179,28 @@ SCHEMA: dict[str, tuple[Field, ...]] = {
         F("hot_pixel_scale", "float", None, "override of the hot-pixel density factor", (0.0, 1000.0),
           optional=True),
     ),
+    "detector": (
+        F("model", "str", "junocam",
+          "detector model: 'junocam' (dark, defects and flat measured on real frames) or 'ideal' (the earlier "
+          "idealised detector)", choices=("junocam", "ideal")),
+        F("read_noise_e", "float", None, "read noise, e- rms (absent = the camera's: 44 e- = 4.45 DN robust, PJ28)",
+          (0.0, 1000.0), optional=True),
+        F("read_noise_correlation", "float", None,
+          "read-noise correlation of neighbours along a line (absent = 0.72, PJ28 0.65-0.75)", (0.0, 0.99),
+          optional=True),
+        F("dark_level_scale", "float", 1.0, "multiplies the dark levels (PJ28: 8.8/10.1/11.4 DN B/G/R)",
+          (0.0, 100.0)),
+        F("warm_column_scale", "float", 1.0, "multiplies the number of column defects (PJ28: 19/51/80 > 5 DN)",
+          (0.0, 100.0)),
+        F("hot_pixel_density_scale", "float", 1.0, "multiplies the number of hot pixels", (0.0, 100.0)),
+        F("hot_pixel_amplitude_scale", "float", 1.0, "multiplies the hot pixels' amplitudes", (0.0, 100.0)),
+        F("flat_path", "str", None, "your flat field (TIFF/PNG/FITS; strip, B/G/R stack or full CCD)",
+          optional=True),
+        F("dark_path", "str", None, "your dark/bias frame in 12-bit DN (x dark_scale)", optional=True),
+        F("dark_scale", "float", 1.0, "multiplies dark_path's values (65535 for debias18.tiff)", (1e-6, 1e9)),
+        F("bad_pixel_mask_path", "str", None, "your bad-pixel mask (nonzero = bad)", optional=True),
+        F("bad_pixel_response", "float", 0.5, "relative response of the mask's pixels (assumption)", (0.0, 1.0)),
+    ),
     "render": (
         F("supersample", "int", 4,
           "sub-pixel samples per axis near limbs and body edges (4 puts the limb within 0.1 px of limbpt)", (1, 16)),
@@ -211,6 +233,7 @@ class Scenario:
     errors: Any
     scene: Any
     noise: Any
+    detector: Any
     render: Any
     source: str = ""
     mission: Any = None   # [mission] table (simulator/mission.py)
@@ -340,6 +363,20 @@ def _check_table(table: str, given: Any, base: dict) -> dict:
     return out
 
 
+def _check_detector_files(detector: dict) -> None:
+    """The ``[detector]`` table's calibration files exist and have a type we read (their shapes are checked
+    when the renderer loads them)."""
+    for key in ("flat_path", "dark_path", "bad_pixel_mask_path"):
+        path = detector.get(key)
+        if path is None:
+            continue
+        if Path(path).suffix.lower() not in (".tif", ".tiff", ".png", ".fits", ".fit", ".fts"):
+            raise ScenarioError(f"scenario key detector.{key} = {path!r} is invalid: expected a .tif/.tiff, .png or "
+                                ".fits file")
+        if not Path(path).is_file():
+            raise ScenarioError(f"scenario key detector.{key} = {path!r} is invalid: expected an existing file")
+
+
 def _cross_check(values: dict) -> None:
     orbit, imaging, geom, scene = values["orbit"], values["imaging"], values["geometry"], values["scene"]
     if values["mission"]["perijove"] is not None and values["mission"]["date"] is not None:
@@ -372,6 +409,7 @@ def scenario_from_dict(data: dict, base: dict | None = None, source: str = "") -
     for t in TABLE_CLASSES:
         values[t] = _check_table(t, data.get(t, {}), base.get(t, {}))
     _cross_check(values)
+    _check_detector_files(values["detector"])
     tables = {t: TABLE_CLASSES[t](**values[t]) for t in TABLE_CLASSES}
     return Scenario(name=top["name"], description=top["description"], seed=top["seed"], source=source, **tables)
 

@@ -83,7 +83,8 @@ def test_blooming_spreads_symmetrically():
 
 
 def test_zero_scene_gives_only_dark_read_and_hot():
-    params = DetectorParams(hot_pixel_fraction=0.01, radiation_hits_per_cm2_s=0.0, bias_dn=50.0)
+    params = DetectorParams(hot_pixel_fraction=0.01, radiation_hits_per_cm2_s=0.0, bias_dn=50.0,
+                            read_noise_correlation=0.0)   # white noise: independent samples for the bounds
     pat = make_fixed_pattern(params, np.random.default_rng(9)).rows(0, 128)
     t = 0.2048
     dn = apply_chain(np.zeros(SHAPE), params, t, np.random.default_rng(4), pattern=pat).astype(float)

@@ -265,12 +265,10 @@ def reference_expose(chain: DetectorChain, iof, filter_name, n_stages, frame, mo
     params = cam.detector if params is None else params
     exposure = float(cam.exposure_s(n_stages))
     e = chain.photo_electrons(iof, filter_name, exposure, JUPITER_SOLAR_DISTANCE_KM)
-    lo, hi = req.sample_range or (0, cam.strips.samples)
-    rows = chain.pattern.rows(cam.strips.first_ccd_row(filter_name), e.shape[0])
-    pattern = det.FixedPattern(prnu=rows.prnu[:, lo:hi], hot=rows.hot[:, lo:hi])
-    vig = det.vignetting((np.arange(lo, hi) + 0.5)[None, :], (np.arange(e.shape[0]) + 0.5)[:, None],
-                         cam.optics.cx, cam.optics.cy[filter_name], cam.detector.vignetting_edge)
-    kw = dict(pattern=pattern, vignette=vig, temperature_k=req.focal_plane_temperature_k,
+    # The camera's maps at this TDI (flat = response x PRNU; hot-pixel charge and bias map in the pattern).
+    pattern, flat = chain.filter_maps(filter_name, e.shape[0], n_stages)
+    flat = np.broadcast_to(flat, e.shape)
+    kw = dict(temperature_k=req.focal_plane_temperature_k,
               gain_error=1.0 / float(req.errors.gain_error.get(filter_name, 1.0)) - 1.0)
     # The noise is drawn per column block, each from its own generator (electronics.NOISE_BLOCKS).
     from simulator.render.electronics import NOISE_BLOCKS
@@ -279,8 +277,7 @@ def reference_expose(chain: DetectorChain, iof, filter_name, n_stages, frame, mo
     dn12, quiet = np.empty(e.shape, np.uint16), np.empty(e.shape, np.uint16)
     for b, (c0, c1) in enumerate(zip(bounds[:-1], bounds[1:])):
         cols = slice(c0, c1)
-        kwb = dict(kw, pattern=det.FixedPattern(prnu=pattern.prnu[:, cols], hot=pattern.hot[:, cols]),
-                   vignette=vig[:, cols])
+        kwb = dict(kw, pattern=pattern.columns(c0, c1), flat=flat[:, cols])
         rng = child_generator(req.seed, "detector", frame, FILTER_ORDER.index(filter_name), b)
         dn12[:, cols] = numpy_path(monkeypatch, det.apply_chain, e[:, cols], params, exposure, rng,
                                    switches=chain.switches, **kwb)

@@ -52,6 +52,8 @@ def framelets(desc: ImageDescription, seed: int = 0, start_et: float = 644368020
                 "RANGE": np.where(body, 60000.0 + r * 100.0, np.nan).astype(np.float32),
                 "PIXEL_SCALE": np.where(body, 40.0, np.nan).astype(np.float32),
                 "IOF": iof.astype(np.float32), "DN12": dn12,
+                "DEFECT": (rng.random(dn12.shape) < 0.01).astype(np.uint8),
+                "DARK": np.full(dn12.shape, 9.5, np.float32), "FLAT": np.full(dn12.shape, 0.9, np.float32),
             }
             start = start_et + 0.06188 + n * (desc.interframe_delay_s + 0.001)
             yield FrameletResult(

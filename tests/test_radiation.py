@@ -138,13 +138,15 @@ def test_scenario_noise_keys_switch_hits_on_and_scale_them(tmp_path):
 
     data = load_scenario("default").to_dict()
     data["noise"].update(radiation_hits_per_cm2_s=8000.0, radiation_reference_km=100_000.0, radiation_exponent=2.0)
+    data["detector"] = {"model": "ideal"}    # 1.6 DN white read noise: the 20 DN threshold is > 10 sigma
     scenario = scenario_from_dict({k: v for k, v in data.items() if v is not None})
     req = RenderRequest.from_scenario(scenario, cache_dir=tmp_path, frames=1, filters=("GREEN",),
                                       tdi_stages={"GREEN": 64})
     chain = DetectorChain(req, CAM)
     assert chain.cam.detector.radiation_hits_per_cm2_s == 8000.0
     assert (chain.radiation.reference_km, chain.radiation.exponent) == (100_000.0, 2.0)
-    quiet = DetectorChain(RenderRequest.from_scenario(load_scenario("default"), cache_dir=tmp_path, frames=1,
+    quiet = DetectorChain(RenderRequest.from_scenario(scenario.replace(noise={"radiation_hits_per_cm2_s": 0.0}),
+                                                      cache_dir=tmp_path, frames=1,
                                                       filters=("GREEN",), tdi_stages={"GREEN": 64}), CAM)
     assert quiet.cam.detector.radiation_hits_per_cm2_s == 0.0, "the default scenario has hits"
     distance, threshold_dn = 200_000.0, 20           # 20 DN is > 10 read-noise sigmas

@@ -125,7 +125,7 @@ def test_saturation_and_blooming_along_columns():
 def test_scene_off_leaves_only_the_detector(cache):
     noise = {"enabled": True, "radiation": False, "flat": True, "prnu": True}
     req = request_for(default_scenario(), cache, noise=noise, tdi_stages={"GREEN": 64},
-                      options=RenderOptions(scene_on=False))
+                      options=RenderOptions(scene_on=False), detector={"model": "ideal"})   # isolated hot pixels
     res = render_one(req)
     assert np.all(res.truth["IOF"] == 0.0), "scene off but I/F is not zero"
     chain = DetectorChain(req, CAM)
@@ -139,7 +139,7 @@ def test_scene_off_leaves_only_the_detector(cache):
     dn = res.dn12.astype(float)
     excess = dn[hot].mean() - dn[~hot].mean()
     assert hot.any() and excess == pytest.approx(hot_dn, abs=4.0), f"hot pixels {excess:.1f} DN, model {hot_dn:.1f}"
-    read_dn = CAM.detector.read_noise_e / g
+    read_dn = chain.cam.detector.read_noise_e / g
     assert dn[~hot].std() == pytest.approx(np.sqrt(read_dn**2 + dark_dn / g + 1 / 12), rel=0.1), "noise level"
 
 

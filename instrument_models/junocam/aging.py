@@ -154,12 +154,11 @@ class CameraState:
     perijove : the perijove (0 = before the first).
     response : {filter: photo-electron rate factor}, 1 = pristine (drives ``Radiometry.response``).
     stray_light_iof : {filter: uniform scattered-light I/F} (drives ``Radiometry.stray_light_iof``).
-    dark_scale : factor on the dark current (``DetectorParams.dark_current_e_s_ref``; after the merge with
-        the rebuilt detector: its dark-level and column-structure amplitudes).
-    read_noise_scale : factor on the read noise (``DetectorParams.read_noise_e``; then: its correlated
-        read noise amplitude).
-    hot_pixel_scale : factor on the hot-pixel density (``DetectorParams.hot_pixel_fraction``; then: its
-        hot-pixel / streak cluster density).
+    dark_scale : factor on the dark current (``DetectorParams.dark_current_e_s_ref``) and the dark frame's
+        levels (``DarkFrameParams.level_scale``, 1 = the PJ28 frames the detector defaults reproduce).
+    read_noise_scale : factor on the (line-correlated) read noise ``DetectorParams.read_noise_e``.
+    hot_pixel_scale : factor on the hot-pixel and warm-column counts (``DarkFrameParams.hot_density_scale``,
+        ``warm_column_scale``; ``DetectorParams.hot_pixel_fraction`` of the idealised detector).
     """
 
     perijove: float
@@ -232,13 +231,18 @@ def apply_mission_state(camera, state: CameraState):
     """A copy of ``camera`` (a ``JunoCam``) as it is in ``state``.
 
     The radiometry takes the response factors and scattered light; the detector's dark current, read noise
-    and hot-pixel fraction are multiplied by the state's scales (``dataclasses.replace``). This is the one
-    place that maps the state onto camera parameters: a rebuilt detector re-points the three scales here.
+    and hot-pixel fraction, and the dark frame's levels, hot-pixel and warm-column counts, are multiplied by
+    the state's scales (``dataclasses.replace``). This is the one place that maps the state onto camera
+    parameters.
     """
     det = camera.detector
+    frame = replace(det.dark_frame, level_scale=det.dark_frame.level_scale * state.dark_scale,
+                    hot_density_scale=det.dark_frame.hot_density_scale * state.hot_pixel_scale,
+                    warm_column_scale=det.dark_frame.warm_column_scale * state.hot_pixel_scale)
     detector = replace(det, dark_current_e_s_ref=det.dark_current_e_s_ref * state.dark_scale,
                        read_noise_e=det.read_noise_e * state.read_noise_scale,
-                       hot_pixel_fraction=min(1.0, det.hot_pixel_fraction * state.hot_pixel_scale))
+                       hot_pixel_fraction=min(1.0, det.hot_pixel_fraction * state.hot_pixel_scale),
+                       dark_frame=frame)
     radiometry = replace(camera.radiometry, response=dict(state.response),
                          stray_light_iof=dict(state.stray_light_iof))
     return replace(camera, detector=detector, radiometry=radiometry)

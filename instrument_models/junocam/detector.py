@@ -7,32 +7,18 @@ every such value below is a named assumption in :class:`DetectorParams`, changea
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from instrument_models.errors import InstrumentError
-
-try:
-    import numba
-    from llvmlite import ir as _ir
-    from numba.core import types as _types
-    from numba.extending import intrinsic as _intrinsic
-    # numpy's ziggurat tables for the standard normal (256 layers), as numba ships them for its own
-    # Generator.standard_normal (a private module: without it the numpy steps run; tests/test_detector_compiled.py
-    # checks the compiled draws equal numpy's).
-    from numba.np.random._constants import fi_double as _ZIG_F
-    from numba.np.random._constants import ki_double as _ZIG_K
-    from numba.np.random._constants import wi_double as _ZIG_W
-    from numba.np.random._constants import ziggurat_nor_inv_r as _ZIG_INV_R
-    from numba.np.random._constants import ziggurat_nor_r as _ZIG_R
-except ImportError:  # pragma: no cover - numba is a declared dependency; numpy is the fallback
-    numba = None
-
-#: True when the compiled (numba) loops below are used; the numpy steps give the same bytes without them.
-# NUMBA_DISABLE_JIT=1 runs @jit functions as Python, where the _mulhi intrinsic cannot run: numpy steps then.
-AVAILABLE = numba is not None and not numba.config.DISABLE_JIT
+from instrument_models.junocam.darkframe import DarkFrameParams
+from instrument_models.junocam.defects import BlemishParams
+from instrument_models.junocam.detector_compiled import (  # noqa: F401 (re-exported for tests)
+    AVAILABLE, POISSON_LAM_MAX, _adc_entry, _adc_pass, _chain_block, _dn, _log_poisson_pmf, _mean_block, _next64,
+    _normal, _poisson_pass, _shot_entry, _state_tuple, _uniform)
+from instrument_models.junocam.detector_pattern import FixedPattern, make_fixed_pattern, vignetting  # noqa: F401
+from instrument_models.junocam.flatfield import FlatFieldParams
 
 
 @dataclass(frozen=True)
@@ -44,7 +30,15 @@ class DetectorParams:
     gain_e_per_dn : conversion gain. Assumption: 10 e-/DN, so the assumed 40,000 e- full well spans
         ~4000 DN of the 12-bit range above the bias.
     full_well_e : 40,000 e- (facts.md: one unverified source for this sensor).
-    read_noise_e : 16 e- rms (facts.md: same unverified source).
+    read_noise_e : read noise, e- rms. 44 e- = 4.4 DN at the assumed gain, so a TDI 1 dark frame's robust noise
+        (read noise, ADC, dark shot noise) is the 4.45 DN measured on real PJ28 dark frames (calibration README;
+        facts.md's unverified 16 e- for this sensor would give 1.6 DN).
+    read_noise_correlation : correlation of neighbouring read-noise values along a line (0 = white). The
+        video chain's bandwidth limit (a one-pole low-pass filter on the serial output) makes the noise a
+        first-order autoregressive sequence in read-out order: ``n_j = rho n_(j-1) + sqrt(1 - rho^2) sigma z_j``.
+        0.72: real PJ28 dark frames show 0.65-0.75 (calibration README); ADC rounding and shot noise bring the
+        measured value to ~0.67. Each line restarts the sequence at each
+        of the renderer's noise blocks (8 per line: 7 of 1,647 neighbour pairs are uncorrelated).
     bias_dn : electronic offset added before the ADC. Assumption: 8 DN.
     dark_current_e_s_ref : dark current at ``dark_reference_temperature_k``. Assumption: 20 e-/s/pixel
         at 293.15 K, the order of magnitude of interline CCDs of this class at room temperature.
@@ -67,12 +61,20 @@ class DetectorParams:
     radiation_hit_mean_e : mean charge deposited per hit (exponential). Assumption: 3,000 e-.
     pixel_pitch_mm : 0.0074 mm (juno_junocam_v03.ti PIXEL_SIZE), used for the hit rate per pixel.
     vignetting_edge : relative response at the ends of a line (cos^4-like fall-off, assumption: 0.85
-        at the photoactive line ends, quadratic in the offset from the optical centre).
+        at the photoactive line ends, quadratic in the offset from the optical centre). Used by the
+        "ideal" detector and by :func:`apply_chain` callers that pass :func:`vignetting`; the renderer's
+        default ("junocam") flat is :attr:`flat`.
+    dark_frame : the dark/bias frame model (:class:`~instrument_models.junocam.darkframe.DarkFrameParams`:
+        levels, column defects, reference columns, hot-pixel streaks, and the mission-time knobs
+        ``level_scale``, ``warm_column_scale``, ``hot_density_scale``, ``hot_amplitude_scale``).
+    flat : the flat-field model (:class:`~instrument_models.junocam.flatfield.FlatFieldParams`).
+    blemishes : the blemish model (:class:`~instrument_models.junocam.defects.BlemishParams`).
     """
 
     gain_e_per_dn: float = 10.0
     full_well_e: float = 40_000.0
-    read_noise_e: float = 16.0
+    read_noise_e: float = 44.0
+    read_noise_correlation: float = 0.72
     bias_dn: float = 8.0
     dark_current_e_s_ref: float = 20.0
     dark_reference_temperature_k: float = 293.15
@@ -85,6 +87,9 @@ class DetectorParams:
     radiation_hit_mean_e: float = 3_000.0
     pixel_pitch_mm: float = 0.0074
     vignetting_edge: float = 0.85
+    dark_frame: DarkFrameParams = field(default_factory=DarkFrameParams)
+    flat: FlatFieldParams = field(default_factory=FlatFieldParams)
+    blemishes: BlemishParams = field(default_factory=BlemishParams)
 
     def __post_init__(self) -> None:
         positive = ("gain_e_per_dn", "full_well_e", "dark_doubling_k", "focal_plane_temperature_k",
@@ -103,6 +108,9 @@ class DetectorParams:
             v = getattr(self, name)
             if not (0 <= v <= 1):
                 raise InstrumentError(f"detector parameter {name} = {v!r} is invalid; expected 0..1")
+        if not (0 <= self.read_noise_correlation < 1):
+            raise InstrumentError(f"detector parameter read_noise_correlation = {self.read_noise_correlation!r} is "
+                                  "invalid; expected 0 <= value < 1")
         if not (0 < self.vignetting_edge <= 1):
             raise InstrumentError(f"detector parameter vignetting_edge = {self.vignetting_edge!r} is invalid; "
                                   "expected 0 < value <= 1")
@@ -117,65 +125,6 @@ class DetectorParams:
         return float(out) if out.ndim == 0 else out
 
 
-# --- fixed-pattern maps (persist per camera) -----------------------------------------------------------
-
-@dataclass(frozen=True)
-class FixedPattern:
-    """Per-camera fixed-pattern maps over the full CCD (lines, samples).
-
-    Attributes
-    ----------
-    prnu : (lines, samples) float64, relative response (mean 1, rms ``prnu_sigma``).
-    hot : (lines, samples) bool, hot pixels.
-    """
-
-    prnu: np.ndarray
-    hot: np.ndarray
-
-    def rows(self, first_row: int, n_rows: int, summing: int = 1) -> "FixedPattern":
-        """The maps of CCD rows ``first_row .. first_row + n_rows - 1`` (one framelet), summed if asked.
-
-        With ``summing=2`` the PRNU is averaged over each 2x2 block and a summed pixel is hot if any of
-        its four pixels is.
-        """
-        prnu = self.prnu[first_row:first_row + n_rows]
-        hot = self.hot[first_row:first_row + n_rows]
-        if prnu.shape[0] != n_rows:
-            raise InstrumentError(f"rows {first_row}..{first_row + n_rows - 1} are outside the "
-                                  f"{self.prnu.shape[0]}-line CCD")
-        if summing == 2:
-            h, w = prnu.shape
-            prnu = prnu.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))
-            hot = hot.reshape(h // 2, 2, w // 2, 2).any(axis=(1, 3))
-        return FixedPattern(prnu=prnu, hot=hot)
-
-
-def make_fixed_pattern(params: DetectorParams, rng: np.random.Generator,
-                       shape: tuple[int, int] = (1200, 1648)) -> FixedPattern:
-    """Draw the PRNU map and hot-pixel mask once per camera from the caller's generator.
-
-    Parameters
-    ----------
-    params : detector parameters (``prnu_sigma``, ``hot_pixel_fraction``).
-    rng : the camera's own generator (e.g. a named child of the scenario seed); the same generator
-        state gives the same maps.
-    shape : (lines, samples) of the full CCD (1200 x 1648, junoAddendum005.ti).
-    """
-    prnu = 1.0 + params.prnu_sigma * rng.standard_normal(shape)
-    hot = rng.random(shape) < params.hot_pixel_fraction
-    return FixedPattern(prnu=prnu, hot=hot)
-
-
-def vignetting(sample, line, cx: float, cy: float, edge_response: float, edge_radius_px: float = 790.71):
-    """Relative response of the lens at framelet coordinates (assumption: quadratic fall-off).
-
-    ``1 - (1 - edge_response) (r / edge_radius_px)^2`` with ``r`` the distance from the optical centre
-    (cx, cy); the default radius is the photoactive line end's offset, 814.21 - 23.5 px.
-    """
-    r2 = (np.asarray(sample, dtype=float) - cx) ** 2 + (np.asarray(line, dtype=float) - cy) ** 2
-    return np.clip(1.0 - (1.0 - edge_response) * r2 / edge_radius_px**2, 0.0, 1.0)
-
-
 # --- the chain: each effect a small function image -> image (electrons unless said) ------------------
 
 def apply_flat_field(image_e, flat):
@@ -188,9 +137,17 @@ def add_dark_current(image_e, params: DetectorParams, exposure_s: float, tempera
     return np.asarray(image_e, dtype=float) + params.dark_current_e_s(temperature_k) * exposure_s
 
 
-def add_hot_pixels(image_e, hot_mask, params: DetectorParams, exposure_s: float):
-    """Add the hot pixels' excess dark charge ``hot_pixel_dark_e_s * exposure`` where ``hot_mask``."""
-    return np.asarray(image_e, dtype=float) + np.where(hot_mask, params.hot_pixel_dark_e_s * exposure_s, 0.0)
+def add_hot_pixels(image_e, hot_mask, params: DetectorParams, exposure_s: float, hot_e=None):
+    """Add the hot pixels' excess dark charge: ``hot_e`` (e- per pixel) when given, else
+    ``hot_pixel_dark_e_s * exposure`` where ``hot_mask``."""
+    return np.asarray(image_e, dtype=float) + _hot_charge(hot_mask, hot_e, params, exposure_s)
+
+
+def _hot_charge(hot_mask, hot_e, params: DetectorParams, exposure_s: float) -> np.ndarray:
+    """The hot pixels' excess charge (e-) per pixel (see :func:`add_hot_pixels`)."""
+    if hot_e is not None:
+        return np.asarray(hot_e, dtype=float)
+    return np.where(hot_mask, params.hot_pixel_dark_e_s * exposure_s, 0.0)
 
 
 def add_radiation_hits(image_e, params: DetectorParams, exposure_s: float, rng: np.random.Generator,
@@ -288,10 +245,26 @@ def apply_full_well(image_e, full_well_e: float, blooming: bool = True):
     return img
 
 
-def add_read_noise(image_e, read_noise_e: float, rng: np.random.Generator):
-    """Add Gaussian read noise of ``read_noise_e`` electrons rms."""
+def add_read_noise(image_e, read_noise_e: float, rng: np.random.Generator, correlation: float = 0.0):
+    """Add Gaussian read noise of ``read_noise_e`` electrons rms, correlated along each line (axis 1) as a
+    first-order autoregressive sequence: ``n_0 = sigma z_0``, ``n_j = rho n_(j-1) + sigma sqrt(1 - rho^2) z_j``
+    (``rho = correlation``; 0 = white). The normals are drawn at once in C order."""
     img = np.asarray(image_e, dtype=float)
-    return img + read_noise_e * rng.standard_normal(img.shape)
+    z = rng.standard_normal(img.shape)
+    if img.ndim != 2 or img.shape[1] == 0:
+        return img + read_noise_e * z
+    rho, innov = _read_noise_terms(read_noise_e, correlation)
+    n = np.empty_like(z)
+    n[:, 0] = read_noise_e * z[:, 0]
+    for j in range(1, z.shape[1]):
+        n[:, j] = rho * n[:, j - 1] + innov * z[:, j]
+    return img + n
+
+
+def _read_noise_terms(read_noise_e: float, correlation: float) -> tuple[float, float]:
+    """``(rho, sigma sqrt(1 - rho^2))`` of the autoregressive read noise."""
+    rho = float(correlation)
+    return rho, float(read_noise_e) * float(np.sqrt(1.0 - rho * rho))
 
 
 def electrons_to_dn(image_e, gain_e_per_dn: float, bias_dn: float, gain_error: float = 0.0):
@@ -357,10 +330,9 @@ def mean_charge(photo_e, params: DetectorParams, exposure_s: float, *, pattern: 
     if switches.flat_field and flat is None:
         flat = flat_field(params, switches, pattern, vignette)
     dark = params.dark_current_e_s(temperature_k) * exposure_s if switches.dark_current else 0.0
-    hot_e = params.hot_pixel_dark_e_s * exposure_s
     if AVAILABLE and np.ndim(dark) == 0:
         out = np.empty(img.shape)
-        _mean_block(*_head_arrays(img, flat, pattern, switches), float(dark), hot_e, 0, out)
+        _mean_block(*_head_arrays(img, flat, pattern, switches, params, exposure_s), float(dark), 0, out)
         return out
     img = np.array(img)   # the caller's array is never modified
     if switches.flat_field:
@@ -368,12 +340,12 @@ def mean_charge(photo_e, params: DetectorParams, exposure_s: float, *, pattern: 
     if switches.dark_current:
         img = add_dark_current(img, params, exposure_s, temperature_k)
     if switches.hot_pixels:
-        img = add_hot_pixels(img, pattern.hot, params, exposure_s)
+        img = add_hot_pixels(img, pattern.hot, params, exposure_s, pattern.hot_e)
     return img
 
 
 def _noisy_tail(mean_e, params: DetectorParams, exposure_s: float, rng: np.random.Generator,
-                switches: ChainSwitches, gain_error: float, adc_bits: int):
+                switches: ChainSwitches, gain_error: float, adc_bits: int, bias=None):
     """The rest of the chain after :func:`mean_charge`: hits, shot noise, full well, read noise, DN, ADC."""
     from instrument_models.junocam.electronics import adc
 
@@ -385,16 +357,17 @@ def _noisy_tail(mean_e, params: DetectorParams, exposure_s: float, rng: np.rando
         img = add_shot_noise(img, rng)
     if switches.full_well and img.size and np.max(img) > params.full_well_e:  # otherwise a no-op
         img = apply_full_well(img, params.full_well_e, blooming=switches.blooming)
+    bias = _bias_map(bias, params, img.shape)
     state = _pcg_state(rng)
     if state is not None:
         out = np.empty(img.shape, np.uint16)
-        _adc_entry(state, np.ascontiguousarray(img), *_adc_args(params, switches.read_noise, gain_error, adc_bits),
-                   0, out)
+        read_e, rho, innov, noise_on, denom, top = _adc_args(params, switches.read_noise, gain_error, adc_bits)
+        _adc_entry(state, np.ascontiguousarray(img), read_e, rho, innov, noise_on, denom, bias, top, 0, out)
         _set_pcg_state(rng, state)
         return out
     if switches.read_noise:
-        img = add_read_noise(img, params.read_noise_e, rng)
-    return adc(electrons_to_dn(img, params.gain_e_per_dn, params.bias_dn, gain_error), adc_bits)
+        img = add_read_noise(img, params.read_noise_e, rng, params.read_noise_correlation)
+    return adc(electrons_to_dn(img, params.gain_e_per_dn, bias, gain_error), adc_bits)
 
 
 def apply_chain(photo_e, params: DetectorParams, exposure_s: float, rng: np.random.Generator, *,
@@ -422,7 +395,8 @@ def apply_chain(photo_e, params: DetectorParams, exposure_s: float, rng: np.rand
     """
     mean = mean_charge(photo_e, params, exposure_s, pattern=pattern, vignette=vignette, flat=flat,
                        switches=switches, temperature_k=temperature_k)
-    return _noisy_tail(mean, params, exposure_s, rng, switches, gain_error, adc_bits)
+    return _noisy_tail(mean, params, exposure_s, rng, switches, gain_error, adc_bits,
+                       None if pattern is None else pattern.bias_dn)
 
 
 def noise_free(switches: ChainSwitches) -> ChainSwitches:
@@ -473,20 +447,22 @@ def prepare_chain_with_truth(photo_e, params: DetectorParams, exposure_s: float,
     dark = params.dark_current_e_s(temperature_k) * exposure_s if switches.dark_current else 0.0
     hits = switches.radiation and params.radiation_hits_per_cm2_s > 0
     full_well = params.full_well_e if switches.full_well else np.inf
-    read_e, read_noise, denom, bias, top = _adc_args(params, switches.read_noise, gain_error, adc_bits)
+    read_e, rho, innov, read_noise, denom, top = _adc_args(params, switches.read_noise, gain_error, adc_bits)
     compiled = AVAILABLE and np.ndim(dark) == 0
-    head = None
+    head = bias = None
     if compiled:
-        head = _head_arrays(img, flat, pattern, switches) + (float(dark), params.hot_pixel_dark_e_s * exposure_s)
+        head = _head_arrays(img, flat, pattern, switches, params, exposure_s) + (float(dark),)
+        bias = _bias_map(None if pattern is None else pattern.bias_dn, params, img.shape)
 
     def numpy_steps(rng, c0, c1, noisy_out, quiet_out):
         cols = slice(c0, c1)
         cut = (lambda a: a if a is None or np.ndim(a) == 0 else np.broadcast_to(a, img.shape)[:, cols])  # noqa: E731
-        part = None if pattern is None else FixedPattern(prnu=cut(pattern.prnu), hot=cut(pattern.hot))
+        part = None if pattern is None else pattern.columns(c0, c1)
         mean = mean_charge(img[:, cols], params, exposure_s, pattern=part, flat=cut(flat), switches=switches,
                            temperature_k=cut(temperature_k))
-        noisy_out[:, cols] = _noisy_tail(mean, params, exposure_s, rng, switches, gain_error, adc_bits)
-        quiet_out[:, cols] = _noisy_tail(mean, params, exposure_s, rng, noise_free(switches), gain_error, adc_bits)
+        b = None if part is None else part.bias_dn
+        noisy_out[:, cols] = _noisy_tail(mean, params, exposure_s, rng, switches, gain_error, adc_bits, b)
+        quiet_out[:, cols] = _noisy_tail(mean, params, exposure_s, rng, noise_free(switches), gain_error, adc_bits, b)
 
     def run(rng: np.random.Generator, columns: slice, noisy_out: np.ndarray, quiet_out: np.ndarray) -> None:
         c0, c1, step = columns.indices(img.shape[1])
@@ -511,8 +487,9 @@ def prepare_chain_with_truth(photo_e, params: DetectorParams, exposure_s: float,
             done = False
         else:
             sampled = mean
-            done, bad, most, most_mean = _chain_block(state, *head, c0, switches.shot_noise, full_well, read_e,
-                                                      read_noise, denom, bias, top, mean, noisy, noisy_out, quiet_out)
+            done, bad, most, most_mean = _chain_block(state, *head, c0, switches.shot_noise, full_well, read_e, rho,
+                                                      innov, read_noise, denom, bias, top, mean, noisy, noisy_out,
+                                                      quiet_out)
         if not done:    # a bad mean, radiation hits, or a pixel over the full well: the remaining steps in turn
             if bad >= 0:
                 _bad_mean(sampled.reshape(-1)[bad])
@@ -520,16 +497,16 @@ def prepare_chain_with_truth(photo_e, params: DetectorParams, exposure_s: float,
                 noisy = apply_full_well(noisy, params.full_well_e, blooming=switches.blooming)
             if most_mean > full_well:
                 mean = apply_full_well(mean, params.full_well_e, blooming=switches.blooming)
-            _adc_entry(state, noisy, read_e, read_noise, denom, bias, top, c0, noisy_out)
-            _adc_entry(state, mean, read_e, False, denom, bias, top, c0, quiet_out)
+            _adc_entry(state, noisy, read_e, rho, innov, read_noise, denom, bias, top, c0, noisy_out)
+            _adc_entry(state, mean, read_e, rho, innov, False, denom, bias, top, c0, quiet_out)
         _set_pcg_state(rng, state)
 
     return run
 
 
-def _head_arrays(img, flat, pattern, switches: ChainSwitches):
-    """The compiled head's inputs: photo-electrons, flat field and hot-pixel mask as C-contiguous 2-D arrays of
-    the image's shape (empty placeholders where an effect is off), each with its switch."""
+def _head_arrays(img, flat, pattern, switches: ChainSwitches, params: DetectorParams, exposure_s: float):
+    """The compiled head's inputs: photo-electrons, flat field and hot-pixel charge (e-) as C-contiguous 2-D
+    arrays of the image's shape (empty placeholders where an effect is off), each with its switch."""
     e = np.ascontiguousarray(img)
     flat_full = _NO_FLAT
     if switches.flat_field:
@@ -537,43 +514,30 @@ def _head_arrays(img, flat, pattern, switches: ChainSwitches):
         if flat_full.shape != e.shape:
             flat_full = np.broadcast_to(flat_full, e.shape)
         flat_full = np.ascontiguousarray(flat_full)
-    hot = np.ascontiguousarray(pattern.hot) if switches.hot_pixels else _NO_HOT
+    hot = _NO_HOT
+    if switches.hot_pixels:
+        hot = np.ascontiguousarray(_hot_charge(pattern.hot, pattern.hot_e, params, exposure_s), dtype=float)
     return e, flat_full, switches.flat_field, hot, switches.hot_pixels, switches.dark_current
 
 
+def _bias_map(bias, params: DetectorParams, shape) -> np.ndarray:
+    """The DN offset of every pixel as a C-contiguous float64 array of ``shape``: ``bias`` (a map or
+    broadcastable) or ``params.bias_dn`` everywhere."""
+    if bias is None:
+        return np.full(shape, float(params.bias_dn))
+    return np.ascontiguousarray(np.broadcast_to(np.asarray(bias, dtype=float), shape))
+
+
 def _adc_args(params: DetectorParams, read_noise: bool, gain_error: float, adc_bits: int):
-    """``(read noise e-, read noise on, e- per DN, bias DN, top DN)`` of the compiled ADC pass."""
-    return (float(params.read_noise_e), bool(read_noise), params.gain_e_per_dn * (1.0 + gain_error),
-            float(params.bias_dn), float(2**adc_bits - 1))
+    """``(read noise e-, rho, innovation e-, read noise on, e- per DN, top DN)`` of the compiled ADC pass."""
+    rho, innov = _read_noise_terms(params.read_noise_e, params.read_noise_correlation)
+    return (float(params.read_noise_e), rho, innov, bool(read_noise), params.gain_e_per_dn * (1.0 + gain_error),
+            float(2**adc_bits - 1))
 
 
-_NO_FLAT, _NO_HOT = np.empty((0, 0)), np.empty((0, 0), bool)
+_NO_FLAT, _NO_HOT = np.empty((0, 0)), np.empty((0, 0))
 
 
-# --- compiled loops (numba) ----------------------------------------------------------------------------
-# Each loop makes exactly the draws of the numpy step it replaces, in the same order, with the same
-# floating-point operations in the same order (no fastmath), so both paths give identical bytes
-# (tests/test_detector_compiled.py checks this against the numpy steps). The draws come from the caller's
-# Generator when its bit generator is numpy's default, PCG64: its state is read (:func:`_pcg_state`), advanced
-# here by the same recurrence (:func:`_next64`; a call through numba's Generator costs ~7 ns a number, the
-# recurrence inline ~2 ns) and written back (:func:`_set_pcg_state`), so the Generator ends where numpy's steps
-# leave it. Other bit generators take the numpy steps. The state travels through the loops as a 4-tuple
-# (state high, state low, increment high, increment low) of uint64, passed and returned by value (an array
-# argument per draw would cost reference counting). One caveat: the exact test of PTRS, reached by ~1 in 5
-# draws above 10 e-, is evaluated here in a rearranged form (_log_poisson_pmf, one log on
-# the left) rather than numpy's expression; the two are the same inequality and their values agree to
-# ~1e-11 (numpy's sums ~1e5-sized terms), so a draw could differ only where the test's two sides agree that
-# closely, a chance of order 1e-11 per test (none in the tests' ~10^6 draws compared with numpy).
-
-# numpy's Generator.poisson refuses larger means (int64 range minus a 10-sigma margin).
-POISSON_LAM_MAX = float(np.iinfo(np.int64).max - np.sqrt(np.iinfo(np.int64).max) * 10)
-
-
-def _jit(fn):
-    return numba.njit(cache=True, nogil=True, error_model="numpy")(fn) if numba is not None else fn
-
-
-_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 _MASK64 = (1 << 64) - 1
 
 
@@ -594,279 +558,3 @@ def _set_pcg_state(rng: np.random.Generator, state: np.ndarray) -> None:
     full = rng.bit_generator.state
     full["state"]["state"] = (int(state[0]) << 64) | int(state[1])
     rng.bit_generator.state = full
-
-
-# PCG64 (M. E. O'Neill, "PCG: A Family of Simple Fast Space-Efficient Statistically Good Algorithms for Random
-# Number Generation", HMC-CS-2014-0905, 2014), the XSL-RR 128/64 variant numpy's PCG64 documents: the 128-bit
-# state s becomes s x M + inc (mod 2^128), and the output is the new state's high and low 64-bit halves
-# XOR-ed and rotated right by its top 6 bits. M = 47026247687942121848144207491837523525, the paper's default
-# 128-bit multiplier, here as its high and low halves. A double is the output's top 53 bits x 2^-53.
-_PCG_MULT_HI = np.uint64(2549297995355413924)
-_PCG_MULT_LO = np.uint64(4865540595714422341)
-_U0, _U1, _U8, _U11, _U58, _U63, _U64 = (np.uint64(v) for v in (0, 1, 8, 11, 58, 63, 64))
-_BYTE, _MANTISSA = np.uint64(0xFF), np.uint64(0x000FFFFFFFFFFFFF)
-_SIGN = np.array([1.0, -1.0])  # x * -1.0 is exactly -x; a lookup instead of an unpredictable branch
-
-if numba is not None:
-    _ZIG_K = np.asarray(_ZIG_K, dtype=np.uint64)
-    _ZIG_W, _ZIG_F = np.asarray(_ZIG_W, dtype=float), np.asarray(_ZIG_F, dtype=float)
-    _ZIG_R, _ZIG_INV_R = float(_ZIG_R), float(_ZIG_INV_R)
-
-    @_intrinsic
-    def _mulhi(typingctx, a, b):
-        """The high 64 bits of the 128-bit product of two uint64 (one machine multiply)."""
-        if a != _types.uint64 or b != _types.uint64:
-            return None
-
-        def codegen(context, builder, signature, args):
-            wide = _ir.IntType(128)
-            product = builder.mul(builder.zext(args[0], wide), builder.zext(args[1], wide))
-            return builder.trunc(builder.lshr(product, _ir.Constant(wide, 64)), _ir.IntType(64))
-
-        return _types.uint64(_types.uint64, _types.uint64), codegen
-
-
-@_jit
-def _next64(st):
-    """PCG64's next 64-bit output and the advanced state tuple."""
-    hi, lo, inc_hi, inc_lo = st
-    low = lo * _PCG_MULT_LO
-    new_lo = low + inc_lo
-    new_hi = (_mulhi(lo, _PCG_MULT_LO) + hi * _PCG_MULT_LO + lo * _PCG_MULT_HI + inc_hi
-              + (_U1 if new_lo < low else _U0))
-    x = new_hi ^ new_lo
-    rot = new_hi >> _U58
-    return (x >> rot) | (x << ((_U64 - rot) & _U63)), (new_hi, new_lo, inc_hi, inc_lo)
-
-
-@_jit
-def _uniform(st):
-    """A double in [0, 1) as numpy's ``Generator.random()`` draws it, and the advanced state."""
-    v, st = _next64(st)
-    return np.float64(v >> _U11) * (1.0 / 9007199254740992.0), st
-
-
-@_jit
-def _normal(st):
-    """A standard normal as numpy's ``Generator.standard_normal()`` draws it (ziggurat: one 64-bit number gives
-    the layer (low 8 bits), the sign (next bit) and a 52-bit abscissa; accepted at once ~99% of the time),
-    and the advanced state."""
-    r, st = _next64(st)
-    layer = np.intp(r & _BYTE)
-    r = r >> _U8
-    mag = (r >> _U1) & _MANTISSA
-    x = np.float64(mag) * _ZIG_W[layer] * _SIGN[np.intp(r & _U1)]
-    if mag >= _ZIG_K[layer]:
-        x, st = _normal_rejected(st, layer, mag, x)
-    return x, st
-
-
-@_jit
-def _normal_rejected(st, layer, mag, x):
-    """The ziggurat's rare branches for a first try outside its layer's core: the tail beyond r from the base
-    layer (Marsaglia's exponential method), the wedge test otherwise, and further tries until one is accepted."""
-    while True:
-        if layer == 0:
-            while True:
-                u, st = _uniform(st)
-                xx = -_ZIG_INV_R * np.log1p(-u)
-                u, st = _uniform(st)
-                yy = -np.log1p(-u)
-                if yy + yy > xx * xx:
-                    return (-(_ZIG_R + xx) if (mag >> _U8) & _U1 else _ZIG_R + xx), st
-        u, st = _uniform(st)
-        if (_ZIG_F[layer - 1] - _ZIG_F[layer]) * u + _ZIG_F[layer] < np.exp(-0.5 * x * x):
-            return x, st
-        r, st = _next64(st)
-        layer = np.intp(r & _BYTE)
-        r = r >> _U8
-        mag = (r >> _U1) & _MANTISSA
-        x = np.float64(mag) * _ZIG_W[layer] * _SIGN[np.intp(r & _U1)]
-        if mag < _ZIG_K[layer]:
-            return x, st
-
-
-@_jit
-def _log_poisson_pmf(k, lam):
-    """log(lam^k exp(-lam) / k!) for a whole ``k >= 0`` (floats). Below k = 30 with ``math.lgamma``; above,
-    with Stirling's series for log(k!) to the x^-7 term (x = k + 1; truncation < 1e-16 there) and the
-    large terms gathered so that they cancel exactly: (x - lam) + k log(lam / x) - log(x) / 2 - log(2 pi) / 2
-    - series. Two logs instead of lgamma's more, and no cancellation of ~1e5-sized terms."""
-    if k < 30.0:
-        return -lam + k * math.log(lam) - math.lgamma(k + 1.0)
-    x = k + 1.0
-    r = 1.0 / x
-    r2 = r * r
-    series = r * (1.0 / 12.0 - r2 * (1.0 / 360.0 - r2 * (1.0 / 1260.0 - r2 / 1680.0)))
-    return (x - lam) + k * math.log1p((lam - x) / x) - 0.5 * math.log(x) - _HALF_LOG_2PI - series
-
-
-@_jit
-def _ptrs_finish(st, lam, a, b, v_r, u, v):
-    """Finish a PTRS draw whose first try ``(u, v)`` was not accepted by the quick test (see
-    :func:`_poisson_pass`): the paper's exact test on that try, then further tries. Returns the count and state."""
-    inv_alpha = 1.1239 + 1.1328 / (b - 3.4)
-    while True:
-        us = 0.5 - abs(u)
-        k = np.floor((2.0 * a / us + b) * u + lam + 0.43)
-        if us >= 0.07 and v <= v_r:
-            return k, st
-        # Step 3 of the paper: accept if V alpha / (a / us^2 + b) <= lam^k exp(-lam) / k!, in logs.
-        if not (k < 0.0 or (us < 0.013 and v > us)):
-            if math.log(v * inv_alpha / (a / (us * us) + b)) <= _log_poisson_pmf(k, lam):
-                return k, st
-        u, st = _uniform(st)
-        u = u - 0.5
-        v, st = _uniform(st)
-
-
-@_jit
-def _poisson_mult(st, exp_minus_lam):
-    """One Poisson draw for a small mean by multiplying uniforms until the product falls to exp(-lam)
-    (Knuth, TAOCP vol. 2), numpy's method for 0 < lam < 10. Returns the count as a float, and the state."""
-    count = 0.0
-    prod = 1.0
-    while True:
-        u, st = _uniform(st)
-        prod *= u
-        if prod > exp_minus_lam:
-            count += 1.0
-        else:
-            return count, st
-
-
-@_jit
-def _poisson_pass(st, mean, out):
-    """``out = Poisson(max(mean, 0))`` over two (lines, samples) arrays in C order. Returns the state, the flat
-    index of the first NaN or too large mean (-1 if none) and the largest count."""
-    last = -1.0
-    exp_minus_lam = 1.0
-    most = -np.inf
-    for i in range(mean.shape[0]):
-        for j in range(mean.shape[1]):
-            lam = mean[i, j]
-            if not lam <= POISSON_LAM_MAX:
-                return st, i * mean.shape[1] + j, most
-            if lam >= 10.0:
-                # PTRS, transformed rejection with squeeze (W. Hoermann, Insurance: Mathematics and Economics 12,
-                # 39-45, 1993), the method and constants of numpy's Generator.poisson for lam >= 10: each try
-                # takes two uniforms U, V; ~4 in 5 first tries pass the quick test here, the rest go on in
-                # _ptrs_finish.
-                b = 0.931 + 2.53 * math.sqrt(lam)
-                a = -0.059 + 0.02483 * b
-                v_r = 0.9277 - 3.6224 / (b - 2.0)
-                u, st = _uniform(st)
-                u = u - 0.5
-                v, st = _uniform(st)
-                us = 0.5 - abs(u)
-                if us >= 0.07 and v <= v_r:
-                    k = np.floor((2.0 * a / us + b) * u + lam + 0.43)
-                else:
-                    k, st = _ptrs_finish(st, lam, a, b, v_r, u, v)
-            elif lam > 0.0:
-                if lam != last:      # neighbours often share a mean (dark sky): exp once per run of them
-                    exp_minus_lam = math.exp(-lam)
-                    last = lam
-                k, st = _poisson_mult(st, exp_minus_lam)
-            else:
-                k = 0.0
-            out[i, j] = k
-            if k > most:
-                most = k
-    return st, -1, most
-
-
-@_jit
-def _mean_block(e, flat, use_flat, hot, use_hot, use_dark, dark, hot_e, c0, out):
-    """:func:`mean_charge`'s three steps on columns ``c0 ..`` of the framelet arrays ``e``, ``flat``, ``hot``
-    into ``out`` (lines, width), in its order: ``e x flat``, ``+ dark``, ``+ hot``. Returns ``np.max(out)``
-    (NaN if any is NaN, -inf if ``out`` is empty)."""
-    most = -np.inf
-    nan = False
-    for i in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            v = e[i, c0 + j]
-            if use_flat:
-                v = v * flat[i, c0 + j]
-            if use_dark:
-                v = v + dark
-            if use_hot:
-                v = v + (hot_e if hot[i, c0 + j] else 0.0)
-            out[i, j] = v
-            if v > most:
-                most = v
-            elif v != v:
-                nan = True
-    return np.nan if nan else most
-
-
-@_jit
-def _dn(x, denom, bias, top):
-    """``electrons_to_dn`` and ``electronics.adc`` of one pixel: NaN -> 0, floor, clip to 0..top."""
-    d = x / denom + bias
-    if d != d:
-        d = 0.0
-    d = np.floor(d)
-    if d < 0.0:
-        d = 0.0
-    elif d > top:
-        d = top
-    return d
-
-
-@_jit
-def _adc_pass(st, img, read_e, read_noise, denom, bias, top, c0, out, quiet, quiet_out, pair):
-    """``add_read_noise`` (when ``read_noise``) and :func:`_dn` per pixel of ``img`` (lines, width), written to
-    columns ``c0 ..`` of ``out`` (any real dtype: the DN are whole); with ``pair``, in the same sweep, :func:`_dn`
-    of ``quiet`` into ``quiet_out`` (no read noise, no draws: the draws are those of two passes). Returns the
-    state."""
-    for i in range(img.shape[0]):
-        for j in range(img.shape[1]):
-            x = img[i, j]
-            if read_noise:
-                z, st = _normal(st)
-                x = x + read_e * z
-            out[i, c0 + j] = _dn(x, denom, bias, top)
-            if pair:
-                quiet_out[i, c0 + j] = _dn(quiet[i, j], denom, bias, top)
-    return st
-
-
-@_jit
-def _state_tuple(s):
-    return (s[0], s[1], s[2], s[3])
-
-
-@_jit
-def _shot_entry(s, mean, out):
-    """:func:`_poisson_pass` drawing from the state array ``s`` (advanced in place); returns (bad index, max)."""
-    st, bad, most = _poisson_pass(_state_tuple(s), mean, out)
-    s[0], s[1] = st[0], st[1]
-    return bad, most
-
-
-@_jit
-def _adc_entry(s, img, read_e, read_noise, denom, bias, top, c0, out):
-    """:func:`_adc_pass` drawing from the state array ``s`` (advanced in place)."""
-    st = _adc_pass(_state_tuple(s), img, read_e, read_noise, denom, bias, top, c0, out, img, out, False)
-    s[0], s[1] = st[0], st[1]
-
-
-@_jit
-def _chain_block(s, e, flat, use_flat, hot, use_hot, use_dark, dark, hot_e, c0, shot, full_well, read_e,
-                 read_noise, denom, bias, top, mean, noisy, noisy_out, quiet_out):
-    """The chain with its truth on one column block in one call, when no step needs numpy: mean charge into
-    ``mean``, shot noise into ``noisy`` (``noisy is mean`` without it), then, if neither image exceeds
-    ``full_well`` (inf when the full well is off), read noise and ADC of both into the framelet outputs.
-    Returns (finished, bad mean index, max of noisy, max of mean); unfinished, the caller blooms and runs
-    :func:`_adc_entry` itself."""
-    most_mean = _mean_block(e, flat, use_flat, hot, use_hot, use_dark, dark, hot_e, c0, mean)
-    st = _state_tuple(s)
-    bad, most = -1, most_mean
-    if shot:
-        st, bad, most = _poisson_pass(st, mean, noisy)
-    done = bad < 0 and not (most > full_well or most_mean > full_well)
-    if done:
-        st = _adc_pass(st, noisy, read_e, read_noise, denom, bias, top, c0, noisy_out, mean, quiet_out, True)
-    s[0], s[1] = st[0], st[1]
-    return done, bad, most, most_mean

@@ -33,9 +33,12 @@ BACKPLANES: dict[str, tuple[type, str, str]] = {
     "PIXEL_SCALE": (np.float32, "km/pixel", "size of one product pixel projected at the intercept"),
     "IOF": (np.float32, "", "noise-free radiance factor I/F of the intercept in the framelet's filter"),
     "DN12": (np.float32, "DN", "noise-free 12-bit signal after summing, before companding"),
+    "DEFECT": (np.uint8, "", "detector defect bits: 1 hot streak, 2 warm column, 4 blemish, 8 dust, 16 reference"),
+    "DARK": (np.float32, "DN", "dark/bias 12-bit DN the pixel reads with no light (mean, before the ADC floor)"),
+    "FLAT": (np.float32, "", "relative response (flat profile x dust x blemish x PRNU) applied to the signal"),
 }
 BACKPLANE_NAMES: tuple[str, ...] = tuple(BACKPLANES)
-FILL_VALUE = {"BODY": 0}  # value off the body; floats use NaN
+FILL_VALUE = {"BODY": 0, "DEFECT": 0}  # value off the body; floats use NaN
 
 
 def _header_cards(name: str, abcorr: str) -> list[tuple[str, object, str]]:

@@ -42,10 +42,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from instrument_models.junocam import compand, compress, decompress
+from instrument_models.junocam import defects as defect_model
 from instrument_models.junocam import detector as det
 from instrument_models.junocam.electronics import sum_pixels
 from instrument_models.junocam.radiometry import Radiometry
 from simulator.random import child_generator
+from simulator.render.calibration import IDEAL_READ_NOISE_E, UserFrames, detector_config
 from simulator.render.types import FILTER_ORDER, RenderError, RenderRequest
 
 
@@ -102,6 +104,15 @@ def chain_switches(noise: dict) -> det.ChainSwitches:
                              read_noise=on("read"))
 
 
+TRUTH_DARK_STEP_DN = 1.0 / 64.0     # the DARK truth plane's rounding step (DN)
+TRUTH_FLAT_STEP = 1.0 / 4096.0      # the FLAT truth plane's rounding step (relative response)
+
+
+def _rounded(values, step: float) -> np.ndarray:
+    """``values`` rounded to multiples of ``step`` (a power of two: exact in float32), as float32."""
+    return (np.round(np.asarray(values, dtype=float) / step) * step).astype(np.float32)
+
+
 @dataclass
 class Exposed:
     """One framelet after the detector and electronics (product pixels)."""
@@ -128,31 +139,87 @@ class DetectorChain:
             cam = replace(cam, detector=replace(cam.detector, radiation_hits_per_cm2_s=float(rate)))
         self.cam = cam
         self.radiometry = radiometry or cam.radiometry   # the camera's own (mission-time response, stray light)
+        self.config = detector_config(request.detector)
+        if self.config.model == "ideal":
+            cam = replace(cam, detector=replace(cam.detector, read_noise_e=IDEAL_READ_NOISE_E, read_noise_correlation=0.0))
+        cam = replace(cam, detector=self.config.apply(cam.detector))
+        self.cam = cam
         self.switches = chain_switches(request.noise)
         # The fixed pattern belongs to the camera, not the image: its own seed ([noise] fixed_pattern_seed).
-        pattern_rng = child_generator(int(request.noise.get("fixed_pattern_seed", 1)), "fixed_pattern")
+        camera_seed = int(request.noise.get("fixed_pattern_seed", 1))
+        pattern_rng = child_generator(camera_seed, "fixed_pattern")
         self.pattern = det.make_fixed_pattern(cam.detector, pattern_rng, (cam.strips.lines, cam.strips.samples))
-        self._maps: dict = {}   # (filter, lines) -> (fixed pattern cut to the framelet, flat field)
+        self.defects = None
+        if self.config.model == "junocam":
+            d = cam.detector
+            self.defects = defect_model.draw_camera_defects(
+                d.dark_frame, d.flat, d.blemishes, child_generator(camera_seed, "camera_defects"),
+                {f: cam.strips.first_ccd_row(f) for f in FILTER_ORDER}, cam.strips.lines, cam.strips.samples,
+                cam.strips.framelet_lines_unsummed, cam.strips.dark_columns, cam.strips.last_photoactive_column)
+        self.user = UserFrames(self.config, cam)
+        self._maps: dict = {}   # (filter, lines, tdi) -> (fixed pattern, flat field, calibration truth)
 
     @classmethod
     def for_request(cls, request: RenderRequest, cam) -> "DetectorChain":
         return cls(request, cam)
 
-    def filter_maps(self, filter_name: str, lines: int) -> tuple[det.FixedPattern, np.ndarray | float | None]:
-        """The fixed pattern cut to a filter's framelet rows and columns, and its flat field (vignetting x
-        PRNU): both constant per filter, so computed once per render."""
-        key = (filter_name, lines)
+    def filter_maps(self, filter_name: str, lines: int, tdi: int = 1) -> tuple[det.FixedPattern,
+                                                                          np.ndarray | float | None]:
+        """The fixed pattern cut to a filter's framelet rows and columns, and its flat field (response x
+        PRNU): constant per filter and TDI, so computed once per render."""
+        return self._filter_state(filter_name, lines, tdi)[:2]
+
+    def calibration_truth(self, filter_name: str, tdi: int) -> dict[str, np.ndarray]:
+        """The truth's calibration planes of a filter at ``tdi`` stages, unsummed, cut to the rendered
+        columns: ``DEFECT`` (uint8 bits, ``instrument_models.junocam.defects.DEFECT_BITS``), ``DARK`` (the DN a
+        dark frame averages to before the ADC's floor: bias map, mean dark current, hot pixels) and ``FLAT``
+        (the response the chain applies: flat-field profile x dust x blemishes x PRNU; 1 where the flat is off)."""
+        return self._filter_state(filter_name, self.cam.strips.framelet_lines_unsummed, tdi)[2]
+
+    def _filter_state(self, filter_name: str, lines: int, tdi: int):
+        key = (filter_name, lines, int(tdi))
         if key not in self._maps:
-            cam = self.cam
-            lo, hi = self.req.sample_range or (0, cam.strips.samples)
-            rows = self.pattern.rows(cam.strips.first_ccd_row(filter_name), lines)
-            pattern = det.FixedPattern(prnu=rows.prnu[:, lo:hi], hot=rows.hot[:, lo:hi])
+            self._maps[key] = self._build_maps(filter_name, lines, int(tdi))
+        return self._maps[key]
+
+    def _build_maps(self, filter_name: str, lines: int, tdi: int):
+        cam, sw, d = self.cam, self.switches, self.cam.detector
+        lo, hi = self.req.sample_range or (0, cam.strips.samples)
+        rows = self.pattern.rows(cam.strips.first_ccd_row(filter_name), lines)
+        shape = (lines, hi - lo)
+        defect = np.zeros(shape, np.uint8)
+        hot_e = bias = None
+        if self.defects is not None and lines == cam.strips.framelet_lines_unsummed:
+            strip = self.defects.strip(filter_name, tdi).columns(lo, hi)
+            response, defect = strip.response, strip.defect.copy()
+            if not sw.hot_pixels:
+                defect &= ~np.uint8(defect_model.HOT)
+            hot_e = strip.hot_dn * d.gain_e_per_dn if sw.hot_pixels else np.zeros(shape)
+            bias = strip.bias_dn if sw.dark_current else None
+            if not sw.dark_current:
+                defect &= ~np.uint8(defect_model.WARM_COLUMN)
+        else:
             sample = np.arange(lo, hi) + 0.5
             line = np.arange(lines) + 0.5
-            vig = det.vignetting(sample[None, :], line[:, None], cam.optics.cx, cam.optics.cy[filter_name],
-                                 cam.detector.vignetting_edge)
-            self._maps[key] = (pattern, det.flat_field(cam.detector, self.switches, pattern, vig))
-        return self._maps[key]
+            response = det.vignetting(sample[None, :], line[:, None], cam.optics.cx, cam.optics.cy[filter_name],
+                                      d.vignetting_edge)
+        response, bias, hot_e, defect = self.user.apply(filter_name, lo, hi, response, bias, hot_e, defect,
+                                                        sw.dark_current)
+        pattern = det.FixedPattern(prnu=rows.prnu[:, lo:hi], hot=rows.hot[:, lo:hi],
+                                   hot_e=hot_e, bias_dn=bias)
+        flat = det.flat_field(d, sw, pattern, np.broadcast_to(response, shape))
+        dark_e = d.dark_current_e_s(self.req.focal_plane_temperature_k) * float(cam.exposure_s(tdi)) \
+            if sw.dark_current else 0.0
+        hot_now = det._hot_charge(pattern.hot, pattern.hot_e, d, float(cam.exposure_s(tdi))) if sw.hot_pixels else 0.0
+        dn_per_e = float(self.req.errors.gain_error.get(filter_name, 1.0)) / d.gain_e_per_dn
+        dark_dn = (dark_e + hot_now) * dn_per_e + (d.bias_dn if bias is None else bias)
+        # Rounded to 1/64 DN and 1/4096 so the truth compresses (~130 + 270 KiB per framelet instead of ~1 MiB);
+        # both steps lie far below the noise (4.45 DN; 1/4096 of 3,000 DN is 0.7 DN against ~18 DN shot noise).
+        defect.flags.writeable = False      # shared by every framelet of the filter (truth planes)
+        truth = {"DEFECT": defect,
+                 "DARK": np.broadcast_to(_rounded(dark_dn, TRUTH_DARK_STEP_DN), shape),
+                 "FLAT": np.broadcast_to(_rounded(1.0 if flat is None else flat, TRUTH_FLAT_STEP), shape)}
+        return pattern, flat, truth
 
     def photo_electrons(self, iof: np.ndarray, filter_name: str, exposure_s: float, solar_km: float):
         """Mean photo-electrons per unsummed pixel for an I/F image (``Radiometry.iof_to_electrons``)."""
@@ -173,7 +240,7 @@ class DetectorChain:
                 params.radiation_hits_per_cm2_s, jupiter_distance_km))
         exposure = float(cam.exposure_s(n_stages))
         e = self.photo_electrons(iof, filter_name, exposure, solar_km)
-        pattern, flat = self.filter_maps(filter_name, e.shape[0])
+        pattern, flat = self.filter_maps(filter_name, e.shape[0], n_stages)
         g = float(req.errors.gain_error.get(filter_name, 1.0))
         key = (int(frame), FILTER_ORDER.index(filter_name))
 

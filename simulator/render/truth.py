@@ -13,7 +13,12 @@ per-point epoch and stellar aberration), RANGE (km,
 observer to intercept, sincpt's ``srfvec``), PIXEL_SCALE (km per product pixel: RANGE times the
 pixel's angular size ``sqrt(dx dy)`` from neighbouring rays, perpendicular to the line of sight), IOF (the
 noise-free I/F the pixel records: area, motion and PSF included) and DN12 (its noise-free 12-bit signal,
-unquantised). Sky pixels are NaN except BODY (0), IOF and DN12.
+unquantised), and the detector's calibration truth: DEFECT (uint8 bit flags, ``instrument_models.junocam.defects.
+DEFECT_BITS``: 1 hot-pixel streak, 2 warm column, 4 blemish, 8 dust, 16 reference column), DARK (DN a dark
+frame averages to before the ADC's floor, rounded to 1/64 DN) and FLAT (relative response applied, rounded to
+1/4096). ``DN12 = floor(DARK + signal
+x FLAT x gain)`` without noise, so ``(DN - DARK) / FLAT`` is the pipeline's calibration. Sky pixels are NaN
+except BODY (0), IOF, DN12 and the calibration planes.
 """
 
 from __future__ import annotations
@@ -108,4 +113,21 @@ def truth_planes(renderer, filter_name: str, n_stages: int, direction: int, geo_
                                      casting="same_kind")
     out["IOF"] = summed_mean(iof, s).astype(TRUTH_DTYPES["IOF"])
     out["DN12"] = np.asarray(dn12_noise_free, dtype=TRUTH_DTYPES["DN12"])
+    out.update(calibration_planes(renderer.chain, filter_name, n_stages, s))
     return out
+
+
+def calibration_planes(chain, filter_name: str, n_stages: int, summing: int) -> dict:
+    """DEFECT, DARK and FLAT of a framelet (``DetectorChain.calibration_truth``) in product pixels: summed
+    pixels OR their four flags and average DARK and FLAT (DARK x 4 when the camera sums rather than averages)."""
+    cal = chain.calibration_truth(filter_name, n_stages)
+    if summing == 1:      # the chain's read-only maps, shared by the filter's framelets (no copies)
+        return {k: np.asarray(v, dtype=TRUTH_DTYPES[k]) for k, v in cal.items()}
+    r, c = cal["DEFECT"].shape
+    blocks = lambda a: np.asarray(a).reshape(r // summing, summing, c // summing, summing)  # noqa: E731
+    dark = blocks(cal["DARK"]).mean(axis=(1, 3), dtype=np.float64)
+    if chain.cam.electronics.summing_mode == "sum":
+        dark = dark * summing * summing
+    return {"DEFECT": np.bitwise_or.reduce(np.bitwise_or.reduce(blocks(cal["DEFECT"]), axis=3), axis=1),
+            "DARK": dark.astype(TRUTH_DTYPES["DARK"]),
+            "FLAT": blocks(cal["FLAT"]).mean(axis=(1, 3), dtype=np.float64).astype(TRUTH_DTYPES["FLAT"])}

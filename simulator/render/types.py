@@ -24,6 +24,7 @@ TRUTH_DTYPES = {
     "INCIDENCE": np.float32, "EMISSION": np.float32, "PHASE": np.float32,
     "RANGE": np.float32, "PIXEL_SCALE": np.float32,
     "IOF": np.float32, "DN12": np.float32,
+    "DEFECT": np.uint8, "DARK": np.float32, "FLAT": np.float32,
 }
 
 
@@ -156,6 +157,7 @@ class RenderRequest:
     seed : scenario seed; all random generators derive from it (``simulator.random``).
     scene_config : the scenario's ``[scene]`` table as a plain dict (``scenes.build_scene``).
     noise : the scenario's ``[noise]`` table as a plain dict of switches.
+    detector : the scenario's ``[detector]`` table as a plain dict (``simulator.render.calibration``).
     errors : the injected errors.
     options : numerical render options.
     frame_indices : which frames to render (``None`` = all), for tests and tiling.
@@ -178,6 +180,7 @@ class RenderRequest:
     seed: int = 0
     scene_config: dict = field(default_factory=dict)
     noise: dict = field(default_factory=dict)
+    detector: dict = field(default_factory=dict)
     errors: InjectedErrors = field(default_factory=InjectedErrors)
     options: RenderOptions = field(default_factory=RenderOptions)
     frame_indices: tuple[int, ...] | None = None
@@ -252,7 +255,7 @@ class RenderRequest:
                       focal_plane_temperature_k=float(im.focal_plane_temperature_k),
                       abcorr=str(scenario.geometry.aberration_correction), seed=int(scenario.seed),
                       scene_config={k: v for k, v in scenario.table("scene").items() if v is not None},
-                      noise=scenario.table("noise"), errors=errors,
+                      noise=scenario.table("noise"), detector=scenario.table("detector"), errors=errors,
                       options=options)
         return request.with_overrides(**overrides) if overrides else request
 
