@@ -12,6 +12,7 @@ from typing import Callable
 
 from simulator.products import clock
 from simulator.products.description import ReportedGeometry, describe_image
+from simulator.products.truth import TruthStorage
 from simulator.products.writer import KernelSource, ProductContext, ProductWriter
 
 
@@ -30,6 +31,7 @@ class ProductRequest:
     title : TITLE (default names the scenario).
     overwrite : replace an existing product folder of the same id.
     cache_dir : synthetic kernel cache (default ``simulator.kernelset.default_cache_dir()``).
+    truth : how the truth FITS is stored (level ``full``/``minimal``/``none``, quantisation, processes).
     """
 
     scenario: object
@@ -42,6 +44,7 @@ class ProductRequest:
     title: str | None = None
     overwrite: bool = False
     cache_dir: Path | None = None
+    truth: TruthStorage = TruthStorage()
 
 
 def _reported_start(req: ProductRequest) -> tuple[float, str, str]:
@@ -61,6 +64,17 @@ def render_product(req: ProductRequest, progress: Callable[[int, int], None] | N
     """Render ``req`` and write its product folder atomically; return the folder's path.
 
     ``progress(done, total)`` is called after each framelet when given.
+    """
+    return render_product_with_summary(req, progress)[0]
+
+
+def render_product_with_summary(req: ProductRequest, progress: Callable[[int, int], None] | None = None
+                                ) -> tuple[Path, dict]:
+    """:func:`render_product`, also returning the product's key figures (dataset manifests).
+
+    The dict has ``product_id``, the sub-spacecraft point at the reported start (``sub_spacecraft_lat_pc_deg``,
+    ``sub_spacecraft_lon_w_deg``, ``spacecraft_altitude_km``), the injected errors as applied
+    (``injected_errors``) and :class:`simulator.products.truth.TruthSummary`'s figures (NaN without truth).
     """
     from simulator.geometry import Geometry
     from simulator.kernelset import resolve_kernels
@@ -88,9 +102,15 @@ def render_product(req: ProductRequest, progress: Callable[[int, int], None] | N
                              scenario_toml=scenario_to_toml(scenario))
     total = len(request.framelet_order())
     with ProductWriter(req.out_dir, desc, context, KernelSource(metakernel, copy_folder),
-                       overwrite=req.overwrite, with_truth=request.options.with_truth) as writer:
+                       overwrite=req.overwrite, with_truth=request.options.with_truth,
+                       truth_storage=req.truth) as writer:
         for done, result in enumerate(render_framelets(request), start=1):
             writer.add(result)
             if progress is not None:
                 progress(done, total)
-        return writer.finish()
+        folder = writer.finish()
+    summary = {"product_id": desc.product_id, "sub_spacecraft_lat_pc_deg": geometry.sub_spacecraft_lat_deg,
+               "sub_spacecraft_lon_w_deg": geometry.sub_spacecraft_lon_deg,
+               "spacecraft_altitude_km": geometry.spacecraft_altitude_km,
+               "injected_errors": context.injected_errors, **writer.summary.as_dict()}
+    return folder, summary
