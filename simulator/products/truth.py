@@ -101,7 +101,7 @@ class TruthStorage:
                                    "or None (lossless)")
 
     @classmethod
-    def lossless(cls, level: str = "full", workers: int = 0) -> "TruthStorage":
+    def lossless(cls, level: str = "full", workers: int = 1) -> "TruthStorage":
         """Every plane stored bit for bit."""
         return cls(level=level, steps={}, workers=workers)
 
