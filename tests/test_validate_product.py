@@ -283,6 +283,12 @@ def _assert_close(got: dict, expected: dict, what: str, map_frames: int = 0) -> 
             ok = v is None and g is None
         elif k.endswith("_count"):
             ok = g == v
+        elif k.endswith("_noise_explained_fraction"):
+            # noise_rms^2 / rms^2: relative error twice that of rms (whose bound includes the atol below)
+            prefix = k[: -len("_noise_explained_fraction")]
+            rms, scale = abs(expected.get(f"{prefix}_rms") or 0.0), abs(expected.get(f"{prefix}_truth_mean") or 0.0)
+            rms_rel = ku * MAP_DIFFERENCE_SCALE * scale / rms if rms > 0 else 0.0
+            ok = abs(g - v) <= (SUMS_RTOL + 4 * ku + 2 * rms_rel) * max(abs(v), 1e-12)
         else:
             prefix = k.rsplit("_", 2)[0] if k.endswith("_truth_mean") else k.rsplit("_", 1)[0]
             scale = abs(expected.get(f"{prefix}_truth_mean") or 0.0)
