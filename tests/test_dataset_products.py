@@ -130,3 +130,37 @@ def test_png_bytes_do_not_depend_on_threads(tmp_path):
     write_raw_png(tmp_path / "b.png", image, workers=4)
     assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
     assert np.array_equal(read_raw_png(tmp_path / "b.png"), image)
+
+
+JUPITER_EQUATORIAL_RADIUS_KM = 71492.0   # facts.md "Jupiter" (pck00010)
+GEOMETRY_TOL_PX = 1e-3                   # issue #16: the stored truth keeps 1e-3 px geometry
+LATLON_TOL_DEG = 1e-6                    # issue #16: latitudes/longitudes to better than 1e-6 deg
+
+
+def test_stored_truth_keeps_a_thousandth_of_a_pixel(tmp_path, kernel_cache_dir, monkeypatch):
+    """A rendered framelet's truth read back from the FITS: lat/lon within 1e-6 deg of the renderer's, which
+    displaces the intercept by far less than 1e-3 of the pixel's size (PIXEL_SCALE)."""
+    from simulator.products.pipeline import ProductRequest, render_product
+    from simulator.products.writer import ProductWriter, product_paths
+    from simulator.scenario import load_scenario
+
+    seen = []
+    original = ProductWriter.add
+    monkeypatch.setattr(ProductWriter, "add", lambda self, r: (seen.append(r), original(self, r))[1])
+    scenario = load_scenario("default").replace(imaging={"frames": 1, "filters": ["RED"]},
+                                                render={"supersample": 1, "time_oversample": 1})
+    folder = render_product(ProductRequest(scenario=scenario, out_dir=tmp_path, cache_dir=kernel_cache_dir))
+    with fits.open(product_paths(folder, folder.name)["truth_fits"]) as hdul:
+        stored = {n: hdul[n].data.astype(np.float64) for n in ("LAT_PC", "LAT_PG", "LON_W")}
+    truth = seen[0].truth
+    hit = np.isfinite(truth["LAT_PC"])
+    assert hit.sum() > 1000, "the test framelet should see Jupiter"
+    errors = {n: np.abs(stored[n] - truth[n])[hit] for n in stored}
+    errors["LON_W"] = np.minimum(errors["LON_W"], 360.0 - errors["LON_W"])
+    worst = {n: float(e.max()) for n, e in errors.items()}
+    assert max(worst.values()) < LATLON_TOL_DEG, f"worst lat/lon error (deg): {worst}"
+    lat = np.radians(truth["LAT_PC"][hit])
+    km = JUPITER_EQUATORIAL_RADIUS_KM * np.hypot(np.radians(errors["LAT_PC"]),
+                                                 np.cos(lat) * np.radians(errors["LON_W"]))
+    px = km / truth["PIXEL_SCALE"][hit]
+    assert px.max() < GEOMETRY_TOL_PX, f"worst displacement {px.max():.2e} px"
