@@ -60,13 +60,14 @@ def local_two(spec_path, tmp_path_factory, kernel_cache_dir) -> Path:
 
 
 def test_dask_local_cluster_gives_the_same_bytes(spec_path, local_two, tmp_path, kernel_cache_dir):
-    from distributed import Client, LocalCluster
+    from distributed import LocalCluster
 
     out = tmp_path / "dask"
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                      host="127.0.0.1") as cluster, Client(cluster) as client:
-        result = run_dataset(load_spec(spec_path), out, RunOptions(scheduler=client, cache_dir=str(kernel_cache_dir),
-                                                                   progress=False))
+                      host="127.0.0.1") as cluster:
+        # the address, as `--scheduler tcp://...` passes it (run_dataset opens and closes its own Client)
+        result = run_dataset(load_spec(spec_path), out, RunOptions(scheduler=cluster.scheduler_address,
+                                                                   cache_dir=str(kernel_cache_dir), progress=False))
     assert result.failed == 0 and result.done == 24
     a, b = tree_digest(local_two), tree_digest(out)
     differ = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
