@@ -14,30 +14,41 @@ import sys
 
 from simulator import __version__
 
-# One module per sub-command, in the order `junocam-sim --help` lists them.
-COMMAND_MODULES: tuple[str, ...] = (
-    "instrument",
-    "scenarios",
-    "scenario",
-    "kernels",
-    "scene",
-    "budget",
-    "plan",
-    "render",
-    "demo",
-    "colour",
-    "compare",
-    "inspect",
-    "validate",
-    "score",
-)
+# One module per sub-command, in the order `junocam-sim --help` lists them, with its one-line help. A
+# command's module is imported only when that command runs (the modules pull in SPICE, numba, astropy...),
+# so `--help` and every command start fast; tests/test_cli.py checks each line equals the module's own help.
+COMMANDS: dict[str, str] = {
+    "instrument": "summary of the JunoCam model (FOV, strips, distortion, timing, companding)",
+    "scenarios": "list the built-in scenarios",
+    "scenario": "show a resolved scenario",
+    "kernels": "write a synthetic SPICE kernel set for a scenario",
+    "scene": "write the scene's truth maps (normal albedo per filter) and quicklooks",
+    "budget": "downlink time of a data volume, or measured volume of a product in each compression mode",
+    "plan": "plan images of a target during a perijove pass (opportunities, TDI, volume, footprints)",
+    "render": "render a raw JunoCam product with its truth",
+    "dataset": "render many products from a dataset spec (local processes or a Dask cluster) with a manifest",
+    "demo": "render the embedded default image (synthetic kernels, default scenario)",
+    "colour": "colour view of a product from its raw framelets (decompand, flat, white balance, projection)",
+    "compare": "realism figures of two products or calibration-frame folders side by side",
+    "inspect": "check a raw product's PNG against its metadata, summarise it, write a framelet mosaic",
+    "validate": "reference reconstruction of a product, scored against its truth",
+    "score": "score your reconstruction (a map or per-pixel backplanes) against a product's truth",
+}
+COMMAND_MODULES: tuple[str, ...] = tuple(COMMANDS)
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the top-level parser with every sub-command registered."""
+def build_parser(command: str | None = None, *, lazy: bool = False) -> argparse.ArgumentParser:
+    """Return the top-level parser.
+
+    Parameters
+    ----------
+    command : the sub-command about to run: only its module is imported and registered in full when
+        ``lazy``; the others get a one-line entry (:data:`COMMANDS`) so ``--help`` still lists them.
+    lazy : False registers every command module in full.
+    """
     parser = argparse.ArgumentParser(
         prog="junocam-sim",
         description="Simulate NASA Juno's JunoCam: raw framelets of Jupiter with per-pixel ground truth.",
@@ -45,10 +56,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"junocam-sim {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
-    for name in COMMAND_MODULES:
-        module = importlib.import_module(f"simulator.commands.{name}")
-        module.register(subparsers)
+    for name, help_line in COMMANDS.items():
+        if lazy and name != command:
+            subparsers.add_parser(name, help=help_line, add_help=False)
+        else:
+            importlib.import_module(f"simulator.commands.{name}").register(subparsers)
     return parser
+
+
+def command_in(argv: list[str]) -> str | None:
+    """The sub-command named in ``argv`` (the first word not starting with '-'), or None."""
+    word = next((a for a in argv if not a.startswith("-")), None)
+    return word if word in COMMANDS else None
 
 
 def _user_error_types() -> tuple[type[BaseException], ...]:
@@ -68,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     from simulator.outputs import os_error_sentence
     from simulator.signals import exit_status_of, handle_termination
 
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(command_in(argv), lazy=True)
     args = parser.parse_args(argv)
     # SIGTERM/SIGHUP clean up like Ctrl-C (simulator.signals): exit 128 + signal, partial outputs removed.
     with handle_termination():

@@ -18,3 +18,25 @@ def test_unknown_command_exits_nonzero(capsys):
     with pytest.raises(SystemExit) as exc:
         cli.main(["no-such-command"])
     assert exc.value.code != 0
+
+
+def test_lazy_help_lines_equal_each_command_modules_own_help():
+    """The one-line help --help shows without importing a command equals what the module registers."""
+    full = cli.build_parser()
+    actions = [a for a in full._actions if a.__class__.__name__ == "_SubParsersAction"][0]
+    registered = {choice.dest: choice.help for choice in actions._choices_actions}
+    assert registered == cli.COMMANDS, "cli.COMMANDS differs from the modules' register() help"
+
+
+def test_help_imports_no_command_module():
+    """`junocam-sim --help` lists every command without importing their (heavy) modules."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom simulator import cli\ntry:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print([m for m in sys.modules if m.startswith('simulator.commands.') or m in ('numba', 'spiceypy', "
+            "'astropy', 'scipy')], file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stderr.strip().splitlines()[-1] == "[]", done.stderr
+    for name in cli.COMMANDS:
+        assert name in done.stdout, f"command {name!r} missing from --help"

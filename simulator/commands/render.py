@@ -38,6 +38,8 @@ def register(subparsers) -> None:
                         help="injected start-time error X ms (true minus reported start; the truth records it)")
     parser.add_argument("--image-number", type=int, default=1, help="the nnnnn of the PRODUCT_ID")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing product folder")
+    parser.add_argument("--truth", choices=("none", "minimal", "full"), default="full",
+                        help="truth FITS planes: all, the five validate/score read, or none (truth.json is kept)")
     parser.add_argument("--out", required=True, metavar="DIR", help="folder to write product folders into")
     parser.set_defaults(func=run)
 
@@ -76,10 +78,12 @@ def load_with_overrides(args, imaging: dict | None = None):
 
 def _render_one(args, scenario, **request) -> Path:
     from simulator.products.pipeline import ProductRequest, render_product
+    from simulator.products.truth import TruthStorage
 
     req = ProductRequest(scenario=scenario, out_dir=Path(args.out),
                          kernels=Path(args.kernels) if args.kernels else None, cache_dir=args.cache_dir,
-                         overwrite=args.overwrite, **request)
+                         overwrite=args.overwrite, truth=TruthStorage(level=getattr(args, "truth", "full")),
+                         **request)
     return render_product(req, Progress("rendering", unit="framelet"))
 
 

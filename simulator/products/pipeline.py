@@ -13,6 +13,7 @@ from typing import Callable
 
 from simulator.products import clock
 from simulator.products.description import ReportedGeometry, describe_image
+from simulator.products.truth import TruthStorage
 from simulator.products.writer import KernelSource, ProductContext, ProductWriter
 
 
@@ -34,6 +35,7 @@ class ProductRequest:
     letter : PRODUCT_ID's letter (a twin keeps its original's).
     records : ``{file name: dict}`` written as JSON at the product folder's top before it is renamed into
         place (a twin's ``twin.json``: how its geometry was obtained).
+    truth : how the truth FITS is stored (level ``full``/``minimal``/``none``, quantisation, processes).
     """
 
     scenario: object
@@ -48,6 +50,7 @@ class ProductRequest:
     cache_dir: Path | None = None
     letter: str = "C"
     records: dict | None = None
+    truth: TruthStorage = TruthStorage()
 
 
 def reported_geometry(geo, start_et: float) -> ReportedGeometry:
@@ -77,6 +80,17 @@ def render_product(req: ProductRequest, progress: Callable[[int, int], None] | N
     the framelets count 1 each, the writes as many again (by their share of the bytes), so ``total`` is
     twice the framelet count and ``done`` reaches it only when the product is in place.
     """
+    return render_product_with_summary(req, progress)[0]
+
+
+def render_product_with_summary(req: ProductRequest, progress: Callable[[int, int], None] | None = None
+                                ) -> tuple[Path, dict]:
+    """:func:`render_product`, also returning the product's key figures (dataset manifests).
+
+    The dict has ``product_id``, the sub-spacecraft point at the reported start (``sub_spacecraft_lat_pc_deg``,
+    ``sub_spacecraft_lon_w_deg``, ``spacecraft_altitude_km``), the injected errors as applied
+    (``injected_errors``) and :class:`simulator.products.truth.TruthSummary`'s figures (NaN without truth).
+    """
     from simulator.geometry import Geometry
     from simulator.kernelset import resolve_kernels
     from simulator.render import RenderRequest
@@ -102,11 +116,16 @@ def render_product(req: ProductRequest, progress: Callable[[int, int], None] | N
     total = len(request.framelet_order())
     with ProductWriter(req.out_dir, desc, context, KernelSource(metakernel, copy_folder),
                        overwrite=req.overwrite, with_truth=request.options.with_truth,
-                       progress=progress) as writer:
+                       progress=progress, truth_storage=req.truth) as writer:
         for done, result in enumerate(render_framelets(request), start=1):
             writer.add(result)
             if progress is not None:
                 progress(done, 2 * total)
         for name, record in (req.records or {}).items():
             (writer.partial / name).write_text(json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")
-        return writer.finish()
+        folder = writer.finish()
+    summary = {"product_id": desc.product_id, "sub_spacecraft_lat_pc_deg": geometry.sub_spacecraft_lat_deg,
+               "sub_spacecraft_lon_w_deg": geometry.sub_spacecraft_lon_deg,
+               "spacecraft_altitude_km": geometry.spacecraft_altitude_km,
+               "injected_errors": context.injected_errors, **writer.summary.as_dict()}
+    return folder, summary

@@ -24,6 +24,9 @@ from simulator.products.description import ImageDescription
 from simulator.render.sampling import JUPITER_NAIF_ID
 
 
+QUICKLOOK_PNG_LEVEL = 1   # zlib level of the viewing aid: ~3x faster than Pillow's default 6, a little larger
+
+
 @dataclass(frozen=True)
 class QuicklookStyle:
     """Display choices (assumptions for viewing only).
@@ -186,10 +189,15 @@ def write_quicklook(path: Path, image: np.ndarray, desc: ImageDescription, plane
     """Write ``quicklook.png`` (map-projected colour, or the shrunk raw image without truth)."""
     # Bodies other than Jupiter (moons, meshes; their own latitudes/longitudes) have no place on Jupiter's
     # map: such an image's quicklook is the raw image, where they are seen as the camera saw them.
-    others = planes is not None and np.any(~np.isin(np.asarray(planes["BODY"]), (0, JUPITER_NAIF_ID)))
+    if planes is not None:
+        body = np.asarray(planes["BODY"])
+        others = bool(np.any((body != 0) & (body != JUPITER_NAIF_ID)))   # two compares: ~10x faster than isin
+    else:
+        others = False
     rgb = projected_quicklook(image, desc, planes, style) if planes and not others else None
     if rgb is not None:
-        Image.fromarray(rgb, mode="RGB").save(Path(path), format="PNG")
+        Image.fromarray(rgb, mode="RGB").save(Path(path), format="PNG", compress_level=QUICKLOOK_PNG_LEVEL)
         return
     step = max(1, int(np.ceil(image.shape[0] / style.raw_max_lines)))
-    Image.fromarray(np.ascontiguousarray(image[::step, ::step]), mode="L").save(Path(path), format="PNG")
+    Image.fromarray(np.ascontiguousarray(image[::step, ::step]), mode="L").save(
+        Path(path), format="PNG", compress_level=QUICKLOOK_PNG_LEVEL)

@@ -115,7 +115,8 @@ class ProductWriter:
     """
 
     def __init__(self, out_dir: Path, desc: ImageDescription, context: ProductContext, kernels: KernelSource,
-                 *, overwrite: bool = False, with_truth: bool = True, progress=None):
+                 *, overwrite: bool = False, with_truth: bool = True, progress=None,
+                 truth_storage: truth.TruthStorage = truth.TruthStorage()):
         self.out_dir = prepare_output(out_dir, kind="container")
         self.progress = progress  # progress(done, total): framelets count 1 each, then the writes as many again
         self.desc = desc
@@ -123,6 +124,8 @@ class ProductWriter:
         self.kernels = kernels
         self.overwrite = overwrite
         self.with_truth = with_truth
+        self.truth_storage = truth_storage
+        self.summary = truth.TruthSummary()  # key truth figures (dataset manifests), filled by add()
         self.final = self.out_dir / desc.product_id
         self.partial = partial_path(self.final)
         lines, samples = desc.lines, desc.line_samples
@@ -147,8 +150,9 @@ class ProductWriter:
             write_marker(self.partial, "render")
             self._image = np.zeros(self.shape, dtype=np.uint8)
             if self.with_truth:
-                for name in truth.BACKPLANE_NAMES:
-                    dtype = np.dtype(truth.BACKPLANES[name][0])
+                kept = self.truth_storage.planes(truth.plane_names())
+                for name in dict.fromkeys((*kept, *truth.QUICKLOOK_PLANES)):
+                    dtype = truth.plane_dtype(name)
                     path = self.partial / _SCRATCH / f"{name}.bin"
                     preallocate(path, dtype.itemsize * self.shape[0] * self.shape[1])
                     plane = np.memmap(path, dtype=dtype, mode="r+", shape=self.shape)
@@ -210,6 +214,7 @@ class ProductWriter:
                 if name not in result.truth:
                     raise ProductError(f"framelet (frame {frame}, {filt}) lacks the truth backplane {name!r}")
                 plane[first:first + lines] = np.asarray(result.truth[name]).reshape(lines, self.shape[1])
+            self.summary.add(result.truth)
         self._framelets.append({"frame": frame, "filter": filt, "first_line": first,
                                 "start_et": float(result.start_et), "mid_et": float(result.mid_et)})
         self._next += 1
@@ -259,11 +264,11 @@ class ProductWriter:
         paths["lbl"].write_bytes(pds3.build_label(meta, paths["img"].name).encode("ascii"))
         step(pixels)
         kernels_entry = self._write_kernels(paths["kernels"])
-        if self.with_truth:
+        if self.with_truth and self.truth_storage.level != "none":
             truth.write_truth_fits(paths["truth_fits"], self._planes, product_id=self.desc.product_id,
                                    scenario=self.context.scenario, seed=self.context.seed,
                                    abcorr=self.context.abcorr, software_version=__version__,
-                                   tile_lines=self.desc.framelet_lines)
+                                   tile_lines=self.desc.framelet_lines, storage=self.truth_storage)
             step(truth_cost)
         record = truth.truth_record(
             scenario=self.context.scenario, seed=self.context.seed, kernels=kernels_entry,

@@ -1,0 +1,127 @@
+"""Benchmark of datasets at scale (issue #16), every figure measured in this one run.
+
+Reports:
+
+- ``render`` command / renderer: wall time of a whole ``junocam-sim render`` of a 26-frame BLUE/GREEN/RED
+  image (a fresh process: imports, kernels from the cache, render, every product file) divided by the time of
+  ``render_framelets`` alone on the same request in this process (goal <= 1.5);
+- truth bytes / raw PNG bytes of that product, at each truth level (goal <= 10);
+- ``junocam-sim --help`` wall time, median of 5 (goal <= 0.5 s);
+- products per hour of a small dataset with 1 single-threaded worker and with 2, and their ratio (goal >= 1.7
+  on 2 cores; meaningless on a machine others are using: the load average is printed beside it).
+
+Run: ``python -m benchmarks.bench_dataset [--frames 26] [--items 4]`` (or ``python -m benchmarks dataset``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = """
+[dataset]
+name = "bench"
+seed = 1
+count = {items}
+base = ["default"]
+truth = "minimal"
+
+[overrides]
+imaging = {{ frames = {frames}, filters = ["BLUE", "GREEN", "RED"] }}
+
+[vary]
+"errors.start_time_jitter_ms" = {{ normal = [0.0, 5.0] }}
+"imaging.tdi" = [1, 2]
+"""
+
+
+def _env() -> dict:
+    return {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+
+
+def _cli(*args: str) -> float:
+    """Wall seconds of ``junocam-sim ARGS`` in a fresh process (raises on a non-zero exit)."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "simulator.cli", *args], env=_env(), check=True,
+                   stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def help_seconds(repeats: int = 5) -> float:
+    return statistics.median(_cli("--help") for _ in range(repeats))
+
+
+def renderer_seconds(frames: int) -> float:
+    """Seconds of ``render_framelets`` alone (the product's request: scenario default, given frames)."""
+    from simulator.render import RenderRequest, render_framelets
+    from simulator.scenario import load_scenario
+
+    scenario = load_scenario("default").replace(imaging={"frames": frames, "filters": ["BLUE", "GREEN", "RED"]})
+    request = RenderRequest.from_scenario(scenario)
+    for _ in render_framelets(request.with_overrides(frame_indices=(0,))):
+        pass   # warm: numba's cached code, kernels
+    start = time.perf_counter()
+    for _ in render_framelets(request):
+        pass
+    return time.perf_counter() - start
+
+
+def render_command(frames: int, tmp: Path) -> tuple[float, dict[str, int]]:
+    """(wall seconds of the full-truth render command, bytes by file role and truth level)."""
+    _cli("render", "--frames", "1", "--filters", "RED", "--out", str(tmp / "warm"))  # kernel cache, numba cache
+    seconds = _cli("render", "--frames", str(frames), "--filters", "BLUE,GREEN,RED", "--out", str(tmp / "full"))
+    sizes = {}
+    for level in ("full", "minimal"):
+        folder = tmp / level if level == "full" else tmp / "minimal"
+        if level != "full":
+            _cli("render", "--frames", str(frames), "--filters", "BLUE,GREEN,RED", "--truth", level, "--out",
+                 str(folder))
+        product = next(p for p in folder.iterdir() if not p.name.startswith("."))
+        sizes[f"truth_{level}"] = sum(p.stat().st_size for p in (product / "truth").glob("*.fits"))
+        sizes["raw_png"] = sum(p.stat().st_size for p in (product / "ImageSet").glob("*.png"))
+    return seconds, sizes
+
+
+def products_per_hour(workers: int, items: int, frames: int, tmp: Path) -> float:
+    spec = tmp / f"spec-{workers}.toml"
+    spec.write_text(SPEC.format(items=items, frames=frames), encoding="utf-8")
+    seconds = _cli("dataset", str(spec), "--out", str(tmp / f"set-{workers}"), "--workers", str(workers),
+                   "--threads-per-worker", "1", "--truth", "minimal")
+    return items * 3600.0 / seconds
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="bench_dataset")
+    parser.add_argument("--frames", type=int, default=26, help="frames of the render-command image")
+    parser.add_argument("--items", type=int, default=4, help="items of the products-per-hour dataset")
+    parser.add_argument("--item-frames", type=int, default=2, help="frames of each dataset item")
+    args = parser.parse_args([] if argv is None else argv)
+    with tempfile.TemporaryDirectory(prefix="bench-dataset-") as tmp:
+        tmp = Path(tmp)
+        help_s = help_seconds()
+        command_s, sizes = render_command(args.frames, tmp)
+        renderer_s = renderer_seconds(args.frames)
+        one = products_per_hour(1, args.items, args.item_frames, tmp)
+        two = products_per_hour(2, args.items, args.item_frames, tmp)
+    load = os.getloadavg()[0]
+    print(f"junocam-sim --help          {help_s:.2f} s (goal <= 0.5 s)")
+    print(f"render command / renderer   {command_s:.1f} s / {renderer_s:.1f} s = {command_s / renderer_s:.2f} "
+          f"({args.frames} frames, full truth; goal <= 1.5)")
+    for level in ("full", "minimal"):
+        print(f"truth / raw PNG ({level:7s})  {sizes[f'truth_{level}'] / 1e6:.1f} MB / {sizes['raw_png'] / 1e6:.1f} MB"
+              f" = {sizes[f'truth_{level}'] / sizes['raw_png']:.1f} (goal <= 10)")
+    print(f"products per hour           {one:.0f} with 1 worker, {two:.0f} with 2 ({args.items} items of "
+          f"{args.item_frames} frames x 3 filters, minimal truth, 1 thread per worker)")
+    print(f"scaling 2 workers / 1       {two / one:.2f} (goal >= 1.7 on 2 idle cores; load average now {load:.1f}"
+          f" on {os.cpu_count()} cores{': NOT meaningful, the machine is busy' if load > 1.5 else ''})")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,198 @@
+"""Run a dataset: prepare kernels, send every unfinished item to workers, then write the manifest.
+
+Layout of a dataset folder ``OUT``::
+
+    OUT/dataset.toml            the spec as given (a resume must use the same one)
+    OUT/products/<PRODUCT_ID>/  one product folder per item (image number = index + 1)
+    OUT/items/<index>.json      one row per finished item (ok or failed), written when the item ends
+    OUT/manifest.parquet, OUT/manifest.csv   every row, by index (written at the end of each run)
+    OUT/ml.zarr                 the ML export, when the spec has an [export] table
+
+Workers: ``workers`` local processes ("spawn"; 1 = this process), or a running ``dask.distributed``
+scheduler (``scheduler`` address), one product per task. Items never depend on each other or on the order
+they run in, so the products and the manifest are the same bytes whatever ran them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from simulator.dataset import manifest as mf
+from simulator.dataset.spec import DatasetSpec, DatasetSpecError, apply_item
+from simulator.dataset.worker import ItemTask, record_path, run_item, set_threads
+
+SPEC_COPY = "dataset.toml"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run a dataset.
+
+    Attributes
+    ----------
+    workers : local worker processes (1 = in this process).
+    threads_per_worker : compute threads of each local worker process (0 = cores // workers, at least 1).
+    scheduler : address of a running dask.distributed scheduler (``tcp://host:8786``), or a ``Client``;
+        None = local workers.
+    resume : skip items already finished ok, redo failed and missing ones.
+    truth : ``none``/``minimal``/``full``, or None for the spec's ``dataset.truth``.
+    cache_dir : synthetic kernel cache (shared storage for a cluster).
+    progress : show a progress bar (only drawn when stderr is a terminal).
+    """
+
+    workers: int = 1
+    threads_per_worker: int = 0
+    scheduler: object = None
+    resume: bool = False
+    truth: str | None = None
+    cache_dir: str | None = None
+    progress: bool = True
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run did: ``done`` (rendered now), ``skipped`` (already finished), ``failed`` (failed now)."""
+
+    out_dir: Path
+    done: int
+    skipped: int
+    failed: int
+    manifest: Path
+
+
+def prepare_folder(spec: DatasetSpec, out_dir: Path, resume: bool) -> set[int]:
+    """Check ``out_dir`` against the spec; return the indices already finished ok (resume only)."""
+    out_dir = Path(out_dir)
+    copy = out_dir / SPEC_COPY
+    if copy.is_file():
+        if copy.read_text(encoding="utf-8") != spec.text:
+            raise DatasetSpecError(f"{str(out_dir)!r} holds a dataset made from another spec ({copy}); "
+                                   "choose another --out")
+        if not resume:
+            raise DatasetSpecError(f"{str(out_dir)!r} already holds this dataset; pass --resume to finish it "
+                                   "or choose another --out")
+    elif out_dir.exists() and any(out_dir.iterdir()):
+        raise DatasetSpecError(f"{str(out_dir)!r} is not empty and holds no dataset; choose an empty or new --out")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if not copy.is_file():
+        tmp = out_dir / f".{SPEC_COPY}.tmp-{os.getpid()}"
+        tmp.write_text(spec.text, encoding="utf-8")
+        os.replace(tmp, copy)
+    finished = set()
+    for item in spec.items():
+        row = _read_record(out_dir, item.index)
+        if row and row.get("status") == "ok" and (out_dir / row.get("product_dir", "")).is_dir() \
+                and row.get("product_dir"):
+            finished.add(item.index)
+    return finished
+
+
+def _read_record(out_dir: Path, index: int) -> dict | None:
+    path = record_path(out_dir, index)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def prepare_kernels(spec: DatasetSpec, items, cache_dir: str | None) -> None:
+    """Write every distinct synthetic kernel set the items need, here, before any worker starts.
+
+    Workers then only read the cache (two processes writing one set at once would race).
+    """
+    from simulator.kernelset import kernel_set_for
+
+    for item in items:
+        kernel_set_for(apply_item(item), cache_dir)
+
+
+def run_dataset(spec: DatasetSpec, out_dir: str | Path, options: RunOptions = RunOptions()) -> RunResult:
+    """Make every item of ``spec`` in ``out_dir`` (see the module doc); return the counts."""
+    out_dir = Path(out_dir).resolve()
+    truth = options.truth or spec.truth
+    if options.scheduler is None and (isinstance(options.workers, bool) or not isinstance(options.workers, int)
+                                      or options.workers < 1):
+        raise DatasetSpecError(f"--workers {options.workers!r} must be a positive integer")
+    finished = prepare_folder(spec, out_dir, options.resume)
+    todo = [item for item in spec.items() if item.index not in finished]
+    prepare_kernels(spec, todo, options.cache_dir)
+    tasks = [ItemTask(item=item, out_dir=str(out_dir), truth=truth, cache_dir=options.cache_dir) for item in todo]
+    bar = _progress(len(spec.items()), len(finished), options.progress)
+    failed = 0
+    try:
+        for row in _results(tasks, options):
+            failed += row["status"] != "ok"
+            bar.update(1)
+            bar.set_postfix(failed=failed, refresh=False)
+    finally:
+        bar.close()
+    rows = [r for r in (_read_record(out_dir, i.index) for i in spec.items()) if r is not None]
+    parquet, _ = mf.write_manifest(out_dir, rows)
+    if spec.export is not None:
+        from simulator.dataset.export import export_from_spec
+
+        export_from_spec(out_dir, spec.export)
+    return RunResult(out_dir=out_dir, done=len(tasks) - failed, skipped=len(finished), failed=failed,
+                     manifest=parquet)
+
+
+def _results(tasks: list[ItemTask], options: RunOptions):
+    """Yield each task's row as it finishes (any order)."""
+    if not tasks:
+        return
+    if options.scheduler is not None:
+        yield from _dask_results(tasks, options.scheduler)
+        return
+    if options.workers == 1:
+        for task in tasks:
+            yield run_item(task)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    threads = options.threads_per_worker or max(1, (os.cpu_count() or 1) // options.workers)
+    context = multiprocessing.get_context("spawn")   # no fork of numba's / SPICE's state
+    with ProcessPoolExecutor(options.workers, mp_context=context, initializer=set_threads,
+                             initargs=(threads,)) as pool:
+        for future in as_completed([pool.submit(run_item, t) for t in tasks]):
+            yield future.result()
+
+
+def _dask_results(tasks: list[ItemTask], scheduler):
+    """One dask task per item on a running cluster (``scheduler``: an address or a ``distributed.Client``)."""
+    from distributed import Client, as_completed
+
+    client = scheduler if isinstance(scheduler, Client) else Client(str(scheduler))
+    try:
+        futures = [client.submit(run_item, t, key=f"junocam-dataset-item-{t.item.index:05d}-{os.getpid()}",
+                                 pure=False, retries=0) for t in tasks]
+        for future in as_completed(futures):
+            yield future.result()
+    finally:
+        if client is not scheduler:
+            client.close()
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+    def set_postfix(self, **kw) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(total: int, initial: int, wanted: bool):
+    """A tqdm bar (items done, failed, rate and time left) on stderr, only when stderr is a terminal."""
+    if not (wanted and sys.stderr.isatty()):
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, unit="product", desc="dataset", file=sys.stderr, smoothing=0.1,
+                dynamic_ncols=True)

@@ -1,0 +1,112 @@
+"""One dataset item, as a worker process runs it: scenario -> product folder -> a manifest row on disk.
+
+:func:`run_item` is the only task a local pool or a Dask cluster runs; it never raises for a failed item
+(the error becomes the row's ``status = "failed"`` and ``error``), so one bad item never stops the others.
+Every task loads the item's SPICE kernels in its own process (``simulator.geometry.Geometry`` furnishes and
+unloads them around the product); CSPICE's pool is per process and not thread-safe, so a process runs one
+item at a time (:data:`_ONE_ITEM_AT_A_TIME`, for Dask workers started with several threads).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from simulator.dataset.spec import Item, apply_item
+
+RECORDS = "items"          # OUT/items/<index>.json: one finished (ok or failed) item each
+PRODUCTS = "products"      # OUT/products/<PRODUCT_ID>/
+_ONE_ITEM_AT_A_TIME = threading.Lock()
+_HASH_CHUNK = 1 << 22
+
+
+@dataclass(frozen=True)
+class ItemTask:
+    """What a worker needs for one item (plain data: pickled to processes and Dask workers).
+
+    Attributes
+    ----------
+    item : the item (:class:`simulator.dataset.spec.Item`).
+    out_dir : the dataset folder (shared storage when the workers are on other machines).
+    truth : truth level (``none``/``minimal``/``full``).
+    cache_dir : synthetic kernel cache (None: the default; prepared by the caller before dispatch).
+    """
+
+    item: Item
+    out_dir: str
+    truth: str
+    cache_dir: str | None = None
+
+
+def record_path(out_dir: str | Path, index: int) -> Path:
+    """Where item ``index``'s row is kept."""
+    return Path(out_dir) / RECORDS / f"{int(index):05d}.json"
+
+
+def sha256_of(path: Path) -> str:
+    """Hex SHA-256 of a file, read in 4 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(_HASH_CHUNK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def set_threads(threads: int) -> None:
+    """Limit this process's compute threads (call before numba is imported: a pool's initializer)."""
+    for name in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = str(int(threads))
+
+
+def run_item(task: ItemTask) -> dict:
+    """Render one item and write its row to ``items/<index>.json`` (atomically); return the row."""
+    with _ONE_ITEM_AT_A_TIME:
+        row = _base_row(task.item, task.truth)
+        try:
+            row.update(_render(task))
+        except Exception as exc:  # noqa: BLE001 - any failure of one item is recorded, never stops the others
+            row.update(status="failed", error=f"{type(exc).__name__}: {' '.join(str(exc).split())}")
+        _write_record(record_path(task.out_dir, task.item.index), row)
+        return row
+
+
+def _base_row(item: Item, truth: str) -> dict:
+    return {"index": item.index, "seed": item.seed, "base": item.base, "truth_level": truth,
+            "status": "failed", "error": "", "values": item.values}
+
+
+def _render(task: ItemTask) -> dict:
+    from simulator.products.pipeline import ProductRequest, render_product_with_summary
+    from simulator.products.truth import TruthStorage
+    from simulator.products.writer import product_paths
+
+    item = task.item
+    scenario = apply_item(item)
+    out = Path(task.out_dir)
+    # overwrite: a product renamed into place by a run killed before its row was written is made again
+    # (same bytes); a half-written one is only ever a hidden partial folder.
+    request = ProductRequest(scenario=scenario, out_dir=out / PRODUCTS, image_number=item.index + 1,
+                             overwrite=True, cache_dir=Path(task.cache_dir) if task.cache_dir else None,
+                             truth=TruthStorage(level=task.truth, workers=1))
+    folder, summary = render_product_with_summary(request)
+    paths = product_paths(folder, summary["product_id"])
+    files = {}
+    for role in ("raw_png", "metadata", "truth_fits", "truth_json"):
+        p = paths[role]
+        files[role] = (p.relative_to(out).as_posix(), sha256_of(p)) if p.is_file() else ("", "")
+    imaging = scenario.to_dict()["imaging"]
+    return {"status": "ok", "product_id": summary.pop("product_id"), "product_dir": folder.relative_to(out).as_posix(),
+            "imaging": {k: imaging[k] for k in ("start_utc", "frames", "filters", "tdi", "interframe_delay_s",
+                                                "summing", "companding", "compression", "quality")},
+            "injected": summary.pop("injected_errors"), "figures": summary, "files": files}
+
+
+def _write_record(path: Path, row: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(row, sort_keys=True, indent=1, allow_nan=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
