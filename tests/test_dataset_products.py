@@ -69,12 +69,12 @@ def test_lossless_storage_is_bit_exact(tmp_path):
 
 def test_levels_choose_planes_and_an_extra_renderer_plane_is_kept_losslessly(tmp_path):
     planes = geometry_planes(np.random.default_rng(5))
-    planes["DEFECT"] = (np.arange(np.prod(SHAPE)) % 7 == 0).reshape(SHAPE).astype(np.uint8)
+    planes["SATURATED"] = (np.arange(np.prod(SHAPE)) % 7 == 0).reshape(SHAPE).astype(np.uint8)
     full = write(tmp_path, planes, truth_mod.TruthStorage(level="full"), "full.fits")
     minimal = write(tmp_path, planes, truth_mod.TruthStorage(level="minimal"), "min.fits")
     with fits.open(full) as hdul:
-        assert [h.name for h in hdul[1:]] == [*truth_mod.BACKPLANE_NAMES, "DEFECT"]
-        assert np.array_equal(hdul["DEFECT"].data, planes["DEFECT"]) and hdul["DEFECT"].data.dtype == np.uint8
+        assert [h.name for h in hdul[1:]] == [*truth_mod.BACKPLANE_NAMES, "SATURATED"]
+        assert np.array_equal(hdul["SATURATED"].data, planes["SATURATED"]) and hdul["SATURATED"].data.dtype == np.uint8
     with fits.open(minimal) as hdul:
         assert [h.name for h in hdul[1:]] == list(truth_mod.MINIMAL_PLANES)
     assert minimal.stat().st_size < 0.6 * full.stat().st_size
