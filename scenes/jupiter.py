@@ -56,7 +56,9 @@ VORTEX_COLOURS = {
 # Per-filter factor calibrated (scripts in scenes.truth.geometric_albedo, seeds 0..2, four sub-observer
 # longitudes) so the zero-phase disk-averaged I/F with the default Minnaert photometry equals Karkoschka's
 # geometric albedo (facts.md "Jupiter"); tests/test_scene_jupiter.py checks the result within 10 %.
-ALBEDO_SCALE = {"BLUE": 0.950, "GREEN": 0.851, "RED": 0.824, "METHANE": 0.877}
+# Recalibrated for the phase-dependent Minnaert k (k(0) = 0.64 in B/G/R, scenes.photometry): x0.820 / 0.825 /
+# 0.825 of the factors for k = 0.875 (seeds 0..2, 192 px disks).
+ALBEDO_SCALE = {"BLUE": 0.779, "GREEN": 0.702, "RED": 0.680, "METHANE": 0.877}
 
 
 def _profile(table: np.ndarray, lat_deg: np.ndarray) -> np.ndarray:
