@@ -30,7 +30,8 @@ import numpy as np
 from scenes import compiled_albedo
 from scenes.blocks import point_blocks
 from scenes.filters import check_filter
-from scenes.jupiter_features import DEFAULT_BELTS, DEFAULT_JETS, DEFAULT_VORTICES, Belt, Vortex
+from scenes.jupiter_features import (DEFAULT_BELTS, DEFAULT_JETS, DEFAULT_VORTICES, Belt, FeaturePopulation, Vortex,
+                                     vortex_population)
 from scenes.noise import FractalNoise
 
 # Tangent-plane scale of vortex geometry and noise cell sizes: Jupiter's equatorial radius, km (facts.md).
@@ -56,7 +57,9 @@ VORTEX_COLOURS = {
 # Per-filter factor calibrated (scripts in scenes.truth.geometric_albedo, seeds 0..2, four sub-observer
 # longitudes) so the zero-phase disk-averaged I/F with the default Minnaert photometry equals Karkoschka's
 # geometric albedo (facts.md "Jupiter"); tests/test_scene_jupiter.py checks the result within 10 %.
-ALBEDO_SCALE = {"BLUE": 0.950, "GREEN": 0.851, "RED": 0.824, "METHANE": 0.877}
+# Recalibrated for the phase-dependent Minnaert k (k(0) = 0.64 in B/G/R, scenes.photometry): x0.820 / 0.825 /
+# 0.825 of the factors for k = 0.875 (seeds 0..2, 192 px disks).
+ALBEDO_SCALE = {"BLUE": 0.779, "GREEN": 0.702, "RED": 0.680, "METHANE": 0.877}
 
 
 def _profile(table: np.ndarray, lat_deg: np.ndarray) -> np.ndarray:
@@ -124,6 +127,12 @@ class JupiterAppearance:
         Texture seed: the same seed gives identical albedo everywhere.
     belts, jets, vortices
         Large-scale layout (:mod:`scenes.jupiter_features`).
+    population : FeaturePopulation or None
+        The seeded high-latitude vortices added to ``vortices`` (chains of white ovals, cyclonic
+        filamentary regions, lone anticyclones; :func:`scenes.jupiter_features.vortex_population` with this
+        appearance's seed); None (default) = only ``vortices``. Off by default: with it, the 400-1,200 km
+        spectral slope of the texture views poleward of 45 deg flattens to -1.3..-2.3 (seed 1), outside
+        issue #13's real -2.7..-3.7, because the ovals' sharp rims add small-scale power.
     finest_cell_km : float
         Size of the finest noise cells; detail continues down to this scale (3 km pixels at perijove).
     largest_cell_km : float
@@ -176,6 +185,7 @@ class JupiterAppearance:
     belts: tuple[Belt, ...] = DEFAULT_BELTS
     jets: tuple[tuple[float, float], ...] = DEFAULT_JETS
     vortices: tuple[Vortex, ...] = DEFAULT_VORTICES
+    population: FeaturePopulation | None = None
     finest_cell_km: float = 2.5
     largest_cell_km: float = 12000.0
     zonal_stretch: float = 7.0
@@ -209,6 +219,8 @@ class JupiterAppearance:
         object.__setattr__(self, "_grid", grid)
         object.__setattr__(self, "_belt_profile", belt)
         object.__setattr__(self, "_jet_profile", jet)
+        extra = () if self.population is None else vortex_population(self.seed, self.population)
+        object.__setattr__(self, "_all_vortices", tuple(self.vortices) + extra)
         octaves = int(np.ceil(np.log(self.largest_cell_km / self.finest_cell_km) / np.log(2.5))) + 1
         base = _RADIUS_KM / self.largest_cell_km
         object.__setattr__(self, "_turbulence", FractalNoise(
@@ -228,11 +240,11 @@ class JupiterAppearance:
         """This appearance's constants as flat arrays for :mod:`scenes.compiled_albedo` (None if a vortex kind
         has no colours: that error is left to the numpy code, which raises it where it always did)."""
         noise = self._turbulence
-        if any(v.kind not in VORTEX_COLOURS for v in self.vortices):
+        if any(v.kind not in VORTEX_COLOURS for v in self._all_vortices):
             return None
         w_total, w_detail, w_coarse = noise.octave_weights(self._detail_octave, self.detail_gain, _COARSE_OCTAVES)
         rows, kinds = [], []
-        for v in self.vortices:
+        for v in self._all_vortices:
             g = _vortex_frame(v)
             pairs = {"grs": ("grs", "grs_ring"), "cyclone": ("cyclone", "cyclone_dark")}.get(v.kind, (v.kind,))
             colours = [VORTEX_COLOURS[c][f] for f in compiled_albedo.VISIBLE for c in (pairs + (pairs[0],))[:2]]
@@ -266,7 +278,7 @@ class JupiterAppearance:
         anisotropy = None
         vortex_parts = []
         lat_lo, lat_hi = (float(lat_pg.min()), float(lat_pg.max())) if lat_pg.size else (0.0, -1.0)
-        for v in self.vortices:
+        for v in self._all_vortices:
             reach_deg = np.degrees(2.0 * max(v.east_km, v.north_km) / _RADIUS_KM)
             if v.lat_pg_deg + reach_deg < lat_lo or v.lat_pg_deg - reach_deg > lat_hi:
                 continue    # quick reject: the vortex is outside the points' latitude range

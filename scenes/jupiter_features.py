@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Belt:
@@ -97,3 +99,61 @@ DEFAULT_VORTICES: tuple[Vortex, ...] = (
       for i, lon in enumerate((40.0, 160.0, 275.0))),
     *_cyclones(),
 )
+
+
+# Seeded high-latitude populations. JunoCam's first close-ups of the polar regions (Orton et al. 2017, GRL
+# 44, 4599) show them crowded with cyclonic and anticyclonic vortices, chains of small ovals along the jets
+# and cyclonic folded filamentary regions. No counts or size distributions from there are used: the numbers
+# below are assumptions (fields of FeaturePopulation), chosen to fill 50-78 deg sparsely and to keep
+# the cloud field's 400-1,200 km spectral slope in issue #13's range (smaller, sharper ovals flatten it).
+@dataclass(frozen=True)
+class FeaturePopulation:
+    """How many seeded vortices :func:`vortex_population` draws per hemisphere, and where.
+
+    ``chain_lats_deg`` are the (northern) jet latitudes of the vortex chains, mirrored south; each chain
+    has ``chain_length`` white anticyclonic ovals of ``oval_km`` semi-axes. ``cyclonic`` cyclonic regions
+    (the ``"cyclone"`` look: twisted, bright/dark spiral filaments; our stand-in for folded filamentary
+    regions, elongated east-west) and ``anticyclones`` isolated white ovals are scattered between
+    ``lat_range_deg``.
+    """
+
+    chain_lats_deg: tuple[float, ...] = (60.0, 68.0)
+    chain_length: int = 5
+    oval_km: tuple[float, float] = (900.0, 1600.0)
+    cyclonic: int = 8
+    cyclonic_km: tuple[float, float] = (900.0, 2200.0)
+    anticyclones: int = 5
+    lat_range_deg: tuple[float, float] = (50.0, 77.0)
+
+
+_POPULATION_TAG = 0x5EED_F00D      # SeedSequence entropy tag: this stream is independent of the noise's
+
+
+def vortex_population(seed: int, population: FeaturePopulation | None = None) -> tuple[Vortex, ...]:
+    """Seeded high-latitude vortices (both hemispheres): chains of ovals, cyclonic regions, lone ovals.
+
+    The same seed gives the same tuple. Northern cyclones and southern anticyclones turn counter-clockwise
+    seen from outside (positive ``swirl_rad``), as for the named vortices above.
+    """
+    p = population or FeaturePopulation()
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed) & 0xFFFFFFFF, _POPULATION_TAG]))
+    out: list[Vortex] = []
+    lo, hi = p.lat_range_deg
+    for hemi, sign in (("N", 1.0), ("S", -1.0)):
+        for c, lat in enumerate(p.chain_lats_deg):
+            start = rng.uniform(0.0, 360.0)
+            step = rng.uniform(7.0, 11.0)
+            for i in range(p.chain_length):
+                size = rng.uniform(*p.oval_km)
+                out.append(Vortex(f"{hemi}chain{c + 1}-{i + 1}", "oval", sign * (lat + rng.normal(0.0, 0.4)),
+                                  (start + i * step + rng.uniform(-1.5, 1.5)) % 360.0, size * 1.25, size,
+                                  -2.0 * sign, 0.07))
+        for i in range(p.cyclonic):
+            north = rng.uniform(*p.cyclonic_km)
+            out.append(Vortex(f"{hemi}cyc-{i + 1}", "cyclone", sign * rng.uniform(lo, hi), rng.uniform(0.0, 360.0),
+                              north * rng.uniform(1.3, 2.2), north, sign * rng.uniform(2.0, 3.5), 0.1))
+        for i in range(p.anticyclones):
+            size = rng.uniform(*p.oval_km) * 1.4
+            out.append(Vortex(f"{hemi}ac-{i + 1}", "oval", sign * rng.uniform(lo, hi), rng.uniform(0.0, 360.0),
+                              size * 1.2, size, -2.0 * sign, 0.07))
+    return tuple(out)

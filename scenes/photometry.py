@@ -1,23 +1,37 @@
 """Photometry: the radiance factor I/F leaving a surface point, from its normal albedo and the angles.
 
-Normal albedo ``A_n`` is the I/F at normal incidence and emission (``i = e = 0``). Every model here keeps
-that limit exactly, is 0 on the night side (``cos i <= 0``) and where the surface faces away from the
-observer (``cos e <= 0``), and reaches 0 continuously at the terminator:
+Normal albedo ``A_n`` is the I/F at normal incidence and emission (``i = e = 0``, so zero phase). Every model
+here keeps that limit exactly, is 0 on the night side (``cos i <= 0``) and where the surface faces away from
+the observer (``cos e <= 0``), and reaches 0 continuously at the terminator:
 
-* ``"minnaert"`` (default): ``I/F = A_n cos(i)^k cos(e)^(k-1)``. ``cos(i)^k`` falls to 0 smoothly as the
-  incidence approaches 90 deg, so the terminator is a continuous ramp, not a step. ``k = 1`` is Lambert.
-  Its bidirectional reflectance ``(I/F)/cos i = A_n (cos i cos e)^(k-1)`` is symmetric in ``i`` and ``e``:
-  reciprocal for every ``k``.
-* ``"lambert"``: ``I/F = A_n cos i``.
+* ``"minnaert"`` (default): ``I/F = A_n Phi(g) cos(i)^k(g) cos(e)^(k(g)-1)`` at phase angle ``g``.
+  ``cos(i)^k`` falls to 0 smoothly as the incidence approaches 90 deg, so the terminator is a continuous
+  ramp, not a step. ``k = 1`` is Lambert. The exponent ``k(g)`` is a per-filter table over phase (linear in
+  between, held beyond the last node), and ``Phi(g)`` a Henyey-Greenstein phase multiplier normalised to
+  ``Phi(0) = 1``, so the zero-phase disk average (the geometric albedo) depends on ``k(0)`` only. Its
+  bidirectional reflectance ``(I/F)/cos i = A_n Phi (cos i cos e)^(k-1)`` is symmetric in ``i`` and ``e`` at a
+  given phase: reciprocal for every table.
+* ``"lambert"``: ``I/F = A_n cos i`` (no phase dependence beyond ``i``).
 * ``"lommel-seeliger"``: ``I/F = A_n 2 cos i / (cos i + cos e)`` (reciprocal, no limb darkening at zero
-  phase).
+  phase, no phase function).
 
-The phase angle is accepted for the interface (models with phase functions) but the three models above do
-not depend on it beyond ``i`` and ``e``.
+A ``cos_phase`` of ``None`` means zero phase (``k(0)``, ``Phi = 1``): callers that have the phase angle pass it.
 
-Minnaert k per filter: facts.md ("Limb darkening") found no published per-band value; processors use
-``cos(i)^0.875``. We use 0.875 in BLUE, GREEN and RED (that value) and 0.6 in METHANE (assumption: in the
-methane band the signal comes from high hazes, which limb-darken much less). Both are configurable fields.
+Defaults (B/G/R) and where they come from (``scenes.photometry_defaults`` holds the numbers):
+
+* ``k(g)``: facts.md ("Limb darkening") found no published per-band Minnaert k; processors use
+  ``cos(i)^0.875``, and disk-resolved fits of Jupiter find k rising with phase. We tabulate k(g) so that the
+  bright-limb falloff from 0.9 to 0.995 of the radius (:func:`bright_limb_falloff`) is 16 % at every phase
+  from 10 to 90 deg: the middle of the 13-19 % measured on real JunoCam images (issue #13, PJ32). k passes
+  the processors' 0.875 near 27 deg phase. METHANE keeps a constant 0.6 (assumption: in the methane band the
+  signal comes from high hazes, which limb-darken much less).
+* ``Phi(g)``: Mayorga et al. 2016 (AJ 152, 209; Cassini ISS full-disk phase curves) find Jupiter about 25 %
+  darker at partial phases than a Lambertian sphere. The asymmetry of ``Phi`` is set so the disk-integrated
+  phase function of this model at 90 deg phase is 0.75 of the Lambert sphere's ``1/pi``
+  (tests/test_photometry.py recomputes it). Same in every filter (the paper's per-filter fits are not used).
+
+All of it is configurable: ``minnaert_k`` per filter (a number = constant k, or ``((phase_deg, k), ...)``)
+and ``phase_g`` per filter (0 = no phase multiplier).
 """
 
 from __future__ import annotations
@@ -27,7 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from scenes.errors import SceneError
-from scenes.filters import check_filter
+from scenes.filters import FILTERS, check_filter
 
 try:
     import numba
@@ -37,9 +51,23 @@ except ImportError:  # pragma: no cover - numba is a declared dependency; numpy 
 AVAILABLE = numba is not None and not numba.config.DISABLE_JIT   # compiled I/F loop (tests set it False to use the numpy expressions)
 _MODEL_CODES = {"lambert": 0, "lommel-seeliger": 1, "minnaert": 2}
 
+# Minnaert k of B/G/R against phase (deg): each node is the k whose bright-limb falloff (0.9 -> 0.995 of the
+# radius) is 16 % at that phase, the middle of the real 13-19 % (issue #13); 0 deg extends the 10-20 deg
+# slope (a zero-phase falloff of 40 %, where the whole limb is lit head-on). Held constant beyond 90 deg.
+BROADBAND_K_TABLE = ((0.0, 0.640), (10.0, 0.735), (20.0, 0.834), (30.0, 0.904), (40.0, 0.960), (50.0, 1.009),
+                     (60.0, 1.054), (70.0, 1.099), (80.0, 1.146), (90.0, 1.200))
+METHANE_K = 0.6          # assumption (high hazes limb-darken weakly); constant over phase
+# Henyey-Greenstein asymmetry of the phase multiplier: the disk-integrated phase function at 90 deg is 0.75
+# of a Lambert sphere's (Mayorga et al. 2016, "roughly 25 % darker at partial phases"). The rising k(g)
+# alone darkens the disk to 0.63 of Lambert there, so the multiplier brightens slightly with phase (a > 0).
+# Solved numerically (disk_phase_function); tests/test_photometry.py checks the 0.75.
+DEFAULT_PHASE_G = 0.086
 
-def _iof_loop(albedo, cos_i, cos_e, model, k, out):
+
+def _iof_loop(albedo, cos_i, cos_e, cos_g, model, phases, ks, g, out):
     """I/F per point (same formulas as :meth:`Photometry.iof`; Minnaert as ``(mu0 mu)^k / mu``, one power)."""
+    n_nodes = phases.shape[0]
+    norm = (1.0 + g) * (1.0 + g)
     for j in numba.prange(out.shape[0]):
         mu0, mu = cos_i[j], cos_e[j]
         if mu0 > 0.0 and mu > 0.0:
@@ -48,13 +76,31 @@ def _iof_loop(albedo, cos_i, cos_e, model, k, out):
             elif model == 1:
                 value = 2.0 * mu0 / (mu0 + mu)
             else:
-                value = (mu0 * mu) ** k / mu
+                c = min(1.0, max(-1.0, cos_g[j]))
+                alpha = np.degrees(np.arccos(c))
+                k = _interp(alpha, phases, ks, n_nodes)
+                t = norm / (norm - 2.0 * g * (1.0 - c))
+                value = (mu0 * mu) ** k / mu * (t * np.sqrt(t))
             out[j] = albedo[j] * value
         else:
             out[j] = 0.0
 
 
+def _interp(x, xp, fp, n):
+    """``np.interp(x, xp, fp)`` for increasing ``xp`` of length ``n`` (ends held)."""
+    if x <= xp[0]:
+        return fp[0]
+    if x >= xp[n - 1]:
+        return fp[n - 1]
+    m = 1
+    while xp[m] < x:
+        m += 1
+    t = (x - xp[m - 1]) / (xp[m] - xp[m - 1])
+    return fp[m - 1] + t * (fp[m] - fp[m - 1])
+
+
 if numba is not None:
+    _interp = numba.njit(cache=True, nogil=True, inline="always")(_interp)
     _iof_loop = numba.njit(cache=True, nogil=True, parallel=True)(_iof_loop)
 
 # Below this many points the loop's thread start-up costs more than numpy.
@@ -63,10 +109,30 @@ COMPILED_MIN_POINTS = 4096
 PHOTOMETRY_MODELS = ("minnaert", "lambert", "lommel-seeliger")
 
 
-def _default_k() -> dict[str, float]:
-    # facts.md "Jupiter" limb darkening: processors use cos(i)^0.875 (BLUE/GREEN/RED);
-    # METHANE 0.6 is an assumption (high-haze reflection, weak limb darkening).
-    return {"BLUE": 0.875, "GREEN": 0.875, "RED": 0.875, "METHANE": 0.6}
+def _default_k() -> dict:
+    return {"BLUE": BROADBAND_K_TABLE, "GREEN": BROADBAND_K_TABLE, "RED": BROADBAND_K_TABLE, "METHANE": METHANE_K}
+
+
+def _default_g() -> dict:
+    return {name: DEFAULT_PHASE_G for name in FILTERS}
+
+
+def _k_table(name: str, value) -> tuple:
+    """``((phase_deg, k), ...)`` from a number (constant) or a table; :class:`SceneError` when invalid."""
+    if np.ndim(value) == 0:
+        rows = ((0.0, value),)
+    else:
+        rows = tuple(tuple(row) for row in value)
+    try:
+        table = np.array(rows, dtype=np.float64).reshape(-1, 2)
+    except (TypeError, ValueError):
+        raise SceneError(f"minnaert_k {value!r} for {name} must be a number or a table of (phase_deg, k) pairs")
+    phases, ks = table[:, 0], table[:, 1]
+    if not (np.all(np.isfinite(table)) and np.all((ks > 0.0) & (ks <= 2.0))):
+        raise SceneError(f"minnaert_k {value!r} for {name} must be in (0, 2]")
+    if phases[0] < 0.0 or phases[-1] > 180.0 or np.any(np.diff(phases) <= 0.0):
+        raise SceneError(f"minnaert_k phases {phases.tolist()} for {name} must increase within [0, 180] deg")
+    return tuple((float(p), float(k)) for p, k in table)
 
 
 @dataclass(frozen=True)
@@ -78,24 +144,47 @@ class Photometry:
     model : str
         One of :data:`PHOTOMETRY_MODELS`.
     minnaert_k : dict
-        Minnaert exponent per filter (used by ``"minnaert"`` only), each in (0, 2].
+        Minnaert exponent per filter (``"minnaert"`` only): a number (the same at every phase) or a table
+        ``((phase_deg, k), ...)`` with increasing phases, linear in between and held beyond the ends; each k
+        in (0, 2]. Filters not given keep the defaults (module docstring).
+    phase_g : dict
+        Henyey-Greenstein asymmetry in (-1, 1) of the phase multiplier per filter (``"minnaert"`` only;
+        0 = none). ``Phi(g) = ((1 + a)^2 / (1 + a^2 + 2 a cos g))^1.5``, 1 at zero phase.
     """
 
     model: str = "minnaert"
     minnaert_k: dict = field(default_factory=_default_k)
+    phase_g: dict = field(default_factory=_default_g)
 
     def __post_init__(self) -> None:
         model = str(self.model).lower()
         if model not in PHOTOMETRY_MODELS:
             raise SceneError(f"photometry model {self.model!r} is not one of {', '.join(PHOTOMETRY_MODELS)}")
         object.__setattr__(self, "model", model)
-        ks = _default_k()
+        ks = {name: _k_table(name, value) for name, value in _default_k().items()}
         for name, value in dict(self.minnaert_k).items():
-            k = float(value)
-            if not (0.0 < k <= 2.0):
-                raise SceneError(f"minnaert_k {value!r} for {name} must be in (0, 2]")
-            ks[check_filter(name)] = k
+            ks[check_filter(name)] = _k_table(name, value)
         object.__setattr__(self, "minnaert_k", ks)
+        gs = _default_g()
+        for name, value in dict(self.phase_g).items():
+            g = float(value)
+            if not (-1.0 < g < 1.0):
+                raise SceneError(f"phase_g {value!r} for {name} must be in (-1, 1)")
+            gs[check_filter(name)] = g
+        object.__setattr__(self, "phase_g", gs)
+
+    def k_at(self, filter_name: str, phase_deg) -> np.ndarray:
+        """Minnaert exponent of ``filter_name`` at ``phase_deg`` (array, deg)."""
+        table = np.array(self.minnaert_k[check_filter(filter_name)])
+        return np.interp(phase_deg, table[:, 0], table[:, 1])
+
+    def phase_multiplier(self, filter_name: str, cos_phase) -> np.ndarray:
+        """``Phi`` at the phase whose cosine is ``cos_phase`` (1 at zero phase; Minnaert model only)."""
+        g = self.phase_g[check_filter(filter_name)]
+        c = np.clip(np.asarray(cos_phase, dtype=np.float64), -1.0, 1.0)
+        norm = (1.0 + g) * (1.0 + g)
+        t = norm / (norm - 2.0 * g * (1.0 - c))              # = (1+g)^2 / (1 + g^2 + 2 g c), exactly 1 at c = 1
+        return t * np.sqrt(t)                                # t^1.5, as the compiled loop
 
     def iof(self, albedo, cos_i, cos_e, cos_phase=None, filter_name: str = "GREEN") -> np.ndarray:
         """Radiance factor I/F (same shape as the broadcast inputs, float64).
@@ -107,17 +196,21 @@ class Photometry:
         cos_i, cos_e : array
             Cosines of the incidence and emission angles.
         cos_phase : array or None
-            Cosine of the phase angle (unused by these models; kept for the interface).
+            Cosine of the phase angle (``None``: zero phase).
         filter_name : str
-            Filter (selects the Minnaert k).
+            Filter (selects the Minnaert k table and the phase multiplier).
         """
         name = check_filter(filter_name)
         a = np.asarray(albedo, dtype=np.float64)
         mu0 = np.asarray(cos_i, dtype=np.float64)
         mu = np.asarray(cos_e, dtype=np.float64)
+        cg = np.asarray(1.0 if cos_phase is None else cos_phase, dtype=np.float64)
         if AVAILABLE and a.ndim == 1 and a.shape == mu0.shape == mu.shape and a.size >= COMPILED_MIN_POINTS:
+            table = np.array(self.minnaert_k[name])
             out = np.empty(a.shape)
-            _iof_loop(a, mu0, mu, _MODEL_CODES[self.model], float(self.minnaert_k[name]), out)
+            _iof_loop(a, mu0, mu, np.ascontiguousarray(np.broadcast_to(cg, a.shape)), _MODEL_CODES[self.model],
+                      np.ascontiguousarray(table[:, 0]), np.ascontiguousarray(table[:, 1]),
+                      float(self.phase_g[name]), out)
             return out
         lit = (mu0 > 0.0) & (mu > 0.0)
         mu0c = np.where(lit, mu0, 1.0)
@@ -127,22 +220,23 @@ class Photometry:
         elif self.model == "lommel-seeliger":
             value = 2.0 * mu0c / (mu0c + muc)
         else:
-            k = self.minnaert_k[name]
-            value = (mu0c * muc) ** k / muc          # = mu0^k mu^(k - 1), one power
+            c = np.clip(cg, -1.0, 1.0)
+            k = self.k_at(name, np.degrees(np.arccos(c)))
+            value = (mu0c * muc) ** k / muc * self.phase_multiplier(name, c)   # = mu0^k mu^(k - 1) Phi
 
         return np.where(lit, a * value, 0.0)
 
     def disk_factor(self, filter_name: str) -> float:
         """Geometric albedo / normal albedo of a uniform sphere at zero phase (analytic; for reference).
 
-        At zero phase ``i = e``; integrating I/F over the projected disk gives ``2 / (2k + 1)`` for Minnaert
+        At zero phase ``i = e``; integrating I/F over the projected disk gives ``2 / (2k(0) + 1)`` for Minnaert
         (2/3 for Lambert) and 1 for Lommel-Seeliger.
         """
         if self.model == "lambert":
             return 2.0 / 3.0
         if self.model == "lommel-seeliger":
             return 1.0
-        return 2.0 / (2.0 * self.minnaert_k[check_filter(filter_name)] + 1.0)
+        return 2.0 / (2.0 * float(self.k_at(filter_name, 0.0)) + 1.0)
 
 
 def bright_limb_falloff(photometry: Photometry, filter_name: str, phase_deg: float, inner: float = 0.9,
@@ -157,3 +251,20 @@ def bright_limb_falloff(photometry: Photometry, filter_name: str, phase_deg: flo
     e = np.arcsin(np.array([inner, outer], dtype=np.float64))
     iof = photometry.iof(np.ones(2), np.cos(e - alpha), np.cos(e), np.full(2, np.cos(alpha)), filter_name)
     return float(1.0 - iof[1] / iof[0])
+
+
+def disk_phase_function(photometry: Photometry, filter_name: str, phase_deg: float, n: int = 801) -> float:
+    """Disk-integrated brightness of a uniform sphere at ``phase_deg``, relative to zero phase (numerical).
+
+    The planet's reflected flux ``(1/pi R^2) integral of I/F over the projected disk`` divided by its value at
+    zero phase; a Lambert sphere gives ``(sin g + (pi - g) cos g) / pi``. ``n`` grid points per axis.
+    """
+    def flux(alpha):
+        x, y = np.meshgrid(np.linspace(-1.0, 1.0, n), np.linspace(-1.0, 1.0, n))
+        inside = x * x + y * y < 1.0
+        z = np.sqrt(np.where(inside, 1.0 - x * x - y * y, 0.0))       # normal; observer along +z
+        cos_i = x * np.sin(alpha) + z * np.cos(alpha)                  # Sun at phase alpha in the x-z plane
+        iof = photometry.iof(1.0, np.where(inside, cos_i, 0.0), np.where(inside, z, 0.0), np.cos(alpha),
+                             filter_name)
+        return float(np.sum(iof))
+    return flux(np.radians(float(phase_deg))) / flux(0.0)

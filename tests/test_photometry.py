@@ -83,6 +83,19 @@ def test_bad_model_or_filter_or_k_raise_scene_error():
 COMPILED_REL_TOL = 1e-14   # compiled loop vs numpy expressions: the same formulas, rounding differs at most
 
 
+def _compiled_and_numpy(phot, albedo, cos_i, cos_e, cos_g):
+    """GREEN I/F from the compiled loop and from the numpy expressions (the module's switch flipped)."""
+    import scenes.photometry as photometry
+
+    fast = phot.iof(albedo, cos_i, cos_e, cos_g, "GREEN")
+    try:
+        photometry.AVAILABLE = False
+        ref = phot.iof(albedo, cos_i, cos_e, cos_g, "GREEN")
+    finally:
+        photometry.AVAILABLE = True
+    return fast, ref
+
+
 @pytest.mark.parametrize("model", PHOTOMETRY_MODELS)
 @given(seed=st.integers(0, 2**32 - 1), k=st.floats(0.3, 2.0))
 def test_compiled_iof_equals_numpy(model, seed, k):
@@ -95,13 +108,70 @@ def test_compiled_iof_equals_numpy(model, seed, k):
     n = photometry.COMPILED_MIN_POINTS + 100
     albedo, cos_i, cos_e = rng.uniform(0, 1, n), rng.uniform(-0.3, 1, n), rng.uniform(-0.3, 1, n)
     cos_i[:5], cos_e[5:10] = 0.0, 0.0
-    phot = Photometry(model, {"GREEN": k})
-    fast = phot.iof(albedo, cos_i, cos_e, None, "GREEN")
-    try:
-        photometry.AVAILABLE = False
-        ref = phot.iof(albedo, cos_i, cos_e, None, "GREEN")
-    finally:
-        photometry.AVAILABLE = True
+    fast, ref = _compiled_and_numpy(Photometry(model, {"GREEN": k}), albedo, cos_i, cos_e, None)
     err = np.max(np.abs(fast - ref) / np.maximum(np.abs(ref), 1e-300))
     assert err < COMPILED_REL_TOL, f"{model}: compiled I/F differs by {err:.2e} relative"
     assert np.all(fast[(cos_i <= 0) | (cos_e <= 0)] == 0.0), "night or hidden points are not zero"
+
+
+# Mayorga et al. 2016: Jupiter ~25 % darker at partial phases than a Lambert sphere; the default phase
+# multiplier is solved for 0.75 at 90 deg. Tolerance: the 801-point disk quadrature (0.7498 measured).
+QUADRATURE_TOL = 2e-3
+
+
+def test_phase_multiplier_matches_mayorga_at_quadrature():
+    from scenes.photometry import disk_phase_function
+
+    lam = disk_phase_function(Photometry("lambert"), "GREEN", 90.0)
+    assert lam == pytest.approx(1.0 / np.pi, rel=QUADRATURE_TOL), "the quadrature misses the Lambert law"
+    for name in ("BLUE", "GREEN", "RED"):
+        ours = disk_phase_function(Photometry(), name, 90.0) / lam
+        assert ours == pytest.approx(0.75, abs=QUADRATURE_TOL), f"{name}: {ours:.4f} of Lambert at 90 deg"
+
+
+@given(cos_i=cosines, cos_e=cosines, phase=st.floats(0.0, 180.0))
+def test_default_minnaert_is_reciprocal_at_every_phase(cos_i, cos_e, phase):
+    p = Photometry()
+    cg = np.cos(np.radians(phase))
+    forward = p.iof(0.4, cos_i, cos_e, cg, "RED") / cos_i
+    backward = p.iof(0.4, cos_e, cos_i, cg, "RED") / cos_e
+    assert forward == pytest.approx(backward, rel=1e-12)
+
+
+def test_zero_phase_is_the_phase_free_law_and_k_rises_with_phase():
+    p = Photometry()
+    mu = np.linspace(0.05, 1.0, 50)
+    k0 = float(p.k_at("GREEN", 0.0))
+    np.testing.assert_allclose(p.iof(1.0, mu, mu, 1.0, "GREEN"), mu ** (2 * k0 - 1), rtol=1e-13)
+    np.testing.assert_array_equal(p.iof(1.0, mu, mu, None, "GREEN"), p.iof(1.0, mu, mu, 1.0, "GREEN"))
+    assert p.phase_multiplier("GREEN", 1.0) == 1.0
+    ks = p.k_at("GREEN", np.arange(0.0, 181.0, 5.0))
+    assert np.all(np.diff(ks) >= 0.0) and ks[0] < 0.875 < ks[-1], "k must rise through the processors' 0.875"
+    # a constant user k keeps the old law (no phase dependence of k)
+    assert Photometry(minnaert_k={"RED": 0.9}).k_at("RED", [0.0, 45.0, 170.0]).tolist() == [0.9] * 3
+
+
+def test_bad_k_table_or_phase_g_raise_scene_error():
+    with pytest.raises(SceneError, match="phases"):
+        Photometry(minnaert_k={"GREEN": ((10.0, 0.8), (5.0, 0.9))})
+    with pytest.raises(SceneError, match=r"\(0, 2\]"):
+        Photometry(minnaert_k={"GREEN": ((0.0, 0.8), (50.0, 2.5))})
+    with pytest.raises(SceneError, match="phase_g"):
+        Photometry(phase_g={"BLUE": 1.0})
+
+
+@given(seed=st.integers(0, 2**32 - 1), g=st.floats(-0.5, 0.5))
+def test_compiled_phase_dependent_iof_equals_numpy(seed, g):
+    """With a k(phase) table and a phase multiplier, the compiled loop equals the numpy expressions."""
+    import scenes.photometry as photometry
+
+    if not photometry.AVAILABLE:
+        pytest.skip("numba not installed")
+    rng = np.random.default_rng(seed)
+    n = photometry.COMPILED_MIN_POINTS + 100
+    albedo, cos_i, cos_e = rng.uniform(0, 1, n), rng.uniform(-0.3, 1, n), rng.uniform(-0.3, 1, n)
+    cos_g = rng.uniform(-1.0, 1.0, n)
+    cos_g[:3] = (1.0, -1.0, np.cos(np.radians(40.0)))            # the ends and a node exactly
+    fast, ref = _compiled_and_numpy(Photometry(phase_g={"GREEN": g}), albedo, cos_i, cos_e, cos_g)
+    err = np.max(np.abs(fast - ref) / np.maximum(np.abs(ref), 1e-300))
+    assert err < COMPILED_REL_TOL, f"compiled phase-dependent I/F differs by {err:.2e} relative"

@@ -19,7 +19,7 @@ def test_defaults_give_jupiter_first_with_its_spice_identity():
     assert scene.photometry.model == "minnaert" and jupiter.appearance.seed == 3
     scene = build_scene({"photometry": "Lambert", "texture_seed": 9, "minnaert_k": None}, seed=3)
     assert scene.photometry.model == "lambert" and scene.bodies[0].appearance.seed == 9
-    assert build_scene({"minnaert_k": 0.7}).photometry.minnaert_k["METHANE"] == 0.7
+    assert build_scene({"minnaert_k": 0.7}).photometry.k_at("METHANE", [0.0, 60.0]).tolist() == [0.7, 0.7]
 
 
 def test_evaluate_returns_every_backplane_with_correct_angles():

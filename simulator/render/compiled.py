@@ -396,9 +396,9 @@ def _point_geometry(px, py, pz, obx, oby, obz, trgepc, epoch0, sun, vobs, vtgt, 
                     inv_c, r2x, r2y, r2z, full=True):
     """One hit point's ilumin angles, latitudes, longitude and range (see :func:`hit_geometry`).
 
-    Returns ``(lat_pc, lat_pg, lon_w, incidence, emission, phase, range, cos_i, cos_e)`` (deg, km). Without
-    ``full`` only what the picture needs (lat_pg, lon_w, range, cos i, cos e): the others are NaN (no arc
-    cosines, no planetocentric latitude)."""
+    Returns ``(lat_pc, lat_pg, lon_w, incidence, emission, phase, range, cos_i, cos_e, cos_phase)`` (deg, km).
+    Without ``full`` only what the picture needs (lat_pg, lon_w, range and the cosines): the others are NaN (no
+    arc cosines, no planetocentric latitude)."""
     # the body-frame vectors at et - lt turned to this point's epoch (Geometry._turner)
     sx, sy, sz = sun[0], sun[1], sun[2]
     vox, voy, voz = vobs[0], vobs[1], vobs[2]
@@ -417,9 +417,9 @@ def _point_geometry(px, py, pz, obx, oby, obz, trgepc, epoch0, sun, vobs, vtgt, 
     lat_pg = np.degrees(_atan2(qz, qr))
     lon = _west_longitude(px, py)
     if not full:
-        return np.nan, lat_pg, lon, np.nan, np.nan, np.nan, rng, cos_i, cos_e
+        return np.nan, lat_pg, lon, np.nan, np.nan, np.nan, rng, cos_i, cos_e, cos_g
     return (np.degrees(_atan2(pz, pr)), lat_pg, lon, np.degrees(_acos(cos_i)), np.degrees(_acos(cos_e)),
-            np.degrees(_acos(cos_g)), rng, cos_i, cos_e)
+            np.degrees(_acos(cos_g)), rng, cos_i, cos_e, cos_g)
 
 
 @_jit
@@ -495,6 +495,7 @@ def _exact_pixel(rx, ry, rz, r, c, cam_to_j2000, rot0, o0x, o0y, o0z, obs_j2000,
             geom[q, r, c] = g[q]
         cosines[0, r, c] = g[7]
         cosines[1, r, c] = g[8]
+        cosines[2, r, c] = g[9]
 
 
 @_jit_inline
@@ -505,6 +506,7 @@ def _off_body(r, c, hit, geom, cosines):
         geom[q, r, c] = np.nan
     cosines[0, r, c] = 0.0
     cosines[1, r, c] = 0.0
+    cosines[2, r, c] = 0.0
 
 
 # The staged loops' scratch: one flat array of N_WORK blocks of BLOCK values (a compile-time size, so the
@@ -513,8 +515,9 @@ BLOCK = 256
 N_WORK = 16
 _RX, _RY, _RZ, _BX, _BY, _BZ, _T1, _PX, _PY, _PZ, _OX, _OY, _OZ, _TE, _FIX, _CLR = range(0, N_WORK * BLOCK, BLOCK)
 _CI, _CE, _CG, _RG, _QZ, _QR, _PR = _RX, _RY, _RZ, _BX, _BY, _BZ, _T1   # stage 3 reuses stage 1's blocks
-# stage 4 writes the angles (deg) in place of inputs it no longer needs, or into pass 2's spare blocks
-_LAT_PG, _LAT_PC, _PHA, _LON, _INC, _EMI = _QZ, _PR, _CG, _OX, _OY, _OZ
+# stage 4 writes the angles (deg) in place of inputs it no longer needs, or into pass 2's spare blocks (the
+# cosines stay: stage 5 writes them out for the photometry; the phase goes to the miss test's spent block)
+_LAT_PG, _LAT_PC, _PHA, _LON, _INC, _EMI = _QZ, _PR, _CLR, _OX, _OY, _OZ
 
 
 @_jit_columns
@@ -650,6 +653,7 @@ def _window_row(rays, r, n_cols, centre_cam, cos_half, cam_to_j2000, rot0, o0x, 
             geom[6, r, c] = w[_RG + k]
             cosines[0, r, c] = w[_CI + k]
             cosines[1, r, c] = w[_CE + k]
+            cosines[2, r, c] = w[_CG + k]
             if full:
                 geom[0, r, c] = w[_LAT_PC + k]
                 geom[3, r, c] = w[_INC + k]
@@ -703,13 +707,13 @@ def window_surface(geo, rays: np.ndarray, s, i: int, centre_cam: np.ndarray, cos
     hit : (rows, cols) bool.
     geom : (7, rows, cols) float64, ``GEOMETRY_KEYS`` order (LAT_PC, LAT_PG, LON_W, INCIDENCE, EMISSION, PHASE,
         RANGE), NaN off the body.
-    cosines : (2, rows, cols) float64, cos(incidence) and cos(emission) (0 off the body), the unrounded values
-        the angles are the arc cosines of.
+    cosines : (3, rows, cols) float64, cos(incidence), cos(emission) and cos(phase) (0 off the body), the
+        unrounded values the angles are the arc cosines of (the photometry's inputs, so no angle round trip).
     """
     rays = np.ascontiguousarray(rays, dtype=np.float64)
     shape = rays.shape[:2]
     hit = np.empty(shape, dtype=np.bool_)
-    geom, cosines = np.empty((7,) + shape), np.empty((2,) + shape)
+    geom, cosines = np.empty((7,) + shape), np.empty((3,) + shape)
     args = _ray_arguments(geo, s, i)
     centre = np.asarray(centre_cam, dtype=np.float64)
     if rotation is not None:

@@ -256,12 +256,12 @@ def _supersample_edges(geo, scene, filter_name, sample, index, iof, hit, subpixe
 def _scene_iof(scene, filter_name, hit, geom, cosines, ifov_rad) -> np.ndarray:
     """I/F on the window ``hit`` from the fused loop's geometry planes (0 off the body): Jupiter's albedo at
     the hits' planetographic latitude / west longitude (band-limited by their footprints) and the scene's
-    photometry with the loop's cos i, cos e."""
+    photometry with the loop's cos i, cos e and cos phase."""
     iof = np.zeros(hit.shape)
     if hit.any():
         footprint = None if ifov_rad is None else geom[6][hit] * ifov_rad
         albedo = scene.bodies[0].normal_albedo(filter_name, None, geom[1][hit], geom[2][hit], None, footprint)
-        iof[hit] = scene.photometry.iof(albedo, cosines[0][hit], cosines[1][hit], None, filter_name)
+        iof[hit] = scene.photometry.iof(albedo, cosines[0][hit], cosines[1][hit], cosines[2][hit], filter_name)
     return iof
 
 

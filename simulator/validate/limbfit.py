@@ -175,7 +175,7 @@ class LimbFit:
                 ill = geo.illumination(inter.points[inter.hit], samples, k, obs_body=inter.obs_body[inter.hit])
                 cos_i = np.cos(np.radians(ill["incidence"]))
                 cos_e = np.cos(np.radians(ill["emission"]))
-                value[inter.hit] = photometry.iof(1.0, cos_i, cos_e, None, fr.filter)
+                value[inter.hit] = photometry.iof(1.0, cos_i, cos_e, np.cos(np.radians(ill["phase"])), fr.filter)
             # Pixel area along samples: mean of each column's 3 sub-columns -> (rows_fine, C, 2W+1).
             fine = value.reshape(local.size * n_sub, lc.columns.size, weights.size, 3).mean(axis=3)
             fine_line = (base[None, :] + (np.arange(local.size * n_sub)[:, None] + 0.5) / n_sub)  # (R n_sub, C)

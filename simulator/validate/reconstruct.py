@@ -145,7 +145,7 @@ class Reconstructor:
         cos_e = np.cos(np.radians(geometry.emission))
         lit = usable & (cos_i >= self.min_cos_incidence) & (cos_e >= self.min_cos_emission)
         with np.errstate(invalid="ignore", divide="ignore"):
-            unit = self.photometry.iof(1.0, cos_i, cos_e, None, framelet.filter)
+            unit = self.photometry.iof(1.0, cos_i, cos_e, np.cos(np.radians(geometry.phase)), framelet.filter)
             albedo = np.where(lit & (unit > 0), iof / unit, np.nan)
         return FrameletReconstruction(framelet=framelet, geometry=geometry, dn=dn, iof=iof,
                                       iof_sigma=np.where(usable, sigma, np.nan), albedo=albedo)
