@@ -27,6 +27,7 @@ import pytest
 from conftest import REFERENCE
 
 from simulator.cli import main
+from simulator.commands.demo import DEMO_FRAMES, DEMO_START_UTC   # the demo's framing: its frames see the lit disk
 
 # --- the real figures (12-bit DN, TDI 1, per 1648 x 128 strip; B / G / R) --------------------------------
 # Source: issue #13's table and ../shared/reference/calibration/README.md ("Other measured figures of real
@@ -63,8 +64,6 @@ README_DEFINITION_TOL = {"flat_left_edge": 0.02, "flat_right_edge": 0.02, "flat_
 REAL_MASK = {"blemish_percent": (0.18, 0.57), "blemish_blobs_per_strip": (19.0, 40.0)}
 REAL_BLOB_LINES, REAL_BLOB_SAMPLES = (4.0, 8.0), (5.0, 8.0)   # "blobs of about 4-8 x 5-8 px" (lines x samples)
 FILTERS = ("BLUE", "GREEN", "RED")
-DEMO_START_UTC = "2018-04-01T10:30:13.727"   # simulator.commands.demo: its 13 frames see the lit disk
-DEMO_FRAMES = 13                             # the demo's framing: the only one with a whole 9,600 km window
 SKY_START_UTC = "2018-04-01T10:30:28.727"    # half a 30 s spin later the camera sees only sky (measured)
 CALIBRATION = REFERENCE / "calibration"
 
@@ -135,7 +134,7 @@ def disk(tmp_path_factory, kernel_cache_dir) -> dict:
 
 @pytest.fixture(scope="module")
 def demo_framing(tmp_path_factory, kernel_cache_dir) -> dict:
-    """Figures of the PJ32 disk product with the demo's 13 frames (texture needs a whole 9,600 km window)."""
+    """Figures of the PJ32 disk product with the demo's frames (13; texture needs a whole 9,600 km window)."""
     return against_real(render(tmp_path_factory.mktemp("demo"), kernel_cache_dir, DEMO_START_UTC, 32,
                                DEMO_FRAMES))
 
