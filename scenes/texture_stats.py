@@ -15,8 +15,9 @@ measurements of issue #13 item 3, made the same way on real and synthetic images
 * :func:`spectral_slope`: least-squares slope of ``log P`` against ``log k`` over a wavelength band.
 * :func:`texture_summary`: all of them on one image, as the issue reported them.
 
-Used by ``benchmarks/bench_scene.py`` and the scene tests on our rendered disk, and meant for
-``junocam-sim compare`` on products.
+The one definition of these figures: used by ``benchmarks/bench_scene.py`` and the scene tests on our
+rendered disk, and by ``junocam-sim compare`` on products (``simulator.realism.texture`` applies them to a
+km map, averaging the spectrum over windows).
 """
 
 from __future__ import annotations

@@ -97,12 +97,9 @@ def test_compare_with_and_without_geometry(demo, tmp_path, capsys):
         ra, rb = a["filters"][f][key], b["filters"][f][key]
         assert 0.3 < ra < 3 and abs(rb / ra - 1) < 0.1, f"{key} {rb:.3f} by threshold vs {ra:.3f} by kernels"
     assert a["filters"]["GREEN"]["sky_fraction"] > 0 and a["filters"]["GREEN"]["dark_noise_dn"] > 0
-    # Sky pixels above 100 DN are the detector's hot pixels (real: 179-394 per strip, mostly vertical streaks);
-    # limb light counted as sky would add whole rows of bright, horizontal clusters.
-    green = a["filters"]["GREEN"]
-    assert green["pixels_above_100dn_per_strip"] < 1000 and green["hot_vertical_streak_fraction"] > 0.5, \
-        f"limb light counted as sky: {green['pixels_above_100dn_per_strip']} px > 100 DN per strip, " \
-        f"vertical streak share {green['hot_vertical_streak_fraction']}"
+    # The sky's 99th percentile, not its brightest pixel: the detector's hot pixels reach ~1,500 DN (issue #13).
+    sky_p99 = float(a["filters"]["GREEN"]["sky_dn_p1_p50_p99"].split(" / ")[2])
+    assert sky_p99 < 100, f"limb light counted as sky: sky p99 {sky_p99} DN"
     with Image.open(tmp_path / "cmp" / "compare.png") as im:
         assert im.size[0] > 600
 

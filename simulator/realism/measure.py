@@ -25,9 +25,8 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
+from instrument_models.junocam import darkstats as ds
 from simulator.errors import ProductError
-from simulator.realism import darkstats as ds
-from simulator.realism import flatstats as fs
 from simulator.realism import texture as tx
 from simulator.realism.strips import stack_with_gaps
 
@@ -70,7 +69,7 @@ def _dark_figures(image, mask, summing: int = 1) -> dict:
 
 
 def _flat_figures(flat) -> tuple[dict, np.ndarray]:
-    p, d = fs.flat_profile(flat), fs.dips(flat)
+    p, d = ds.flat_profile(flat), ds.dips(flat)
     return ({"flat_left_edge": p.left_edge, "flat_right_edge": p.right_edge, "flat_peak_column": p.peak_column,
              "flat_dips": d.count, "flat_deepest_dip": d.deepest}, p.profile)
 
@@ -120,8 +119,10 @@ def _texture(points, value, pixel_km, centre) -> dict:
     bounds = (float(x.min()), float(x.max()), float(y.min()), float(y.max()))
     means, seen = grid_average(x, y, value, np.zeros(value.size, int), 1, step, bounds, 1)
     contrast, patches = tx.patch_contrast(means[0], seen[0], step)
+    detrended, _ = tx.patch_contrast(means[0], seen[0], step, detrend=True)
     slopes, windows, window_km = tx.spectral_slopes(means[0], seen[0], step)
-    out = {"map_cell_km": step, "contrast_5500km": contrast, "contrast_patches": patches,
+    out = {"map_cell_km": step, "contrast_5500km": contrast, "contrast_5500km_detrended": detrended,
+           "contrast_patches": patches,
            "slope_1200_4800km": slopes[0], "slope_400_1200km": slopes[1], "spectrum_windows": windows,
            "spectrum_window_km": window_km}
     return out

@@ -45,6 +45,7 @@ FIGURE_LABELS = (
 TEXTURE_LABELS = (
     ("map_cell_km", "GREEN map cell (km)"),
     ("contrast_5500km", "contrast std/mean in 5,500 km patches"),
+    ("contrast_5500km_detrended", "the same, each patch's plane removed"),
     ("contrast_patches", "patches measured"),
     ("slope_1200_4800km", "power-spectrum slope 1,200-4,800 km"),
     ("slope_400_1200km", "power-spectrum slope 400-1,200 km"),

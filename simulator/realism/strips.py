@@ -1,33 +1,16 @@
 """The CCD strip layout the realism figures are defined on, and stacking framelets of one filter.
 
-A strip is the 128-line readout of one filter (``../shared/reference/calibration/README.md``): 1648 samples,
-columns 0-22 the dark reference pixels, 23-1630 photoactive (facts.md "Camera geometry": 23 dark pixels, 1608
-photoactive, then overscan). Figures quoted "per strip" are counts scaled to 1648 x 128 = 210,944 pixels.
+The layout (1648 samples, reference columns 0-22, active 23-1630, 128 lines per strip) and the per-array
+figures live in :mod:`instrument_models.junocam.darkstats`; this module adds what only a product needs:
+joining the framelets of one filter so clusters do not run across framelets taken at different times.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-STRIP_LINES = 128                    # facts.md: framelet lines = 128 / summing
-STRIP_SAMPLES = 1648                 # facts.md: 1648 samples per line
-REFERENCE_COLUMNS = slice(0, 23)     # facts.md: 23 dark pixels at the start of each line
-ACTIVE_COLUMNS = slice(23, 1631)     # facts.md: 1608 photoactive pixels, columns 23..1630
-STRIP_PIXELS = STRIP_LINES * STRIP_SAMPLES
-
-
-def active_slice(samples: int, summing: int = 1) -> slice:
-    """Photoactive columns of a line of ``samples`` pixels (summed pixels when ``summing`` is 2)."""
-    if samples == STRIP_SAMPLES // summing:
-        return slice(ACTIVE_COLUMNS.start // summing, -(-ACTIVE_COLUMNS.stop // summing))
-    return slice(0, samples)
-
-
-def reference_slice(samples: int, summing: int = 1) -> slice | None:
-    """Dark reference columns of a line of ``samples`` pixels, or None when the line is not a full CCD line."""
-    if samples == STRIP_SAMPLES // summing:
-        return slice(0, REFERENCE_COLUMNS.stop // summing)
-    return None
+from instrument_models.junocam.darkstats import (ACTIVE_COLUMNS, REFERENCE_COLUMNS, STRIP_LINES,  # noqa: F401
+                                                  STRIP_PIXELS, STRIP_SAMPLES, active_slice, reference_slice)
 
 
 def stack_with_gaps(framelets: list[np.ndarray], masks: list[np.ndarray] | None = None,

@@ -1,16 +1,18 @@
-"""Texture figures on a map in km: patch contrast, power-spectrum slopes, and compression block artefacts.
+"""Texture figures of a product on a map in km, and compression block artefacts.
 
-Contrast and spectra are measured on I/F resampled onto a square grid of ``cell_km`` cells (a tangent-plane
-map, ``simulator.products.colourview``), as issue #13 measured a real PJ32 GREEN image at ~150 km/px:
+The per-image definitions are :mod:`scenes.texture_stats` (``patch_contrast``, ``radial_power_spectrum``,
+``spectral_slope``), the ones the scene's own texture is tuned with; this module applies them to I/F
+resampled onto a square grid of ``cell_km`` cells (a tangent-plane map, ``simulator.products.colourview``),
+as issue #13 measured a real PJ32 GREEN image at ~150 km/px:
 
-* contrast: the grid is cut into square patches of ``patch_km`` (5,500 km); in every patch whose cells are
-  all valid, a best-fitting plane is removed (limb darkening and illumination gradients are not cloud
-  contrast) and std / mean of I/F is taken; the figure is the median over patches.
-* spectral slope: in every fully valid square window of the fewest cells covering 2 x the longest
-  wavelength (9,600 km), mean and plane removed, Hann-tapered 2D FFT, power averaged
-  in rings of wavenumber; the slope is the least-squares fit of log power against log wavenumber over the
-  band's wavelengths (1,200-4,800 km, 400-1,200 km). On synthetic power-law fields (tests) the estimate is
-  within 0.1 for slopes -2 to -2.5 and 0.1-0.2 too steep at -3.2 (the taper's leakage).
+* contrast: std / mean of I/F in every whole ``patch_km`` (5,500 km) patch of valid cells, median over
+  patches; plain (the issue's "std/mean of I/F in ~5,500 km patches away from the limb") and, as a second
+  figure, with each patch's least-squares plane removed (limb darkening and illumination gradients left out);
+* spectral slope: ``radial_power_spectrum`` (relative fluctuation, plane removed, Hann window, annulus mean)
+  of every fully valid square window of the fewest cells covering 2 x the longest wavelength (9,600 km),
+  averaged over windows, then ``spectral_slope`` over each band's wavelengths (1,200-4,800 km, 400-1,200 km).
+  On synthetic power-law fields (tests) the estimate is within 0.1 for slopes -2 to -2.5 and 0.1-0.2 too
+  steep at -3.2 (the taper's leakage).
 
 Block artefacts: JunoCam's lossy mode codes 8 x 8 blocks (facts.md "Detector and electronics"; ours:
 ``instrument_models.junocam.compression``). Along each axis, the ratio is the mean absolute difference between
@@ -22,23 +24,19 @@ from __future__ import annotations
 
 import numpy as np
 
-CONTRAST_PATCH_KM = 5500.0           # issue #13: "std/mean of I/F in ~5,500 km patches away from the limb"
-SLOPE_BANDS_KM = ((1200.0, 4800.0), (400.0, 1200.0))  # issue #13's two wavelength bands
+from scenes.errors import SceneError
+from scenes.texture_stats import (LARGE_BAND_KM, PATCH_KM, SMALL_BAND_KM, patch_contrast as _patch_contrasts,
+                                  radial_power_spectrum, spectral_slope)
+
+CONTRAST_PATCH_KM = PATCH_KM         # issue #13: "std/mean of I/F in ~5,500 km patches away from the limb"
+SLOPE_BANDS_KM = (LARGE_BAND_KM, SMALL_BAND_KM)   # issue #13's two wavelength bands
 BLOCK_PX = 8                         # facts.md: integer cosine transform, JPEG-like 8 x 8 blocks
 MIN_PATCH_CELLS = 8                  # a patch or window narrower than this many cells is not measured
 
 
-def _remove_plane(values: np.ndarray) -> np.ndarray:
-    """``values`` (n, m) minus its least-squares plane a + b y + c x."""
-    n, m = values.shape
-    y, x = np.mgrid[0:n, 0:m]
-    design = np.stack([np.ones(values.size), y.ravel(), x.ravel()], axis=1)
-    coef, *_ = np.linalg.lstsq(design, values.ravel(), rcond=None)
-    return values - (design @ coef).reshape(n, m)
-
-
-def patch_contrast(iof, valid, cell_km: float, patch_km: float = CONTRAST_PATCH_KM) -> tuple[float, int]:
-    """Median over fully valid patches of std / mean of the plane-removed I/F, and how many patches.
+def patch_contrast(iof, valid, cell_km: float, patch_km: float = CONTRAST_PATCH_KM,
+                   detrend: bool = False) -> tuple[float, int]:
+    """Median over fully valid patches of std / mean of I/F (``detrend``: each patch's plane removed).
 
     Parameters
     ----------
@@ -51,33 +49,10 @@ def patch_contrast(iof, valid, cell_km: float, patch_km: float = CONTRAST_PATCH_
     patches : number of patches used.
     """
     size = int(round(patch_km / cell_km))
-    iof = np.asarray(iof, dtype=np.float64)
-    valid = np.asarray(valid, bool) & np.isfinite(iof)
     if size < MIN_PATCH_CELLS:
         return float("nan"), 0
-    out = []
-    for r in range(0, iof.shape[0] - size + 1, size):
-        for c in range(0, iof.shape[1] - size + 1, size):
-            if valid[r:r + size, c:c + size].all():
-                block = iof[r:r + size, c:c + size]
-                mean = block.mean()
-                if mean > 0:
-                    out.append(_remove_plane(block).std() / mean)
-    return (float(np.median(out)) if out else float("nan")), len(out)
-
-
-def radial_power(window: np.ndarray, cell_km: float) -> tuple[np.ndarray, np.ndarray]:
-    """Ring-averaged power of a square window: (wavenumber in cycles/km, power), zero frequency left out."""
-    n = window.shape[0]
-    taper = np.outer(np.hanning(n), np.hanning(n))
-    spec = np.abs(np.fft.fft2(_remove_plane(window) * taper)) ** 2
-    k = np.fft.fftfreq(n, d=cell_km)
-    kr = np.hypot(k[:, None], k[None, :])
-    ring = np.rint(kr * n * cell_km).astype(int)            # ring index = |k| in units of 1 / window
-    power = np.bincount(ring.ravel(), spec.ravel()) / np.maximum(np.bincount(ring.ravel()), 1)
-    rings = np.arange(power.size)
-    keep = (rings > 0) & (rings <= n // 2)
-    return rings[keep] / (n * cell_km), power[keep]
+    values = _patch_contrasts(iof, size, valid, detrend=detrend)
+    return (float(np.median(values)) if values.size else float("nan")), int(values.size)
 
 
 def _windows(valid: np.ndarray, size: int):
@@ -101,18 +76,19 @@ def spectral_slopes(iof, valid, cell_km: float, bands_km=SLOPE_BANDS_KM) -> tupl
     valid = np.asarray(valid, bool) & np.isfinite(iof)
     longest = max(b[1] for b in bands_km)
     size = max(MIN_PATCH_CELLS, int(np.ceil(2 * longest / cell_km)))
-    if size > min(iof.shape) or not any(True for _ in _windows(valid, size)):
+    corners = list(_windows(valid, size)) if size <= min(iof.shape) else []
+    corners = [(r, c) for r, c in corners if iof[r:r + size, c:c + size].mean() > 0]
+    if not corners:
         return [float("nan")] * len(bands_km), 0, size * cell_km
-    spectra = [radial_power(iof[r:r + size, c:c + size], cell_km) for r, c in _windows(valid, size)]
-    k = spectra[0][0]
+    spectra = [radial_power_spectrum(iof[r:r + size, c:c + size], cell_km) for r, c in corners]
+    wavelength = spectra[0][0]
     power = np.mean([p for _, p in spectra], axis=0)
     slopes = []
-    for short, long in bands_km:
-        sel = (k >= 1.0 / long) & (k <= 1.0 / short) & (k <= 0.5 / cell_km) & (power > 0)
-        if sel.sum() < 3:
+    for band in bands_km:
+        try:
+            slopes.append(spectral_slope(wavelength, power, band))
+        except SceneError:
             slopes.append(float("nan"))
-            continue
-        slopes.append(float(np.polyfit(np.log(k[sel]), np.log(power[sel]), 1)[0]))
     return slopes, len(spectra), size * cell_km
 
 

@@ -1,0 +1,283 @@
+"""Issue #13's acceptance test: the default detector at TDI 1 against the real JunoCam figures.
+
+"The figures in the table, for the default detector at TDI 1, fall inside the real ranges (or within +-20 % of
+single values), printed by ``junocam-sim compare`` against the frames in ``../shared``." Everything below is
+measured through the CLI (``junocam-sim compare A B --json``), i.e. with the one definition of each figure
+(``instrument_models.junocam.darkstats``, ``scenes.texture_stats`` via ``simulator.realism``):
+
+* a dark product: the default scenario at PJ28 (``[mission] perijove = 28``, the perijove of the real dark
+  frames), TDI 1, two frames pointed at the sky, so every pixel is a dark pixel of the aged camera;
+* a disk product: the same at PJ32 (the band ratios were measured on a PJ32 image), two frames on Jupiter;
+* our default detector's calibration frames (dark strip, flat without blemishes, blemish mask) written as a
+  calibration folder and compared with the real frames in ``../shared/reference/calibration``.
+
+Without ``../shared`` the comparison side is skipped; our figures are still checked against the real ranges,
+which are constants here with their source. Known misses are ``xfail(strict=True)`` naming the number.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import REFERENCE
+
+from simulator.cli import main
+from simulator.commands.demo import DEMO_FRAMES, DEMO_START_UTC   # the demo's framing: its frames see the lit disk
+
+# --- the real figures (12-bit DN, TDI 1, per 1648 x 128 strip; B / G / R) --------------------------------
+# Source: issue #13's table and ../shared/reference/calibration/README.md ("Other measured figures of real
+# dark frames (PJ28 ...)"). A tuple (lo, hi) is a range (pass inside it); a float is a single value (pass
+# within SINGLE_VALUE_TOL of it). One entry for all filters, or a dict per filter.
+SINGLE_VALUE_TOL = 0.20                                       # issue #13: "within +-20 % of single values"
+REAL_DARK = {
+    "dark_active_mean_dn": {"BLUE": 8.8, "GREEN": 10.1, "RED": 11.4},
+    "dark_reference_minus_active_dn": (-5.0, -3.0),           # "reference columns 0-22 3-5 DN lower"
+    "dark_noise_dn": 4.45,
+    "dark_neighbour_correlation": (0.65, 0.75),
+    "column_median_std_dn": {"BLUE": 4.3, "GREEN": 5.2, "RED": 6.9},
+    "columns_above_5dn": {"BLUE": 19.0, "GREEN": 51.0, "RED": 80.0},
+    "pixels_above_20dn_per_strip": (1755.0, 8897.0),
+    "pixels_above_100dn_per_strip": (179.0, 394.0),
+    "brightest_dn": (700.0, 1550.0),
+    "hot_clusters_per_strip": (136.0, 546.0),
+}
+MOSTLY = 0.5                                                  # README: hot clusters "mostly 3-line vertical streaks"
+REAL_STREAK_LINES = 3.0
+# Band ratios: issue #13 table, PJ32, TDI 1, "0.53-0.63 and 1.11-1.13 (two estimates)".
+REAL_BAND_RATIOS = {"blue_over_green": ("BLUE", (0.53, 0.63)), "red_over_green": ("RED", (1.11, 1.13))}
+# Texture: issue #13 item 3, a real PJ32 GREEN image at ~150 km/px (our disk product maps GREEN at ~142 km).
+REAL_CONTRAST = (0.015, 0.017)                                # std/mean of I/F in ~5,500 km patches
+REAL_SLOPES = {"slope_1200_4800km": (-2.5, -2.4), "slope_400_1200km": (-3.7, -2.7)}
+# Calibration README: flat edge / peak, peak column, dips; real bad-pixel mask. Issue #13's table widens the
+# flat's right edge to 0.59-0.72 and the peak to 575-775 (the range over the real flats it looked at).
+REAL_FLAT = {"flat_left_edge": (0.75, 0.83), "flat_right_edge": (0.59, 0.72), "flat_peak_column": (575, 775),
+             "flat_dips": (7, 13), "flat_deepest_dip": (0.18, 0.48)}
+REAL_FLAT_README = {"flat_left_edge": (0.80, 0.83), "flat_right_edge": (0.59, 0.63), "flat_peak_column": (575, 630),
+                    "flat_dips": (7, 13), "flat_deepest_dip": (0.18, 0.48)}
+README_DEFINITION_TOL = {"flat_left_edge": 0.02, "flat_right_edge": 0.02, "flat_peak_column": 10,
+                         "flat_dips": 0, "flat_deepest_dip": 0.02}   # our definition on the real flat (tested)
+REAL_MASK = {"blemish_percent": (0.18, 0.57), "blemish_blobs_per_strip": (19.0, 40.0)}
+REAL_BLOB_LINES, REAL_BLOB_SAMPLES = (4.0, 8.0), (5.0, 8.0)   # "blobs of about 4-8 x 5-8 px" (lines x samples)
+FILTERS = ("BLUE", "GREEN", "RED")
+SKY_START_UTC = "2018-04-01T10:30:28.727"    # half a 30 s spin later the camera sees only sky (measured)
+CALIBRATION = REFERENCE / "calibration"
+
+
+def verdict(value, real) -> tuple[bool, float]:
+    """(passes, relative distance from the allowed interval) of ``value`` against a range or single value."""
+    if value is None:
+        return False, float("inf")
+    if isinstance(real, tuple):
+        lo, hi = real
+        ok = lo <= value <= hi
+        return ok, 0.0 if ok else min(abs(value - lo), abs(value - hi)) / max(abs(lo), abs(hi))
+    rel = abs(value / real - 1.0)
+    return rel <= SINGLE_VALUE_TOL, rel
+
+
+def misses(figures: dict, real: dict, filters=FILTERS) -> list[tuple]:
+    """(figure, filter, value, real, relative miss) of every figure outside its real range, worst first."""
+    out = []
+    for name, ref in real.items():
+        for f in filters:
+            target = ref[f] if isinstance(ref, dict) else ref
+            ok, rel = verdict(figures[f].get(name), target)
+            if not ok:
+                out.append((name, f, figures[f].get(name), target, round(rel, 3)))
+    return sorted(out, key=lambda m: -m[-1])
+
+
+def compare_json(a: Path, b: Path) -> dict:
+    """``junocam-sim compare A B --json`` run in-process; its parsed output ({"a": ..., "b": ...})."""
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert main(["compare", str(a), str(b), "--json"]) == 0
+    return json.loads(out.getvalue())
+
+
+def against_real(folder: Path) -> dict:
+    """``compare FOLDER ../shared/reference/calibration``; without ../shared, FOLDER against itself."""
+    return compare_json(folder, CALIBRATION if CALIBRATION.is_dir() else folder)
+
+
+def render(out_dir: Path, cache: Path, start: str, perijove: int, frames: int) -> Path:
+    """A default-scenario B/G/R product at TDI 1 with the camera aged to ``perijove`` (no truth planes)."""
+    from simulator.products.pipeline import ProductRequest, render_product
+    from simulator.products.truth import TruthStorage
+    from simulator.scenario import load_scenario
+
+    scenario = load_scenario("default").replace(
+        imaging={"start_utc": start, "frames": frames, "tdi": 1, "filters": list(FILTERS)},
+        mission={"perijove": perijove})
+    return render_product(ProductRequest(scenario=scenario, out_dir=out_dir, cache_dir=cache,
+                                         truth=TruthStorage(level="none")))
+
+
+@pytest.fixture(scope="module")
+def dark(tmp_path_factory, kernel_cache_dir) -> dict:
+    """Figures of the PJ28 sky product (and of the real frames, when present)."""
+    result = against_real(render(tmp_path_factory.mktemp("dark"), kernel_cache_dir, SKY_START_UTC, 28, 2))
+    assert all(result["a"]["filters"][f]["sky_fraction"] == 1.0 for f in FILTERS), "the dark product sees Jupiter"
+    return result
+
+
+@pytest.fixture(scope="module")
+def disk(tmp_path_factory, kernel_cache_dir) -> dict:
+    """Figures of the PJ32 disk product, first two frames of the demo's framing (fast; no 5,500 km patch)."""
+    return against_real(render(tmp_path_factory.mktemp("disk"), kernel_cache_dir, DEMO_START_UTC, 32, 2))
+
+
+@pytest.fixture(scope="module")
+def demo_framing(tmp_path_factory, kernel_cache_dir) -> dict:
+    """Figures of the PJ32 disk product with the demo's frames (13; texture needs a whole 9,600 km window)."""
+    return against_real(render(tmp_path_factory.mktemp("demo"), kernel_cache_dir, DEMO_START_UTC, 32,
+                               DEMO_FRAMES))
+
+
+@pytest.fixture(scope="module")
+def detector_frames(tmp_path_factory) -> dict:
+    """Our default detector's calibration frames as a folder (dark strip at TDI 1, flat without the blemishes'
+    response, blemish mask; 384 lines = B/G/R as the real folder), compared with the real frames."""
+    from astropy.io import fits
+    from PIL import Image
+
+    from instrument_models.junocam import JunoCam, defects
+    from instrument_models.junocam.radiometry import JUPITER_SOLAR_DISTANCE_KM
+    from simulator.render import RenderRequest
+    from simulator.render.electronics import DetectorChain
+
+    cam = JunoCam.default()
+    req = RenderRequest(metakernel="unused.tm", start_et=0.0, frames=1, filters=FILTERS,
+                        tdi_stages={f: 1 for f in FILTERS}, interframe_delay_s=0.371, compression="NONE", seed=3)
+    chain = DetectorChain(req, cam)
+    dark, flat, mask = [], [], []
+    for f in FILTERS:
+        dark.append(chain.expose(np.zeros((128, 1648)), f, 1, JUPITER_SOLAR_DISTANCE_KM, 0).dn12)
+        strip = chain.defects.strip(f, 1)
+        flat.append(strip.response / chain.defects.blemishes[f].response_map(128, 1648))
+        mask.append((strip.defect & defects.BLEMISH) != 0)
+    folder = tmp_path_factory.mktemp("frames")
+    fits.PrimaryHDU(np.concatenate(dark).astype(np.float32)).writeto(folder / "dark.fits")
+    fits.PrimaryHDU(np.concatenate(flat).astype(np.float32)).writeto(folder / "flat.fits")
+    Image.fromarray(np.concatenate(mask).astype(np.uint8) * 255).save(folder / "mask.png")
+    return against_real(folder)
+
+
+# Figures outside the real range (strict: ranges are never widened). strict xfail: a fix turns them red,
+# so this list is updated with the fix.
+KNOWN_MISSES = {
+    ("pixels_above_100dn_per_strip", "RED"):
+        "RED pixels > 100 DN: 546 per strip vs 179-394 (+39 %): three warm columns above 100 DN add ~128 each "
+        "(hot pixels alone are inside, tests/test_detector_realism.py)",
+    ("pixels_above_20dn_per_strip", "RED"):
+        "RED pixels > 20 DN: 9,364 per strip vs 1,755-8,897 (+5 %): the same warm columns",
+    ("flat_left_edge", "BLUE"): "BLUE flat edge / peak at column 23: 0.844 vs 0.75-0.83",
+    ("flat_left_edge", "GREEN"): "GREEN flat edge / peak at column 23: 0.835 vs 0.75-0.83",
+}
+
+
+def check(figures: dict, name: str, f: str, real, request) -> None:
+    """Assert one figure of one filter against its real value, as an xfail when it is a known miss."""
+    if (name, f) in KNOWN_MISSES:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[(name, f)]))
+    target = real[f] if isinstance(real, dict) else real
+    bad = misses(figures, {name: target}, (f,))
+    assert not bad, f"{name} {f} outside the real figure (figure, filter, ours, real, relative miss): {bad}"
+
+
+@pytest.mark.parametrize("f", FILTERS)
+@pytest.mark.parametrize("name", sorted(REAL_DARK))
+def test_dark_figures_of_a_pj28_sky_product_are_real(dark, name, f, request):
+    check(dark["a"]["filters"], name, f, REAL_DARK[name], request)
+
+
+@pytest.mark.parametrize("f", FILTERS)
+@pytest.mark.parametrize("name", sorted({**REAL_FLAT, **REAL_MASK}))
+def test_detector_flat_and_blemish_figures_are_real(detector_frames, name, f, request):
+    check(detector_frames["a"]["filters"], name, f, {**REAL_FLAT, **REAL_MASK}[name], request)
+
+
+def test_hot_pixels_are_mostly_three_line_vertical_streaks(dark):
+    figures = dark["a"]["filters"]
+    share = {f: figures[f]["hot_vertical_streak_fraction"] for f in FILTERS}
+    assert all(v > MOSTLY for v in share.values()), f"share of vertical streaks: {share}"
+    assert all(figures[f]["hot_median_streak_lines"] == REAL_STREAK_LINES for f in FILTERS)
+    assert all(figures[f]["hot_common_shape"] == "3 x 1" for f in FILTERS)
+
+
+def test_blemish_blobs_have_the_real_size(detector_frames):
+    sizes = {f: detector_frames["a"]["filters"][f]["blemish_median_size"] for f in FILTERS}
+    for f, size in sizes.items():
+        lines, samples = (float(v) for v in size.split(" x "))
+        assert verdict(lines, REAL_BLOB_LINES)[0] and verdict(samples, REAL_BLOB_SAMPLES)[0], (
+            f"median blemish blob (lines x samples) {sizes} vs 4-8 x 5-8")
+
+
+def test_compare_measures_the_real_frames_as_their_readme_says(detector_frames):
+    if not CALIBRATION.is_dir():
+        pytest.skip("../shared/reference/calibration is not beside the project")
+    real = detector_frames["b"]["filters"]
+    bad = []
+    for name, (lo, hi) in REAL_FLAT_README.items():
+        tol = README_DEFINITION_TOL[name]
+        bad += [(name, f, real[f][name], (lo, hi)) for f in FILTERS if not lo - tol <= real[f][name] <= hi + tol]
+    assert not bad, f"compare's figures of the real flat differ from its README: {bad}"
+
+
+# Band ratios depend on what the frames see (belts / zones, limb and terminator): both framings are measured.
+BAND_MISSES = {
+    ("red_over_green", 2): "RED / GREEN, PJ32, 2 demo frames (limb-heavy): 1.287 vs 1.11-1.13 (+14 %)",
+    ("blue_over_green", 13): "BLUE / GREEN, PJ32, the demo's 13 frames: 0.639 vs 0.53-0.63 (+1.5 %)",
+    ("red_over_green", 13): "RED / GREEN, PJ32, the demo's 13 frames: 1.157 vs 1.11-1.13 (+2.4 %)",
+}
+
+
+def check_band_ratio(figures: dict, key: str, frames: int, request) -> None:
+    if (key, frames) in BAND_MISSES:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=BAND_MISSES[(key, frames)]))
+    f, real = REAL_BAND_RATIOS[key]
+    value = figures["a"]["filters"][f][key]
+    assert verdict(value, real)[0], f"{key} {value:.3f} vs {real} ({frames} frames)"
+
+
+@pytest.mark.parametrize("key", sorted(REAL_BAND_RATIOS))
+def test_band_ratios_at_pj32(disk, key, request):
+    check_band_ratio(disk, key, 2, request)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", sorted(REAL_BAND_RATIOS))
+def test_band_ratios_at_pj32_demo_framing(demo_framing, key, request):
+    check_band_ratio(demo_framing, key, DEMO_FRAMES, request)
+
+
+@pytest.mark.slow
+def test_cloud_contrast_without_the_illumination_gradient_is_real(demo_framing):
+    t = demo_framing["a"]["texture"]
+    assert t["contrast_patches"] >= 10, t
+    value = t["contrast_5500km_detrended"]
+    assert verdict(value, REAL_CONTRAST)[0], f"detrended contrast {value:.4f} vs {REAL_CONTRAST}"
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="plain std/mean in 5,500 km patches is 5.3 % on the demo framing (phase "
+                   "63 deg, incidence up to 70 deg): the illumination gradient across a patch, vs 1.5-1.7 %")
+def test_plain_cloud_contrast_is_real(demo_framing):
+    value = demo_framing["a"]["texture"]["contrast_5500km"]
+    assert verdict(value, REAL_CONTRAST)[0], f"contrast {value:.4f} vs {REAL_CONTRAST}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(REAL_SLOPES))
+@pytest.mark.xfail(strict=True, reason="product spectra are flattened by noise and compression: slopes -1.6 "
+                   "(1,200-4,800 km) and -1.0 (400-1,200 km) vs -2.4..-2.5 and -2.7..-3.7 (the noise-free scene "
+                   "passes, tests/test_scene_texture.py)")
+def test_power_spectrum_slopes_are_real(demo_framing, name):
+    t = demo_framing["a"]["texture"]
+    assert t["spectrum_windows"] >= 1, t
+    assert verdict(t[name], REAL_SLOPES[name])[0], f"{name} {t[name]:.2f} vs {REAL_SLOPES[name]}"
