@@ -231,7 +231,10 @@ def test_compare_measures_the_real_frames_as_their_readme_says(detector_frames):
 
 # Band ratios depend on what the frames see (belts / zones, limb and terminator): both framings are measured.
 BAND_MISSES = {
-    ("red_over_green", 2): "RED / GREEN, PJ32, 2 demo frames (limb-heavy): 1.287 vs 1.11-1.13 (+14 %)",
+    ("red_over_green", 2): "RED / GREEN, PJ32, 2 demo frames (limb-heavy): 1.451 vs 1.11-1.13 (+28 %; 1.308 with the "
+                           "constant Minnaert k 0.875 before the phase-dependent photometry)",
+    ("blue_over_green", 2): "BLUE / GREEN, PJ32, 2 demo frames (limb-heavy): 0.462 vs 0.53-0.63 (-13 %; 0.527 with the "
+                            "constant Minnaert k 0.875 before the phase-dependent photometry)",
     ("blue_over_green", 13): "BLUE / GREEN, PJ32, the demo's 13 frames: 0.639 vs 0.53-0.63 (+1.5 %)",
     ("red_over_green", 13): "RED / GREEN, PJ32, the demo's 13 frames: 1.157 vs 1.11-1.13 (+2.4 %)",
 }
