@@ -41,10 +41,9 @@ TRUTH_ACCURACY_PX = 1e-3
 
 def _scenario(**errors):
     imaging = {"frames": 2, "filters": ["GREEN", "RED"], "compression": "LOSSLESS"}
-    # The reference reconstruction models the idealised detector (quadratic vignetting, one bias value); the
-    # default JunoCam detector (issue #13: real flat, dust, column defects, hot streaks) needs the calibration
-    # frames it does not read yet.
-    s = load_scenario("default").replace(imaging=imaging, detector={"model": "ideal"})
+    # The default (realistic) JunoCam detector: the reconstruction calibrates with the product's own
+    # calibration/ frames (flat, dark at the image's TDI, bad-pixel mask), never with the truth.
+    s = load_scenario("default").replace(imaging=imaging)
     return s.replace(errors=errors) if errors else s
 
 
@@ -107,8 +106,7 @@ def test_limb_fit_bias_without_jitter_is_small(validation):
 @pytest.mark.parametrize("compression", ["LOSSLESS", "INTEGER COSINE TRANSFORM"])
 def test_limb_fit_bias_on_the_demo_product(tmp_path, kernel_cache_dir, compression):
     """The demo's 12 frames x 4 filters, no injected error: the limb fit's systematic offset is small."""
-    scenario = load_scenario("default").replace(imaging={"frames": 12, "compression": compression},
-                                                detector={"model": "ideal"})   # see _scenario
+    scenario = load_scenario("default").replace(imaging={"frames": 12, "compression": compression})
     folder = render_product(ProductRequest(scenario=scenario, out_dir=tmp_path, cache_dir=kernel_cache_dir))
     inputs = open_product(folder)
     rec = Reconstructor(inputs)
@@ -448,8 +446,7 @@ def test_validate_recovers_injected_jitter(tmp_path, kernel_cache_dir, target_ms
 
 def _validate_rendered(tmp_path, kernel_cache_dir, **imaging) -> dict:
     """Render a 2-frame lossless product of the default scenario with ``imaging`` changes and validate it."""
-    scenario = load_scenario("default").replace(imaging={"frames": 2, "compression": "LOSSLESS", **imaging},
-                                                detector={"model": "ideal"})   # see _scenario
+    scenario = load_scenario("default").replace(imaging={"frames": 2, "compression": "LOSSLESS", **imaging})
     folder = render_product(ProductRequest(scenario=scenario, out_dir=tmp_path, cache_dir=kernel_cache_dir))
     return run_validation(folder).summary
 
