@@ -6,7 +6,8 @@ never ``truth/``:
 1. decompand each 8-bit code with the product's table (SAMPLE_BIT_MODE_ID, ``instrument_models.junocam.
    decompand``; SQROOT for mission images);
 2. subtract the dark level: the calibration frames' dark/bias map when there are frames (the product's
-   ``calibration/`` or a user's folder, ``simulator.validate.frames``; their bad-pixel mask is left out),
+   ``calibration/`` or a user's folder, ``simulator.validate.frames``; their bad pixels are inpainted along
+   their line, ``inpaint_lines``),
    else the median of the framelet's dark reference columns 0-22 (facts.md "Camera geometry"; none for
    summed or cropped lines);
 3. divide by a flat field: the user's flat frames (``--flat-dir``, each strip over its profile peak), else
@@ -122,16 +123,28 @@ def _flat_for(camera, filter_name: str, shape, summing: int, flats: dict | None)
 
 
 def _calibration_for(camera, filter_name: str, shape, summing: int, flats: dict | None, frames):
-    """(flat, dark) of a framelet: ``flats`` or the frames' flat else the vignetting; the frames' dark map
-    (None: the reference columns); the frames' bad pixels get a NaN flat (left out of the view)."""
+    """(flat, dark, bad) of a framelet: ``flats`` or the frames' flat else the vignetting; the frames' dark map
+    (None: the reference columns); the frames' bad-pixel mask (None: none)."""
     flat_map, dark, bad = frames.maps(filter_name) if frames is not None else (None, None, None)
     if flats and filter_name in flats or flat_map is None:
         flat = _flat_for(camera, filter_name, shape, summing, flats)
     else:
         flat = np.where(flat_map > 0, flat_map, np.nan)
-    if bad is not None:
-        flat = np.where(bad, np.nan, flat)
-    return flat, dark
+    return flat, dark, bad
+
+
+def inpaint_lines(value: np.ndarray, bad: np.ndarray | None) -> np.ndarray:
+    """``value`` with its ``bad`` pixels linearly interpolated along their line from the good ones (a line
+    with fewer than two good pixels keeps its values)."""
+    if bad is None or not bad.any():
+        return value
+    out = value.copy()
+    cols = np.arange(value.shape[1])
+    for r in np.flatnonzero(bad.any(axis=1)):
+        good = ~bad[r] & np.isfinite(value[r])
+        if good.sum() >= 2:
+            out[r, bad[r]] = np.interp(cols[bad[r]], cols[good], value[r, good])
+    return out
 
 
 def linearise(codes: np.ndarray, companding: str, flat: np.ndarray, summing: int, dark=None) -> np.ndarray:
@@ -226,8 +239,8 @@ def iter_projected(inputs, flats: dict | None = None, stride: int = 1, filters=N
             if fr.filter not in flat_cache:
                 flat_cache[fr.filter] = _calibration_for(rec.camera, fr.filter, codes.shape, lay.summing, flats,
                                                          frames)
-            flat, dark = flat_cache[fr.filter]
-            value = linearise(codes, lay.companding, flat, lay.summing, dark)[lines][:, cols]
+            flat, dark, bad = flat_cache[fr.filter]
+            value = inpaint_lines(linearise(codes, lay.companding, flat, lay.summing, dark), bad)[lines][:, cols]
             yield geo, ProjectedFramelet(fr, g, codes, lines, cols, value,
                                          g.range_km.astype(np.float64) * ifov * stride, observer)
 
@@ -242,7 +255,8 @@ def seen_pixels(inputs, flats: dict | None = None, stride: int = 1, frames=None)
     for geo, p in iter_projected(inputs, flats, stride, frames=frames):
         observer = p.observer
         g = p.geometry
-        use = g.hit & (p.codes[p.lines][:, p.samples] < SATURATED_CODE)
+        # Saturated pixels and those without a usable flat are left out.
+        use = g.hit & (p.codes[p.lines][:, p.samples] < SATURATED_CODE) & np.isfinite(p.value)
         if not use.any():
             continue
         parts["points"].append(geo.ellipsoid.surface_point(g.lat_pc[use], g.lon_w[use], kind="planetocentric"))
@@ -411,8 +425,14 @@ def colour_view(folder, out_path=None, style: ColourStyle = ColourStyle(), flats
                 metakernel=None, frames=None) -> tuple[Path, tuple]:
     """Make and write the colour view of a product; returns (path, white-balance weights used).
 
-    ``frames``: calibration frames (``simulator.validate.frames.load_frame_calibration``), else none."""
+    ``frames``: calibration frames (``simulator.validate.frames.FrameCalibration``); default the product's
+    ``calibration/`` when it has one, else none (reference-column dark, the model's vignetting)."""
     inputs = product_inputs(folder, metakernel)
+    if frames is None:
+        from simulator.validate.frames import load_frame_calibration
+
+        lay = inputs.product.layout
+        frames = load_frame_calibration(inputs.root, None, lay.summing, lay.filters)
     seen = seen_pixels(inputs, flats, style.pixel_stride, frames)
     rgb, weights = colour_image(seen, style)
     target = Path(out_path) if out_path is not None else inputs.root / "colour.png"
