@@ -2,7 +2,7 @@
 
 ``PRODUCT/calibration/`` holds three FITS files, each one stack of 128 x 1648 strips in CCD order, the layout
 ``simulator.realism.frames`` and ``instrument_models.junocam.calibration_files`` read (384 lines = BLUE,
-GREEN, RED; 512 lines = METHANE, BLUE, GREEN, RED):
+GREEN, RED; 512 lines = METHANE, BLUE, GREEN, RED), in a losslessly tile-compressed image extension:
 
 ========================= ===========================================================================
 ``flat.fits``             float32 relative response the chain applied (flat-field profile x dust x
@@ -85,12 +85,16 @@ class CalibrationCollector:
 
 
 def _write_fits(path: Path, data: np.ndarray, header: dict) -> None:
-    """One primary-HDU FITS file (written to a temporary name, then renamed)."""
+    """One tile-compressed image extension, lossless (GZIP_2 for floats, no quantisation; RICE for the mask),
+    written to a temporary name, then renamed."""
     from astropy.io import fits
 
-    hdu = fits.PrimaryHDU(data)
+    if data.dtype.kind == "f":
+        hdu = fits.CompImageHDU(data, compression_type="GZIP_2", quantize_level=0.0)
+    else:
+        hdu = fits.CompImageHDU(data, compression_type="RICE_1")
     for k, v in header.items():
         hdu.header[k] = v
     tmp = path.with_name(path.name + ".partial")
-    hdu.writeto(tmp, overwrite=True)
+    fits.HDUList([fits.PrimaryHDU(), hdu]).writeto(tmp, overwrite=True)
     tmp.replace(path)

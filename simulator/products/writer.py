@@ -37,9 +37,11 @@ TRUTH_BYTES_PER_PIXEL = sum(np.dtype(t[0]).itemsize for t in truth.BACKPLANES.va
 def product_bytes(lines: int, samples: int, with_truth: bool = True, kernel_bytes: int = 0) -> int:
     """Disk a product needs at its peak while being written (bytes): the PNG, IMG and quicklook (bounded
     by 3 B/px), the truth scratch planes and the truth FITS beside them (bounded by its uncompressed size,
-    56 B/px each), plus ``kernel_bytes`` for the copied kernel set."""
+    56 B/px each), plus ``kernel_bytes`` for the copied kernel set and the ``calibration/`` frames
+    (:data:`~simulator.products.calibration_out.MAX_BYTES`)."""
     pixels = int(lines) * int(samples)
-    return 3 * pixels + (2 * TRUTH_BYTES_PER_PIXEL * pixels if with_truth else 0) + int(kernel_bytes)
+    extra = calibration_out.MAX_BYTES if with_truth else 0
+    return 3 * pixels + (2 * TRUTH_BYTES_PER_PIXEL * pixels if with_truth else 0) + int(kernel_bytes) + extra
 
 
 def check_product_folder(final: Path, overwrite: bool) -> None:

@@ -112,5 +112,6 @@ def _real_filters(path) -> set | None:
         return None
     from astropy.io import fits
 
-    value = fits.getheader(path).get("FILTERS")
+    with fits.open(path) as hdul:
+        value = next((h.header["FILTERS"] for h in hdul if "FILTERS" in h.header), None)
     return None if value is None else {f for f in str(value).split(",") if f}
