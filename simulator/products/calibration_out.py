@@ -35,6 +35,8 @@ MBGR = ("METHANE", "BLUE", "GREEN", "RED")
 # flat-field feature the flat divides out, so it is not masked.
 MASK_BITS = defect_model.HOT | defect_model.WARM_COLUMN | defect_model.BLEMISH | defect_model.REFERENCE
 PLANES = ("FLAT", "DARK", "DEFECT")
+# Disk bound of calibration/ (free-space check): three uncompressed M/B/G/R stacks and their FITS headers.
+MAX_BYTES = 4 * STRIP_LINES * STRIP_SAMPLES * (4 + 4 + 1) + 3 * 4 * 2880
 
 
 class CalibrationCollector:
