@@ -183,9 +183,12 @@ def _whole_image_reference(product):
     from simulator.validate.compare import geometry_errors
     from simulator.validate.reconstruct import photometry_from
 
+    from simulator.validate.frames import load_frame_calibration
+
     inputs = open_product(product)
     lay = inputs.product.layout
-    rec = Reconstructor(inputs, photometry_from(inputs.scene_settings))
+    frames = load_frame_calibration(inputs.root, None, lay.summing, lay.filters)   # as validate: calibration/
+    rec = Reconstructor(inputs, photometry_from(inputs.scene_settings), frames=frames)
     nominal = rec.reconstruct()
     arrays = {n: stack([getattr(r.geometry, n) for r in nominal]) for n in ("lat_pg", "lon_w")}
     arrays.update({n: stack([getattr(r, n) for r in nominal]) for n in ("iof", "iof_sigma", "albedo")})
