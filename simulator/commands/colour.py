@@ -28,6 +28,10 @@ def register(subparsers) -> None:
                              "default: from the image")
     parser.add_argument("--flat-dir", metavar="DIR", type=Path, default=None,
                         help="folder with a flat-field frame (TIFF/PNG/FITS named *flat*, B/G/R strips)")
+    parser.add_argument("--calibration", metavar="DIR", type=Path, default=None,
+                        help="calibration frames (named flat, dark/bias, mask/bad) whose dark, flat and bad-pixel "
+                             "mask are used; default the product's calibration/ folder, else the reference "
+                             "columns' dark and the model's vignetting")
     parser.add_argument("--width", type=int, default=900, help="width of the view in pixels (at most)")
     parser.add_argument("--stride", type=int, default=2, help="project every n-th line and sample")
     parser.set_defaults(func=run)
@@ -51,8 +55,14 @@ def run(args) -> int:
         if "flat" not in frames.strips:
             raise SimulatorError(f"--flat-dir {str(args.flat_dir)!r} holds no frame named *flat*")
         flats = frames.strips["flat"]
+    from simulator.validate.product import load_product_rows
+    from simulator.validate.frames import load_frame_calibration
+
+    layout = load_product_rows(args.product_dir).layout
+    frames = load_frame_calibration(args.product_dir, args.calibration, layout.summing, layout.filters)
+    print(frames.notes[0])
     style = ColourStyle(width_px=args.width, pixel_stride=args.stride,
                         weights_rgb=tuple(args.weights) if args.weights else None)
-    path, weights = colour_view(args.product_dir, args.out, style, flats, args.kernels)
+    path, weights = colour_view(args.product_dir, args.out, style, flats, args.kernels, frames)
     print(f"colour view written to {path} (white balance R G B = {weights[0]:.3f} {weights[1]:.3f} {weights[2]:.3f})")
     return 0

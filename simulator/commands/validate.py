@@ -27,6 +27,10 @@ def register(subparsers) -> None:
     parser.add_argument("--kernels", metavar="METAKERNEL",
                         help="SPICE metakernel to use instead of the one the product names (e.g. the real kernels "
                              "on this machine, or the flight kernels of a twin's original)")
+    parser.add_argument("--calibration", metavar="DIR",
+                        help="calibration frames to calibrate with (files named flat, dark/bias, mask/bad: TIFF, "
+                             "PNG or FITS strips, e.g. ../shared/reference/calibration/); default the product's "
+                             "calibration/ folder, else the camera model's idealised bias and vignetting")
     parser.add_argument("--json", action="store_true", help="print validation.json instead of the table")
     add_overwrite_argument(parser)
     parser.set_defaults(func=run)
@@ -45,6 +49,15 @@ def check_product(product_dir) -> None:
     check_product_truth(root, product.layout, tuple(product.image.shape))
 
 
+def check_calibration_folder(folder) -> None:
+    """Before any work: a ``--calibration`` folder exists and holds readable frames of the right shapes."""
+    if folder is None:
+        return
+    from simulator.realism.frames import load_calibration_folder
+
+    load_calibration_folder(folder)
+
+
 def run(args) -> int:
     import json
 
@@ -56,9 +69,10 @@ def run(args) -> int:
     out = Path(args.out) if args.out else Path(args.product) / "validation"
     prepare_output(out, overwrite=args.overwrite, kind="dir")          # refuse before any work
     check_product(args.product)
+    check_calibration_folder(args.calibration)
     bar = Progress("validating", unit="framelet")
     result = run_validation(args.product, photometry_model=args.photometry, minnaert_k=args.minnaert_k,
-                            kernels=args.kernels, progress=bar)
+                            kernels=args.kernels, progress=bar, calibration=args.calibration)
     bar.close()
     summary = dict(result.summary)
     # Colour scale: the image-plane error's p99 (the error map's own values), at least MIN_SCALE_PX.

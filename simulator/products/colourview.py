@@ -5,10 +5,13 @@ never ``truth/``:
 
 1. decompand each 8-bit code with the product's table (SAMPLE_BIT_MODE_ID, ``instrument_models.junocam.
    decompand``; SQROOT for mission images);
-2. subtract the dark level: the median of the framelet's dark reference columns 0-22 (facts.md "Camera
-   geometry"; none for summed or cropped lines);
-3. divide by a flat field: the user's flat frames (``simulator.realism.frames``, each strip over its
-   profile peak) or, without them, the camera model's vignetting (``instrument_models.junocam.detector.
+2. subtract the dark level: the calibration frames' dark/bias map when there are frames (the product's
+   ``calibration/`` or a user's folder, ``simulator.validate.frames``; their bad pixels are inpainted along
+   their line, ``inpaint_lines``),
+   else the median of the framelet's dark reference columns 0-22 (facts.md "Camera geometry"; none for
+   summed or cropped lines);
+3. divide by a flat field: the user's flat frames (``--flat-dir``, each strip over its profile peak), else
+   the calibration frames' flat, else the camera model's vignetting (``instrument_models.junocam.detector.
    vignetting`` with the IK's optical centre, as ``simulator.validate.calibration`` uses it);
 4. project every photoactive pixel with the product's kernels and the IK camera model
    (``simulator.validate.reconstruct.Reconstructor``: ISIS frame times, SPICE once per framelet) onto the
@@ -132,14 +135,41 @@ def _flat_for(camera, filter_name: str, shape, summing: int, flats: dict | None)
                           camera.detector.vignetting_edge)
 
 
-def linearise(codes: np.ndarray, companding: str, flat: np.ndarray, summing: int) -> np.ndarray:
-    """Decompanded DN minus the reference-column dark, over the flat; (lines, samples) float64."""
+def _calibration_for(camera, filter_name: str, shape, summing: int, flats: dict | None, frames):
+    """(flat, dark, bad) of a framelet: ``flats`` or the frames' flat else the vignetting; the frames' dark map
+    (None: the reference columns); the frames' bad-pixel mask (None: none)."""
+    flat_map, dark, bad = frames.maps(filter_name) if frames is not None else (None, None, None)
+    if flats and filter_name in flats or flat_map is None:
+        flat = _flat_for(camera, filter_name, shape, summing, flats)
+    else:
+        flat = np.where(flat_map > 0, flat_map, np.nan)
+    return flat, dark, bad
+
+
+def inpaint_lines(value: np.ndarray, bad: np.ndarray | None) -> np.ndarray:
+    """``value`` with its ``bad`` pixels linearly interpolated along their line from the good ones (a line
+    with fewer than two good pixels keeps its values)."""
+    if bad is None or not bad.any():
+        return value
+    out = value.copy()
+    cols = np.arange(value.shape[1])
+    for r in np.flatnonzero(bad.any(axis=1)):
+        good = ~bad[r] & np.isfinite(value[r])
+        if good.sum() >= 2:
+            out[r, bad[r]] = np.interp(cols[bad[r]], cols[good], value[r, good])
+    return out
+
+
+def linearise(codes: np.ndarray, companding: str, flat: np.ndarray, summing: int, dark=None) -> np.ndarray:
+    """Decompanded DN minus the dark (``dark``: a (lines, samples) map in DN; default the reference-column
+    median), over the flat; (lines, samples) float64."""
     from instrument_models.junocam import decompand
 
     dn = np.asarray(decompand(codes, companding), dtype=np.float64)
-    dark = 0.0
-    if summing == 1 and dn.shape[1] == 1648:
-        dark = float(np.median(dn[:, :REFERENCE_COLUMNS]))
+    if dark is None:
+        dark = 0.0
+        if summing == 1 and dn.shape[1] == 1648:
+            dark = float(np.median(dn[:, :REFERENCE_COLUMNS]))
     with np.errstate(invalid="ignore", divide="ignore"):
         return (dn - dark) / flat
 
@@ -185,8 +215,11 @@ class ProjectedFramelet:
     observer: np.ndarray
 
 
-def iter_projected(inputs, flats: dict | None = None, stride: int = 1, filters=None):
+def iter_projected(inputs, flats: dict | None = None, stride: int = 1, filters=None, frames=None):
     """Yield (geo, :class:`ProjectedFramelet`) for every framelet of a product (``validate.product`` inputs).
+
+    ``frames``: calibration frames (``simulator.validate.frames.FrameCalibration``) whose dark, flat and
+    bad-pixel mask replace the reference-column dark and the model's vignetting (``flats`` still wins).
 
     TDI 1 rays (the pixel's own row, where both conventions of ``validate.projection`` agree); SPICE once per
     framelet. ``geo`` (the entered geometry service) is valid while the generator runs. ``filters``: only
@@ -217,23 +250,26 @@ def iter_projected(inputs, flats: dict | None = None, stride: int = 1, filters=N
             g = project_rays(geo, samples, i, rays, sub_columns, fr.mid_et, 0.0)
             codes = framelet_pixels(inputs.product.image, fr)
             if fr.filter not in flat_cache:
-                flat_cache[fr.filter] = _flat_for(rec.camera, fr.filter, codes.shape, lay.summing, flats)
-            value = linearise(codes, lay.companding, flat_cache[fr.filter], lay.summing)[lines][:, cols]
+                flat_cache[fr.filter] = _calibration_for(rec.camera, fr.filter, codes.shape, lay.summing, flats,
+                                                         frames)
+            flat, dark, bad = flat_cache[fr.filter]
+            value = inpaint_lines(linearise(codes, lay.companding, flat, lay.summing, dark), bad)[lines][:, cols]
             yield geo, ProjectedFramelet(fr, g, codes, lines, cols, value,
                                          g.range_km.astype(np.float64) * ifov * stride, observer)
 
 
-def seen_pixels(inputs, flats: dict | None = None, stride: int = 1) -> SeenPixels:
+def seen_pixels(inputs, flats: dict | None = None, stride: int = 1, frames=None) -> SeenPixels:
     """Project and linearise every ``stride``-th line and sample of a product (``validate.product`` inputs)."""
     from simulator.validate.reconstruct import SATURATED_CODE
 
     filters = inputs.product.layout.filters
     parts = {k: [] for k in ("points", "value", "filter_index", "incidence", "emission", "pixel_km")}
     observer = None
-    for geo, p in iter_projected(inputs, flats, stride):
+    for geo, p in iter_projected(inputs, flats, stride, frames=frames):
         observer = p.observer
         g = p.geometry
-        use = g.hit & (p.codes[p.lines][:, p.samples] < SATURATED_CODE)
+        # Saturated pixels and those without a usable flat are left out.
+        use = g.hit & (p.codes[p.lines][:, p.samples] < SATURATED_CODE) & np.isfinite(p.value)
         if not use.any():
             continue
         parts["points"].append(geo.ellipsoid.surface_point(g.lat_pc[use], g.lon_w[use], kind="planetocentric"))
@@ -429,10 +465,18 @@ def product_inputs(folder, metakernel=None):
 
 
 def colour_view(folder, out_path=None, style: ColourStyle = ColourStyle(), flats: dict | None = None,
-                metakernel=None) -> tuple[Path, tuple]:
-    """Make and write the colour view of a product; returns (path, white-balance weights used)."""
+                metakernel=None, frames=None) -> tuple[Path, tuple]:
+    """Make and write the colour view of a product; returns (path, white-balance weights used).
+
+    ``frames``: calibration frames (``simulator.validate.frames.FrameCalibration``); default the product's
+    ``calibration/`` when it has one, else none (reference-column dark, the model's vignetting)."""
     inputs = product_inputs(folder, metakernel)
-    seen = seen_pixels(inputs, flats, style.pixel_stride)
+    if frames is None:
+        from simulator.validate.frames import load_frame_calibration
+
+        lay = inputs.product.layout
+        frames = load_frame_calibration(inputs.root, None, lay.summing, lay.filters)
+    seen = seen_pixels(inputs, flats, style.pixel_stride, frames)
     rgb, weights = colour_image(seen, style)
     target = Path(out_path) if out_path is not None else inputs.root / "colour.png"
     return write_colour_view(target, rgb), weights

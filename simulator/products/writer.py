@@ -27,7 +27,7 @@ from simulator.outputs import (MARKER, OutputError, check_free_space, os_error_s
                                normalise_modes, preallocate, prepare_output, process_alive, read_marker, remove_stale_partials, swap_into_place,
                                write_marker)
 from simulator.products import metadata as md
-from simulator.products import pds3, quicklook, raw_image, truth
+from simulator.products import calibration_out, pds3, quicklook, raw_image, truth
 from simulator.products.description import ImageDescription
 
 _SCRATCH = ".scratch"
@@ -37,9 +37,11 @@ TRUTH_BYTES_PER_PIXEL = sum(np.dtype(t[0]).itemsize for t in truth.BACKPLANES.va
 def product_bytes(lines: int, samples: int, with_truth: bool = True, kernel_bytes: int = 0) -> int:
     """Disk a product needs at its peak while being written (bytes): the PNG, IMG and quicklook (bounded
     by 3 B/px), the truth scratch planes and the truth FITS beside them (bounded by its uncompressed size,
-    56 B/px each), plus ``kernel_bytes`` for the copied kernel set."""
+    56 B/px each), plus ``kernel_bytes`` for the copied kernel set and the ``calibration/`` frames
+    (:data:`~simulator.products.calibration_out.MAX_BYTES`)."""
     pixels = int(lines) * int(samples)
-    return 3 * pixels + (2 * TRUTH_BYTES_PER_PIXEL * pixels if with_truth else 0) + int(kernel_bytes)
+    extra = calibration_out.MAX_BYTES if with_truth else 0
+    return 3 * pixels + (2 * TRUTH_BYTES_PER_PIXEL * pixels if with_truth else 0) + int(kernel_bytes) + extra
 
 
 def check_product_folder(final: Path, overwrite: bool) -> None:
@@ -126,6 +128,7 @@ class ProductWriter:
         self.with_truth = with_truth
         self.truth_storage = truth_storage
         self.summary = truth.TruthSummary()  # key truth figures (dataset manifests), filled by add()
+        self.calibration = calibration_out.CalibrationCollector()   # the camera's frames -> calibration/
         self.final = self.out_dir / desc.product_id
         self.partial = partial_path(self.final)
         lines, samples = desc.lines, desc.line_samples
@@ -215,6 +218,7 @@ class ProductWriter:
                     raise ProductError(f"framelet (frame {frame}, {filt}) lacks the truth backplane {name!r}")
                 plane[first:first + lines] = np.asarray(result.truth[name]).reshape(lines, self.shape[1])
             self.summary.add(result.truth)
+        self.calibration.add(filt, getattr(result, "truth", None) or {})
         self._framelets.append({"frame": frame, "filter": filt, "first_line": first,
                                 "start_et": float(result.start_et), "mid_et": float(result.mid_et)})
         self._next += 1
@@ -264,6 +268,7 @@ class ProductWriter:
         paths["lbl"].write_bytes(pds3.build_label(meta, paths["img"].name).encode("ascii"))
         step(pixels)
         kernels_entry = self._write_kernels(paths["kernels"])
+        self.calibration.write(self.partial / calibration_out.FOLDER, self.desc.summing)
         if self.with_truth and self.truth_storage.level != "none":
             truth.write_truth_fits(paths["truth_fits"], self._planes, product_id=self.desc.product_id,
                                    scenario=self.context.scenario, seed=self.context.seed,

@@ -67,32 +67,46 @@ class Calibration:
             return mean[c] + ADC_TRUNCATION_DN - SUMMING_ROUNDING_DN, var[c] + SUMMING_ROUNDING_VARIANCE_DN2 + ADC_VARIANCE_DN2 / 4
         return mean[c] + ADC_TRUNCATION_DN, var[c] + ADC_VARIANCE_DN2
 
-    def _response(self, filter_name, tdi_stages, solar_distance_km, sample, line, summing):
-        """Photo-electrons for I/F = 1 at each pixel (vignetting included) and the exposure (s)."""
+    def _response(self, filter_name, tdi_stages, solar_distance_km, sample, line, summing, flat=None):
+        """Photo-electrons for I/F = 1 at each pixel (the flat frame, else the model's vignetting) and the
+        exposure (s)."""
         cam = self.camera
         exposure = float(cam.exposure_s(tdi_stages))
         s = summing
-        vig = det.vignetting(np.asarray(sample, dtype=float) * s, np.asarray(line, dtype=float) * s,
-                             cam.optics.cx, cam.optics.cy[filter_name], cam.detector.vignetting_edge)
+        if flat is None:
+            flat = det.vignetting(np.asarray(sample, dtype=float) * s, np.asarray(line, dtype=float) * s,
+                                  cam.optics.cx, cam.optics.cy[filter_name], cam.detector.vignetting_edge)
         rate = self.radiometry.electrons_per_s_per_iof(filter_name, solar_distance_km)
-        return rate * exposure * vig, exposure
+        return rate * exposure * np.asarray(flat, dtype=float), exposure
 
     def dn_to_iof(self, dn, filter_name: str, tdi_stages: int, solar_distance_km: float, sample, line,
-                  summing: int = 1, temperature_k: float | None = None) -> np.ndarray:
-        """I/F of 12-bit DN values at framelet pixel centres ``(sample, line)`` (summed coordinates)."""
+                  summing: int = 1, temperature_k: float | None = None, flat=None, dark_dn=None) -> np.ndarray:
+        """I/F of 12-bit DN values at framelet pixel centres ``(sample, line)`` (summed coordinates).
+
+        ``flat`` (relative response) and ``dark_dn`` (dark/bias frame in DN at the image's TDI, mean dark
+        current included), arrays shaped like ``dn``, replace the model's vignetting and its bias + dark
+        current (``simulator.validate.frames``)."""
         d = self.camera.detector
-        per_iof, exposure = self._response(filter_name, tdi_stages, solar_distance_km, sample, line, summing)
-        dark_e = d.dark_current_e_s(temperature_k) * exposure
-        electrons = (np.asarray(dn, dtype=float) - d.bias_dn) * d.gain_e_per_dn - dark_e
+        per_iof, exposure = self._response(filter_name, tdi_stages, solar_distance_km, sample, line, summing, flat)
+        if dark_dn is None:
+            dark_e = d.dark_current_e_s(temperature_k) * exposure
+            electrons = (np.asarray(dn, dtype=float) - d.bias_dn) * d.gain_e_per_dn - dark_e
+        else:
+            electrons = (np.asarray(dn, dtype=float) - dark_dn) * d.gain_e_per_dn
         return electrons / per_iof - self.radiometry.stray_light_iof[filter_name]   # uniform scattered light
 
     def iof_sigma(self, iof, quant_var_dn2, filter_name: str, tdi_stages: int, solar_distance_km: float,
-                  sample, line, summing: int = 1, temperature_k: float | None = None) -> np.ndarray:
-        """Standard deviation (I/F units) the noise model predicts for a reconstructed I/F value."""
+                  sample, line, summing: int = 1, temperature_k: float | None = None, flat=None,
+                  prnu_known: bool = False) -> np.ndarray:
+        """Standard deviation (I/F units) the noise model predicts for a reconstructed I/F value.
+
+        ``flat`` as in :meth:`dn_to_iof`; ``prnu_known``: the flat includes the pixels' PRNU (the product's own
+        frames), which then leaves the noise."""
         d = self.camera.detector
-        per_iof, exposure = self._response(filter_name, tdi_stages, solar_distance_km, sample, line, summing)
+        per_iof, exposure = self._response(filter_name, tdi_stages, solar_distance_km, sample, line, summing, flat)
         signal_e = np.clip(np.asarray(iof, dtype=float), 0.0, None) * per_iof
         dark_e = d.dark_current_e_s(temperature_k) * exposure
-        var_e = signal_e + dark_e + d.read_noise_e ** 2 + (d.prnu_sigma * signal_e) ** 2
+        prnu = 0.0 if prnu_known else d.prnu_sigma
+        var_e = signal_e + dark_e + d.read_noise_e ** 2 + (prnu * signal_e) ** 2
         var_dn = var_e / d.gain_e_per_dn ** 2 / (summing * summing) + np.asarray(quant_var_dn2, dtype=float)
         return np.sqrt(var_dn) * d.gain_e_per_dn / per_iof

@@ -18,6 +18,7 @@ from scenes.photometry import Photometry
 from simulator.errors import SimulatorError
 from simulator.geometry import Geometry
 from simulator.validate.calibration import Calibration
+from simulator.validate.frames import FrameCalibration
 from simulator.validate.framelets import Framelet, framelet_pixels, framelet_times, sclk_to_et
 from simulator.validate.product import ProductInputs, camera_from_kernels
 from simulator.validate.projection import (
@@ -65,12 +66,14 @@ class Reconstructor:
     ----------
     inputs : the opened product (public files only).
     photometry : photometric model for the albedo correction.
+    frames : the calibration frames (``simulator.validate.frames``; default none: the camera model's).
     min_cos_incidence, min_cos_emission : pixels lit or seen more obliquely than this get no albedo (the
         correction diverges at the terminator and the limb); 0.2 (78 deg) is an assumption.
     """
 
     def __init__(self, inputs: ProductInputs, photometry: Photometry | None = None,
-                 min_cos_incidence: float = 0.2, min_cos_emission: float = 0.2):
+                 min_cos_incidence: float = 0.2, min_cos_emission: float = 0.2,
+                 frames: FrameCalibration | None = None):
         self.inputs = inputs
         self.layout = inputs.product.layout
         # Calibrated for the product's perijove (ORBIT_NUMBER) with the published ageing model, as a mission
@@ -78,6 +81,7 @@ class Reconstructor:
         self.camera = apply_mission_state(camera_from_kernels(inputs.metakernel), camera_state(self.layout.orbit_number))
         self.calibration = Calibration(self.camera, self.camera.radiometry)
         self.photometry = photometry or photometry_from(inputs.scene_settings)
+        self.frames = frames or FrameCalibration("model")
         self.min_cos_incidence = float(min_cos_incidence)
         self.min_cos_emission = float(min_cos_emission)
 
@@ -132,15 +136,18 @@ class Reconstructor:
         lay, cal = self.layout, self.calibration
         codes = framelet_pixels(self.inputs.product.image, framelet)
         dn, quant_var = cal.decompand(codes, lay.companding, lay.summing)
+        flat, dark_dn, bad = self.frames.maps(framelet.filter)
         usable = geometry.hit & (codes < SATURATED_CODE)
+        if bad is not None:       # the bad-pixel mask: hot streaks, warm columns, blemishes (frames.py)
+            usable &= ~bad
         dn = np.where(usable, dn, np.nan)
         n_lines, n_samples = codes.shape
         line, sample = np.meshgrid(np.arange(n_lines) + 0.5, np.arange(n_samples) + 0.5, indexing="ij")
         temperature = lay.focal_plane_temperature_k
         iof = cal.dn_to_iof(dn, framelet.filter, framelet.tdi_stages, solar_distance_km, sample, line,
-                            lay.summing, temperature)
+                            lay.summing, temperature, flat, dark_dn)
         sigma = cal.iof_sigma(iof, quant_var, framelet.filter, framelet.tdi_stages, solar_distance_km, sample,
-                              line, lay.summing, temperature)
+                              line, lay.summing, temperature, flat, self.frames.exact_flat and flat is not None)
         cos_i = np.cos(np.radians(geometry.incidence))
         cos_e = np.cos(np.radians(geometry.emission))
         lit = usable & (cos_i >= self.min_cos_incidence) & (cos_e >= self.min_cos_emission)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from simulator.validate.compare import framelet_geometry_errors
+from simulator.validate.frames import load_frame_calibration
 from simulator.validate.limbfit import LimbFit
 from simulator.validate.mapbins import MapSums, plan_grids
 from simulator.validate.metrics import ErrorSummary, json_number
@@ -164,8 +165,12 @@ def _scene_albedo(record: dict, filter_name: str):
 
 
 def run_validation(product_dir, photometry_model: str | None = None, minnaert_k: float | None = None,
-                   limb: LimbFit | None = None, kernels=None, progress=None) -> ValidationResult:
+                   limb: LimbFit | None = None, kernels=None, progress=None,
+                   calibration=None) -> ValidationResult:
     """Reconstruct ``product_dir`` and score it against its truth (see the module docstring).
+
+    ``calibration``: a user's calibration-frame folder; default the product's ``calibration/`` when present,
+    else the camera model (:func:`~simulator.validate.frames.load_frame_calibration`).
 
     ``progress(done, total)``, when given, is called after each framelet pass and the limb fit (``total``:
     framelets x (1 + re-projected variants) + 1; the variants are known after the limb fit).
@@ -182,7 +187,9 @@ def run_validation(product_dir, photometry_model: str | None = None, minnaert_k:
     layout = inputs.product.layout
     truth_paths(inputs.root, layout.product_id)      # fail early if there is no truth to score against
     photometry = photometry_from(inputs.scene_settings, photometry_model, minnaert_k)
-    rec = Reconstructor(inputs, photometry)
+    frames = load_frame_calibration(inputs.root, calibration, layout.summing, layout.filters)
+    notes.extend(frames.notes)
+    rec = Reconstructor(inputs, photometry, frames=frames)
     limb = limb or LimbFit()
     image = inputs.product.image
     photoactive = rec.camera.strips.photoactive_mask(layout.summing)
@@ -260,6 +267,8 @@ def run_validation(product_dir, photometry_model: str | None = None, minnaert_k:
         "aberration_correction": inputs.abcorr, "ray_convention": "packet", "frames": layout.frames,
         "filters": list(layout.filters), "tdi_stages": layout.tdi_stages, "summing": layout.summing,
         "compression": layout.compression, "photometry": photometry.model,
+        "calibration_frames": frames.source,
+        "calibration_folder": None if frames.folder is None else str(frames.folder),
         "injected_errors": record.injected, "quantile_relative_error": QUANTILE_RELATIVE_ERROR,
     }
     summary.update(nominal_summary)

@@ -1,0 +1,102 @@
+"""The camera's calibration frames written beside a product, as a camera team hands them to a pipeline.
+
+``PRODUCT/calibration/`` holds three FITS files, each one stack of 128 x 1648 strips in CCD order, the layout
+``simulator.realism.frames`` and ``instrument_models.junocam.calibration_files`` read (384 lines = BLUE,
+GREEN, RED; 512 lines = METHANE, BLUE, GREEN, RED), in a losslessly tile-compressed image extension:
+
+========================= ===========================================================================
+``flat.fits``             float32 relative response the chain applied (flat-field profile x dust x
+                          blemishes x PRNU; the truth's FLAT plane)
+``dark.fits``             float32 dark/bias in 12-bit DN at the image's TDI and focal-plane temperature
+                          (bias map, mean dark current, hot-pixel streaks; the truth's DARK plane)
+``mask.fits``             uint8 bad-pixel mask, 1 = bad: any of ``MASK_BITS`` of the truth's DEFECT plane
+========================= ===========================================================================
+
+The frames are the camera's exact maps: a perfectly measured calibration (assumption; a real team's frames
+carry their own measurement noise). They are written in the product's pixels, repeated 2 x 2 for a summed
+product so the strips keep their 128 x 1648 shape (a reader averaging each 2 x 2 block gets the product
+pixel's value back exactly; the dark is then in the product's DN). A filter the product does not have is
+filled with flat 1, dark 0 and mask 1 (bad), and the header's ``FILTERS`` names the filters that are real.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from instrument_models.junocam import defects as defect_model
+
+FOLDER = "calibration"
+STRIP_LINES, STRIP_SAMPLES = 128, 1648           # facts.md "Camera geometry": one filter's readout
+BGR = ("BLUE", "GREEN", "RED")
+MBGR = ("METHANE", "BLUE", "GREEN", "RED")
+# Flags a pipeline masks: hot streaks, warm columns, blemishes and the covered reference columns. Dust is a
+# flat-field feature the flat divides out, so it is not masked.
+MASK_BITS = defect_model.HOT | defect_model.WARM_COLUMN | defect_model.BLEMISH | defect_model.REFERENCE
+PLANES = ("FLAT", "DARK", "DEFECT")
+# Disk bound of calibration/ (free-space check): three uncompressed M/B/G/R stacks and their FITS headers.
+MAX_BYTES = 4 * STRIP_LINES * STRIP_SAMPLES * (4 + 4 + 1) + 3 * 4 * 2880
+
+
+class CalibrationCollector:
+    """Keeps each filter's calibration planes (constant per filter in a product) from the first framelet."""
+
+    def __init__(self):
+        self.planes: dict[str, dict[str, np.ndarray]] = {}
+
+    def add(self, filter_name: str, truth: dict) -> None:
+        """Remember ``truth``'s FLAT, DARK and DEFECT planes of ``filter_name`` (first framelet only)."""
+        if filter_name in self.planes or not all(k in truth for k in PLANES):
+            return
+        self.planes[filter_name] = {k: np.array(truth[k]) for k in PLANES}
+
+    def write(self, folder: Path, summing: int) -> list[str]:
+        """Write the three FITS stacks into ``folder`` (created); returns the file names (none when no
+        framelet carried the planes or the product is not the full 1648 samples wide)."""
+        if not self.planes:
+            return []
+        stack = BGR if set(self.planes) <= set(BGR) else MBGR
+        s = int(summing)
+        shape = (STRIP_LINES // s, STRIP_SAMPLES // s)
+        if any(p["FLAT"].shape != shape for p in self.planes.values()):
+            return []
+        fill = {"FLAT": 1.0, "DARK": 0.0, "DEFECT": 1}
+        out = {}
+        for name, dtype in (("FLAT", np.float32), ("DARK", np.float32), ("DEFECT", np.uint8)):
+            strips = []
+            for f in stack:
+                if f in self.planes:
+                    v = self.planes[f][name]
+                    v = (v & MASK_BITS) != 0 if name == "DEFECT" else v
+                else:
+                    v = np.full(shape, fill[name])
+                strips.append(np.repeat(np.repeat(np.asarray(v, dtype=dtype), s, axis=0), s, axis=1))
+            out[name] = np.concatenate(strips, axis=0)
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        real = ",".join(f for f in stack if f in self.planes)
+        names = []
+        for name, file, unit in (("FLAT", "flat.fits", "relative response"),
+                                 ("DARK", "dark.fits", "12-bit DN (product DN)"),
+                                 ("DEFECT", "mask.fits", "1 = bad pixel")):
+            _write_fits(folder / file, out[name], {"FILTERS": real, "STACK": ",".join(stack), "SUMMING": s,
+                                                   "BUNIT": unit, "MASKBITS": int(MASK_BITS)})
+            names.append(file)
+        return names
+
+
+def _write_fits(path: Path, data: np.ndarray, header: dict) -> None:
+    """One tile-compressed image extension, lossless (GZIP_2 for floats, no quantisation; RICE for the mask),
+    written to a temporary name, then renamed."""
+    from astropy.io import fits
+
+    if data.dtype.kind == "f":
+        hdu = fits.CompImageHDU(data, compression_type="GZIP_2", quantize_level=0.0)
+    else:
+        hdu = fits.CompImageHDU(data, compression_type="RICE_1")
+    for k, v in header.items():
+        hdu.header[k] = v
+    tmp = path.with_name(path.name + ".partial")
+    fits.HDUList([fits.PrimaryHDU(), hdu]).writeto(tmp, overwrite=True)
+    tmp.replace(path)
