@@ -68,7 +68,8 @@ class ColourStyle:
         more than ``flatten_max_gain`` (towards the terminator the noise would grow with it).
     detail_sigma_cells, detail_gain : local contrast enhancement (an unsharp mask of this scale and gain on
         every channel alike, so colours keep their ratios; 0 = off). Real cloud contrast is a few per cent
-        (issue #13: 1.5-1.7 % in 5,500 km patches), which processed images enhance to show.
+        (issue #13: 1.5-1.7 % in 5,500 km patches), which processed images enhance to show. Departures from the
+        local mean beyond ``detail_limit`` (relative) are not amplified further (noise at the terminator).
     """
 
     width_px: int = 900
@@ -88,6 +89,7 @@ class ColourStyle:
     flatten_max_gain: float = 3.0
     detail_sigma_cells: float = 6.0
     detail_gain: float = 2.0
+    detail_limit: float = 0.15
 
 
 @dataclass
@@ -384,9 +386,10 @@ def enhance(rgb: np.ndarray, seen: np.ndarray, style: ColourStyle) -> np.ndarray
     if style.detail_sigma_cells > 0 and style.detail_gain > 0:
         flat = lum * gain
         local = _masked_blur(flat, seen, style.detail_sigma_cells)
-        boost = np.where(seen & (local > 0), 1.0 + style.detail_gain * (flat - local) / np.where(local > 0, local, 1.0),
-                         1.0)
-        gain = gain * np.clip(boost, 0.0, None)
+        detail = np.where(seen & (local > 0), (flat - local) / np.where(local > 0, local, 1.0), 0.0)
+        # cloud detail is a few per cent; larger departures are noise (dark terminator) or edges: not amplified
+        detail = np.clip(detail, -style.detail_limit, style.detail_limit)
+        gain = gain * (1.0 + style.detail_gain * detail)
     return rgb * np.where(seen, gain, 1.0)[None]
 
 
