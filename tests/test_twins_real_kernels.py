@@ -32,14 +32,22 @@ ROTATION_TOL = 1e-12
 TRUTH_TOL_PX = 1e-3          # issue #14 / #5: truth within 1e-3 px of spiceypy's sincpt
 
 
+def _pool_strings(text: str, width: int = 78) -> str:
+    """``text`` as SPICE text-kernel string pieces of at most ``width`` characters, joined by the ``+``
+    continuation mark (the kernel pool keeps 80 characters of a string: a long path would be cut)."""
+    pieces = [text[i:i + width - 1] for i in range(0, len(text), width - 1)]
+    return "".join(f"'{piece}+'\n  " for piece in pieces[:-1]) + f"'{pieces[-1]}'"
+
+
 def _metakernel(folder: Path, with_ck: bool = True) -> Path:
     if not REAL.is_dir():
         pytest.skip("../shared/reference is not beside the project")
-    files = [REAL / "kernels" / k for k in TEXT_KERNELS] + [REAL / "real-pj1" / k for k in SPKS]
-    files += [REAL / "real-pj1" / k for k in CKS] if with_ck else []
-    listed = "\n".join(f"  '{f}'" for f in files)
+    files = [f"kernels/{k}" for k in TEXT_KERNELS] + [f"real-pj1/{k}" for k in SPKS]
+    files += [f"real-pj1/{k}" for k in CKS] if with_ck else []
+    listed = "\n".join(f"  '$REF/{f}'" for f in files)
     path = folder / ("pj1_real.tm" if with_ck else "pj1_real_no_ck.tm")
-    path.write_text(f"KPL/MK\n\\begindata\nKERNELS_TO_LOAD = (\n{listed} )\n\\begintext\n")
+    path.write_text(f"KPL/MK\n\\begindata\nPATH_VALUES = ( {_pool_strings(str(REAL))} )\nPATH_SYMBOLS = ( 'REF' )\n"
+                    f"KERNELS_TO_LOAD = (\n{listed} )\n\\begintext\n")
     return path
 
 
