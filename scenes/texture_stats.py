@@ -153,6 +153,17 @@ def spectral_slope(wavelength_km, power, band_km=LARGE_BAND_KM) -> float:
     return float(slope)
 
 
+def band_slopes(wavelength_km, power, bands_km) -> list[float]:
+    """:func:`spectral_slope` for each band of ``bands_km``, NaN for a band too few annuli fall in."""
+    slopes = []
+    for band in bands_km:
+        try:
+            slopes.append(spectral_slope(wavelength_km, power, band))
+        except SceneError:
+            slopes.append(float("nan"))
+    return slopes
+
+
 def valid_square(valid) -> tuple[slice, slice]:
     """The largest square wholly inside ``valid`` centred on the valid pixels' centroid: (rows, cols) slices.
 
@@ -206,12 +217,7 @@ def texture_summary(image, pixel_km: float, valid=None, patch_km: float = PATCH_
     texture = patch_contrast(img, patch_px, mask, detrend=True)
     rows, cols = valid_square(mask)
     wl, power = radial_power_spectrum(img[rows, cols], pixel_km)
-    slopes = []
-    for band in bands_km:
-        try:
-            slopes.append(spectral_slope(wl, power, band))
-        except SceneError:
-            slopes.append(float("nan"))
+    slopes = band_slopes(wl, power, bands_km)
     pct = np.percentile(contrast, [10, 50, 90]) if contrast.size else np.full(3, np.nan)
     return {"contrast_median": float(pct[1]),
             "texture_median": float(np.median(texture)) if texture.size else float("nan"), "contrast_p10": float(pct[0]), "contrast_p90": float(pct[2]),

@@ -24,9 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from scenes.errors import SceneError
 from scenes.texture_stats import (LARGE_BAND_KM, PATCH_KM, SMALL_BAND_KM, patch_contrast as _patch_contrasts,
-                                  radial_power_spectrum, spectral_slope)
+                                  radial_power_spectrum, band_slopes)
 
 CONTRAST_PATCH_KM = PATCH_KM         # issue #13: "std/mean of I/F in ~5,500 km patches away from the limb"
 SLOPE_BANDS_KM = (LARGE_BAND_KM, SMALL_BAND_KM)   # issue #13's two wavelength bands
@@ -83,13 +82,7 @@ def spectral_slopes(iof, valid, cell_km: float, bands_km=SLOPE_BANDS_KM) -> tupl
     spectra = [radial_power_spectrum(iof[r:r + size, c:c + size], cell_km) for r, c in corners]
     wavelength = spectra[0][0]
     power = np.mean([p for _, p in spectra], axis=0)
-    slopes = []
-    for band in bands_km:
-        try:
-            slopes.append(spectral_slope(wavelength, power, band))
-        except SceneError:
-            slopes.append(float("nan"))
-    return slopes, len(spectra), size * cell_km
+    return band_slopes(wavelength, power, bands_km), len(spectra), size * cell_km
 
 
 def block_ratio(image, mask=None, block: int = BLOCK_PX) -> float:
