@@ -196,8 +196,10 @@ SCHEMA: dict[str, tuple[Field, ...]] = {
         F("hot_pixel_amplitude_scale", "float", 1.0, "multiplies the hot pixels' amplitudes", (0.0, 100.0)),
         F("flat_path", "str", None, "your flat field (TIFF/PNG/FITS; strip, B/G/R stack or full CCD)",
           optional=True),
-        F("dark_path", "str", None, "your dark/bias frame in 12-bit DN (x dark_scale)", optional=True),
-        F("dark_scale", "float", 1.0, "multiplies dark_path's values (65535 for debias18.tiff)", (1e-6, 1e9)),
+        F("dark_path", "str", None, "your dark/bias frame: 12-bit DN, or a float frame in [0, 1] = DN / 2879 "
+          "(debias18.tiff)", optional=True),
+        F("dark_scale", "float", None, "multiplies dark_path's values instead (absent = the reader's rule)",
+          (1e-6, 1e9), optional=True),
         F("bad_pixel_mask_path", "str", None, "your bad-pixel mask (nonzero = bad)", optional=True),
         F("bad_pixel_response", "float", 0.5, "relative response of the mask's pixels (assumption)", (0.0, 1.0)),
     ),

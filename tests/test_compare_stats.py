@@ -9,7 +9,8 @@ from scipy.ndimage import gaussian_filter
 
 from instrument_models.junocam import darkstats as ds
 from simulator.realism import texture as tx
-from simulator.realism.frames import load_calibration_folder, split_strips
+from instrument_models.junocam.calibration_files import NORMALISED_FULL_SCALE_DN, split_strips
+from simulator.realism.frames import load_calibration_folder
 from simulator.realism.strips import STRIP_PIXELS, stack_with_gaps
 
 LINES, SAMPLES = 128, 1648
@@ -163,7 +164,7 @@ def test_block_offsets_raise_the_block_ratio(offset, seed):
 
 
 def test_split_strips_rejects_other_layouts():
-    with pytest.raises(ValueError, match="200 lines"):
+    with pytest.raises(ValueError, match="200 x 1648"):
         split_strips(np.zeros((200, SAMPLES)), "frame x")
 
 
@@ -219,8 +220,8 @@ def test_calibration_folder_reads_fits_and_png_in_their_units(tmp_path):
     assert set(frames.strips) == {"dark", "flat"} and list(frames.strips["flat"]) == ["GREEN"]
     level = ds.dark_level(frames.strips["dark"]["RED"])
     assert (level.active_mean_dn, level.reference_minus_active_dn) == (10.0, -4.0), "integer frames stay in DN"
-    normalised = (dark / 4095.9375).astype(np.float32)
+    normalised = (dark / NORMALISED_FULL_SCALE_DN).astype(np.float32)   # Brian Swift's convention: DN / 2879
     Image.fromarray(normalised).save(tmp_path / "my_dark.tiff")
     (tmp_path / "my_dark.png").unlink()
     level = ds.dark_level(load_calibration_folder(tmp_path).strips["dark"]["BLUE"])
-    assert abs(level.active_mean_dn - 10.0) < 1e-3, "a float frame in [0, 1] is read as 12to16"
+    assert abs(level.active_mean_dn - 10.0) < 1e-3, "a float frame in [0, 1] is read as DN / 2879"

@@ -1,8 +1,10 @@
 """The camera's calibration frames written beside a product, as a camera team hands them to a pipeline.
 
-``PRODUCT/calibration/`` holds three FITS files, each one stack of 128 x 1648 strips in CCD order, the layout
-``simulator.realism.frames`` and ``instrument_models.junocam.calibration_files`` read (384 lines = BLUE,
-GREEN, RED; 512 lines = METHANE, BLUE, GREEN, RED), in a losslessly tile-compressed image extension:
+``PRODUCT/calibration/`` holds three FITS files, each one stack of 128 x 1648 strips in CCD order, a layout
+of the one reader ``instrument_models.junocam.calibration_files`` (``STACKS``: 384 lines = BLUE, GREEN, RED;
+512 lines = METHANE, BLUE, GREEN, RED), named by its roles (flat / dark / mask), in a losslessly
+tile-compressed image extension. ``BUNIT`` says the dark is in DN, so the reader takes it as stored even when
+all its values lie in [0, 1] (its rule would otherwise read such a float frame as DN / 2879):
 
 ========================= ===========================================================================
 ``flat.fits``             float32 relative response the chain applied (flat-field profile x dust x
@@ -26,11 +28,10 @@ from pathlib import Path
 import numpy as np
 
 from instrument_models.junocam import defects as defect_model
+from instrument_models.junocam.calibration_files import LINES as STRIP_LINES, SAMPLES as STRIP_SAMPLES, STACKS
 
 FOLDER = "calibration"
-STRIP_LINES, STRIP_SAMPLES = 128, 1648           # facts.md "Camera geometry": one filter's readout
-BGR = ("BLUE", "GREEN", "RED")
-MBGR = ("METHANE", "BLUE", "GREEN", "RED")
+BGR, MBGR = STACKS[3 * STRIP_LINES], STACKS[4 * STRIP_LINES]     # the reader's stacks, in CCD order
 # Flags a pipeline masks: hot streaks, warm columns, blemishes and the covered reference columns. Dust is a
 # flat-field feature the flat divides out, so it is not masked.
 MASK_BITS = defect_model.HOT | defect_model.WARM_COLUMN | defect_model.BLEMISH | defect_model.REFERENCE

@@ -36,7 +36,7 @@ class DetectorConfig:
     hot_pixel_amplitude_scale: float = 1.0
     flat_path: str | None = None
     dark_path: str | None = None
-    dark_scale: float = 1.0
+    dark_scale: float | None = None      # None: calibration_files.stored_to_dn12 decides
     bad_pixel_mask_path: str | None = None
     bad_pixel_response: float = 0.5
 

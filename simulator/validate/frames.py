@@ -7,11 +7,12 @@ preference:
 2. ``PRODUCT/calibration/`` (written by the renderer, ``simulator.products.calibration_out``);
 3. none: the camera model's idealised calibration (one bias value, the quadratic vignetting), with a note.
 
-Frames are read by ``simulator.realism.frames.load_calibration_folder`` (files named flat / dark or bias /
-mask or bad; 128-, 384-, 512- or 1200-line stacks of 1648 samples) and brought to the product's pixels: each
-2 x 2 block averaged for a summed product (a mask: any bad pixel). The product's own flat is the response
-itself; a user's flat is in arbitrary units and is divided by its 99.9th percentile over the photoactive
-columns (the camera model's flat is 1 at its peak, ``instrument_models.junocam.calibration_files``). A
+Frames are read by the one reader, ``instrument_models.junocam.calibration_files`` (through
+``simulator.realism.frames.load_calibration_folder``: files named flat / dark or bias / mask or bad; 128-,
+384-, 512- or 1200-line frames of 1648 samples; a dark in 12-bit DN by the reader's rule) and brought to the
+product's pixels: each 2 x 2 block averaged for a summed product (a mask: any bad pixel). The product's own
+flat is the response itself; a user's flat is in arbitrary units and is divided by its 99.9th percentile over
+the photoactive columns (``calibration_files.normalise_flat``, as the renderer does with a user's flat). A
 filter a folder lacks keeps the model's calibration (a note says which).
 """
 
@@ -22,9 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
+from instrument_models.junocam.calibration_files import normalise_flat
+
 FOLDER = "calibration"          # simulator.products.calibration_out.FOLDER (validate does not import products' writer)
-FIRST_PHOTOACTIVE, LAST_PHOTOACTIVE = 23, 1630   # facts.md "Camera geometry": columns 23..1630 see light
-FLAT_NORMALISING_PERCENTILE = 99.9
 
 
 @dataclass(frozen=True)
@@ -79,13 +80,12 @@ def load_frame_calibration(root, user_folder=None, summing: int = 1, filters=())
     flat, dark, bad = {}, {}, {}
     for f, strip in frames.strips.get("flat", {}).items():
         if source == "user":
-            top = float(np.percentile(strip[:, FIRST_PHOTOACTIVE:LAST_PHOTOACTIVE + 1], FLAT_NORMALISING_PERCENTILE))
-            strip = strip / top if top > 0 else strip
+            strip = normalise_flat(strip, frames.files["flat"], f)
         flat[f] = _blocks(strip, s).mean(axis=(1, 3))
     for f, strip in frames.strips.get("dark", {}).items():
         dark[f] = _blocks(strip, s).mean(axis=(1, 3))
     for f, strip in frames.strips.get("mask", {}).items():
-        bad[f] = _blocks(strip > 0, s).any(axis=(1, 3))
+        bad[f] = _blocks(strip, s).any(axis=(1, 3))
     notes = [f"I/F calibrated with the {source} calibration frames in {str(folder)!r} "
              f"({', '.join(sorted(frames.files))}); pixels of the bad-pixel mask are left out of the I/F "
              "statistics and maps" if bad else
