@@ -126,7 +126,7 @@ ESTIMATOR_COEFFS: dict[str, tuple[tuple[float, ...], ...]] = {
 # worst of qualities 1, 4, ..., 100), times a 1.25 margin, rounded up to a whole percent: the refit gave 0.03
 # (LOSSLESS) and 0.18 (ICT). LOSSLESS is stated as 0.09 instead: on a held-out render of the default scenario's
 # limb image (TDI 2, sky and bright disk; tests/test_budget_estimator.py) its 90th percentile is 6.8 % (all
-# framelets 5-7 % high), x 1.25. ICT's 0.18 holds there (worst 14.8 %, quality 70).
+# framelets 5-7 % high), x 1.25. ICT's 0.18 holds there (its 90th percentile is at most 14.8 %, quality 70).
 # tests/test_budget_estimator.py checks both on framelets of yet another seed and on rendered framelets.
 ESTIMATOR_ERROR_90PCT: dict[str, float] = {"LOSSLESS": 0.09, "INTEGER COSINE TRANSFORM": 0.18}
 
