@@ -20,10 +20,16 @@ def held_out():
     return calibration_framelets(TEST_SEED, TEST_COUNT)
 
 
+# On calibration-like framelets the LOSSLESS estimate is tighter than the stated error (which covers a rendered
+# limb image, see ESTIMATOR_ERROR_90PCT): the refit's own held-out 90th percentile x 1.25.
+CALIBRATION_LOSSLESS_90PCT = 0.03
+
+
 def test_lossless_estimate_error_holds(held_out):
     err = np.abs(relative_errors(held_out, "LOSSLESS"))
     p90 = np.percentile(err, 90)
-    assert p90 <= ESTIMATOR_ERROR_90PCT["LOSSLESS"], f"90th percentile {p90:.3f}, worst {err.max():.3f}"
+    assert p90 <= CALIBRATION_LOSSLESS_90PCT <= ESTIMATOR_ERROR_90PCT["LOSSLESS"], (
+        f"90th percentile {p90:.3f} > {CALIBRATION_LOSSLESS_90PCT}, worst {err.max():.3f}")
 
 
 @pytest.mark.parametrize("quality", [10, 50, 62, 75, 88, 90, 97])
@@ -75,3 +81,41 @@ def test_estimate_error_holds_on_framelets_sampled_from_the_scene_model():
         limit = ESTIMATOR_ERROR_90PCT["LOSSLESS" if mode == "LOSSLESS" else "INTEGER COSINE TRANSFORM"]
         p90 = np.percentile(err, 90)
         assert p90 <= limit, f"{mode} q{quality}: 90th percentile {p90:.3f} > {limit}, worst {err.max():.3f}"
+
+
+# The default scenario's image (its first frames: limb, sky and disk; TDI 1) and a limb image the planner
+# proposes for it (`plan --scenario default --target limb`: 2 s later, TDI 2), rendered with the realistic
+# default detector and no compression: held-out renders, not calibration framelets.
+RENDERED_CASES = {"default": {"frames": 4}, "limb TDI 2": {"frames": 3, "start_utc": "2018-04-01T09:45:02.190",
+                                                           "tdi": 2}}
+# Tolerance of a whole image's estimated total against its measured one (a planner's question). Measured after
+# the refit on the full images: default (78 framelets) -3.7 % (ICT q55) .. +1.4 % (LOSSLESS); the limb image
+# (27 framelets, bright smooth disk at TDI 2) -8.7 % (ICT q55) .. +4.9 % (LOSSLESS).
+WHOLE_RENDER_TOLERANCE = 0.10
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", sorted(RENDERED_CASES))
+def test_estimate_error_holds_on_rendered_default_scenario_framelets(case, kernel_cache_dir):
+    from dataclasses import replace
+
+    from simulator.render import RenderRequest
+    from simulator.render.engine import render_framelets
+    from simulator.budget import measured_sizes
+    from simulator.scenario import load_scenario
+
+    scenario = load_scenario("default").replace(imaging=RENDERED_CASES[case])
+    request = RenderRequest.from_scenario(scenario, kernel_cache_dir, compression="NONE")
+    request = request.with_overrides(options=replace(request.options, with_truth=False))
+    framelets = [r.dn8 for r in render_framelets(request)]
+    for mode, quality in (("LOSSLESS", 90), ("ICT", 85), ("ICT", 70), ("ICT", 55)):
+        err = relative_errors(framelets, mode, quality)
+        limit = ESTIMATOR_ERROR_90PCT["LOSSLESS" if mode == "LOSSLESS" else "INTEGER COSINE TRANSFORM"]
+        p90 = np.percentile(np.abs(err), 90)
+        worst = err[np.argmax(np.abs(err))]
+        assert p90 <= limit, f"{case} {mode} q{quality}: 90th percentile {p90:.3f} > {limit}, worst {worst:+.3f}"
+        total = sum(estimate_framelet_bytes(f, mode, quality) for f in framelets)
+        whole = total / measured_sizes(framelets, mode, quality).sum() - 1
+        assert abs(whole) <= WHOLE_RENDER_TOLERANCE, (
+            f"{case} {mode} q{quality}: whole image {whole:+.3f} off (tolerance {WHOLE_RENDER_TOLERANCE}), "
+            f"worst framelet {worst:+.3f}")

@@ -36,8 +36,10 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
-def check_product(product_dir) -> None:
-    """Before any work: the folder is a product whose truth is its own (shape, PRODUCT_ID, framelets)."""
+def check_product(product_dir) -> tuple[int, int]:
+    """Before any work: the folder is a product whose truth is its own (shape, PRODUCT_ID, framelets).
+
+    Returns the raw image's (lines, samples)."""
     from simulator.errors import ProductError
     from simulator.validate.consistency import check_product_truth
     from simulator.validate.product import load_product_rows
@@ -47,6 +49,7 @@ def check_product(product_dir) -> None:
         raise ProductError(f"product folder {str(root)!r} does not exist or is not a folder")
     product = load_product_rows(root)
     check_product_truth(root, product.layout, tuple(product.image.shape))
+    return tuple(int(n) for n in product.image.shape)
 
 
 def check_calibration_folder(folder) -> None:
@@ -64,28 +67,33 @@ def run(args) -> int:
     from simulator.outputs import atomic_dir, prepare_output
     from simulator.progress import Progress
     from simulator.validate.report import MIN_SCALE_PX, validation_table, write_error_map_rows, write_json
+    from simulator.validate.rowstore import ErrorRows
     from simulator.validate.validation import run_validation
 
     out = Path(args.out) if args.out else Path(args.product) / "validation"
     prepare_output(out, overwrite=args.overwrite, kind="dir")          # refuse before any work
-    check_product(args.product)
+    lines, samples = check_product(args.product)
     check_calibration_folder(args.calibration)
-    bar = Progress("validating", unit="framelet")
-    result = run_validation(args.product, photometry_model=args.photometry, minnaert_k=args.minnaert_k,
-                            kernels=args.kernels, progress=bar, calibration=args.calibration)
-    bar.close()
-    summary = dict(result.summary)
-    # Colour scale: the image-plane error's p99 (the error map's own values), at least MIN_SCALE_PX.
-    top = max(MIN_SCALE_PX, summary.get("geometry_error_image_px_p99") or 0.0)
-    needed = 4 * result.error_rows.shape[0] * result.error_rows.shape[1]   # RGB PNG bound + JSON
-    try:
-        with atomic_dir(out, overwrite=args.overwrite, command="validate", needed_bytes=needed,
-                        what="the validation output") as partial:
+    # The output is built in its partial folder from the start: the error rows' scratch file lives there
+    # (ErrorRows.BYTES_PER_PIXEL), beside the RGB error map (3 B/pixel bound) and the JSON, so nothing is written
+    # to the system temp folder and an interruption (SIGINT/SIGTERM/SIGHUP, simulator.signals) removes it all.
+    needed = (ErrorRows.BYTES_PER_PIXEL + 4) * lines * samples
+    with atomic_dir(out, overwrite=args.overwrite, command="validate", needed_bytes=needed,
+                    what="the validation output") as partial:
+        bar = Progress("validating", unit="framelet")
+        result = run_validation(args.product, photometry_model=args.photometry, minnaert_k=args.minnaert_k,
+                                kernels=args.kernels, progress=bar, calibration=args.calibration,
+                                scratch_dir=partial)
+        bar.close()
+        summary = dict(result.summary)
+        # Colour scale: the image-plane error's p99 (the error map's own values), at least MIN_SCALE_PX.
+        top = max(MIN_SCALE_PX, summary.get("geometry_error_image_px_p99") or 0.0)
+        try:
             summary["error_map_max_px"] = write_error_map_rows(partial / "error_map.png", result.error_rows, top)
-            summary["error_map"] = "error_map.png"
-            write_json(partial / "validation.json", summary)
-    finally:
-        result.error_rows.close()
+        finally:
+            result.error_rows.close()
+        summary["error_map"] = "error_map.png"
+        write_json(partial / "validation.json", summary)
     if args.json:
         print(json.dumps(summary, indent=2, sort_keys=True, default=str))
     else:

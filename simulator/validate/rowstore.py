@@ -2,7 +2,10 @@
 
 ``validate`` draws the geometry error of every pixel (``error_map.png``); holding that image as arrays would
 make memory grow with the product's length. :class:`ErrorRows` writes each framelet's rows (float32 error,
-bool on-planet) to an anonymous temporary file (removed by the system when closed) and reads blocks back.
+bool on-planet) to an anonymous temporary file and reads blocks back. ``validate`` puts that file in its output
+folder's partial (``simulator.outputs.atomic_dir``), not the system temp folder: it has no name there
+(``O_TMPFILE``, or unlinked at once where the file system lacks it), the system frees it when it is closed or the
+process ends however it ends, and on SIGINT/SIGTERM the partial folder holding it is removed with the rest.
 """
 
 from __future__ import annotations
@@ -18,12 +21,16 @@ class ErrorRows:
     Parameters
     ----------
     shape : (lines, samples) of the image.
+    directory : the folder the anonymous file lives in (its file system holds the bytes); None: the system's
+        temporary folder.
     """
 
-    def __init__(self, shape):
+    BYTES_PER_PIXEL = 5                                # 4 bytes of error, 1 byte of flag
+
+    def __init__(self, shape, directory=None):
         self.shape = (int(shape[0]), int(shape[1]))
-        self._row_bytes = self.shape[1] * 5            # 4 bytes of error, 1 byte of flag per pixel
-        self._file = tempfile.TemporaryFile()
+        self._row_bytes = self.shape[1] * self.BYTES_PER_PIXEL
+        self._file = tempfile.TemporaryFile(dir=None if directory is None else str(directory))
         nan_row = self._encode(np.full((1, self.shape[1]), np.nan, dtype=np.float32),
                                np.zeros((1, self.shape[1]), dtype=bool))
         for _ in range(self.shape[0]):                 # unwritten rows read as NaN, off the planet

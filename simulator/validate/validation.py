@@ -166,11 +166,14 @@ def _scene_albedo(record: dict, filter_name: str):
 
 def run_validation(product_dir, photometry_model: str | None = None, minnaert_k: float | None = None,
                    limb: LimbFit | None = None, kernels=None, progress=None,
-                   calibration=None) -> ValidationResult:
+                   calibration=None, scratch_dir=None) -> ValidationResult:
     """Reconstruct ``product_dir`` and score it against its truth (see the module docstring).
 
     ``calibration``: a user's calibration-frame folder; default the product's ``calibration/`` when present,
     else the camera model (:func:`~simulator.validate.frames.load_frame_calibration`).
+
+    ``scratch_dir``: the folder of the error rows' anonymous scratch file (``validate`` passes its output's
+    partial folder); None: the system's temporary folder.
 
     ``progress(done, total)``, when given, is called after each framelet pass and the limb fit (``total``:
     framelets x (1 + re-projected variants) + 1; the variants are known after the limb fit).
@@ -193,7 +196,7 @@ def run_validation(product_dir, photometry_model: str | None = None, minnaert_k:
     limb = limb or LimbFit()
     image = inputs.product.image
     photoactive = rec.camera.strips.photoactive_mask(layout.summing)
-    error_rows = ErrorRows(image.shape)
+    error_rows = ErrorRows(image.shape, scratch_dir)
     nominal = GeometryAccumulator()
     pixel_iof = DifferenceSums()
     saturated = on_planet_count = other_body = 0
