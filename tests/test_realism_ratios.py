@@ -68,3 +68,11 @@ def test_without_green_or_with_a_bad_cell_size():
     assert np.isnan(colocated_ratios({"BLUE": p}, {"BLUE": np.ones(len(p))}, 1000.0)["BLUE"][0])
     with pytest.raises(ValueError, match="cell size"):
         colocated_ratios({"GREEN": p}, {"GREEN": np.ones(len(p))}, 0.0)
+
+
+def test_compare_refuses_a_calibration_that_is_not_a_folder(tmp_path, capsys):
+    from simulator.cli import main
+
+    assert main(["compare", str(tmp_path), str(tmp_path), "--calibration", str(tmp_path / "missing")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--calibration" in err[0] and "missing" in err[0], err
