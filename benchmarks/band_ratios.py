@@ -6,8 +6,10 @@
 Measurement (the real figures are "decompanded DN minus dark"): each returned 8-bit framelet is decompanded
 (SQROOT table) to 12-bit DN; the dark of the same pixels is the noise-free DN12 of the same render with the
 scene off (bias, dark current, hot pixels; same camera state); signal = DN - dark. Disk pixels are those
-whose truth has incidence and emission below 70 deg (away from limb and terminator). The ratio is of the
-median signals over all disk pixels of each filter (the three filters see the same swath one frame apart).
+whose truth has incidence and emission below 70 deg (away from limb and terminator). The ratio is
+``junocam-sim compare``'s definition (:func:`simulator.realism.ratios.colocated_ratios`): the median over
+surface cells seen in both filters of the cells' mean signals, here with the truth's surface points (cells
+of 4 native pixel footprints, as compare's 2 x its 4-pixel thinning).
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ import numpy as np
 from instrument_models.junocam import decompand
 from simulator.render.engine import render_framelets
 from simulator.render.types import RenderRequest
+from scenes.ellipsoid import Ellipsoid
+from simulator.realism.ratios import colocated_ratios
 from simulator.scenario import load_scenario
+from simulator.validate.reconstruct import SATURATED_CODE
 
 FRAMES = tuple(range(6, 20, 2))   # frames of the default scenario that cross the lit disk (TDI 1)
 MAX_ANGLE_DEG = 70.0
@@ -33,20 +38,28 @@ def measure(orbit_number: int, frames=FRAMES, scenario: str = "default") -> dict
     dark_req = req.with_overrides(options=type(req.options)(**{**req.options.__dict__, "scene_on": False}))
     darks = {(r.frame, r.filter): r.truth["DN12"] for r in render_framelets(dark_req)}
     signal: dict[str, list] = {"BLUE": [], "GREEN": [], "RED": []}
+    points: dict[str, list] = {"BLUE": [], "GREEN": [], "RED": []}
+    km = []
+    ellipsoid = Ellipsoid()
     for r in render_framelets(req):
         t = r.truth
-        disk = (t["INCIDENCE"] < MAX_ANGLE_DEG) & (t["EMISSION"] < MAX_ANGLE_DEG) & (t["IOF"] > 0)
+        disk = ((t["INCIDENCE"] < MAX_ANGLE_DEG) & (t["EMISSION"] < MAX_ANGLE_DEG) & (t["IOF"] > 0)
+                & (r.dn8 < SATURATED_CODE))
         dn = decompand(r.dn8, req.companding).astype(float) - darks[(r.frame, r.filter)]
         signal[r.filter].append(dn[disk])
+        points[r.filter].append(ellipsoid.surface_point(t["LAT_PC"][disk], t["LON_W"][disk], kind="planetocentric"))
+        km.append(t["PIXEL_SCALE"][disk])
+    cell_km = 4.0 * float(np.median(np.concatenate(km)))
+    found = colocated_ratios({f: np.concatenate(v) for f, v in points.items()},
+                             {f: np.concatenate(v) for f, v in signal.items()}, cell_km)
     med = {f: float(np.median(np.concatenate(v))) for f, v in signal.items()}
-    n = min(sum(a.size for a in v) for v in signal.values())
-    return {"B/G": med["BLUE"] / med["GREEN"], "R/G": med["RED"] / med["GREEN"], "n": n,
+    return {"B/G": found["BLUE"][0], "R/G": found["RED"][0], "n": min(found["BLUE"][1], found["RED"][1]),
             **{f"median_{f}": v for f, v in med.items()}}
 
 
 def main(argv: list[str] | None = None) -> int:
     orbits = [int(a) for a in (sys.argv[1:] if argv is None else argv)] or [1, 12, 32, 43, 56]
-    print("orbit  blue/green  red/green  median DN B/G/R        disk px per filter")
+    print("orbit  blue/green  red/green  median DN B/G/R        shared surface cells")
     for pj in orbits:
         m = measure(pj)
         print(f"PJ{pj:<4d} {m['B/G']:10.3f} {m['R/G']:10.3f}  "

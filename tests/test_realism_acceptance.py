@@ -229,15 +229,13 @@ def test_compare_measures_the_real_frames_as_their_readme_says(detector_frames):
     assert not bad, f"compare's figures of the real flat differ from its README: {bad}"
 
 
-# Band ratios depend on what the frames see (belts / zones, limb and terminator): both framings are measured.
-BAND_MISSES = {
-    ("red_over_green", 2): "RED / GREEN, PJ32, 2 demo frames (limb-heavy): 1.451 vs 1.11-1.13 (+28 %; 1.308 with the "
-                           "constant Minnaert k 0.875 before the phase-dependent photometry)",
-    ("blue_over_green", 2): "BLUE / GREEN, PJ32, 2 demo frames (limb-heavy): 0.462 vs 0.53-0.63 (-13 %; 0.527 with the "
-                            "constant Minnaert k 0.875 before the phase-dependent photometry)",
-    ("blue_over_green", 13): "BLUE / GREEN, PJ32, the demo's 13 frames: 0.639 vs 0.53-0.63 (+1.5 %)",
-    ("red_over_green", 13): "RED / GREEN, PJ32, the demo's 13 frames: 1.157 vs 1.11-1.13 (+2.4 %)",
-}
+# Band ratios: raw signal (DN minus dark) over GREEN's at the same surface points, incidence and emission
+# < 70 deg (simulator/realism/ratios.py). Before that definition each filter's own lit-disk mean was used and
+# the figure depended on the framing (2 limb-heavy frames: 0.462 / 1.451; the demo's 13 frames: 0.639 / 1.157):
+# the three strips see different parts of the planet in the same frame. At shared points the figure was
+# 0.641 / 1.169 (13 frames), - / 1.171 (2 frames), 0.626 / 1.166 (benchmarks/band_ratios.py) with GREEN 550/100
+# nm; the GREEN passband is 550/104 nm since (instrument_models/junocam/spectral.py). No known miss.
+BAND_MISSES: dict = {}
 
 
 def check_band_ratio(figures: dict, key: str, frames: int, request) -> None:
@@ -245,12 +243,18 @@ def check_band_ratio(figures: dict, key: str, frames: int, request) -> None:
         request.applymarker(pytest.mark.xfail(strict=True, reason=BAND_MISSES[(key, frames)]))
     f, real = REAL_BAND_RATIOS[key]
     value = figures["a"]["filters"][f][key]
-    assert verdict(value, real)[0], f"{key} {value:.3f} vs {real} ({frames} frames)"
+    assert verdict(value, real)[0], f"{key} {value} vs {real} ({frames} frames)"
 
 
-@pytest.mark.parametrize("key", sorted(REAL_BAND_RATIOS))
-def test_band_ratios_at_pj32(disk, key, request):
-    check_band_ratio(disk, key, 2, request)
+def test_band_ratio_needs_surface_points_seen_in_both_filters(disk):
+    """Two frames: BLUE and GREEN (about 1.4 frames of spin apart on the CCD) share no surface point: no figure."""
+    figures = disk["a"]["filters"]["BLUE"]
+    assert figures["blue_over_green"] is None and figures["ratio_cells"] < 20, figures
+    assert any("blue_over_green" in n and "seen in both" in n for n in disk["a"]["notes"]), disk["a"]["notes"]
+
+
+def test_red_over_green_at_pj32(disk, request):
+    check_band_ratio(disk, "red_over_green", 2, request)
 
 
 @pytest.mark.slow
@@ -259,7 +263,19 @@ def test_band_ratios_at_pj32_demo_framing(demo_framing, key, request):
     check_band_ratio(demo_framing, key, DEMO_FRAMES, request)
 
 
+# Texture is measured on GREEN I/F calibrated with the product's calibration frames (dark map, flat, bad pixels
+# inpainted) and averaged over every pixel of 150 km map cells (the real image's scale; simulator/realism).
+# The demo's framing looks at the south polar region (planetocentric latitude -42..-70 deg, median -57), where
+# the scene's polar haze halves the cloud texture: noise-free (noise chain off, LOSSLESS) the same measure gives
+# detrended contrast 0.78 % and slopes -2.53 / -2.23, so the clouds there are weaker than the real PJ32 image's
+# and the product's noise (~2 % per pixel at ~430 DN, ~0.9 % per cell; its slopes vary by ~0.1 from render to
+# render with 8 windows) dominates below ~1,500 km.
+TEXTURE_NOTE = ("demo framing = south polar region under the scene's haze (noise-free: detrended contrast 0.78 %, "
+                "slopes -2.53 / -2.23)")
+
+
 @pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="detrended contrast 1.16 % vs 1.5-1.7 % (" + TEXTURE_NOTE + ")")
 def test_cloud_contrast_without_the_illumination_gradient_is_real(demo_framing):
     t = demo_framing["a"]["texture"]
     assert t["contrast_patches"] >= 10, t
@@ -268,7 +284,7 @@ def test_cloud_contrast_without_the_illumination_gradient_is_real(demo_framing):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="plain std/mean in 5,500 km patches is 5.3 % on the demo framing (phase "
+@pytest.mark.xfail(strict=True, reason="plain std/mean in 5,500 km patches is 5.2 % on the demo framing (phase "
                    "63 deg, incidence up to 70 deg): the illumination gradient across a patch, vs 1.5-1.7 %")
 def test_plain_cloud_contrast_is_real(demo_framing):
     value = demo_framing["a"]["texture"]["contrast_5500km"]
@@ -277,10 +293,10 @@ def test_plain_cloud_contrast_is_real(demo_framing):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(REAL_SLOPES))
-@pytest.mark.xfail(strict=True, reason="product spectra are flattened by noise and compression: slopes -1.6 "
-                   "(1,200-4,800 km) and -1.0 (400-1,200 km) vs -2.4..-2.5 and -2.7..-3.7 (the noise-free scene "
-                   "passes, tests/test_scene_texture.py)")
+@pytest.mark.xfail(strict=True, reason="slopes -2.08 (1,200-4,800 km) and -1.31 (400-1,200 km) vs -2.4..-2.5 and "
+                   "-2.7..-3.7 (" + TEXTURE_NOTE + "; before calibrating and averaging every pixel: -1.47 / -0.88)")
 def test_power_spectrum_slopes_are_real(demo_framing, name):
     t = demo_framing["a"]["texture"]
     assert t["spectrum_windows"] >= 1, t
+    assert t["map_cell_km"] == pytest.approx(150.0), t
     assert verdict(t[name], REAL_SLOPES[name])[0], f"{name} {t[name]:.2f} vs {REAL_SLOPES[name]}"

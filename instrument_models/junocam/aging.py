@@ -29,8 +29,9 @@ Model (every number a dataclass field of :class:`AgingModel`):
   throughputs (red / green / blue 0.77 / 0.53 / 0.36). METHANE has no published figure; glass darkens
   least in the near infrared, so it takes RED's (assumption). Result: blue/green x 0.98 and red/green x 1.01 at PJ10,
   x 0.84 / x 1.19 at PJ32, x 0.77 / x 1.29 at PJ43. Rendered raw ratios on Jupiter (README "Mission time"):
-  pristine 0.723 / 0.959, PJ32 0.598 / 1.123 (real 0.53-0.63 / 1.11-1.13), PJ43 0.550 / 1.217, where the PJ43
-  weights read as raw ratios give 0.380 / 1.302 (x 0.53 / x 1.36 of pristine): those weights carry their
+  pristine (PJ1) 0.720 / 0.945, PJ32 0.602 / 1.123 (real 0.53-0.63 / 1.11-1.13), PJ43 0.555 / 1.215 (at the
+  same surface points in each filter, ``simulator.realism.ratios``), where the PJ43 weights read as raw
+  ratios give 0.378 / 1.283 (x 0.53 / x 1.36 of pristine): those weights carry their
   pipeline's white point and illumination fit, so they are a check, not a fit; the model is that far off.
 - **Dark current and hot pixels** grow with displacement damage, linearly in perijoves, scaled to 1 at the
   PJ28 dark frames the detector defaults reproduce: ``scale = f0 + (1 - f0) PJ / 28`` with ``f0 = 0.25`` of

@@ -4,14 +4,18 @@ The flight filter curves are unpublished ("TBD, may be based on MRO/MARCI" in ju
 facts.md "NOT FOUND"), so every curve here is a documented approximation and a configurable dataclass.
 
 - Filters (assumption): flat-topped super-Gaussian passbands (order 6) with these centres / full widths
-  at half maximum: BLUE 470 / 90 nm, GREEN 550 / 100 nm, RED 670 / 140 nm, METHANE 889 / 15 nm (facts.md:
+  at half maximum: BLUE 470 / 90 nm, GREEN 550 / 104 nm, RED 670 / 140 nm, METHANE 889 / 15 nm (facts.md:
   centred near 889-890 nm, a narrow methane-band filter). Peak transmission 0.9 (0.85 for the narrow
   METHANE interference filter). Hansen et al. 2017 (Space Sci. Rev. 213) describe broadband blue, green
   and red strips; their widths here are not read off a curve. BLUE and RED were narrowed from 100 / 200 nm
   (the first assumption) so that the pristine camera's raw signal ratios on Jupiter, darkened by the
   radiation model of :mod:`aging`, land inside the ratios measured on a real perijove-32 raw image at
   TDI 1 (blue/green 0.53-0.63, red/green 1.11-1.13; issue #13): a 200 nm red band reaching 800 nm gave a
-  pristine red/green of 1.21, which radiation (red darkens least) can only raise. See README "Mission time".
+  pristine red/green of 1.21, which radiation (red darkens least) can only raise. GREEN was widened from
+  100 to 104 nm (+3.9 % GREEN response) when the ratios were measured at the same surface points in each
+  filter (``simulator.realism.ratios``) on scene colours calibrated to Karkoschka's disk albedo: at 100 nm
+  PJ32 gave blue/green 0.626-0.641 and red/green 1.166-1.171 on three framings, at 104 nm 0.60-0.62 and
+  1.12-1.13. See README "Mission time".
 - Quantum efficiency (assumption): a coarse table with the shape of the published typical curve of a
   monochrome interline CCD of the KAI-2020M family with microlenses, peak ~0.55 near 500 nm, falling
   to ~0.07 at 900 nm and zero at 1100 nm; linearly interpolated.
@@ -77,7 +81,7 @@ class Passband:
 DEFAULT_PASSBANDS = MappingProxyType({  # assumptions, see module docstring
     "METHANE": Passband(889.0, 15.0, peak=0.85),
     "BLUE": Passband(470.0, 90.0),
-    "GREEN": Passband(550.0, 100.0),
+    "GREEN": Passband(550.0, 104.0),
     "RED": Passband(670.0, 140.0),
 })
 

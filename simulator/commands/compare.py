@@ -23,6 +23,9 @@ def register(subparsers) -> None:
     parser.add_argument("b", metavar="B", type=Path, help="product folder or calibration-frame folder")
     parser.add_argument("--kernels", metavar="METAKERNEL", type=Path, default=None,
                         help="metakernel for products without their own kernels/ (mission pairs)")
+    parser.add_argument("--calibration", metavar="DIR", type=Path, default=None,
+                        help="calibration frames (flat, dark/bias, mask) the texture figures of a product are "
+                             "calibrated with, e.g. for a mission product (default: the product's own calibration/)")
     parser.add_argument("--strip-filter", default="GREEN", choices=("METHANE", "BLUE", "GREEN", "RED"),
                         help="filter of calibration frames that hold a single 128-line strip")
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
@@ -40,10 +43,13 @@ def run(args) -> int:
         if not path.exists():
             raise SimulatorError(f"{label} {str(path)!r} does not exist; expected a product folder or a folder "
                                  "of calibration frames")
+    if args.calibration is not None and not args.calibration.is_dir():
+        raise SimulatorError(f"--calibration {str(args.calibration)!r} is not a folder; expected a folder of "
+                             "calibration frames (TIFF/PNG/FITS named flat, dark/bias, mask)")
     if args.out is not None and args.out.exists() and not args.out.is_dir():
         raise SimulatorError(f"--out {str(args.out)!r} is a file; expected a folder")
-    a = measure(args.a, args.kernels, args.strip_filter)
-    b = measure(args.b, args.kernels, args.strip_filter)
+    a = measure(args.a, args.kernels, args.strip_filter, args.calibration)
+    b = measure(args.b, args.kernels, args.strip_filter, args.calibration)
     text = as_json(a, b)
     print(text if args.json else "\n".join(table_lines(a, b)))
     if args.out is not None:

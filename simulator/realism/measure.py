@@ -11,11 +11,17 @@ A product (ours or a mission-site pair) is decompanded with its own table. Disk 
   (the median ignores hot pixels); the output says so, and the km-scale figures are skipped.
 
 Dark figures of a product are taken on its sky pixels (stacked per filter, ``strips.stack_with_gaps``),
-band ratios and block artefacts on the disk core, contrast and spectral slopes on
-GREEN values (decompanded DN minus dark over flat, proportional to I/F) mapped onto a tangent plane in km,
-lit and seen at incidence < ``MAX_INCIDENCE_DEG`` and emission < ``MAX_EMISSION_DEG`` (away from the
-terminator and the limb). Calibration frames give the dark figures (dark/bias frame), the flat figures
-(flat) and the blemish figures (bad-pixel mask).
+histograms and block artefacts on the disk core. Band ratios (:mod:`simulator.realism.ratios`, geometry
+only): raw signal (decompanded DN minus the filter's dark: its sky's active-column mean, else its reference
+columns' median) of the thinned pixels lit and seen at incidence and emission < 70 deg, averaged in surface
+cells of 2 x the median thinned footprint, median over the cells seen in both the filter and GREEN of the
+cells' ratio; without geometry they are not measured (a note says so). Contrast and spectral slopes: GREEN
+I/F-like values (decompanded DN minus the dark map, over the flat, bad pixels inpainted along their line,
+with the product's ``calibration/`` frames or the ``calibration`` folder given; else the reference-column
+dark and the camera model's vignetting) of every pixel lit and seen at incidence < ``MAX_INCIDENCE_DEG`` and
+emission < ``MAX_EMISSION_DEG`` (away from the terminator and the limb), averaged into ``TEXTURE_CELL_KM``
+cells of a tangent-plane map (the real image's ~150 km/px; coarser when the pixels are). Calibration frames
+give the dark figures (dark/bias frame), the flat figures (flat) and the blemish figures (bad-pixel mask).
 """
 
 from __future__ import annotations
@@ -27,18 +33,19 @@ from scipy import ndimage
 
 from instrument_models.junocam import darkstats as ds
 from simulator.errors import ProductError
-from simulator.realism import texture as tx
+from simulator.realism import ratios, texture as tx
 from simulator.realism.strips import stack_with_gaps
 
 GEOMETRY_STRIDE = 4            # every 4th line and sample projected for the disk mask (a 4-px resolution)
-TEXTURE_STRIDE = 2             # every 2nd line and sample mapped for contrast and spectra
+TEXTURE_STRIDE = 1             # every pixel mapped for contrast and spectra (a cell averages all its pixels)
 MARGIN_PX = 8                  # sky / disk core keep this far from the disk's edge (stride/2 + PSF tails, measured)
 THRESHOLD_MIN_DN = 30.0        # assumption: threshold classification, at least this far above the dark
 THRESHOLD_FRACTION = 0.05      # assumption: ... or 5 % of the way to the image's 99th percentile
 MAX_INCIDENCE_DEG = 70.0       # assumption: texture away from the terminator
 MAX_LIT_INCIDENCE_DEG = 80.0   # assumption: the "disk" of ratios and histograms is the lit disk (the threshold's)
 MAX_EMISSION_DEG = 60.0        # assumption: texture away from the limb
-TEXTURE_CELL_FACTOR = 1.5      # map cell = 1.5 x the median thinned pixel footprint (few empty cells)
+TEXTURE_CELL_KM = 150.0        # map cell: issue #13 measured the real PJ32 GREEN image at ~150 km/px
+TEXTURE_CELL_FACTOR = 1.5      # ... or 1.5 x the median pixel footprint when that is coarser (few empty cells)
 HIST_BINS = np.arange(0, 4097, 64)   # 64 DN: wider than SQROOT's largest decompanded step (32 DN)
 
 
@@ -115,7 +122,7 @@ def _texture(points, value, pixel_km, centre) -> dict:
     from simulator.products.colourview import grid_average, tangent_plane_coordinates
 
     x, y = tangent_plane_coordinates(points, centre)
-    step = TEXTURE_CELL_FACTOR * float(np.median(pixel_km))
+    step = max(TEXTURE_CELL_KM, TEXTURE_CELL_FACTOR * float(np.median(pixel_km)))
     bounds = (float(x.min()), float(x.max()), float(y.min()), float(y.max()))
     means, seen = grid_average(x, y, value, np.zeros(value.size, int), 1, step, bounds, 1)
     contrast, patches = tx.patch_contrast(means[0], seen[0], step)
@@ -128,8 +135,9 @@ def _texture(points, value, pixel_km, centre) -> dict:
     return out
 
 
-def measure_product(folder, metakernel=None, use_geometry: bool = True) -> dict:
-    """Figures of a product folder (module docstring); ``metakernel`` for mission pairs."""
+def measure_product(folder, metakernel=None, use_geometry: bool = True, calibration=None) -> dict:
+    """Figures of a product folder (module docstring); ``metakernel`` for mission pairs, ``calibration`` a
+    folder of calibration frames for the texture figures (default the product's own ``calibration/``)."""
     from instrument_models.junocam import decompand
     from simulator.products.colourview import iter_projected, product_inputs
     from simulator.products.reader import load_product
@@ -149,7 +157,8 @@ def measure_product(folder, metakernel=None, use_geometry: bool = True) -> dict:
             notes.append("the projection handles TDI 1 only: disk and sky classified by a DN threshold, "
                          "km-scale figures skipped")
             inputs, product = None, load_product(Path(folder))
-    per_filter: dict = {f: {"dn": [], "disk": [], "sky": [], "core": []} for f in lay.filters}
+    per_filter: dict = {f: {"dn": [], "disk": [], "sky": [], "core": [], "points": [], "raw": [], "km": []}
+                        for f in lay.filters}
     texture_parts = None
     geometry_label = "threshold"
     if inputs is not None:
@@ -161,7 +170,11 @@ def measure_product(folder, metakernel=None, use_geometry: bool = True) -> dict:
             with np.errstate(invalid="ignore"):
                 lit = _spread(g.hit & (g.incidence < MAX_LIT_INCIDENCE_DEG), p.lines, p.samples, dn.shape)
             _collect(per_filter[fr.filter], dn, disk, lit)
-        texture_parts = _texture_pixels(inputs) if "GREEN" in lay.filters else None
+            _collect_ratio_points(per_filter[fr.filter], geo, p, dn)
+        if "GREEN" in lay.filters:
+            frames = _texture_calibration(inputs, calibration, lay)
+            notes.extend(f"texture: {n}" for n in frames.notes[:1])
+            texture_parts = _texture_pixels(inputs, frames if frames.source != "model" else None)
     else:
         image = np.asarray(product.image)
         for k, f in enumerate(lay.filters):
@@ -176,7 +189,9 @@ def measure_product(folder, metakernel=None, use_geometry: bool = True) -> dict:
                 _collect(per_filter[f], dn, _threshold_disk(dn, dark, threshold))
         notes.append(f"disk = 9x9 median above the dark by max({THRESHOLD_MIN_DN:g} DN, "
                      f"{THRESHOLD_FRACTION:.0%} of the range)")
+        notes.append("band ratios need geometry (the same surface points in each filter): not measured")
     filters, plot = _product_figures(per_filter, lay)
+    notes += _band_ratios(per_filter, filters)
     notes.append("flat-field figures need a flat frame (a product's column profile is the scene's)")
     texture = {}
     if texture_parts and texture_parts["value"].size:
@@ -203,12 +218,20 @@ def _collect(acc: dict, dn: np.ndarray, disk: np.ndarray, lit: np.ndarray | None
     acc["core"].append(core)
 
 
-def _texture_pixels(inputs) -> dict:
-    """GREEN pixels (thinned) lit and seen away from the limb: surface points, values, footprints."""
+def _texture_calibration(inputs, calibration, lay):
+    """Calibration frames for the texture map: ``calibration`` (a user folder), else the product's own."""
+    from simulator.validate.frames import load_frame_calibration
+
+    return load_frame_calibration(inputs.root, calibration, lay.summing, ("GREEN",))
+
+
+def _texture_pixels(inputs, frames=None) -> dict:
+    """GREEN pixels lit and seen away from the limb, calibrated with ``frames`` (dark map, flat, bad pixels
+    inpainted; ``simulator.validate.frames.FrameCalibration``) when given: surface points, values, footprints."""
     from simulator.products.colourview import iter_projected
 
     pts, val, km = [], [], []
-    for geo, p in iter_projected(inputs, None, TEXTURE_STRIDE, filters=("GREEN",)):
+    for geo, p in iter_projected(inputs, None, TEXTURE_STRIDE, filters=("GREEN",), frames=frames):
         g = p.geometry
         use = g.hit & (g.incidence < MAX_INCIDENCE_DEG) & (g.emission < MAX_EMISSION_DEG) & (p.codes[p.lines][:, p.samples] < 255)
         if use.any():
@@ -225,7 +248,6 @@ def _texture_pixels(inputs) -> dict:
 def _product_figures(per_filter: dict, lay) -> tuple[dict, dict]:
     filters: dict = {}
     plot: dict = {"column_medians": {}, "profiles": {}, "hist_disk": {}, "hist_sky": {}}
-    signal = {}
     for f, acc in per_filter.items():
         image, sky = stack_with_gaps(acc["dn"], acc["sky"])
         _, core = stack_with_gaps(acc["dn"], acc["core"])
@@ -241,21 +263,54 @@ def _product_figures(per_filter: dict, lay) -> tuple[dict, dict]:
             figures[f"{name}_dn_p1_p50_p99"] = (" / ".join(f"{q:.0f}" for q in np.percentile(v, [1, 50, 99]))
                                                 if v.size else "n/a")
             plot[f"hist_{name}"][f] = np.histogram(v, HIST_BINS)[0] if v.size else None
+        figures["dark_for_signal_dn"] = dark
         if core.any():
-            signal[f] = float(np.mean(image[core]) - dark)
             figures["block_ratio"] = float(np.nanmean([tx.block_ratio(dn, c) for dn, c in
                                                        zip(acc["dn"], acc["core"]) if c.sum() > 64] or [np.nan]))
         if sky.any():
             plot["column_medians"][f] = ds.column_medians(image, sky, lay.summing)
         filters[f] = figures
-    if "GREEN" in signal and signal["GREEN"] > 0:
-        for f, key in (("BLUE", "blue_over_green"), ("RED", "red_over_green")):
-            if f in signal:
-                filters[f][key] = signal[f] / signal["GREEN"]
     return filters, plot
 
 
-def measure(path, metakernel=None, strip_filter: str = "GREEN") -> dict:
+def _collect_ratio_points(acc: dict, geo, p, dn: np.ndarray) -> None:
+    """Surface points and decompanded DN of a framelet's thinned pixels usable for band ratios
+    (:mod:`simulator.realism.ratios`: lit and seen at < MAX_ANGLE_DEG, not saturated)."""
+    from simulator.validate.reconstruct import SATURATED_CODE
+
+    g = p.geometry
+    with np.errstate(invalid="ignore"):
+        use = (g.hit & (g.incidence < ratios.MAX_ANGLE_DEG) & (g.emission < ratios.MAX_ANGLE_DEG)
+               & (p.codes[p.lines][:, p.samples] < SATURATED_CODE))
+    if use.any():
+        acc["points"].append(geo.ellipsoid.surface_point(g.lat_pc[use], g.lon_w[use], kind="planetocentric"))
+        acc["raw"].append(dn[p.lines][:, p.samples][use])
+        acc["km"].append(p.pixel_km[use])
+
+
+def _band_ratios(per_filter: dict, filters: dict) -> list[str]:
+    """Blue/green and red/green at the same surface points (``ratios.colocated_ratios``); notes to print."""
+    if not any(acc["points"] for acc in per_filter.values()):
+        return []
+    points = {f: np.concatenate(acc["points"]) if acc["points"] else np.empty((0, 3)) for f, acc in per_filter.items()}
+    signal = {f: (np.concatenate(acc["raw"]) if acc["raw"] else np.empty(0)) - filters[f]["dark_for_signal_dn"]
+              for f, acc in per_filter.items()}
+    km = np.concatenate([k for acc in per_filter.values() for k in acc["km"]])
+    cell_km = ratios.CELL_FACTOR * float(np.median(km))
+    found = ratios.colocated_ratios(points, signal, cell_km)
+    notes = []
+    for f, key in (("BLUE", "blue_over_green"), ("RED", "red_over_green")):
+        if f in found:
+            value, cells = found[f]
+            filters[f][key] = value
+            filters[f]["ratio_cells"] = cells
+            if not np.isfinite(value):
+                notes.append(f"{key}: {cells} surface cells of {cell_km:,.0f} km seen in both {f} and GREEN "
+                             f"(at least {ratios.MIN_CELLS} needed; consecutive frames overlap from 3 frames on)")
+    return notes
+
+
+def measure(path, metakernel=None, strip_filter: str = "GREEN", calibration=None) -> dict:
     """Figures of ``path``: a product folder (or its metadata JSON) or a folder of calibration frames."""
     from simulator.realism.frames import load_calibration_folder
     from simulator.products.reader import find_metadata
@@ -267,4 +322,4 @@ def measure(path, metakernel=None, strip_filter: str = "GREEN") -> dict:
         if path.is_dir():
             return measure_calibration(load_calibration_folder(path, strip_filter))
         raise
-    return measure_product(path, metakernel)
+    return measure_product(path, metakernel, calibration=calibration)

@@ -38,8 +38,10 @@ FIGURE_LABELS = (
     ("disk_fraction", "share of pixels on the lit disk core"),
     ("disk_dn_p1_p50_p99", "lit disk DN p1 / p50 / p99"),
     ("sky_dn_p1_p50_p99", "sky DN p1 / p50 / p99"),
-    ("blue_over_green", "blue / green raw signal on the lit disk"),
-    ("red_over_green", "red / green raw signal on the lit disk"),
+    ("dark_for_signal_dn", "dark subtracted from the signal (DN)"),
+    ("blue_over_green", "blue / green raw signal, same surface points"),
+    ("red_over_green", "red / green raw signal, same surface points"),
+    ("ratio_cells", "surface cells of the ratio"),
     ("block_ratio", "8x8 block-boundary discontinuity ratio"),
 )
 TEXTURE_LABELS = (
