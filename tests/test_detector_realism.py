@@ -90,6 +90,32 @@ def test_flat_profile_and_dust_match_the_real_flat():
         assert inside(m["fraction"], (0.0018, 0.0057)) and inside(m["blobs"], (19, 40)), m
 
 
+FLAT_EDGE_TOL = 0.01          # edge / peak of the model vs the real strip, both by darkstats.flat_profile
+FLAT_RESIDUAL_MAX = 0.01      # issue #13 (detfix brief): the model's profile within 1 % of the real flat's
+
+
+def test_flat_model_reproduces_the_real_flat_per_strip(reference_dir):
+    """The default flat profile against the real flat, strip by strip: edge / peak at columns 23 and 1630
+    measured the same way on both (the end columns' roll-off included), and every column median within 1 %
+    of the model (one scale per strip, the flat being relative)."""
+    from instrument_models.junocam import flatfield
+
+    real = np.asarray(Image.open(reference_dir / "calibration" / "flatFieldsSmooth12to16.tiff"), dtype=float)
+    params = flatfield.FlatFieldParams()
+    bad, worst = [], {}
+    for i, f in enumerate(FILTERS):
+        strip = real[128 * i:128 * (i + 1)]
+        model = flatfield.large_scale(params, f, 128, 1648)
+        r, m = darkstats.flat_profile(strip), darkstats.flat_profile(model)
+        bad += [(f, name, round(a, 3), round(b, 3)) for name, a, b in (("left", m.left_edge, r.left_edge),
+                                                                       ("right", m.right_edge, r.right_edge))
+                if abs(a - b) > FLAT_EDGE_TOL]
+        ratio = model[0, 23:1631] / np.median(strip[:, 23:1631], axis=0)
+        worst[f] = float(np.abs(ratio / np.median(ratio) - 1.0).max())
+    assert not bad, f"flat edges (filter, edge, model, real) differ by more than {FLAT_EDGE_TOL}: {bad}"
+    assert max(worst.values()) <= FLAT_RESIDUAL_MAX, f"largest |model / real - 1| per strip: {worst}"
+
+
 def test_real_frames_measure_as_the_readme_says(reference_dir):
     """Our measurement helpers on the real frames reproduce the README's figures (flat edges, dips; the PJ18
     dark's column structure, scaled by 65535 to DN)."""
