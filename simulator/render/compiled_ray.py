@@ -53,7 +53,7 @@ def _near_root(ox, oy, oz, dx, dy, dz, irx, iry, irz):
 
 @_jit_inline
 def _turn(vx, vy, vz, kx, ky, kz, s, omc):
-    """Rodrigues: ``v + s (k x v) + omc (k x (k x v))`` for the unit axis ``k`` (``geometry._rotate``)."""
+    """Rodrigues: ``v + s (k x v) + omc (k x (k x v))`` for the unit axis ``k`` (``geometry_replicas._rotate``)."""
     ax, ay, az = ky * vz - kz * vy, kz * vx - kx * vz, kx * vy - ky * vx
     bx, by, bz = ky * az - kz * ay, kz * ax - kx * az, kx * ay - ky * ax
     return vx + ax * s + bx * omc, vy + ay * s + by * omc, vz + az * s + bz * omc
@@ -149,7 +149,7 @@ def _observer_body(rot0, obs_j2000):
 
 @_jit_inline
 def _aberrate(ux, uy, uz, bx, by, bz):
-    """``geometry._aberrated_unit`` for one unit vector and ``beta = v / c``."""
+    """``geometry_replicas._aberrated_unit`` for one unit vector and ``beta = v / c``."""
     ub = ux * bx + uy * by + uz * bz
     px, py, pz = bx - ub * ux, by - ub * uy, bz - ub * uz
     cos_phi = math.sqrt(1.0 - (px * px + py * py + pz * pz))
