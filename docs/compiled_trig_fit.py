@@ -1,10 +1,11 @@
-"""Derivation of the constants of ``simulator/render/compiled.py``'s ``_atan2`` / ``_acos`` (not run by the package).
+"""Derivation of the constants of ``simulator/render/compiled_trig.py``'s ``_atan2`` / ``_acos`` (not run by the
+package).
 
 Run with any Python that has mpmath (not a project dependency; the project's code only uses the printed
 constants)::
 
     python docs/compiled_trig_fit.py            # prints the coefficients and the split constants
-    python docs/compiled_trig_fit.py --check    # also measures the error of compiled.py's functions
+    python docs/compiled_trig_fit.py --check    # also measures the error of compiled_trig.py's functions
 
 ``_atan2`` reduces every argument pair to ``v`` with ``|v| <= tan(pi/8)`` and evaluates
 ``atan(v) = v + v * w * g(w)`` with ``w = v * v``, where
@@ -81,18 +82,22 @@ def split_pi_4(bits: int = 48):
 
 
 def check(samples: int = 150_000, seed: int = 1):
-    """The maximum absolute error (rad) and error in ulps of compiled._atan2 / _acos against mpmath, on random
+    """The maximum absolute error (rad) and error in ulps of compiled_trig._atan2 / _acos against mpmath, on random
     arguments (acos: uniform on [-1, 1], and near +-1 and +-1/2). Without numba the functions are plain Python,
     same operations; ``math.sqrt`` raises on ``|c| > 1`` there, so only the domain is sampled."""
     import random
 
     import importlib.util
+    import sys
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[1] / "simulator" / "render" / "compiled.py"
-    spec = importlib.util.spec_from_file_location("compiled_plain", path)     # the module alone (no package)
-    compiled = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(compiled)
+    here = Path(__file__).resolve().parents[1] / "simulator" / "render"
+    for name in ("compiled_jit", "compiled_trig"):      # the two modules alone (not the renderer's package)
+        spec = importlib.util.spec_from_file_location(f"simulator.render.{name}", here / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+    compiled = sys.modules["simulator.render.compiled_trig"]
 
     rng = random.Random(seed)
     worst = {"atan2": [0.0, None, 0.0, None], "acos": [0.0, None, 0.0, None]}    # rad, at; ulps, at
