@@ -4,6 +4,8 @@ the renderer's ``[detector]`` frames, ``junocam-sim compare`` (realism/frames.py
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -146,6 +148,11 @@ def test_a_products_calibration_folder_reads_back_as_the_renderers_frames(tmp_pa
     for f in FILTERS:
         collector.add(f, truth[f])
     collector.write(tmp_path / "calibration", 1)
+    time.sleep(1.1)                  # gzip streams stamp the second they were made: a second write must not differ
+    collector.write(tmp_path / "again", 1)
+    for name in ("flat.fits", "dark.fits", "mask.fits"):
+        first, second = ((tmp_path / d / name).read_bytes() for d in ("calibration", "again"))
+        assert first == second, f"{name}: two writes of the same planes differ in bytes"
     compare = load_calibration_folder(tmp_path / "calibration")
     product = load_frame_calibration(tmp_path, None, 1, FILTERS)
     for f in FILTERS:

@@ -88,16 +88,21 @@ class CalibrationCollector:
 
 
 def _write_fits(path: Path, data: np.ndarray, header: dict) -> None:
-    """One tile-compressed image extension, lossless (GZIP_2 for floats, no quantisation; RICE for the mask),
-    written to a temporary name, then renamed."""
+    """One tile-compressed image extension, lossless (GZIP_2 for floats, no quantisation, streams without time
+    stamps; RICE for the mask), written to a temporary name, then renamed."""
     from astropy.io import fits
 
-    if data.dtype.kind == "f":
-        hdu = fits.CompImageHDU(data, compression_type="GZIP_2", quantize_level=0.0)
-    else:
-        hdu = fits.CompImageHDU(data, compression_type="RICE_1")
-    for k, v in header.items():
-        hdu.header[k] = v
+    from simulator.products.truth import _reproducible_gzip   # same render, same bytes: no gzip time stamps
+
     tmp = path.with_name(path.name + ".partial")
-    fits.HDUList([fits.PrimaryHDU(), hdu]).writeto(tmp, overwrite=True)
+    with _reproducible_gzip() as reproducible:
+        if data.dtype.kind != "f":
+            hdu = fits.CompImageHDU(data, compression_type="RICE_1")
+        elif reproducible:
+            hdu = fits.CompImageHDU(data, compression_type="GZIP_2", quantize_level=0.0)
+        else:                        # astropy's codec moved: uncompressed rather than time-stamped bytes
+            hdu = fits.ImageHDU(data)
+        for k, v in header.items():
+            hdu.header[k] = v
+        fits.HDUList([fits.PrimaryHDU(), hdu]).writeto(tmp, overwrite=True)
     tmp.replace(path)
