@@ -135,7 +135,7 @@ class JupiterAppearance:
         The seeded vortices added to ``vortices`` (chains of white ovals, cyclones, lone anticyclones and
         folded filamentary regions; :func:`scenes.jupiter_features.vortex_population` with this appearance's
         seed); None = only ``vortices``. On by default. Its vortices are soft-edged (``soft`` 0.5) and
-        partly transparent (``opacity`` 0.7) so the 400-1,200 km spectral slope stays in issue #13's range
+        partly transparent (``opacity`` 0.6) so the 400-1,200 km spectral slope stays in issue #13's range
         (the sharp rims of the earlier population flattened it to -1.7..-2.4).
     vortex_fade_px : tuple of float
         Band limit of the vortices: a vortex whose smaller diameter spans fewer than ``vortex_fade_px[0]``

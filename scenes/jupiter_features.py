@@ -79,8 +79,8 @@ def _cyclones() -> tuple[Vortex, ...]:
     # (~5600-7000 km). Longitudes: assumption (an even ring with a fixed phase). Soft-edged (soft 0.4): their
     # spiral bands fade into the polar haze rather than ending at a sharp rim.
     north = [Vortex("NPC", "cyclone", 89.9, 0.0, 2000.0, 2000.0, 3.0, 0.13, 0.8, 0.4)]
-    north += [Vortex(f"NPC{i + 1}", "cyclone", 83.0, (20.0 + 45.0 * i) % 360.0, 2150.0 + 100.0 * (i % 3),
-                     2150.0 + 100.0 * (i % 3), 3.0, 0.12, 0.8, 0.4) for i in range(8)]
+    north += [Vortex(f"NPC{i + 1}", "cyclone", 83.0, (20.0 + 45.0 * i) % 360.0, 2050.0 + 100.0 * (i % 3),
+                     2050.0 + 100.0 * (i % 3), 3.0, 0.12, 0.8, 0.4) for i in range(8)]
     south = [Vortex("SPC", "cyclone", -89.7, 0.0, 2900.0, 2900.0, -3.0, 0.13, 0.8, 0.4)]
     south += [Vortex(f"SPC{i + 1}", "cyclone", -84.0, (50.0 + 72.0 * i) % 360.0, 2900.0 + 250.0 * (i % 3),
                      2900.0 + 250.0 * (i % 3), -3.0, 0.12, 0.8, 0.4) for i in range(5)]
@@ -153,7 +153,7 @@ class FeaturePopulation:
     ffr_elongation: tuple[float, float] = (1.8, 3.0)
     ffr_lat_range_deg: tuple[float, float] = (42.0, 78.0)
     ffr_belt_deg: float = 66.0
-    opacity: float = 0.7
+    opacity: float = 0.6
     soft: float = 0.5
 
     def without(self, family: str) -> "FeaturePopulation":
