@@ -80,16 +80,16 @@ _F0, _F1, _F2, _F3 = np.float32(0.0), np.float32(1.0), np.float32(2.0), np.float
 _TO_UNIT = np.float32(2.0 / 2.0**24)
 _F_TURB, _F_DETAIL = np.float32(0.2), np.float32(0.15)      # JupiterAppearance._fields normalisations
 _F_WAVE = np.float32(1.6)
-_F_035, _F_008, _F_010, _F_15 = (np.float32(0.35), np.float32(0.08),
-                                          np.float32(0.1), np.float32(1.5))
+_F_035, _F_008, _F_08 = np.float32(0.35), np.float32(0.08), np.float32(0.8)
+_F_OVAL = np.float32(0.03)      # scenes.jupiter.OVAL_TEXTURE
 
 # Columns of the per-vortex float table (AlbedoTables.vortex).
 (V_LAT, V_LON, V_LAM, V_REACH, V_DLON, V_EAST_LIM, V_COS_NEAR, V_CX, V_CY, V_CZ, V_EX, V_EY, V_EZ, V_NX, V_NY,
- V_NZ, V_EAST_KM, V_NORTH_KM, V_SWIRL, V_SIGN, V_METHANE, V_COLOUR) = range(22)
+ V_NZ, V_EAST_KM, V_NORTH_KM, V_SWIRL, V_SIGN, V_METHANE, V_OPACITY, V_SOFT, V_COLOUR) = range(24)
 # Vortex colour columns from V_COLOUR on, per visible filter (BLUE, GREEN, RED): grs (core, ring),
-# cyclone (bright, dark), other kinds (base, unused).
+# cyclone and ffr (bright, dark), other kinds (base, unused).
 VISIBLE = ("BLUE", "GREEN", "RED")
-KIND_GRS, KIND_CYCLONE, KIND_PLAIN = 0, 1, 2
+KIND_GRS, KIND_CYCLONE, KIND_PLAIN, KIND_FFR = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
@@ -255,6 +255,11 @@ def _vortex_hit(vortex, i, lat, lon, cos_phi, sin_phi, lam_e, trig):
 
 @_inline
 def _vortex_colour(vortex, i, kind, col, d, rx, ry, turb):
+    if kind == KIND_FFR:
+        u, w = rx / vortex[i, V_EAST_KM], ry / vortex[i, V_NORTH_KM]
+        lanes = 0.5 + 0.5 * math.sin(4.0 * w + 1.6 * math.sin(2.5 * u) + np.float64(_F_08 * turb))
+        bright, dark = vortex[i, col], vortex[i, col + 1]
+        return dark + (bright - dark) * lanes
     """``JupiterAppearance._vortex_colour`` for one point; ``col`` is the colour column of the filter."""
     if kind == KIND_GRS:
         ring = math.exp(-(((d - 0.7) / 0.12) * ((d - 0.7) / 0.12)))
@@ -265,13 +270,13 @@ def _vortex_colour(vortex, i, kind, col, d, rx, ry, turb):
         return colour * np.float64(_F1 + _F_008 * turb)
     if kind == KIND_CYCLONE:
         psi = math.atan2(ry, rx)
-        arms = 0.5 + 0.5 * math.sin(2.0 * psi + 9.0 * d * vortex[i, V_SIGN] + np.float64(_F_15 * turb))
+        arms = 0.5 + 0.5 * math.sin(2.0 * psi + 6.0 * d * vortex[i, V_SIGN] + np.float64(_F_08 * turb))
         bright, dark = vortex[i, col], vortex[i, col + 1]
         core = math.exp(-((d / 0.25) * (d / 0.25)))
         return dark + (bright - dark) * min(max(arms * (1.0 - core) + core, 0.0), 1.0)
     clipped = min(max(turb, -_F1), _F1)
-    base = np.float32(vortex[i, col]) * (_F1 + _F_010 * clipped)
-    return np.float64(base) * (1.0 - 0.15 * math.exp(-(((d - 0.9) / 0.1) * ((d - 0.9) / 0.1))))
+    base = np.float32(vortex[i, col]) * (_F1 + _F_OVAL * clipped)
+    return np.float64(base) * (1.0 - 0.06 * math.exp(-(((d - 0.85) / 0.25) * ((d - 0.85) / 0.25))))
 
 
 @_inline
@@ -342,7 +347,8 @@ def _base_block(lat_pg, lon_w, j0, nb, shear_rad, jet_profile, cos_phi, sin_phi,
 
 
 @_inline
-def _twist_point(lat, lon, cos_phi, sin_phi, qx, qy, qz, vortex, active, trig, hit_vortex, hit_values, hits):
+def _twist_point(lat, lon, cos_phi, sin_phi, qx, qy, qz, vortex, weight, kind, active, trig, hit_vortex,
+                 hit_values, hits):
     """The vortex twists of one point's noise coordinate (``JupiterAppearance._fields``): (qx, qy, qz,
     anisotropy, hits); the vortices the point lies in are appended to ``hit_vortex`` / ``hit_values``
     (d, rx, ry) from index ``hits``."""
@@ -362,14 +368,15 @@ def _twist_point(lat, lon, cos_phi, sin_phi, qx, qy, qz, vortex, active, trig, h
         if not hit:
             continue
         taper = 1.0 - _smoothstep(1.4, 2.0, d)
-        alpha = vortex[i, V_SWIRL] * math.exp(-2.0 * d * d) * taper
+        alpha = vortex[i, V_SWIRL] * math.exp(-2.0 * d * d) * (taper * weight[i])
         ca, sa = math.cos(alpha), math.sin(alpha)
         rx, ry = ca * dx - sa * dy, sa * dx + ca * dy
         ex, ey = rx - dx, ry - dy
         qx += (vortex[i, V_EX] * ex + vortex[i, V_NX] * ey) / _R
         qy += (vortex[i, V_EY] * ex + vortex[i, V_NY] * ey) / _R
         qz += (vortex[i, V_EZ] * ex + vortex[i, V_NZ] * ey) / _R
-        anis *= 1.0 - math.exp(-d * d) * taper
+        if kind[i] != KIND_FFR:     # folded filamentary regions keep the zonal elongation
+            anis *= 1.0 - math.exp(-d * d) * (taper * weight[i])
         hit_vortex[hits] = i
         hit_values[hits, 0], hit_values[hits, 1], hit_values[hits, 2] = d, rx, ry
         hits += 1
@@ -378,20 +385,21 @@ def _twist_point(lat, lon, cos_phi, sin_phi, qx, qy, qz, vortex, active, trig, h
 
 @_inline
 def _colour_point(lat, turb, detail, coarse, filt, scale, belt_profile, turbulence, fc_turb, fc_detail, tint_turb,
-                  polar_haze, vortex, kind, colours, hit_vortex, hit_values, h0, h1):
+                  polar_haze, vortex, weight, kind, colours, hit_vortex, hit_values, h0, h1):
     """The calibrated, clipped albedo of one point from its noise fields and vortex hits ``h0:h1``."""
     belt = _profile(belt_profile, lat + np.float64(_F_WAVE * coarse))
     polar = _smoothstep(57.0, 68.0, abs(lat))
     mix = _smoothstep(0.0, 1.0, belt * (1.0 - polar) + turbulence * (0.6 + belt) * np.float64(turb))
     for h in range(h0, h1):
         if kind[hit_vortex[h]] == KIND_GRS:   # the Red Spot Hollow
-            mix *= _smoothstep(1.0, 1.45, hit_values[h, 0]) * 0.85 + 0.15
+            mix *= 1.0 - weight[hit_vortex[h]] * (0.85 - _smoothstep(1.0, 1.45, hit_values[h, 0]) * 0.85)
     if filt == 3:      # JupiterAppearance._methane
         albedo = 0.038 + 0.012 * (1.0 - mix)
         albedo = albedo + 0.025 * math.exp(-((lat / 9.0) * (lat / 9.0)))
         albedo = albedo + 0.085 * _smoothstep(45.0, 72.0, abs(lat))
         for h in range(h0, h1):
-            mask = 1.0 - _smoothstep(0.75, 1.1, hit_values[h, 0])
+            i = hit_vortex[h]
+            mask = (1.0 - _smoothstep(0.75, 1.1, hit_values[h, 0])) * (vortex[i, V_OPACITY] * weight[i])
             albedo = albedo + (vortex[hit_vortex[h], V_METHANE] - albedo) * mask
     else:              # JupiterAppearance._visible
         zone, belt_c, polar_c = colours[filt, 0], colours[filt, 1], colours[filt, 2]
@@ -404,7 +412,7 @@ def _colour_point(lat, turb, detail, coarse, filt, scale, belt_profile, turbulen
         for h in range(h0, h1):
             i = hit_vortex[h]
             d = hit_values[h, 0]
-            mask = 1.0 - _smoothstep(0.88, 1.02, d)
+            mask = (1.0 - _smoothstep(1.02 - vortex[i, V_SOFT], 1.02, d)) * (vortex[i, V_OPACITY] * weight[i])
             colour = _vortex_colour(vortex, i, kind[i], col, d, hit_values[h, 1], hit_values[h, 2], turb)
             albedo = albedo + (colour - albedo) * mask
     texture = fc_turb * turb + fc_detail * detail          # float32, as numpy's expression
@@ -420,7 +428,7 @@ _TASK_BLOCKS = 8
 @_compiled(parallel=True)
 def _albedo_kernel(lat_pg, lon_w, out, filt, scale, rotations, offsets, seeds, frequency, stretch, w_total,
                    w_detail, w_coarse, n_octaves, z_stretch_on, jet_profile, belt_profile, shear_rad,
-                   turbulence, fc_turb, fc_detail, tint_turb, polar_haze, vortex, kind, active, colours):
+                   turbulence, fc_turb, fc_detail, tint_turb, polar_haze, vortex, weight, kind, active, colours):
     """The albedo of every point (see the module docstring); ``filt`` 0..2 visible, 3 METHANE.
 
     ``n_octaves`` octaves are evaluated (the band limit's break); an octave whose ``w_total`` and
@@ -448,7 +456,8 @@ def _albedo_kernel(lat_pg, lon_w, out, filt, scale, rotations, offsets, seeds, f
             for b in range(nb):
                 hit_start[b] = hits
                 bx[b], by[b], bz[b], anis, hits = _twist_point(lat_pg[j0 + b], lon_w[j0 + b], b_cos[b], b_sin[b],
-                                                               bx[b], by[b], bz[b], vortex, active, trig,
+                                                               bx[b], by[b], bz[b], vortex, weight, kind, active,
+                                                               trig,
                                                                hit_vortex, hit_values, hits)
                 z[b] = bz[b] * anis
             hit_start[nb] = hits
@@ -459,15 +468,16 @@ def _albedo_kernel(lat_pg, lon_w, out, filt, scale, rotations, offsets, seeds, f
                 detail = noise[1, b] / _F_DETAIL
                 out[j0 + b] = _colour_point(lat_pg[j0 + b], turb, detail, noise[2, b], filt, scale,
                                             belt_profile, turbulence, fc_turb, fc_detail, tint_turb,
-                                            polar_haze, vortex, kind, colours,
+                                            polar_haze, vortex, weight, kind, colours,
                                             hit_vortex, hit_values, hit_start[b], hit_start[b + 1])
 
 
 # -- driver ----------------------------------------------------------------------------------------------
 def normal_albedo(tables: AlbedoTables, filter_name: str, scale: float, lat: np.ndarray, lon: np.ndarray,
-                  max_freq: float | None, fade: float = 1.0) -> np.ndarray | None:
+                  max_freq: float | None, fade: float = 1.0, weights: np.ndarray | None = None) -> np.ndarray | None:
     """Calibrated, clipped normal albedo ``(N,)`` float64 of ``filter_name`` (already checked) at ``lat`` /
-    ``lon`` (``(N,)`` float64 contiguous, finite), band-limited at ``max_freq`` (None: all octaves).
+    ``lon`` (``(N,)`` float64 contiguous, finite), band-limited at ``max_freq`` (None: all octaves), each
+    vortex weighted by ``weights`` ``(V,)`` (None: all 1; a vortex of weight 0 is skipped).
 
     None if a lattice coordinate could leave the int32 range (noise cells far finer than any default):
     the caller then uses the numpy code, which handles that case."""
@@ -488,10 +498,11 @@ def normal_albedo(tables: AlbedoTables, filter_name: str, scale: float, lat: np.
     if fade > 1.0 and max_freq is not None:      # FractalNoise.fields' smooth band limit, same weights
         taper = band_limit_taper(t.frequency, max_freq, fade)
         w_total, w_detail = tapered(w_total, taper), tapered(w_detail, taper)
+    weights = np.ones(t.vortex.shape[0]) if weights is None else np.ascontiguousarray(weights, dtype=np.float64)
     if lat.size:
         lo, hi = float(lat.min()), float(lat.max())
         reach = t.vortex[:, V_REACH] * (1.0 + 1e-9)
-        near = ~((t.vortex[:, V_LAT] + reach < lo) | (t.vortex[:, V_LAT] - reach > hi))
+        near = ~((t.vortex[:, V_LAT] + reach < lo) | (t.vortex[:, V_LAT] - reach > hi)) & (weights > 0.0)
         active = np.nonzero(near)[0].astype(np.int64)
     else:
         active = np.zeros(0, dtype=np.int64)
@@ -503,7 +514,7 @@ def normal_albedo(tables: AlbedoTables, filter_name: str, scale: float, lat: np.
     _albedo_kernel(lat, lon, out, filt, float(scale), t.rotations, t.offsets, t.seeds, t.frequency, t.stretch,
                    w_total, w_detail, t.w_coarse, n_octaves, t.z_stretch_on, t.jet_profile, t.belt_profile,
                    t.shear_rad, t.turbulence, np.float32(fc_turb), np.float32(fc_detail),
-                   np.float32(t.tint_turbulence), float(t.polar_haze), t.vortex, t.kind,
+                   np.float32(t.tint_turbulence), float(t.polar_haze), t.vortex, weights, t.kind,
                    active, t.colours)
     return out
 

@@ -50,9 +50,13 @@ VORTEX_COLOURS = {
     "grs_ring": {"BLUE": 0.30, "GREEN": 0.38, "RED": 0.60},
     "oval": {"BLUE": 0.88, "GREEN": 0.90, "RED": 0.89},
     "barge": {"BLUE": 0.36, "GREEN": 0.56, "RED": 0.64},
-    "cyclone": {"BLUE": 0.72, "GREEN": 0.74, "RED": 0.72},
-    "cyclone_dark": {"BLUE": 0.62, "GREEN": 0.66, "RED": 0.64},
+    "cyclone": {"BLUE": 0.73, "GREEN": 0.775, "RED": 0.76},
+    "cyclone_dark": {"BLUE": 0.64, "GREEN": 0.715, "RED": 0.70},
+    "ffr": {"BLUE": 0.76, "GREEN": 0.82, "RED": 0.83},
+    "ffr_dark": {"BLUE": 0.62, "GREEN": 0.765, "RED": 0.78},
 }
+# Relative texture inside white ovals (times the turbulence, clipped to +-1); faint so the ovals stay smooth.
+OVAL_TEXTURE = 0.03
 
 # Per-filter factor calibrated (scripts in scenes.truth.geometric_albedo, seeds 0..2, four sub-observer
 # longitudes) so the zero-phase disk-averaged I/F with the default Minnaert photometry equals Karkoschka's
@@ -128,11 +132,14 @@ class JupiterAppearance:
     belts, jets, vortices
         Large-scale layout (:mod:`scenes.jupiter_features`).
     population : FeaturePopulation or None
-        The seeded high-latitude vortices added to ``vortices`` (chains of white ovals, cyclonic
-        filamentary regions, lone anticyclones; :func:`scenes.jupiter_features.vortex_population` with this
-        appearance's seed); None (default) = only ``vortices``. Off by default: with it, the 400-1,200 km
-        spectral slope of the texture views poleward of 45 deg flattens to -1.3..-2.3 (seed 1), outside
-        issue #13's real -2.7..-3.7, because the ovals' sharp rims add small-scale power.
+        The seeded vortices added to ``vortices`` (chains of white ovals, cyclones, lone anticyclones and
+        folded filamentary regions; :func:`scenes.jupiter_features.vortex_population` with this appearance's
+        seed); None = only ``vortices``. On by default. Its vortices are soft-edged (``soft`` 0.5) and
+        partly transparent (``opacity`` 0.6) so the 400-1,200 km spectral slope stays in issue #13's range
+        (the sharp rims of the earlier population flattened it to -1.7..-2.4).
+    vortex_fade_px : tuple of float
+        Band limit of the vortices: a vortex whose smaller diameter spans fewer than ``vortex_fade_px[0]``
+        pixel footprints is left out, and it fades in (colour, twist) up to ``vortex_fade_px[1]`` footprints.
     finest_cell_km : float
         Size of the finest noise cells; detail continues down to this scale (3 km pixels at perijove).
     largest_cell_km : float
@@ -185,7 +192,8 @@ class JupiterAppearance:
     belts: tuple[Belt, ...] = DEFAULT_BELTS
     jets: tuple[tuple[float, float], ...] = DEFAULT_JETS
     vortices: tuple[Vortex, ...] = DEFAULT_VORTICES
-    population: FeaturePopulation | None = None
+    population: FeaturePopulation | None = FeaturePopulation()
+    vortex_fade_px: tuple[float, float] = (2.0, 4.0)
     finest_cell_km: float = 2.5
     largest_cell_km: float = 12000.0
     zonal_stretch: float = 7.0
@@ -246,12 +254,14 @@ class JupiterAppearance:
         rows, kinds = [], []
         for v in self._all_vortices:
             g = _vortex_frame(v)
-            pairs = {"grs": ("grs", "grs_ring"), "cyclone": ("cyclone", "cyclone_dark")}.get(v.kind, (v.kind,))
+            pairs = {"grs": ("grs", "grs_ring"), "cyclone": ("cyclone", "cyclone_dark"),
+                     "ffr": ("ffr", "ffr_dark")}.get(v.kind, (v.kind,))
             colours = [VORTEX_COLOURS[c][f] for f in compiled_albedo.VISIBLE for c in (pairs + (pairs[0],))[:2]]
             rows.append([v.lat_pg_deg, v.lon_w_deg, g.lam, g.reach_deg, g.max_dlon_deg, g.east_limit, g.cos_near,
                          *g.centre, *g.east, *g.north, v.east_km, v.north_km, v.swirl_rad,
-                         float(np.sign(v.swirl_rad)), v.methane_albedo, *colours])
-            kinds.append({"grs": compiled_albedo.KIND_GRS, "cyclone": compiled_albedo.KIND_CYCLONE}.get(
+                         float(np.sign(v.swirl_rad)), v.methane_albedo, v.opacity, v.soft, *colours])
+            kinds.append({"grs": compiled_albedo.KIND_GRS, "cyclone": compiled_albedo.KIND_CYCLONE,
+                          "ffr": compiled_albedo.KIND_FFR}.get(
                 v.kind, compiled_albedo.KIND_PLAIN))
         octaves = range(noise.octaves)
         return compiled_albedo.AlbedoTables(
@@ -269,7 +279,19 @@ class JupiterAppearance:
             colours=np.array([[ZONE[f], BELT[f], POLAR[f]] for f in compiled_albedo.VISIBLE]))
 
     # -- fields ------------------------------------------------------------------------------------
-    def _fields(self, lat_pg: np.ndarray, lon_w: np.ndarray, max_freq: float | None) -> dict:
+    def vortex_weights(self, footprint_km=None) -> np.ndarray:
+        """Band-limit weight ``(V,)`` in [0, 1] of each vortex (``_all_vortices`` order) at the smallest of
+        ``footprint_km`` (None: all 1): 0 below ``vortex_fade_px[0]`` footprints across the vortex's smaller
+        diameter, smoothstep up to 1 at ``vortex_fade_px[1]``."""
+        n = len(self._all_vortices)
+        if footprint_km is None or n == 0:
+            return np.ones(n)
+        foot = max(float(np.min(footprint_km)), 1e-9)
+        across = np.array([2.0 * min(v.east_km, v.north_km) for v in self._all_vortices]) / foot
+        return _smoothstep(self.vortex_fade_px[0], self.vortex_fade_px[1], across)
+
+    def _fields(self, lat_pg: np.ndarray, lon_w: np.ndarray, max_freq: float | None,
+                weights: np.ndarray | None = None) -> dict:
         phi = np.radians(lat_pg)
         lam_e = -np.radians(lon_w)
         cos_phi, sin_phi = np.cos(phi), np.sin(phi)
@@ -278,7 +300,10 @@ class JupiterAppearance:
         anisotropy = None
         vortex_parts = []
         lat_lo, lat_hi = (float(lat_pg.min()), float(lat_pg.max())) if lat_pg.size else (0.0, -1.0)
-        for v in self._all_vortices:
+        weights = np.ones(len(self._all_vortices)) if weights is None else weights
+        for v, w in zip(self._all_vortices, weights):
+            if not w > 0.0:
+                continue    # below the band limit: the vortex is not drawn at all
             reach_deg = np.degrees(2.0 * max(v.east_km, v.north_km) / _RADIUS_KM)
             if v.lat_pg_deg + reach_deg < lat_lo or v.lat_pg_deg - reach_deg > lat_hi:
                 continue    # quick reject: the vortex is outside the points' latitude range
@@ -287,7 +312,7 @@ class JupiterAppearance:
                 continue
             idx, dx, dy, d, east, north = part
             taper = 1.0 - _smoothstep(1.4, 2.0, d)     # compact support: nothing changes at d >= 2
-            alpha = v.swirl_rad * np.exp(-2.0 * d * d) * taper
+            alpha = v.swirl_rad * np.exp(-2.0 * d * d) * (taper * w)
             ca, sa = np.cos(alpha), np.sin(alpha)
             rx, ry = ca * dx - sa * dy, sa * dx + ca * dy
             # Twist the texture: move each point's noise coordinate by the rotation of its local offset
@@ -297,8 +322,9 @@ class JupiterAppearance:
             q[:, idx] += shift
             if anisotropy is None:
                 anisotropy = np.ones(q.shape[1])
-            anisotropy[idx] *= 1.0 - np.exp(-d * d) * taper
-            vortex_parts.append((v, idx, rx, ry, d))
+            if v.kind != "ffr":     # folded filamentary regions keep the zonal elongation
+                anisotropy[idx] *= 1.0 - np.exp(-d * d) * (taper * w)
+            vortex_parts.append((v, idx, rx, ry, d, w))
         noise = self._turbulence.fields(q.T, max_frequency=max_freq, detail_from=self._detail_octave,
                                         detail_gain=self.detail_gain, coarse_octaves=_COARSE_OCTAVES,
                                         z_stretch=self.zonal_stretch,
@@ -310,9 +336,9 @@ class JupiterAppearance:
         belt = _profile(self._belt_profile, lat_pg + 1.6 * noise["coarse"])
         polar = _smoothstep(57.0, 68.0, np.abs(lat_pg))
         mix = _smoothstep(0.0, 1.0, belt * (1.0 - polar) + self.turbulence * (0.6 + belt) * turb)
-        for v, idx, rx, ry, d in vortex_parts:
+        for v, idx, rx, ry, d, w in vortex_parts:
             if v.kind == "grs":   # the Red Spot Hollow: a pale collar clears the belt around the GRS
-                mix[idx] *= _smoothstep(1.0, 1.45, d) * 0.85 + 0.15
+                mix[idx] *= 1.0 - w * (0.85 - _smoothstep(1.0, 1.45, d) * 0.85)
         return {"belt": belt, "mix": mix, "turb": turb, "detail": detail, "polar": polar,
                 "vortices": vortex_parts, "lat": lat_pg}
 
@@ -353,8 +379,8 @@ class JupiterAppearance:
         polar_colour = POLAR[name] * (tint - 0.15 * f["mix"])
         albedo = albedo + (polar_colour - albedo) * f["polar"]
         turb = f["turb"]
-        for v, idx, rx, ry, d in f["vortices"]:
-            mask = 1.0 - _smoothstep(0.88, 1.02, d)
+        for v, idx, rx, ry, d, w in f["vortices"]:
+            mask = (1.0 - _smoothstep(1.02 - v.soft, 1.02, d)) * (v.opacity * w)
             colour = self._vortex_colour(v, name, rx, ry, d, turb[idx])
             albedo[idx] = albedo[idx] + (colour - albedo[idx]) * mask
         return albedo * self._softened(0.5 * self.fine_contrast * turb + self._detail_contrast * f["detail"], f)
@@ -372,20 +398,28 @@ class JupiterAppearance:
             return colour * (1.0 + 0.08 * turb)
         if v.kind == "cyclone":
             psi = np.arctan2(ry, rx)
-            arms = 0.5 + 0.5 * np.sin(2.0 * psi + 9.0 * d * np.sign(v.swirl_rad) + 1.5 * turb)
+            arms = 0.5 + 0.5 * np.sin(2.0 * psi + 6.0 * d * np.sign(v.swirl_rad) + 0.8 * turb)
             bright, dark = VORTEX_COLOURS["cyclone"][name], VORTEX_COLOURS["cyclone_dark"][name]
             core = np.exp(-((d / 0.25) ** 2))
             return dark + (bright - dark) * np.clip(arms * (1.0 - core) + core, 0.0, 1.0)
+        if v.kind == "ffr":
+            # Folded lanes: bright stratiform lobes and darker lanes across the region's short axis, folded
+            # along its long axis and roughened by the turbulence.
+            u, w = rx / v.east_km, ry / v.north_km
+            lanes = 0.5 + 0.5 * np.sin(4.0 * w + 1.6 * np.sin(2.5 * u) + 0.8 * turb)
+            bright, dark = VORTEX_COLOURS["ffr"][name], VORTEX_COLOURS["ffr_dark"][name]
+            return dark + (bright - dark) * lanes
         base = VORTEX_COLOURS[v.kind][name]
-        return base * (1.0 + 0.1 * np.clip(turb, -1, 1)) * (1.0 - 0.15 * np.exp(-(((d - 0.9) / 0.1) ** 2)))
+        # A faint darker collar (broad, so its rim adds little small-scale power) and a faint texture.
+        return base * (1.0 + OVAL_TEXTURE * np.clip(turb, -1, 1)) * (1.0 - 0.06 * np.exp(-(((d - 0.85) / 0.25) ** 2)))
 
     def _methane(self, f: dict) -> np.ndarray:
         lat = f["lat"]
         albedo = 0.038 + 0.012 * (1.0 - f["mix"])
         albedo = albedo + 0.025 * np.exp(-((lat / 9.0) ** 2))                   # equatorial haze
         albedo = albedo + 0.085 * _smoothstep(45.0, 72.0, np.abs(lat))           # polar hazes
-        for v, idx, rx, ry, d in f["vortices"]:
-            mask = 1.0 - _smoothstep(0.75, 1.1, d)
+        for v, idx, rx, ry, d, w in f["vortices"]:
+            mask = (1.0 - _smoothstep(0.75, 1.1, d)) * (v.opacity * w)
             albedo[idx] = albedo[idx] + (v.methane_albedo - albedo[idx]) * mask
         return albedo * self._softened(0.25 * self.fine_contrast * f["turb"] + 0.5 * self._detail_contrast
                                        * f["detail"], f)
@@ -415,15 +449,16 @@ class JupiterAppearance:
         max_freq = None
         if footprint_km is not None:
             max_freq = _RADIUS_KM / (self.band_limit_footprints * max(float(np.min(footprint_km)), 1e-6))
+        weights = self.vortex_weights(footprint_km)
         if compiled_albedo.AVAILABLE and self._tables is not None:
             out = compiled_albedo.normal_albedo(self._tables, name, self.albedo_scale[name],
                                                 np.ascontiguousarray(lat), np.ascontiguousarray(lon), max_freq,
-                                                self.band_limit_fade)
+                                                self.band_limit_fade, weights)
             if out is not None:
                 return out
         albedo = np.empty(lat.shape)
         for block in point_blocks(lat.size):
-            fields = self._fields(lat[block], lon[block], max_freq)
+            fields = self._fields(lat[block], lon[block], max_freq, weights)
             value = self._methane(fields) if name == "METHANE" else self._visible(name, fields)
             albedo[block] = value * self.albedo_scale[name]
         return np.clip(albedo, 0.0, 1.0, out=albedo)

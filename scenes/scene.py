@@ -11,6 +11,10 @@ map_scale        normal albedo per unit pixel value of the map (default 1.0)
 photometry       ``"minnaert"`` (default), ``"lambert"`` or ``"lommel-seeliger"``
 minnaert_k       one number for every filter or a table ``{FILTER = k}`` (default scenes.photometry)
 texture_seed     seed of Jupiter's texture (default: the seed passed to build_scene)
+features         list of the procedural Jupiter's feature families to draw (default all of
+                 ``scenes.jupiter_features.FEATURE_FAMILIES``: named, pearls, polar_cyclones, vortices,
+                 ffr); ``["none"]`` or ``[]`` = belts and turbulence only
+polar_haze       0..1, how much the polar hazes damp the cloud texture (default 0.5)
 bodies           list of tables, each: ``name``, ``naif_id``, ``frame``, and either ``mesh`` (file path,
                  optional ``scale_km``, ``albedo_scale``, ``albedo``) or ``radii_km`` (3 numbers, with
                  ``albedo`` a number or ``{FILTER = value}``)
@@ -28,11 +32,13 @@ from scenes.ellipsoid import Ellipsoid, unit_rows
 from scenes.errors import SceneError
 from scenes.filters import FILTERS, check_filter
 from scenes.jupiter import JupiterAppearance
+from scenes.jupiter_features import FEATURE_FAMILIES, feature_set
 from scenes.maps import MapAppearance, UniformAppearance
 from scenes.mesh import MeshAppearance, MeshShape
 from scenes.photometry import Photometry
 
-SCENE_KEYS = ("model", "map_path", "map_scale", "photometry", "minnaert_k", "texture_seed", "bodies")
+SCENE_KEYS = ("model", "map_path", "map_scale", "photometry", "minnaert_k", "texture_seed", "features", "polar_haze",
+              "bodies")
 BODY_KEYS = ("name", "naif_id", "frame", "mesh", "scale_km", "albedo_scale", "albedo", "radii_km")
 
 
@@ -192,6 +198,20 @@ def _build_body(table: dict, position: int) -> Body:
     return Body(str(table["name"]).upper(), int(table["naif_id"]), str(table["frame"]), shape, appearance)
 
 
+def _procedural(config: dict, seed: int) -> JupiterAppearance:
+    """The procedural Jupiter of a ``[scene]`` table: its seed, feature families and polar haze."""
+    families = config.get("features", FEATURE_FAMILIES)
+    if isinstance(families, str) or not isinstance(families, (list, tuple)):
+        raise SceneError(f"scene.features = {families!r} must be a list of names from {', '.join(FEATURE_FAMILIES)}")
+    families = [f for f in families if str(f).lower() != "none"]
+    vortices, population = feature_set(families)
+    haze = float(config.get("polar_haze", JupiterAppearance.polar_haze))
+    if not 0.0 <= haze <= 1.0:
+        raise SceneError(f"scene.polar_haze = {haze!r} must be between 0 and 1")
+    return JupiterAppearance(seed=int(config.get("texture_seed", seed)), vortices=vortices, population=population,
+                             polar_haze=haze)
+
+
 def build_scene(config: dict | None = None, seed: int = 0) -> Scene:
     """Build a :class:`Scene` from the scenario's ``[scene]`` table (see the module docstring)."""
     # Absent optional keys may arrive as None (scenario.table("scene")): treat them as absent.
@@ -199,7 +219,7 @@ def build_scene(config: dict | None = None, seed: int = 0) -> Scene:
     _check_keys(config, SCENE_KEYS, "scene")
     model = str(config.get("model", "procedural")).lower()
     if model == "procedural":
-        appearance = JupiterAppearance(seed=int(config.get("texture_seed", seed)))
+        appearance = _procedural(config, seed)
     elif model == "map":
         if "map_path" not in config:
             raise SceneError("scene.model = 'map' needs scene.map_path (an image or a table of filter = image)")

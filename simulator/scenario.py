@@ -22,6 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from scenes.jupiter_features import FEATURE_FAMILIES
 from simulator.errors import ScenarioError
 
 FILTER_NAMES = ("METHANE", "BLUE", "GREEN", "RED")  # ARCHITECTURE.md conventions (CCD order)
@@ -139,6 +140,10 @@ SCHEMA: dict[str, tuple[Field, ...]] = {
           "seed of the procedural texture: Jupiter's look, independent of the scenario seed, which draws only "
           "the noise", (0, 2**63 - 1)),
         F("bodies", "list[table]", [], "extra bodies (meshes, ellipsoids), validated by scenes"),
+        F("features", "list[str]", list(FEATURE_FAMILIES),
+          "procedural Jupiter's feature families drawn (scenes.jupiter_features; ['none'] = only belts and "
+          "turbulence)", choices=FEATURE_FAMILIES + ("none",)),
+        F("polar_haze", "float", 0.5, "how much the polar hazes damp the cloud texture (assumption)", (0.0, 1.0)),
     ),
     "noise": (
         F("enabled", "bool", True, "master switch of the detector noise chain"),

@@ -181,11 +181,14 @@ def test_seeded_feature_population_is_reproducible_and_equal_in_both_paths(monke
     pop = FeaturePopulation()
     a, b = vortex_population(5, pop), vortex_population(5, pop)
     assert a == b and a != vortex_population(6, pop)
-    per_hemisphere = len(pop.chain_lats_deg) * pop.chain_length + pop.cyclonic + pop.anticyclones
+    per_hemisphere = len(pop.chain_lats_deg) * pop.chain_length + pop.cyclonic + pop.anticyclones + pop.ffr
     assert len(a) == 2 * per_hemisphere
     lats = np.abs([v.lat_pg_deg for v in a])
-    assert lats.min() > min(pop.lat_range_deg[0], min(pop.chain_lats_deg) - 2.0) and lats.max() < 80.0
+    lowest = min(pop.lat_range_deg[0], min(pop.chain_lats_deg) - 2.0, pop.ffr_lat_range_deg[0])
+    assert lats.min() >= lowest and lats.max() < 80.0, f"population latitudes {lats.min():.1f}..{lats.max():.1f}"
+    assert {v.kind for v in a} == {"oval", "cyclone", "ffr"}
     app = JupiterAppearance(seed=5, population=pop)
+    assert app == JupiterAppearance(seed=5), "the population is on by default"
     rng = np.random.default_rng(1)
     lat, lon = [], []
     for v in a[:: 3]:                       # points within ~2 semi-axes of every third population vortex
@@ -194,7 +197,7 @@ def test_seeded_feature_population_is_reproducible_and_equal_in_both_paths(monke
         lon.append(v.lon_w_deg + np.degrees(rho * v.east_km / (R_KM * np.cos(np.radians(v.lat_pg_deg)))
                                             * np.cos(ang)))
     lat, lon = np.clip(np.concatenate(lat), -90, 90), np.concatenate(lon) % 360.0
-    plain = JupiterAppearance(seed=5).normal_albedo("GREEN", lat, lon, footprint_km=20.0)
+    plain = JupiterAppearance(seed=5, population=None).normal_albedo("GREEN", lat, lon, footprint_km=20.0)
     for name in FILTERS:
         fast = app.normal_albedo(name, lat, lon, footprint_km=20.0)
         ref = _numpy(app, monkeypatch, name, lat, lon, footprint_km=20.0)

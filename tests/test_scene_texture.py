@@ -149,7 +149,7 @@ def test_polar_hazes_soften_the_texture_at_high_latitudes_only():
     # by `polar_haze`; at mid-latitudes nothing changes.
     lat_hi, lon = np.meshgrid(np.linspace(74.0, 76.0, 120), np.linspace(0.0, 8.0, 120), indexing="ij")
     lat_mid = lat_hi - 45.0
-    hazy, clear = JupiterAppearance(seed=4), JupiterAppearance(seed=4, polar_haze=0.0)
+    hazy, clear = JupiterAppearance(seed=4, population=None), JupiterAppearance(seed=4, polar_haze=0.0, population=None)
 
     def rel_std(app, lat):
         a = app.normal_albedo("GREEN", lat.ravel(), lon.ravel(), footprint_km=20.0)
