@@ -117,8 +117,9 @@ def test_flat_model_reproduces_the_real_flat_per_strip(reference_dir):
 
 
 def test_real_frames_measure_as_the_readme_says(reference_dir):
-    """Our measurement helpers on the real frames reproduce the README's figures (flat edges, dips; the PJ18
-    dark's column structure, scaled by 65535 to DN)."""
+    """Our measurement helpers on the real flat reproduce the calibration README's figures (edges). The PJ18
+    debias frame is not used as a figure of PJ28 darks: read by its measured unit (DN / 2879,
+    tests/test_calibration_files.py) it is a bias-removed residual of ~0.7 DN."""
     cal = reference_dir / "calibration"
     rows = {"BLUE": 0, "GREEN": 128, "RED": 256}
     flat = calibration_files.split_strips(calibration_files.read_frame(cal / "flatFieldsSmooth12to16.tiff"),
@@ -126,8 +127,6 @@ def test_real_frames_measure_as_the_readme_says(reference_dir):
     for f in FILTERS:
         s = darkstats.flat_profile_stats(flat[f])
         assert inside(s["left"], (0.80, 0.83)) and inside(s["right"], (0.59, 0.63)), (f, s)
-    drk = calibration_files.load_dark(cal / "debias18.tiff", rows, scale=65535.0)
-    assert inside(darkstats.dark_strip_stats(drk["RED"])["column_median_std"], 6.9)
 
 
 def test_user_frames_from_shared_are_used_as_they_are(reference_dir):

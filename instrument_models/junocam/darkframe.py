@@ -26,6 +26,12 @@ METHANE has no real frame: its level and column-defect count follow the BLUE-GRE
 
 The level calibration: each strip's base is set so that the mean over its active columns of the expected
 TDI 1 dark frame, after the ADC's floor (-0.5 DN on average), equals ``level_dn`` x ``level_scale``.
+
+debias18's amplitudes above are read with the file scaled by 65535. Its stored values turn out to be whole
+multiples of 1 / (2879 x 288) (:mod:`instrument_models.junocam.calibration_files`: DN / 2879, mean of 288
+framelets), which makes them 22.8 times smaller in DN: a bias-removed residual, not a PJ28-like dark. Only
+its shapes are used here (which columns, from which row, the strips' correlation, the power-law index); every
+amplitude and count of the defaults comes from the PJ28 figures.
 """
 
 from __future__ import annotations
