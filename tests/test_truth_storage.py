@@ -141,6 +141,14 @@ def test_the_same_planes_give_the_same_bytes(tmp_path):
     assert one.read_bytes() == two.read_bytes()
 
 
+def test_full_truth_favours_size_and_minimal_truth_write_speed():
+    assert truth_mod.TruthStorage(level="full").codec("LAT_PG") == "HCOMPRESS_1"
+    assert truth_mod.TruthStorage(level="full").codec("IOF") == "RICE_1"
+    assert {truth_mod.TruthStorage(level="minimal").codec(n) for n in truth_mod.MINIMAL_PLANES} == {"RICE_1"}
+    assert truth_mod.TruthStorage(level="minimal", compression={"LAT_PG": "HCOMPRESS_1"}).codec("LAT_PG") \
+        == "HCOMPRESS_1"
+
+
 def test_an_unknown_tile_codec_is_refused():
     with pytest.raises(ProductError, match="tile codec"):
         truth_mod.TruthStorage(compression={"LAT_PG": "JPEG"})
