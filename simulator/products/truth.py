@@ -117,10 +117,11 @@ class TruthStorage:
         the default). Worker processes are started with "spawn", which re-imports the caller's ``__main__``:
         use more than 1 only from a program whose entry is guarded (``junocam-sim`` is).
     compression : plane -> tile codec of a quantised or integer plane (one of :data:`TILE_CODECS`); planes
-        missing from it use RICE_1. ``None``: :data:`COMPRESSION` at the ``full`` level (size first: 13.4 x
-        the PNG instead of 21.0 with RICE everywhere, for 3 x the write time), RICE_1 everywhere at
-        ``minimal`` (the dataset default, write speed first: 8.5 x the PNG with RICE in 0.4 x the time of
-        HCOMPRESS, 6.1 x); measured on the 26-frame BLUE/GREEN/RED default image, one writer process.
+        missing from it use RICE_1. ``None``: :data:`COMPRESSION` at the ``full`` level (size first: 13.3 x
+        the PNG instead of 21.0 with RICE everywhere, for 2.8 x the CPU: 10.9 against 3.9 s), RICE_1
+        everywhere at ``minimal`` (the dataset default, write speed first: 8.5 x the PNG in 1.5 CPU s, against
+        6.1 x with HCOMPRESS at ~2.5 x the CPU); measured on the 26-frame BLUE/GREEN/RED default image, one
+        writer process.
     """
 
     level: str = "full"
