@@ -5,7 +5,8 @@ Reports:
 - ``render`` command / renderer: wall time of a whole ``junocam-sim render`` of a 26-frame BLUE/GREEN/RED
   image (a fresh process: imports, kernels from the cache, render, every product file) divided by the time of
   ``render_framelets`` alone on the same request in this process (goal <= 1.5);
-- truth bytes / raw PNG bytes of that product, at each truth level (goal <= 10);
+- truth bytes / raw PNG bytes of that product, at each truth level (goal <= 10), and the seconds (wall and
+  CPU) ``write_truth_fits`` takes for its planes at each level, in this process with one writer process;
 - ``junocam-sim --help`` wall time, median of 5 (goal <= 0.5 s);
 - products per hour of a small dataset with 1 single-threaded worker and with 2, and their ratio (goal >= 1.7
   on 2 cores; meaningless on a machine others are using: the load average is printed beside it).
@@ -89,6 +90,27 @@ def render_command(frames: int, tmp: Path) -> tuple[float, dict[str, int]]:
     return seconds, sizes
 
 
+def truth_write_seconds(product: Path, tmp: Path) -> dict[str, tuple[float, float]]:
+    """(wall, CPU) seconds of writing the product's truth planes again at each level (one writer process).
+
+    The planes are the product's full truth FITS read back (already on the quantisation grid, so the bytes
+    match the product's within a few tiles).
+    """
+    from astropy.io import fits
+
+    from simulator.products.truth import TruthStorage, write_truth_fits
+
+    with fits.open(next((product / "truth").glob("*.fits"))) as hdul:
+        planes = {hdu.name: hdu.data for hdu in hdul[1:]}
+    seconds = {}
+    for level in ("full", "minimal"):
+        wall, cpu = time.perf_counter(), time.process_time()
+        write_truth_fits(tmp / f"rewrite-{level}.fits", planes, product_id="P", scenario="bench", seed=1,
+                         abcorr="LT+S", software_version="bench", storage=TruthStorage(level=level))
+        seconds[level] = (time.perf_counter() - wall, time.process_time() - cpu)
+    return seconds
+
+
 def products_per_hour(workers: int, items: int, frames: int, tmp: Path) -> float:
     spec = tmp / f"spec-{workers}.toml"
     spec.write_text(SPEC.format(items=items, frames=frames), encoding="utf-8")
@@ -107,6 +129,7 @@ def main(argv: list[str] | None = None) -> None:
         tmp = Path(tmp)
         help_s = help_seconds()
         command_s, sizes = render_command(args.frames, tmp)
+        write_s = truth_write_seconds(next(p for p in (tmp / "full").iterdir() if not p.name.startswith(".")), tmp)
         renderer_s = renderer_seconds(args.frames)
         one = products_per_hour(1, args.items, args.item_frames, tmp)
         two = products_per_hour(2, args.items, args.item_frames, tmp)
@@ -116,7 +139,8 @@ def main(argv: list[str] | None = None) -> None:
           f"({args.frames} frames, full truth; goal <= 1.5)")
     for level in ("full", "minimal"):
         print(f"truth / raw PNG ({level:7s})  {sizes[f'truth_{level}'] / 1e6:.1f} MB / {sizes['raw_png'] / 1e6:.1f} MB"
-              f" = {sizes[f'truth_{level}'] / sizes['raw_png']:.1f} (goal <= 10)")
+              f" = {sizes[f'truth_{level}'] / sizes['raw_png']:.1f} (goal <= 10); written in {write_s[level][0]:.1f} s "
+              f"wall, {write_s[level][1]:.1f} s CPU")
     print(f"products per hour           {one:.0f} with 1 worker, {two:.0f} with 2 ({args.items} items of "
           f"{args.item_frames} frames x 3 filters, minimal truth, 1 thread per worker)")
     print(f"scaling 2 workers / 1       {two / one:.2f} (goal >= 1.7 on 2 idle cores; load average now {load:.1f}"

@@ -5,9 +5,13 @@ extension per backplane, each shaped like the raw PNG (row 0 = PNG row 0), with 
 its header. Extensions are tile-compressed (FITS standard tiled-image compression, one framelet per tile):
 integer planes losslessly (RICE_1); float planes quantised to a stated step per plane
 (:data:`QUANTISATION_STEPS`, ZQUANTIZ = 'NO_DITHER', so any FITS reader gets the float values back within half
-a step) and RICE-coded; ``TruthStorage.lossless()`` keeps floats bit for bit (GZIP_2). Planes may be compressed
-in worker processes side by side. No card carries the wall-clock time, so the same render gives the same
-bytes.
+a step) and, at the ``full`` level, coded with the tile codec that measured smallest for them
+(:data:`COMPRESSION`: HCOMPRESS_1 at scale 0, i.e. lossless on the integers, for smooth planes; RICE_1 for the
+others), at ``minimal`` with RICE_1 (faster to write; see ``TruthStorage.compression``); ``TruthStorage.lossless()``
+keeps floats bit for bit (GZIP_2). Identical tiles of a plane (the calibration planes DARK, FLAT and DEFECT
+repeat every frame; framelets wholly on the sky) are compressed once and their table rows point at the same
+bytes of the FITS heap, so a reader still sees full planes. Planes may be compressed in worker processes side
+by side. No card carries the wall-clock time, so the same render gives the same bytes.
 """
 
 from __future__ import annotations
@@ -56,24 +60,46 @@ TRUTH_LEVELS: tuple[str, ...] = ("none", "minimal", "full")   # ``--truth``: whi
 MINIMAL_PLANES: tuple[str, ...] = ("BODY", "LAT_PG", "LON_W", "PIXEL_SCALE", "IOF")
 
 # Quantisation step of each floating-point plane (its unit): values are stored as round(value / step) in
-# RICE-compressed tiles (FITS tiled-image compression, ZQUANTIZ = 'NO_DITHER'), so a reader gets the plane's
-# float dtype back with an error of at most step / 2, NaN kept. Planes absent here (or a step of None) are
-# stored losslessly. These are assumptions sized to the issue #16 contract, configurable per product
-# (TruthStorage.steps):
+# compressed tiles (FITS tiled-image compression, ZQUANTIZ = 'NO_DITHER'), so a reader gets the plane's float
+# dtype back with an error of at most step / 2 (plus the float32 rounding of float32 planes), NaN kept. Planes
+# absent here (or a step of None) are stored losslessly. Sized to issue #16's contract (latitudes/longitudes
+# better than 1e-6 deg, geometry within 1e-3 px) and to what a user can measure; configurable per product
+# (TruthStorage.steps). A step k times coarser saves about log2(k) bits per on-planet pixel.
 QUANTISATION_STEPS: dict[str, float] = {
-    # lat/lon within 5e-7 deg (< 1e-6 deg asked by issue #16; 5e-7 deg is 0.6 m on Jupiter, < 1e-3 pixel
-    # wherever a pixel is wider than 0.6 km, i.e. every Juno range above ~900 km)
-    "LAT_PC": 1e-6, "LAT_PG": 1e-6, "LON_W": 1e-6,
-    # angles within 5e-6 deg: finer than float32's own spacing (7.6e-6 deg between 64 and 128 deg)
-    "INCIDENCE": 1e-5, "EMISSION": 1e-5, "PHASE": 1e-5,
-    "RANGE": 1e-3,          # km: within 0.5 m
-    "PIXEL_SCALE": 1e-5,    # km/pixel: within 5 mm, < 1e-5 relative for pixels wider than 0.5 km
-    "IOF": 1e-5,            # within 5e-6 in I/F (Jupiter's I/F is ~0.05-1: < 1e-4 relative)
-    "DN12": 1e-2,           # DN: within 0.005 DN, 200 times below the ADC's 1-DN step
+    # lat/lon: 2**-19 deg, within 9.5e-7 deg (< 1e-6 deg asked by issue #16): 1.2 m on Jupiter's equator,
+    # 5e-4 pixel at the finest JunoCam pixels (~2.5 km: ~3 km nadir pixel at ~5000 km, facts.md "Imaging
+    # geometry"; 2.54 km the finest of the default 26-frame image)
+    "LAT_PC": 2.0 ** -19, "LAT_PG": 2.0 ** -19, "LON_W": 2.0 ** -19,
+    # angles within 5e-4 deg: cos(angle) within 9e-6, a relative I/F model error < 1e-4 up to 85 deg
+    "INCIDENCE": 1e-3, "EMISSION": 1e-3, "PHASE": 1e-3,
+    "RANGE": 1e-2,          # km: within 5 m, about float32's own spacing (7.8 m) at 65,000-131,000 km
+    # km/pixel: within 5 cm, < 2e-5 relative for pixels wider than 2.5 km. Not coarser: `score` sizes its map
+    # grid from the median PIXEL_SCALE, and with a step of 1e-3 km the tile-median shift it measured on the
+    # validation test's 0.5 px shifted map moved from within 0.1 px of 0.5 to 0.39 px
+    "PIXEL_SCALE": 1e-4,
+    # I/F within 5e-6: 1/110 of one ADC step (5.7e-4 I/F per 12-bit DN in the default image's RED/GREEN,
+    # 8e-4 in BLUE); the plane `score` compares maps with, kept at its earlier step
+    "IOF": 1e-5,
+    # DN: the renderer's DN12 is whole DN (floor, render/truth.py), or multiples of 1/4 DN summed 2 x 2, which
+    # a step of 1/16 keeps exactly; any other value within 1/32 DN, 9 times below the ADC's rounding noise
+    "DN12": 1.0 / 16.0,
     # calibration planes: the renderer already rounds them to these steps (render/electronics.py), so the
     # integers store them exactly
     "DARK": 1.0 / 64.0, "FLAT": 1.0 / 4096.0,
 }
+
+TILE_CODECS: tuple[str, ...] = ("RICE_1", "HCOMPRESS_1")   # FITS tiled-image codecs a plane may use
+# Tile codec of each quantised plane (the rest: RICE_1). Measured on the 26-frame BLUE/GREEN/RED default image
+# at the steps above (bits per pixel, RICE_1 -> HCOMPRESS_1): latitudes/longitude 8.7-8.9 -> 5.5-6.0,
+# INCIDENCE/EMISSION/PHASE 3.9-5.4 -> 1.7-2.6, RANGE 7.5 -> 4.8, PIXEL_SCALE 5.6 -> 3.0, DN12 8.7 -> 5.0: the
+# H-transform (a 2-D Haar wavelet) leaves small coefficients on smooth planes where RICE codes first
+# differences along rows. IOF (textured) is smaller with RICE_1 (4.2 against 4.6). HCOMPRESS_1 with scale 0 is
+# lossless on the quantised integers and part of the FITS tiled-image convention (astropy, CFITSIO, fpack).
+# Its price is CPU: 9.9 against 4.2 CPU seconds for these nine planes of that image (``compression={}``: RICE
+# everywhere, the fastest).
+COMPRESSION: dict[str, str] = {name: "HCOMPRESS_1" for name in (
+    "LAT_PC", "LAT_PG", "LON_W", "INCIDENCE", "EMISSION", "PHASE", "RANGE", "PIXEL_SCALE", "DN12")}
+HCOMPRESS_MIN_SIDE = 4    # pixels: HCOMPRESS needs tiles at least this tall and wide (CFITSIO); else RICE_1
 
 
 @dataclass(frozen=True)
@@ -90,11 +116,18 @@ class TruthStorage:
     workers : processes compressing planes side by side (0 = one per core, at most 4; 1 = in this process,
         the default). Worker processes are started with "spawn", which re-imports the caller's ``__main__``:
         use more than 1 only from a program whose entry is guarded (``junocam-sim`` is).
+    compression : plane -> tile codec of a quantised or integer plane (one of :data:`TILE_CODECS`); planes
+        missing from it use RICE_1. ``None``: :data:`COMPRESSION` at the ``full`` level (size first: 13.3 x
+        the PNG instead of 21.0 with RICE everywhere, for 2.8 x the CPU: 10.9 against 3.9 s), RICE_1
+        everywhere at ``minimal`` (the dataset default, write speed first: 8.5 x the PNG in 1.5 CPU s, against
+        6.1 x with HCOMPRESS at ~2.5 x the CPU); measured on the 26-frame BLUE/GREEN/RED default image, one
+        writer process.
     """
 
     level: str = "full"
     steps: Mapping[str, float | None] | None = None
     workers: int = 1
+    compression: Mapping[str, str] | None = None
 
     def __post_init__(self):
         if self.level not in TRUTH_LEVELS:
@@ -105,6 +138,10 @@ class TruthStorage:
             if step is not None and not (isinstance(step, (int, float)) and np.isfinite(step) and step > 0):
                 raise ProductError(f"quantisation step {step!r} of truth plane {name!r} must be a positive number "
                                    "or None (lossless)")
+        for name, codec in (self.compression or {}).items():
+            if codec not in TILE_CODECS:
+                raise ProductError(f"tile codec {codec!r} of truth plane {name!r} is not one of "
+                                   f"{', '.join(TILE_CODECS)}")
 
     @classmethod
     def lossless(cls, level: str = "full", workers: int = 1) -> "TruthStorage":
@@ -121,6 +158,12 @@ class TruthStorage:
         """Quantisation step of plane ``name`` (None: lossless)."""
         table = QUANTISATION_STEPS if self.steps is None else self.steps
         return table.get(name)
+
+    def codec(self, name: str) -> str:
+        """Tile codec of plane ``name`` when it is quantised or integer (lossless floats: GZIP_2)."""
+        if self.compression is None:
+            return COMPRESSION.get(name, "RICE_1") if self.level == "full" else "RICE_1"
+        return self.compression.get(name, "RICE_1")
 
     def process_count(self, planes: int) -> int:
         """How many processes to use for ``planes`` planes."""
@@ -164,7 +207,8 @@ def _as_array(source) -> np.ndarray:
     return np.asarray(source)
 
 
-def encode_plane(name: str, source, step: float | None, tile_lines: int, abcorr: str) -> bytes:
+def encode_plane(name: str, source, step: float | None, tile_lines: int, abcorr: str,
+                 codec: str = "RICE_1") -> bytes:
     """One backplane as the bytes of a FITS image extension (tile-compressed, 2880-byte blocks).
 
     Parameters
@@ -174,25 +218,118 @@ def encode_plane(name: str, source, step: float | None, tile_lines: int, abcorr:
     step : quantisation step of a float plane (None: lossless).
     tile_lines : tile height (one framelet); tiles span the whole width.
     abcorr : recorded in the header.
+    codec : tile codec of a quantised float or integer plane (:data:`TILE_CODECS`); lossless floats use
+        GZIP_2. HCOMPRESS_1 falls back to RICE_1 on tiles narrower than :data:`HCOMPRESS_MIN_SIDE`.
+
+    Identical tiles are compressed once (:func:`share_identical_tiles`).
     """
     data = _as_array(source)
     dtype = plane_dtype(name, data.dtype)
     if data.dtype != dtype:
         data = data.astype(dtype)
-    tile = (min(int(tile_lines), data.shape[0]), data.shape[1])
+    tile_lines = min(int(tile_lines), data.shape[0])
+    distinct, index = distinct_tiles(data, tile_lines)
+    if index is not None:
+        data = np.concatenate([data[i * tile_lines:(i + 1) * tile_lines] for i in distinct])
+    tile = (tile_lines, data.shape[1])
+    if codec == "HCOMPRESS_1" and min(tile) < HCOMPRESS_MIN_SIDE:
+        codec = "RICE_1"
+    options = {"hcomp_scale": 0} if codec == "HCOMPRESS_1" else {}
     if dtype.kind == "f" and step is None:
         # Lossless floats: GZIP with byte shuffling (RICE is for integers); time-stamp-free streams.
         with _reproducible_gzip() as reproducible:
-            hdu = (fits.CompImageHDU(data=data, name=name, compression_type="GZIP_2", quantize_level=0.0,
-                                     tile_shape=tile) if reproducible else fits.ImageHDU(data=data, name=name))
-            return _extension_bytes(hdu, name, abcorr)
+            if not reproducible:
+                return _extension_bytes(fits.ImageHDU(data=_as_array(source).astype(dtype), name=name), name, abcorr)
+            hdu = fits.CompImageHDU(data=data, name=name, compression_type="GZIP_2", quantize_level=0.0,
+                                    tile_shape=tile)
+            return share_identical_tiles(_extension_bytes(hdu, name, abcorr), index)
     if dtype.kind == "f":
         # Quantised floats, no dithering: stored integer = round((value - tile zero) / step), NaN kept as null.
-        hdu = fits.CompImageHDU(data=data, name=name, compression_type="RICE_1", quantize_level=-float(step),
-                                quantize_method=-1, tile_shape=tile)
+        hdu = fits.CompImageHDU(data=data, name=name, compression_type=codec, quantize_level=-float(step),
+                                quantize_method=-1, tile_shape=tile, **options)
     else:
-        hdu = fits.CompImageHDU(data=data, name=name, compression_type="RICE_1", tile_shape=tile)
-    return _extension_bytes(hdu, name, abcorr)
+        hdu = fits.CompImageHDU(data=data, name=name, compression_type=codec, tile_shape=tile, **options)
+    return share_identical_tiles(_extension_bytes(hdu, name, abcorr), index)
+
+
+def distinct_tiles(data: np.ndarray, tile_lines: int) -> tuple[list[int], np.ndarray | None]:
+    """The first tile of each distinct content and, for every tile, which of them it equals.
+
+    Parameters
+    ----------
+    data : (lines, samples) plane.
+    tile_lines : tile height.
+
+    Returns
+    -------
+    distinct : tile numbers (from 0, ascending) of the first tile of each distinct content.
+    index : (tiles,) int, position in ``distinct`` of each tile's content; ``None`` when no two tiles are
+        equal or the lines are not a whole number of tiles (the plane is then written as it is).
+    """
+    lines = data.shape[0]
+    tiles = lines // tile_lines
+    if tiles < 2 or lines % tile_lines:
+        return list(range(max(tiles, 1))), None
+    # A cheap fingerprint per tile (a sparse grid of its values), then equal bytes compared in full for tiles
+    # whose fingerprints agree (NaN equals NaN bit for bit): no hashing of whole planes.
+    sparse = np.ascontiguousarray(data.reshape(tiles, tile_lines, -1)[:, ::FINGERPRINT_STRIDE[0],
+                                                                        ::FINGERPRINT_STRIDE[1]])
+    candidates: dict[bytes, list[int]] = {}
+    distinct: list[int] = []
+    index = np.empty(tiles, np.int64)
+    for t in range(tiles):
+        same = candidates.setdefault(sparse[t].tobytes(), [])
+        block = _tile_bytes(data, t, tile_lines) if same else None
+        match = next((k for k in same if _tile_bytes(data, distinct[k], tile_lines) == block), None)
+        if match is None:
+            match = len(distinct)
+            distinct.append(t)
+            same.append(match)
+        index[t] = match
+    return (distinct, None) if len(distinct) == tiles else (distinct, index)
+
+
+FINGERPRINT_STRIDE = (7, 13)   # (lines, samples) between the values a tile's fingerprint samples
+
+
+def _tile_bytes(data: np.ndarray, tile: int, tile_lines: int) -> bytes:
+    return np.ascontiguousarray(data[tile * tile_lines:(tile + 1) * tile_lines]).tobytes()
+
+
+def _header_length(extension: bytes) -> int:
+    """Bytes of the header at the start of ``extension`` (whole 2880-byte blocks, END card included)."""
+    for card in range(0, len(extension), 80):
+        if extension[card:card + 8] == b"END     ":
+            return (card // 2880 + 1) * 2880
+    raise ProductError("compressed truth extension has no END card")
+
+
+def share_identical_tiles(extension: bytes, index: np.ndarray | None) -> bytes:
+    """Turn the compressed extension of a plane's distinct tiles into the extension of the whole plane.
+
+    ``extension`` holds tile ``k`` of the distinct tiles in table row ``k``; the result has one table row
+    per tile of the plane, a copy of row ``index[t]`` for tile ``t``, so rows of equal tiles carry the same
+    heap descriptor and point at one compressed copy. The FITS binary-table heap may be addressed by several
+    descriptors (CFITSIO's ``fits_test_heap`` reports such shared bytes as valid); astropy and CFITSIO read
+    each tile through its descriptor, so readers see the plane unchanged. ``index`` None: returned as is.
+    """
+    if index is None:
+        return extension
+    start = _header_length(extension)
+    header = fits.Header.fromstring(extension[:start].decode("ascii"))
+    width, rows, pcount = int(header["NAXIS1"]), int(header["NAXIS2"]), int(header["PCOUNT"])
+    table = np.frombuffer(extension, np.uint8, count=width * rows, offset=start).reshape(rows, width)
+    heap_at = int(header.get("THEAP", width * rows))
+    heap = extension[start + heap_at:start + width * rows + pcount]
+    rows_out = table[index].tobytes()
+    header["NAXIS2"] = len(index)
+    header["ZNAXIS2"] = int(header["ZTILE2"]) * len(index)
+    header["PCOUNT"] = len(heap)
+    if "THEAP" in header:
+        header["THEAP"] = len(rows_out)
+    header.add_comment(f"{len(index)} tiles, {rows} distinct: rows of equal tiles share one heap copy.")
+    body = rows_out + heap
+    return header.tostring().encode("ascii") + body + b"\0" * (-len(body) % 2880)
 
 
 def _extension_bytes(hdu, name: str, abcorr: str) -> bytes:
@@ -268,7 +405,9 @@ def write_truth_fits(path: Path, planes: dict[str, np.ndarray], *, product_id: s
         primary.header[key] = (value, comment)
     primary.header.add_comment("One image extension per truth backplane, each shaped like the raw PNG.")
     primary.header.add_comment("Float planes are quantised (ZQUANTIZ NO_DITHER, step ZSCALE per tile).")
-    jobs = [(name, _source(planes[name]), storage.step(name), int(tile_lines), abcorr) for name in wanted]
+    primary.header.add_comment("Equal tiles of a plane (DARK/FLAT/DEFECT each frame) share one heap copy.")
+    jobs = [(name, _source(planes[name]), storage.step(name), int(tile_lines), abcorr, storage.codec(name))
+            for name in wanted]
     processes = storage.process_count(len(jobs))
     if processes > 1:
         import multiprocessing

@@ -1,7 +1,8 @@
 """Is this truth the product's own? Checked once, before ``validate``, ``inspect`` or ``score`` work.
 
 A product's truth must name the same PRODUCT_ID (FITS primary card ``PRODUCT``, ``truth.json``'s
-``product_id``), hold every backplane shaped like the raw PNG, end where its headers say (a truncated
+``product_id``), hold every backplane of its truth level (primary card ``TRUTHLVL``: ``minimal`` = the planes
+``validate``/``score`` read, else all) shaped like the raw PNG, end where its headers say (a truncated
 copy does not) and list one framelet per framelet of the image (frames x filters). Anything else is one
 :class:`~simulator.errors.ProductError` sentence naming the file and what was expected, instead of a
 comparison of "0 pixels" or a claim about backplanes that are not there.
@@ -15,7 +16,7 @@ import warnings
 from pathlib import Path
 
 from simulator.errors import ProductError
-from simulator.products.truth import BACKPLANE_NAMES
+from simulator.products.truth import BACKPLANE_NAMES, MINIMAL_PLANES
 
 
 def check_truth_fits(path: Path, product_id: str, shape: tuple[int, int]) -> list[str]:
@@ -36,6 +37,7 @@ def check_truth_fits(path: Path, product_id: str, shape: tuple[int, int]) -> lis
             warnings.simplefilter("ignore")       # astropy's "may have been truncated": checked below
             with fits.open(path, memmap=False) as hdul:
                 card = hdul[0].header.get("PRODUCT")
+                level = str(hdul[0].header.get("TRUTHLVL", "full")).strip()
                 found = []
                 end = 0
                 for hdu in hdul[1:]:
@@ -52,10 +54,11 @@ def check_truth_fits(path: Path, product_id: str, shape: tuple[int, int]) -> lis
         raise ProductError(f"truth file {str(path)!r} belongs to product {str(card).strip()!r}; expected the "
                            f"truth of {product_id!r}")
     names = [name for name, _ in found]
-    missing = [n for n in BACKPLANE_NAMES if n not in names]
+    expected = MINIMAL_PLANES if level == "minimal" else BACKPLANE_NAMES
+    missing = [n for n in expected if n not in names]
     if missing:
         raise ProductError(f"truth file {str(path)!r} lacks the backplane {missing[0]!r} (truncated or not a "
-                           f"junocam-sim truth file); expected {', '.join(BACKPLANE_NAMES)}")
+                           f"junocam-sim truth file); expected {', '.join(expected)}")
     for name, hdu_shape in found:
         if hdu_shape != tuple(shape):
             raise ProductError(f"truth backplane {name} in {path.name} is {hdu_shape}; expected the raw image's "
