@@ -148,8 +148,14 @@ def _results(tasks: list[ItemTask], options: RunOptions):
         yield from _dask_results(tasks, options.scheduler)
         return
     if options.workers == 1:
+        # In this process: the thread budget asked for (--threads-per-worker; 0 = every core) holds for the
+        # items and is restored afterwards.
+        from simulator.render.workers import thread_limit
+
         for task in tasks:
-            yield run_item(task)
+            with thread_limit(options.threads_per_worker):
+                row = run_item(task)
+            yield row
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
