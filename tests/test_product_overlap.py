@@ -190,3 +190,44 @@ def test_single_worker_dataset_honours_threads_per_worker(monkeypatch, tmp_path)
     rows = list(runner._results(["a", "b"], runner.RunOptions(workers=1, threads_per_worker=1)))
     assert rows == [{"status": "ok"}] * 2 and seen == [1, 1], seen
     assert workers.thread_budget() == before
+
+
+class _ThreadPool:
+    """Stands in for the spawned process pool (same submit/shutdown), so the lanes are tested in-process."""
+
+    def __init__(self, workers, mp_context=None, initializer=None, initargs=()):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.pool = ThreadPoolExecutor(workers)
+        self.submit = self.pool.submit
+
+    def shutdown(self, wait=True, cancel_futures=False):
+        self.pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def test_dataset_lanes_run_every_item_once_in_this_process_and_the_pool(monkeypatch):
+    import concurrent.futures
+    import time
+
+    from simulator.dataset import runner
+
+    ran = []
+
+    def fake_item(task):
+        time.sleep(0.01)
+        ran.append((task, threading.current_thread().name))
+        if task == "bad":
+            raise RuntimeError("pool broke")
+        return {"task": task}
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", _ThreadPool)
+    monkeypatch.setattr(runner, "run_item", fake_item)
+    tasks = [f"t{i}" for i in range(12)]
+    rows = list(runner._local_results(tasks, workers=3, threads=1))
+    assert sorted(r["task"] for r in rows) == sorted(tasks), rows
+    assert sorted(t for t, _ in ran) == sorted(tasks), "an item ran twice or not at all"
+    lanes = {name for _, name in ran}
+    assert threading.current_thread().name in lanes and len(lanes) >= 2, lanes
+    ran.clear()
+    with pytest.raises(RuntimeError, match="pool broke"):
+        list(runner._local_results(["bad"] + tasks[:1], workers=2, threads=1))
