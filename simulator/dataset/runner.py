@@ -8,7 +8,8 @@ Layout of a dataset folder ``OUT``::
     OUT/manifest.parquet, OUT/manifest.csv   every row, by index (written at the end of each run)
     OUT/ml.zarr                 the ML export, when the spec has an [export] table
 
-Workers: ``workers`` local processes ("spawn"; 1 = this process), or a running ``dask.distributed``
+Workers: ``workers`` local processes, this one and ``workers - 1`` spawned ones (:func:`_local_results`),
+each with ``threads_per_worker`` compute threads, or a running ``dask.distributed``
 scheduler (``scheduler`` address), one product per task. Items never depend on each other or on the order
 they run in, so the products and the manifest are the same bytes whatever ran them.
 """
@@ -34,7 +35,7 @@ class RunOptions:
 
     Attributes
     ----------
-    workers : local worker processes (1 = in this process).
+    workers : local worker processes: this one and ``workers - 1`` spawned ones (1 = this process only).
     threads_per_worker : compute threads of each local worker process (0 = cores // workers, at least 1).
     scheduler : address of a running dask.distributed scheduler (``tcp://host:8786``), or a ``Client``;
         None = local workers.
@@ -147,19 +148,81 @@ def _results(tasks: list[ItemTask], options: RunOptions):
     if options.scheduler is not None:
         yield from _dask_results(tasks, options.scheduler)
         return
-    if options.workers == 1:
-        for task in tasks:
-            yield run_item(task)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
     threads = options.threads_per_worker or max(1, (os.cpu_count() or 1) // options.workers)
-    context = multiprocessing.get_context("spawn")   # no fork of numba's / SPICE's state
-    with ProcessPoolExecutor(options.workers, mp_context=context, initializer=set_threads,
-                             initargs=(threads,)) as pool:
-        for future in as_completed([pool.submit(run_item, t) for t in tasks]):
-            yield future.result()
+    yield from _local_results(tasks, options.workers, threads)
+
+
+def _local_results(tasks: list[ItemTask], workers: int, threads: int):
+    """Items in ``workers`` lanes: this process (with ``threads`` threads, restored afterwards) and
+    ``workers - 1`` spawned processes, each lane taking the next item when it is free.
+
+    This process renders too: a spawned worker pays the imports and numba's cache load again (~3 CPU-s
+    per process on this machine, a third of a 26-frame item), so ``N`` lanes cost one start-up fewer.
+    """
+    import queue
+    import threading
+    from collections import deque
+
+    from simulator.render.workers import thread_limit
+
+    todo = deque(tasks)             # popleft() is atomic: every lane takes the next item
+    rows: queue.SimpleQueue = queue.SimpleQueue()
+    feeders: list[threading.Thread] = []
+    pool = None
+    if workers > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # "spawn": no fork of numba's / SPICE's state; the initializer sets the thread budget first.
+        pool = ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=set_threads, initargs=(threads,))
+
+        def lane() -> None:        # feeds one worker process, one item at a time
+            while True:
+                try:
+                    task = todo.popleft()
+                except IndexError:
+                    return
+                try:
+                    rows.put(pool.submit(run_item, task).result())
+                except BaseException as exc:  # noqa: BLE001 - a broken pool or a cancel ends the lane; re-raised below
+                    rows.put(exc)
+                    return
+
+        feeders = [threading.Thread(target=lane, name=f"junocam-dataset-lane-{k}", daemon=True)
+                   for k in range(workers - 1)]
+        for t in feeders:
+            t.start()
+
+    def finished():
+        while True:
+            try:
+                row = rows.get_nowait()
+            except queue.Empty:
+                return
+            if isinstance(row, BaseException):
+                raise row
+            yield row
+
+    try:
+        while True:
+            yield from finished()
+            try:
+                task = todo.popleft()
+            except IndexError:
+                break
+            with thread_limit(threads):
+                row = run_item(task)
+            yield row
+        while any(t.is_alive() for t in feeders):
+            for t in feeders:
+                t.join(0.1)
+            yield from finished()
+        yield from finished()
+    finally:
+        todo.clear()                # lanes take nothing more
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _dask_results(tasks: list[ItemTask], scheduler):

@@ -57,9 +57,14 @@ def sha256_of(path: Path) -> str:
 
 
 def set_threads(threads: int) -> None:
-    """Limit this process's compute threads (call before numba is imported: a pool's initializer)."""
+    """Limit this process's compute threads to ``threads`` (a local pool's initializer): the environment is
+    set before numba is imported, then every pool the render uses follows
+    (:func:`simulator.render.workers.set_thread_budget`)."""
     for name in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[name] = str(int(threads))
+    from simulator.render.workers import set_thread_budget
+
+    set_thread_budget(int(threads))
 
 
 def run_item(task: ItemTask) -> dict:

@@ -7,7 +7,6 @@ The PNG is written without time stamps, so the same pixels give the same bytes.
 
 from __future__ import annotations
 
-import os
 import struct
 import zlib
 from pathlib import Path
@@ -33,35 +32,90 @@ def write_raw_png(path: Path, image: np.ndarray, workers: int = 0) -> None:
     Rows are filtered with the PNG filter "Up" (:func:`filter_rows`), and blocks of
     :data:`PNG_BLOCK_ROWS` rows are deflated side by side in threads into one zlib stream (each block ends
     with a sync flush; the last finishes the stream), so any PNG reader decodes it. The bytes do not depend
-    on ``workers`` (threads, 0 = one per core, at most 8).
+    on ``workers`` (threads, 0 = the process's thread budget, at most 8), nor on whether the blocks were
+    deflated here or while the image was still arriving (:class:`PngStream`).
     """
     image = np.asarray(image)
     if image.dtype != np.uint8 or image.ndim != 2:
         raise ProductError(f"the raw image is {image.dtype} with shape {image.shape}; expected 2-D uint8")
-    filtered = filter_rows(image)
-    blocks = [filtered[i:i + PNG_BLOCK_ROWS] for i in range(0, filtered.shape[0], PNG_BLOCK_ROWS)] or [filtered]
-    last = len(blocks) - 1
+    stream = PngStream(image)
+    if workers:
+        threads = workers
+    else:
+        from simulator.render.workers import thread_budget
 
-    def deflate(k: int) -> bytes:
-        z = zlib.compressobj(PNG_COMPRESS_LEVEL, zlib.DEFLATED, -15)
-        return z.compress(blocks[k].tobytes()) + z.flush(zlib.Z_FINISH if k == last else zlib.Z_SYNC_FLUSH)
-
-    threads = workers or min(os.cpu_count() or 1, 8)
-    if threads > 1 and len(blocks) > 1:
+        threads = min(thread_budget(), 8)
+    if threads > 1 and stream.blocks > 1:
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(min(threads, len(blocks))) as pool:
-            parts = list(pool.map(deflate, range(len(blocks))))
-    else:
-        parts = [deflate(k) for k in range(len(blocks))]
-    adler = 1
-    for block in blocks:
-        adler = zlib.adler32(block.tobytes(), adler)
-    stream = b"".join((b"\x78\x9c", *parts, struct.pack(">I", adler)))   # zlib header: deflate, 32 KiB window
-    lines, samples = image.shape
-    header = struct.pack(">IIBBBBB", samples, lines, 8, 0, 0, 0, 0)        # 8-bit greyscale, not interlaced
-    with open(Path(path), "wb") as out:
-        out.write(_PNG_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", stream) + _chunk(b"IEND", b""))
+        with ThreadPoolExecutor(min(threads, stream.blocks)) as pool:
+            list(pool.map(stream.deflate, range(stream.blocks)))
+    stream.write(path)
+
+
+class PngStream:
+    """A raw PNG deflated block by block (:data:`PNG_BLOCK_ROWS` rows) while its image is filled in.
+
+    ``image`` is the (lines, samples) uint8 array the rows are being written into. Once its rows up to
+    ``(k + 1) x PNG_BLOCK_ROWS`` are final, :meth:`deflate` ``(k)`` may run (in any thread: zlib releases the
+    GIL); :meth:`ready` says which blocks a number of finished rows completes. :meth:`write` deflates the
+    blocks not done yet and writes the file: the same bytes however the blocks were spread.
+    """
+
+    def __init__(self, image: np.ndarray):
+        self.image = image
+        lines = image.shape[0]
+        self.blocks = max(1, -(-lines // PNG_BLOCK_ROWS))
+        self._parts: list[tuple[bytes, int, int] | None] = [None] * self.blocks
+
+    def ready(self, rows_done: int) -> range:
+        """The blocks whose rows all lie in the first ``rows_done`` rows."""
+        lines = self.image.shape[0]
+        full = lines if rows_done >= lines else rows_done
+        count = self.blocks if full >= lines else full // PNG_BLOCK_ROWS
+        return range(count)
+
+    def deflate(self, k: int) -> None:
+        """Filter and deflate block ``k`` (rows final up to its end), keeping its bytes and checksum."""
+        a = k * PNG_BLOCK_ROWS
+        b = min(a + PNG_BLOCK_ROWS, self.image.shape[0])
+        filtered = filter_rows(self.image[max(a - 1, 0):b])[(1 if a > 0 else 0):]
+        data = filtered.tobytes()
+        z = zlib.compressobj(PNG_COMPRESS_LEVEL, zlib.DEFLATED, -15)
+        last = k == self.blocks - 1
+        self._parts[k] = (z.compress(data) + z.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH),
+                          zlib.adler32(data), len(data))
+
+    def write(self, path: Path) -> None:
+        """Deflate the remaining blocks here and write the PNG file."""
+        for k in range(self.blocks):
+            if self._parts[k] is None:
+                self.deflate(k)
+        adler = 1
+        for _, block_adler, length in self._parts:
+            adler = adler32_combine(adler, block_adler, length)
+        stream = b"".join((b"\x78\x9c", *(p[0] for p in self._parts), struct.pack(">I", adler)))  # deflate, 32 KiB
+        lines, samples = self.image.shape
+        header = struct.pack(">IIBBBBB", samples, lines, 8, 0, 0, 0, 0)        # 8-bit greyscale, not interlaced
+        with open(Path(path), "wb") as out:
+            out.write(_PNG_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", stream) + _chunk(b"IEND", b""))
+
+
+_ADLER_MOD = 65521   # the Adler-32 modulus (RFC 1950)
+
+
+def adler32_combine(first: int, second: int, second_length: int) -> int:
+    """The Adler-32 of two byte strings one after the other, from each one's own checksum (RFC 1950).
+
+    Adler-32 keeps ``A = 1 + sum of bytes`` and ``B = sum of the A after each byte`` (low and high 16 bits,
+    modulo 65521). Running the second string from the first's ``A1`` instead of 1 raises each of its ``A``
+    by ``A1 - 1``: ``A = A1 + A2 - 1`` and ``B = B1 + B2 + length2 x (A1 - 1)``.
+    """
+    a1, b1 = first & 0xFFFF, first >> 16
+    a2, b2 = second & 0xFFFF, second >> 16
+    a = (a1 + a2 - 1) % _ADLER_MOD
+    b = (b1 + b2 + int(second_length) * (a1 - 1)) % _ADLER_MOD
+    return (b << 16) | a
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:

@@ -4,7 +4,11 @@ A :class:`ProductWriter` takes framelets one at a time (in PNG order, as the ren
 the 8-bit image in memory (1 byte per pixel) and the truth backplanes in memory-mapped scratch files inside
 the partial folder (so a 1648 x 31488 image stays far below 2 GB of RAM; the scratch takes 56 B per pixel
 on disk, reserved up front so a full disk fails at the start, not as a SIGBUS), then writes every file and
-renames the folder. Before anything is written it checks the free space against :func:`product_bytes`,
+renames the folder. With ``overlap`` (the default when the process may use two threads or more), the
+placing of framelets and the deflating of the raw PNG's row blocks run in one writer thread while the
+renderer goes on (at most :data:`MAX_PENDING` framelets queued, so memory stays flat), and the truth FITS is
+encoded in another thread while the PNG, quicklook and other files are written: the same bytes either way
+(tested). Before anything is written it checks the free space against :func:`product_bytes`,
 removes partials of runs whose process is gone (:func:`simulator.outputs.remove_stale_partials`) and
 refuses to replace a folder junocam-sim did not write (its marker file, :data:`simulator.outputs.MARKER`).
 Any exception, including KeyboardInterrupt/SIGTERM/SIGHUP (:mod:`simulator.signals`) and one raised while
@@ -16,7 +20,10 @@ into the same folder removes. Write failures end in one :class:`simulator.output
 from __future__ import annotations
 
 import shutil
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +38,7 @@ from simulator.products import calibration_out, pds3, quicklook, raw_image, trut
 from simulator.products.description import ImageDescription
 
 _SCRATCH = ".scratch"
+MAX_PENDING = 4   # framelets handed to the writer thread and not yet placed (~12 MB each with full truth)
 TRUTH_BYTES_PER_PIXEL = sum(np.dtype(t[0]).itemsize for t in truth.BACKPLANES.values())  # 56 B
 
 
@@ -118,7 +126,7 @@ class ProductWriter:
 
     def __init__(self, out_dir: Path, desc: ImageDescription, context: ProductContext, kernels: KernelSource,
                  *, overwrite: bool = False, with_truth: bool = True, progress=None,
-                 truth_storage: truth.TruthStorage = truth.TruthStorage()):
+                 truth_storage: truth.TruthStorage = truth.TruthStorage(), overlap: bool | None = None):
         self.out_dir = prepare_output(out_dir, kind="container")
         self.progress = progress  # progress(done, total): framelets count 1 each, then the writes as many again
         self.desc = desc
@@ -138,6 +146,15 @@ class ProductWriter:
         self._image: np.ndarray | None = None
         self._planes: dict[str, np.ndarray] = {}
         self._framelets: list[dict] = []
+        if overlap is None:
+            from simulator.render.workers import thread_budget
+
+            overlap = thread_budget() >= 2
+        self.overlap = bool(overlap)   # place framelets / deflate PNG blocks in a writer thread
+        self._thread = None            # that thread (a one-worker ThreadPoolExecutor), while in the block
+        self._pending: deque = deque()
+        self._png: raw_image.PngStream | None = None
+        self._png_next = 0             # the PNG row block to deflate next
 
     # --- context management ---------------------------------------------------------------------
     def __enter__(self) -> "ProductWriter":
@@ -158,9 +175,12 @@ class ProductWriter:
                     dtype = truth.plane_dtype(name)
                     path = self.partial / _SCRATCH / f"{name}.bin"
                     preallocate(path, dtype.itemsize * self.shape[0] * self.shape[1])
-                    plane = np.memmap(path, dtype=dtype, mode="r+", shape=self.shape)
-                    plane[:] = truth.FILL_VALUE.get(name, np.nan)
-                    self._planes[name] = plane
+                    # No fill: add() writes every row of every plane, and finish() refuses a product
+                    # that lacks a framelet, so no pixel is ever read before it is written.
+                    self._planes[name] = np.memmap(path, dtype=dtype, mode="r+", shape=self.shape)
+            self._png = raw_image.PngStream(self._image)
+            if self.overlap:
+                self._thread = ThreadPoolExecutor(1, thread_name_prefix="junocam-writer")
         except BaseException as exc:
             self.__exit__(type(exc), exc, None)
             if isinstance(exc, OSError):
@@ -180,9 +200,22 @@ class ProductWriter:
         check_product_folder(self.final, self.overwrite)
 
     def __exit__(self, exc_type, exc, tb) -> None:
+        self._stop_thread()
         self._release()
         if exc_type is not None and self.partial.exists():
             shutil.rmtree(self.partial, ignore_errors=True)
+
+    def _stop_thread(self) -> None:
+        """Let the writer thread finish what it is doing (queued framelets are dropped) and end it."""
+        if self._thread is not None:
+            self._thread.shutdown(wait=True, cancel_futures=True)
+            self._thread = None
+        self._pending.clear()
+
+    def _drain(self, keep: int = 0) -> None:
+        """Wait until at most ``keep`` framelets are queued; a failure in the writer thread is raised here."""
+        while len(self._pending) > keep or (self._pending and self._pending[0].done()):
+            self._pending.popleft().result()
 
     def _release(self) -> None:
         for plane in self._planes.values():
@@ -211,17 +244,35 @@ class ProductWriter:
         if dn8.shape != (lines, self.shape[1]) or dn8.dtype != np.uint8:
             raise ProductError(f"framelet (frame {frame}, {filt}) is {dn8.dtype} {dn8.shape}; expected uint8 "
                                f"{(lines, self.shape[1])}")
-        self._image[first:first + lines] = dn8
+        planes = {}
         if self.with_truth:
-            for name, plane in self._planes.items():
+            for name in self._planes:
                 if name not in result.truth:
                     raise ProductError(f"framelet (frame {frame}, {filt}) lacks the truth backplane {name!r}")
-                plane[first:first + lines] = np.asarray(result.truth[name]).reshape(lines, self.shape[1])
-            self.summary.add(result.truth)
-        self.calibration.add(filt, getattr(result, "truth", None) or {})
+                planes[name] = result.truth[name]
+        calibration = getattr(result, "truth", None) or {}
+        truth_all = result.truth if self.with_truth else None
         self._framelets.append({"frame": frame, "filter": filt, "first_line": first,
                                 "start_et": float(result.start_et), "mid_et": float(result.mid_et)})
         self._next += 1
+        if self._thread is None:
+            self._place(first, filt, dn8, planes, truth_all, calibration)
+            return
+        self._drain(keep=MAX_PENDING - 1)   # bounded: the renderer waits when the writer falls behind
+        self._pending.append(self._thread.submit(self._place, first, filt, dn8, planes, truth_all, calibration))
+
+    def _place(self, first: int, filt: str, dn8: np.ndarray, planes: dict, truth_all, calibration: dict) -> None:
+        """Copy one framelet into the image and the truth planes; deflate the PNG blocks it completes."""
+        lines = self.desc.framelet_lines
+        self._image[first:first + lines] = dn8
+        for name, values in planes.items():
+            self._planes[name][first:first + lines] = np.asarray(values).reshape(lines, self.shape[1])
+        if truth_all is not None:
+            self.summary.add(truth_all)
+        self.calibration.add(filt, calibration)
+        for k in self._png.ready(first + lines)[self._png_next:]:
+            self._png.deflate(k)
+            self._png_next = k + 1
 
     # --- the files ----------------------------------------------------------------------------------
     def finish(self) -> Path:
@@ -233,6 +284,7 @@ class ProductWriter:
         if self._next != len(self.order):
             raise ProductError(f"only {self._next} of the product's {len(self.order)} framelets were added")
         try:
+            self._drain()
             self._write_files()
             self._release()
             shutil.rmtree(self.partial / _SCRATCH)
@@ -261,27 +313,45 @@ class ProductWriter:
                 self.progress(n + n * min(done[0] / total_cost, 1.0), 2 * n)
 
         meta = md.build_metadata(self.desc)
-        raw_image.write_raw_png(paths["raw_png"], self._image)
-        paths["metadata"].write_bytes(md.metadata_to_bytes(meta))
-        step(pixels)
-        paths["img"].write_bytes(pds3.image_bytes(self._image))
-        paths["lbl"].write_bytes(pds3.build_label(meta, paths["img"].name).encode("ascii"))
-        step(pixels)
-        kernels_entry = self._write_kernels(paths["kernels"])
-        self.calibration.write(self.partial / calibration_out.FOLDER, self.desc.summing)
-        if self.with_truth and self.truth_storage.level != "none":
-            truth.write_truth_fits(paths["truth_fits"], self._planes, product_id=self.desc.product_id,
-                                   scenario=self.context.scenario, seed=self.context.seed,
-                                   abcorr=self.context.abcorr, software_version=__version__,
-                                   tile_lines=self.desc.framelet_lines, storage=self.truth_storage)
-            step(truth_cost)
+        fits = self.with_truth and self.truth_storage.level != "none"
+
+        def astropy_files() -> None:
+            # The calibration/ frames, then the truth FITS (the longest write), in this order in one thread:
+            # both go through astropy's codecs, which truth.py adjusts while it writes.
+            self.calibration.write(self.partial / calibration_out.FOLDER, self.desc.summing)
+            if fits:
+                truth.write_truth_fits(paths["truth_fits"], self._planes, product_id=self.desc.product_id,
+                                       scenario=self.context.scenario, seed=self.context.seed,
+                                       abcorr=self.context.abcorr, software_version=__version__,
+                                       tile_lines=self.desc.framelet_lines, storage=self.truth_storage)
+
+        # With the writer thread, those go there while this thread writes the other files.
+        job = self._thread.submit(astropy_files) if self._thread is not None else None
+        try:
+            if job is None:
+                astropy_files()
+                step(truth_cost if fits else 0)
+            self._png.write(paths["raw_png"])
+            paths["metadata"].write_bytes(md.metadata_to_bytes(meta))
+            step(pixels)
+            paths["img"].write_bytes(pds3.image_bytes(self._image))
+            paths["lbl"].write_bytes(pds3.build_label(meta, paths["img"].name).encode("ascii"))
+            step(pixels)
+            kernels_entry = self._write_kernels(paths["kernels"])
+            quicklook.write_quicklook(paths["quicklook"], self._image, self.desc, self._planes or None)
+        except BaseException:
+            if job is not None:        # let it end before the partial folder is removed
+                wait([job])
+            raise
+        if job is not None:
+            job.result()
+            step(truth_cost if fits else 0)
         record = truth.truth_record(
             scenario=self.context.scenario, seed=self.context.seed, kernels=kernels_entry,
             abcorr=self.context.abcorr, framelets=self._framelets,
             injected_errors=self.context.injected_errors, software_version=__version__,
             product_id=self.desc.product_id)
         paths["truth_json"].write_bytes(truth.truth_to_bytes(record))
-        quicklook.write_quicklook(paths["quicklook"], self._image, self.desc, self._planes or None)
         step(total_cost)
 
     def _write_kernels(self, folder: Path) -> str:

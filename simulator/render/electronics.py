@@ -59,14 +59,21 @@ _POOL = None
 
 
 def _pool():
-    """The threads that run the noise blocks (one per CPU, at most :data:`NOISE_BLOCKS`), made once."""
+    """The threads that run the noise blocks: the process's thread budget (``workers.thread_budget``, by
+    default one per CPU), at most :data:`NOISE_BLOCKS`; ``None`` when that is one thread (blocks in turn).
+    Made again when the budget changes."""
     global _POOL
-    if _POOL is None:
-        import os
+    from simulator.render.workers import thread_budget
+
+    size = min(NOISE_BLOCKS, thread_budget())
+    if size < 2:
+        return None
+    if _POOL is None or _POOL._max_workers != size:
         from concurrent.futures import ThreadPoolExecutor
 
-        _POOL = ThreadPoolExecutor(max_workers=max(1, min(NOISE_BLOCKS, os.cpu_count() or 1)),
-                                   thread_name_prefix="junocam-noise")
+        if _POOL is not None:
+            _POOL.shutdown(wait=False)
+        _POOL = ThreadPoolExecutor(max_workers=size, thread_name_prefix="junocam-noise")
     return _POOL
 
 
@@ -258,7 +265,8 @@ class DetectorChain:
 
         bounds = np.linspace(0, e.shape[1], NOISE_BLOCKS + 1).round().astype(int)
         spans = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
-        list((_pool().map if threads else map)(block, range(NOISE_BLOCKS), spans))
+        pool = _pool() if threads else None
+        list((pool.map if pool is not None else map)(block, range(NOISE_BLOCKS), spans))
         if req.summing != 1:
             mode = cam.electronics.summing_mode
             dn12 = sum_pixels(dn12, req.summing, mode=mode)

@@ -18,11 +18,21 @@ When: only with numba's ``omp`` or ``tbb`` threading layer (both accept parallel
 threads at once; ``workqueue`` aborts the process on that) and at least two cores.
 ``RenderOptions.framelet_workers`` chooses ``W`` (0: automatic, :data:`MAX_WORKERS` at most; 1: one framelet
 at a time, every core in its loops).
+
+The process's thread budget (:func:`thread_limit`, :func:`thread_budget`): a dataset worker asked for
+``T`` threads (``--threads-per-worker``) gets at most ``T`` in every pool the render and the product
+writer use: numba's compiled loops, the framelet workers above, the detector's noise blocks
+(``electronics.py``), the product writer's overlap thread and the PNG deflation threads.
 """
 
 from __future__ import annotations
 
+import os
+from contextlib import contextmanager
+
 from simulator.render import compiled
+
+_BUDGET: int | None = None   # None: every core (os.cpu_count())
 
 MAX_WORKERS = 4          # automatic choice: at most this many framelets in flight
 BATCH_PER_WORKER = 2     # framelets per worker handed out together (the workers idle between batches)
@@ -72,3 +82,56 @@ def initializer(threads: int):
             numba.set_num_threads(threads)
 
     return init
+
+
+def thread_budget() -> int:
+    """Threads this process may keep busy: the innermost :func:`thread_limit`, else ``os.cpu_count()``."""
+    return _BUDGET if _BUDGET is not None else max(1, os.cpu_count() or 1)
+
+
+def set_thread_budget(threads: int | None) -> None:
+    """Set the process's thread budget (``None``: every core) and numba's thread count in this thread.
+
+    Environment variables ``NUMBA_NUM_THREADS``/``OMP_NUM_THREADS``/``MKL_NUM_THREADS`` are set too, so a
+    process that imports numba afterwards (a fresh worker) starts with that many threads.
+    """
+    global _BUDGET
+    _BUDGET = None if threads is None else max(1, int(threads))
+    if _BUDGET is not None:
+        for name in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[name] = str(_BUDGET)
+    if compiled.AVAILABLE:
+        import numba
+
+        numba.set_num_threads(min(thread_budget(), numba.config.NUMBA_NUM_THREADS))
+
+
+@contextmanager
+def thread_limit(threads: int | None):
+    """Run the block with at most ``threads`` threads (``None`` or 0: no change), restoring the budget,
+    numba's thread count in this thread and the environment afterwards."""
+    global _BUDGET
+    if not threads:
+        yield
+        return
+    previous = _BUDGET
+    saved = {k: os.environ.get(k) for k in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    numba_threads = None
+    if compiled.AVAILABLE:
+        import numba
+
+        numba_threads = numba.get_num_threads()
+    set_thread_budget(threads)
+    try:
+        yield
+    finally:
+        _BUDGET = previous
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        if numba_threads is not None:
+            import numba
+
+            numba.set_num_threads(numba_threads)
