@@ -310,7 +310,8 @@ def share_identical_tiles(extension: bytes, index: np.ndarray | None) -> bytes:
     ``extension`` holds tile ``k`` of the distinct tiles in table row ``k``; the result has one table row
     per tile of the plane, a copy of row ``index[t]`` for tile ``t``, so rows of equal tiles carry the same
     heap descriptor and point at one compressed copy. The FITS binary-table heap may be addressed by several
-    descriptors (CFITSIO's ``fits_test_heap`` reports such shared bytes as valid); astropy and CFITSIO read
+    descriptors (FITS Standard 3.0, section 7.3.6: "Pointer aliasing is permitted ... to save storage if two or
+    more arrays are identical"; CFITSIO's ``fits_test_heap`` reports such shared bytes as valid); astropy and CFITSIO read
     each tile through its descriptor, so readers see the plane unchanged. ``index`` None: returned as is.
     """
     if index is None:
