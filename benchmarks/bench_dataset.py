@@ -11,7 +11,7 @@ Reports:
 - products per hour of a small dataset with 1 single-threaded worker and with 2, and their ratio (goal >= 1.7
   on 2 cores; meaningless on a machine others are using: the load average is printed beside it).
 
-Run: ``python -m benchmarks.bench_dataset [--frames 26] [--items 4]`` (or ``python -m benchmarks dataset``).
+Run: ``python -m benchmarks.bench_dataset [--frames 26] [--items 8]`` (or ``python -m benchmarks dataset``).
 """
 
 from __future__ import annotations
@@ -122,7 +122,8 @@ def products_per_hour(workers: int, items: int, frames: int, tmp: Path) -> float
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="bench_dataset")
     parser.add_argument("--frames", type=int, default=26, help="frames of the render-command image")
-    parser.add_argument("--items", type=int, default=4, help="items of the products-per-hour dataset")
+    parser.add_argument("--items", type=int, default=8,
+                        help="items of the products-per-hour dataset (8: each lane's start-up is amortised over 4 items)")
     # Items are the render command's 26-frame BLUE/GREEN/RED image (a typical perijove image), so products per
     # hour count real products: with 2-frame items a worker process's start-up (imports, numba's cache; ~3
     # CPU-s) outweighed its items (~1.4 CPU-s each) and the scaling measured start-up, not rendering.

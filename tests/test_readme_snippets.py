@@ -42,6 +42,10 @@ SLOW = (
     "junocam-sim plan --scenario pj10 --target north-pole --window -3h,+3h --out plan-pj10",
     "from simulator.scenario import load_scenario",
     "junocam-sim budget --volume-mb 6                                   # 1.50 days",
+    # 18-29 s each (suite durations, idle 2-core machine); their commands have default-run tests of their own
+    "make demo                                                    # the product and its colour view",
+    "# without flight kernels: the metadata alone (the two PJ27 images in ../shared have no PNG beside them)",
+    "cat > spec.toml <<'SPEC'",
 )
 
 

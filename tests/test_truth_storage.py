@@ -174,3 +174,30 @@ def test_a_minimal_truth_product_validates_and_scores(tmp_path, kernel_cache_dir
     assert main(["validate", str(product), "--out", str(tmp_path / "v")]) == 0
     result = json.loads((tmp_path / "v" / "validation.json").read_text())
     assert result["geometry_error_px_median"] < GEOMETRY_MEDIAN_PX, f"median {result['geometry_error_px_median']} px"
+
+
+def test_threads_encoding_hcompress_planes_at_once_give_the_sequential_bytes():
+    """astropy's HCOMPRESS codec keeps C globals: without truth's codec lock two threads wrote wrong bytes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(5)
+    lines, samples = np.mgrid[0:8 * 128, 0:1648].astype(np.float64)
+    jobs = [(name, np.cumsum(rng.normal(0, 40.0, lines.shape), axis=1) + lines * k, 1e-3, 128, "LT+S",
+             "HCOMPRESS_1") for k, name in enumerate(("LAT_PG", "LON_W", "RANGE", "EMISSION"))]
+    sequential = [truth_mod.encode_plane(*job) for job in jobs]
+    with ThreadPoolExecutor(2) as pool:
+        threaded = list(pool.map(lambda job: truth_mod.encode_plane(*job), jobs * 2))
+    differ = [job[0] for job, got in zip(jobs * 2, threaded) if got != sequential[jobs.index(job)]]
+    assert not differ, f"planes encoded in threads differ from the sequential bytes: {differ}"
+
+
+def test_automatic_process_count_pays_only_for_hcompress_and_follows_the_thread_budget():
+    from simulator.render.workers import thread_limit
+
+    auto = truth_mod.TruthStorage(workers=0)
+    assert auto.process_count(14, ["RICE_1"] * 14) == 1, "RICE-only truth must stay in this process"
+    with thread_limit(1):
+        assert auto.process_count(14, ["HCOMPRESS_1"]) == 1, "a 1-thread budget must not start processes"
+    with thread_limit(2):
+        assert auto.process_count(14, ["HCOMPRESS_1"]) == 2
+    assert truth_mod.TruthStorage(workers=3).process_count(2) == 2, "never more processes than planes"

@@ -82,8 +82,9 @@ def _render_one(args, scenario, **request) -> Path:
 
     req = ProductRequest(scenario=scenario, out_dir=Path(args.out),
                          kernels=Path(args.kernels) if args.kernels else None, cache_dir=args.cache_dir,
-                         overwrite=args.overwrite, truth=TruthStorage(level=getattr(args, "truth", "full")),
-                         **request)
+                         overwrite=args.overwrite, **request,
+                         # planes compressed in processes when it pays (HCOMPRESS at full): TruthStorage.workers
+                         truth=TruthStorage(level=getattr(args, "truth", "full"), workers=0))
     return render_product(req, Progress("rendering", unit="framelet"))
 
 

@@ -12,13 +12,27 @@ written atomically by ``writer.ProductWriter``. ``reader`` loads and checks a pr
 ``clock`` turns times into the label's clock count and UTC strings.
 """
 
-from simulator.products.description import ImageDescription, make_product_id, parse_product_id, stop_time
-from simulator.products.like import TwinSettings, twin_settings
-from simulator.products.metadata import build_metadata, metadata_to_bytes, read_metadata
-from simulator.products.reader import ImageLayout, LoadedProduct, framelet, load_product
-from simulator.products.writer import KernelSource, ProductContext, ProductWriter, product_paths
+import importlib
 
-__all__ = ["ImageDescription", "ImageLayout", "KernelSource", "LoadedProduct", "ProductContext",
-           "ProductWriter", "TwinSettings", "build_metadata", "framelet", "load_product", "make_product_id",
-           "metadata_to_bytes", "parse_product_id", "product_paths", "read_metadata", "stop_time",
-           "twin_settings"]
+# Names are loaded on first use (PEP 562), so a process that needs one module (a truth-plane encoder
+# spawned by ``truth.write_truth_fits``) does not import the renderer behind ``writer``.
+_WHERE = {
+    "ImageDescription": "description", "make_product_id": "description", "parse_product_id": "description",
+    "stop_time": "description", "TwinSettings": "like", "twin_settings": "like",
+    "build_metadata": "metadata", "metadata_to_bytes": "metadata", "read_metadata": "metadata",
+    "ImageLayout": "reader", "LoadedProduct": "reader", "framelet": "reader", "load_product": "reader",
+    "KernelSource": "writer", "ProductContext": "writer", "ProductWriter": "writer", "product_paths": "writer",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module 'simulator.products' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"simulator.products.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE})

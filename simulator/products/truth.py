@@ -20,8 +20,10 @@ import gzip
 import io
 import json
 import os
+import sys
+import threading
 from collections.abc import Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -113,9 +115,13 @@ class TruthStorage:
     steps : plane -> quantisation step (plane's unit), ``None`` = :data:`QUANTISATION_STEPS`; a plane
         mapped to ``None`` or missing from a given mapping is stored losslessly. ``lossless()`` stores
         every plane bit for bit (GZIP_2 tiles, ~5x slower to write and ~1.5x larger).
-    workers : processes compressing planes side by side (0 = one per core, at most 4; 1 = in this process,
-        the default). Worker processes are started with "spawn", which re-imports the caller's ``__main__``:
-        use more than 1 only from a program whose entry is guarded (``junocam-sim`` is).
+    workers : processes compressing planes side by side (1 = in this process, the default; 0 = automatic:
+        one per core the process may use (``render.workers.thread_budget``), at most 4, when a plane is
+        HCOMPRESS-coded, else 1: RICE-only truth writes in ~1.4 s, less than starting processes). Worker
+        processes are started with "spawn", which re-imports the caller's ``__main__``: use 0 or more than 1
+        only from a program whose entry is guarded (``junocam-sim render`` uses 0). Each imports only this
+        module (~0.5 s) and opens the scratch memory maps itself: the 26-frame full truth in 5.8-6.4 s with 2
+        processes against 8.8-9.2 s in one (same bytes; idle 2-core machine).
     compression : plane -> tile codec of a quantised or integer plane (one of :data:`TILE_CODECS`); planes
         missing from it use RICE_1. ``None``: :data:`COMPRESSION` at the ``full`` level (size first: 13.3 x
         the PNG instead of 21.0 with RICE everywhere, for 2.8 x the CPU: 10.9 against 3.9 s), RICE_1
@@ -165,10 +171,17 @@ class TruthStorage:
             return COMPRESSION.get(name, "RICE_1") if self.level == "full" else "RICE_1"
         return self.compression.get(name, "RICE_1")
 
-    def process_count(self, planes: int) -> int:
-        """How many processes to use for ``planes`` planes."""
-        wanted = self.workers or min(os.cpu_count() or 1, 4)
-        return max(1, min(wanted, planes))
+    def process_count(self, planes: int, codecs: Sequence[str] = ()) -> int:
+        """How many processes to use for ``planes`` planes coded with ``codecs``."""
+        if self.workers:
+            return max(1, min(self.workers, planes))
+        if "HCOMPRESS_1" not in codecs:
+            return 1
+        budget = os.cpu_count() or 1
+        workers = sys.modules.get("simulator.render.workers")      # the process's thread budget, if it has one
+        if workers is not None:
+            budget = workers.thread_budget()
+        return max(1, min(budget, 4, planes))
 
 
 def _header_cards(name: str, abcorr: str) -> list[tuple[str, object, str]]:
@@ -249,7 +262,8 @@ def encode_plane(name: str, source, step: float | None, tile_lines: int, abcorr:
                                 quantize_method=-1, tile_shape=tile, **options)
     else:
         hdu = fits.CompImageHDU(data=data, name=name, compression_type=codec, tile_shape=tile, **options)
-    return share_identical_tiles(_extension_bytes(hdu, name, abcorr), index)
+    with _CODEC_LOCK if codec == "HCOMPRESS_1" else nullcontext():
+        return share_identical_tiles(_extension_bytes(hdu, name, abcorr), index)
 
 
 def distinct_tiles(data: np.ndarray, tile_lines: int) -> tuple[list[int], np.ndarray | None]:
@@ -342,6 +356,11 @@ def _extension_bytes(hdu, name: str, abcorr: str) -> bytes:
     return buffer.getvalue()[primary:]
 
 
+# astropy's HCOMPRESS codec (CFITSIO's C code) keeps state in globals: two threads encoding at once give
+# different, wrong bytes (measured: 8 of 8 HCOMPRESS planes differed when 2 threads encoded them), and
+# _reproducible_gzip swaps a module attribute. Both run under this process-wide lock; processes are unaffected.
+_CODEC_LOCK = threading.RLock()
+
 GZIP_LEVEL = 6  # zlib level of lossless float tiles: a speed/size trade-off, not a format requirement
 
 
@@ -362,12 +381,13 @@ def _reproducible_gzip():
     if not hasattr(_codecs, "gzip_compress"):
         yield False
         return
-    original = _codecs.gzip_compress
-    _codecs.gzip_compress = partial(gzip.compress, compresslevel=GZIP_LEVEL, mtime=0)
-    try:
-        yield True
-    finally:
-        _codecs.gzip_compress = original
+    with _CODEC_LOCK:
+        original = _codecs.gzip_compress
+        _codecs.gzip_compress = partial(gzip.compress, compresslevel=GZIP_LEVEL, mtime=0)
+        try:
+            yield True
+        finally:
+            _codecs.gzip_compress = original
 
 
 def _source(plane: np.ndarray):
@@ -409,7 +429,7 @@ def write_truth_fits(path: Path, planes: dict[str, np.ndarray], *, product_id: s
     primary.header.add_comment("Equal tiles of a plane (DARK/FLAT/DEFECT each frame) share one heap copy.")
     jobs = [(name, _source(planes[name]), storage.step(name), int(tile_lines), abcorr, storage.codec(name))
             for name in wanted]
-    processes = storage.process_count(len(jobs))
+    processes = storage.process_count(len(jobs), [job[-1] for job in jobs])
     if processes > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
