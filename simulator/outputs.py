@@ -4,7 +4,9 @@ Every command that writes goes through this module:
 
 - :func:`prepare_output` decides whether ``--out`` may be written: a path that does not exist, an empty
   folder, or (with ``overwrite=True``) a folder junocam-sim wrote itself, recognised by its marker file
-  :data:`MARKER` (``.junocam-sim-output``: JSON with the command and the software version). Anything else
+  :data:`MARKER` (``.junocam-sim-output``: JSON with the command and the software version; while the output
+  is a partial it also names the writing process, host and time, dropped when it is swapped into place so the
+  same command gives the same bytes whoever ran it, :func:`settle_marker`). Anything else
   is refused with one sentence, before any work: a folder holding files we did not write, a file where a
   folder is expected, the working directory or one of its parents, the home folder, ``/``.
 - :func:`atomic_dir` builds the new folder as ``.<name>.junocam-sim-partial-<pid>`` beside the output,
@@ -291,8 +293,23 @@ def partial_path(final: Path) -> Path:
     return final.with_name(f".{final.name}{PARTIAL_TAG}{os.getpid()}")
 
 
+def settle_marker(folder: Path) -> None:
+    """Rewrite ``folder``'s marker without the writing process's pid, host and time (kept while it is a
+    partial, for :func:`remove_stale_partials`), so a finished output's bytes do not depend on who made it."""
+    path = Path(folder) / MARKER
+    record = read_marker(folder)
+    if record is None:
+        return
+    stable = {k: record[k] for k in ("software", "version", "command") if k in record}
+    tmp = path.with_name(path.name + ".settling")
+    tmp.write_text(json.dumps(stable, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def swap_into_place(partial: Path, final: Path) -> None:
-    """Put ``partial`` at ``final``; an existing ``final`` is exchanged out and removed afterwards."""
+    """Put ``partial`` at ``final``; an existing ``final`` is exchanged out and removed afterwards. The
+    partial's marker is settled first (:func:`settle_marker`)."""
+    settle_marker(partial)
     if not final.exists():
         os.rename(partial, final)
         return

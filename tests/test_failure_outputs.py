@@ -36,6 +36,23 @@ def _modes(folder: Path) -> dict:
 
 
 # --- atomic_dir / atomic_file --------------------------------------------------------------------------
+def test_a_finished_outputs_marker_names_no_process_host_or_time(tmp_path):
+    """The partial's marker names its writer (stale-partial cleanup needs it); the finished output's does
+    not, so the same command gives the same bytes in any process (dataset products: 2 workers vs Dask)."""
+    import json
+
+    markers = []
+    for name in ("a", "b"):
+        with atomic_dir(tmp_path / name, command="test") as partial:
+            assert {"pid", "host", "created_unix_s"} <= set(json.loads((partial / MARKER).read_text()))
+            time.sleep(0.01)
+        markers.append((tmp_path / name / MARKER).read_bytes())
+    assert markers[0] == markers[1], markers
+    assert set(json.loads(markers[0])) == {"software", "version", "command"}, markers[0]
+    with atomic_dir(tmp_path / "a", overwrite=True, command="test"):   # still recognised as ours
+        pass
+
+
 def test_atomic_dir_replaces_only_what_it_wrote_and_keeps_it_on_failure(tmp_path):
     out = tmp_path / "o"
     with atomic_dir(out, command="test") as partial:
