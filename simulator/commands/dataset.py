@@ -15,7 +15,8 @@ def register(subparsers) -> None:
     parser.add_argument("spec", metavar="SPEC_TOML", help="the dataset spec")
     parser.add_argument("--out", required=True, metavar="DIR", help="dataset folder (new, or this spec's with --resume)")
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, default=1, metavar="N", help="items rendered side by side: this process plus N-1 worker processes")
+    where.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="items rendered side by side: this process plus N-1 worker processes")
     where.add_argument("--scheduler", metavar="ADDRESS",
                        help="a running dask.distributed scheduler, e.g. tcp://head:8786 (OUT must be shared storage)")
     parser.add_argument("--threads-per-worker", type=int, default=0, metavar="T",

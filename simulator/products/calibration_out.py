@@ -92,10 +92,10 @@ def _write_fits(path: Path, data: np.ndarray, header: dict) -> None:
     stamps; RICE for the mask), written to a temporary name, then renamed."""
     from astropy.io import fits
 
-    from simulator.products.truth import _reproducible_gzip   # same render, same bytes: no gzip time stamps
+    from simulator.products.truth import reproducible_gzip   # same render, same bytes: no gzip time stamps
 
     tmp = path.with_name(path.name + ".partial")
-    with _reproducible_gzip() as reproducible:
+    with reproducible_gzip() as reproducible:
         if data.dtype.kind != "f":
             hdu = fits.CompImageHDU(data, compression_type="RICE_1")
         elif reproducible:

@@ -250,7 +250,7 @@ def encode_plane(name: str, source, step: float | None, tile_lines: int, abcorr:
     options = {"hcomp_scale": 0} if codec == "HCOMPRESS_1" else {}
     if dtype.kind == "f" and step is None:
         # Lossless floats: GZIP with byte shuffling (RICE is for integers); time-stamp-free streams.
-        with _reproducible_gzip() as reproducible:
+        with reproducible_gzip() as reproducible:
             if not reproducible:
                 return _extension_bytes(fits.ImageHDU(data=_as_array(source).astype(dtype), name=name), name, abcorr)
             hdu = fits.CompImageHDU(data=data, name=name, compression_type="GZIP_2", quantize_level=0.0,
@@ -325,8 +325,8 @@ def share_identical_tiles(extension: bytes, index: np.ndarray | None) -> bytes:
     per tile of the plane, a copy of row ``index[t]`` for tile ``t``, so rows of equal tiles carry the same
     heap descriptor and point at one compressed copy. The FITS binary-table heap may be addressed by several
     descriptors (FITS Standard 3.0, section 7.3.6: "Pointer aliasing is permitted ... to save storage if two or
-    more arrays are identical"; CFITSIO's ``fits_test_heap`` reports such shared bytes as valid); astropy and CFITSIO read
-    each tile through its descriptor, so readers see the plane unchanged. ``index`` None: returned as is.
+    more arrays are identical"; CFITSIO's ``fits_test_heap`` reports such shared bytes as valid); astropy and
+    CFITSIO read each tile through its descriptor, so readers see the plane unchanged. ``index`` None: returned as is.
     """
     if index is None:
         return extension
@@ -358,14 +358,14 @@ def _extension_bytes(hdu, name: str, abcorr: str) -> bytes:
 
 # astropy's HCOMPRESS codec (CFITSIO's C code) keeps state in globals: two threads encoding at once give
 # different, wrong bytes (measured: 8 of 8 HCOMPRESS planes differed when 2 threads encoded them), and
-# _reproducible_gzip swaps a module attribute. Both run under this process-wide lock; processes are unaffected.
+# reproducible_gzip swaps a module attribute. Both run under this process-wide lock; processes are unaffected.
 _CODEC_LOCK = threading.RLock()
 
 GZIP_LEVEL = 6  # zlib level of lossless float tiles: a speed/size trade-off, not a format requirement
 
 
 @contextmanager
-def _reproducible_gzip():
+def reproducible_gzip():
     """Make astropy's GZIP tile codec write time-stamp-free gzip streams while the file is written.
 
     Python's ``gzip.compress`` stamps each stream with the wall clock (``mtime``), which would make two

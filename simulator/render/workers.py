@@ -37,6 +37,9 @@ _BUDGET: int | None = None   # None: every core (os.cpu_count())
 MAX_WORKERS = 4          # automatic choice: at most this many framelets in flight
 BATCH_PER_WORKER = 2     # framelets per worker handed out together (the workers idle between batches)
 SAFE_LAYERS = ("omp", "tbb")
+# variables a freshly started numba / OpenMP / MKL reads for its thread count (dataset/worker.py sets the same
+# ones before importing this module, which imports numba)
+THREAD_ENV = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def threading_layer() -> str | None:
@@ -98,7 +101,7 @@ def set_thread_budget(threads: int | None) -> None:
     global _BUDGET
     _BUDGET = None if threads is None else max(1, int(threads))
     if _BUDGET is not None:
-        for name in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        for name in THREAD_ENV:
             os.environ[name] = str(_BUDGET)
     if compiled.AVAILABLE:
         import numba
@@ -115,7 +118,7 @@ def thread_limit(threads: int | None):
         yield
         return
     previous = _BUDGET
-    saved = {k: os.environ.get(k) for k in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    saved = {k: os.environ.get(k) for k in THREAD_ENV}
     numba_threads = None
     if compiled.AVAILABLE:
         import numba
