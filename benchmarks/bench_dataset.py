@@ -111,6 +111,16 @@ def truth_write_seconds(product: Path, tmp: Path) -> dict[str, tuple[float, floa
     return seconds
 
 
+def truth_plane_bytes(product: Path) -> dict[str, int]:
+    """Bytes of each plane's extension in the product's truth FITS (header, tile table and heap), largest first."""
+    from astropy.io import fits
+
+    with fits.open(next((product / "truth").glob("*.fits")), disable_image_compression=True) as hdul:
+        sizes = {hdu.name: len(hdu.header.tostring()) + hdu.header["NAXIS1"] * hdu.header["NAXIS2"]
+                 + hdu.header["PCOUNT"] for hdu in hdul[1:]}
+    return dict(sorted(sizes.items(), key=lambda item: -item[1]))
+
+
 def products_per_hour(workers: int, items: int, frames: int, tmp: Path) -> float:
     spec = tmp / f"spec-{workers}.toml"
     spec.write_text(SPEC.format(items=items, frames=frames), encoding="utf-8")
@@ -133,7 +143,9 @@ def main(argv: list[str] | None = None) -> None:
         tmp = Path(tmp)
         help_s = help_seconds()
         command_s, sizes = render_command(args.frames, tmp)
-        write_s = truth_write_seconds(next(p for p in (tmp / "full").iterdir() if not p.name.startswith(".")), tmp)
+        full_product = next(p for p in (tmp / "full").iterdir() if not p.name.startswith("."))
+        write_s = truth_write_seconds(full_product, tmp)
+        plane_bytes = truth_plane_bytes(full_product)
         renderer_s = renderer_seconds(args.frames)
         one = products_per_hour(1, args.items, args.item_frames, tmp)
         two = products_per_hour(2, args.items, args.item_frames, tmp)
@@ -145,6 +157,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"truth / raw PNG ({level:7s})  {sizes[f'truth_{level}'] / 1e6:.1f} MB / {sizes['raw_png'] / 1e6:.1f} MB"
               f" = {sizes[f'truth_{level}'] / sizes['raw_png']:.1f} (goal <= 10); written in {write_s[level][0]:.1f} s "
               f"wall, {write_s[level][1]:.1f} s CPU")
+    print("full truth by plane         " + ", ".join(f"{name} {size / 1e6:.1f}" for name, size in plane_bytes.items())
+          + " MB")
     print(f"products per hour           {one:.0f} with 1 worker, {two:.0f} with 2 ({args.items} items of "
           f"{args.item_frames} frames x 3 filters, minimal truth, 1 thread per worker)")
     print(f"scaling 2 workers / 1       {two / one:.2f} (goal >= 1.7 on 2 idle cores; load average now {load:.1f}"

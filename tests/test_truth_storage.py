@@ -144,9 +144,68 @@ def test_the_same_planes_give_the_same_bytes(tmp_path):
 def test_full_truth_favours_size_and_minimal_truth_write_speed():
     assert truth_mod.TruthStorage(level="full").codec("LAT_PG") == "HCOMPRESS_1"
     assert truth_mod.TruthStorage(level="full").codec("IOF") == "RICE_1"
-    assert {truth_mod.TruthStorage(level="minimal").codec(n) for n in truth_mod.MINIMAL_PLANES} == {"RICE_1"}
+    minimal = truth_mod.TruthStorage(level="minimal")
+    assert {minimal.codec(n) for n in truth_mod.MINIMAL_PLANES if n != "BODY"} == {"RICE_1"}
+    assert minimal.codec("BODY") == truth_mod.TruthStorage(level="full").codec("BODY") == "PLIO_1", \
+        "BODY's PLIO is faster and smaller than RICE at both levels"
     assert truth_mod.TruthStorage(level="minimal", compression={"LAT_PG": "HCOMPRESS_1"}).codec("LAT_PG") \
         == "HCOMPRESS_1"
+
+
+def read_extension(tmp_path, extension: bytes, name: str) -> np.ndarray:
+    path = tmp_path / f"{name}.fits"
+    path.write_bytes(fits.PrimaryHDU().header.tostring().encode("ascii") + extension)
+    with fits.open(path) as hdul:
+        return hdul[name].data
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), doublings=st.integers(0, 6), codec=st.sampled_from(truth_mod.TILE_CODECS),
+       summed=st.booleans())
+def test_values_on_a_coarser_grid_are_stored_on_it_exactly(tmp_path_factory, seed, doublings, codec, summed):
+    """DN12 as the renderer makes it (whole DN, quarters when summed, here on any 2**k grid) comes back bit for
+    bit, stored at the coarsest step its values allow (the tile's ZSCALE)."""
+    rng = np.random.default_rng(seed)
+    grid = (0.25 if summed else 1.0) * 2.0 ** doublings
+    want = (rng.integers(-50, 4096, (3 * TILE_LINES, SAMPLES)) * grid).astype(np.float32)
+    want[rng.random(want.shape) < 0.2] = np.nan
+    want[0, 0] = grid                                   # the grid itself is the coarsest step
+    assert truth_mod.exact_step(want, 1 / 16) == grid
+    extension = truth_mod.encode_plane("DN12", want, 1 / 16, TILE_LINES, "LT+S", codec)
+    got = read_extension(tmp_path_factory.mktemp("g"), extension, "DN12")
+    assert np.array_equal(got, want, equal_nan=True), \
+        f"{codec}: worst error {np.nanmax(np.abs(got - want))} DN on a {grid} DN grid"
+    with fits.open(io_bytes(extension), disable_image_compression=True) as tables:
+        assert set(tables[1].data["ZSCALE"]) == {grid}, "the header does not tell the reader the step"
+
+
+def io_bytes(extension: bytes):
+    import io
+
+    return io.BytesIO(fits.PrimaryHDU().header.tostring().encode("ascii") + extension)
+
+
+def test_values_off_a_grid_keep_their_step():
+    rng = np.random.default_rng(3)
+    smooth = rng.uniform(0, 90, (TILE_LINES, SAMPLES))
+    assert truth_mod.exact_step(smooth, 2.0 ** -19) == 2.0 ** -19
+    almost = np.arange(64, dtype=np.float64)          # whole numbers but one
+    almost[40] += 1 / 16
+    assert truth_mod.exact_step(almost, 1 / 16) == 1 / 16
+    assert truth_mod.exact_step(np.arange(64.0) * 0.1, 0.1) == 0.1, "a step that is not a power of two is kept"
+    assert truth_mod.exact_step(np.full(8, np.nan), 1 / 16) == 2.0 ** truth_mod.GRID_MAX_DOUBLINGS / 16
+
+
+@pytest.mark.parametrize("low, high", [(0, 600), (-5, 600), (0, 2 ** 25)])
+def test_integer_masks_round_trip_with_plio_or_its_rice_fallback(tmp_path, low, high):
+    rng = np.random.default_rng(high)
+    want = np.where(rng.random((2 * TILE_LINES, SAMPLES)) < 0.5, 599, 0).astype(np.int32)
+    want[3, :5] = (low, high, 501, 0, 1)
+    extension = truth_mod.encode_plane("BODY", want, None, TILE_LINES, "LT+S", "PLIO_1")
+    with fits.open(io_bytes(extension), disable_image_compression=True) as tables:
+        used = tables[1].header["ZCMPTYPE"]
+    assert used == ("PLIO_1" if low >= 0 and high < truth_mod.PLIO_LIMIT else "RICE_1")
+    assert np.array_equal(read_extension(tmp_path, extension, "BODY"), want), f"{used}: BODY changed"
 
 
 def test_an_unknown_tile_codec_is_refused():

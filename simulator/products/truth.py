@@ -3,14 +3,16 @@
 The FITS file has an empty primary HDU (product, scenario, seed, aberration correction) and one image
 extension per backplane, each shaped like the raw PNG (row 0 = PNG row 0), with BUNIT and a definition in
 its header. Extensions are tile-compressed (FITS standard tiled-image compression, one framelet per tile):
-integer planes losslessly (RICE_1); float planes quantised to a stated step per plane
-(:data:`QUANTISATION_STEPS`, ZQUANTIZ = 'NO_DITHER', so any FITS reader gets the float values back within half
-a step) and, at the ``full`` level, coded with the tile codec that measured smallest for them
-(:data:`COMPRESSION`: HCOMPRESS_1 at scale 0, i.e. lossless on the integers, for smooth planes; RICE_1 for the
-others), at ``minimal`` with RICE_1 (faster to write; see ``TruthStorage.compression``); ``TruthStorage.lossless()``
-keeps floats bit for bit (GZIP_2). Identical tiles of a plane (the calibration planes DARK, FLAT and DEFECT
-repeat every frame; framelets wholly on the sky) are compressed once and their table rows point at the same
-bytes of the FITS heap, so a reader still sees full planes. Planes may be compressed in worker processes side
+integer planes losslessly (PLIO_1 for the masks BODY and DEFECT, RICE_1 otherwise); float planes quantised to
+a stated step per plane (:data:`QUANTISATION_STEPS`, ZQUANTIZ = 'NO_DITHER', so any FITS reader gets the float
+values back within half a step), or exactly at a coarser power-of-two step when every value of the plane lies
+on it (:func:`exact_step`: the renderer's whole-DN DN12), and, at the ``full`` level, coded with the tile codec
+that measured smallest for them (:data:`COMPRESSION`: HCOMPRESS_1 at scale 0, i.e. lossless on the integers,
+for smooth planes; RICE_1 for the others), at ``minimal`` with RICE_1 (faster to write; see
+``TruthStorage.compression``); ``TruthStorage.lossless()`` keeps floats bit for bit (GZIP_2). Identical
+tiles of a plane (the calibration planes DARK, FLAT and DEFECT repeat every frame; framelets wholly on the
+sky) are compressed once and their table rows point at the same bytes of the FITS heap, so a reader still sees
+full planes. Planes may be compressed in worker processes side
 by side. No card carries the wall-clock time, so the same render gives the same bytes.
 """
 
@@ -74,33 +76,59 @@ QUANTISATION_STEPS: dict[str, float] = {
     "LAT_PC": 2.0 ** -19, "LAT_PG": 2.0 ** -19, "LON_W": 2.0 ** -19,
     # angles within 5e-4 deg: cos(angle) within 9e-6, a relative I/F model error < 1e-4 up to 85 deg
     "INCIDENCE": 1e-3, "EMISSION": 1e-3, "PHASE": 1e-3,
-    "RANGE": 1e-2,          # km: within 5 m, about float32's own spacing (7.8 m) at 65,000-131,000 km
+    # km: within 50 m. What range is used for: photometric distance scaling (r^2) and pixel scale (range x
+    # pixel angle; PIXEL_SCALE is its own plane), 5e-7 of 100,000 km and 1e-5 of Juno's closest ~5,000 km
+    # (facts.md "Imaging geometry"), 2e-5 / 1e-6 in r^2; light time 0.17 us, in which Juno (< 60 km/s) moves
+    # 1 cm. A point rebuilt as observer + RANGE x ray moves 50 m along the line of sight (0.02 of the finest
+    # 2.5 km pixel): positions are the latitude/longitude planes' job (1e-3 px). 10 x the former 1e-2 km: 6.5
+    # against 9.9 MB on the default image (3.4 bits per on-planet pixel less)
+    "RANGE": 1e-1,
     # km/pixel: within 5 cm, < 2e-5 relative for pixels wider than 2.5 km. Not coarser: `score` sizes its map
     # grid from the median PIXEL_SCALE, and with a step of 1e-3 km the tile-median shift it measured on the
     # validation test's 0.5 px shifted map moved from within 0.1 px of 0.5 to 0.39 px
     "PIXEL_SCALE": 1e-4,
-    # I/F within 5e-6: 1/110 of one ADC step (5.7e-4 I/F per 12-bit DN in the default image's RED/GREEN,
-    # 8e-4 in BLUE); the plane `score` compares maps with, kept at its earlier step
+    # I/F within 5e-6: 1/110 of one ADC step in the default image (5.7e-4 I/F per 12-bit DN in RED/GREEN at
+    # TDI 1, 8e-4 in BLUE). Not coarser, because one absolute step serves every exposure: at TDI 100 one DN is
+    # 5.7e-6 I/F and the read noise (44 e- at 10 e-/DN, detector.py) 2.5e-5 I/F, against which this step's
+    # rounding rms (2.9e-6) is 0.11; `validate`/`score` compare reconstructed I/F with this plane in units of
+    # that noise. A step of 1e-4 (5.0 against 8.7 MB on the default image) would be 1/11 of an ADC step there
+    # but exceed that read noise at TDI 100 (rms 2.9e-5); a step scaled to each product's I/F per DN is the
+    # way to save those bits (TruthStorage.steps takes one)
     "IOF": 1e-5,
-    # DN: the renderer's DN12 is whole DN (floor, render/truth.py), or multiples of 1/4 DN summed 2 x 2, which
-    # a step of 1/16 keeps exactly; any other value within 1/32 DN, 9 times below the ADC's rounding noise
+    # DN: any value within 1/32 DN, 9 times below the ADC's rounding noise. The renderer's DN12 is whole DN
+    # (floor, render/truth.py; summed "sum") or multiples of 1/4 DN (summed 2 x 2 "mean"): the writer stores a
+    # plane at the coarsest power-of-two multiple of its step on which every value lies (`exact_step`), i.e. at
+    # 1 DN or 1/4 DN, exactly, and without the 4 or 2 always-zero low bits both codecs paid for (default image:
+    # 8.3 against 10.2 MB); ZSCALE in each tile's row tells any reader the step
     "DN12": 1.0 / 16.0,
     # calibration planes: the renderer already rounds them to these steps (render/electronics.py), so the
-    # integers store them exactly
+    # integers store them exactly (unsummed; summed planes average four values: within step / 2). No coarser
+    # grid holds them (`exact_step` finds none on the default image) and a constant offset costs nothing (each
+    # tile's ZZERO); they are stored once per filter (shared tiles), 1.4 MB of the default image's truth
     "DARK": 1.0 / 64.0, "FLAT": 1.0 / 4096.0,
 }
 
-TILE_CODECS: tuple[str, ...] = ("RICE_1", "HCOMPRESS_1")   # FITS tiled-image codecs a plane may use
-# Tile codec of each quantised plane (the rest: RICE_1). Measured on the 26-frame BLUE/GREEN/RED default image
-# at the steps above (bits per pixel, RICE_1 -> HCOMPRESS_1): latitudes/longitude 8.7-8.9 -> 5.5-6.0,
-# INCIDENCE/EMISSION/PHASE 3.9-5.4 -> 1.7-2.6, RANGE 7.5 -> 4.8, PIXEL_SCALE 5.6 -> 3.0, DN12 8.7 -> 5.0: the
-# H-transform (a 2-D Haar wavelet) leaves small coefficients on smooth planes where RICE codes first
-# differences along rows. IOF (textured) is smaller with RICE_1 (4.2 against 4.6). HCOMPRESS_1 with scale 0 is
-# lossless on the quantised integers and part of the FITS tiled-image convention (astropy, CFITSIO, fpack).
-# Its price is CPU: 9.9 against 4.2 CPU seconds for these nine planes of that image (``compression={}``: RICE
-# everywhere, the fastest).
-COMPRESSION: dict[str, str] = {name: "HCOMPRESS_1" for name in (
-    "LAT_PC", "LAT_PG", "LON_W", "INCIDENCE", "EMISSION", "PHASE", "RANGE", "PIXEL_SCALE", "DN12")}
+TILE_CODECS: tuple[str, ...] = ("RICE_1", "HCOMPRESS_1", "PLIO_1")   # FITS tiled-image codecs a plane may use
+# Tile codec of each plane at the ``full`` level (the rest: RICE_1). Measured on the 26-frame BLUE/GREEN/RED
+# default image at the steps above (bits per pixel, RICE_1 -> HCOMPRESS_1): latitudes/longitude 8.7-8.9 ->
+# 5.5-6.0, INCIDENCE/EMISSION/PHASE 3.9-5.4 -> 1.7-2.6, RANGE 7.5 -> 4.8 (at 1e-2 km), PIXEL_SCALE 5.6 -> 3.0,
+# DN12 8.7 -> 5.0 (at 1/16 DN): the H-transform (a 2-D Haar wavelet) leaves small coefficients on smooth planes
+# where RICE codes first differences along rows. IOF (textured) is smaller with RICE_1 (4.2 against 4.6);
+# FLAT gains 3 % with HCOMPRESS (0.64 -> 0.62 MB), not worth its time; DARK (one distinct framelet per filter)
+# 0.73 -> 0.37 MB. HCOMPRESS_1 with scale 0 is lossless on the quantised integers. The integer masks BODY and
+# DEFECT use PLIO_1 (IRAF's run-length code for values 0 .. 2**24 - 1): BODY 0.86 -> 0.04 MB in a third of
+# RICE's time, DEFECT 0.07 -> 0.05 MB. All three codecs belong to the FITS tiled-image compression convention
+# (FITS Standard 4.0 section 10; PLIO: the convention's document 2.3 section 6.3), which astropy, CFITSIO and
+# fpack read. HCOMPRESS's price is CPU: 9.0 against 3.0 CPU seconds for the full truth of that image
+# (``compression={}``: RICE everywhere, the fastest).
+COMPRESSION: dict[str, str] = {
+    **{name: "HCOMPRESS_1" for name in ("LAT_PC", "LAT_PG", "LON_W", "INCIDENCE", "EMISSION", "PHASE", "RANGE",
+                                        "PIXEL_SCALE", "DN12", "DARK")},
+    "BODY": "PLIO_1", "DEFECT": "PLIO_1"}
+# At the ``minimal`` level (write speed first) everything is RICE_1 but BODY, whose PLIO_1 is both faster and
+# ~20 x smaller.
+MINIMAL_COMPRESSION: dict[str, str] = {"BODY": "PLIO_1"}
+PLIO_LIMIT = 2 ** 24      # PLIO_1 codes integers 0 .. 2**24 - 1 (CFITSIO); a plane outside falls back to RICE_1
 HCOMPRESS_MIN_SIDE = 4    # pixels: HCOMPRESS needs tiles at least this tall and wide (CFITSIO); else RICE_1
 
 
@@ -123,11 +151,11 @@ class TruthStorage:
         module (~0.5 s) and opens the scratch memory maps itself: the 26-frame full truth in 5.8-6.4 s with 2
         processes against 8.8-9.2 s in one (same bytes; idle 2-core machine).
     compression : plane -> tile codec of a quantised or integer plane (one of :data:`TILE_CODECS`); planes
-        missing from it use RICE_1. ``None``: :data:`COMPRESSION` at the ``full`` level (size first: 13.3 x
-        the PNG instead of 21.0 with RICE everywhere, for 2.8 x the CPU: 10.9 against 3.9 s), RICE_1
-        everywhere at ``minimal`` (the dataset default, write speed first: 8.5 x the PNG in 1.5 CPU s, against
-        6.1 x with HCOMPRESS at ~2.5 x the CPU); measured on the 26-frame BLUE/GREEN/RED default image, one
-        writer process.
+        missing from it use RICE_1. ``None``: :data:`COMPRESSION` at the ``full`` level (size first: 12.4 x
+        the PNG instead of 19.3 with RICE everywhere, for 3 x the CPU: 9.0 against 3.0 s),
+        :data:`MINIMAL_COMPRESSION` at ``minimal`` (the dataset default, write speed first: RICE_1 but BODY's
+        PLIO_1, 8.4 x the PNG in 1.4 CPU s, against 6.1 x with HCOMPRESS at ~2.5 x the CPU); measured on the
+        26-frame BLUE/GREEN/RED default image, one writer process.
     """
 
     level: str = "full"
@@ -168,7 +196,7 @@ class TruthStorage:
     def codec(self, name: str) -> str:
         """Tile codec of plane ``name`` when it is quantised or integer (lossless floats: GZIP_2)."""
         if self.compression is None:
-            return COMPRESSION.get(name, "RICE_1") if self.level == "full" else "RICE_1"
+            return (COMPRESSION if self.level == "full" else MINIMAL_COMPRESSION).get(name, "RICE_1")
         return self.compression.get(name, "RICE_1")
 
     def process_count(self, planes: int, codecs: Sequence[str] = ()) -> int:
@@ -232,7 +260,8 @@ def encode_plane(name: str, source, step: float | None, tile_lines: int, abcorr:
     tile_lines : tile height (one framelet); tiles span the whole width.
     abcorr : recorded in the header.
     codec : tile codec of a quantised float or integer plane (:data:`TILE_CODECS`); lossless floats use
-        GZIP_2. HCOMPRESS_1 falls back to RICE_1 on tiles narrower than :data:`HCOMPRESS_MIN_SIDE`.
+        GZIP_2. HCOMPRESS_1 falls back to RICE_1 on tiles narrower than :data:`HCOMPRESS_MIN_SIDE`, PLIO_1 on
+        float planes and values outside ``0 .. PLIO_LIMIT - 1``.
 
     Identical tiles are compressed once (:func:`share_identical_tiles`).
     """
@@ -247,6 +276,8 @@ def encode_plane(name: str, source, step: float | None, tile_lines: int, abcorr:
     tile = (tile_lines, data.shape[1])
     if codec == "HCOMPRESS_1" and min(tile) < HCOMPRESS_MIN_SIDE:
         codec = "RICE_1"
+    if codec == "PLIO_1" and (dtype.kind not in "iu" or (data.size and (data.min() < 0 or data.max() >= PLIO_LIMIT))):
+        codec = "RICE_1"
     options = {"hcomp_scale": 0} if codec == "HCOMPRESS_1" else {}
     if dtype.kind == "f" and step is None:
         # Lossless floats: GZIP with byte shuffling (RICE is for integers); time-stamp-free streams.
@@ -258,12 +289,53 @@ def encode_plane(name: str, source, step: float | None, tile_lines: int, abcorr:
             return share_identical_tiles(_extension_bytes(hdu, name, abcorr), index)
     if dtype.kind == "f":
         # Quantised floats, no dithering: stored integer = round((value - tile zero) / step), NaN kept as null.
+        step = exact_step(data, step)
         hdu = fits.CompImageHDU(data=data, name=name, compression_type=codec, quantize_level=-float(step),
                                 quantize_method=-1, tile_shape=tile, **options)
     else:
         hdu = fits.CompImageHDU(data=data, name=name, compression_type=codec, tile_shape=tile, **options)
-    with _CODEC_LOCK if codec == "HCOMPRESS_1" else nullcontext():
+    with _CODEC_LOCK if codec in LOCKED_CODECS else nullcontext():
         return share_identical_tiles(_extension_bytes(hdu, name, abcorr), index)
+
+
+GRID_MAX_DOUBLINGS = 16   # `exact_step` tries steps up to 2**16 times a plane's own (1/16 DN -> 4096 DN)
+GRID_BLOCK = 1 << 20      # values checked at a time (8 MB of float64)
+GRID_PROBE_STRIDE = 97    # a first look at every 97th value rejects planes off the grid in ~1% of a full pass
+
+
+def exact_step(data: np.ndarray, step: float) -> float:
+    """The coarsest step ``step x 2**k`` (``0 <= k <=`` :data:`GRID_MAX_DOUBLINGS`) of which every finite value
+    of ``data`` is a whole multiple; ``step`` when there is none or ``step`` is not a power of two.
+
+    Quantising with that step is exact (``value = n x step`` comes back bit for bit, NaN kept), and it saves
+    the low bits that would always be zero: the renderer's DN12 is whole DN unsummed, so its configured
+    1/16 DN would store 4 zero bits per pixel. Geometry planes fail the first look at a sparse sample.
+
+    Parameters
+    ----------
+    data : float array (any shape), the plane's values in its unit.
+    step : the plane's quantisation step (its unit), the finest the result may be.
+
+    Returns
+    -------
+    float : the step to quantise ``data`` with (``>= step``).
+    """
+    mantissa, _ = np.frexp(step)
+    if mantissa != 0.5:                     # only a power of two scales values exactly
+        return step
+    flat = np.asarray(data).reshape(-1)
+    low_bits = 0
+    for values in (flat[::GRID_PROBE_STRIDE], *(flat[i:i + GRID_BLOCK] for i in range(0, flat.size, GRID_BLOCK))):
+        scaled = np.asarray(values, dtype=np.float64) / step
+        scaled = scaled[np.isfinite(scaled)]
+        whole = np.rint(scaled)
+        if not np.array_equal(whole, scaled) or (scaled.size and np.abs(whole).max() >= 2.0 ** 62):
+            return step
+        if whole.size:
+            low_bits |= int(np.bitwise_or.reduce(whole.astype(np.int64)))
+    doublings = GRID_MAX_DOUBLINGS if low_bits == 0 else min((low_bits & -low_bits).bit_length() - 1,
+                                                            GRID_MAX_DOUBLINGS)
+    return step * 2.0 ** doublings
 
 
 def distinct_tiles(data: np.ndarray, tile_lines: int) -> tuple[list[int], np.ndarray | None]:
@@ -360,6 +432,7 @@ def _extension_bytes(hdu, name: str, abcorr: str) -> bytes:
 # different, wrong bytes (measured: 8 of 8 HCOMPRESS planes differed when 2 threads encoded them), and
 # reproducible_gzip swaps a module attribute. Both run under this process-wide lock; processes are unaffected.
 _CODEC_LOCK = threading.RLock()
+LOCKED_CODECS = ("HCOMPRESS_1", "PLIO_1")   # PLIO_1 is not known to be thread-safe; it is fast, so it waits too
 
 GZIP_LEVEL = 6  # zlib level of lossless float tiles: a speed/size trade-off, not a format requirement
 
