@@ -11,7 +11,7 @@ one, and every choice is a field of :class:`ColourStyle`:
    divided by a Minnaert law ``L = cos(i)^k cos(e)^(k-1)`` of its own incidence and emission (facts.md
    "Jupiter": processors use ``cos(i)^0.875``; ``k = 0.875``). Jupiter's brightness falls tenfold from the
    sub-solar point to the terminator; without this step the clouds hide in that gradient. A soft
-   terminator is put back after the stretch (step 4b, :func:`terminator_fade`: ``L / sqrt(L^2 + s^2)``),
+   terminator is put back after the stretch (step 6, :func:`terminator_fade`: ``L / sqrt(L^2 + s^2)``),
    so the night side fades to black smoothly instead of being clipped at the black point.
 2. **White balance** (:func:`white_balance`): linear channel weights (R, G, B), GREEN = 1. ``"image"``
    (default): the lit disk's mean colour made ``balance_target_rgb`` = (1.0, 1, 1.04), inside what the
@@ -23,18 +23,20 @@ one, and every choice is a field of :class:`ColourStyle`:
    so equal I/F shows grey (true colour: Jupiter cream). Or three numbers (``--weights``).
 3. **Residual flattening** (:func:`flatten_residual`): what the photometric law leaves (phase, hazes) is
    divided out at scales above ``flatten_sigma_cells`` (a Gaussian over the seen cells only), partially.
-4. **Contrast stretch** by percentiles of the lit disk's luminance (:func:`stretch_levels`): black at
-   ``black_scale`` x its ``black_percentile``, white at its ``white_percentile``, then a midtone power
-   curve putting the median at ``median_level`` (:func:`midtone_exponent`), so the sRGB encoding does not
-   make the nearly uniform flattened disk pale; cells near the
-   terminator, where the signal-to-noise ratio falls with the light, are smoothed first (``dim_law``).
-5. **Colour enhancement** (:func:`enhance_saturation`): each cell's departure from its grey (the mean of
-   the channels) multiplied by ``saturation``; Jupiter's true colour differences are ~5-30 % (belts
-   darker in blue), which processed JunoCam images show exaggerated.
-6. **Sharpening / local contrast** (:func:`local_contrast`): an unsharp mask of ``detail_sigma_cells`` and
-   ``detail_gain`` on the luminance, every channel multiplied alike, departures limited to
-   ``detail_limit``.
-7. **sRGB encoding** (:func:`srgb_encode`): linear light to the IEC 61966-2-1 transfer function, the
+4. **Contrast stretch** of the luminance (grey = mean of the balanced channels) by percentiles of the lit
+   disk (:func:`stretch_levels`): black at ``black_scale`` x its ``black_percentile``, white at its
+   ``white_percentile``, then a midtone power curve putting the median at ``median_level``
+   (:func:`midtone_exponent`), so the sRGB encoding does not make the nearly uniform flattened disk pale;
+   cells near the terminator, where the signal-to-noise ratio falls with the light, are smoothed first
+   (``dim_law``).
+5. **Sharpening / local contrast** (:func:`local_contrast`): an unsharp mask of ``detail_sigma_cells`` and
+   ``detail_gain`` on the luminance, departures limited to ``detail_limit``, fading out near the terminator.
+6. **Soft terminator** (:func:`terminator_fade`): the luminance times ``L / sqrt(L^2 + s^2)``.
+7. **Colour enhancement** (:func:`enhance_saturation`): each cell's ratios to its grey, taken from channels
+   smoothed over ``chroma_sigma_cells``, moved ``saturation`` times further from 1 and multiplied by the
+   processed luminance; Jupiter's colour differences are a few to ~30 % (belts darker in blue), which
+   processed JunoCam images show exaggerated.
+8. **sRGB encoding** (:func:`srgb_encode`): linear light to the IEC 61966-2-1 transfer function, the
    encoding a PNG viewer assumes; showing linear values instead makes mid-tones dark and showing them with
    an ad-hoc power makes the picture pale.
 
@@ -92,7 +94,7 @@ class ColourStyle:
         (linear; None = no curve). A flattened disk is nearly uniform with a long dark tail (the demo:
         5th-95th percentile 0.87-1.07 of the median, 0.5th 0.73), so a linear stretch puts the median at
         ~0.75 linear, sRGB 225/255: that is what made the view pale.
-    saturation : colour enhancement factor (step 5; 1 = as balanced).
+    saturation : colour enhancement factor (step 7; 1 = as balanced).
     chroma_sigma_cells : the colour ratios are taken from channels smoothed by a Gaussian of this many cells
         (0 = none), so enhancing colour does not enhance the per-cell noise (chroma smoothing, as in
         colour-image noise reduction); the luminance keeps full resolution.
@@ -100,7 +102,7 @@ class ColourStyle:
         with the illumination law ``L``: below ``L = dim_law`` the luminance is blended with its Gaussian
         blur of ``dim_sigma_cells`` (weight ``1 - L / dim_law``) and the local contrast fades out the same
         way, so the flattening and the stretch do not turn the terminator into grain (0 = off).
-    detail_sigma_cells, detail_gain, detail_limit : local contrast (step 6; gain 0 = off). Real cloud
+    detail_sigma_cells, detail_gain, detail_limit : local contrast (step 5; gain 0 = off). Real cloud
         contrast is a few per cent (issue #13: 1.5-1.7 % in 5,500 km patches).
     """
 
@@ -163,7 +165,7 @@ def illumination_gain(incidence_deg, emission_deg, style: ColourStyle) -> np.nda
 
 
 def terminator_fade(law: np.ndarray, style: ColourStyle) -> np.ndarray:
-    """Step 4b: brightness put back near the terminator after the stretch, ``L / sqrt(L^2 + s^2)`` scaled to
+    """Step 6: brightness put back near the terminator after the stretch, ``L / sqrt(L^2 + s^2)`` scaled to
     1 at ``L = 1`` and at most 1: 1 where well lit, falling smoothly to 0 on the night side."""
     s2 = style.terminator_softness ** 2
     law = np.clip(law, 0.0, None)
@@ -229,7 +231,7 @@ def stretch_levels(grey: np.ndarray, lit: np.ndarray, style: ColourStyle) -> tup
 
 
 def midtone_exponent(stretched: np.ndarray, lit: np.ndarray, style: ColourStyle) -> float:
-    """Step 4c: the power putting the lit disk's stretched median at ``median_level`` (a Levels
+    """Step 4: the power putting the lit disk's stretched median at ``median_level`` (a Levels
     midtone control; 1 = linear, or when off / undefined)."""
     if style.median_level is None or not lit.any():
         return 1.0
@@ -241,7 +243,7 @@ def midtone_exponent(stretched: np.ndarray, lit: np.ndarray, style: ColourStyle)
 
 
 def enhance_saturation(ratios: np.ndarray, factor: float) -> np.ndarray:
-    """Step 5: colour ratios (3, ...) to their grey (1) moved ``factor`` times further: ``1 + factor x
+    """Step 7: colour ratios (3, ...) to their grey (1) moved ``factor`` times further: ``1 + factor x
     (ratios - 1)``, never below 0."""
     return np.maximum(1.0 + factor * (ratios - 1.0), 0.0)
 
@@ -261,7 +263,7 @@ def smooth_dim(grey: np.ndarray, seen: np.ndarray, weight, style: ColourStyle) -
 
 
 def local_contrast(grey: np.ndarray, seen: np.ndarray, style: ColourStyle, fade=0.0) -> np.ndarray:
-    """Step 6: unsharp mask of the luminance ``grey`` over the ``seen`` cells (a relative detail, limited),
+    """Step 5: unsharp mask of the luminance ``grey`` over the ``seen`` cells (a relative detail, limited),
     its gain multiplied by ``1 - fade``."""
     if style.detail_sigma_cells <= 0 or style.detail_gain <= 0 or not seen.any():
         return grey
@@ -274,7 +276,7 @@ def local_contrast(grey: np.ndarray, seen: np.ndarray, style: ColourStyle, fade=
 
 
 def srgb_encode(linear: np.ndarray) -> np.ndarray:
-    """Step 7: the sRGB transfer function (IEC 61966-2-1) of linear values clipped to [0, 1]."""
+    """Step 8: the sRGB transfer function (IEC 61966-2-1) of linear values clipped to [0, 1]."""
     x = np.clip(linear, 0.0, 1.0)
     return np.where(x <= SRGB_LINEAR_LIMIT, SRGB_SLOPE * x,
                     (1.0 + SRGB_OFFSET) * np.power(x, 1.0 / SRGB_EXPONENT) - SRGB_OFFSET)
@@ -283,7 +285,7 @@ def srgb_encode(linear: np.ndarray) -> np.ndarray:
 def tone_map(means: np.ndarray, seen: np.ndarray, lit: np.ndarray, style: ColourStyle,
              camera_rgb: tuple[float, float, float] | None = None, law: np.ndarray | None = None
              ) -> tuple[np.ndarray, tuple]:
-    """Steps 2-7 on gridded, illumination-flattened linear cells.
+    """Steps 2-8 on gridded, illumination-flattened linear cells.
 
     The luminance (grey = mean of the balanced channels) is stretched and sharpened; the colour is carried
     as each cell's ratios to its grey, enhanced (step 5) and put back on the processed luminance, so a dim
