@@ -75,9 +75,10 @@ def test_colour_command_with_weights_and_errors(demo, tmp_path, capsys):
     out = tmp_path / "v.png"
     assert main(["colour", str(folder), "--out", str(out), "--weights", "0.768", "1", "2.63"]) == 0
     assert "0.768 1.000 2.630" in capsys.readouterr().out and out.is_file()
-    assert main(["colour", str(folder), "--width", "3"]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "--width 3" in err[0]
+    for args, named in ((["--width", "3"], "--width 3"), (["--saturation", "-1"], "--saturation -1.0")):
+        assert main(["colour", str(folder), *args]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and named in err[0], err
 
 
 def test_compare_with_and_without_geometry(demo, tmp_path, capsys):

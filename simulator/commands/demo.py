@@ -51,8 +51,9 @@ def guide(folder: Path) -> list[str]:
     return [
         f"product written to {folder}",
         f"  look at it:       {p['quicklook']}  (colour map projection, north up, west longitude to the left)",
-        f"  colour view:      {colour_path(folder)}  (from the raw framelets: decompand, flat, white balance, "
-        "perspective projection; junocam-sim colour)",
+        f"  colour view:      {colour_path(folder)}  (from the raw framelets: decompand, dark, flat, perspective "
+        "projection, illumination flattening, white balance, stretch, colour and detail enhancement, sRGB; "
+        "junocam-sim colour)",
         f"  raw framelets:    {p['raw_png']}  (8-bit, as on the mission site)",
         f"  metadata:         {p['metadata']}",
         f"  PDS3 EDR:         {p['lbl']}",

@@ -18,11 +18,10 @@ never ``truth/``:
    ellipsoid, and from there into a perspective view from Juno's position at the image's middle time,
    looking at the centre of what was seen, north up; pixels falling in one output cell are averaged, empty
    cells filled from their neighbours (``quicklook._fill_holes``);
-5. white balance: weights (R, G, B) given (e.g. the mission's PJ43 weights 0.768 / 1.000 / 2.630, issue #13)
-   or, by default, from the image: each channel scaled so its ``balance_percentile`` on the disk (Jupiter's
-   bright zones, close to white) is equal;
-6. one common percentile stretch and a display gamma, shown only where RED, GREEN and BLUE all saw the
-   planet.
+5. the display steps of ``simulator.products.colourtone`` (illumination flattening of each pixel by its own
+   incidence and emission, white balance with the camera model's weights for the product's perijove or the
+   image's or given ones, residual flattening, percentile stretch, colour enhancement, local contrast, sRGB
+   encoding), shown only where RED, GREEN and BLUE all saw the planet; the rest is black.
 
 The same projection gives a tangent-plane map in km (:func:`tangent_plane_map`) for the texture figures of
 ``junocam-sim compare``.
@@ -37,59 +36,11 @@ import numpy as np
 from scipy import ndimage
 
 from simulator.errors import ProductError
+from simulator.products.colourtone import (ColourStyle, camera_weights, illumination_gain, illumination_law,  # noqa: F401
+                                          tone_map)
 
 COLOUR_FILTERS = ("RED", "GREEN", "BLUE")
 REFERENCE_COLUMNS = 23          # facts.md "Camera geometry": 23 dark pixels at the start of each line
-
-
-@dataclass(frozen=True)
-class ColourStyle:
-    """Choices of the colour view (display assumptions, all configurable).
-
-    Attributes
-    ----------
-    width_px : width of the view (it is never finer than the raw pixels seen).
-    weights_rgb : white-balance weights for linearised (R, G, B); None = from the image.
-    balance_percentile : automatic white balance equalises this percentile of each channel on the disk.
-    black_percentile, white_percentile : the common stretch (of the mean of the channels / the brightest).
-    black_fraction : the black point is at least this fraction of the white point (the night side and the
-        dark noise show black, as in the mission's colour products).
-    gamma : display gamma (output = stretched ** (1 / gamma)).
-    max_fill_radius_cells : empty cells are filled from neighbours up to this distance.
-    pixel_stride : every n-th line and sample of each framelet is projected (n^2 times faster).
-    limb_trim_cells : cells trimmed from the edge of the area all three colours saw (limb fringes).
-    crop_margin : the view is cut to what is lit plus this fraction of its size on each side.
-    max_emission_deg : pixels seen more obliquely are left out: at the limb each filter's pixels mix sky
-        and planet differently, which shows as colour fringes.
-    flatten_sigma_cells, flatten_strength : illumination flattening, as community pipelines do before
-        stretching (Jupiter's brightness falls by an order of magnitude from the sub-solar point to the
-        terminator, which hides the clouds): the view is divided by its own smoothed brightness (a Gaussian of
-        this many cells, over the seen area only) to this power (0 = off, 1 = fully flat), raising no cell by
-        more than ``flatten_max_gain`` (towards the terminator the noise would grow with it).
-    detail_sigma_cells, detail_gain : local contrast enhancement (an unsharp mask of this scale and gain on
-        every channel alike, so colours keep their ratios; 0 = off). Real cloud contrast is a few per cent
-        (issue #13: 1.5-1.7 % in 5,500 km patches), which processed images enhance to show. Departures from the
-        local mean beyond ``detail_limit`` (relative) are not amplified further (noise at the terminator).
-    """
-
-    width_px: int = 900
-    weights_rgb: tuple[float, float, float] | None = None
-    balance_percentile: float = 95.0
-    black_percentile: float = 1.0
-    black_fraction: float = 0.02
-    white_percentile: float = 99.8
-    gamma: float = 1.8
-    max_fill_radius_cells: int = 4
-    pixel_stride: int = 2
-    limb_trim_cells: int = 2
-    max_emission_deg: float = 84.0
-    crop_margin: float = 0.03
-    flatten_sigma_cells: float = 40.0
-    flatten_strength: float = 0.85
-    flatten_max_gain: float = 3.0
-    detail_sigma_cells: float = 6.0
-    detail_gain: float = 2.0
-    detail_limit: float = 0.15
 
 
 @dataclass
@@ -105,6 +56,8 @@ class SeenPixels:
     filters : the product's filters.
     observer : (3,) Juno's position in the body frame at the image's middle time (km).
     pixel_km : (N,) pixel footprint (range x IFOV, km).
+    rate_per_iof : {filter: photo-electrons per second per unit I/F} of the camera model at the product's
+        perijove (the ``"camera"`` white balance); None = unknown.
     """
 
     points: np.ndarray
@@ -115,6 +68,7 @@ class SeenPixels:
     filters: tuple[str, ...]
     observer: np.ndarray
     pixel_km: np.ndarray
+    rate_per_iof: dict | None = None
 
 
 def _flat_for(camera, filter_name: str, shape, summing: int, flats: dict | None) -> np.ndarray:
@@ -205,6 +159,8 @@ class ProjectedFramelet:
     value : (thinned lines, thinned samples) decompanded DN minus dark over flat.
     pixel_km : the thinned pixels' footprint (range x IFOV x stride, km; NaN off the planet).
     observer : (3,) Juno in the body frame at the middle framelet's time (km).
+    rate_per_iof : {filter: photo-electrons per second per unit I/F}: the camera model's radiometry at the
+        product's perijove (``Reconstructor``), the same for every framelet.
     """
 
     framelet: object
@@ -215,10 +171,17 @@ class ProjectedFramelet:
     value: np.ndarray
     pixel_km: np.ndarray
     observer: np.ndarray
+    rate_per_iof: dict | None = None
 
 
-def iter_projected(inputs, flats: dict | None = None, stride: int = 1, filters=None, frames=None):
+def iter_projected(inputs, flats: dict | None = None, stride: int = 1, filters=None, frames=None,
+                   binned: bool = False):
     """Yield (geo, :class:`ProjectedFramelet`) for every framelet of a product (``validate.product`` inputs).
+
+    ``binned``: each thinned pixel's value is the mean of the ``stride`` x ``stride`` block around it
+    (``scipy.ndimage.uniform_filter``; for an even stride the block is offset by half a pixel, the same
+    for every filter), so thinning keeps all the signal and its noise falls as 1 / stride; else the pixel's
+    own value.
 
     ``frames``: calibration frames (``simulator.validate.frames.FrameCalibration``) whose dark, flat and
     bad-pixel mask replace the reference-column dark and the model's vignetting (``flats`` still wins).
@@ -239,6 +202,7 @@ def iter_projected(inputs, flats: dict | None = None, stride: int = 1, filters=N
     ifov = rec.camera.optics.pixel_pitch_mm / rec.camera.optics.focal_length_mm * lay.summing
     flat_cache: dict = {}
     rays_cache: dict = {}
+    rates = rec.calibration.radiometry.electrons_per_s_per_iof_all()
     with rec.geometry() as geo:
         framelets = rec.framelets(geo)
         samples = geo.sample([f.mid_et for f in framelets])
@@ -255,20 +219,24 @@ def iter_projected(inputs, flats: dict | None = None, stride: int = 1, filters=N
                 flat_cache[fr.filter] = _calibration_for(rec.camera, fr.filter, codes.shape, lay.summing, flats,
                                                          frames)
             flat, dark, bad = flat_cache[fr.filter]
-            value = inpaint_lines(linearise(codes, lay.companding, flat, lay.summing, dark), bad)[lines][:, cols]
+            value = inpaint_lines(linearise(codes, lay.companding, flat, lay.summing, dark), bad)
+            if binned and stride > 1:
+                value = ndimage.uniform_filter(value, size=stride, mode="nearest")
+            value = value[lines][:, cols]
             yield geo, ProjectedFramelet(fr, g, codes, lines, cols, value,
-                                         g.range_km.astype(np.float64) * ifov * stride, observer)
+                                         g.range_km.astype(np.float64) * ifov * stride, observer, rates)
 
 
 def seen_pixels(inputs, flats: dict | None = None, stride: int = 1, frames=None) -> SeenPixels:
-    """Project and linearise every ``stride``-th line and sample of a product (``validate.product`` inputs)."""
+    """Project and linearise every ``stride``-th line and sample of a product (``validate.product`` inputs),
+    each the mean of its ``stride`` x ``stride`` block (``iter_projected(binned=True)``)."""
     from simulator.validate.reconstruct import SATURATED_CODE
 
     filters = inputs.product.layout.filters
     parts = {k: [] for k in ("points", "value", "filter_index", "incidence", "emission", "pixel_km")}
-    observer = None
-    for geo, p in iter_projected(inputs, flats, stride, frames=frames):
-        observer = p.observer
+    observer = rates = None
+    for geo, p in iter_projected(inputs, flats, stride, frames=frames, binned=True):
+        observer, rates = p.observer, p.rate_per_iof
         g = p.geometry
         # Saturated pixels and those without a usable flat are left out.
         use = g.hit & (p.codes[p.lines][:, p.samples] < SATURATED_CODE) & np.isfinite(p.value)
@@ -284,7 +252,7 @@ def seen_pixels(inputs, flats: dict | None = None, stride: int = 1, frames=None)
         raise ProductError(f"no pixel of product {inputs.product.layout.product_id} sees Jupiter; there is "
                            "nothing to project")
     cat = {k: np.concatenate(v) for k, v in parts.items()}
-    return SeenPixels(filters=filters, observer=observer, **cat)
+    return SeenPixels(filters=filters, observer=observer, rate_per_iof=rates, **cat)
 
 
 def _basis(forward: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -349,50 +317,6 @@ def grid_average(x: np.ndarray, y: np.ndarray, values: np.ndarray, channel: np.n
     return means, seen
 
 
-def white_balance(channels: np.ndarray, seen: np.ndarray, style: ColourStyle) -> tuple[float, float, float]:
-    """White-balance weights (R, G, B), GREEN = 1: the given ones, or from the image (module docstring)."""
-    if style.weights_rgb is not None:
-        w = tuple(float(v) for v in style.weights_rgb)
-        if len(w) != 3 or not all(np.isfinite(w)) or min(w) <= 0:
-            raise ProductError(f"white-balance weights {style.weights_rgb!r} must be three positive numbers (R G B)")
-        return w
-    level = [float(np.percentile(ch[seen], style.balance_percentile)) if seen.any() else 1.0 for ch in channels]
-    if min(level) <= 0:
-        return (1.0, 1.0, 1.0)
-    return (level[1] / level[0], 1.0, level[1] / level[2])
-
-
-def _masked_blur(image: np.ndarray, mask: np.ndarray, sigma: float) -> np.ndarray:
-    """Gaussian blur of ``image`` over ``mask`` only (normalised convolution; outside the mask: 0 weight)."""
-    weight = ndimage.gaussian_filter(mask.astype(np.float64), sigma)
-    total = ndimage.gaussian_filter(np.where(mask, image, 0.0), sigma)
-    return np.where(weight > 1e-6, total / np.maximum(weight, 1e-6), 0.0)
-
-
-def enhance(rgb: np.ndarray, seen: np.ndarray, style: ColourStyle) -> np.ndarray:
-    """Illumination flattening and local contrast enhancement of (3, rows, cols) linear ``rgb`` over the
-    ``seen`` cells (see :class:`ColourStyle`); each cell's three channels are multiplied by one factor, so the
-    white balance and the colour ratios stay."""
-    if not seen.any():
-        return rgb
-    lum = rgb.mean(axis=0)
-    gain = np.ones_like(lum)
-    if style.flatten_sigma_cells > 0 and style.flatten_strength > 0:
-        smooth = _masked_blur(lum, seen, style.flatten_sigma_cells)
-        level = float(np.median(smooth[seen]))
-        ok = seen & (smooth > 0.0)
-        gain = np.where(ok, (level / np.where(ok, smooth, 1.0)) ** style.flatten_strength, 1.0)
-        gain = np.minimum(gain, style.flatten_max_gain)   # the terminator's noise is not raised without bound
-    if style.detail_sigma_cells > 0 and style.detail_gain > 0:
-        flat = lum * gain
-        local = _masked_blur(flat, seen, style.detail_sigma_cells)
-        detail = np.where(seen & (local > 0), (flat - local) / np.where(local > 0, local, 1.0), 0.0)
-        # cloud detail is a few per cent; larger departures are noise (dark terminator) or edges: not amplified
-        detail = np.clip(detail, -style.detail_limit, style.detail_limit)
-        gain = gain * (1.0 + style.detail_gain * detail)
-    return rgb * np.where(seen, gain, 1.0)[None]
-
-
 def colour_image(seen: SeenPixels, style: ColourStyle = ColourStyle()) -> tuple[np.ndarray, tuple]:
     """The (rows, cols, 3) uint8 perspective colour view and the white-balance weights (R, G, B) used."""
     keep = seen.emission <= style.max_emission_deg
@@ -411,18 +335,16 @@ def colour_image(seen: SeenPixels, style: ColourStyle = ColourStyle()) -> tuple[
     channel = np.full(seen.value.size, -1)
     for c, k in enumerate(order):
         channel[seen.filter_index == k] = c
-    means, seen_c = grid_average(x, y, seen.value, channel, 3, step, bounds, style.max_fill_radius_cells)
+    # step 1 (colourtone): each pixel over the illumination law of its own incidence and emission
+    value = seen.value * illumination_gain(seen.incidence, seen.emission, style)
+    means, seen_c = grid_average(x, y, value, channel, 3, step, bounds, style.max_fill_radius_cells)
     # the limb's last cells mix sky into each filter differently (colour fringes): leave them out
     both = ndimage.binary_erosion(np.logical_and.reduce(seen_c), iterations=style.limb_trim_cells)
-    weights = white_balance(means, both, style)
-    rgb = enhance(means * np.asarray(weights)[:, None, None], both, style)
-    luminance = rgb.mean(axis=0)[both]
-    black = float(np.percentile(luminance, style.black_percentile)) if luminance.size else 0.0
-    white = float(np.percentile(rgb.max(axis=0)[both], style.white_percentile)) if luminance.size else 1.0
-    black = max(black, style.black_fraction * white)
-    white = white if white > black else black + 1.0
-    scaled = np.clip((rgb - black) / (white - black), 0.0, 1.0) ** (1.0 / style.gamma)
-    out = np.moveaxis(np.where(both[None], np.round(scaled * 255.0), 0).astype(np.uint8), 0, -1)
+    law, _ = grid_average(x, y, illumination_law(seen.incidence, seen.emission, max(style.minnaert_k, 0.5)),
+                          np.zeros(x.size, np.int64), 1, step, bounds, style.max_fill_radius_cells)
+    lit = both & (law[0] > 2.0 * style.terminator_softness)
+    cam = camera_weights(seen.rate_per_iof) if seen.rate_per_iof is not None else None
+    out, weights = tone_map(means, both, lit, style, cam, law[0])
     return crop_to_content(out, style.crop_margin), weights
 
 
