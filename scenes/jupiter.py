@@ -29,6 +29,7 @@ import numpy as np
 
 from scenes import compiled_albedo
 from scenes.blocks import point_blocks
+from scenes.errors import SceneError
 from scenes.filters import check_filter
 from scenes.jupiter_features import (DEFAULT_BELTS, DEFAULT_JETS, DEFAULT_VORTICES, Belt, FeaturePopulation, Vortex,
                                      vortex_population)
@@ -36,6 +37,22 @@ from scenes.noise import FractalNoise
 
 # Tangent-plane scale of vortex geometry and noise cell sizes: Jupiter's equatorial radius, km (facts.md).
 _RADIUS_KM = 71492.0
+# Polar radius, km (facts.md, pck00010): converts the published planetocentric haze edges to planetographic.
+_POLAR_RADIUS_KM = 66854.0
+
+# Where the banded mid-latitudes end and the polar regions (their colours, the high-latitude haze) begin,
+# planetocentric degrees. Orton et al. (2017, GRL 44, 4599, "The first close-up images of Jupiter's polar
+# regions"): "poleward of 64-68 deg planetocentric latitude, where Jupiter's east-west banded structure breaks
+# down", discrete features on a darker background. The reflective polar aerosols JunoCam sees lie poleward of
+# ~64 N and ~67 S (VLT/VISIR, arXiv 2401.05463, co-located with JunoCam's hazes). Equatorward of 64 deg the
+# clouds are banded and fully textured (STB/SSTB, vortex chains, folded filamentary regions).
+POLAR_EDGES_PC_DEG = (64.0, 68.0)
+
+
+def planetographic_deg(lat_pc_deg):
+    """Planetographic latitude (deg) of a planetocentric one on Jupiter's ellipsoid (facts.md radii)."""
+    ratio = (_RADIUS_KM / _POLAR_RADIUS_KM) ** 2
+    return np.degrees(np.arctan(np.tan(np.radians(lat_pc_deg)) * ratio))
 
 # Typical colours as normal albedo before the per-filter disk calibration (assumption: hues read off
 # JunoCam/Cassini colour composites; the absolute level is set by ALBEDO_SCALE). The belt/zone and
@@ -180,10 +197,18 @@ class JupiterAppearance:
         skipped, and with ``band_limit_fade > 1`` those up to ``band_limit_fade`` times coarser fade in
         smoothly (no contrast jump when a footprint crosses an octave, no aliasing of value noise below
         ~1.5 cells per pixel).
+    polar_edges_pc_deg : tuple of float
+        Planetocentric latitudes (deg, both hemispheres) between which the banded mid-latitudes give way to
+        the polar regions: belts fade out, colours turn to ``POLAR`` and the haze softening below ramps in
+        (smoothstep; :data:`POLAR_EDGES_PC_DEG`, Orton et al. 2017: 64-68 deg; 66.9-70.5 deg planetographic).
     polar_haze : float
-        Fraction by which the hazes poleward of ~60 deg (the ``polar`` ramp, 57-68 deg) damp the cloud
-        texture's multiplicative contrast (assumption: JunoCam's polar views look softer through the
-        stratospheric haze; 0 = no softening).
+        Fraction by which the high-latitude stratospheric haze damps the cloud texture's multiplicative
+        contrast poleward of ``polar_edges_pc_deg`` in the visible filters (0 = no softening). Assumption
+        sized from Zhang et al. (2013, Icarus 226, 159): that haze's optical depth rises from ~0.03 at low
+        latitudes to a few at 0.26 um and ~0.1 at 0.9 um, i.e. ~0.3 at GREEN (log-log between the two), whose
+        two-way direct transmission at cos i = cos e = 0.5-0.8 is 0.3-0.45; forward scattering by its fractal
+        aggregates gives part of the contrast back, so half. Not modelled: the haze's growth toward the limb
+        (the albedo does not depend on the viewing geometry).
     albedo_scale : dict
         Per-filter calibration factor (:data:`ALBEDO_SCALE`).
     """
@@ -210,6 +235,7 @@ class JupiterAppearance:
     detail_gain: float = _DETAIL_GAIN
     band_limit_footprints: float = 1.5
     band_limit_fade: float = 2.0
+    polar_edges_pc_deg: tuple[float, float] = POLAR_EDGES_PC_DEG
     polar_haze: float = 0.5
     albedo_scale: dict = field(default_factory=lambda: dict(ALBEDO_SCALE))
 
@@ -224,6 +250,11 @@ class JupiterAppearance:
         jet = np.zeros_like(grid)
         for lat, speed in self.jets:
             jet += speed * np.exp(-(((grid - lat) / 2.0) ** 2))
+        lo, hi = (float(planetographic_deg(v)) for v in self.polar_edges_pc_deg)
+        if not 0.0 <= lo < hi <= 90.0:
+            raise SceneError(f"polar_edges_pc_deg {self.polar_edges_pc_deg!r} must be two increasing latitudes "
+                             "in [0, 90] deg")
+        object.__setattr__(self, "_polar_edges", (lo, hi))
         object.__setattr__(self, "_grid", grid)
         object.__setattr__(self, "_belt_profile", belt)
         object.__setattr__(self, "_jet_profile", jet)
@@ -238,6 +269,11 @@ class JupiterAppearance:
         detail_octave = int(np.ceil(np.log(self.largest_cell_km / 400.0) / np.log(2.5)))
         object.__setattr__(self, "_detail_octave", min(detail_octave, octaves - 1))
         object.__setattr__(self, "_tables", self._compiled_tables())
+
+    @property
+    def polar_edges_pg_deg(self) -> tuple[float, float]:
+        """``polar_edges_pc_deg`` as planetographic latitudes (deg), where the albedo's ``polar`` ramp runs."""
+        return self._polar_edges
 
     @property
     def _detail_contrast(self) -> float:
@@ -273,7 +309,9 @@ class JupiterAppearance:
             w_total=w_total, w_detail=w_detail, w_coarse=w_coarse, coarse_octaves=_COARSE_OCTAVES,
             z_stretch_on=self.zonal_stretch != 1.0, jet_profile=self._jet_profile,
             belt_profile=self._belt_profile, shear_rad=float(self.shear_rad), turbulence=float(self.turbulence),
-            fine_contrast=float(self.fine_contrast), polar_haze=float(self.polar_haze), detail_contrast=self._detail_contrast, tint_turbulence=float(self.tint_turbulence),
+            fine_contrast=float(self.fine_contrast), polar_haze=float(self.polar_haze),
+            polar_edges=self._polar_edges, detail_contrast=self._detail_contrast,
+            tint_turbulence=float(self.tint_turbulence),
             vortex=np.array(rows, dtype=np.float64).reshape(len(rows), compiled_albedo.V_COLOUR + 6),
             kind=np.array(kinds, dtype=np.int64),
             colours=np.array([[ZONE[f], BELT[f], POLAR[f]] for f in compiled_albedo.VISIBLE]))
@@ -334,7 +372,7 @@ class JupiterAppearance:
         detail = noise["detail"] / np.float32(0.15)
         # Wavy belt edges: the latitude is displaced by the two coarsest turbulence octaves.
         belt = _profile(self._belt_profile, lat_pg + 1.6 * noise["coarse"])
-        polar = _smoothstep(57.0, 68.0, np.abs(lat_pg))
+        polar = _smoothstep(*self._polar_edges, np.abs(lat_pg))
         mix = _smoothstep(0.0, 1.0, belt * (1.0 - polar) + self.turbulence * (0.6 + belt) * turb)
         for v, idx, rx, ry, d, w in vortex_parts:
             if v.kind == "grs":   # the Red Spot Hollow: a pale collar clears the belt around the GRS
