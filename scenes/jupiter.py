@@ -40,13 +40,17 @@ _RADIUS_KM = 71492.0
 # Polar radius, km (facts.md, pck00010): converts the published planetocentric haze edges to planetographic.
 _POLAR_RADIUS_KM = 66854.0
 
-# Where the banded mid-latitudes end and the polar regions (their colours, the high-latitude haze) begin,
-# planetocentric degrees. Orton et al. (2017, GRL 44, 4599, "The first close-up images of Jupiter's polar
-# regions"): "poleward of 64-68 deg planetocentric latitude, where Jupiter's east-west banded structure breaks
-# down", discrete features on a darker background. The reflective polar aerosols JunoCam sees lie poleward of
-# ~64 N and ~67 S (VLT/VISIR, arXiv 2401.05463, co-located with JunoCam's hazes). Equatorward of 64 deg the
-# clouds are banded and fully textured (STB/SSTB, vortex chains, folded filamentary regions).
-POLAR_EDGES_PC_DEG = (64.0, 68.0)
+# Where the high-latitude haze that softens the cloud texture begins, planetocentric degrees (smoothstep
+# between the two). Orton et al. (2017, GRL 44, 4599, "The first close-up images of Jupiter's polar regions"):
+# "poleward of 64-68 deg planetocentric latitude, where Jupiter's east-west banded structure breaks down",
+# discrete features on a darker background; the reflective polar aerosols JunoCam sees lie poleward of ~64 N
+# and ~67 S (VLT/VISIR mid-infrared maps of May 2018, arXiv 2401.05463: "co-located with the
+# reflective aerosols observed by JunoCam"). Equatorward of 64 deg the clouds are fully textured (STB/SSTB,
+# vortex chains, folded filamentary regions).
+HAZE_EDGES_PC_DEG = (64.0, 68.0)
+# Where the belts fade and the colours turn to POLAR, planetographic degrees (assumption, unchanged: hues read
+# off JunoCam/Cassini composites; the band ratios of issue #13 are measured with it).
+POLAR_COLOUR_EDGES_PG_DEG = (57.0, 68.0)
 
 
 def planetographic_deg(lat_pc_deg):
@@ -197,13 +201,15 @@ class JupiterAppearance:
         skipped, and with ``band_limit_fade > 1`` those up to ``band_limit_fade`` times coarser fade in
         smoothly (no contrast jump when a footprint crosses an octave, no aliasing of value noise below
         ~1.5 cells per pixel).
-    polar_edges_pc_deg : tuple of float
-        Planetocentric latitudes (deg, both hemispheres) between which the banded mid-latitudes give way to
-        the polar regions: belts fade out, colours turn to ``POLAR`` and the haze softening below ramps in
-        (smoothstep; :data:`POLAR_EDGES_PC_DEG`, Orton et al. 2017: 64-68 deg; 66.9-70.5 deg planetographic).
+    polar_colour_edges_pg_deg : tuple of float
+        Planetographic latitudes (deg, both hemispheres) between which belts fade out and the colours turn to
+        ``POLAR`` (smoothstep; :data:`POLAR_COLOUR_EDGES_PG_DEG`, an assumption).
+    haze_edges_pc_deg : tuple of float
+        Planetocentric latitudes (deg, both hemispheres) between which the haze softening below ramps in
+        (smoothstep; :data:`HAZE_EDGES_PC_DEG`, Orton et al. 2017: 64-68 deg; 66.9-70.5 deg planetographic).
     polar_haze : float
         Fraction by which the high-latitude stratospheric haze damps the cloud texture's multiplicative
-        contrast poleward of ``polar_edges_pc_deg`` in the visible filters (0 = no softening). Assumption
+        contrast poleward of ``haze_edges_pc_deg`` (0 = no softening). Assumption
         sized from Zhang et al. (2013, Icarus 226, 159): that haze's optical depth rises from ~0.03 at low
         latitudes to a few at 0.26 um and ~0.1 at 0.9 um, i.e. ~0.3 at GREEN (log-log between the two), whose
         two-way direct transmission at cos i = cos e = 0.5-0.8 is 0.3-0.45; forward scattering by its fractal
@@ -235,7 +241,8 @@ class JupiterAppearance:
     detail_gain: float = _DETAIL_GAIN
     band_limit_footprints: float = 1.5
     band_limit_fade: float = 2.0
-    polar_edges_pc_deg: tuple[float, float] = POLAR_EDGES_PC_DEG
+    polar_colour_edges_pg_deg: tuple[float, float] = POLAR_COLOUR_EDGES_PG_DEG
+    haze_edges_pc_deg: tuple[float, float] = HAZE_EDGES_PC_DEG
     polar_haze: float = 0.5
     albedo_scale: dict = field(default_factory=lambda: dict(ALBEDO_SCALE))
 
@@ -250,11 +257,11 @@ class JupiterAppearance:
         jet = np.zeros_like(grid)
         for lat, speed in self.jets:
             jet += speed * np.exp(-(((grid - lat) / 2.0) ** 2))
-        lo, hi = (float(planetographic_deg(v)) for v in self.polar_edges_pc_deg)
-        if not 0.0 <= lo < hi <= 90.0:
-            raise SceneError(f"polar_edges_pc_deg {self.polar_edges_pc_deg!r} must be two increasing latitudes "
-                             "in [0, 90] deg")
-        object.__setattr__(self, "_polar_edges", (lo, hi))
+        for name in ("polar_colour_edges_pg_deg", "haze_edges_pc_deg"):
+            edges = getattr(self, name)
+            if len(edges) != 2 or not 0.0 <= float(edges[0]) < float(edges[1]) <= 90.0:
+                raise SceneError(f"{name} {edges!r} must be two increasing latitudes in [0, 90] deg")
+        object.__setattr__(self, "_haze_edges", tuple(float(planetographic_deg(v)) for v in self.haze_edges_pc_deg))
         object.__setattr__(self, "_grid", grid)
         object.__setattr__(self, "_belt_profile", belt)
         object.__setattr__(self, "_jet_profile", jet)
@@ -271,9 +278,9 @@ class JupiterAppearance:
         object.__setattr__(self, "_tables", self._compiled_tables())
 
     @property
-    def polar_edges_pg_deg(self) -> tuple[float, float]:
-        """``polar_edges_pc_deg`` as planetographic latitudes (deg), where the albedo's ``polar`` ramp runs."""
-        return self._polar_edges
+    def haze_edges_pg_deg(self) -> tuple[float, float]:
+        """``haze_edges_pc_deg`` as planetographic latitudes (deg), where the texture's haze damping ramps in."""
+        return self._haze_edges
 
     @property
     def _detail_contrast(self) -> float:
@@ -310,7 +317,8 @@ class JupiterAppearance:
             z_stretch_on=self.zonal_stretch != 1.0, jet_profile=self._jet_profile,
             belt_profile=self._belt_profile, shear_rad=float(self.shear_rad), turbulence=float(self.turbulence),
             fine_contrast=float(self.fine_contrast), polar_haze=float(self.polar_haze),
-            polar_edges=self._polar_edges, detail_contrast=self._detail_contrast,
+            polar_edges=tuple(float(v) for v in self.polar_colour_edges_pg_deg), haze_edges=self._haze_edges,
+            detail_contrast=self._detail_contrast,
             tint_turbulence=float(self.tint_turbulence),
             vortex=np.array(rows, dtype=np.float64).reshape(len(rows), compiled_albedo.V_COLOUR + 6),
             kind=np.array(kinds, dtype=np.int64),
@@ -372,12 +380,13 @@ class JupiterAppearance:
         detail = noise["detail"] / np.float32(0.15)
         # Wavy belt edges: the latitude is displaced by the two coarsest turbulence octaves.
         belt = _profile(self._belt_profile, lat_pg + 1.6 * noise["coarse"])
-        polar = _smoothstep(*self._polar_edges, np.abs(lat_pg))
+        polar = _smoothstep(*self.polar_colour_edges_pg_deg, np.abs(lat_pg))
+        haze = _smoothstep(*self._haze_edges, np.abs(lat_pg))
         mix = _smoothstep(0.0, 1.0, belt * (1.0 - polar) + self.turbulence * (0.6 + belt) * turb)
         for v, idx, rx, ry, d, w in vortex_parts:
             if v.kind == "grs":   # the Red Spot Hollow: a pale collar clears the belt around the GRS
                 mix[idx] *= 1.0 - w * (0.85 - _smoothstep(1.0, 1.45, d) * 0.85)
-        return {"belt": belt, "mix": mix, "turb": turb, "detail": detail, "polar": polar,
+        return {"belt": belt, "mix": mix, "turb": turb, "detail": detail, "polar": polar, "haze": haze,
                 "vortices": vortex_parts, "lat": lat_pg}
 
     @staticmethod
@@ -425,7 +434,7 @@ class JupiterAppearance:
 
     def _softened(self, texture: np.ndarray, f: dict) -> np.ndarray:
         """``1 + texture`` with the texture damped by ``polar_haze`` under the polar hazes."""
-        return 1.0 + texture * (1.0 - self.polar_haze * f["polar"])
+        return 1.0 + texture * (1.0 - self.polar_haze * f["haze"])
 
     @staticmethod
     def _vortex_colour(v: Vortex, name: str, rx, ry, d, turb) -> np.ndarray:

@@ -163,6 +163,6 @@ def test_polar_hazes_soften_the_texture_at_high_latitudes_only():
     assert 0.5 < ratio < 0.9, f"texture at 75 N with the default haze is {ratio:.2f} of the clear one"
     assert rel_std(hazy, lat_mid) == rel_std(clear, lat_mid)
     assert rel_std(hazy, lat_high_mid) == rel_std(clear, lat_high_mid), "haze reaches below 64 deg planetocentric"
-    assert hazy.polar_edges_pg_deg == pytest.approx((66.9, 70.5), abs=0.05), "64 / 68 deg planetocentric, planetographic"
-    with pytest.raises(SceneError, match="polar_edges_pc_deg"):
-        JupiterAppearance(polar_edges_pc_deg=(68.0, 64.0))
+    assert hazy.haze_edges_pg_deg == pytest.approx((66.9, 70.5), abs=0.05), "64 / 68 deg planetocentric, planetographic"
+    with pytest.raises(SceneError, match="haze_edges_pc_deg"):
+        JupiterAppearance(haze_edges_pc_deg=(68.0, 64.0))
