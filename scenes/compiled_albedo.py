@@ -119,6 +119,8 @@ class AlbedoTables:
     turbulence: float
     fine_contrast: float
     polar_haze: float
+    polar_edges: tuple[float, float]
+    haze_edges: tuple[float, float]
     detail_contrast: float
     tint_turbulence: float
     vortex: np.ndarray
@@ -385,10 +387,11 @@ def _twist_point(lat, lon, cos_phi, sin_phi, qx, qy, qz, vortex, weight, kind, a
 
 @_inline
 def _colour_point(lat, turb, detail, coarse, filt, scale, belt_profile, turbulence, fc_turb, fc_detail, tint_turb,
-                  polar_haze, vortex, weight, kind, colours, hit_vortex, hit_values, h0, h1):
+                  polar_haze, polar_lo, polar_hi, haze_lo, haze_hi, vortex, weight, kind, colours, hit_vortex,
+                  hit_values, h0, h1):
     """The calibrated, clipped albedo of one point from its noise fields and vortex hits ``h0:h1``."""
     belt = _profile(belt_profile, lat + np.float64(_F_WAVE * coarse))
-    polar = _smoothstep(57.0, 68.0, abs(lat))
+    polar = _smoothstep(polar_lo, polar_hi, abs(lat))
     mix = _smoothstep(0.0, 1.0, belt * (1.0 - polar) + turbulence * (0.6 + belt) * np.float64(turb))
     for h in range(h0, h1):
         if kind[hit_vortex[h]] == KIND_GRS:   # the Red Spot Hollow
@@ -416,7 +419,8 @@ def _colour_point(lat, turb, detail, coarse, filt, scale, belt_profile, turbulen
             colour = _vortex_colour(vortex, i, kind[i], col, d, hit_values[h, 1], hit_values[h, 2], turb)
             albedo = albedo + (colour - albedo) * mask
     texture = fc_turb * turb + fc_detail * detail          # float32, as numpy's expression
-    value = albedo * (1.0 + np.float64(texture) * (1.0 - polar_haze * polar)) * scale
+    haze = _smoothstep(haze_lo, haze_hi, abs(lat))
+    value = albedo * (1.0 + np.float64(texture) * (1.0 - polar_haze * haze)) * scale
     return min(max(value, 0.0), 1.0) if value == value else value
 
 
@@ -428,7 +432,8 @@ _TASK_BLOCKS = 8
 @_compiled(parallel=True)
 def _albedo_kernel(lat_pg, lon_w, out, filt, scale, rotations, offsets, seeds, frequency, stretch, w_total,
                    w_detail, w_coarse, n_octaves, z_stretch_on, jet_profile, belt_profile, shear_rad,
-                   turbulence, fc_turb, fc_detail, tint_turb, polar_haze, vortex, weight, kind, active, colours):
+                   turbulence, fc_turb, fc_detail, tint_turb, polar_haze, polar_lo, polar_hi, haze_lo, haze_hi, vortex,
+                   weight, kind, active, colours):
     """The albedo of every point (see the module docstring); ``filt`` 0..2 visible, 3 METHANE.
 
     ``n_octaves`` octaves are evaluated (the band limit's break); an octave whose ``w_total`` and
@@ -468,7 +473,8 @@ def _albedo_kernel(lat_pg, lon_w, out, filt, scale, rotations, offsets, seeds, f
                 detail = noise[1, b] / _F_DETAIL
                 out[j0 + b] = _colour_point(lat_pg[j0 + b], turb, detail, noise[2, b], filt, scale,
                                             belt_profile, turbulence, fc_turb, fc_detail, tint_turb,
-                                            polar_haze, vortex, weight, kind, colours,
+                                            polar_haze, polar_lo, polar_hi, haze_lo, haze_hi, vortex,
+                                            weight, kind, colours,
                                             hit_vortex, hit_values, hit_start[b], hit_start[b + 1])
 
 
@@ -514,8 +520,9 @@ def normal_albedo(tables: AlbedoTables, filter_name: str, scale: float, lat: np.
     _albedo_kernel(lat, lon, out, filt, float(scale), t.rotations, t.offsets, t.seeds, t.frequency, t.stretch,
                    w_total, w_detail, t.w_coarse, n_octaves, t.z_stretch_on, t.jet_profile, t.belt_profile,
                    t.shear_rad, t.turbulence, np.float32(fc_turb), np.float32(fc_detail),
-                   np.float32(t.tint_turbulence), float(t.polar_haze), t.vortex, weights, t.kind,
-                   active, t.colours)
+                   np.float32(t.tint_turbulence), float(t.polar_haze), float(t.polar_edges[0]),
+                   float(t.polar_edges[1]), float(t.haze_edges[0]), float(t.haze_edges[1]), t.vortex, weights,
+                   t.kind, active, t.colours)
     return out
 
 

@@ -29,6 +29,7 @@ import numpy as np
 
 from scenes import compiled_albedo
 from scenes.blocks import point_blocks
+from scenes.errors import SceneError
 from scenes.filters import check_filter
 from scenes.jupiter_features import (DEFAULT_BELTS, DEFAULT_JETS, DEFAULT_VORTICES, Belt, FeaturePopulation, Vortex,
                                      vortex_population)
@@ -36,6 +37,26 @@ from scenes.noise import FractalNoise
 
 # Tangent-plane scale of vortex geometry and noise cell sizes: Jupiter's equatorial radius, km (facts.md).
 _RADIUS_KM = 71492.0
+# Polar radius, km (facts.md, pck00010): converts the published planetocentric haze edges to planetographic.
+_POLAR_RADIUS_KM = 66854.0
+
+# Where the high-latitude haze that softens the cloud texture begins, planetocentric degrees (smoothstep
+# between the two). Orton et al. (2017, GRL 44, 4599, "The first close-up images of Jupiter's polar regions"):
+# "poleward of 64-68 deg planetocentric latitude, where Jupiter's east-west banded structure breaks down",
+# discrete features on a darker background; the reflective polar aerosols JunoCam sees lie poleward of ~64 N
+# and ~67 S (VLT/VISIR mid-infrared maps of May 2018, arXiv 2401.05463: "co-located with the
+# reflective aerosols observed by JunoCam"). Equatorward of 64 deg the clouds are fully textured (STB/SSTB,
+# vortex chains, folded filamentary regions).
+HAZE_EDGES_PC_DEG = (64.0, 68.0)
+# Where the belts fade and the colours turn to POLAR, planetographic degrees (assumption, unchanged: hues read
+# off JunoCam/Cassini composites; the band ratios of issue #13 are measured with it).
+POLAR_COLOUR_EDGES_PG_DEG = (57.0, 68.0)
+
+
+def planetographic_deg(lat_pc_deg):
+    """Planetographic latitude (deg) of a planetocentric one on Jupiter's ellipsoid (facts.md radii)."""
+    ratio = (_RADIUS_KM / _POLAR_RADIUS_KM) ** 2
+    return np.degrees(np.arctan(np.tan(np.radians(lat_pc_deg)) * ratio))
 
 # Typical colours as normal albedo before the per-filter disk calibration (assumption: hues read off
 # JunoCam/Cassini colour composites; the absolute level is set by ALBEDO_SCALE). The belt/zone and
@@ -180,10 +201,20 @@ class JupiterAppearance:
         skipped, and with ``band_limit_fade > 1`` those up to ``band_limit_fade`` times coarser fade in
         smoothly (no contrast jump when a footprint crosses an octave, no aliasing of value noise below
         ~1.5 cells per pixel).
+    polar_colour_edges_pg_deg : tuple of float
+        Planetographic latitudes (deg, both hemispheres) between which belts fade out and the colours turn to
+        ``POLAR`` (smoothstep; :data:`POLAR_COLOUR_EDGES_PG_DEG`, an assumption).
+    haze_edges_pc_deg : tuple of float
+        Planetocentric latitudes (deg, both hemispheres) between which the haze softening below ramps in
+        (smoothstep; :data:`HAZE_EDGES_PC_DEG`, Orton et al. 2017: 64-68 deg; 66.9-70.5 deg planetographic).
     polar_haze : float
-        Fraction by which the hazes poleward of ~60 deg (the ``polar`` ramp, 57-68 deg) damp the cloud
-        texture's multiplicative contrast (assumption: JunoCam's polar views look softer through the
-        stratospheric haze; 0 = no softening).
+        Fraction by which the high-latitude stratospheric haze damps the cloud texture's multiplicative
+        contrast poleward of ``haze_edges_pc_deg`` (0 = no softening). Assumption
+        sized from Zhang et al. (2013, Icarus 226, 159): that haze's optical depth rises from ~0.03 at low
+        latitudes to a few at 0.26 um and ~0.1 at 0.9 um, i.e. ~0.3 at GREEN (log-log between the two), whose
+        two-way direct transmission at cos i = cos e = 0.5-0.8 is 0.3-0.45; forward scattering by its fractal
+        aggregates gives part of the contrast back, so half. Not modelled: the haze's growth toward the limb
+        (the albedo does not depend on the viewing geometry).
     albedo_scale : dict
         Per-filter calibration factor (:data:`ALBEDO_SCALE`).
     """
@@ -210,6 +241,8 @@ class JupiterAppearance:
     detail_gain: float = _DETAIL_GAIN
     band_limit_footprints: float = 1.5
     band_limit_fade: float = 2.0
+    polar_colour_edges_pg_deg: tuple[float, float] = POLAR_COLOUR_EDGES_PG_DEG
+    haze_edges_pc_deg: tuple[float, float] = HAZE_EDGES_PC_DEG
     polar_haze: float = 0.5
     albedo_scale: dict = field(default_factory=lambda: dict(ALBEDO_SCALE))
 
@@ -224,6 +257,11 @@ class JupiterAppearance:
         jet = np.zeros_like(grid)
         for lat, speed in self.jets:
             jet += speed * np.exp(-(((grid - lat) / 2.0) ** 2))
+        for name in ("polar_colour_edges_pg_deg", "haze_edges_pc_deg"):
+            edges = getattr(self, name)
+            if len(edges) != 2 or not 0.0 <= float(edges[0]) < float(edges[1]) <= 90.0:
+                raise SceneError(f"{name} {edges!r} must be two increasing latitudes in [0, 90] deg")
+        object.__setattr__(self, "_haze_edges", tuple(float(planetographic_deg(v)) for v in self.haze_edges_pc_deg))
         object.__setattr__(self, "_grid", grid)
         object.__setattr__(self, "_belt_profile", belt)
         object.__setattr__(self, "_jet_profile", jet)
@@ -238,6 +276,11 @@ class JupiterAppearance:
         detail_octave = int(np.ceil(np.log(self.largest_cell_km / 400.0) / np.log(2.5)))
         object.__setattr__(self, "_detail_octave", min(detail_octave, octaves - 1))
         object.__setattr__(self, "_tables", self._compiled_tables())
+
+    @property
+    def haze_edges_pg_deg(self) -> tuple[float, float]:
+        """``haze_edges_pc_deg`` as planetographic latitudes (deg), where the texture's haze damping ramps in."""
+        return self._haze_edges
 
     @property
     def _detail_contrast(self) -> float:
@@ -273,7 +316,10 @@ class JupiterAppearance:
             w_total=w_total, w_detail=w_detail, w_coarse=w_coarse, coarse_octaves=_COARSE_OCTAVES,
             z_stretch_on=self.zonal_stretch != 1.0, jet_profile=self._jet_profile,
             belt_profile=self._belt_profile, shear_rad=float(self.shear_rad), turbulence=float(self.turbulence),
-            fine_contrast=float(self.fine_contrast), polar_haze=float(self.polar_haze), detail_contrast=self._detail_contrast, tint_turbulence=float(self.tint_turbulence),
+            fine_contrast=float(self.fine_contrast), polar_haze=float(self.polar_haze),
+            polar_edges=tuple(float(v) for v in self.polar_colour_edges_pg_deg), haze_edges=self._haze_edges,
+            detail_contrast=self._detail_contrast,
+            tint_turbulence=float(self.tint_turbulence),
             vortex=np.array(rows, dtype=np.float64).reshape(len(rows), compiled_albedo.V_COLOUR + 6),
             kind=np.array(kinds, dtype=np.int64),
             colours=np.array([[ZONE[f], BELT[f], POLAR[f]] for f in compiled_albedo.VISIBLE]))
@@ -334,12 +380,13 @@ class JupiterAppearance:
         detail = noise["detail"] / np.float32(0.15)
         # Wavy belt edges: the latitude is displaced by the two coarsest turbulence octaves.
         belt = _profile(self._belt_profile, lat_pg + 1.6 * noise["coarse"])
-        polar = _smoothstep(57.0, 68.0, np.abs(lat_pg))
+        polar = _smoothstep(*self.polar_colour_edges_pg_deg, np.abs(lat_pg))
+        haze = _smoothstep(*self._haze_edges, np.abs(lat_pg))
         mix = _smoothstep(0.0, 1.0, belt * (1.0 - polar) + self.turbulence * (0.6 + belt) * turb)
         for v, idx, rx, ry, d, w in vortex_parts:
             if v.kind == "grs":   # the Red Spot Hollow: a pale collar clears the belt around the GRS
                 mix[idx] *= 1.0 - w * (0.85 - _smoothstep(1.0, 1.45, d) * 0.85)
-        return {"belt": belt, "mix": mix, "turb": turb, "detail": detail, "polar": polar,
+        return {"belt": belt, "mix": mix, "turb": turb, "detail": detail, "polar": polar, "haze": haze,
                 "vortices": vortex_parts, "lat": lat_pg}
 
     @staticmethod
@@ -387,7 +434,7 @@ class JupiterAppearance:
 
     def _softened(self, texture: np.ndarray, f: dict) -> np.ndarray:
         """``1 + texture`` with the texture damped by ``polar_haze`` under the polar hazes."""
-        return 1.0 + texture * (1.0 - self.polar_haze * f["polar"])
+        return 1.0 + texture * (1.0 - self.polar_haze * f["haze"])
 
     @staticmethod
     def _vortex_colour(v: Vortex, name: str, rx, ry, d, turb) -> np.ndarray:

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scenes import JupiterAppearance, Photometry, SceneError
+from scenes.jupiter import planetographic_deg
 from scenes.photometry import bright_limb_falloff
 from scenes.texture_stats import (patch_contrast, radial_power_spectrum, spectral_slope, texture_summary,
                                   valid_square)
@@ -146,10 +147,12 @@ def test_bright_limb_falloff_of_the_default_photometry_is_in_the_real_range_at_j
 
 def test_polar_hazes_soften_the_texture_at_high_latitudes_only():
     # Away from vortices (between the polar cyclones' ring and the pole), the multiplicative texture is damped
-    # by `polar_haze`; at mid-latitudes nothing changes.
+    # by `polar_haze`; equatorward of the polar edge (Orton et al. 2017: the banded structure breaks down
+    # poleward of 64-68 deg planetocentric) nothing changes, also at 58-60 deg where JunoCam sees full texture.
     lat_hi, lon = np.meshgrid(np.linspace(74.0, 76.0, 120), np.linspace(0.0, 8.0, 120), indexing="ij")
     lat_mid = lat_hi - 45.0
     hazy, clear = JupiterAppearance(seed=4, population=None), JupiterAppearance(seed=4, polar_haze=0.0, population=None)
+    lat_high_mid = planetographic_deg(np.linspace(58.0, 60.0, 120))[:, None] + 0.0 * lon
 
     def rel_std(app, lat):
         a = app.normal_albedo("GREEN", lat.ravel(), lon.ravel(), footprint_km=20.0)
@@ -159,3 +162,7 @@ def test_polar_hazes_soften_the_texture_at_high_latitudes_only():
     # Measured 0.80: the multiplicative texture is halved, the polar colour's own tint (tint_turbulence) is not.
     assert 0.5 < ratio < 0.9, f"texture at 75 N with the default haze is {ratio:.2f} of the clear one"
     assert rel_std(hazy, lat_mid) == rel_std(clear, lat_mid)
+    assert rel_std(hazy, lat_high_mid) == rel_std(clear, lat_high_mid), "haze reaches below 64 deg planetocentric"
+    assert hazy.haze_edges_pg_deg == pytest.approx((66.9, 70.5), abs=0.05), "64 / 68 deg planetocentric, planetographic"
+    with pytest.raises(SceneError, match="haze_edges_pc_deg"):
+        JupiterAppearance(haze_edges_pc_deg=(68.0, 64.0))
