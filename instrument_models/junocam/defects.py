@@ -145,12 +145,12 @@ class CameraDefects:
         slope = _level_slope(p, centres)
         target = darkframe.level_line(p, centres, filter_name) * p.level_scale
         shape = columns + (slope * p.level_scale * (ccd_row - centres[filter_name]))[:, None]
-        # Bases set so the mean TDI 1 dark of the active columns, floored by the ADC, is the target level, and
-        # the reference columns' mean is reference_offset_dn from it.
-        bias = shape + 0.5
-        for part, level in ((slice(self.dark_columns, None), target), (slice(0, self.dark_columns),
-                                                                        target + p.reference_offset_dn)):
-            bias[:, part] += level - float(np.mean(shape[:, part] + streaks_tdi1[:, part]))
+        # Bases set so the mean TDI 1 dark of the active columns, floored and clipped at 0 by the ADC, is the
+        # target level, and the reference columns' mean is reference_offset_dn from it.
+        bias = shape.copy()
+        reference = target + p.reference_offset_dn * p.level_scale      # the offset ages with the level
+        for part, level in ((slice(self.dark_columns, None), target), (slice(0, self.dark_columns), reference)):
+            bias[:, part] += darkframe.level_shift(shape[:, part] + streaks_tdi1[:, part], level, p.level_noise_dn)
         response = flatfield.large_scale(self.flat, filter_name, n, w)
         dust = flatfield.dust_transmission(self.dust[filter_name], n, w)
         blem = self.blemishes[filter_name].response_map(n, w)
