@@ -234,8 +234,8 @@ def apply_mission_state(camera, state: CameraState):
     The radiometry takes the response factors and scattered light; the detector's dark current, read noise
     and hot-pixel fraction, and the dark frame's levels, hot-pixel and warm-column counts, are multiplied by
     the state's scales (``dataclasses.replace``); the noise the dark level's calibration assumes for the ADC's
-    clipping at 0 (``DarkFrameParams.level_noise_dn``) follows the read noise. This is the one place that maps the state onto camera
-    parameters.
+    clipping at 0 (``DarkFrameParams.level_noise_dn``) follows the read noise. This is the one place that maps
+    the state onto camera parameters.
     """
     det = camera.detector
     frame = replace(det.dark_frame, level_scale=det.dark_frame.level_scale * state.dark_scale,

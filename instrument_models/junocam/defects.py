@@ -39,7 +39,7 @@ class BlemishParams:
 
     Attributes
     ----------
-    per_strip : mean count per 128 x 1648 strip (Poisson; real 19-40: 30).
+    per_strip : count per 128 x 1648 strip (real 19-40: 30).
     width_px, height_px : the ellipse's full width along samples and height along lines, uniform in these
         ranges (real ~4-8 x 5-8 px).
     response_range : the blob's relative response, uniform in this range (assumption: 0.90-0.98).
@@ -84,8 +84,10 @@ class Blemishes:
 
 def draw_blemishes(params: BlemishParams, rng: np.random.Generator, lines: int = 128, first_column: int = 23,
                    last_column: int = 1630) -> Blemishes:
-    """Draw one strip's blemishes from ``rng`` (Poisson count, uniform centres on the photoactive area)."""
-    n = int(rng.poisson(params.per_strip))
+    """Draw one strip's blemishes from ``rng``: ``per_strip`` of them (a fractional part is one more with that
+    probability; the count is the camera's, not a Poisson mean, as for the warm columns), uniform centres on
+    the photoactive area."""
+    n = int(np.floor(params.per_strip)) + int(rng.random() < params.per_strip - np.floor(params.per_strip))
     u = rng.random((5, n))
     (w0, w1), (h0, h1), (q0, q1) = params.width_px, params.height_px, params.response_range
     return Blemishes(sample=first_column + u[0] * (last_column + 1 - first_column), line=u[1] * lines,
