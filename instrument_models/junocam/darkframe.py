@@ -37,7 +37,7 @@ The warm columns' amplitude law, derived from the PJ28 figures (no real PJ28 fra
 - The counts are the camera's, not a Poisson mean (start rows at stratified quantiles, every column at most
   one defect), so each strip has its figure within one; the std then varies by ~+-5 % from camera to camera.
   Over 40 cameras (``python -m benchmarks.dark_seeds``) every dark figure of every strip lies inside the real
-  range for 98-100 % of them (README "Realism").
+  range for all 40 of them (README "The detector").
 
 METHANE has no real frame: its level and column-defect counts follow the BLUE-GREEN-RED trend down the CCD
 (level linear in CCD row: 7.5 DN at METHANE's centre; defects uniform in rows above BLUE's centre). Both are
