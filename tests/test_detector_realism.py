@@ -236,3 +236,78 @@ def test_mission_time_knobs_scale_the_camera_and_the_scenario_multiplies_them():
     assert c.cam.detector.dark_frame.level_scale == 3.0 and c.cam.detector.dark_frame.hot_density_scale == 2.0
     level = darkstats.dark_strip_stats(c.expose(np.zeros((128, 1648)), "BLUE", 1, JUPITER_SOLAR_DISTANCE_KM, 0).dn12)
     assert level["level"] == pytest.approx(3.0 * 8.8, abs=0.1), level["level"]
+
+
+# --- the warm-column and hot-pixel laws (instrument_models/junocam/darkframe.py, module doc) ----------------
+
+COUNT_TOL = 1          # stratified start rows: a strip's count of defects is within one of its figure
+LEVEL_TOL_DN = 1e-6    # level_shift solves the calibration to this
+CLIP_MC_TOL_DN = 0.015  # clipped_mean's floor model against a Monte Carlo of floor + clip, plus 4 sd of the MC
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_each_camera_has_the_published_warm_column_counts(seed):
+    """Every drawn camera (not only on average): at each strip's centre line the bright columns number
+    ``bright_columns`` and all warm columns (bright + faint, each at least ``defect_min_dn``) ``warm_columns``,
+    within one per population; no two defects share a column; amplitudes inside their laws' ranges."""
+    from instrument_models.junocam import darkframe
+
+    p = CAM.detector.dark_frame
+    rows = {f: CAM.strips.first_ccd_row(f) for f in ("METHANE", "BLUE", "GREEN", "RED")}
+    cd = defects.draw_camera_defects(p, CAM.detector.flat, CAM.detector.blemishes, np.random.default_rng(seed), rows)
+    c = cd.columns
+    assert np.unique(c.column).size == c.column.size, "two column defects share a column"
+    bright = (c.amplitude_dn >= p.bright_min_dn) & (c.amplitude_dn <= p.bright_max_dn)
+    faint = (c.amplitude_dn >= p.defect_min_dn) & (c.amplitude_dn <= p.defect_max_dn)
+    assert np.all(bright | faint), f"amplitudes outside both laws: {c.amplitude_dn[~(bright | faint)]}"
+    bad = []
+    for f in FILTERS:
+        centre = darkframe.strip_centres(rows)[f]
+        above = c.row < centre
+        n_bright, n_all = int((above & (c.amplitude_dn >= p.bright_min_dn)).sum()), int(above.sum())
+        if abs(n_bright - p.bright_columns[f]) > COUNT_TOL or abs(n_all - p.warm_columns[f]) > 2 * COUNT_TOL:
+            bad.append((f, n_bright, p.bright_columns[f], n_all, p.warm_columns[f]))
+    assert not bad, f"(strip, bright, expected, warm, expected) off by more than {COUNT_TOL} per population: {bad}"
+    assert cd.hot.amplitude_dn.max() <= p.hot_max_dn, f"hot pixel above the cap: {cd.hot.amplitude_dn.max():.1f}"
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.floats(0.5, 30.0), st.floats(2.0, 8.0), st.floats(-20.0, 20.0), st.integers(0, 2**32 - 1))
+def test_level_calibration_includes_the_adc_floor_and_clipping(target, noise, offset, seed):
+    """``level_shift`` makes the mean of ``clipped_mean`` the target level for any defect pattern, and
+    ``clipped_mean`` is what an ADC (floor, clip at 0) returns on average for Gaussian noise."""
+    from instrument_models.junocam import darkframe
+
+    rng = np.random.default_rng(seed)
+    v = offset + rng.exponential(5.0, 500) * (rng.random(500) < 0.3)
+    c = darkframe.level_shift(v, target, noise)
+    got = float(darkframe.clipped_mean(v + c, noise).mean())
+    assert abs(got - target) <= LEVEL_TOL_DN, f"calibrated mean {got:.8f} vs target {target:.8f}"
+    mu = float(rng.uniform(-5.0, 15.0))
+    mc = float(np.maximum(np.floor(mu + noise * rng.standard_normal(200_000)), 0.0).mean())
+    model = float(darkframe.clipped_mean(np.array([mu]), noise)[0])
+    tol = CLIP_MC_TOL_DN + 4 * noise / np.sqrt(200_000)
+    assert abs(mc - model) <= tol, f"mean at {mu:.2f} +- {noise:.2f}: Monte Carlo {mc:.4f} vs model {model:.4f}"
+
+
+@pytest.mark.slow
+def test_dark_figures_are_real_for_most_cameras_not_one_seed():
+    """The PJ28 sky product's dark figures (the acceptance test's, through compare's definitions) for 12
+    cameras: every figure of every strip inside its real range for at least 11 of them (all 40 of
+    ``python -m benchmarks.dark_seeds``: every figure inside for all 40)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from benchmarks.dark_seeds import real_ranges, sweep
+
+    real, verdict = real_ranges()
+    values = sweep(range(101, 113))
+    low = {}
+    for (name, f), v in values.items():
+        target = real[name][f] if isinstance(real[name], dict) else real[name]
+        inside = sum(verdict(x, target)[0] for x in v)
+        if inside < 11:
+            low[(name, f)] = (inside, [round(float(x), 2) for x in v])
+    assert not low, f"figures inside the real range for fewer than 11 of 12 cameras: {low}"

@@ -203,14 +203,9 @@ def detector_frames(tmp_path_factory) -> dict:
 
 
 # Figures outside the real range (strict: ranges are never widened). strict xfail: a fix turns them red,
-# so this list is updated with the fix.
-KNOWN_MISSES = {
-    ("pixels_above_100dn_per_strip", "RED"):
-        "RED pixels > 100 DN: 546 per strip vs 179-394 (+39 %): three warm columns above 100 DN add ~128 each "
-        "(hot pixels alone are inside, tests/test_detector_realism.py)",
-    ("pixels_above_20dn_per_strip", "RED"):
-        "RED pixels > 20 DN: 9,364 per strip vs 1,755-8,897 (+5 %): the same warm columns",
-}
+# so this list is updated with the fix. The dark figures have none: over 40 cameras (fixed_pattern_seed 1-40,
+# python -m benchmarks.dark_seeds) each lies inside its real range for all 40 of them, not only for seed 1.
+KNOWN_MISSES: dict = {}
 
 
 def check(figures: dict, name: str, f: str, real, request) -> None:
@@ -267,7 +262,14 @@ def test_compare_measures_the_real_frames_as_their_readme_says(detector_frames):
 # the three strips see different parts of the planet in the same frame. At shared points the figure was
 # 0.641 / 1.169 (13 frames), - / 1.171 (2 frames), 0.626 / 1.166 (benchmarks/band_ratios.py) with GREEN 550/100
 # nm; the GREEN passband is 550/104 nm since (instrument_models/junocam/spectral.py). No known miss.
-BAND_MISSES: dict = {}
+# At 2 frames the figure depends on the camera drawn (fixed_pattern_seed: dust, blemishes, warm columns and hot
+# pixels on the few shared cells) by about +-0.003, at the top of the real 1.11-1.13: with the warm-column law of
+# issue #13 item 1 (new draws) cameras 1-5 give 1.1310 / 1.1324 / 1.1287 / 1.1296 / 1.1293; before it, cameras
+# 1-4 gave 1.1258 / 1.1299 / 1.1304 / 1.1278 (camera 3 outside too).
+BAND_MISSES: dict = {
+    ("red_over_green", 2): "red/green 1.1310 vs 1.11-1.13 (2 frames, camera 1; 1.1287-1.1324 over cameras 1-5, "
+                           "1.1258-1.1304 before the new warm-column draws)",
+}
 
 
 def check_band_ratio(figures: dict, key: str, frames: int, request) -> None:

@@ -233,13 +233,15 @@ def apply_mission_state(camera, state: CameraState):
 
     The radiometry takes the response factors and scattered light; the detector's dark current, read noise
     and hot-pixel fraction, and the dark frame's levels, hot-pixel and warm-column counts, are multiplied by
-    the state's scales (``dataclasses.replace``). This is the one place that maps the state onto camera
-    parameters.
+    the state's scales (``dataclasses.replace``); the noise the dark level's calibration assumes for the ADC's
+    clipping at 0 (``DarkFrameParams.level_noise_dn``) follows the read noise. This is the one place that maps
+    the state onto camera parameters.
     """
     det = camera.detector
     frame = replace(det.dark_frame, level_scale=det.dark_frame.level_scale * state.dark_scale,
                     hot_density_scale=det.dark_frame.hot_density_scale * state.hot_pixel_scale,
-                    warm_column_scale=det.dark_frame.warm_column_scale * state.hot_pixel_scale)
+                    warm_column_scale=det.dark_frame.warm_column_scale * state.hot_pixel_scale,
+                    level_noise_dn=det.dark_frame.level_noise_dn * state.read_noise_scale)
     detector = replace(det, dark_current_e_s_ref=det.dark_current_e_s_ref * state.dark_scale,
                        read_noise_e=det.read_noise_e * state.read_noise_scale,
                        hot_pixel_fraction=min(1.0, det.hot_pixel_fraction * state.hot_pixel_scale),

@@ -39,7 +39,7 @@ class BlemishParams:
 
     Attributes
     ----------
-    per_strip : mean count per 128 x 1648 strip (Poisson; real 19-40: 30).
+    per_strip : count per 128 x 1648 strip (real 19-40: 30).
     width_px, height_px : the ellipse's full width along samples and height along lines, uniform in these
         ranges (real ~4-8 x 5-8 px).
     response_range : the blob's relative response, uniform in this range (assumption: 0.90-0.98).
@@ -84,8 +84,10 @@ class Blemishes:
 
 def draw_blemishes(params: BlemishParams, rng: np.random.Generator, lines: int = 128, first_column: int = 23,
                    last_column: int = 1630) -> Blemishes:
-    """Draw one strip's blemishes from ``rng`` (Poisson count, uniform centres on the photoactive area)."""
-    n = int(rng.poisson(params.per_strip))
+    """Draw one strip's blemishes from ``rng``: ``per_strip`` of them (a fractional part is one more with that
+    probability; the count is the camera's, not a Poisson mean, as for the warm columns), uniform centres on
+    the photoactive area."""
+    n = int(np.floor(params.per_strip)) + int(rng.random() < params.per_strip - np.floor(params.per_strip))
     u = rng.random((5, n))
     (w0, w1), (h0, h1), (q0, q1) = params.width_px, params.height_px, params.response_range
     return Blemishes(sample=first_column + u[0] * (last_column + 1 - first_column), line=u[1] * lines,
@@ -145,12 +147,12 @@ class CameraDefects:
         slope = _level_slope(p, centres)
         target = darkframe.level_line(p, centres, filter_name) * p.level_scale
         shape = columns + (slope * p.level_scale * (ccd_row - centres[filter_name]))[:, None]
-        # Bases set so the mean TDI 1 dark of the active columns, floored by the ADC, is the target level, and
-        # the reference columns' mean is reference_offset_dn from it.
-        bias = shape + 0.5
-        for part, level in ((slice(self.dark_columns, None), target), (slice(0, self.dark_columns),
-                                                                        target + p.reference_offset_dn)):
-            bias[:, part] += level - float(np.mean(shape[:, part] + streaks_tdi1[:, part]))
+        # Bases set so the mean TDI 1 dark of the active columns, floored and clipped at 0 by the ADC, is the
+        # target level, and the reference columns' mean is reference_offset_dn from it.
+        bias = shape.copy()
+        reference = target + p.reference_offset_dn * p.level_scale      # the offset ages with the level
+        for part, level in ((slice(self.dark_columns, None), target), (slice(0, self.dark_columns), reference)):
+            bias[:, part] += darkframe.level_shift(shape[:, part] + streaks_tdi1[:, part], level, p.level_noise_dn)
         response = flatfield.large_scale(self.flat, filter_name, n, w)
         dust = flatfield.dust_transmission(self.dust[filter_name], n, w)
         blem = self.blemishes[filter_name].response_map(n, w)
