@@ -46,6 +46,9 @@ from scipy import ndimage
 # Pattern kinds, in the order of their rows in PatternSet.data (variants of a kind are consecutive).
 PATTERN_KINDS = ("oval", "cyclone", "ffr")
 _TAG = 0xFEA7_5EED          # SeedSequence entropy tag of the pattern streams (independent of the others)
+# Pattern value of "no change" for the kinds whose colours scale the albedo beneath (cyclones, FFRs):
+# scenes.jupiter's factors are 1 there (bright = 1 + 0.4 c, dark = 1 - 0.6 c for a contrast c).
+NEUTRAL = 0.6
 
 
 @dataclass(frozen=True)
@@ -61,14 +64,14 @@ class FeatureShapes:
     rotation. Cyclones: a twist of ``cyclone_twist_rad`` at the centre falling to 0 at the rim (trailing
     arms), filament strength ``cyclone_filaments``, a dark centre ``cyclone_dark_centre`` in the
     filamentary variants. FFRs: ``ffr_folds`` random shear folds of amplitude ``ffr_fold`` (elliptic
-    units), dark lanes ``ffr_lane`` wide (in units of the folded field's std).
+    units), dark lanes ``ffr_lane`` level-0 texels wide (the e-folding half width).
     """
 
     size: int = 128
     extent: float = 1.1
     variants: int = 4
     pattern_seed: int = 0
-    blur_texels: float = 0.9
+    blur_texels: float = 1.0
     oval_core: float = 0.55
     oval_collar: float = 0.85
     oval_collar_depth: float = 0.4
@@ -79,7 +82,7 @@ class FeatureShapes:
     cyclone_dark_centre: float = 0.4
     ffr_folds: int = 4
     ffr_fold: float = 0.22
-    ffr_lane: float = 0.35
+    ffr_lane: float = 1.5
 
     def __post_init__(self) -> None:
         from scenes.errors import SceneError
@@ -193,14 +196,19 @@ def _ffr(rng, shapes: FeatureShapes) -> np.ndarray:
         else:
             bw = bw + amp * np.sin(k * bu + phase)
     field = _sample(_turbulence(rng, n, 2.6, 8.0), bu, bw, e)
-    lanes = np.exp(-((field / shapes.ffr_lane) ** 2))               # thin dark lanes on the zero contours
+    # Thin dark lanes along the zero contours, of even width: |field| / |grad field| is the distance to the
+    # contour in texels.
+    gw, gu = np.gradient(field)
+    lanes = np.exp(-((field / (np.hypot(gu, gw) * shapes.ffr_lane + 1e-9)) ** 2))
     lobes = 0.5 + 0.5 * np.tanh(_sample(_turbulence(rng, n, 3.5, 12.0), bu, bw, e))
     eddies = 0.5 + 0.5 * np.tanh(_turbulence(rng, n, 2.6, 5.0))      # smaller embedded eddies, unfolded
-    # A ragged outline: the cloud lobes end at a folded radius between ~0.55 and 1 (the dark colour is close
-    # to the surrounding polar colour, so the region frays into its surroundings instead of ending on an ellipse).
+    # A ragged outline: lobes and lanes end at a folded radius between ~0.6 and 1, outside which the pattern
+    # is NEUTRAL (the colours of scenes.jupiter scale the albedo beneath by 1 there), so the region frays
+    # into its surroundings instead of ending on an ellipse.
     edge = 0.92 + 0.15 * np.tanh(_sample(_turbulence(rng, n, 3.0, 16.0), bu, bw, e))
     inside = 1.0 - _smoothstep(edge - 0.25, edge, np.hypot(u, w))
-    return np.clip((0.55 + 0.35 * lobes + 0.1 * (eddies - 0.5)) * inside - 0.8 * lanes, 0.0, 1.0)
+    region = 0.55 + 0.35 * lobes + 0.1 * (eddies - 0.5) - 0.8 * lanes
+    return np.clip(NEUTRAL + (region - NEUTRAL) * inside, 0.0, 1.0)
 
 
 def _mip(level0: np.ndarray, blur_texels: float) -> list[np.ndarray]:

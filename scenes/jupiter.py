@@ -54,13 +54,14 @@ VORTEX_COLOURS = {
     "oval_collar": {"BLUE": 0.70, "GREEN": 0.80, "RED": 0.82},
     "barge": {"BLUE": 0.36, "GREEN": 0.56, "RED": 0.64},
     # Cyclones and FFRs are the surrounding cloud reorganised into arms and lobes: their two "colours" are
-    # factors on the local albedo (RELATIVE_KINDS; assumption: bright lobes a few per cent brighter, dark
-    # lanes and centres darker, most in BLUE as the belts' brown). Fixed colours made them dark blobs in the
-    # paler zones at 50-60 deg and steepened the cloud field's 1,200-4,800 km slope to -2.7..-3.0.
-    "cyclone": {"BLUE": 1.03, "GREEN": 1.025, "RED": 1.02},
-    "cyclone_dark": {"BLUE": 0.88, "GREEN": 0.93, "RED": 0.95},
-    "ffr": {"BLUE": 1.04, "GREEN": 1.03, "RED": 1.025},
-    "ffr_dark": {"BLUE": 0.84, "GREEN": 0.91, "RED": 0.94},
+    # factors on the local albedo (RELATIVE_KINDS), 1 + 0.4 c and 1 - 0.6 c for a contrast c, so the
+    # pattern's neutral value (scenes.feature_patterns.NEUTRAL, 0.6) leaves the albedo as it is (assumption:
+    # c = 0.25 in GREEN, 1.5x in BLUE, where the belts' brown absorbs, 0.75x in RED). Fixed colours made them
+    # dark blobs in the paler zones at 50-60 deg and steepened the cloud field's 1,200-4,800 km slope.
+    "cyclone": {"BLUE": 1.15, "GREEN": 1.10, "RED": 1.075},
+    "cyclone_dark": {"BLUE": 0.775, "GREEN": 0.85, "RED": 0.8875},
+    "ffr": {"BLUE": 1.15, "GREEN": 1.10, "RED": 1.075},
+    "ffr_dark": {"BLUE": 0.775, "GREEN": 0.85, "RED": 0.8875},
 }
 RELATIVE_KINDS = ("cyclone", "ffr")
 # Relative texture inside the vortices without a pattern texture (barges; times the turbulence, clipped to +-1).

@@ -140,11 +140,10 @@ class FeaturePopulation:
     ``cyclonic_km`` north semi-axis and ``anticyclones`` isolated white ovals are scattered between
     ``lat_range_deg``. ``ffr`` folded filamentary regions of ``ffr_km`` north semi-axis, ``ffr_elongation``
     times longer east-west, lie between ``ffr_lat_range_deg`` (a third of them in the filamentary belt
-    around ``ffr_belt_deg``). ``soft`` applies to every drawn vortex and ``opacity`` to the FFRs (see
-    :class:`Vortex`); the white ovals (chains and lone ones) take ``oval_opacity`` and the cyclones
-    ``cyclone_opacity`` (None: ``opacity``). Lower than the named features' 0.8-0.9 (assumption: these are
-    smaller, lower-contrast vortices, partly under the polar hazes; at 0.6 they steepened the 1,200-4,800 km
-    slope to -2.7, the cyclones at 50-60 deg being darker blobs than the zones around them).
+    around ``ffr_belt_deg``). ``soft`` applies to every drawn vortex and ``opacity`` to the cyclones and FFRs
+    (see :class:`Vortex`); the white ovals (chains and lone ones) take ``oval_opacity`` (None: ``opacity``),
+    lower than the named ovals' 0.8-0.9 (assumption: smaller, lower-contrast ovals, partly under the polar
+    hazes; bright blobs of 2,000-4,000 km steepen the cloud field's 1,200-4,800 km slope).
     Set a count to 0 to drop that kind.
     """
 
@@ -163,7 +162,6 @@ class FeaturePopulation:
     opacity: float = 0.6
     soft: float = 0.5
     oval_opacity: float | None = 0.45
-    cyclone_opacity: float | None = 0.35
 
     def without(self, family: str) -> "FeaturePopulation":
         """This population with family ``"vortices"`` (chains, cyclones, lone ovals) or ``"ffr"`` removed."""
@@ -195,7 +193,6 @@ def vortex_population(seed: int, population: FeaturePopulation | None = None) ->
     lo, hi = p.lat_range_deg
     look = (p.opacity, p.soft)
     oval_look = (p.opacity if p.oval_opacity is None else p.oval_opacity, p.soft)
-    cyclone_look = (p.opacity if p.cyclone_opacity is None else p.cyclone_opacity, p.soft)
     for hemi, sign in (("N", 1.0), ("S", -1.0)):
         for c, lat in enumerate(p.chain_lats_deg):
             start = rng.uniform(0.0, 360.0)
@@ -209,7 +206,7 @@ def vortex_population(seed: int, population: FeaturePopulation | None = None) ->
             north = rng.uniform(*p.cyclonic_km)
             out.append(Vortex(f"{hemi}cyc-{i + 1}", "cyclone", sign * rng.uniform(lo, hi), rng.uniform(0.0, 360.0),
                               north * rng.uniform(1.3, 2.2), north, sign * rng.uniform(0.8, 1.4), 0.1,
-                              *cyclone_look))
+                              *look))
         for i in range(p.anticyclones):
             size = rng.uniform(*p.oval_km) * 1.4
             out.append(Vortex(f"{hemi}ac-{i + 1}", "oval", sign * rng.uniform(lo, hi), rng.uniform(0.0, 360.0),
