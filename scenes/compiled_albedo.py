@@ -82,12 +82,15 @@ _F_TURB, _F_DETAIL = np.float32(0.2), np.float32(0.15)      # JupiterAppearance.
 _F_WAVE = np.float32(1.6)
 _F_035, _F_008, _F_08 = np.float32(0.35), np.float32(0.08), np.float32(0.8)
 _F_OVAL = np.float32(0.03)      # scenes.jupiter.OVAL_TEXTURE
+_F_PATTERN = np.float32(0.1)    # scenes.jupiter.PATTERN_TURBULENCE (times float32 turb: float32, as numpy)
 
 # Columns of the per-vortex float table (AlbedoTables.vortex).
 (V_LAT, V_LON, V_LAM, V_REACH, V_DLON, V_EAST_LIM, V_COS_NEAR, V_CX, V_CY, V_CZ, V_EX, V_EY, V_EZ, V_NX, V_NY,
  V_NZ, V_EAST_KM, V_NORTH_KM, V_SWIRL, V_SIGN, V_METHANE, V_OPACITY, V_SOFT, V_COLOUR) = range(24)
 # Vortex colour columns from V_COLOUR on, per visible filter (BLUE, GREEN, RED): grs (core, ring),
-# cyclone and ffr (bright, dark), other kinds (base, unused).
+# patterned kinds (bright, dark), other kinds (base, unused); then from V_PATTERN the pattern row (-1: none)
+# and the 2x2 matrix to its table coordinates (scenes.feature_patterns.vortex_pattern).
+V_PATTERN = V_COLOUR + 6
 VISIBLE = ("BLUE", "GREEN", "RED")
 KIND_GRS, KIND_CYCLONE, KIND_PLAIN, KIND_FFR = 0, 1, 2, 3
 
@@ -99,8 +102,10 @@ class AlbedoTables:
     ``rotations`` ``(R, 3, 3)``, ``offsets`` ``(K, 3)``, ``seeds`` ``(K,)`` uint64, ``frequency`` and
     ``stretch`` ``(K,)`` (``(z_stretch - 1) decay^k``), float32 octave weights ``w_total``, ``w_detail``
     (0 below the detail octave), ``w_coarse`` (0 from ``coarse_octaves`` on), profiles every 0.01 deg, the
-    per-vortex table ``vortex`` ``(V, V_COLOUR + 6)`` (columns ``V_*``) and ``kind`` ``(V,)``, and the colours of the
-    visible filters ``colours`` ``(3, 3)`` (zone, belt, polar per BLUE/GREEN/RED).
+    per-vortex table ``vortex`` ``(V, V_PATTERN + 5)`` (columns ``V_*``) and ``kind`` ``(V,)``, the colours of the
+    visible filters ``colours`` ``(3, 3)`` (zone, belt, polar per BLUE/GREEN/RED), and the feature pattern
+    textures (``scenes.feature_patterns.PatternSet``: ``patterns`` ``(P, M)`` float32, ``level_offset``,
+    ``level_size``, ``pattern_extent``).
     """
 
     rotations: np.ndarray
@@ -126,6 +131,10 @@ class AlbedoTables:
     vortex: np.ndarray
     kind: np.ndarray
     colours: np.ndarray
+    patterns: np.ndarray
+    level_offset: np.ndarray
+    level_size: np.ndarray
+    pattern_extent: float
 
 
 # -- kernels ---------------------------------------------------------------------------------------------
@@ -256,13 +265,42 @@ def _vortex_hit(vortex, i, lat, lon, cos_phi, sin_phi, lam_e, trig):
 
 
 @_inline
-def _vortex_colour(vortex, i, kind, col, d, rx, ry, turb):
-    if kind == KIND_FFR:
-        u, w = rx / vortex[i, V_EAST_KM], ry / vortex[i, V_NORTH_KM]
-        lanes = 0.5 + 0.5 * math.sin(4.0 * w + 1.6 * math.sin(2.5 * u) + np.float64(_F_08 * turb))
-        bright, dark = vortex[i, col], vortex[i, col + 1]
-        return dark + (bright - dark) * lanes
-    """``JupiterAppearance._vortex_colour`` for one point; ``col`` is the colour column of the filter."""
+def _pattern_bilinear(patterns, row, level_offset, level_size, extent, level, tu, tw):
+    """``scenes.feature_patterns._bilinear`` at one point."""
+    n = level_size[level]
+    scale = n / (2.0 * extent)
+    x = min(max((tu + extent) * scale - 0.5, 0.0), n - 1.0)
+    y = min(max((tw + extent) * scale - 0.5, 0.0), n - 1.0)
+    i = min(np.int64(x), n - 2)
+    j = min(np.int64(y), n - 2)
+    fx, fy = x - i, y - j
+    base = level_offset[level] + j * n + i
+    v00, v01 = np.float64(patterns[row, base]), np.float64(patterns[row, base + 1])
+    v10, v11 = np.float64(patterns[row, base + n]), np.float64(patterns[row, base + n + 1])
+    top = v00 + (v01 - v00) * fx
+    bottom = v10 + (v11 - v10) * fx
+    return top + (bottom - top) * fy
+
+
+@_inline
+def _pattern_value(vortex, i, patterns, level_offset, level_size, extent, level, u, w):
+    """``scenes.feature_patterns.sample_pattern`` of vortex ``i`` at elliptic ``(u, w)``, trilinear."""
+    row = np.int64(vortex[i, V_PATTERN])
+    tu = vortex[i, V_PATTERN + 1] * u + vortex[i, V_PATTERN + 2] * w
+    tw = vortex[i, V_PATTERN + 3] * u + vortex[i, V_PATTERN + 4] * w
+    lo = np.int64(np.floor(level))
+    frac = level - lo
+    value = _pattern_bilinear(patterns, row, level_offset, level_size, extent, lo, tu, tw)
+    if frac > 0.0:
+        value = value + (_pattern_bilinear(patterns, row, level_offset, level_size, extent, lo + 1, tu, tw)
+                         - value) * frac
+    return value
+
+
+@_inline
+def _vortex_colour(vortex, i, kind, col, d, dx, dy, turb, patterns, level_offset, level_size, extent, level, under):
+    """``JupiterAppearance._vortex_colour`` for one point; ``col`` is the colour column of the filter,
+    ``under`` the albedo beneath (cyclones and FFRs scale it)."""
     if kind == KIND_GRS:
         ring = math.exp(-(((d - 0.7) / 0.12) * ((d - 0.7) / 0.12)))
         core = vortex[i, col]
@@ -270,12 +308,12 @@ def _vortex_colour(vortex, i, kind, col, d, rx, ry, turb):
         mixing = min(max(mixing, 0.0), 1.0)
         colour = core + (vortex[i, col + 1] - core) * mixing
         return colour * np.float64(_F1 + _F_008 * turb)
-    if kind == KIND_CYCLONE:
-        psi = math.atan2(ry, rx)
-        arms = 0.5 + 0.5 * math.sin(2.0 * psi + 6.0 * d * vortex[i, V_SIGN] + np.float64(_F_08 * turb))
+    if vortex[i, V_PATTERN] >= 0.0:
+        pattern = _pattern_value(vortex, i, patterns, level_offset, level_size, extent, level,
+                                 dx / vortex[i, V_EAST_KM], dy / vortex[i, V_NORTH_KM])
         bright, dark = vortex[i, col], vortex[i, col + 1]
-        core = math.exp(-((d / 0.25) * (d / 0.25)))
-        return dark + (bright - dark) * min(max(arms * (1.0 - core) + core, 0.0), 1.0)
+        colour = dark + (bright - dark) * min(max(pattern + np.float64(_F_PATTERN * turb), 0.0), 1.0)
+        return under * colour if kind == KIND_CYCLONE or kind == KIND_FFR else colour
     clipped = min(max(turb, -_F1), _F1)
     base = np.float32(vortex[i, col]) * (_F1 + _F_OVAL * clipped)
     return np.float64(base) * (1.0 - 0.06 * math.exp(-(((d - 0.85) / 0.25) * ((d - 0.85) / 0.25))))
@@ -353,7 +391,8 @@ def _twist_point(lat, lon, cos_phi, sin_phi, qx, qy, qz, vortex, weight, kind, a
                  hit_values, hits):
     """The vortex twists of one point's noise coordinate (``JupiterAppearance._fields``): (qx, qy, qz,
     anisotropy, hits); the vortices the point lies in are appended to ``hit_vortex`` / ``hit_values``
-    (d, rx, ry) from index ``hits``."""
+    (d, dx, dy: the untwisted offsets) from index ``hits``. The anisotropy is ``z_iso / z``: each vortex pulls
+    the point's z toward its centre's (``JupiterAppearance._fields``)."""
     anis = 1.0
     first = active.size      # the first vortex the point may be near (cheap scan)
     for a in range(active.size):
@@ -364,6 +403,7 @@ def _twist_point(lat, lon, cos_phi, sin_phi, qx, qy, qz, vortex, weight, kind, a
         return qx, qy, qz, anis, hits
     lam_e = -(lon * _DEG)
     trig[0] = np.nan
+    z_iso = sin_phi
     for a in range(first, active.size):
         i = active[a]
         hit, dx, dy, d = _vortex_hit(vortex, i, lat, lon, cos_phi, sin_phi, lam_e, trig)
@@ -372,23 +412,25 @@ def _twist_point(lat, lon, cos_phi, sin_phi, qx, qy, qz, vortex, weight, kind, a
         taper = 1.0 - _smoothstep(1.4, 2.0, d)
         alpha = vortex[i, V_SWIRL] * math.exp(-2.0 * d * d) * (taper * weight[i])
         ca, sa = math.cos(alpha), math.sin(alpha)
-        rx, ry = ca * dx - sa * dy, sa * dx + ca * dy
+        rx, ry = ca * dx + sa * dy, ca * dy - sa * dx  # R(-alpha): turns with the flow
         ex, ey = rx - dx, ry - dy
         qx += (vortex[i, V_EX] * ex + vortex[i, V_NX] * ey) / _R
         qy += (vortex[i, V_EY] * ex + vortex[i, V_NY] * ey) / _R
         qz += (vortex[i, V_EZ] * ex + vortex[i, V_NZ] * ey) / _R
         if kind[i] != KIND_FFR:     # folded filamentary regions keep the zonal elongation
-            anis *= 1.0 - math.exp(-d * d) * (taper * weight[i])
+            z_iso = vortex[i, V_CZ] + (z_iso - vortex[i, V_CZ]) * (1.0 - math.exp(-d * d) * (taper * weight[i]))
         hit_vortex[hits] = i
-        hit_values[hits, 0], hit_values[hits, 1], hit_values[hits, 2] = d, rx, ry
+        hit_values[hits, 0], hit_values[hits, 1], hit_values[hits, 2] = d, dx, dy
         hits += 1
+    if sin_phi != 0.0:
+        anis = z_iso / sin_phi
     return qx, qy, qz, anis, hits
 
 
 @_inline
 def _colour_point(lat, turb, detail, coarse, filt, scale, belt_profile, turbulence, fc_turb, fc_detail, tint_turb,
                   polar_haze, polar_lo, polar_hi, haze_lo, haze_hi, vortex, weight, kind, colours, hit_vortex,
-                  hit_values, h0, h1):
+                  hit_values, h0, h1, patterns, level_offset, level_size, extent, levels):
     """The calibrated, clipped albedo of one point from its noise fields and vortex hits ``h0:h1``."""
     belt = _profile(belt_profile, lat + np.float64(_F_WAVE * coarse))
     polar = _smoothstep(polar_lo, polar_hi, abs(lat))
@@ -416,7 +458,8 @@ def _colour_point(lat, turb, detail, coarse, filt, scale, belt_profile, turbulen
             i = hit_vortex[h]
             d = hit_values[h, 0]
             mask = (1.0 - _smoothstep(1.02 - vortex[i, V_SOFT], 1.02, d)) * (vortex[i, V_OPACITY] * weight[i])
-            colour = _vortex_colour(vortex, i, kind[i], col, d, hit_values[h, 1], hit_values[h, 2], turb)
+            colour = _vortex_colour(vortex, i, kind[i], col, d, hit_values[h, 1], hit_values[h, 2], turb, patterns,
+                                    level_offset, level_size, extent, levels[i], albedo)
             albedo = albedo + (colour - albedo) * mask
     texture = fc_turb * turb + fc_detail * detail          # float32, as numpy's expression
     haze = _smoothstep(haze_lo, haze_hi, abs(lat))
@@ -433,7 +476,7 @@ _TASK_BLOCKS = 8
 def _albedo_kernel(lat_pg, lon_w, out, filt, scale, rotations, offsets, seeds, frequency, stretch, w_total,
                    w_detail, w_coarse, n_octaves, z_stretch_on, jet_profile, belt_profile, shear_rad,
                    turbulence, fc_turb, fc_detail, tint_turb, polar_haze, polar_lo, polar_hi, haze_lo, haze_hi, vortex,
-                   weight, kind, active, colours):
+                   weight, kind, active, colours, patterns, level_offset, level_size, extent, levels):
     """The albedo of every point (see the module docstring); ``filt`` 0..2 visible, 3 METHANE.
 
     ``n_octaves`` octaves are evaluated (the band limit's break); an octave whose ``w_total`` and
@@ -475,15 +518,18 @@ def _albedo_kernel(lat_pg, lon_w, out, filt, scale, rotations, offsets, seeds, f
                                             belt_profile, turbulence, fc_turb, fc_detail, tint_turb,
                                             polar_haze, polar_lo, polar_hi, haze_lo, haze_hi, vortex,
                                             weight, kind, colours,
-                                            hit_vortex, hit_values, hit_start[b], hit_start[b + 1])
+                                            hit_vortex, hit_values, hit_start[b], hit_start[b + 1], patterns,
+                                            level_offset, level_size, extent, levels)
 
 
 # -- driver ----------------------------------------------------------------------------------------------
 def normal_albedo(tables: AlbedoTables, filter_name: str, scale: float, lat: np.ndarray, lon: np.ndarray,
-                  max_freq: float | None, fade: float = 1.0, weights: np.ndarray | None = None) -> np.ndarray | None:
+                  max_freq: float | None, fade: float = 1.0, weights: np.ndarray | None = None,
+                  levels: np.ndarray | None = None) -> np.ndarray | None:
     """Calibrated, clipped normal albedo ``(N,)`` float64 of ``filter_name`` (already checked) at ``lat`` /
     ``lon`` (``(N,)`` float64 contiguous, finite), band-limited at ``max_freq`` (None: all octaves), each
-    vortex weighted by ``weights`` ``(V,)`` (None: all 1; a vortex of weight 0 is skipped).
+    vortex weighted by ``weights`` ``(V,)`` (None: all 1; a vortex of weight 0 is skipped), its pattern
+    texture read at mip ``levels`` ``(V,)`` (None: all 0).
 
     None if a lattice coordinate could leave the int32 range (noise cells far finer than any default):
     the caller then uses the numpy code, which handles that case."""
@@ -505,6 +551,7 @@ def normal_albedo(tables: AlbedoTables, filter_name: str, scale: float, lat: np.
         taper = band_limit_taper(t.frequency, max_freq, fade)
         w_total, w_detail = tapered(w_total, taper), tapered(w_detail, taper)
     weights = np.ones(t.vortex.shape[0]) if weights is None else np.ascontiguousarray(weights, dtype=np.float64)
+    levels = np.zeros(t.vortex.shape[0]) if levels is None else np.ascontiguousarray(levels, dtype=np.float64)
     if lat.size:
         lo, hi = float(lat.min()), float(lat.max())
         reach = t.vortex[:, V_REACH] * (1.0 + 1e-9)
@@ -522,7 +569,8 @@ def normal_albedo(tables: AlbedoTables, filter_name: str, scale: float, lat: np.
                    t.shear_rad, t.turbulence, np.float32(fc_turb), np.float32(fc_detail),
                    np.float32(t.tint_turbulence), float(t.polar_haze), float(t.polar_edges[0]),
                    float(t.polar_edges[1]), float(t.haze_edges[0]), float(t.haze_edges[1]), t.vortex, weights,
-                   t.kind, active, t.colours)
+                   t.kind, active, t.colours, t.patterns, t.level_offset, t.level_size, float(t.pattern_extent),
+                   levels)
     return out
 
 

@@ -30,6 +30,8 @@ import numpy as np
 from scenes import compiled_albedo
 from scenes.blocks import point_blocks
 from scenes.errors import SceneError
+from scenes.feature_patterns import (FeatureShapes, pattern_levels, pattern_set, sample_pattern, texel_km,
+                                     vortex_pattern)
 from scenes.filters import check_filter
 from scenes.jupiter_features import (DEFAULT_BELTS, DEFAULT_JETS, DEFAULT_VORTICES, Belt, FeaturePopulation, Vortex,
                                      vortex_population)
@@ -70,14 +72,26 @@ VORTEX_COLOURS = {
     "grs": {"BLUE": 0.36, "GREEN": 0.49, "RED": 0.76},
     "grs_ring": {"BLUE": 0.30, "GREEN": 0.38, "RED": 0.60},
     "oval": {"BLUE": 0.88, "GREEN": 0.90, "RED": 0.89},
+    "oval_collar": {"BLUE": 0.70, "GREEN": 0.80, "RED": 0.82},
     "barge": {"BLUE": 0.36, "GREEN": 0.56, "RED": 0.64},
-    "cyclone": {"BLUE": 0.73, "GREEN": 0.775, "RED": 0.76},
-    "cyclone_dark": {"BLUE": 0.64, "GREEN": 0.715, "RED": 0.70},
-    "ffr": {"BLUE": 0.76, "GREEN": 0.82, "RED": 0.83},
-    "ffr_dark": {"BLUE": 0.62, "GREEN": 0.765, "RED": 0.78},
+    # Cyclones and FFRs are the surrounding cloud reorganised into arms and lobes: their two "colours" are
+    # factors on the local albedo (RELATIVE_KINDS), 1 + 0.4 c and 1 - 0.6 c for a contrast c, so the
+    # pattern's neutral value (scenes.feature_patterns.NEUTRAL, 0.6) leaves the albedo as it is (assumption:
+    # c = 0.25 in GREEN, 1.5x in BLUE, where the belts' brown absorbs, 0.75x in RED). Fixed colours made them
+    # dark blobs in the paler zones at 50-60 deg and steepened the cloud field's 1,200-4,800 km slope.
+    "cyclone": {"BLUE": 1.15, "GREEN": 1.10, "RED": 1.075},
+    "cyclone_dark": {"BLUE": 0.775, "GREEN": 0.85, "RED": 0.8875},
+    "ffr": {"BLUE": 1.15, "GREEN": 1.10, "RED": 1.075},
+    "ffr_dark": {"BLUE": 0.775, "GREEN": 0.85, "RED": 0.8875},
 }
-# Relative texture inside white ovals (times the turbulence, clipped to +-1); faint so the ovals stay smooth.
+RELATIVE_KINDS = ("cyclone", "ffr")
+# Relative texture inside the vortices without a pattern texture (barges; times the turbulence, clipped to +-1).
 OVAL_TEXTURE = 0.03
+# The two colours a patterned kind mixes by its pattern (bright, dark) and how much the cloud turbulence
+# (unit std) roughens the pattern below its texels (assumption: detail continues inside the features).
+_COLOUR_PAIRS = {"grs": ("grs", "grs_ring"), "oval": ("oval", "oval_collar"), "cyclone": ("cyclone", "cyclone_dark"),
+                 "ffr": ("ffr", "ffr_dark")}
+PATTERN_TURBULENCE = 0.1
 
 # Per-filter factor calibrated (scripts in scenes.truth.geometric_albedo, seeds 0..2, four sub-observer
 # longitudes) so the zero-phase disk-averaged I/F with the default Minnaert photometry equals Karkoschka's
@@ -158,6 +172,9 @@ class JupiterAppearance:
         seed); None = only ``vortices``. On by default. Its vortices are soft-edged (``soft`` 0.5) and
         partly transparent (``opacity`` 0.6) so the 400-1,200 km spectral slope stays in issue #13's range
         (the sharp rims of the earlier population flattened it to -1.7..-2.4).
+    shapes : FeatureShapes
+        How the white ovals', cyclones' and FFRs' inner structure is drawn (:mod:`scenes.feature_patterns`:
+        seeded pattern textures, mip-mapped to the footprint).
     vortex_fade_px : tuple of float
         Band limit of the vortices: a vortex whose smaller diameter spans fewer than ``vortex_fade_px[0]``
         pixel footprints is left out, and it fades in (colour, twist) up to ``vortex_fade_px[1]`` footprints.
@@ -225,6 +242,7 @@ class JupiterAppearance:
     vortices: tuple[Vortex, ...] = DEFAULT_VORTICES
     population: FeaturePopulation | None = FeaturePopulation()
     vortex_fade_px: tuple[float, float] = (2.0, 4.0)
+    shapes: FeatureShapes = FeatureShapes()
     finest_cell_km: float = 2.5
     largest_cell_km: float = 12000.0
     zonal_stretch: float = 7.0
@@ -267,6 +285,10 @@ class JupiterAppearance:
         object.__setattr__(self, "_jet_profile", jet)
         extra = () if self.population is None else vortex_population(self.seed, self.population)
         object.__setattr__(self, "_all_vortices", tuple(self.vortices) + extra)
+        object.__setattr__(self, "_patterns", pattern_set(self.shapes))
+        object.__setattr__(self, "_vortex_patterns", np.array(
+            [vortex_pattern(v, self.seed, self.shapes) for v in self._all_vortices]).reshape(-1, 5))
+        object.__setattr__(self, "_texels_km", np.array([texel_km(v, self.shapes) for v in self._all_vortices]))
         octaves = int(np.ceil(np.log(self.largest_cell_km / self.finest_cell_km) / np.log(2.5))) + 1
         base = _RADIUS_KM / self.largest_cell_km
         object.__setattr__(self, "_turbulence", FractalNoise(
@@ -297,12 +319,12 @@ class JupiterAppearance:
         rows, kinds = [], []
         for v in self._all_vortices:
             g = _vortex_frame(v)
-            pairs = {"grs": ("grs", "grs_ring"), "cyclone": ("cyclone", "cyclone_dark"),
-                     "ffr": ("ffr", "ffr_dark")}.get(v.kind, (v.kind,))
+            pairs = _COLOUR_PAIRS.get(v.kind, (v.kind,))
             colours = [VORTEX_COLOURS[c][f] for f in compiled_albedo.VISIBLE for c in (pairs + (pairs[0],))[:2]]
             rows.append([v.lat_pg_deg, v.lon_w_deg, g.lam, g.reach_deg, g.max_dlon_deg, g.east_limit, g.cos_near,
                          *g.centre, *g.east, *g.north, v.east_km, v.north_km, v.swirl_rad,
-                         float(np.sign(v.swirl_rad)), v.methane_albedo, v.opacity, v.soft, *colours])
+                         float(np.sign(v.swirl_rad)), v.methane_albedo, v.opacity, v.soft, *colours,
+                         *self._vortex_patterns[len(rows)]])
             kinds.append({"grs": compiled_albedo.KIND_GRS, "cyclone": compiled_albedo.KIND_CYCLONE,
                           "ffr": compiled_albedo.KIND_FFR}.get(
                 v.kind, compiled_albedo.KIND_PLAIN))
@@ -320,9 +342,11 @@ class JupiterAppearance:
             polar_edges=tuple(float(v) for v in self.polar_colour_edges_pg_deg), haze_edges=self._haze_edges,
             detail_contrast=self._detail_contrast,
             tint_turbulence=float(self.tint_turbulence),
-            vortex=np.array(rows, dtype=np.float64).reshape(len(rows), compiled_albedo.V_COLOUR + 6),
+            vortex=np.array(rows, dtype=np.float64).reshape(len(rows), compiled_albedo.V_PATTERN + 5),
             kind=np.array(kinds, dtype=np.int64),
-            colours=np.array([[ZONE[f], BELT[f], POLAR[f]] for f in compiled_albedo.VISIBLE]))
+            colours=np.array([[ZONE[f], BELT[f], POLAR[f]] for f in compiled_albedo.VISIBLE]),
+            patterns=self._patterns.data, level_offset=self._patterns.level_offset,
+            level_size=self._patterns.level_size, pattern_extent=self._patterns.extent)
 
     # -- fields ------------------------------------------------------------------------------------
     def vortex_weights(self, footprint_km=None) -> np.ndarray:
@@ -336,18 +360,23 @@ class JupiterAppearance:
         across = np.array([2.0 * min(v.east_km, v.north_km) for v in self._all_vortices]) / foot
         return _smoothstep(self.vortex_fade_px[0], self.vortex_fade_px[1], across)
 
+    def pattern_levels(self, footprint_km=None) -> np.ndarray:
+        """Mip level ``(V,)`` of each vortex's pattern texture at the smallest of ``footprint_km``."""
+        return pattern_levels(self._texels_km, footprint_km, self._patterns.level_size.size)
+
     def _fields(self, lat_pg: np.ndarray, lon_w: np.ndarray, max_freq: float | None,
-                weights: np.ndarray | None = None) -> dict:
+                weights: np.ndarray | None = None, levels: np.ndarray | None = None) -> dict:
         phi = np.radians(lat_pg)
         lam_e = -np.radians(lon_w)
         cos_phi, sin_phi = np.cos(phi), np.sin(phi)
         lam_s = lam_e + self.shear_rad * _profile(self._jet_profile, lat_pg)
         q = np.stack([cos_phi * np.cos(lam_s), cos_phi * np.sin(lam_s), sin_phi])     # (3, N)
-        anisotropy = None
+        z_iso = None
         vortex_parts = []
         lat_lo, lat_hi = (float(lat_pg.min()), float(lat_pg.max())) if lat_pg.size else (0.0, -1.0)
         weights = np.ones(len(self._all_vortices)) if weights is None else weights
-        for v, w in zip(self._all_vortices, weights):
+        levels = np.zeros(len(self._all_vortices)) if levels is None else levels
+        for k, (v, w) in enumerate(zip(self._all_vortices, weights)):
             if not w > 0.0:
                 continue    # below the band limit: the vortex is not drawn at all
             reach_deg = np.degrees(2.0 * max(v.east_km, v.north_km) / _RADIUS_KM)
@@ -360,17 +389,23 @@ class JupiterAppearance:
             taper = 1.0 - _smoothstep(1.4, 2.0, d)     # compact support: nothing changes at d >= 2
             alpha = v.swirl_rad * np.exp(-2.0 * d * d) * (taper * w)
             ca, sa = np.cos(alpha), np.sin(alpha)
-            rx, ry = ca * dx - sa * dy, sa * dx + ca * dy
+            rx, ry = ca * dx + sa * dy, ca * dy - sa * dx  # R(-alpha): turns with the flow
             # Twist the texture: move each point's noise coordinate by the rotation of its local offset
             # (tangent plane, small angles), and fade the zonal stretch out inside the vortex so its texture
             # is round.
             shift = (np.outer(east, rx - dx) + np.outer(north, ry - dy)) / _RADIUS_KM
             q[:, idx] += shift
-            if anisotropy is None:
-                anisotropy = np.ones(q.shape[1])
+            if z_iso is None:
+                z_iso = sin_phi.copy()
             if v.kind != "ffr":     # folded filamentary regions keep the zonal elongation
-                anisotropy[idx] *= 1.0 - np.exp(-d * d) * (taper * w)
-            vortex_parts.append((v, idx, rx, ry, d, w))
+                # The zonal stretch scales z: fade it by pulling z toward the centre's, not toward 0 (scaling
+                # the absolute z by a factor that falls toward the centre drew concentric rings in every vortex).
+                z_c = np.sin(np.radians(v.lat_pg_deg))       # = _vortex_frame(v).centre[2]
+                z_iso[idx] = z_c + (z_iso[idx] - z_c) * (1.0 - np.exp(-d * d) * (taper * w))
+            vortex_parts.append((v, idx, dx, dy, d, w, k, levels[k]))
+        anisotropy = None
+        if z_iso is not None:
+            anisotropy = np.divide(z_iso, sin_phi, out=np.ones_like(z_iso), where=sin_phi != 0.0)
         noise = self._turbulence.fields(q.T, max_frequency=max_freq, detail_from=self._detail_octave,
                                         detail_gain=self.detail_gain, coarse_octaves=_COARSE_OCTAVES,
                                         z_stretch=self.zonal_stretch,
@@ -383,7 +418,7 @@ class JupiterAppearance:
         polar = _smoothstep(*self.polar_colour_edges_pg_deg, np.abs(lat_pg))
         haze = _smoothstep(*self._haze_edges, np.abs(lat_pg))
         mix = _smoothstep(0.0, 1.0, belt * (1.0 - polar) + self.turbulence * (0.6 + belt) * turb)
-        for v, idx, rx, ry, d, w in vortex_parts:
+        for v, idx, _, _, d, w, _, _ in vortex_parts:
             if v.kind == "grs":   # the Red Spot Hollow: a pale collar clears the belt around the GRS
                 mix[idx] *= 1.0 - w * (0.85 - _smoothstep(1.0, 1.45, d) * 0.85)
         return {"belt": belt, "mix": mix, "turb": turb, "detail": detail, "polar": polar, "haze": haze,
@@ -426,9 +461,9 @@ class JupiterAppearance:
         polar_colour = POLAR[name] * (tint - 0.15 * f["mix"])
         albedo = albedo + (polar_colour - albedo) * f["polar"]
         turb = f["turb"]
-        for v, idx, rx, ry, d, w in f["vortices"]:
+        for v, idx, dx, dy, d, w, k, level in f["vortices"]:
             mask = (1.0 - _smoothstep(1.02 - v.soft, 1.02, d)) * (v.opacity * w)
-            colour = self._vortex_colour(v, name, rx, ry, d, turb[idx])
+            colour = self._vortex_colour(v, name, dx, dy, d, turb[idx], k, level, albedo[idx])
             albedo[idx] = albedo[idx] + (colour - albedo[idx]) * mask
         return albedo * self._softened(0.5 * self.fine_contrast * turb + self._detail_contrast * f["detail"], f)
 
@@ -436,26 +471,22 @@ class JupiterAppearance:
         """``1 + texture`` with the texture damped by ``polar_haze`` under the polar hazes."""
         return 1.0 + texture * (1.0 - self.polar_haze * f["haze"])
 
-    @staticmethod
-    def _vortex_colour(v: Vortex, name: str, rx, ry, d, turb) -> np.ndarray:
+    def _vortex_colour(self, v: Vortex, name: str, dx, dy, d, turb, k: int, level: float, under) -> np.ndarray:
+        """Colour of vortex ``v`` (index ``k``) at tangent-plane offsets ``dx``, ``dy`` (km, untwisted) and
+        elliptic distance ``d``; patterned kinds mix their two colours by the pattern texture at mip ``level``
+        (:mod:`scenes.feature_patterns`) roughened by the cloud turbulence; for :data:`RELATIVE_KINDS` those
+        are factors on ``under``, the albedo beneath."""
         if v.kind == "grs":
             ring = np.exp(-(((d - 0.7) / 0.12) ** 2))
             core = VORTEX_COLOURS["grs"][name]
             colour = core + (VORTEX_COLOURS["grs_ring"][name] - core) * np.clip(ring + 0.35 * turb, 0, 1)
             return colour * (1.0 + 0.08 * turb)
-        if v.kind == "cyclone":
-            psi = np.arctan2(ry, rx)
-            arms = 0.5 + 0.5 * np.sin(2.0 * psi + 6.0 * d * np.sign(v.swirl_rad) + 0.8 * turb)
-            bright, dark = VORTEX_COLOURS["cyclone"][name], VORTEX_COLOURS["cyclone_dark"][name]
-            core = np.exp(-((d / 0.25) ** 2))
-            return dark + (bright - dark) * np.clip(arms * (1.0 - core) + core, 0.0, 1.0)
-        if v.kind == "ffr":
-            # Folded lanes: bright stratiform lobes and darker lanes across the region's short axis, folded
-            # along its long axis and roughened by the turbulence.
-            u, w = rx / v.east_km, ry / v.north_km
-            lanes = 0.5 + 0.5 * np.sin(4.0 * w + 1.6 * np.sin(2.5 * u) + 0.8 * turb)
-            bright, dark = VORTEX_COLOURS["ffr"][name], VORTEX_COLOURS["ffr_dark"][name]
-            return dark + (bright - dark) * lanes
+        row, *matrix = self._vortex_patterns[k]
+        if row >= 0:
+            pattern = sample_pattern(self._patterns, int(row), matrix, level, dx / v.east_km, dy / v.north_km)
+            bright, dark = (VORTEX_COLOURS[c][name] for c in _COLOUR_PAIRS[v.kind])
+            colour = dark + (bright - dark) * np.clip(pattern + PATTERN_TURBULENCE * turb, 0.0, 1.0)
+            return under * colour if v.kind in RELATIVE_KINDS else colour
         base = VORTEX_COLOURS[v.kind][name]
         # A faint darker collar (broad, so its rim adds little small-scale power) and a faint texture.
         return base * (1.0 + OVAL_TEXTURE * np.clip(turb, -1, 1)) * (1.0 - 0.06 * np.exp(-(((d - 0.85) / 0.25) ** 2)))
@@ -465,7 +496,7 @@ class JupiterAppearance:
         albedo = 0.038 + 0.012 * (1.0 - f["mix"])
         albedo = albedo + 0.025 * np.exp(-((lat / 9.0) ** 2))                   # equatorial haze
         albedo = albedo + 0.085 * _smoothstep(45.0, 72.0, np.abs(lat))           # polar hazes
-        for v, idx, rx, ry, d, w in f["vortices"]:
+        for v, idx, _, _, d, w, _, _ in f["vortices"]:
             mask = (1.0 - _smoothstep(0.75, 1.1, d)) * (v.opacity * w)
             albedo[idx] = albedo[idx] + (v.methane_albedo - albedo[idx]) * mask
         return albedo * self._softened(0.25 * self.fine_contrast * f["turb"] + 0.5 * self._detail_contrast
@@ -497,15 +528,16 @@ class JupiterAppearance:
         if footprint_km is not None:
             max_freq = _RADIUS_KM / (self.band_limit_footprints * max(float(np.min(footprint_km)), 1e-6))
         weights = self.vortex_weights(footprint_km)
+        levels = self.pattern_levels(footprint_km)
         if compiled_albedo.AVAILABLE and self._tables is not None:
             out = compiled_albedo.normal_albedo(self._tables, name, self.albedo_scale[name],
                                                 np.ascontiguousarray(lat), np.ascontiguousarray(lon), max_freq,
-                                                self.band_limit_fade, weights)
+                                                self.band_limit_fade, weights, levels)
             if out is not None:
                 return out
         albedo = np.empty(lat.shape)
         for block in point_blocks(lat.size):
-            fields = self._fields(lat[block], lon[block], max_freq, weights)
+            fields = self._fields(lat[block], lon[block], max_freq, weights, levels)
             value = self._methane(fields) if name == "METHANE" else self._visible(name, fields)
             albedo[block] = value * self.albedo_scale[name]
         return np.clip(albedo, 0.0, 1.0, out=albedo)

@@ -29,8 +29,11 @@ class Vortex:
 
     ``kind`` selects the look: ``"grs"`` (red, ringed), ``"oval"`` (white), ``"barge"`` (dark brown),
     ``"cyclone"`` (spiral, polar), ``"ffr"`` (folded filamentary region: bright lobes of cloud separated by
-    darker folded lanes, elongated east-west). ``swirl_rad`` twists the turbulent texture at the centre
-    (positive is counter-clockwise seen from outside). ``methane_albedo`` is its normal albedo in METHANE
+    darker folded lanes, elongated east-west); ovals, cyclones and FFRs draw their inner structure from the
+    pattern textures of :mod:`scenes.feature_patterns`. ``swirl_rad`` twists the turbulent texture at the
+    centre (positive is counter-clockwise seen from outside; its sign also sets the pattern's spiral sense).
+    The defaults keep it at 0.3-1.4 rad: the spiral arms are in the pattern, and a larger twist winds the
+    fine cloud texture into tight near-concentric rings. ``methane_albedo`` is its normal albedo in METHANE
     (high clouds and haze stay bright there). ``opacity`` (0..1) is how far its colour replaces the cloud
     field's at its centre, ``soft`` the width of its edge in units of the semi-axes (the colour fades out
     between elliptic distances ``1.02 - soft`` and 1.02: wider edges carry less small-scale power).
@@ -78,12 +81,12 @@ def _cyclones() -> tuple[Vortex, ...]:
     # around the north pole at ~83 N (diameters ~4000-4600 km) and five around the south pole at ~84 S
     # (~5600-7000 km). Longitudes: assumption (an even ring with a fixed phase). Soft-edged (soft 0.4): their
     # spiral bands fade into the polar haze rather than ending at a sharp rim.
-    north = [Vortex("NPC", "cyclone", 89.9, 0.0, 2000.0, 2000.0, 3.0, 0.13, 0.8, 0.4)]
+    north = [Vortex("NPC", "cyclone", 89.9, 0.0, 2000.0, 2000.0, 1.2, 0.13, 0.8, 0.4)]
     north += [Vortex(f"NPC{i + 1}", "cyclone", 83.0, (20.0 + 45.0 * i) % 360.0, 2050.0 + 100.0 * (i % 3),
-                     2050.0 + 100.0 * (i % 3), 3.0, 0.12, 0.8, 0.4) for i in range(8)]
-    south = [Vortex("SPC", "cyclone", -89.7, 0.0, 2900.0, 2900.0, -3.0, 0.13, 0.8, 0.4)]
+                     2050.0 + 100.0 * (i % 3), 1.2, 0.12, 0.8, 0.4) for i in range(8)]
+    south = [Vortex("SPC", "cyclone", -89.7, 0.0, 2900.0, 2900.0, -1.2, 0.13, 0.8, 0.4)]
     south += [Vortex(f"SPC{i + 1}", "cyclone", -84.0, (50.0 + 72.0 * i) % 360.0, 2900.0 + 250.0 * (i % 3),
-                     2900.0 + 250.0 * (i % 3), -3.0, 0.12, 0.8, 0.4) for i in range(5)]
+                     2900.0 + 250.0 * (i % 3), -1.2, 0.12, 0.8, 0.4) for i in range(5)]
     return tuple(north + south)
 
 
@@ -91,14 +94,14 @@ NAMED_VORTICES: tuple[Vortex, ...] = (
     # Great Red Spot: ~22 S, ~16,000 x 12,000 km (issue #4). Southern anticyclones (GRS, BA, the white
     # ovals) turn counter-clockwise seen from above (positive swirl), southern cyclones clockwise; in the
     # north the senses swap. Longitude: assumption.
-    Vortex("GRS", "grs", -22.0, 320.0, 8000.0, 6000.0, 2.5, 0.13),
+    Vortex("GRS", "grs", -22.0, 320.0, 8000.0, 6000.0, 1.2, 0.13),
     # Oval BA in the STB region (~33 S; about half the GRS in length); assumption for its longitude.
-    Vortex("BA", "oval", -33.0, 230.0, 4500.0, 3200.0, 2.0, 0.075, 0.9, 0.3),
+    Vortex("BA", "oval", -33.0, 230.0, 4500.0, 3200.0, 0.8, 0.075, 0.9, 0.3),
     # Small northern white ovals near 41 N (assumption).
-    Vortex("NNTB-1", "oval", 41.0, 100.0, 1500.0, 1200.0, -2.0, 0.06, 0.8, 0.45),
-    Vortex("NNTB-2", "oval", 41.0, 250.0, 1300.0, 1100.0, -2.0, 0.06, 0.8, 0.45),
+    Vortex("NNTB-1", "oval", 41.0, 100.0, 1500.0, 1200.0, -0.8, 0.06, 0.8, 0.45),
+    Vortex("NNTB-2", "oval", 41.0, 250.0, 1300.0, 1100.0, -0.8, 0.06, 0.8, 0.45),
     # Dark brown "barges" (cyclones) on the NEB's northern edge ~15-16 N (assumption).
-    *(Vortex(f"NEB-barge-{i + 1}", "barge", 15.5, lon, 2500.0, 1200.0, 1.5, 0.035, 0.9, 0.35)
+    *(Vortex(f"NEB-barge-{i + 1}", "barge", 15.5, lon, 2500.0, 1200.0, 0.8, 0.035, 0.9, 0.35)
       for i, lon in enumerate((40.0, 160.0, 275.0))),
 )
 
@@ -107,7 +110,7 @@ NAMED_VORTICES: tuple[Vortex, ...] = (
 # between six and nine since 1986, and the largest is about half the Earth's size). Eight, unevenly spaced
 # over ~200 deg of longitude, 2,800-4,000 km long (assumption within "half the Earth" for the largest).
 STRING_OF_PEARLS: tuple[Vortex, ...] = tuple(
-    Vortex(f"SSTB-{i + 1}", "oval", -40.5, lon, east, 0.78 * east, 2.0, 0.06, 0.85, 0.45)
+    Vortex(f"SSTB-{i + 1}", "oval", -40.5, lon, east, 0.78 * east, 0.8, 0.06, 0.85, 0.45)
     for i, (lon, east) in enumerate(((20.0, 1700.0), (48.0, 1500.0), (75.0, 2000.0), (101.0, 1400.0),
                                      (128.0, 1800.0), (160.0, 1600.0), (190.0, 1450.0), (222.0, 1900.0))))
 
@@ -137,7 +140,10 @@ class FeaturePopulation:
     ``cyclonic_km`` north semi-axis and ``anticyclones`` isolated white ovals are scattered between
     ``lat_range_deg``. ``ffr`` folded filamentary regions of ``ffr_km`` north semi-axis, ``ffr_elongation``
     times longer east-west, lie between ``ffr_lat_range_deg`` (a third of them in the filamentary belt
-    around ``ffr_belt_deg``). ``opacity`` and ``soft`` apply to every drawn vortex (see :class:`Vortex`).
+    around ``ffr_belt_deg``). ``soft`` applies to every drawn vortex and ``opacity`` to the cyclones and FFRs
+    (see :class:`Vortex`); the white ovals (chains and lone ones) take ``oval_opacity`` (None: ``opacity``),
+    lower than the named ovals' 0.8-0.9 (assumption: smaller, lower-contrast ovals, partly under the polar
+    hazes; bright blobs of 2,000-4,000 km steepen the cloud field's 1,200-4,800 km slope).
     Set a count to 0 to drop that kind.
     """
 
@@ -155,6 +161,7 @@ class FeaturePopulation:
     ffr_belt_deg: float = 66.0
     opacity: float = 0.6
     soft: float = 0.5
+    oval_opacity: float | None = 0.45
 
     def without(self, family: str) -> "FeaturePopulation":
         """This population with family ``"vortices"`` (chains, cyclones, lone ovals) or ``"ffr"`` removed."""
@@ -185,6 +192,7 @@ def vortex_population(seed: int, population: FeaturePopulation | None = None) ->
     out: list[Vortex] = []
     lo, hi = p.lat_range_deg
     look = (p.opacity, p.soft)
+    oval_look = (p.opacity if p.oval_opacity is None else p.oval_opacity, p.soft)
     for hemi, sign in (("N", 1.0), ("S", -1.0)):
         for c, lat in enumerate(p.chain_lats_deg):
             start = rng.uniform(0.0, 360.0)
@@ -193,15 +201,16 @@ def vortex_population(seed: int, population: FeaturePopulation | None = None) ->
                 size = rng.uniform(*p.oval_km)
                 out.append(Vortex(f"{hemi}chain{c + 1}-{i + 1}", "oval", sign * (lat + rng.normal(0.0, 0.4)),
                                   (start + i * step + rng.uniform(-1.5, 1.5)) % 360.0, size * 1.25, size,
-                                  -2.0 * sign, 0.07, *look))
+                                  -0.8 * sign, 0.07, *oval_look))
         for i in range(p.cyclonic):
             north = rng.uniform(*p.cyclonic_km)
             out.append(Vortex(f"{hemi}cyc-{i + 1}", "cyclone", sign * rng.uniform(lo, hi), rng.uniform(0.0, 360.0),
-                              north * rng.uniform(1.3, 2.2), north, sign * rng.uniform(2.0, 3.5), 0.1, *look))
+                              north * rng.uniform(1.3, 2.2), north, sign * rng.uniform(0.8, 1.4), 0.1,
+                              *look))
         for i in range(p.anticyclones):
             size = rng.uniform(*p.oval_km) * 1.4
             out.append(Vortex(f"{hemi}ac-{i + 1}", "oval", sign * rng.uniform(lo, hi), rng.uniform(0.0, 360.0),
-                              size * 1.2, size, -2.0 * sign, 0.07, *look))
+                              size * 1.2, size, -0.8 * sign, 0.07, *oval_look))
         f_lo, f_hi = p.ffr_lat_range_deg
         for i in range(p.ffr):
             north = ffr_rng.uniform(*p.ffr_km)
@@ -209,7 +218,7 @@ def vortex_population(seed: int, population: FeaturePopulation | None = None) ->
             lat = p.ffr_belt_deg + ffr_rng.normal(0.0, 1.5) if in_belt else ffr_rng.uniform(f_lo, f_hi)
             out.append(Vortex(f"{hemi}ffr-{i + 1}", "ffr", sign * float(np.clip(lat, f_lo, f_hi)),
                               ffr_rng.uniform(0.0, 360.0), north * ffr_rng.uniform(*p.ffr_elongation), north,
-                              sign * ffr_rng.uniform(0.8, 1.6), 0.09, *look))
+                              sign * ffr_rng.uniform(0.3, 0.6), 0.09, *look))
     return tuple(out)
 
 
