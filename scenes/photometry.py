@@ -8,9 +8,9 @@ the observer (``cos e <= 0``), and reaches 0 continuously at the terminator:
   ``cos(i)^k`` falls to 0 smoothly as the incidence approaches 90 deg, so the terminator is a continuous
   ramp, not a step. ``k = 1`` is Lambert. The exponent ``k(g)`` is a per-filter table over phase (linear in
   between, held beyond the last node), and ``Phi(g)`` a phase multiplier (a Henyey-Greenstein term times a
-  table over phase) normalised to ``Phi(0) = 1``, so the zero-phase disk average (the geometric albedo) depends on ``k(0)`` only. Its
-  bidirectional reflectance ``(I/F)/cos i = A_n Phi (cos i cos e)^(k-1)`` is symmetric in ``i`` and ``e`` at a
-  given phase: reciprocal for every table.
+  table over phase) normalised to ``Phi(0) = 1``, so the zero-phase disk average (the geometric albedo)
+  depends on ``k(0)`` only. Its bidirectional reflectance ``(I/F)/cos i = A_n Phi (cos i cos e)^(k-1)`` is
+  symmetric in ``i`` and ``e`` at a given phase: reciprocal for every table.
 * ``"lambert"``: ``I/F = A_n cos i`` (no phase dependence beyond ``i``).
 * ``"lommel-seeliger"``: ``I/F = A_n 2 cos i / (cos i + cos e)`` (reciprocal, no limb darkening at zero
   phase, no phase function).

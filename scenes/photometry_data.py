@@ -15,10 +15,11 @@ Sources (each number below carries its own):
   and Computing 25, 10, Eq. 9, joined at 12 deg to the ground-based Eq. 8 of Mallama & Schmude 2012), is
   :func:`mayorga_green_phase_curve`. Their fits in the other filters (BL1, RED, MT1-3, CB1-3) were not found in
   a form we could read; the GRN curve serves BLUE, GREEN and RED (assumption).
-* **Phase dependence of limb darkening**: Dyudina et al. 2016 (ApJ 822, 76, Sec. 2.1.1) found ``I/F ~ cos i``
-  (k = 1) a fair description of Pioneer 10/11 red-filter belt and zone reflectances up to 150 deg phase, with
-  limb brightening at slanted geometry that this form misses. Real JunoCam images show a bright-limb falloff of
-  13-19 % from 0.9 to 0.995 of the radius (issue #13, PJ32); no published per-band k(phase) was found.
+* **Phase dependence of limb darkening**: Dyudina et al. 2016 (ApJ 822, 76; arXiv:1511.04415, Sec. 2.1.1)
+  found ``I/F ~ cos i`` (k = 1) a fair description of Pioneer 10/11 red-filter belt and zone reflectances up
+  to 150 deg phase, with limb brightening at slanted geometry that this form misses. Real JunoCam images show
+  a bright-limb falloff of 13-19 % from 0.9 to 0.995 of the radius (issue #13, PJ32); no published per-band
+  k(phase) was found.
 
 Derived defaults (how the numbers above become tables):
 
@@ -30,9 +31,10 @@ Derived defaults (how the numbers above become tables):
   which the scene's normal albedos are calibrated to Karkoschka's geometric albedos
   (``scenes.jupiter.ALBEDO_SCALE``) is unchanged; with the per-band phase tables below, each band's
   disk-integrated brightness is then Karkoschka's albedo times Mayorga's curve at every phase, and the bands'
-  different limb darkening only moves light between the disk centre and the limb. METHANE keeps a constant 0.6 (assumption: high hazes
-  limb-darken weakly; OPAL's FQ889N k = 1.000 is not adopted because the scene's METHANE albedo scale,
-  ``scenes.jupiter.ALBEDO_SCALE``, is calibrated for k = 0.6 through the zero-phase disk factor 2 / (2k + 1)).
+  different limb darkening only moves light between the disk centre and the limb. METHANE keeps a constant
+  0.6 (assumption: high hazes limb-darken weakly; OPAL's FQ889N k = 1.000 is not adopted because the scene's
+  METHANE albedo scale, ``scenes.jupiter.ALBEDO_SCALE``, is calibrated for k = 0.6 through the zero-phase disk
+  factor 2 / (2k + 1); adopting it would need that scale x 1.36).
 * Phase multiplier ``Phi(phase)`` per band: :data:`PHASE_TABLES`, tabulated so that the disk-integrated
   brightness of a uniform sphere with that band's k(phase) equals Mayorga's GRN curve at every node
   (0-140 deg every 5 deg; held beyond). ``Phi(0) = 1``, so the zero-phase disk average (the geometric albedo)
