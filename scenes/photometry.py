@@ -7,31 +7,31 @@ the observer (``cos e <= 0``), and reaches 0 continuously at the terminator:
 * ``"minnaert"`` (default): ``I/F = A_n Phi(g) cos(i)^k(g) cos(e)^(k(g)-1)`` at phase angle ``g``.
   ``cos(i)^k`` falls to 0 smoothly as the incidence approaches 90 deg, so the terminator is a continuous
   ramp, not a step. ``k = 1`` is Lambert. The exponent ``k(g)`` is a per-filter table over phase (linear in
-  between, held beyond the last node), and ``Phi(g)`` a Henyey-Greenstein phase multiplier normalised to
-  ``Phi(0) = 1``, so the zero-phase disk average (the geometric albedo) depends on ``k(0)`` only. Its
-  bidirectional reflectance ``(I/F)/cos i = A_n Phi (cos i cos e)^(k-1)`` is symmetric in ``i`` and ``e`` at a
-  given phase: reciprocal for every table.
+  between, held beyond the last node), and ``Phi(g)`` a phase multiplier (a Henyey-Greenstein term times a
+  table over phase) normalised to ``Phi(0) = 1``, so the zero-phase disk average (the geometric albedo)
+  depends on ``k(0)`` only. Its bidirectional reflectance ``(I/F)/cos i = A_n Phi (cos i cos e)^(k-1)`` is
+  symmetric in ``i`` and ``e`` at a given phase: reciprocal for every table.
 * ``"lambert"``: ``I/F = A_n cos i`` (no phase dependence beyond ``i``).
 * ``"lommel-seeliger"``: ``I/F = A_n 2 cos i / (cos i + cos e)`` (reciprocal, no limb darkening at zero
   phase, no phase function).
 
 A ``cos_phase`` of ``None`` means zero phase (``k(0)``, ``Phi = 1``): callers that have the phase angle pass it.
 
-Defaults (B/G/R) and where they come from (``scenes.photometry_defaults`` holds the numbers):
+Defaults per band and where they come from: :mod:`scenes.photometry_data` (each number with its source):
 
-* ``k(g)``: facts.md ("Limb darkening") found no published per-band Minnaert k; processors use
-  ``cos(i)^0.875``, and disk-resolved fits of Jupiter find k rising with phase. We tabulate k(g) so that the
-  bright-limb falloff from 0.9 to 0.995 of the radius (:func:`bright_limb_falloff`) is 16 % at every phase
-  from 10 to 90 deg: the middle of the 13-19 % measured on real JunoCam images (issue #13, PJ32). k passes
-  the processors' 0.875 near 27 deg phase. METHANE keeps a constant 0.6 (assumption: in the methane band the
-  signal comes from high hazes, which limb-darken much less).
-* ``Phi(g)``: Mayorga et al. 2016 (AJ 152, 209; Cassini ISS full-disk phase curves) find Jupiter about 25 %
-  darker at partial phases than a Lambertian sphere. The asymmetry of ``Phi`` is set so the disk-integrated
-  phase function of this model at 90 deg phase is 0.75 of the Lambert sphere's ``1/pi``
-  (tests/test_photometry.py recomputes it). Same in every filter (the paper's per-filter fits are not used).
+* ``k(g)``: GREEN's table is built so that the bright-limb falloff from 0.9 to 0.995 of the radius
+  (:func:`bright_limb_falloff`) is 16 % at every phase from 10 to 90 deg, the middle of the 13-19 % measured on
+  real JunoCam images (issue #13, PJ32); BLUE and RED are shifted by the Hubble OPAL limb-darkening k
+  difference to GREEN at their wavelengths (-0.018 / +0.031 from 10 deg on: blue limb-darkens less, red more;
+  at 0 deg one k for all, so the scene's zero-phase colour calibration holds). METHANE keeps a constant 0.6
+  (assumption).
+* ``Phi(g)``: a tabulated multiplier per band (``phase_table``) that makes each band's disk-integrated phase
+  curve Mayorga et al. 2016's Cassini GRN curve (as in the Astronomical Almanac, Mallama & Hilton 2018);
+  METHANE keeps a Henyey-Greenstein multiplier of asymmetry 0.086 (assumption).
 
-All of it is configurable: ``minnaert_k`` per filter (a number = constant k, or ``((phase_deg, k), ...)``)
-and ``phase_g`` per filter (0 = no phase multiplier).
+All of it is configurable: ``minnaert_k`` per filter (a number = constant k, or ``((phase_deg, k), ...)``),
+``phase_g`` per filter (Henyey-Greenstein asymmetry, 0 = none) and ``phase_table`` per filter
+(``((phase_deg, Phi), ...)`` with ``Phi = 1`` at 0 deg, or ``None`` = none); both multipliers apply together.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ import numpy as np
 
 from scenes.errors import SceneError
 from scenes.filters import FILTERS, check_filter
+from scenes.photometry_data import (GREEN_K_TABLE, METHANE_K, METHANE_PHASE_G, PHASE_TABLES, band_k_table)
 
 try:
     import numba
@@ -51,22 +52,13 @@ except ImportError:  # pragma: no cover - numba is a declared dependency; numpy 
 AVAILABLE = numba is not None and not numba.config.DISABLE_JIT   # compiled I/F loop (tests set it False to use the numpy expressions)
 _MODEL_CODES = {"lambert": 0, "lommel-seeliger": 1, "minnaert": 2}
 
-# Minnaert k of B/G/R against phase (deg): each node is the k whose bright-limb falloff (0.9 -> 0.995 of the
-# radius) is 16 % at that phase, the middle of the real 13-19 % (issue #13); 0 deg extends the 10-20 deg
-# slope (a zero-phase falloff of 40 %, where the whole limb is lit head-on). Held constant beyond 90 deg.
-BROADBAND_K_TABLE = ((0.0, 0.640), (10.0, 0.735), (20.0, 0.834), (30.0, 0.904), (40.0, 0.960), (50.0, 1.009),
-                     (60.0, 1.054), (70.0, 1.099), (80.0, 1.146), (90.0, 1.200))
-METHANE_K = 0.6          # assumption (high hazes limb-darken weakly); constant over phase
-# Henyey-Greenstein asymmetry of the phase multiplier: the disk-integrated phase function at 90 deg is 0.75
-# of a Lambert sphere's (Mayorga et al. 2016, "roughly 25 % darker at partial phases"). The rising k(g)
-# alone darkens the disk to 0.63 of Lambert there, so the multiplier brightens slightly with phase (a > 0).
-# Solved numerically (disk_phase_function); tests/test_photometry.py checks the 0.75.
-DEFAULT_PHASE_G = 0.086
+BROADBAND_K_TABLE = GREEN_K_TABLE   # the GREEN table (name kept for callers of the one-table default)
 
 
-def _iof_loop(albedo, cos_i, cos_e, cos_g, model, phases, ks, g, out):
+def _iof_loop(albedo, cos_i, cos_e, cos_g, model, phases, ks, g, table_phases, table_values, out):
     """I/F per point (same formulas as :meth:`Photometry.iof`; Minnaert as ``(mu0 mu)^k / mu``, one power)."""
     n_nodes = phases.shape[0]
+    n_table = table_phases.shape[0]
     norm = (1.0 + g) * (1.0 + g)
     for j in numba.prange(out.shape[0]):
         mu0, mu = cos_i[j], cos_e[j]
@@ -80,7 +72,8 @@ def _iof_loop(albedo, cos_i, cos_e, cos_g, model, phases, ks, g, out):
                 alpha = np.degrees(np.arccos(c))
                 k = _interp(alpha, phases, ks, n_nodes)
                 t = norm / (norm - 2.0 * g * (1.0 - c))
-                value = (mu0 * mu) ** k / mu * (t * np.sqrt(t))
+                phi = _interp(alpha, table_phases, table_values, n_table)
+                value = (mu0 * mu) ** k / mu * (t * np.sqrt(t)) * phi
             out[j] = albedo[j] * value
         else:
             out[j] = 0.0
@@ -109,12 +102,39 @@ COMPILED_MIN_POINTS = 4096
 PHOTOMETRY_MODELS = ("minnaert", "lambert", "lommel-seeliger")
 
 
+NO_PHASE_TABLE = ((0.0, 1.0),)
+
+
 def _default_k() -> dict:
-    return {"BLUE": BROADBAND_K_TABLE, "GREEN": BROADBAND_K_TABLE, "RED": BROADBAND_K_TABLE, "METHANE": METHANE_K}
+    return {"BLUE": band_k_table("BLUE"), "GREEN": band_k_table("GREEN"), "RED": band_k_table("RED"),
+            "METHANE": METHANE_K}
 
 
 def _default_g() -> dict:
-    return {name: DEFAULT_PHASE_G for name in FILTERS}
+    return {name: (METHANE_PHASE_G if name == "METHANE" else 0.0) for name in FILTERS}
+
+
+def _default_phase_tables() -> dict:
+    return {name: PHASE_TABLES.get(name, NO_PHASE_TABLE) for name in FILTERS}
+
+
+def _phase_table(name: str, value) -> tuple:
+    """``((phase_deg, Phi), ...)`` (``None`` = no multiplier); :class:`SceneError` when invalid."""
+    if value is None:
+        return NO_PHASE_TABLE
+    try:
+        table = np.array(tuple(tuple(row) for row in value), dtype=np.float64).reshape(-1, 2)
+    except (TypeError, ValueError):
+        raise SceneError(f"phase_table {value!r} for {name} must be a table of (phase_deg, multiplier) pairs")
+    phases, phi = table[:, 0], table[:, 1]
+    if len(table) == 0 or not (np.all(np.isfinite(table)) and np.all(phi > 0.0)):
+        raise SceneError(f"phase_table {value!r} for {name} must hold positive multipliers")
+    if phases[0] < 0.0 or phases[-1] > 180.0 or np.any(np.diff(phases) <= 0.0):
+        raise SceneError(f"phase_table phases {phases.tolist()} for {name} must increase within [0, 180] deg")
+    if np.interp(0.0, phases, phi) != 1.0:
+        raise SceneError(f"phase_table for {name} is {np.interp(0.0, phases, phi)} at 0 deg phase; expected 1 "
+                         "(the normal albedo is the I/F at zero phase)")
+    return tuple((float(p), float(f)) for p, f in table)
 
 
 def _k_table(name: str, value) -> tuple:
@@ -148,13 +168,18 @@ class Photometry:
         ``((phase_deg, k), ...)`` with increasing phases, linear in between and held beyond the ends; each k
         in (0, 2]. Filters not given keep the defaults (module docstring).
     phase_g : dict
-        Henyey-Greenstein asymmetry in (-1, 1) of the phase multiplier per filter (``"minnaert"`` only;
-        0 = none). ``Phi(g) = ((1 + a)^2 / (1 + a^2 + 2 a cos g))^1.5``, 1 at zero phase.
+        Henyey-Greenstein asymmetry in (-1, 1) of a phase multiplier per filter (``"minnaert"`` only;
+        0 = none). ``HG(g) = ((1 + a)^2 / (1 + a^2 + 2 a cos g))^1.5``, 1 at zero phase.
+    phase_table : dict
+        Tabulated phase multiplier per filter (``"minnaert"`` only): ``((phase_deg, Phi), ...)``, increasing
+        phases, linear in between, ends held, 1 at 0 deg; ``None`` = none. Multiplies the ``phase_g`` term.
+        Filters not given keep the defaults (Mayorga et al.'s curve, :mod:`scenes.photometry_data`).
     """
 
     model: str = "minnaert"
     minnaert_k: dict = field(default_factory=_default_k)
     phase_g: dict = field(default_factory=_default_g)
+    phase_table: dict = field(default_factory=_default_phase_tables)
 
     def __post_init__(self) -> None:
         model = str(self.model).lower()
@@ -172,6 +197,10 @@ class Photometry:
                 raise SceneError(f"phase_g {value!r} for {name} must be in (-1, 1)")
             gs[check_filter(name)] = g
         object.__setattr__(self, "phase_g", gs)
+        tables = _default_phase_tables()
+        for name, value in dict(self.phase_table).items():
+            tables[check_filter(name)] = _phase_table(name, value)
+        object.__setattr__(self, "phase_table", tables)
 
     def k_at(self, filter_name: str, phase_deg) -> np.ndarray:
         """Minnaert exponent of ``filter_name`` at ``phase_deg`` (array, deg)."""
@@ -179,12 +208,15 @@ class Photometry:
         return np.interp(phase_deg, table[:, 0], table[:, 1])
 
     def phase_multiplier(self, filter_name: str, cos_phase) -> np.ndarray:
-        """``Phi`` at the phase whose cosine is ``cos_phase`` (1 at zero phase; Minnaert model only)."""
-        g = self.phase_g[check_filter(filter_name)]
+        """Phase multiplier at the phase whose cosine is ``cos_phase``: the Henyey-Greenstein term times the
+        tabulated ``Phi`` (1 at zero phase; Minnaert model only)."""
+        name = check_filter(filter_name)
+        g = self.phase_g[name]
         c = np.clip(np.asarray(cos_phase, dtype=np.float64), -1.0, 1.0)
         norm = (1.0 + g) * (1.0 + g)
         t = norm / (norm - 2.0 * g * (1.0 - c))              # = (1+g)^2 / (1 + g^2 + 2 g c), exactly 1 at c = 1
-        return t * np.sqrt(t)                                # t^1.5, as the compiled loop
+        table = np.array(self.phase_table[name])
+        return t * np.sqrt(t) * np.interp(np.degrees(np.arccos(c)), table[:, 0], table[:, 1])   # as the loop
 
     def iof(self, albedo, cos_i, cos_e, cos_phase=None, filter_name: str = "GREEN") -> np.ndarray:
         """Radiance factor I/F (same shape as the broadcast inputs, float64).
@@ -198,7 +230,7 @@ class Photometry:
         cos_phase : array or None
             Cosine of the phase angle (``None``: zero phase).
         filter_name : str
-            Filter (selects the Minnaert k table and the phase multiplier).
+            Filter (selects the Minnaert k table and the phase multipliers).
         """
         name = check_filter(filter_name)
         a = np.asarray(albedo, dtype=np.float64)
@@ -207,10 +239,12 @@ class Photometry:
         cg = np.asarray(1.0 if cos_phase is None else cos_phase, dtype=np.float64)
         if AVAILABLE and a.ndim == 1 and a.shape == mu0.shape == mu.shape and a.size >= COMPILED_MIN_POINTS:
             table = np.array(self.minnaert_k[name])
+            phi = np.array(self.phase_table[name])
             out = np.empty(a.shape)
             _iof_loop(a, mu0, mu, np.ascontiguousarray(np.broadcast_to(cg, a.shape)), _MODEL_CODES[self.model],
                       np.ascontiguousarray(table[:, 0]), np.ascontiguousarray(table[:, 1]),
-                      float(self.phase_g[name]), out)
+                      float(self.phase_g[name]), np.ascontiguousarray(phi[:, 0]), np.ascontiguousarray(phi[:, 1]),
+                      out)
             return out
         lit = (mu0 > 0.0) & (mu > 0.0)
         mu0c = np.where(lit, mu0, 1.0)

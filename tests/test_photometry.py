@@ -114,19 +114,7 @@ def test_compiled_iof_equals_numpy(model, seed, k):
     assert np.all(fast[(cos_i <= 0) | (cos_e <= 0)] == 0.0), "night or hidden points are not zero"
 
 
-# Mayorga et al. 2016: Jupiter ~25 % darker at partial phases than a Lambert sphere; the default phase
-# multiplier is solved for 0.75 at 90 deg. Tolerance: the 801-point disk quadrature (0.7498 measured).
-QUADRATURE_TOL = 2e-3
-
-
-def test_phase_multiplier_matches_mayorga_at_quadrature():
-    from scenes.photometry import disk_phase_function
-
-    lam = disk_phase_function(Photometry("lambert"), "GREEN", 90.0)
-    assert lam == pytest.approx(1.0 / np.pi, rel=QUADRATURE_TOL), "the quadrature misses the Lambert law"
-    for name in ("BLUE", "GREEN", "RED"):
-        ours = disk_phase_function(Photometry(), name, 90.0) / lam
-        assert ours == pytest.approx(0.75, abs=QUADRATURE_TOL), f"{name}: {ours:.4f} of Lambert at 90 deg"
+# The default phase multipliers against Mayorga et al.'s curve: tests/test_photometry_bands.py.
 
 
 @given(cos_i=cosines, cos_e=cosines, phase=st.floats(0.0, 180.0))

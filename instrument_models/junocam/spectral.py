@@ -15,7 +15,11 @@ facts.md "NOT FOUND"), so every curve here is a documented approximation and a c
   100 to 104 nm (+3.9 % GREEN response) when the ratios were measured at the same surface points in each
   filter (``simulator.realism.ratios``) on scene colours calibrated to Karkoschka's disk albedo: at 100 nm
   PJ32 gave blue/green 0.626-0.641 and red/green 1.166-1.171 on three framings, at 104 nm 0.60-0.62 and
-  1.12-1.13. See README "Mission time".
+  1.12-1.13. Re-examined with per-band photometry (``scenes.photometry_data``: RED limb-darkens more than
+  GREEN, BLUE less, after Hubble OPAL): PJ32 red/green reads 1.133 on the demo's 13 frames (disk centre),
+  1.111 on its first 2 (limb-heavy) and 1.130 on the default scenario (blue/green 0.615, -, 0.600); the two
+  demo framings are 0.022 apart, wider than the real 1.11-1.13, so no GREEN width fits both; 104 nm is kept
+  (their mean, 1.125, is mid-range). See README "Mission time".
 - Quantum efficiency (assumption): a coarse table with the shape of the published typical curve of a
   monochrome interline CCD of the KAI-2020M family with microlenses, peak ~0.55 near 500 nm, falling
   to ~0.07 at 900 nm and zero at 1100 nm; linearly interpolated.
