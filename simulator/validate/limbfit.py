@@ -263,7 +263,7 @@ class LimbFit:
 
         Each column's profile becomes ``sky + level x model`` (DN) and replaces the image's pixels it covers
         in a copy of the framelet (the pixels beyond keep the observed values, the neighbours a coder's
-        block sees); the copy goes through ``coding.roundtrip`` and the covered pixels are read back. Rows
+        block sees; NaN, i.e. saturated, as full scale); the copy goes through ``coding.roundtrip`` and the covered pixels are read back. Rows
         beyond the framelet keep the uncoded model. Columns without measured levels take the median ones.
         """
         sky = np.where(np.isfinite(sky), sky, np.nanmedian(sky) if np.isfinite(sky).any() else 0.0)
@@ -273,6 +273,7 @@ class LimbFit:
         level = np.where(good, level, np.median(level[good]))
         dn = sky[None, :] + level[None, :] * model                                          # (R, C)
         canvas = np.array(image, dtype=np.float64)
+        canvas[np.isnan(canvas)] = DN12_MAX        # the framelet's NaN are its saturated pixels (validation)
         rows = base[None, :] + np.arange(model.shape[0])[:, None]
         cols = np.broadcast_to(lc.columns[None, :], rows.shape)
         inside = (rows >= 0) & (rows < canvas.shape[0])
