@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
-from scipy.ndimage import gaussian_filter
+from scipy.ndimage import gaussian_filter, uniform_filter1d
 
 from simulator.validate.limb import LimbDetector, bisect_limb_lines, crossing_lines
 from simulator.validate.timefit import LimbFitError, TimeOffsetFitter
@@ -129,3 +129,58 @@ def test_albedo_ramp_is_measured_from_the_image(ramp):
     lc = LimbColumns(index=0, columns=np.arange(columns), bracket=edge, inside_sign=np.ones(columns, int))
     found = LimbFit().albedo_ramp(image, unit, lc, base, edge)
     assert np.allclose(found, ramp, atol=2e-3), f"worst ramp error {np.max(np.abs(found - ramp)):.4f}"
+
+
+def _sqroot_decompand(codes):
+    """The validator's decompanding of SQROOT codes at summing 1 (``Calibration.decompand``)."""
+    from simulator.validate.calibration import ADC_TRUNCATION_DN, code_statistics
+
+    return code_statistics("SQROOT")[0][np.asarray(codes, dtype=np.int64)] + ADC_TRUNCATION_DN
+
+
+def test_lossless_coding_is_the_adc_and_companding_alone():
+    from instrument_models.junocam.electronics import compand
+    from simulator.validate.limbfit import FrameletCoding
+
+    dn = np.random.default_rng(3).uniform(0.0, 4095.0, (16, 24))
+    coded = FrameletCoding("SQROOT", "LOSSLESS", 85, _sqroot_decompand).roundtrip(dn)
+    assert np.array_equal(coded, _sqroot_decompand(compand(np.floor(dn).astype(np.int64), "SQROOT")))
+
+
+# A lossy coder moves a sharp limb-darkened edge by ~0.02 line here (0.05 on the demo product's limb).
+CODER_SHIFT_MIN_PX = 0.01
+SAME_EDGE_PX = 1e-9
+
+
+def test_coded_edge_model_reproduces_the_transform_coder():
+    """A slanted limb-darkened edge (one-row motion box, 0.5 px PSF) coded by ICT at quality 85 (the demo
+    product's): the detector's edge moves. The unit profile brought to the image's levels and passed through
+    :meth:`LimbFit._coded` (the framelet copy, its 8 x 8 blocks at their own positions, read back per column)
+    gives exactly the coded image's edge, column by column; the uncoded model misses by the coder's shift."""
+    from simulator.validate.limbfit import FrameletCoding, LimbColumns, LimbFit
+
+    lines, samples, rows, sub = 64, 160, 40, 9
+    edge = 24.3 + 0.071 * np.arange(samples)                       # limb line per column, planet below
+    fine = np.arange(lines * sub) / sub + 0.5 / sub                # sub-row centres
+    depth = fine[:, None] - edge[None, :]
+    unit_fine = np.where(depth > 0, 1.0 - 0.5 * np.exp(-np.clip(depth, 0, None) / 1.5), 0.0)
+    unit_fine = uniform_filter1d(unit_fine, sub, axis=0, mode="nearest")
+    unit = gaussian_filter(unit_fine.reshape(lines, sub, samples).mean(axis=1), (0.5, 0.5), mode="nearest")
+    sky, level = 6.0, 640.0
+    image = sky + level * unit                                     # DN, as the demo's GREEN limb
+    coding = FrameletCoding("SQROOT", "INTEGER COSINE TRANSFORM", 85, _sqroot_decompand)
+    observed = coding.roundtrip(image)
+    lc = LimbColumns(index=0, columns=np.arange(samples), bracket=edge, inside_sign=np.ones(samples, int))
+    fit = LimbFit()
+    found_observed, _ = fit.detector.observed_limb_lines(observed, edge, lc.inside_sign)
+    base = np.floor(edge).astype(int) - rows // 2                  # every window spans the edge's 8-row blocks
+    window = base[None, :] + np.arange(rows)[:, None]
+    model = unit[np.clip(window, 0, lines - 1), lc.columns[None, :]]           # (rows, C), unit albedo
+    uncoded = fit._detect(model, lc, base)
+    ones = np.ones(samples)
+    coded = fit._detect(fit._coded(model, observed, lc, base, sky * ones, level * ones, coding), lc, base)
+    shift = np.nanmedian(found_observed - uncoded)
+    assert abs(shift) > CODER_SHIFT_MIN_PX, f"the coder moved the edge by only {shift:+.4f} line"
+    assert np.array_equal(np.isnan(coded), np.isnan(found_observed))
+    worst = np.nanmax(np.abs(found_observed - coded))
+    assert worst < SAME_EDGE_PX, f"coded model misses the coded edge by up to {worst:.3g} line"

@@ -14,7 +14,7 @@ copied). The aberration correction is the product's own recorded scenario, ``ker
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from instrument_models.junocam import JunoCam
@@ -39,6 +39,8 @@ class ProductInputs:
     metakernel : the SPICE metakernel of the product's geometry.
     abcorr : the aberration correction the product's geometry uses.
     scene_settings : the kernel set's ``[scene]`` table (photometry) when recorded, else empty.
+    imaging_settings : the kernel set's ``[imaging]`` table (e.g. the coder's ``quality``, which the labels
+        do not carry) when recorded, else empty.
     """
 
     root: Path
@@ -46,6 +48,7 @@ class ProductInputs:
     metakernel: Path
     abcorr: str
     scene_settings: dict
+    imaging_settings: dict = field(default_factory=dict)
 
     @property
     def truth_dir(self) -> Path:
@@ -104,8 +107,10 @@ def open_product(path, kernels=None) -> ProductInputs:
     recorded = _recorded_scenario(root)
     abcorr = str(recorded.get("geometry", {}).get("aberration_correction", DEFAULT_ABCORR))
     scene = recorded.get("scene", {})
+    imaging = recorded.get("imaging", {})
     return ProductInputs(root=root, product=product, metakernel=metakernel, abcorr=abcorr,
-                         scene_settings=dict(scene) if isinstance(scene, dict) else {})
+                         scene_settings=dict(scene) if isinstance(scene, dict) else {},
+                         imaging_settings=dict(imaging) if isinstance(imaging, dict) else {})
 
 
 def _user_metakernel(kernels) -> Path:

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from instrument_models.junocam.aging import apply_mission_state, camera_state
+from instrument_models.junocam.compression import DEFAULT_ICT_QUALITY
 from scenes.photometry import Photometry
 from simulator.errors import SimulatorError
 from simulator.geometry import Geometry
 from simulator.validate.calibration import Calibration
 from simulator.validate.frames import FrameCalibration
+from simulator.validate.limbfit import FrameletCoding
 from simulator.validate.framelets import Framelet, framelet_pixels, framelet_times, sclk_to_et
 from simulator.validate.product import ProductInputs, camera_from_kernels
 from simulator.validate.projection import (
@@ -84,6 +86,21 @@ class Reconstructor:
         self.frames = frames or FrameCalibration("model")
         self.min_cos_incidence = float(min_cos_incidence)
         self.min_cos_emission = float(min_cos_emission)
+
+    def coding(self) -> FrameletCoding:
+        """The product's 8-bit coding for the limb fit's edge model (:class:`FrameletCoding`).
+
+        Companding and compression from the labels; the transform coder's quality from the recorded
+        ``[imaging]`` table, else the coder's default (``DEFAULT_ICT_QUALITY``, an assumption: real labels do
+        not carry it). Decompanding is this reconstruction's own (:meth:`Calibration.decompand`).
+        """
+        lay = self.layout
+        quality = int(self.inputs.imaging_settings.get("quality", DEFAULT_ICT_QUALITY))
+
+        def decompand(codes):
+            return self.calibration.decompand(codes, lay.companding, lay.summing)[0]
+
+        return FrameletCoding(lay.companding, lay.compression, quality, decompand)
 
     def geometry(self) -> Geometry:
         """A geometry service on the product's kernels with its aberration correction (use ``with``)."""

@@ -240,7 +240,7 @@ def run_validation(product_dir, photometry_model: str | None = None, minnaert_k:
         del nominal
         try:
             fit = limb.fit_limbs(geo, rec.camera, framelets, limbs, _LimbImages(rec, framelets), layout.summing,
-                                 shifts, photometry)
+                                 shifts, photometry, rec.coding())
         except LimbFitError as exc:
             fit = None
             notes.append(f"limb fit skipped: {exc}")
