@@ -176,6 +176,21 @@ def test_thread_limit_sets_and_restores_every_pool():
         assert pool is not None and pool._max_workers == 2
 
 
+def test_compiling_inside_a_thread_limit_after_numba_started_its_threads():
+    """numba re-reads NUMBA_NUM_THREADS before each compilation and raises once its pool runs with another
+    count: a thread limit changed it, so every dataset item compiling a loop (a fresh cache) failed."""
+    numba = pytest.importorskip("numba")
+    from simulator.render import compiled
+
+    compiled.parallel_probe(2)                     # numba's threads are running in this process
+    launched = numba.config.NUMBA_NUM_THREADS
+    with workers.thread_limit(launched + 1):       # any count other than the pool's
+        fresh = numba.njit(lambda x: x + 1)        # a new function: compiled here (reload_config)
+        assert fresh(1) == 2
+    assert numba.njit(lambda x: x * 3)(2) == 6, "compiling after the limit must work too"
+    assert numba.config.NUMBA_NUM_THREADS == launched
+
+
 def test_single_worker_dataset_honours_threads_per_worker(monkeypatch, tmp_path):
     from simulator.dataset import runner
 

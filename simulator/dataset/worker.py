@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,10 +59,12 @@ def sha256_of(path: Path) -> str:
 
 def set_threads(threads: int) -> None:
     """Limit this process's compute threads to ``threads`` (a local pool's initializer): the environment is
-    set before numba is imported, then every pool the render uses follows
+    set before numba is imported (never after: numba refuses a changed ``NUMBA_NUM_THREADS`` at its next
+    compilation once its threads run), then every pool the render uses follows
     (:func:`simulator.render.workers.set_thread_budget`)."""
     for name in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[name] = str(int(threads))
+        if name != "NUMBA_NUM_THREADS" or "numba" not in sys.modules:
+            os.environ[name] = str(int(threads))
     from simulator.render.workers import set_thread_budget
 
     set_thread_budget(int(threads))
