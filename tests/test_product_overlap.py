@@ -246,3 +246,32 @@ def test_dataset_lanes_run_every_item_once_in_this_process_and_the_pool(monkeypa
     ran.clear()
     with pytest.raises(RuntimeError, match="pool broke"):
         list(runner._local_results(["bad"] + tasks[:1], workers=2, threads=1))
+
+
+def test_parent_warms_numba_cache_before_any_worker_renders(monkeypatch):
+    """numba's cache written by two processes at once can crash them (numba #4807): the spawned lanes must
+    not render before this process has loaded or written it."""
+    import concurrent.futures
+
+    from simulator.dataset import runner
+
+    events = []
+
+    def fake_warm(task):
+        events.append(("warm", task, threading.current_thread().name))
+
+    def fake_item(task):
+        events.append(("item", task, threading.current_thread().name))
+        return {"task": task}
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", _ThreadPool)
+    monkeypatch.setattr(runner, "warm_compiled", fake_warm)
+    monkeypatch.setattr(runner, "run_item", fake_item)
+    tasks = [f"t{i}" for i in range(6)]
+    rows = list(runner._local_results(tasks, workers=2, threads=1))
+    assert sorted(r["task"] for r in rows) == tasks
+    assert events[0] == ("warm", "t0", threading.current_thread().name), events[:2]
+    assert [e[0] for e in events].count("warm") == 1, events
+    events.clear()
+    list(runner._local_results(tasks[:2], workers=1, threads=1))
+    assert all(kind == "item" for kind, _, _ in events), f"one worker has nothing to warm for: {events}"

@@ -70,6 +70,36 @@ def set_threads(threads: int) -> None:
     set_thread_budget(int(threads))
 
 
+def warm_compiled(task: ItemTask) -> None:
+    """Load (or compile and save) numba's cached loops in this process by rendering the middle frame of
+    ``task``'s item, each filter, and dropping it, so processes started afterwards only read numba's cache.
+
+    Two processes compiling the same ``cache=True`` functions at once write the same cache files at once
+    (numba issues #4807 and #10128: crashes when a cache is generated in parallel); a local dataset warms
+    the cache here, in the parent, before its worker processes render. Any failure is left to the item
+    itself (it is rendered, and reported, again). No file is written besides numba's cache.
+    """
+    from dataclasses import replace
+
+    from simulator.render import RenderRequest, render_framelets
+
+    try:
+        scenario = apply_item(task.item)
+        request = RenderRequest.from_scenario(scenario, Path(task.cache_dir) if task.cache_dir else None)
+        frames = int(request.frames)
+        request = request.with_overrides(frame_indices=(frames // 2,))
+        for _ in render_framelets(request):
+            pass
+    except Exception:  # noqa: BLE001 - warming is an optimisation: the item reports its own error
+        return
+
+
+def prepare_process() -> None:
+    """Import what :func:`run_item` needs (a fresh worker does this while the parent warms numba's cache)."""
+    import simulator.products.pipeline  # noqa: F401
+    import simulator.render.engine  # noqa: F401
+
+
 def run_item(task: ItemTask) -> dict:
     """Render one item and write its row to ``items/<index>.json`` (atomically); return the row."""
     with _ONE_ITEM_AT_A_TIME:
