@@ -181,10 +181,14 @@ def _local_results(tasks: list[ItemTask], workers: int, threads: int):
                                    initializer=set_threads, initargs=(threads,))
         # The processes start and import now, while this one loads (or compiles and saves) numba's cache:
         # they render only once it is written, so no two processes write it at once (warm_compiled).
-        for _ in range(workers - 1):
-            pool.submit(prepare_process)
-        with thread_limit(threads):
-            warm_compiled(tasks[0])
+        try:
+            for _ in range(workers - 1):
+                pool.submit(prepare_process)
+            with thread_limit(threads):
+                warm_compiled(tasks[0])
+        except BaseException:          # Ctrl-C / SIGTERM while warming: the workers end too
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
 
         def lane() -> None:        # feeds one worker process, one item at a time
             while True:
