@@ -8,8 +8,12 @@ Reports:
 - truth bytes / raw PNG bytes of that product, at each truth level (goal <= 10), and the seconds (wall and
   CPU) ``write_truth_fits`` takes for its planes at each level, in this process with one writer process;
 - ``junocam-sim --help`` wall time, median of 5 (goal <= 0.5 s);
+- the render command's wall and CPU seconds (its truth-encoding processes included) at each truth level;
 - products per hour of a small dataset with 1 single-threaded worker and with 2, and their ratio (goal >= 1.7
-  on 2 cores; meaningless on a machine others are using: the load average is printed beside it).
+  on 2 cores; meaningless on a machine others are using: the load average is printed beside it), over the
+  whole runs and in steady state (each lane's first item, which carries the worker's start-up, left out: what
+  a thousand-item dataset sees), beside this machine's own ceiling for two processes (the same numpy step in
+  two processes at once / in one).
 
 Run: ``python -m benchmarks.bench_dataset [--frames 26] [--items 8]`` (or ``python -m benchmarks dataset``).
 """
@@ -49,10 +53,20 @@ def _env() -> dict:
 
 def _cli(*args: str) -> float:
     """Wall seconds of ``junocam-sim ARGS`` in a fresh process (raises on a non-zero exit)."""
+    return _cli_cost(*args)[0]
+
+
+def _cli_cost(*args: str) -> tuple[float, float]:
+    """(wall, CPU) seconds of ``junocam-sim ARGS`` in a fresh process; CPU counts its own processes too."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "simulator.cli", *args], env=_env(), check=True,
                    stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def help_seconds(repeats: int = 5) -> float:
@@ -74,18 +88,17 @@ def renderer_seconds(frames: int) -> float:
     return time.perf_counter() - start
 
 
-def render_command(frames: int, tmp: Path) -> tuple[float, dict[str, int]]:
-    """(wall seconds of the full-truth render command, bytes by file role and truth level)."""
+def render_command(frames: int, tmp: Path) -> tuple[dict[str, tuple[float, float]], dict[str, int]]:
+    """((wall, CPU) seconds of the render command by truth level, bytes by file role and truth level)."""
     _cli("render", "--frames", "1", "--filters", "RED", "--out", str(tmp / "warm"))  # kernel cache, numba cache
-    seconds = _cli("render", "--frames", str(frames), "--filters", "BLUE,GREEN,RED", "--out", str(tmp / "full"))
-    sizes = {}
-    for level in ("full", "minimal"):
-        folder = tmp / level if level == "full" else tmp / "minimal"
-        if level != "full":
-            _cli("render", "--frames", str(frames), "--filters", "BLUE,GREEN,RED", "--truth", level, "--out",
-                 str(folder))
+    seconds, sizes = {}, {}
+    for level in ("full", "minimal", "none"):
+        folder = tmp / level
+        seconds[level] = _cli_cost("render", "--frames", str(frames), "--filters", "BLUE,GREEN,RED", "--truth",
+                                   level, "--out", str(folder))
         product = next(p for p in folder.iterdir() if not p.name.startswith("."))
-        sizes[f"truth_{level}"] = sum(p.stat().st_size for p in (product / "truth").glob("*.fits"))
+        if level != "none":
+            sizes[f"truth_{level}"] = sum(p.stat().st_size for p in (product / "truth").glob("*.fits"))
         sizes["raw_png"] = sum(p.stat().st_size for p in (product / "ImageSet").glob("*.png"))
     return seconds, sizes
 
@@ -121,12 +134,59 @@ def truth_plane_bytes(product: Path) -> dict[str, int]:
     return dict(sorted(sizes.items(), key=lambda item: -item[1]))
 
 
-def products_per_hour(workers: int, items: int, frames: int, tmp: Path) -> float:
+def products_per_hour(workers: int, items: int, frames: int, tmp: Path) -> tuple[float, float, float]:
+    """(products per hour over the whole run, in steady state, start-up seconds) of a dataset run.
+
+    Steady state: every lane's first item excluded, the rate of the items finished after the last lane's
+    first one (their ``items/<index>.json`` are written as each ends), which is what a thousand-item dataset
+    sees. Start-up: the first item's time minus the steady per-lane item time (process start, imports,
+    numba's cache, the first kernel furnish).
+    """
     spec = tmp / f"spec-{workers}.toml"
     spec.write_text(SPEC.format(items=items, frames=frames), encoding="utf-8")
-    seconds = _cli("dataset", str(spec), "--out", str(tmp / f"set-{workers}"), "--workers", str(workers),
+    out = tmp / f"set-{workers}"
+    start = time.time()
+    seconds = _cli("dataset", str(spec), "--out", str(out), "--workers", str(workers),
                    "--threads-per-worker", "1", "--truth", "minimal")
-    return items * 3600.0 / seconds
+    done = sorted(p.stat().st_mtime - start for p in (out / "items").glob("*.json"))
+    if len(done) != items or items <= workers:
+        return items * 3600.0 / seconds, float("nan"), float("nan")
+    steady = (items - workers) / (done[-1] - done[workers - 1])
+    return items * 3600.0 / seconds, steady * 3600.0, done[0] - workers / steady
+
+
+_CEILING_SECONDS = 3.0
+
+
+def _ceiling_work(seconds: float = _CEILING_SECONDS) -> int:
+    """Rounds of a render-like step (float64 framelet-sized arrays: trigonometry, products, a reduction)
+    done in ``seconds`` by this process."""
+    import numpy as np
+
+    a = np.linspace(0.0, 1.0, 160 * 1648).reshape(160, 1648)
+    out = np.empty_like(a)
+    rounds, end = 0, time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        np.sin(a, out=out)
+        out *= a
+        np.sqrt(out, out=out)
+        float(out.sum())
+        rounds += 1
+    return rounds
+
+
+def machine_ceiling() -> float:
+    """Throughput of two processes each running :func:`_ceiling_work` at once, divided by one alone: the
+    most any 2-worker dataset can reach on this machine (shared caches, memory bandwidth, the host's
+    scheduling of the virtual cores)."""
+    from concurrent.futures import ProcessPoolExecutor
+    import multiprocessing
+
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        list(pool.map(_ceiling_work, [0.2, 0.2]))     # both processes started and warm
+        one = pool.submit(_ceiling_work).result()
+        two = sum(pool.map(_ceiling_work, [_CEILING_SECONDS] * 2))
+    return two / one
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -142,17 +202,22 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-dataset-") as tmp:
         tmp = Path(tmp)
         help_s = help_seconds()
-        command_s, sizes = render_command(args.frames, tmp)
+        command, sizes = render_command(args.frames, tmp)
+        command_s = command["full"][0]
         full_product = next(p for p in (tmp / "full").iterdir() if not p.name.startswith("."))
         write_s = truth_write_seconds(full_product, tmp)
         plane_bytes = truth_plane_bytes(full_product)
         renderer_s = renderer_seconds(args.frames)
-        one = products_per_hour(1, args.items, args.item_frames, tmp)
-        two = products_per_hour(2, args.items, args.item_frames, tmp)
+        ceiling = machine_ceiling()
+        one, one_steady, one_start = products_per_hour(1, args.items, args.item_frames, tmp)
+        two, two_steady, two_start = products_per_hour(2, args.items, args.item_frames, tmp)
     load = os.getloadavg()[0]
     print(f"junocam-sim --help          {help_s:.2f} s (goal <= 0.5 s)")
     print(f"render command / renderer   {command_s:.1f} s / {renderer_s:.1f} s = {command_s / renderer_s:.2f} "
           f"({args.frames} frames, full truth; goal <= 1.5)")
+    print("  command wall / CPU by truth level  " + ", ".join(
+        f"{level} {wall:.1f} s / {cpu:.1f} s" for level, (wall, cpu) in command.items())
+        + f" (CPU of the command and its processes; renderer {renderer_s:.1f} s wall)")
     for level in ("full", "minimal"):
         print(f"truth / raw PNG ({level:7s})  {sizes[f'truth_{level}'] / 1e6:.1f} MB / {sizes['raw_png'] / 1e6:.1f} MB"
               f" = {sizes[f'truth_{level}'] / sizes['raw_png']:.1f} (goal <= 10); written in {write_s[level][0]:.1f} s "
@@ -160,9 +225,13 @@ def main(argv: list[str] | None = None) -> None:
     print("full truth by plane         " + ", ".join(f"{name} {size / 1e6:.1f}" for name, size in plane_bytes.items())
           + " MB")
     print(f"products per hour           {one:.0f} with 1 worker, {two:.0f} with 2 ({args.items} items of "
-          f"{args.item_frames} frames x 3 filters, minimal truth, 1 thread per worker)")
-    print(f"scaling 2 workers / 1       {two / one:.2f} (goal >= 1.7 on 2 idle cores; load average now {load:.1f}"
-          f" on {os.cpu_count()} cores{': NOT meaningful, the machine is busy' if load > 1.5 else ''})")
+          f"{args.item_frames} frames x 3 filters, minimal truth, 1 thread per worker; whole runs)")
+    print(f"  steady state              {one_steady:.0f} with 1 worker, {two_steady:.0f} with 2 (first item of each "
+          f"lane excluded; start-up {one_start:.1f} s / {two_start:.1f} s)")
+    busy = f"; load average now {load:.1f} on {os.cpu_count()} cores" \
+           f"{': NOT meaningful, the machine is busy' if load > 1.5 else ''}"
+    print(f"scaling 2 workers / 1       {two / one:.2f} whole runs, {two_steady / one_steady:.2f} steady state "
+          f"(goal >= 1.7 on 2 idle cores; this machine's ceiling {ceiling:.2f}{busy})")
 
 
 if __name__ == "__main__":

@@ -176,6 +176,21 @@ def test_thread_limit_sets_and_restores_every_pool():
         assert pool is not None and pool._max_workers == 2
 
 
+def test_compiling_inside_a_thread_limit_after_numba_started_its_threads():
+    """numba re-reads NUMBA_NUM_THREADS before each compilation and raises once its pool runs with another
+    count: a thread limit changed it, so every dataset item compiling a loop (a fresh cache) failed."""
+    numba = pytest.importorskip("numba")
+    from simulator.render import compiled
+
+    compiled.parallel_probe(2)                     # numba's threads are running in this process
+    launched = numba.config.NUMBA_NUM_THREADS
+    with workers.thread_limit(launched + 1):       # any count other than the pool's
+        fresh = numba.njit(lambda x: x + 1)        # a new function: compiled here (reload_config)
+        assert fresh(1) == 2
+    assert numba.njit(lambda x: x * 3)(2) == 6, "compiling after the limit must work too"
+    assert numba.config.NUMBA_NUM_THREADS == launched
+
+
 def test_single_worker_dataset_honours_threads_per_worker(monkeypatch, tmp_path):
     from simulator.dataset import runner
 
@@ -231,3 +246,32 @@ def test_dataset_lanes_run_every_item_once_in_this_process_and_the_pool(monkeypa
     ran.clear()
     with pytest.raises(RuntimeError, match="pool broke"):
         list(runner._local_results(["bad"] + tasks[:1], workers=2, threads=1))
+
+
+def test_parent_warms_numba_cache_before_any_worker_renders(monkeypatch):
+    """numba's cache written by two processes at once can crash them (numba #4807): the spawned lanes must
+    not render before this process has loaded or written it."""
+    import concurrent.futures
+
+    from simulator.dataset import runner
+
+    events = []
+
+    def fake_warm(task):
+        events.append(("warm", task, threading.current_thread().name))
+
+    def fake_item(task):
+        events.append(("item", task, threading.current_thread().name))
+        return {"task": task}
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", _ThreadPool)
+    monkeypatch.setattr(runner, "warm_compiled", fake_warm)
+    monkeypatch.setattr(runner, "run_item", fake_item)
+    tasks = [f"t{i}" for i in range(6)]
+    rows = list(runner._local_results(tasks, workers=2, threads=1))
+    assert sorted(r["task"] for r in rows) == tasks
+    assert events[0] == ("warm", "t0", threading.current_thread().name), events[:2]
+    assert [e[0] for e in events].count("warm") == 1, events
+    events.clear()
+    list(runner._local_results(tasks[:2], workers=1, threads=1))
+    assert all(kind == "item" for kind, _, _ in events), f"one worker has nothing to warm for: {events}"

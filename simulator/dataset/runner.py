@@ -24,7 +24,8 @@ from pathlib import Path
 
 from simulator.dataset import manifest as mf
 from simulator.dataset.spec import DatasetSpec, DatasetSpecError, apply_item
-from simulator.dataset.worker import ItemTask, record_path, run_item, set_threads
+from simulator.dataset.worker import (ItemTask, prepare_process, record_path, run_item, set_threads,
+                                      warm_compiled)
 
 SPEC_COPY = "dataset.toml"
 
@@ -158,6 +159,8 @@ def _local_results(tasks: list[ItemTask], workers: int, threads: int):
 
     This process renders too: a spawned worker pays the imports and numba's cache load again (~3 CPU-s
     per process on this machine, a third of a 26-frame item), so ``N`` lanes cost one start-up fewer.
+    Before the spawned lanes render, this process warms numba's cache (:func:`warm_compiled`) while they
+    import, so a fresh cache is compiled and written by one process, not by all of them at once.
     """
     import queue
     import threading
@@ -176,6 +179,16 @@ def _local_results(tasks: list[ItemTask], workers: int, threads: int):
         # "spawn": no fork of numba's / SPICE's state; the initializer sets the thread budget first.
         pool = ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=set_threads, initargs=(threads,))
+        # The processes start and import now, while this one loads (or compiles and saves) numba's cache:
+        # they render only once it is written, so no two processes write it at once (warm_compiled).
+        try:
+            for _ in range(workers - 1):
+                pool.submit(prepare_process)
+            with thread_limit(threads):
+                warm_compiled(tasks[0])
+        except BaseException:          # Ctrl-C / SIGTERM while warming: the workers end too
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
 
         def lane() -> None:        # feeds one worker process, one item at a time
             while True:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,13 +59,45 @@ def sha256_of(path: Path) -> str:
 
 def set_threads(threads: int) -> None:
     """Limit this process's compute threads to ``threads`` (a local pool's initializer): the environment is
-    set before numba is imported, then every pool the render uses follows
+    set before numba is imported (never after: numba refuses a changed ``NUMBA_NUM_THREADS`` at its next
+    compilation once its threads run), then every pool the render uses follows
     (:func:`simulator.render.workers.set_thread_budget`)."""
     for name in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[name] = str(int(threads))
+        if name != "NUMBA_NUM_THREADS" or "numba" not in sys.modules:
+            os.environ[name] = str(int(threads))
     from simulator.render.workers import set_thread_budget
 
     set_thread_budget(int(threads))
+
+
+def warm_compiled(task: ItemTask) -> None:
+    """Load (or compile and save) numba's cached loops in this process by rendering the middle frame of
+    ``task``'s item, each filter, and dropping it, so processes started afterwards only read numba's cache.
+
+    Two processes compiling the same ``cache=True`` functions at once write the same cache files at once
+    (numba issues #4807 and #10128: crashes when a cache is generated in parallel); a local dataset warms
+    the cache here, in the parent, before its worker processes render. Any failure is left to the item
+    itself (it is rendered, and reported, again). No file is written besides numba's cache.
+    """
+    from dataclasses import replace
+
+    from simulator.render import RenderRequest, render_framelets
+
+    try:
+        scenario = apply_item(task.item)
+        request = RenderRequest.from_scenario(scenario, Path(task.cache_dir) if task.cache_dir else None)
+        frames = int(request.frames)
+        request = request.with_overrides(frame_indices=(frames // 2,))
+        for _ in render_framelets(request):
+            pass
+    except Exception:  # noqa: BLE001 - warming is an optimisation: the item reports its own error
+        return
+
+
+def prepare_process() -> None:
+    """Import what :func:`run_item` needs (a fresh worker does this while the parent warms numba's cache)."""
+    import simulator.products.pipeline  # noqa: F401
+    import simulator.render.engine  # noqa: F401
 
 
 def run_item(task: ItemTask) -> dict:

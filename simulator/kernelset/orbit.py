@@ -16,8 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import spiceypy
-from scipy.integrate import solve_ivp
-from scipy.optimize import brentq
 
 from simulator.kernelset.pck import JUPITER_RADII_KM
 
@@ -60,6 +58,8 @@ class OrbitModel:
 
     def integrate(self, et_start: float, et_stop: float):
         """Dense solutions ``(backward, forward)`` of the J2 problem from the perijove state."""
+        from scipy.integrate import solve_ivp   # here: a render from cached kernels never integrates (~0.2 s import)
+
         s0 = np.asarray(self.perijove_state)
         opts = dict(method="DOP853", rtol=1e-13, atol=1e-9, dense_output=True)
         back = fwd = None
@@ -106,6 +106,8 @@ def perijove_state(perijove_et: float, pole_j2000: np.ndarray, sun_dir_j2000: np
     meridian = np.cos(hour_angle) * s_eq + np.sin(hour_angle) * east
     lat = np.radians(latitude_deg)
     up = np.cos(lat) * meridian + np.sin(lat) * k
+    from scipy.optimize import brentq
+
     radius = brentq(lambda r: altitude_km(j2000_to_body @ (r * up)) - altitude_km_,
                     JUPITER_RADII_KM[2] * 0.99, JUPITER_RADII_KM[0] + altitude_km_ * 1.01 + 1.0, xtol=1e-9)
     a = (gm_km3_s2 * (period_days * 86400.0 / (2 * np.pi)) ** 2) ** (1.0 / 3.0)

@@ -7,14 +7,14 @@ This is the one place that joins the scenario, the kernels, the renderer and the
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
 from simulator.products import clock
 from simulator.products.description import ReportedGeometry, describe_image
 from simulator.products.truth import TruthStorage
-from simulator.products.writer import KernelSource, ProductContext, ProductWriter
+from simulator.products.writer import KernelSource, ProductContext, ProductWriter, render_planes
 
 
 @dataclass(frozen=True)
@@ -108,8 +108,11 @@ def render_product_with_summary(req: ProductRequest, progress: Callable[[int, in
     desc = describe_image(start_utc=start_utc, sclk_start=sclk_start, imaging=imaging, geometry=geometry,
                           scenario=scenario.name, seed=int(scenario.seed), image_number=req.image_number,
                           version=req.version, title=req.title, letter=req.letter)
-    request = RenderRequest.from_scenario(scenario, req.cache_dir).with_overrides(
-        metakernel=metakernel, start_et=start_et, interframe_delay_s=desc.interframe_delay_s)
+    request = RenderRequest.from_scenario(scenario, req.cache_dir)
+    # only the truth planes this product keeps or reads (--truth none/minimal make fewer; same bytes)
+    options = replace(request.options, truth_planes=render_planes(req.truth))
+    request = request.with_overrides(metakernel=metakernel, start_et=start_et, options=options,
+                                     interframe_delay_s=desc.interframe_delay_s)
     context = ProductContext(scenario=scenario.name, seed=int(scenario.seed), abcorr=abcorr,
                              injected_errors=request.errors.as_record(),
                              scenario_toml=scenario_to_toml(scenario))

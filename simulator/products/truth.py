@@ -533,6 +533,7 @@ class TruthSummary:
     """
 
     _RANGES = (("PIXEL_SCALE", "pixel_scale_km"), ("INCIDENCE", "incidence_deg"), ("EMISSION", "emission_deg"))
+    PLANES = ("BODY", *(name for name, _ in _RANGES))     # what add() reads
 
     def __init__(self):
         self.pixels = 0

@@ -52,6 +52,20 @@ def product_bytes(lines: int, samples: int, with_truth: bool = True, kernel_byte
     return 3 * pixels + (2 * TRUTH_BYTES_PER_PIXEL * pixels if with_truth else 0) + int(kernel_bytes) + extra
 
 
+def render_planes(storage: truth.TruthStorage) -> tuple[str, ...] | None:
+    """The truth planes a product writer reads from the renderer at ``storage``'s level (None: all).
+
+    The truth FITS keeps ``storage.planes``; the quicklook projects with :data:`truth.QUICKLOOK_PLANES`, the
+    manifest's figures read ``TruthSummary.PLANES`` and ``calibration/`` the calibration planes, at every
+    level. Pass it as ``RenderOptions.truth_planes`` so the renderer makes no plane that is thrown away.
+    """
+    if storage.level == "full":
+        return None
+    kept = storage.planes(truth.plane_names())
+    return tuple(dict.fromkeys((*kept, *truth.QUICKLOOK_PLANES, *truth.TruthSummary.PLANES,
+                                *calibration_out.PLANES)))
+
+
 def check_product_folder(final: Path, overwrite: bool) -> None:
     """Refuse a product folder that exists, unless ``overwrite`` and junocam-sim wrote it (its marker)."""
     final = Path(final)

@@ -69,19 +69,20 @@ def truth_planes(renderer, filter_name: str, n_stages: int, direction: int, geo_
     node at mid-exposure, unsummed), already cropped to the output grid; its values are used instead of
     intersecting again (same function, same inputs, same numbers). ``extra_s``: the extra bodies' geometry
     samples of this framelet (``ExtraBodies.sample``), needed when the renderer has extra bodies.
+    Only the planes ``renderer.req.options.truth_planes`` names are made (all when None; BODY always).
     """
     from simulator.render.timing import truth_stage
     s = renderer.req.summing
+    wanted = renderer.req.options.truth_planes
+    wanted = TRUTH_DTYPES if wanted is None else wanted
     lo, hi = renderer.cols
     offset = -(n_stages - 1 - truth_stage(n_stages)) * direction
     rays = renderer.rays.rays(filter_name, offset, 0, 128 // s, lo // s, (hi - lo) // s, step=s)
     shape = rays.shape[:2]
-    out = {}
     body_id = None
     if reuse is not None:                 # the node's window geometry is NaN off the bodies already
         hit = reuse.hit
-        for k in GEOMETRY_KEYS:             # NaN off the bodies already: a cast (a copy for float64) is enough
-            out[k] = reuse.geometry[k].astype(TRUTH_DTYPES[k])
+        geometry = reuse.geometry
         body_id = reuse.geometry.get("BODY")     # set when extra bodies were overlaid (render/bodies.py)
     else:
         nominal = rays @ correction.T
@@ -89,32 +90,44 @@ def truth_planes(renderer, filter_name: str, n_stages: int, direction: int, geo_
         if int(opts.geometry_grid_px) < 2 and compiled.supports(renderer.geo):
             centre, cos_half = jupiter_cone(geo_s, index, renderer.radius_km, renderer.margin_rad)
             hit, geom, _ = compiled.window_surface(renderer.geo, nominal, geo_s, index, centre, cos_half)
-            out = {k: geom[q].astype(TRUTH_DTYPES[k], copy=False) for q, k in enumerate(GEOMETRY_KEYS)}
+            # every plane in its truth type before the bodies' overlay (it compares their ranges in it)
+            geometry = {k: geom[q].astype(TRUTH_DTYPES[k], copy=False) for q, k in enumerate(GEOMETRY_KEYS)}
         else:
-            out = {k: np.full(shape, np.nan, dtype=TRUTH_DTYPES[k]) for k in GEOMETRY_KEYS}
+            geometry = {k: np.full(shape, np.nan, dtype=TRUTH_DTYPES[k]) for k in GEOMETRY_KEYS}
             cand = jupiter_cone_mask(nominal, geo_s, index, renderer.radius_km, renderer.margin_rad)
             hit, _, values, _ = window_geometry(renderer.geo, nominal, cand, geo_s, index,
                                                 float(renderer.cam.optics.ifov_rad) * s, opts.geometry_grid_px,
                                                 opts.geometry_tol_px)
             for k in GEOMETRY_KEYS:
-                out[k][hit] = values[k]
-        if renderer.extra is not None:           # extra bodies over Jupiter (render/bodies.py)
-            body_id = renderer.extra.truth_overlay(renderer.scene, filter_name, out, hit, nominal, geo_s,
+                geometry[k][hit] = values[k]
+        if renderer.extra is not None:           # extra bodies over Jupiter (render/bodies.py): in place
+            body_id = renderer.extra.truth_overlay(renderer.scene, filter_name, geometry, hit, nominal, geo_s,
                                                    extra_s, index)
             hit = body_id != 0
+    # NaN off the bodies already: a cast (a copy for float64: a result must not keep the whole window alive)
+    out = {k: geometry[k].astype(TRUTH_DTYPES[k]) for k in GEOMETRY_KEYS if k in wanted}
     if body_id is None:                   # hit x id in the plane's integer type: one pass, no int64 temporary
         body_id = np.multiply(hit, TRUTH_DTYPES["BODY"](JUPITER_NAIF_ID), dtype=TRUTH_DTYPES["BODY"])
     out["BODY"] = np.asarray(body_id).astype(TRUTH_DTYPES["BODY"], copy=False)
-    size = renderer.rays.derived(("pixel_angle", filter_name, offset, lo, hi, s),
-                                 lambda: np.sqrt(_pixel_angle(rays, 0) * _pixel_angle(rays, 1)))
-    # NaN off the bodies. The product is formed in float64 (RANGE's float32 value times the float64 size)
-    # and rounded once to the plane's type, written straight into it (no float64 plane).
-    out["PIXEL_SCALE"] = np.multiply(out["RANGE"], size, out=np.empty(shape, TRUTH_DTYPES["PIXEL_SCALE"]),
-                                     casting="same_kind")
-    out["IOF"] = summed_mean(iof, s).astype(TRUTH_DTYPES["IOF"])
-    out["DN12"] = np.asarray(dn12_noise_free, dtype=TRUTH_DTYPES["DN12"])
-    out.update(calibration_planes(renderer.chain, filter_name, n_stages, s))
-    return out
+    if "PIXEL_SCALE" in wanted:
+        size = renderer.rays.derived(("pixel_angle", filter_name, offset, lo, hi, s),
+                                     lambda: np.sqrt(_pixel_angle(rays, 0) * _pixel_angle(rays, 1)))
+        # NaN off the bodies. The product is formed in float64 (RANGE's float32 value times the float64 size)
+        # and rounded once to the plane's type, written straight into it (no float64 plane).
+        range32 = out["RANGE"] if "RANGE" in out else geometry["RANGE"].astype(TRUTH_DTYPES["RANGE"])
+        out["PIXEL_SCALE"] = np.multiply(range32, size, out=np.empty(shape, TRUTH_DTYPES["PIXEL_SCALE"]),
+                                         casting="same_kind")
+    if "IOF" in wanted:
+        out["IOF"] = summed_mean(iof, s).astype(TRUTH_DTYPES["IOF"])
+    if "DN12" in wanted:
+        out["DN12"] = np.asarray(dn12_noise_free, dtype=TRUTH_DTYPES["DN12"])
+    if any(k in wanted for k in CALIBRATION_KEYS):
+        out.update({k: v for k, v in calibration_planes(renderer.chain, filter_name, n_stages, s).items()
+                    if k in wanted})
+    return {k: out[k] for k in TRUTH_DTYPES if k in out}     # the full set's order, whatever was asked
+
+
+CALIBRATION_KEYS = ("DEFECT", "DARK", "FLAT")   # calibration_planes' planes
 
 
 def calibration_planes(chain, filter_name: str, n_stages: int, summing: int) -> dict:

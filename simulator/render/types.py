@@ -97,6 +97,11 @@ class RenderOptions:
         on mid-exposure and its intercepts double as the truth's. The scenario's
         ``render.time_oversample`` raises it (never below this default).
     with_truth : compute the truth backplanes (False skips them for speed).
+    truth_planes : which backplanes to compute (names of ``TRUTH_DTYPES``), or None for all of them;
+        ``BODY`` is always made. A product's writer asks only for the planes its truth level keeps and
+        the ones its quicklook, manifest figures and ``calibration/`` read (``products.writer.render_planes``),
+        so ``--truth none|minimal`` does not compute planes nobody stores. Speed only: the planes made are
+        the same bytes, and the image does not depend on it.
     scene_on : False renders an empty sky (the detector chain alone: dark, hot pixels, read noise).
     sky_margin_px : margin (px) around Jupiter's bounding cone inside which rays are intersected at all.
     geometry_grid_px : ``k`` >= 2 (even): pixel centres are intercepted exactly only on every ``k``-th
@@ -119,8 +124,18 @@ class RenderOptions:
     geometry_grid_px: int = 0
     geometry_tol_px: float = 1e-4
     framelet_workers: int = 0
+    truth_planes: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
+        if self.truth_planes is not None:
+            if isinstance(self.truth_planes, str):
+                raise RenderError(f"truth_planes {self.truth_planes!r} must be a sequence of plane names, "
+                                  f"not one string; expected names among {', '.join(TRUTH_DTYPES)}")
+            unknown = [n for n in self.truth_planes if n not in TRUTH_DTYPES]
+            if unknown:
+                raise RenderError(f"truth plane {unknown[0]!r} is not one the renderer makes; expected names "
+                                  f"among {', '.join(TRUTH_DTYPES)}")
+            object.__setattr__(self, "truth_planes", tuple(dict.fromkeys(("BODY", *self.truth_planes))))
         if int(self.supersample) < 1:
             raise RenderError(f"supersample {self.supersample!r} must be at least 1")
         if not float(self.psf_sigma_px) >= 0.0:

@@ -28,6 +28,7 @@ writer use: numba's compiled loops, the framelet workers above, the detector's n
 from __future__ import annotations
 
 import os
+import sys
 from contextlib import contextmanager
 
 from simulator.render import compiled
@@ -87,6 +88,11 @@ def initializer(threads: int):
     return init
 
 
+def _settable_env() -> tuple[str, ...]:
+    """The :data:`THREAD_ENV` variables that may change now (numba's only before numba is imported)."""
+    return tuple(k for k in THREAD_ENV if k != "NUMBA_NUM_THREADS" or "numba" not in sys.modules)
+
+
 def thread_budget() -> int:
     """Threads this process may keep busy: the innermost :func:`thread_limit`, else ``os.cpu_count()``."""
     return _BUDGET if _BUDGET is not None else max(1, os.cpu_count() or 1)
@@ -95,13 +101,17 @@ def thread_budget() -> int:
 def set_thread_budget(threads: int | None) -> None:
     """Set the process's thread budget (``None``: every core) and numba's thread count in this thread.
 
-    Environment variables ``NUMBA_NUM_THREADS``/``OMP_NUM_THREADS``/``MKL_NUM_THREADS`` are set too, so a
-    process that imports numba afterwards (a fresh worker) starts with that many threads.
+    Environment variables ``OMP_NUM_THREADS``/``MKL_NUM_THREADS`` are set too, and ``NUMBA_NUM_THREADS``
+    while numba is not imported yet, so a process that imports numba afterwards (a fresh worker) starts with
+    that many threads. Once numba is imported its variable is left alone: numba re-reads it before every
+    compilation and raises ``RuntimeError`` ("Cannot set NUMBA_NUM_THREADS to a different value once the
+    threads have been launched") when it differs from the pool it started, which failed every dataset item
+    that compiled a loop (a fresh numba cache) inside :func:`thread_limit`.
     """
     global _BUDGET
     _BUDGET = None if threads is None else max(1, int(threads))
     if _BUDGET is not None:
-        for name in THREAD_ENV:
+        for name in _settable_env():
             os.environ[name] = str(_BUDGET)
     if compiled.AVAILABLE:
         import numba
@@ -118,7 +128,7 @@ def thread_limit(threads: int | None):
         yield
         return
     previous = _BUDGET
-    saved = {k: os.environ.get(k) for k in THREAD_ENV}
+    saved = {k: os.environ.get(k) for k in _settable_env()}
     numba_threads = None
     if compiled.AVAILABLE:
         import numba
