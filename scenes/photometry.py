@@ -22,9 +22,11 @@ Defaults per band and where they come from: :mod:`scenes.photometry_data` (each 
 * ``k(g)``: GREEN's table is built so that the bright-limb falloff from 0.9 to 0.995 of the radius
   (:func:`bright_limb_falloff`) is 16 % at every phase from 10 to 90 deg, the middle of the 13-19 % measured on
   real JunoCam images (issue #13, PJ32); BLUE and RED are shifted by the Hubble OPAL limb-darkening k
-  difference to GREEN at their wavelengths (-0.018 / +0.031 from 10 deg on: blue limb-darkens less, red more;
-  at 0 deg one k for all, so the scene's zero-phase colour calibration holds). METHANE keeps a constant 0.6
-  (assumption).
+  difference to GREEN at their wavelengths (-0.018 / +0.031 near opposition: blue limb-darkens less, red more),
+  scaled with phase by the Rayleigh phase function of the gas above the clouds that causes it
+  (``photometry_data.k_spread_weight``, 0.5 at 90 deg; assumption), from 10 deg on; at 0 deg one k for all, so
+  the scene's zero-phase colour calibration holds. At JunoCam's phases (50-90 deg) every band's bright-limb
+  falloff is then inside the real 13-19 %. METHANE keeps a constant 0.6 (assumption).
 * ``Phi(g)``: a tabulated multiplier per band (``phase_table``) that makes each band's disk-integrated phase
   curve Mayorga et al. 2016's Cassini GRN curve (as in the Astronomical Almanac, Mallama & Hilton 2018);
   METHANE keeps a Henyey-Greenstein multiplier of asymmetry 0.086 (assumption).

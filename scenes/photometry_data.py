@@ -18,16 +18,32 @@ Sources (each number below carries its own):
 * **Phase dependence of limb darkening**: Dyudina et al. 2016 (ApJ 822, 76; arXiv:1511.04415, Sec. 2.1.1)
   found ``I/F ~ cos i`` (k = 1) a fair description of Pioneer 10/11 red-filter belt and zone reflectances up
   to 150 deg phase, with limb brightening at slanted geometry that this form misses. Real JunoCam images show
-  a bright-limb falloff of 13-19 % from 0.9 to 0.995 of the radius (issue #13, PJ32); no published per-band
-  k(phase) was found.
+  a bright-limb falloff of 13-19 % from 0.9 to 0.995 of the radius in every band (issue #13, PJ32). No
+  published per-band k(phase) was found: Tomasko et al. 1978 (Icarus 33, 558; Pioneer 10 limb-darkening curves
+  in blue and red at 12-150 deg phase) and Li et al. 2018 (Nat. Commun. 9, 3709) were found only as abstracts
+  or figures, Mayorga et al. 2016's per-filter fits not in a form we could read.
+* **Why the bands' k differ, and how that changes with phase** (assumption, first-order physics): OPAL's k
+  falls from red to blue (0.999 at 631-658 nm, 0.950 at 467-502, 0.850 at 395, 0.52 at 275 nm in the same
+  README) as the light scattered by the gas above the clouds grows (Rayleigh optical depth ~ lambda^-4): a thin
+  scattering layer adds ``~ tau P(Theta) / (4 cos e)`` to the cloud's I/F, a limb brightening that lowers the
+  fitted k. Its strength follows the single-scattering phase function at the scattering angle
+  ``Theta = 180 deg - phase``; for Rayleigh scattering ``P = 3/4 (1 + cos^2 Theta)``, 1.5 at opposition, 0.75
+  at 90 deg. So the k difference OPAL measures near opposition (phase <= 11 deg, weight >= 0.98) is scaled
+  by :func:`k_spread_weight` = ``(1 + cos^2 phase) / 2``: 0.71 at 50 deg, 0.60 at 63 (the demo), 0.50 at
+  90 deg. Left out: forward-scattering haze, whose phase function rises from 180 to 90 deg scattering
+  angle and would widen the spread again; the cloud's own phase function.
 
 Derived defaults (how the numbers above become tables):
 
 * ``GREEN`` k(phase): :data:`GREEN_K_TABLE`, each node the k whose bright-limb falloff is 16 % at that phase,
   the middle of the real 13-19 % (``scenes.photometry.bright_limb_falloff``). ``BLUE`` and ``RED`` are the same
-  table shifted by OPAL's k difference to GREEN (-0.018, +0.031) from the 10 deg node on: assumption that the
-  wavelength dependence OPAL measures at small phase holds at every phase. At exactly 0 deg (ramping to the
-  10 deg node) every band keeps GREEN's k(0) = 0.64, so the zero-phase disk factor 2 / (2k(0) + 1) through
+  table shifted by OPAL's k difference to GREEN (-0.018, +0.031) times :func:`k_spread_weight` from the 10 deg
+  node on (-0.013 / +0.022 at 50 deg, -0.009 / +0.015 at 90 deg). With it every band's falloff is 14.2-15.0 %
+  (BLUE), 16.0-16.1 % (GREEN) and 17.8-18.9 % (RED) at 50-90 deg, the phases JunoCam sees (its boresight is
+  perpendicular to the spin axis, which points at Earth, within 11.5 deg of the Sun from Jupiter; the FOV's
+  +-29 deg across the spin plane gives phase ~50-130 deg). At 10-47.5 deg, nearer OPAL's own phases, BLUE
+  is 11.9-14.1 % and RED 19.0-21.6 %: no real JunoCam figure there. At exactly 0 deg (ramping to the 10 deg node)
+  every band keeps GREEN's k(0) = 0.64, so the zero-phase disk factor 2 / (2k(0) + 1) through
   which the scene's normal albedos are calibrated to Karkoschka's geometric albedos
   (``scenes.jupiter.ALBEDO_SCALE``) is unchanged; with the per-band phase tables below, each band's
   disk-integrated brightness is then Karkoschka's albedo times Mayorga's curve at every phase, and the bands'
@@ -48,8 +64,8 @@ import numpy as np
 # Hubble OPAL, Jupiter cycle-31 README (Simon et al. 2015 programme; see the module docstring): WFC3/UVIS filter,
 # its nominal wavelength (nm, from the filter name), and the Minnaert k applied to its maps (phase <= 11 deg).
 OPAL_MINNAERT_K = (
-    ("F395N", 395.0, 0.850), ("F467M", 467.0, 0.950), ("F502N", 502.0, 0.950),
-    ("F631N", 631.0, 0.999), ("F658N", 658.0, 0.999), ("FQ889N", 889.0, 1.000),
+    ("F275W", 275.0, 0.520), ("F343N", 343.0, 0.850), ("F395N", 395.0, 0.850), ("F467M", 467.0, 0.950),
+    ("F502N", 502.0, 0.950), ("F631N", 631.0, 0.999), ("F658N", 658.0, 0.999), ("FQ889N", 889.0, 1.000),
 )
 # Scene wavelength of each band (nm): Karkoschka's albedo wavelengths the scene uses (facts.md "Jupiter";
 # scenes.jupiter), METHANE the filter's centre (facts.md "Detector").
@@ -77,12 +93,21 @@ def band_k_offset(filter_name: str) -> float:
     return float(opal_k(BAND_WAVELENGTH_NM[filter_name]) - opal_k(BAND_WAVELENGTH_NM[REFERENCE_BAND]))
 
 
-def band_k_table(filter_name: str) -> tuple:
-    """Default ``((phase_deg, k), ...)`` of a broadband filter: :data:`GREEN_K_TABLE` + :func:`band_k_offset` from
+def k_spread_weight(phase_deg) -> np.ndarray:
+    """Fraction of OPAL's band-to-band k difference left at ``phase_deg``: the Rayleigh phase function at the
+    scattering angle ``180 deg - phase`` relative to backscattering, ``(1 + cos^2 phase) / 2`` (module docstring;
+    1 at 0 deg, 0.5 at 90 deg)."""
+    c = np.cos(np.radians(np.asarray(phase_deg, dtype=np.float64)))
+    return 0.5 * (1.0 + c * c)
+
+
+def band_k_table(filter_name: str, weight=k_spread_weight) -> tuple:
+    """Default ``((phase_deg, k), ...)`` of a broadband filter: :data:`GREEN_K_TABLE` + :func:`band_k_offset` times
+    ``weight(phase)`` (default :func:`k_spread_weight`; ``lambda a: 1.0`` keeps OPAL's spread at every phase) from
     the 10 deg node on; at 0 deg every band keeps GREEN's k (see the module docstring: the zero-phase disk average,
     to which the scene's colours are calibrated, stays the same law in every band)."""
     dk = band_k_offset(filter_name)
-    return tuple((phase, k if phase == 0.0 else round(k + dk, 4)) for phase, k in GREEN_K_TABLE)
+    return tuple((phase, k if phase == 0.0 else round(k + dk * float(weight(phase)), 4)) for phase, k in GREEN_K_TABLE)
 
 
 def mayorga_green_phase_curve(phase_deg) -> np.ndarray:
@@ -115,15 +140,15 @@ def phase_table_for(photometry, filter_name: str, nodes=PHASE_NODES_DEG, n: int 
 
 # Phi(phase) per broadband filter, from phase_table_for(Photometry(minnaert_k=band tables, no multiplier), band)
 # at n = 801 (tests/test_photometry_bands.py recomputes them). Above 1 at every phase: the rising k(phase) alone
-# darkens the disk faster than Jupiter does (1.13 at 60 deg, 1.45 at 90); near opposition Eq. 8's surge, beyond
-# ~110 deg Jupiter's forward scattering.
+# darkens the disk faster than Jupiter does (GREEN 1.13 at 60 deg, 1.45 at 90); near opposition Eq. 8's surge,
+# beyond ~110 deg Jupiter's forward scattering.
 PHASE_TABLES = {
     "BLUE": (
-        (0.0, 1.0), (5.0, 1.0249), (10.0, 1.0269), (15.0, 1.0306), (20.0, 1.0415), (25.0, 1.0435),
-        (30.0, 1.0484), (35.0, 1.0511), (40.0, 1.0573), (45.0, 1.0643), (50.0, 1.0755), (55.0, 1.0894),
-        (60.0, 1.1084), (65.0, 1.1332), (70.0, 1.165), (75.0, 1.2064), (80.0, 1.2583), (85.0, 1.3288),
-        (90.0, 1.4176), (95.0, 1.4774), (100.0, 1.5537), (105.0, 1.6521), (110.0, 1.7806), (115.0, 1.9513),
-        (120.0, 2.1827), (125.0, 2.5045), (130.0, 2.965), (135.0, 3.6477), (140.0, 4.7028),
+        (0.0, 1.0), (5.0, 1.025), (10.0, 1.0271), (15.0, 1.0311), (20.0, 1.0423), (25.0, 1.0447),
+        (30.0, 1.0502), (35.0, 1.0535), (40.0, 1.0603), (45.0, 1.0682), (50.0, 1.0802), (55.0, 1.095),
+        (60.0, 1.115), (65.0, 1.141), (70.0, 1.1741), (75.0, 1.2168), (80.0, 1.2704), (85.0, 1.3425),
+        (90.0, 1.4335), (95.0, 1.4951), (100.0, 1.5738), (105.0, 1.6751), (110.0, 1.8073), (115.0, 1.9828),
+        (120.0, 2.2209), (125.0, 2.5519), (130.0, 3.026), (135.0, 3.7294), (140.0, 4.8179),
     ),
     "GREEN": (
         (0.0, 1.0), (5.0, 1.0328), (10.0, 1.0422), (15.0, 1.0454), (20.0, 1.0561), (25.0, 1.0579),
@@ -133,10 +158,10 @@ PHASE_TABLES = {
         (120.0, 2.2597), (125.0, 2.6002), (130.0, 3.0882), (135.0, 3.8129), (140.0, 4.9357),
     ),
     "RED": (
-        (0.0, 1.0), (5.0, 1.0462), (10.0, 1.0681), (15.0, 1.0706), (20.0, 1.0808), (25.0, 1.0825),
-        (30.0, 1.0876), (35.0, 1.0907), (40.0, 1.0978), (45.0, 1.1062), (50.0, 1.1191), (55.0, 1.1352),
-        (60.0, 1.157), (65.0, 1.1854), (70.0, 1.2215), (75.0, 1.2682), (80.0, 1.3266), (85.0, 1.4055),
-        (90.0, 1.5048), (95.0, 1.5751), (100.0, 1.6644), (105.0, 1.7791), (110.0, 1.9285), (115.0, 2.1267),
-        (120.0, 2.3956), (125.0, 2.77), (130.0, 3.3077), (135.0, 4.1088), (140.0, 5.3555),
+        (0.0, 1.0), (5.0, 1.0459), (10.0, 1.0677), (15.0, 1.0696), (20.0, 1.0794), (25.0, 1.0802),
+        (30.0, 1.0844), (35.0, 1.0865), (40.0, 1.0925), (45.0, 1.0995), (50.0, 1.1109), (55.0, 1.1255),
+        (60.0, 1.1454), (65.0, 1.1718), (70.0, 1.2056), (75.0, 1.2499), (80.0, 1.3054), (85.0, 1.3813),
+        (90.0, 1.4769), (95.0, 1.5438), (100.0, 1.6289), (105.0, 1.7383), (110.0, 1.8808), (115.0, 2.0701),
+        (120.0, 2.3267), (125.0, 2.6838), (130.0, 3.1962), (135.0, 3.9582), (140.0, 5.1415),
     ),
 }
