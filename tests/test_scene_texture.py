@@ -98,8 +98,9 @@ def test_bad_input_raises_scene_error_naming_the_value():
 # The targets (#13 item 3, real PJ32 GREEN image) and how close our views must come. The real image
 # (JNCE_2021052_32C00054, the mission's 89.5 km/px orthographic GREEN map; README "Texture in the product")
 # measures with compare's definitions in 150 km cells: plain std/mean 3.08 %, each patch's plane removed 1.74 %
-# (89.5 / 179 / 268 km cells: 1.74 / 1.71 / 1.50 %): the 1.5-1.7 % is the figure without the
-# illumination gradient across a patch, so the views are held to the detrended ("texture_median") figure. Its
+# (90 / 179 / 268 km cells: 1.74 / 1.71 / 1.58 %; python -m benchmarks.map_texture): the 1.5-1.7 % is
+# the figure without the illumination gradient across a patch, so the views are held to the detrended
+# ("texture_median") figure. Its
 # contrast varies with what a view shows (belts at the equator, zones at mid-latitudes), so each view may lie
 # in TEXTURE_VIEW_RANGE and its slopes within SLOPE_VIEW_TOL of the real ones.
 REAL_CONTRAST = (0.015, 0.017)        # detrended std/mean in 5,500 km patches
