@@ -95,30 +95,40 @@ def test_bad_input_raises_scene_error_naming_the_value():
         texture_summary(np.ones(10), 1.0)
 
 
-# The issue's targets (#13 item 3, real PJ32 GREEN image at ~150 km/px) and how close our views must come:
-# the contrast of a single view varies with what it shows (belts at the equator, zones at mid-latitudes),
-# so each view may exceed the real range by TEXTURE_VIEW_TOL and the median over views must be near it.
-REAL_CONTRAST = (0.015, 0.017)
+# The issue's targets (#13 item 3, real PJ32 GREEN image) and how close our views must come. The real image
+# (JNCE_2021052_32C00054, the mission's 89.5 km/px orthographic GREEN map; README "Texture in the product")
+# measures with compare's definitions in 150 km cells: plain std/mean 3.08 %, each patch's plane removed 1.74 %
+# (90 / 179 / 268 km cells: 1.74 / 1.71 / 1.58 %; python -m benchmarks.map_texture): the issue's 1.5-1.7 % is
+# the figure without the illumination gradient across a patch, so the views are held to the detrended
+# ("texture_median") figure. Its
+# contrast varies with what a view shows (belts at the equator, zones at mid-latitudes), so each view may lie
+# in TEXTURE_VIEW_RANGE and its slopes within SLOPE_VIEW_TOL of the real ones.
+REAL_CONTRAST = (0.015, 0.017)        # detrended std/mean in 5,500 km patches
 REAL_SLOPE_LARGE = (-2.5, -2.4)       # 1,200-4,800 km
 REAL_SLOPE_SMALL = (-3.7, -2.7)       # 400-1,200 km
-CONTRAST_VIEW_RANGE = (0.012, 0.024)
+TEXTURE_VIEW_RANGE = (0.012, 0.021)
 SLOPE_VIEW_TOL = 0.45
+OLD_SCENE_CONTRAST = 0.055            # issue #13: the old scene's plain contrast (5.5-7.4 %)
 SMOOTH_STEP_TOL = 0.015   # relative change of the albedo std between footprints 12 % apart
 
 
 def test_default_scene_texture_measures_like_the_real_pj32_image():
+    # Measured (seeds 0 / 1 / 2): equator detrended 1.73-1.75 %, slopes -2.31..-2.59 / -2.54..-2.62; 45 N
+    # 1.53-1.54 %, -2.52..-2.76 / -3.17..-3.30; plain 2.60-2.62 % and 2.07-2.15 % (25 deg phase).
     views = ((0.0, 0.0), (45.0, 120.0))
     results = scene_texture(JupiterAppearance(seed=0), Photometry(), "GREEN", views)
     for r in results:
-        c = r["contrast_median"]
-        assert CONTRAST_VIEW_RANGE[0] < c < CONTRAST_VIEW_RANGE[1], f"view {r['lat']}, {r['lon']}: contrast {c:.4f}"
+        c = r["texture_median"]
+        assert TEXTURE_VIEW_RANGE[0] < c < TEXTURE_VIEW_RANGE[1], f"view {r['lat']}, {r['lon']}: texture {c:.4f}"
         large, small = r["slopes"]
         assert REAL_SLOPE_LARGE[0] - SLOPE_VIEW_TOL < large < REAL_SLOPE_LARGE[1] + SLOPE_VIEW_TOL, (
             f"view {r['lat']}, {r['lon']}: 1,200-4,800 km slope {large:.2f}")
         assert REAL_SLOPE_SMALL[0] - SLOPE_VIEW_TOL < small < REAL_SLOPE_SMALL[1] + SLOPE_VIEW_TOL, (
             f"view {r['lat']}, {r['lon']}: 400-1,200 km slope {small:.2f}")
-    # The old scene measured 5.5-7.4 % (issue #13): texture must stay far below that.
-    assert max(r["contrast_median"] for r in results) < 0.5 * 0.055
+    median = float(np.median([r["texture_median"] for r in results]))
+    assert REAL_CONTRAST[0] - 0.001 < median < REAL_CONTRAST[1] + 0.001, f"median detrended contrast {median:.4f}"
+    # The old scene measured 5.5-7.4 % plain (issue #13): texture must stay far below that.
+    assert max(r["contrast_median"] for r in results) < 0.5 * OLD_SCENE_CONTRAST
 
 
 def test_texture_is_band_limited_smoothly_by_the_footprint():

@@ -28,11 +28,29 @@ class DetectorParams:
     Attributes
     ----------
     gain_e_per_dn : conversion gain. Assumption: 10 e-/DN, so the assumed 40,000 e- full well spans
-        ~4000 DN of the 12-bit range above the bias.
-    full_well_e : 40,000 e- (facts.md: one unverified source for this sensor).
+        ~4000 DN of the 12-bit range above the bias. No JunoCam figure is published; its MSSS siblings with
+        the same KAI-2020 CCD and the MSL electronics JunoCam's design is based on (PDS JNC instrument
+        description) measured 16.0 / 15.8 / 15.8 e-/DN (Malin et al. 2017, Earth Space Sci. 4, 506, Table 1:
+        Mastcam-34, Mastcam-100, MARDI). Kept at 10: the DN levels, dark and hot-pixel figures are tuned
+        with it; at 16 the relative shot noise of a given DN level is 1.26x lower.
+    full_well_e : 40,000 e- (facts.md: one unverified source for this sensor). The siblings: 26,150 /
+        23,308 / 29,454 e- (Malin et al. 2017, Table 1).
     read_noise_e : read noise, e- rms. 44 e- = 4.4 DN at the assumed gain, so a TDI 1 dark frame's robust noise
         (read noise, ADC, dark shot noise) is the 4.45 DN measured on real PJ28 dark frames (calibration README;
-        facts.md's unverified 16 e- for this sensor would give 1.6 DN).
+        facts.md's unverified 16 e- for this sensor would give 1.6 DN). Evidence that this is more than the
+        camera's noise on Jupiter images (issue #13 item 3; README "Texture in the product"): the siblings'
+        read noise is 18.0 / 15.8 / 17.5 e- = ~1.1 DN (Malin et al. 2017, Table 1); the real PJ18 mean of
+        288 dark framelets (``debias18.tiff`` in ../shared) has a robust pixel noise of 0.05 DN with neighbour
+        correlation 0.03-0.04 along lines, i.e. no fixed pattern beyond the columns (<= 0.05 DN) and a
+        per-frame temporal noise of ~0.05 x sqrt(288) = 0.85 DN (~1.5 DN if the bias-removed frames were
+        clipped at 0, as their 0.65-0.74 DN mean suggests), white (an AR(0.72) noise keeps its correlation in
+        a mean of frames); the real PJ32 GREEN map the texture figures come from shows at most ~0.35 % noise
+        per 89.5 km map pixel at ~420 DN, its own 8-bit steps included, where 4.4 DN with this correlation
+        leaves ~0.8 % per 150 km cell of 45 km pixels after ICT. So the PJ28 figure is not a fixed pattern;
+        what it is (line banding that the reference columns remove, noise of those frames only) the frames in
+        ../shared cannot tell. ``[detector] read_noise_e = 11`` and ``read_noise_correlation = 0`` give the
+        siblings' ~1.1 DN of white read noise (the PJ18 figure): on the real-like PJ32 product the 400-1,200
+        km slope goes from -2.15 to -2.29 (ICT quality 85) or -2.70 (LOSSLESS; real -2.7..-3.7).
     read_noise_correlation : correlation of neighbouring read-noise values along a line (0 = white). The
         video chain's bandwidth limit (a one-pole low-pass filter on the serial output) makes the noise a
         first-order autoregressive sequence in read-out order: ``n_j = rho n_(j-1) + sqrt(1 - rho^2) sigma z_j``.
