@@ -6,7 +6,10 @@ timed in the same run (target >= 1.0: the whole chain no slower than naive geome
 ratio is the second render's; the first render in a process also loads numba's compiled code from its
 cache (~0.3 s, once per process), and its time and ratio are printed beside.
 
-Run: ``.venv/bin/python -m benchmarks.bench_render [--frames 26]`` (or ``python -m benchmarks`` for all).
+``--cpu`` renders it a third time in one thread and prints CPU seconds per stage (``time.thread_time``) and
+a one-thread ratio, both far less sensitive than wall time to other processes on a shared machine.
+
+Run: ``.venv/bin/python -m benchmarks.bench_render [--frames 26] [--cpu]`` (or ``python -m benchmarks`` for all).
 """
 
 from __future__ import annotations
@@ -25,10 +28,10 @@ JUPITER_RADII_KM = np.array([71492.0, 71492.0, 66854.0])  # pck00010.tpc (facts.
 CHUNK_RAYS = 1 << 20
 
 
-def bare_intersection_s(n_rays: int, rng: np.random.Generator) -> float:
-    """Seconds for a plain numpy ray-ellipsoid intersection of ``n_rays`` rays (chunks of 1M)."""
+def bare_intersection_s(n_rays: int, rng: np.random.Generator, timer=time.perf_counter) -> float:
+    """Seconds (of ``timer``) for a plain numpy ray-ellipsoid intersection of ``n_rays`` rays (chunks of 1M)."""
     origin = np.array([0.0, -150_000.0, 20_000.0])
-    start = time.perf_counter()
+    start = timer()
     done = 0
     while done < n_rays:
         m = min(CHUNK_RAYS, n_rays - done)
@@ -43,7 +46,7 @@ def bare_intersection_s(n_rays: int, rng: np.random.Generator) -> float:
         t = np.where(disc >= 0.0, (-b - np.sqrt(np.clip(disc, 0.0, None))) / (2.0 * a), np.nan)
         _ = origin + t[:, None] * d
         done += m
-    return time.perf_counter() - start
+    return timer() - start
 
 
 def detector_breakdown(request, iof: np.ndarray, filter_name: str, repeats: int = 5) -> dict[str, float]:
@@ -86,6 +89,30 @@ def detector_breakdown(request, iof: np.ndarray, filter_name: str, repeats: int 
     return best
 
 
+def cpu_breakdown(request, frames: int) -> dict:
+    """The image rendered once more in this thread alone (``workers.thread_limit(1)``: one numba thread, no
+    framelet workers, noise blocks in turn), timed in CPU seconds of the thread (``time.thread_time``), which
+    other processes on a loaded machine inflate far less than wall time; with the bare intersection timed the
+    same way. Returns ``{"render_s", "bare_s", "stages"}``."""
+    from simulator.render import workers
+
+    with workers.thread_limit(1):
+        clock = Stopwatch(timer=time.thread_time)
+        start = time.thread_time()
+        run = _render(request, frames, clock)
+        render_s = time.thread_time() - start
+    bare_s = bare_intersection_s(run["pixels"], np.random.default_rng(0), timer=time.thread_time)
+    return {"render_s": render_s, "bare_s": bare_s, "stages": dict(clock.seconds)}
+
+
+def _print_stages(seconds: dict, counts: dict) -> None:
+    total = sum(seconds.values())
+    for name, sec in sorted(seconds.items(), key=lambda kv: -kv[1]):
+        count = counts.get(name, 0)
+        per = f", {sec / count * 1e6:.2f} us per ray/sample" if count else ""
+        print(f"  {name:18s} {sec:8.2f} s  {sec / total:5.1%}{per}")
+
+
 def _threads(request) -> str:
     """Framelets in flight, the compiled loops' thread count and layer (numba), or a note that the numpy
     path ran."""
@@ -120,6 +147,8 @@ def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=26, help="frames to render (default 26)")
     parser.add_argument("--scenario", default="default", help="scenario name or path (default: default)")
+    parser.add_argument("--cpu", action="store_true",
+                        help="also render once in one thread and print CPU seconds per stage (for a loaded machine)")
     args = parser.parse_args([] if argv is None else argv)   # `python -m benchmarks` passes nothing
 
     scenario = load_scenario(args.scenario)
@@ -132,6 +161,7 @@ def main(argv=None) -> dict:
         cold = _render(request, args.frames)
         clock = Stopwatch()
         warm = _render(request, args.frames, clock)
+        cpu = cpu_breakdown(request, args.frames) if args.cpu else None
     pixels, framelets, on_body, sample = warm["pixels"], warm["framelets"], warm["on_body"], warm["sample"]
     render_s, cold_s = warm["seconds"], cold["seconds"]
     bare_s = bare_intersection_s(pixels, np.random.default_rng(0))
@@ -146,12 +176,12 @@ def main(argv=None) -> dict:
           f"ratio {bare_s / cold_s:.3f}")
     print(f"  peak resident memory: {peak_mb:,.0f} MB (target < 2048 MB)")
     print(f"  threads: {_threads(request)} (the bare intersection is single-threaded numpy)")
-    total = sum(clock.seconds.values())
     print("  stage times summed over the framelets in flight (thread seconds; shares of their total):")
-    for name, sec in sorted(clock.seconds.items(), key=lambda kv: -kv[1]):
-        count = clock.counts.get(name, 0)
-        per = f", {sec / count * 1e6:.2f} us per ray/sample" if count else ""
-        print(f"  {name:18s} {sec:8.1f} s  {sec / total:5.1%}{per}")
+    _print_stages(clock.seconds, clock.counts)
+    if cpu is not None:
+        print(f"  one thread, CPU seconds: render {cpu['render_s']:.2f} s, bare intersection {cpu['bare_s']:.2f} s, "
+              f"ratio {cpu['bare_s'] / cpu['render_s']:.3f}; per stage:")
+        _print_stages(cpu["stages"], clock.counts)
     detector = {}
     if sample is not None and request.summing == 1:
         detector = detector_breakdown(request, *sample)
@@ -161,7 +191,7 @@ def main(argv=None) -> dict:
             print(f"    {name:34s} {ms:7.2f} ms")
     return {"pixels": pixels, "render_s": render_s, "cold_render_s": cold_s, "bare_s": bare_s,
             "ratio": bare_s / render_s, "cold_ratio": bare_s / cold_s,
-            "peak_mb": peak_mb, "stages": dict(clock.seconds), "detector_ms": detector}
+            "peak_mb": peak_mb, "stages": dict(clock.seconds), "detector_ms": detector, "cpu": cpu}
 
 
 if __name__ == "__main__":

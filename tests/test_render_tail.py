@@ -146,3 +146,34 @@ def test_pixel_angle_matches_its_definition():
         ang = 2.0 * np.arcsin(np.clip(0.5 * np.linalg.norm(np.diff(rays, axis=axis), axis=-1), 0.0, 1.0))
         want = np.concatenate([ang, np.take(ang, [-1], axis=axis)], axis=axis)
         assert np.array_equal(_bits(_pixel_angle(rays, axis)), _bits(want)), f"axis {axis}"
+
+
+@settings(max_examples=25, deadline=None)
+@given(rows=st.integers(0, 9), cols=st.integers(0, 13), density=st.floats(0.0, 1.0), seed=st.integers(0, 2**31))
+def test_hit_gather_and_scatter_equal_mask_indexing(rows, cols, density, seed):
+    """``hits.gather`` / ``hits.scatter`` (one compiled pass each) give ``plane[hit]`` and ``zeros; out[hit] = v``
+    bit for bit, in the same order, NaN and signed zeros included; the numpy fallback too."""
+    from simulator.render import hits
+
+    rng = np.random.default_rng(seed)
+    hit = rng.random((rows, cols)) < density
+    geom = rng.normal(size=(7, rows, cols))
+    geom[:, ~hit] = np.nan
+    geom[0, ::2] = -0.0
+    cosines = rng.normal(size=(3, rows, cols))
+    picked = (1, 2, 6)
+    expected = [geom[q][hit] for q in picked] + [cosines[c][hit] for c in range(3)]
+    values = rng.normal(size=int(hit.sum()))
+    reference = np.zeros(hit.shape)
+    reference[hit] = values
+    for compiled in (hits.AVAILABLE, False):
+        saved, hits.AVAILABLE = hits.AVAILABLE, compiled
+        try:
+            got = hits.gather(hit, geom, picked, cosines)
+            scattered = hits.scatter(hit, values)
+        finally:
+            hits.AVAILABLE = saved
+        assert got.shape == (6, hit.sum()), f"gather shape {got.shape} for {hit.sum()} hits (compiled={compiled})"
+        for q in range(6):
+            assert np.array_equal(_bits(got[q]), _bits(expected[q])), f"plane {q} differs (compiled={compiled})"
+        assert np.array_equal(_bits(scattered), _bits(reference)), f"scatter differs (compiled={compiled})"

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.render import compiled, grid
+from simulator.render import compiled, grid, hits
 
 JUPITER_NAIF_ID = 599  # NAIF id of Jupiter (facts.md "Jupiter")
 
@@ -253,15 +253,19 @@ def _supersample_edges(geo, scene, filter_name, sample, index, iof, hit, subpixe
     return sub.shape[0]
 
 
-def _scene_iof(scene, filter_name, hit, geom, cosines, ifov_rad) -> np.ndarray:
+def _scene_iof(scene, filter_name, hit, geom, cosines, ifov_rad, clock=None) -> np.ndarray:
     """I/F on the window ``hit`` from the fused loop's geometry planes (0 off the body): Jupiter's albedo at
     the hits' planetographic latitude / west longitude (band-limited by their footprints) and the scene's
-    photometry with the loop's cos i, cos e and cos phase."""
-    iof = np.zeros(hit.shape)
-    if hit.any():
-        footprint = None if ifov_rad is None else geom[6][hit] * ifov_rad
-        albedo = scene.bodies[0].normal_albedo(filter_name, None, geom[1][hit], geom[2][hit], None, footprint)
-        iof[hit] = scene.photometry.iof(albedo, cosines[0][hit], cosines[1][hit], cosines[2][hit], filter_name)
+    photometry with the loop's cos i, cos e and cos phase. ``clock`` gets the laps "scene albedo" (gather
+    and albedo) and "scene photometry" (photometry and scatter)."""
+    if not hit.any():
+        return np.zeros(hit.shape)
+    lat, lon, range_km, cos_i, cos_e, cos_g = hits.gather(hit, geom, (1, 2, 6), cosines)   # one pass
+    footprint = None if ifov_rad is None else range_km * ifov_rad
+    albedo = scene.bodies[0].normal_albedo(filter_name, None, lat, lon, None, footprint)
+    _lap(clock, "scene albedo", lat.size)
+    iof = hits.scatter(hit, scene.photometry.iof(albedo, cos_i, cos_e, cos_g, filter_name))
+    _lap(clock, "scene photometry", lat.size)
     return iof
 
 
@@ -274,8 +278,7 @@ def _sample_node_fused(geo, scene, filter_name, rays_nominal, sample, index, rad
                                                  full=keep_geometry)
     n_hit = int(np.count_nonzero(hit))
     _lap(clock, "intercepts+angles", n_hit)
-    iof = _scene_iof(scene, filter_name, hit, geom, cosines, ifov_rad)
-    _lap(clock, "scene", n_hit)
+    iof = _scene_iof(scene, filter_name, hit, geom, cosines, ifov_rad, clock)
     n = n_hit
     if n_sub > 1 and n_hit:             # edges exist only around hits (as np.any(cand) guards it above)
         n += _supersample_edges(geo, scene, filter_name, sample, index, iof, hit, subpixel_rays, n_sub, edge_rows,
