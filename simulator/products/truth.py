@@ -34,6 +34,7 @@ import numpy as np
 from astropy.io import fits
 
 from simulator.errors import ProductError
+from simulator.products import truth_coding
 
 # name: (dtype, BUNIT, definition). Dtypes follow the renderer's contract (ARCHITECTURE.md "Renderer");
 # LON_W and the latitudes are float64 because float32 loses ~0.01 px of longitude at perijove scales.
@@ -162,10 +163,13 @@ class TruthStorage:
     steps: Mapping[str, float | None] | None = None
     workers: int = 1
     compression: Mapping[str, str] | None = None
+    coding: str = "differences"
 
     def __post_init__(self):
         if self.level not in TRUTH_LEVELS:
             raise ProductError(f"truth level {self.level!r} is not one of {', '.join(TRUTH_LEVELS)}")
+        if self.coding not in truth_coding.CODINGS:
+            raise ProductError(f"truth coding {self.coding!r} is not one of {', '.join(truth_coding.CODINGS)}")
         if isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers < 0:
             raise ProductError(f"truth writer workers {self.workers!r} must be an integer >= 0")
         for name, step in (self.steps or {}).items():
@@ -196,7 +200,8 @@ class TruthStorage:
     def codec(self, name: str) -> str:
         """Tile codec of plane ``name`` when it is quantised or integer (lossless floats: GZIP_2)."""
         if self.compression is None:
-            return (COMPRESSION if self.level == "full" else MINIMAL_COMPRESSION).get(name, "RICE_1")
+            table = COMPRESSION if self.level == "full" and self.coding == "values" else MINIMAL_COMPRESSION
+            return table.get(name, "RICE_1")
         return self.compression.get(name, "RICE_1")
 
     def process_count(self, planes: int, codecs: Sequence[str] = ()) -> int:
@@ -249,7 +254,7 @@ def _as_array(source) -> np.ndarray:
 
 
 def encode_plane(name: str, source, step: float | None, tile_lines: int, abcorr: str,
-                 codec: str = "RICE_1") -> bytes:
+                 codec: str = "RICE_1", coding: str = "values", body=None, lat_pg=None) -> bytes:
     """One backplane as the bytes of a FITS image extension (tile-compressed, 2880-byte blocks).
 
     Parameters
@@ -262,6 +267,13 @@ def encode_plane(name: str, source, step: float | None, tile_lines: int, abcorr:
     codec : tile codec of a quantised float or integer plane (:data:`TILE_CODECS`); lossless floats use
         GZIP_2. HCOMPRESS_1 falls back to RICE_1 on tiles narrower than :data:`HCOMPRESS_MIN_SIDE`, PLIO_1 on
         float planes and values outside ``0 .. PLIO_LIMIT - 1``.
+    coding : ``"values"`` (quantised floats any FITS reader decodes) or ``"differences"``
+        (:mod:`simulator.products.truth_coding`: a quantised float plane stored as integer line differences,
+        LAT_PC as its residual from LAT_PG's closed form; a plane that cannot be, e.g. NaN where BODY is not
+        0, is stored as values).
+    body : the BODY plane (array or memory-map source) when ``coding`` is ``"differences"``: NaN pixels must
+        be exactly its 0s.
+    lat_pg : ``(source, step)`` of the LAT_PG plane stored beside it (LAT_PC's residual), or None.
 
     Identical tiles are compressed once (:func:`share_identical_tiles`).
     """
@@ -270,6 +282,12 @@ def encode_plane(name: str, source, step: float | None, tile_lines: int, abcorr:
     if data.dtype != dtype:
         data = data.astype(dtype)
     tile_lines = min(int(tile_lines), data.shape[0])
+    extra: tuple = ()
+    if coding == "differences" and dtype.kind == "f" and step is not None:
+        coded = _coded(name, data, step, tile_lines, body, lat_pg)
+        if coded is not None:
+            data, extra = coded
+            dtype = data.dtype
     distinct, index = distinct_tiles(data, tile_lines)
     if index is not None:
         data = np.concatenate([data[i * tile_lines:(i + 1) * tile_lines] for i in distinct])
@@ -295,7 +313,31 @@ def encode_plane(name: str, source, step: float | None, tile_lines: int, abcorr:
     else:
         hdu = fits.CompImageHDU(data=data, name=name, compression_type=codec, tile_shape=tile, **options)
     with _CODEC_LOCK if codec in LOCKED_CODECS else nullcontext():
-        return share_identical_tiles(_extension_bytes(hdu, name, abcorr), index)
+        return share_identical_tiles(_extension_bytes(hdu, name, abcorr, extra), index)
+
+
+def _coded(name: str, data: np.ndarray, step: float, tile_lines: int, body, lat_pg):
+    """(int32 plane, (header cards, comment lines)) of a ``differences``-coded float plane, or None."""
+    body = None if body is None else _as_array(body)
+    unit = BACKPLANES.get(name, (None, ""))[1]
+    step = exact_step(data, step)
+    if name == "LAT_PC" and lat_pg is not None and body is not None:
+        pg = _as_array(lat_pg[0]).astype(np.float64)
+        pg_step = exact_step(pg, lat_pg[1])
+        # LAT_PG must be line-coded itself (its decoded values are the closed form's input): the same test
+        # LAT_PG's own coding passes
+        if truth_coding.encode_lines(pg, pg_step, body, tile_lines) is not None:
+            residual = truth_coding.pg_residual(data, pg, body, step, pg_step)
+            if residual is not None:
+                return residual, (truth_coding.cards(truth_coding.PG_RESIDUAL, step, tile_lines, True, unit=unit),
+                                  truth_coding.recipe(truth_coding.PG_RESIDUAL))
+    period = truth_coding.modulus(name, step)
+    coded = truth_coding.encode_lines(data, step, body, tile_lines, period)
+    if coded is None:
+        return None
+    stored, null = coded
+    return stored, (truth_coding.cards(truth_coding.LINE_DIFFERENCES, step, tile_lines, null, period, unit),
+                    truth_coding.recipe(truth_coding.LINE_DIFFERENCES))
 
 
 GRID_MAX_DOUBLINGS = 16   # `exact_step` tries steps up to 2**16 times a plane's own (1/16 DN -> 4096 DN)
@@ -419,9 +461,16 @@ def share_identical_tiles(extension: bytes, index: np.ndarray | None) -> bytes:
     return header.tostring().encode("ascii") + body + b"\0" * (-len(body) % 2880)
 
 
-def _extension_bytes(hdu, name: str, abcorr: str) -> bytes:
+def _extension_bytes(hdu, name: str, abcorr: str, coded: tuple = ()) -> bytes:
+    """The extension's bytes; ``coded`` = (cards, comment lines) of a coded plane (its BUNIT becomes DUNIT)."""
     for key, value, comment in _header_cards(name, abcorr):
         hdu.header[key] = (value, comment)
+    if coded:
+        del hdu.header["BUNIT"]
+        for key, value, comment in coded[0]:
+            hdu.header[key] = (value, comment)
+        for line in coded[1]:
+            hdu.header.add_comment(line)
     buffer = io.BytesIO()
     fits.HDUList([fits.PrimaryHDU(), hdu]).writeto(buffer, output_verify="exception")
     primary = len(fits.PrimaryHDU().header.tostring())   # an empty primary HDU: one header block
@@ -500,9 +549,13 @@ def write_truth_fits(path: Path, planes: dict[str, np.ndarray], *, product_id: s
     primary.header.add_comment("One image extension per truth backplane, each shaped like the raw PNG.")
     primary.header.add_comment("Float planes are quantised (ZQUANTIZ NO_DITHER, step ZSCALE per tile).")
     primary.header.add_comment("Equal tiles of a plane (DARK/FLAT/DEFECT each frame) share one heap copy.")
-    jobs = [(name, _source(planes[name]), storage.step(name), int(tile_lines), abcorr, storage.codec(name))
-            for name in wanted]
-    processes = storage.process_count(len(jobs), [job[-1] for job in jobs])
+    coding = storage.coding
+    body = _source(planes["BODY"]) if coding == "differences" and "BODY" in wanted else None
+    pg_kept = "LAT_PG" in wanted and storage.step("LAT_PG") is not None
+    lat_pg = (_source(planes["LAT_PG"]), storage.step("LAT_PG")) if body is not None and pg_kept else None
+    jobs = [(name, _source(planes[name]), storage.step(name), int(tile_lines), abcorr, storage.codec(name),
+             coding, body, lat_pg if name == "LAT_PC" else None) for name in wanted]
+    processes = storage.process_count(len(jobs), [job[5] for job in jobs])
     if processes > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
