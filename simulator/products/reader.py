@@ -184,7 +184,11 @@ class TruthFile:
 
         try:
             self._hdul = fits.open(self.path, memmap=False)
+            self._names = tuple(h.name for h in self._hdul[1:])
+            self._headers = {}
         except OSError as exc:
+            if self._hdul is not None:
+                self._hdul.close()
             raise ProductError(f"{str(self.path)!r} is not a readable FITS file ({exc})") from None
         return self
 
@@ -196,7 +200,7 @@ class TruthFile:
     @property
     def names(self) -> tuple[str, ...]:
         """The backplanes in the file, in file order."""
-        return tuple(h.name for h in self._hdul[1:])
+        return self._names
 
     def read(self, name: str, rows: tuple[int, int] | None = None) -> np.ndarray:
         """Backplane ``name`` decoded: (lines, samples), or (count, samples) for ``rows = (first, count)``."""
@@ -209,7 +213,9 @@ class TruthFile:
         first, count = (0, lines) if rows is None else (int(rows[0]), int(rows[1]))
         stop = min(first + count, lines)
         try:
-            header = hdu.header
+            if name not in self._headers:      # astropy rebuilds cards on every lookup: the coding cards once
+                self._headers[name] = {key: hdu.header.get(key) for key in truth_coding.HEADER_KEYS}
+            header = self._headers[name]
             coding = header.get("QCODING")
             if coding is None:
                 return np.asarray(hdu.data if rows is None else hdu.section[first:stop])

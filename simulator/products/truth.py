@@ -283,14 +283,14 @@ def encode_plane(name: str, source, step: float | None, tile_lines: int, abcorr:
         data = data.astype(dtype)
     tile_lines = min(int(tile_lines), data.shape[0])
     extra: tuple = ()
-    if coding == "differences" and dtype.kind == "f" and step is not None:
-        coded = _coded(name, data, step, tile_lines, body, lat_pg)
-        if coded is not None:
-            data, extra = coded
-            dtype = data.dtype
     distinct, index = distinct_tiles(data, tile_lines)
-    if index is not None:
-        data = np.concatenate([data[i * tile_lines:(i + 1) * tile_lines] for i in distinct])
+    if coding == "differences" and dtype.kind == "f" and step is not None:
+        coded = _coded(name, data, step, tile_lines, body, lat_pg, distinct, index)
+        if coded is not None:
+            (data, index), extra = coded          # the distinct tiles alone, coded
+            dtype = data.dtype
+    if index is not None and not extra:
+        data = _pick_tiles(data, distinct, tile_lines)
     tile = (tile_lines, data.shape[1])
     if codec == "HCOMPRESS_1" and min(tile) < HCOMPRESS_MIN_SIDE:
         codec = "RICE_1"
@@ -316,12 +316,22 @@ def encode_plane(name: str, source, step: float | None, tile_lines: int, abcorr:
         return share_identical_tiles(_extension_bytes(hdu, name, abcorr, extra), index)
 
 
-def _coded(name: str, data: np.ndarray, step: float, tile_lines: int, body, lat_pg):
-    """(int32 plane, (header cards, comment lines)) of a ``differences``-coded float plane, or None."""
+def _pick_tiles(data: np.ndarray, tiles: Sequence[int], tile_lines: int) -> np.ndarray:
+    return np.concatenate([data[i * tile_lines:(i + 1) * tile_lines] for i in tiles])
+
+
+def _coded(name: str, data: np.ndarray, step: float, tile_lines: int, body, lat_pg, distinct, index):
+    """((int32 plane of the distinct tiles, tile index), (header cards, comment lines)) of a
+    ``differences``-coded float plane, or None. ``distinct``, ``index``: :func:`distinct_tiles` of ``data``.
+
+    Line differences restart every tile, so only the distinct tiles are coded (DARK/FLAT: one framelet per
+    filter), once the BODY plane's 0s are checked to repeat with them (the plane's NaN must be exactly there
+    in every tile). LAT_PC's residual depends on LAT_PG too: coded whole, its own distinct tiles found after.
+    """
     body = None if body is None else _as_array(body)
     unit = BACKPLANES.get(name, (None, ""))[1]
-    step = exact_step(data, step)
     if name == "LAT_PC" and lat_pg is not None and body is not None:
+        step = exact_step(data, step)
         pg = _as_array(lat_pg[0]).astype(np.float64)
         pg_step = exact_step(pg, lat_pg[1])
         # LAT_PG must be line-coded itself (its decoded values are the closed form's input): the same test
@@ -329,15 +339,27 @@ def _coded(name: str, data: np.ndarray, step: float, tile_lines: int, body, lat_
         if truth_coding.encode_lines(pg, pg_step, body, tile_lines) is not None:
             residual = truth_coding.pg_residual(data, pg, body, step, pg_step)
             if residual is not None:
-                return residual, (truth_coding.cards(truth_coding.PG_RESIDUAL, step, tile_lines, True, unit=unit),
-                                  truth_coding.recipe(truth_coding.PG_RESIDUAL))
+                tiles, index = distinct_tiles(residual, tile_lines)
+                if index is not None:
+                    residual = _pick_tiles(residual, tiles, tile_lines)
+                return (residual, index), (
+                    truth_coding.cards(truth_coding.PG_RESIDUAL, step, tile_lines, True, unit=unit),
+                    truth_coding.recipe(truth_coding.PG_RESIDUAL))
+    few = index is not None and 2 * len(distinct) <= len(index)       # DARK/FLAT: one tile per filter
+    values = _pick_tiles(data, distinct, tile_lines) if few else data
+    if index is not None and body is not None and np.isnan(values).any():
+        sky = np.asarray(body).reshape(len(index), tile_lines, -1) == 0
+        if not np.array_equal(sky, sky[np.asarray(distinct)[index]]):    # NaN must be BODY's 0s in every tile
+            return None
+    step = exact_step(values, step)
     period = truth_coding.modulus(name, step)
-    coded = truth_coding.encode_lines(data, step, body, tile_lines, period)
+    coded = truth_coding.encode_lines(data, step, body, tile_lines, period, distinct)
     if coded is None:
         return None
     stored, null = coded
-    return stored, (truth_coding.cards(truth_coding.LINE_DIFFERENCES, step, tile_lines, null, period, unit),
-                    truth_coding.recipe(truth_coding.LINE_DIFFERENCES))
+    return (stored, index), (
+        truth_coding.cards(truth_coding.LINE_DIFFERENCES, step, tile_lines, null, period, unit),
+        truth_coding.recipe(truth_coding.LINE_DIFFERENCES))
 
 
 GRID_MAX_DOUBLINGS = 16   # `exact_step` tries steps up to 2**16 times a plane's own (1/16 DN -> 4096 DN)

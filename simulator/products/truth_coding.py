@@ -54,6 +54,7 @@ NULL_WHERE_SKY = "BODY=0"
 # residual.
 JUPITER_RADII_KM: tuple[float, float] = (71492.0, 66854.0)
 INTEGER_LIMIT = 2 ** 30   # |q| must stay below this, so differences fit int32; else the plane is stored as values
+HEADER_KEYS = ("QCODING", "QSTEP", "QLINES", "QMODULUS", "QNULL", "QRADEQ", "QRADPOL")   # what decode() reads
 MODULAR_PLANES = {"LON_W": 360.0}   # plane -> period (its unit): differences wrapped, sums taken modulo it
 
 
@@ -137,10 +138,11 @@ def integrate_lines(d: np.ndarray, tile_lines: int, period: int | None = None) -
 
 
 @_jit
-def _encode_lines(values, body, step, tile_lines, period, out):  # pragma: no cover - compiled
-    """One pass of :func:`quantised` + :func:`line_differences` into ``out``; returns 0 (coded, no NaN),
-    1 (coded, NaN where body is 0), -1 (cannot be line-coded)."""
-    lines, samples = values.shape
+def _encode_lines(values, body, step, tile_lines, period, tiles, out):  # pragma: no cover - compiled
+    """One pass of :func:`quantised` + :func:`line_differences` into ``out``, whose tile ``u`` is tile
+    ``tiles[u]`` of ``values`` / ``body``; returns 0 (coded, no NaN), 1 (coded, NaN where body is 0), -1
+    (cannot be line-coded)."""
+    lines, samples = out.shape
     last = np.zeros(samples, np.int64)
     has_nan = False
     finite_on_sky = False
@@ -148,15 +150,16 @@ def _encode_lines(values, body, step, tile_lines, period, out):  # pragma: no co
     for i in range(lines):
         if i % tile_lines == 0:
             last[:] = 0
+        src = tiles[i // tile_lines] * tile_lines + i % tile_lines
         for j in range(samples):
-            v = values[i, j]
+            v = values[src, j]
             if v != v:
-                if body[i, j] != 0:
+                if body[src, j] != 0:
                     return -1
                 has_nan = True
                 out[i, j] = 0
                 continue
-            if body[i, j] == 0:
+            if body[src, j] == 0:
                 finite_on_sky = True
             q = np.rint(v / step)
             if not abs(q) < INTEGER_LIMIT:       # also infinities
@@ -175,19 +178,25 @@ def _encode_lines(values, body, step, tile_lines, period, out):  # pragma: no co
 
 
 def encode_lines(data: np.ndarray, step: float, body: np.ndarray | None, tile_lines: int,
-                 period: int | None = None) -> tuple[np.ndarray, bool] | None:
+                 period: int | None = None, tiles=None) -> tuple[np.ndarray, bool] | None:
     """The stored int32 plane of a ``LINEDIFF`` plane and whether it has NaN (where ``body`` is 0), or None.
 
-    Same integers as :func:`quantised` then :func:`line_differences` (one compiled pass with numba).
+    ``tiles``: code only these tiles of ``data`` (and ``body``), in this order (None: all). Same integers as
+    :func:`quantised` then :func:`line_differences` of the picked tiles (one compiled pass with numba, no copy).
     """
     data = _native(data)
     if data.shape[0] % tile_lines or data.dtype.kind != "f":
         return None
+    tiles = np.arange(data.shape[0] // tile_lines) if tiles is None else np.asarray(tiles, dtype=np.int64)
     if COMPILED:
-        sky = np.ones(data.shape, np.int8) if body is None else _native(body)
-        out = np.empty(data.shape, np.int32)
-        status = _encode_lines(data, sky, float(step), int(tile_lines), int(period or 0), out)
+        sky = np.ones((1, 1), np.int8) if body is None else _native(body)
+        if body is None:
+            sky = np.broadcast_to(sky, data.shape)
+        out = np.empty((len(tiles) * tile_lines, data.shape[1]), np.int32)
+        status = _encode_lines(data, sky, float(step), int(tile_lines), int(period or 0), tiles, out)
         return None if status < 0 else (out, bool(status))
+    data = _tiles(data, tile_lines)[tiles].reshape(-1, data.shape[1])
+    body = None if body is None else _tiles(np.asarray(body), tile_lines)[tiles].reshape(data.shape)
     q = quantised(data, step, body)
     if q is None:
         return None
