@@ -6,7 +6,9 @@ Reports:
   image (a fresh process: imports, kernels from the cache, render, every product file) divided by the time of
   ``render_framelets`` alone on the same request in this process (goal <= 1.5);
 - truth bytes / raw PNG bytes of that product, at each truth level (goal <= 10), and the seconds (wall and
-  CPU) ``write_truth_fits`` takes for its planes at each level, in this process with one writer process;
+  CPU) ``write_truth_fits`` takes for its planes at each level, in this process with one writer process, at
+  the default ``coding="differences"`` and, for comparison in the same run, ``coding="values"`` (the layout
+  before issue #16 round 4: quantised floats, HCOMPRESS at full);
 - ``junocam-sim --help`` wall time, median of 5 (goal <= 0.5 s);
 - the render command's wall and CPU seconds (its truth-encoding processes included) at each truth level;
 - products per hour of a small dataset with 1 single-threaded worker and with 2, and their ratio (goal >= 1.7

@@ -150,7 +150,7 @@ def test_a_plane_with_nan_where_body_is_not_zero_is_stored_as_values(tmp_path):
 
 
 def test_coding_values_keeps_every_plane_readable_as_floats_and_differences_are_smaller(tmp_path):
-    planes = disk_planes(np.random.default_rng(5), 6)
+    planes = disk_planes(np.random.default_rng(5), 3)
     coded = write(tmp_path / "d.fits", planes)
     plain = write(tmp_path / "v.fits", planes, truth_mod.TruthStorage(coding="values"))
     with fits.open(plain) as raw:
