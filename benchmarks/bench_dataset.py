@@ -6,7 +6,9 @@ Reports:
   image (a fresh process: imports, kernels from the cache, render, every product file) divided by the time of
   ``render_framelets`` alone on the same request in this process (goal <= 1.5);
 - truth bytes / raw PNG bytes of that product, at each truth level (goal <= 10), and the seconds (wall and
-  CPU) ``write_truth_fits`` takes for its planes at each level, in this process with one writer process;
+  CPU) ``write_truth_fits`` takes for its planes at each level, in this process with one writer process, at
+  the default ``coding="differences"`` and, for comparison in the same run, ``coding="values"`` (the layout
+  before issue #16 round 4: quantised floats, HCOMPRESS at full);
 - ``junocam-sim --help`` wall time, median of 5 (goal <= 0.5 s);
 - the render command's wall and CPU seconds (its truth-encoding processes included) at each truth level;
 - products per hour of a small dataset with 1 single-threaded worker and with 2, and their ratio (goal >= 1.7
@@ -103,25 +105,27 @@ def render_command(frames: int, tmp: Path) -> tuple[dict[str, tuple[float, float
     return seconds, sizes
 
 
-def truth_write_seconds(product: Path, tmp: Path) -> dict[str, tuple[float, float]]:
-    """(wall, CPU) seconds of writing the product's truth planes again at each level (one writer process).
+def truth_write_seconds(product: Path, tmp: Path) -> dict[tuple[str, str], tuple[float, float, int]]:
+    """(wall s, CPU s, bytes) of writing the product's truth planes again, by (level, coding), one writer
+    process: ``differences`` (the default: line differences, LAT_PC as a residual) against ``values`` (every
+    plane quantised floats any FITS reader decodes: the layout before issue #16 round 4), in one run.
 
     The planes are the product's full truth FITS read back (already on the quantisation grid, so the bytes
     match the product's within a few tiles).
     """
-    from astropy.io import fits
-
+    from simulator.products.reader import read_truth_planes
     from simulator.products.truth import TruthStorage, write_truth_fits
 
-    with fits.open(next((product / "truth").glob("*.fits"))) as hdul:
-        planes = {hdu.name: hdu.data for hdu in hdul[1:]}
-    seconds = {}
+    planes = read_truth_planes(next((product / "truth").glob("*.fits")))
+    out = {}
     for level in ("full", "minimal"):
-        wall, cpu = time.perf_counter(), time.process_time()
-        write_truth_fits(tmp / f"rewrite-{level}.fits", planes, product_id="P", scenario="bench", seed=1,
-                         abcorr="LT+S", software_version="bench", storage=TruthStorage(level=level))
-        seconds[level] = (time.perf_counter() - wall, time.process_time() - cpu)
-    return seconds
+        for coding in ("differences", "values"):
+            path = tmp / f"rewrite-{level}-{coding}.fits"
+            wall, cpu = time.perf_counter(), time.process_time()
+            write_truth_fits(path, planes, product_id="P", scenario="bench", seed=1, abcorr="LT+S",
+                             software_version="bench", storage=TruthStorage(level=level, coding=coding))
+            out[level, coding] = (time.perf_counter() - wall, time.process_time() - cpu, path.stat().st_size)
+    return out
 
 
 def truth_plane_bytes(product: Path) -> dict[str, int]:
@@ -219,9 +223,13 @@ def main(argv: list[str] | None = None) -> None:
         f"{level} {wall:.1f} s / {cpu:.1f} s" for level, (wall, cpu) in command.items())
         + f" (CPU of the command and its processes; renderer {renderer_s:.1f} s wall)")
     for level in ("full", "minimal"):
+        wall, cpu, _ = write_s[level, "differences"]
         print(f"truth / raw PNG ({level:7s})  {sizes[f'truth_{level}'] / 1e6:.1f} MB / {sizes['raw_png'] / 1e6:.1f} MB"
-              f" = {sizes[f'truth_{level}'] / sizes['raw_png']:.1f} (goal <= 10); written in {write_s[level][0]:.1f} s "
-              f"wall, {write_s[level][1]:.1f} s CPU")
+              f" = {sizes[f'truth_{level}'] / sizes['raw_png']:.1f} (goal <= 10); written in {wall:.1f} s "
+              f"wall, {cpu:.1f} s CPU")
+        wall_v, cpu_v, size_v = write_s[level, "values"]
+        print(f"  coding=values (before)    {size_v / 1e6:.1f} MB = {size_v / sizes['raw_png']:.1f} x the PNG, "
+              f"written in {wall_v:.1f} s wall, {cpu_v:.1f} s CPU (same planes, this run)")
     print("full truth by plane         " + ", ".join(f"{name} {size / 1e6:.1f}" for name, size in plane_bytes.items())
           + " MB")
     print(f"products per hour           {one:.0f} with 1 worker, {two:.0f} with 2 ({args.items} items of "

@@ -132,9 +132,9 @@ def test_minimal_truth_keeps_what_validation_reads(tiny_run):
 
 def test_ml_export_crops_match_the_products(tiny_run):
     import zarr
-    from astropy.io import fits
 
     from simulator.products.raw_image import read_raw_png
+    from simulator.products.reader import read_truth_planes
 
     _, out, _, _, _, _ = tiny_run
     rows = {r["index"]: r for r in read_manifest(out).to_pylist()}
@@ -147,8 +147,8 @@ def test_ml_export_crops_match_the_products(tiny_run):
             l0, s0 = int(g["line0"][k]), int(g["sample0"][k])
             window = (slice(l0, l0 + 128), slice(s0, s0 + 128))
             assert np.array_equal(g["dn"][k], read_raw_png(out / row["raw_png"])[window])
-            with fits.open(out / row["truth_fits"]) as hdul:
-                assert np.array_equal(g["LAT_PG"][k], hdul["LAT_PG"].data[window], equal_nan=True)
+            lat_pg = read_truth_planes(out / row["truth_fits"], ("LAT_PG",))["LAT_PG"]   # decoded
+            assert np.array_equal(g["LAT_PG"][k], lat_pg[window], equal_nan=True)
         total += g["dn"].shape[0]
     assert total == 3 * 13, f"{total} crops; expected 13 per 1648-sample framelet"
 

@@ -13,6 +13,7 @@ from PIL import Image
 from simulator.errors import ProductError
 from simulator.products import truth as truth_mod
 from simulator.products.raw_image import PNG_BLOCK_ROWS, read_raw_png, write_raw_png
+from simulator.products.reader import TruthFile, read_truth_planes
 
 SHAPE = (256, 160)
 
@@ -45,10 +46,10 @@ def write(tmp_path, planes, storage, name="t.fits"):
 def test_quantised_planes_come_back_within_half_a_step(tmp_path):
     planes = geometry_planes(np.random.default_rng(3))
     path = write(tmp_path, planes, truth_mod.TruthStorage())
-    with fits.open(path) as hdul:
-        assert [h.name for h in hdul[1:]] == list(truth_mod.BACKPLANE_NAMES)
+    with TruthFile(path) as hdul:                    # decodes line-coded planes
+        assert hdul.names == truth_mod.BACKPLANE_NAMES
         for name, want in planes.items():
-            got = hdul[name].data
+            got = hdul.read(name)
             assert got.dtype.newbyteorder("=") == want.dtype, name
             assert np.array_equal(np.isnan(got), np.isnan(want)) if want.dtype.kind == "f" else True, name
             step = truth_mod.QUANTISATION_STEPS.get(name, 0.0)
@@ -62,9 +63,9 @@ def test_quantised_planes_come_back_within_half_a_step(tmp_path):
 def test_lossless_storage_is_bit_exact(tmp_path):
     planes = geometry_planes(np.random.default_rng(4))
     path = write(tmp_path, planes, truth_mod.TruthStorage.lossless())
-    with fits.open(path) as hdul:
+    with TruthFile(path) as hdul:
         for name, want in planes.items():
-            assert np.array_equal(hdul[name].data, want, equal_nan=True), name
+            assert np.array_equal(hdul.read(name), want, equal_nan=True), name
 
 
 def test_levels_choose_planes_and_an_extra_renderer_plane_is_kept_losslessly(tmp_path):
@@ -150,8 +151,8 @@ def test_stored_truth_keeps_a_thousandth_of_a_pixel(tmp_path, kernel_cache_dir, 
     scenario = load_scenario("default").replace(imaging={"frames": 1, "filters": ["RED"]},
                                                 render={"supersample": 1, "time_oversample": 1})
     folder = render_product(ProductRequest(scenario=scenario, out_dir=tmp_path, cache_dir=kernel_cache_dir))
-    with fits.open(product_paths(folder, folder.name)["truth_fits"]) as hdul:
-        stored = {n: hdul[n].data.astype(np.float64) for n in ("LAT_PC", "LAT_PG", "LON_W")}
+    stored = {n: v.astype(np.float64) for n, v in read_truth_planes(product_paths(folder, folder.name)["truth_fits"],
+                                                                    ("LAT_PC", "LAT_PG", "LON_W")).items()}
     truth = seen[0].truth
     hit = np.isfinite(truth["LAT_PC"])
     assert hit.sum() > 1000, "the test framelet should see Jupiter"

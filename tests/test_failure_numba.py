@@ -37,15 +37,15 @@ def _render(out: Path, cache: Path, prefix: list[str], extra_env: dict | None = 
 
 def plane_differences(a: Path, b: Path) -> dict[str, float]:
     """Largest absolute difference of each truth plane of two FITS files (NaN positions must agree)."""
-    from astropy.io import fits
+    from simulator.products.reader import read_truth_planes
 
     out = {}
-    with fits.open(a) as ha, fits.open(b) as hb:
-        for x, y in zip(ha[1:], hb[1:]):
-            da, db = np.asarray(x.data, dtype=float), np.asarray(y.data, dtype=float)
-            assert np.array_equal(np.isnan(da), np.isnan(db)), f"{x.name}: NaN pixels differ"
-            ok = np.isfinite(da)
-            out[x.name] = float(np.max(np.abs(da[ok] - db[ok]), initial=0.0))
+    planes_a, planes_b = read_truth_planes(a), read_truth_planes(b)      # decoded (line-coded planes)
+    for name, x in planes_a.items():
+        da, db = np.asarray(x, dtype=float), np.asarray(planes_b[name], dtype=float)
+        assert np.array_equal(np.isnan(da), np.isnan(db)), f"{name}: NaN pixels differ"
+        ok = np.isfinite(da)
+        out[name] = float(np.max(np.abs(da[ok] - db[ok]), initial=0.0))
     return out
 
 

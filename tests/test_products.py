@@ -18,6 +18,7 @@ from simulator.products import (KernelSource, ProductContext, ProductWriter, bui
                                 metadata_to_bytes, product_paths, read_metadata, stop_time)
 from simulator.products import keywords as kw
 from simulator.products import truth as truth_mod
+from simulator.products.reader import TruthFile
 from simulator.products.description import ReportedGeometry, describe_image, parse_utc_ms
 from simulator.products.like import twin_settings
 from simulator.products.metadata import check_metadata
@@ -177,18 +178,22 @@ def test_pds3_label_parses_and_equals_the_json(product):
 def test_truth_fits_opens_with_astropy_and_matches_the_png(product):
     root, desc = product
     paths = product_paths(root, desc.product_id)
-    with fits.open(paths["truth_fits"]) as hdul:
+    with fits.open(paths["truth_fits"]) as hdul, TruthFile(paths["truth_fits"]) as truth_file:
         names = [h.name for h in hdul[1:]]
         assert names == list(truth_mod.BACKPLANE_NAMES)
         assert hdul[0].header["ABCORR"] == "LT+S"
         for hdu in hdul[1:]:
             assert hdu.data.shape == (desc.lines, desc.line_samples), hdu.name
-            assert hdu.data.dtype.newbyteorder("=") == np.dtype(truth_mod.BACKPLANES[hdu.name][0]), hdu.name
-            assert "BUNIT" in hdu.header and hdu.header["DEFINITN"] and hdu.header["ABCORR"] == "LT+S"
+            # coded planes (QCODING: line differences, LAT_PC's residual) hold integers; the reader decodes
+            stored = truth_file.read(hdu.name)
+            assert stored.dtype.newbyteorder("=") == np.dtype(truth_mod.BACKPLANES[hdu.name][0]), hdu.name
+            unit = "DUNIT" if "QCODING" in hdu.header else "BUNIT"
+            assert unit in hdu.header and hdu.header["DEFINITN"] and hdu.header["ABCORR"] == "LT+S"
             assert "DATE" not in hdu.header
         expected = next(iter(framelets(desc)))
         for name in truth_mod.BACKPLANE_NAMES:  # within half a quantisation step (+ float32 rounding); NaN kept
-            got, want = hdul[name].data[:128], np.asarray(expected.truth[name]).astype(hdul[name].data.dtype)
+            plane = truth_file.read(name)
+            got, want = plane[:128], np.asarray(expected.truth[name]).astype(plane.dtype)
             step = truth_mod.QUANTISATION_STEPS.get(name, 0.0)
             tol = step / 2 + (np.spacing(np.abs(want).astype(got.dtype)) if step else 0)
             assert np.array_equal(np.isnan(got), np.isnan(want)), f"{name}: NaN pattern changed"

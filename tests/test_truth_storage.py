@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 
 from simulator.errors import ProductError
 from simulator.products import truth as truth_mod
+from simulator.products import truth_coding
+from simulator.products.reader import TruthFile
 
 LAT_LON_CONTRACT_DEG = 1e-6      # issue #16: latitudes/longitudes to better than 1e-6 deg
 TILE_LINES = 8                   # small framelets keep the property tests fast
@@ -81,23 +83,28 @@ def repeating_planes(rng: np.random.Generator, frames: int = 6, filters: int = 3
 
 
 def other_planes(rng: np.random.Generator, sky: float) -> dict[str, np.ndarray]:
-    """The full level's other planes for 18 framelets (smooth, NaN on the sky; BODY 599 where not NaN)."""
-    planes = {n: smooth_plane(rng, n, 18, sky) for n in QUANTISED if n not in ("DARK", "FLAT")}
-    planes["BODY"] = np.where(np.isfinite(planes["LAT_PG"]), 599, 0).astype(np.int32)
+    """The full level's other planes for 18 framelets (smooth; as the renderer's, the geometry planes NaN on a
+    share ``sky`` of the pixels, BODY 0 there and 599 elsewhere, IOF and DN12 finite everywhere)."""
+    planes = {n: smooth_plane(rng, n, 18, 0.0) for n in QUANTISED if n not in ("DARK", "FLAT")}
+    off = rng.random(planes["LAT_PG"].shape) < sky
+    for name in planes:
+        if name not in ("IOF", "DN12"):
+            planes[name][off] = np.nan
+    planes["BODY"] = np.where(off, 0, 599).astype(np.int32)
     return planes
 
 
 def test_repeated_tiles_are_stored_once_and_read_back_whole_and_by_rows(tmp_path):
     planes = repeating_planes(np.random.default_rng(11))
     shared = write(tmp_path / "shared.fits", {**other_planes(np.random.default_rng(12), 0.2), **planes})
-    with fits.open(shared) as hdul, fits.open(shared, disable_image_compression=True) as tables:
+    with TruthFile(shared) as truth_file, fits.open(shared, disable_image_compression=True) as tables:
         for name, want in planes.items():
-            assert np.array_equal(hdul[name].data, want), f"{name}: expanded plane differs"
+            assert np.array_equal(truth_file.read(name), want), f"{name}: expanded plane differs"
             for first, count in ((5, 13), (0, 8), (130, 14)):
-                assert np.array_equal(hdul[name].section[first:first + count], want[first:first + count]), name
+                assert np.array_equal(truth_file.read(name, (first, count)), want[first:first + count]), name
             table_rows, heap = tables[name].header["NAXIS2"], tables[name].header["PCOUNT"]
             one_copy = truth_mod.encode_plane(name, want[:3 * TILE_LINES], truth_mod.QUANTISATION_STEPS.get(name),
-                                              TILE_LINES, "LT+S")
+                                              TILE_LINES, "LT+S", coding="differences")
             assert table_rows == 18, f"{name}: {table_rows} table rows for 18 tiles"
             assert heap < len(one_copy), f"{name}: heap {heap} B, more than 3 distinct tiles ({len(one_copy)} B)"
 
@@ -107,12 +114,18 @@ def test_a_second_fits_reader_sees_the_same_planes(tmp_path):
     planes = repeating_planes(np.random.default_rng(13))
     geometry = other_planes(np.random.default_rng(14), 0.3)
     path = write(tmp_path / "t.fits", {**geometry, **planes})
-    with fits.open(path) as hdul, fitsio.FITS(str(path)) as other:
+    with fits.open(path) as hdul, fitsio.FITS(str(path)) as other, TruthFile(path) as ours:
         for hdu in hdul[1:]:
             got = other[hdu.name].read()
             assert np.array_equal(got, hdu.data, equal_nan=hdu.data.dtype.kind == "f"), \
                 f"{hdu.name}: CFITSIO and astropy disagree"
             assert np.array_equal(other[hdu.name][20:37, :], hdu.data[20:37], equal_nan=hdu.data.dtype.kind == "f")
+            if "QCODING" in hdu.header:        # CFITSIO's integers + the header cards decode to our planes
+                header = other[hdu.name].read_header()
+                decoded = truth_coding.decode(got, header, body=other["BODY"].read(),
+                                              lat_pg=ours.read("LAT_PG") if hdu.name == "LAT_PC" else None)
+                assert np.array_equal(decoded.astype(truth_mod.plane_dtype(hdu.name)), ours.read(hdu.name),
+                                      equal_nan=True), f"{hdu.name}: decoded from CFITSIO's read differs"
 
 
 @settings(max_examples=25, deadline=None)
@@ -142,7 +155,9 @@ def test_the_same_planes_give_the_same_bytes(tmp_path):
 
 
 def test_full_truth_favours_size_and_minimal_truth_write_speed():
-    assert truth_mod.TruthStorage(level="full").codec("LAT_PG") == "HCOMPRESS_1"
+    values = truth_mod.TruthStorage(level="full", coding="values")
+    assert values.codec("LAT_PG") == "HCOMPRESS_1", "plain quantised ramps are smallest with HCOMPRESS"
+    assert truth_mod.TruthStorage(level="full").codec("LAT_PG") == "RICE_1", "line differences: RICE_1"
     assert truth_mod.TruthStorage(level="full").codec("IOF") == "RICE_1"
     minimal = truth_mod.TruthStorage(level="minimal")
     assert {minimal.codec(n) for n in truth_mod.MINIMAL_PLANES if n != "BODY"} == {"RICE_1"}
@@ -228,8 +243,8 @@ def test_a_minimal_truth_product_validates_and_scores(tmp_path, kernel_cache_dir
         imaging={"frames": 2, "filters": ["GREEN", "RED"], "compression": "LOSSLESS"})
     product = render_product(ProductRequest(scenario=scenario, out_dir=tmp_path / "p", cache_dir=kernel_cache_dir,
                                             truth=truth_mod.TruthStorage(level="minimal")))
-    with fits.open(next((product / "truth").glob("*.fits"))) as hdul:
-        assert [h.name for h in hdul[1:]] == list(truth_mod.MINIMAL_PLANES)
+    with TruthFile(next((product / "truth").glob("*.fits"))) as truth_file:
+        assert truth_file.names == truth_mod.MINIMAL_PLANES
     assert main(["validate", str(product), "--out", str(tmp_path / "v")]) == 0
     result = json.loads((tmp_path / "v" / "validation.json").read_text())
     assert result["geometry_error_px_median"] < GEOMETRY_MEDIAN_PX, f"median {result['geometry_error_px_median']} px"

@@ -116,11 +116,9 @@ def export_crops(dataset_dir: Path, store: Path, options: ExportOptions = Export
     The store is built under a temporary name and renamed into place (a previous export is replaced).
     """
     import zarr
-    from astropy.io import fits
-
     from instrument_models.junocam import FILTERS
     from simulator.dataset.manifest import read_manifest
-    from simulator.products.reader import load_product
+    from simulator.products.reader import TruthFile, load_product
 
     dataset_dir, store = Path(dataset_dir), Path(store)
     rows = [r for r in read_manifest(dataset_dir).to_pylist() if r["status"] == "ok"]
@@ -136,12 +134,12 @@ def export_crops(dataset_dir: Path, store: Path, options: ExportOptions = Export
         if not row["truth_fits"]:
             raise DatasetSpecError(f"product {row['product_id']} has no truth FITS (truth level 'none'); the ML "
                                    "export needs truth planes")
-        with fits.open(dataset_dir / row["truth_fits"], memmap=False) as hdul:
-            missing = [p for p in options.planes if p not in hdul]
+        with TruthFile(dataset_dir / row["truth_fits"]) as truth_file:     # decodes coded planes
+            missing = [p for p in options.planes if p not in truth_file.names]
             if missing:
                 raise DatasetSpecError(f"product {row['product_id']} lacks the truth plane {missing[0]!r} "
                                        f"(truth level {row['truth_level']!r}); export fewer planes or use full truth")
-            planes = {p: _native(hdul[p].data) for p in options.planes}
+            planes = {p: _native(truth_file.read(p)) for p in options.planes}
         lay = product.layout
         crops = list(framelet_crops(product.image, planes, lay.framelet_lines, len(lay.filters),
                                     options.crop_samples, options.min_jupiter_fraction))

@@ -161,3 +161,78 @@ def framelet(product: LoadedProduct, frame: int, filter_name: str) -> np.ndarray
                            f"(frames 0..{lay.frames - 1}, filters {', '.join(lay.filters)})")
     first = (frame * len(lay.filters) + lay.filters.index(filter_name)) * lay.framelet_lines
     return product.image[first:first + lay.framelet_lines]
+
+
+class TruthFile:
+    """A product's truth FITS opened to read decoded backplanes (use as a context manager).
+
+    Planes stored as values come back as the file holds them; planes coded as line differences or as LAT_PC's
+    residual (:mod:`simulator.products.truth_coding`, header card ``QCODING``) are decoded here, the one
+    reader every consumer uses (validate, score, ML export), to the backplane's float dtype (float64
+    latitudes/longitudes, float32 the rest), NaN off the body.
+
+    ``read(name, rows=None)``: the whole plane, or ``rows = (first, count)`` image rows of it (only the tiles
+    those rows need are decompressed; equal to slicing the whole plane).
+    """
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._hdul = None
+
+    def __enter__(self) -> "TruthFile":
+        from astropy.io import fits
+
+        try:
+            self._hdul = fits.open(self.path, memmap=False)
+            self._names = tuple(h.name for h in self._hdul[1:])
+            self._headers = {}
+        except OSError as exc:
+            if self._hdul is not None:
+                self._hdul.close()
+            raise ProductError(f"{str(self.path)!r} is not a readable FITS file ({exc})") from None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._hdul is not None:
+            self._hdul.close()
+            self._hdul = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The backplanes in the file, in file order."""
+        return self._names
+
+    def read(self, name: str, rows: tuple[int, int] | None = None) -> np.ndarray:
+        """Backplane ``name`` decoded: (lines, samples), or (count, samples) for ``rows = (first, count)``."""
+        from simulator.products import truth, truth_coding
+
+        if name not in self.names:
+            raise ProductError(f"{str(self.path)!r} lacks the backplane {name!r}")
+        hdu = self._hdul[name]
+        lines = hdu.shape[0]
+        first, count = (0, lines) if rows is None else (int(rows[0]), int(rows[1]))
+        stop = min(first + count, lines)
+        try:
+            if name not in self._headers:      # astropy rebuilds cards on every lookup: the coding cards once
+                self._headers[name] = {key: hdu.header.get(key) for key in truth_coding.HEADER_KEYS}
+            header = self._headers[name]
+            coding = header.get("QCODING")
+            if coding is None:
+                return np.asarray(hdu.data if rows is None else hdu.section[first:stop])
+            start = first
+            if str(coding).strip() == truth_coding.LINE_DIFFERENCES:
+                start = first - first % int(header["QLINES"])     # sums restart at each tile's first line
+            stored = np.asarray(hdu.section[start:stop])
+            body = self.read("BODY", (start, stop - start)) if header.get("QNULL") is not None else None
+            lat_pg = (self.read("LAT_PG", (start, stop - start))
+                      if str(coding).strip() == truth_coding.PG_RESIDUAL else None)
+            values = truth_coding.decode(stored, header, body=body, lat_pg=lat_pg)[first - start:]
+        except OSError as exc:
+            raise ProductError(f"{str(self.path)!r} is not a readable FITS file ({exc})") from None
+        return values.astype(truth.plane_dtype(name, np.float64), copy=False)
+
+
+def read_truth_planes(path: Path, names=None) -> dict[str, np.ndarray]:
+    """Every backplane of the truth FITS ``path`` (or the given ``names``), decoded (:class:`TruthFile`)."""
+    with TruthFile(path) as f:
+        return {name: f.read(name) for name in (f.names if names is None else names)}

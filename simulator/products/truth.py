@@ -6,9 +6,13 @@ its header. Extensions are tile-compressed (FITS standard tiled-image compressio
 integer planes losslessly (PLIO_1 for the masks BODY and DEFECT, RICE_1 otherwise); float planes quantised to
 a stated step per plane (:data:`QUANTISATION_STEPS`, ZQUANTIZ = 'NO_DITHER', so any FITS reader gets the float
 values back within half a step), or exactly at a coarser power-of-two step when every value of the plane lies
-on it (:func:`exact_step`: the renderer's whole-DN DN12), and, at the ``full`` level, coded with the tile codec
-that measured smallest for them (:data:`COMPRESSION`: HCOMPRESS_1 at scale 0, i.e. lossless on the integers,
-for smooth planes; RICE_1 for the others), at ``minimal`` with RICE_1 (faster to write; see
+on it (:func:`exact_step`: the renderer's whole-DN DN12). By default (``TruthStorage.coding =
+"differences"``, :mod:`simulator.products.truth_coding`) a quantised plane is stored as integer line
+differences (LAT_PC as its residual from LAT_PG's closed form) coded with RICE_1: 6.3 x the raw PNG instead of
+12.5 on the default image, in less CPU; ``simulator.products.reader.TruthFile`` decodes. With ``coding =
+"values"`` float planes are stored as quantised floats any FITS reader decodes, at the ``full`` level with the
+tile codec that measured smallest for them (:data:`COMPRESSION`: HCOMPRESS_1 at scale 0, i.e. lossless on the
+integers, for smooth planes; RICE_1 for the others), at ``minimal`` with RICE_1 (see
 ``TruthStorage.compression``); ``TruthStorage.lossless()`` keeps floats bit for bit (GZIP_2). Identical
 tiles of a plane (the calibration planes DARK, FLAT and DEFECT repeat every frame; framelets wholly on the
 sky) are compressed once and their table rows point at the same bytes of the FITS heap, so a reader still sees
@@ -34,6 +38,10 @@ import numpy as np
 from astropy.io import fits
 
 from simulator.errors import ProductError
+from simulator.products import truth_coding
+from simulator.products.truth_tiles import (FINGERPRINT_STRIDE, GRID_BLOCK, GRID_MAX_DOUBLINGS,  # noqa: F401
+                                            GRID_PROBE_STRIDE, _pick_tiles, distinct_tiles, exact_step,
+                                            share_identical_tiles)
 
 # name: (dtype, BUNIT, definition). Dtypes follow the renderer's contract (ARCHITECTURE.md "Renderer");
 # LON_W and the latitudes are float64 because float32 loses ~0.01 px of longitude at perijove scales.
@@ -109,7 +117,9 @@ QUANTISATION_STEPS: dict[str, float] = {
 }
 
 TILE_CODECS: tuple[str, ...] = ("RICE_1", "HCOMPRESS_1", "PLIO_1")   # FITS tiled-image codecs a plane may use
-# Tile codec of each plane at the ``full`` level (the rest: RICE_1). Measured on the 26-frame BLUE/GREEN/RED
+# Tile codec of each plane at the ``full`` level with ``coding = "values"`` (the rest: RICE_1; line-coded planes
+# use RICE_1 at both levels, see truth_coding: HCOMPRESS_1 on line differences is within +-10 % of RICE_1 at
+# ~7 x its CPU). Measured on the 26-frame BLUE/GREEN/RED
 # default image at the steps above (bits per pixel, RICE_1 -> HCOMPRESS_1): latitudes/longitude 8.7-8.9 ->
 # 5.5-6.0, INCIDENCE/EMISSION/PHASE 3.9-5.4 -> 1.7-2.6, RANGE 7.5 -> 4.8 (at 1e-2 km), PIXEL_SCALE 5.6 -> 3.0,
 # DN12 8.7 -> 5.0 (at 1/16 DN): the H-transform (a 2-D Haar wavelet) leaves small coefficients on smooth planes
@@ -151,21 +161,29 @@ class TruthStorage:
         module (~0.5 s) and opens the scratch memory maps itself: the 26-frame full truth in 5.8-6.4 s with 2
         processes against 8.8-9.2 s in one (same bytes; idle 2-core machine).
     compression : plane -> tile codec of a quantised or integer plane (one of :data:`TILE_CODECS`); planes
-        missing from it use RICE_1. ``None``: :data:`COMPRESSION` at the ``full`` level (size first: 12.4 x
-        the PNG instead of 19.3 with RICE everywhere, for 3 x the CPU: 9.0 against 3.0 s),
-        :data:`MINIMAL_COMPRESSION` at ``minimal`` (the dataset default, write speed first: RICE_1 but BODY's
-        PLIO_1, 8.4 x the PNG in 1.4 CPU s, against 6.1 x with HCOMPRESS at ~2.5 x the CPU); measured on the
-        26-frame BLUE/GREEN/RED default image, one writer process.
+        missing from it use RICE_1. ``None``: :data:`MINIMAL_COMPRESSION` (RICE_1 but BODY's PLIO_1) at both
+        levels with ``coding = "differences"``; with ``"values"``, :data:`COMPRESSION` at the ``full`` level
+        (size first: 12.4 x the PNG instead of 19.3 with RICE everywhere, for 3 x the CPU: 9.0 against 3.0 s)
+        and :data:`MINIMAL_COMPRESSION` at ``minimal`` (8.4 x the PNG in 1.4 CPU s); measured on the 26-frame
+        BLUE/GREEN/RED default image, one writer process.
+    coding : ``"differences"`` (default): quantised float planes stored as integer line differences and LAT_PC
+        as its residual from LAT_PG's closed form (:mod:`simulator.products.truth_coding`; full truth 6.3 x the
+        PNG, minimal 3.3 x, in ~40 % of the CPU of ``"values"``), decoded by
+        ``simulator.products.reader.TruthFile``; ``"values"``: every float plane quantised floats that any FITS
+        reader returns directly (12.5 x and 8.5 x).
     """
 
     level: str = "full"
     steps: Mapping[str, float | None] | None = None
     workers: int = 1
     compression: Mapping[str, str] | None = None
+    coding: str = "differences"
 
     def __post_init__(self):
         if self.level not in TRUTH_LEVELS:
             raise ProductError(f"truth level {self.level!r} is not one of {', '.join(TRUTH_LEVELS)}")
+        if self.coding not in truth_coding.CODINGS:
+            raise ProductError(f"truth coding {self.coding!r} is not one of {', '.join(truth_coding.CODINGS)}")
         if isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers < 0:
             raise ProductError(f"truth writer workers {self.workers!r} must be an integer >= 0")
         for name, step in (self.steps or {}).items():
@@ -196,7 +214,8 @@ class TruthStorage:
     def codec(self, name: str) -> str:
         """Tile codec of plane ``name`` when it is quantised or integer (lossless floats: GZIP_2)."""
         if self.compression is None:
-            return (COMPRESSION if self.level == "full" else MINIMAL_COMPRESSION).get(name, "RICE_1")
+            table = COMPRESSION if self.level == "full" and self.coding == "values" else MINIMAL_COMPRESSION
+            return table.get(name, "RICE_1")
         return self.compression.get(name, "RICE_1")
 
     def process_count(self, planes: int, codecs: Sequence[str] = ()) -> int:
@@ -249,7 +268,7 @@ def _as_array(source) -> np.ndarray:
 
 
 def encode_plane(name: str, source, step: float | None, tile_lines: int, abcorr: str,
-                 codec: str = "RICE_1") -> bytes:
+                 codec: str = "RICE_1", coding: str = "values", body=None, lat_pg=None) -> bytes:
     """One backplane as the bytes of a FITS image extension (tile-compressed, 2880-byte blocks).
 
     Parameters
@@ -262,6 +281,13 @@ def encode_plane(name: str, source, step: float | None, tile_lines: int, abcorr:
     codec : tile codec of a quantised float or integer plane (:data:`TILE_CODECS`); lossless floats use
         GZIP_2. HCOMPRESS_1 falls back to RICE_1 on tiles narrower than :data:`HCOMPRESS_MIN_SIDE`, PLIO_1 on
         float planes and values outside ``0 .. PLIO_LIMIT - 1``.
+    coding : ``"values"`` (quantised floats any FITS reader decodes) or ``"differences"``
+        (:mod:`simulator.products.truth_coding`: a quantised float plane stored as integer line differences,
+        LAT_PC as its residual from LAT_PG's closed form; a plane that cannot be, e.g. NaN where BODY is not
+        0, is stored as values).
+    body : the BODY plane (array or memory-map source) when ``coding`` is ``"differences"``: NaN pixels must
+        be exactly its 0s.
+    lat_pg : ``(source, step)`` of the LAT_PG plane stored beside it (LAT_PC's residual), or None.
 
     Identical tiles are compressed once (:func:`share_identical_tiles`).
     """
@@ -270,9 +296,15 @@ def encode_plane(name: str, source, step: float | None, tile_lines: int, abcorr:
     if data.dtype != dtype:
         data = data.astype(dtype)
     tile_lines = min(int(tile_lines), data.shape[0])
+    extra: tuple = ()
     distinct, index = distinct_tiles(data, tile_lines)
-    if index is not None:
-        data = np.concatenate([data[i * tile_lines:(i + 1) * tile_lines] for i in distinct])
+    if coding == "differences" and dtype.kind == "f" and step is not None:
+        coded = _coded(name, data, step, tile_lines, body, lat_pg, distinct, index)
+        if coded is not None:
+            (data, index), extra = coded          # the distinct tiles alone, coded
+            dtype = data.dtype
+    if index is not None and not extra:
+        data = _pick_tiles(data, distinct, tile_lines)
     tile = (tile_lines, data.shape[1])
     if codec == "HCOMPRESS_1" and min(tile) < HCOMPRESS_MIN_SIDE:
         codec = "RICE_1"
@@ -295,133 +327,61 @@ def encode_plane(name: str, source, step: float | None, tile_lines: int, abcorr:
     else:
         hdu = fits.CompImageHDU(data=data, name=name, compression_type=codec, tile_shape=tile, **options)
     with _CODEC_LOCK if codec in LOCKED_CODECS else nullcontext():
-        return share_identical_tiles(_extension_bytes(hdu, name, abcorr), index)
+        return share_identical_tiles(_extension_bytes(hdu, name, abcorr, extra), index)
 
 
-GRID_MAX_DOUBLINGS = 16   # `exact_step` tries steps up to 2**16 times a plane's own (1/16 DN -> 4096 DN)
-GRID_BLOCK = 1 << 20      # values checked at a time (8 MB of float64)
-GRID_PROBE_STRIDE = 97    # a first look at every 97th value rejects planes off the grid in ~1% of a full pass
+def _coded(name: str, data: np.ndarray, step: float, tile_lines: int, body, lat_pg, distinct, index):
+    """((int32 plane of the distinct tiles, tile index), (header cards, comment lines)) of a
+    ``differences``-coded float plane, or None. ``distinct``, ``index``: :func:`distinct_tiles` of ``data``.
 
-
-def exact_step(data: np.ndarray, step: float) -> float:
-    """The coarsest step ``step x 2**k`` (``0 <= k <=`` :data:`GRID_MAX_DOUBLINGS`) of which every finite value
-    of ``data`` is a whole multiple; ``step`` when there is none or ``step`` is not a power of two.
-
-    Quantising with that step is exact (``value = n x step`` comes back bit for bit, NaN kept), and it saves
-    the low bits that would always be zero: the renderer's DN12 is whole DN unsummed, so its configured
-    1/16 DN would store 4 zero bits per pixel. Geometry planes fail the first look at a sparse sample.
-
-    Parameters
-    ----------
-    data : float array (any shape), the plane's values in its unit.
-    step : the plane's quantisation step (its unit), the finest the result may be.
-
-    Returns
-    -------
-    float : the step to quantise ``data`` with (``>= step``).
+    Line differences restart every tile, so only the distinct tiles are coded (DARK/FLAT: one framelet per
+    filter), once the BODY plane's 0s are checked to repeat with them (the plane's NaN must be exactly there
+    in every tile). LAT_PC's residual depends on LAT_PG too: coded whole, its own distinct tiles found after.
     """
-    mantissa, _ = np.frexp(step)
-    if mantissa != 0.5:                     # only a power of two scales values exactly
-        return step
-    flat = np.asarray(data).reshape(-1)
-    low_bits = 0
-    for values in (flat[::GRID_PROBE_STRIDE], *(flat[i:i + GRID_BLOCK] for i in range(0, flat.size, GRID_BLOCK))):
-        scaled = np.asarray(values, dtype=np.float64) / step
-        scaled = scaled[np.isfinite(scaled)]
-        whole = np.rint(scaled)
-        if not np.array_equal(whole, scaled) or (scaled.size and np.abs(whole).max() >= 2.0 ** 62):
-            return step
-        if whole.size:
-            low_bits |= int(np.bitwise_or.reduce(whole.astype(np.int64)))
-    doublings = GRID_MAX_DOUBLINGS if low_bits == 0 else min((low_bits & -low_bits).bit_length() - 1,
-                                                            GRID_MAX_DOUBLINGS)
-    return step * 2.0 ** doublings
+    body = None if body is None else _as_array(body)
+    unit = BACKPLANES.get(name, (None, ""))[1]
+    if name == "LAT_PC" and lat_pg is not None and body is not None:
+        step = exact_step(data, step)
+        pg = _as_array(lat_pg[0]).astype(np.float64)
+        pg_step = exact_step(pg, lat_pg[1])
+        # LAT_PG must be line-coded itself (its decoded values are the closed form's input): the same test
+        # LAT_PG's own coding passes
+        if truth_coding.encode_lines(pg, pg_step, body, tile_lines) is not None:
+            residual = truth_coding.pg_residual(data, pg, body, step, pg_step)
+            if residual is not None:
+                tiles, index = distinct_tiles(residual, tile_lines)
+                if index is not None:
+                    residual = _pick_tiles(residual, tiles, tile_lines)
+                return (residual, index), (
+                    truth_coding.cards(truth_coding.PG_RESIDUAL, step, tile_lines, True, unit=unit),
+                    truth_coding.recipe(truth_coding.PG_RESIDUAL))
+    few = index is not None and 2 * len(distinct) <= len(index)       # DARK/FLAT: one tile per filter
+    values = _pick_tiles(data, distinct, tile_lines) if few else data
+    if index is not None and body is not None and np.isnan(values).any():
+        sky = np.asarray(body).reshape(len(index), tile_lines, -1) == 0
+        if not np.array_equal(sky, sky[np.asarray(distinct)[index]]):    # NaN must be BODY's 0s in every tile
+            return None
+    step = exact_step(values, step)
+    period = truth_coding.modulus(name, step)
+    coded = truth_coding.encode_lines(data, step, body, tile_lines, period, distinct)
+    if coded is None:
+        return None
+    stored, null = coded
+    return (stored, index), (
+        truth_coding.cards(truth_coding.LINE_DIFFERENCES, step, tile_lines, null, period, unit),
+        truth_coding.recipe(truth_coding.LINE_DIFFERENCES))
 
 
-def distinct_tiles(data: np.ndarray, tile_lines: int) -> tuple[list[int], np.ndarray | None]:
-    """The first tile of each distinct content and, for every tile, which of them it equals.
-
-    Parameters
-    ----------
-    data : (lines, samples) plane.
-    tile_lines : tile height.
-
-    Returns
-    -------
-    distinct : tile numbers (from 0, ascending) of the first tile of each distinct content.
-    index : (tiles,) int, position in ``distinct`` of each tile's content; ``None`` when no two tiles are
-        equal or the lines are not a whole number of tiles (the plane is then written as it is).
-    """
-    lines = data.shape[0]
-    tiles = lines // tile_lines
-    if tiles < 2 or lines % tile_lines:
-        return list(range(max(tiles, 1))), None
-    # A cheap fingerprint per tile (a sparse grid of its values), then equal bytes compared in full for tiles
-    # whose fingerprints agree (NaN equals NaN bit for bit): no hashing of whole planes.
-    sparse = np.ascontiguousarray(data.reshape(tiles, tile_lines, -1)[:, ::FINGERPRINT_STRIDE[0],
-                                                                        ::FINGERPRINT_STRIDE[1]])
-    candidates: dict[bytes, list[int]] = {}
-    distinct: list[int] = []
-    index = np.empty(tiles, np.int64)
-    for t in range(tiles):
-        same = candidates.setdefault(sparse[t].tobytes(), [])
-        block = _tile_bytes(data, t, tile_lines) if same else None
-        match = next((k for k in same if _tile_bytes(data, distinct[k], tile_lines) == block), None)
-        if match is None:
-            match = len(distinct)
-            distinct.append(t)
-            same.append(match)
-        index[t] = match
-    return (distinct, None) if len(distinct) == tiles else (distinct, index)
-
-
-FINGERPRINT_STRIDE = (7, 13)   # (lines, samples) between the values a tile's fingerprint samples
-
-
-def _tile_bytes(data: np.ndarray, tile: int, tile_lines: int) -> bytes:
-    return np.ascontiguousarray(data[tile * tile_lines:(tile + 1) * tile_lines]).tobytes()
-
-
-def _header_length(extension: bytes) -> int:
-    """Bytes of the header at the start of ``extension`` (whole 2880-byte blocks, END card included)."""
-    for card in range(0, len(extension), 80):
-        if extension[card:card + 8] == b"END     ":
-            return (card // 2880 + 1) * 2880
-    raise ProductError("compressed truth extension has no END card")
-
-
-def share_identical_tiles(extension: bytes, index: np.ndarray | None) -> bytes:
-    """Turn the compressed extension of a plane's distinct tiles into the extension of the whole plane.
-
-    ``extension`` holds tile ``k`` of the distinct tiles in table row ``k``; the result has one table row
-    per tile of the plane, a copy of row ``index[t]`` for tile ``t``, so rows of equal tiles carry the same
-    heap descriptor and point at one compressed copy. The FITS binary-table heap may be addressed by several
-    descriptors (FITS Standard 3.0, section 7.3.6: "Pointer aliasing is permitted ... to save storage if two or
-    more arrays are identical"; CFITSIO's ``fits_test_heap`` reports such shared bytes as valid); astropy and
-    CFITSIO read each tile through its descriptor, so readers see the plane unchanged. ``index`` None: returned as is.
-    """
-    if index is None:
-        return extension
-    start = _header_length(extension)
-    header = fits.Header.fromstring(extension[:start].decode("ascii"))
-    width, rows, pcount = int(header["NAXIS1"]), int(header["NAXIS2"]), int(header["PCOUNT"])
-    table = np.frombuffer(extension, np.uint8, count=width * rows, offset=start).reshape(rows, width)
-    heap_at = int(header.get("THEAP", width * rows))
-    heap = extension[start + heap_at:start + width * rows + pcount]
-    rows_out = table[index].tobytes()
-    header["NAXIS2"] = len(index)
-    header["ZNAXIS2"] = int(header["ZTILE2"]) * len(index)
-    header["PCOUNT"] = len(heap)
-    if "THEAP" in header:
-        header["THEAP"] = len(rows_out)
-    header.add_comment(f"{len(index)} tiles, {rows} distinct: rows of equal tiles share one heap copy.")
-    body = rows_out + heap
-    return header.tostring().encode("ascii") + body + b"\0" * (-len(body) % 2880)
-
-
-def _extension_bytes(hdu, name: str, abcorr: str) -> bytes:
+def _extension_bytes(hdu, name: str, abcorr: str, coded: tuple = ()) -> bytes:
+    """The extension's bytes; ``coded`` = (cards, comment lines) of a coded plane (its BUNIT becomes DUNIT)."""
     for key, value, comment in _header_cards(name, abcorr):
         hdu.header[key] = (value, comment)
+    if coded:
+        del hdu.header["BUNIT"]
+        for key, value, comment in coded[0]:
+            hdu.header[key] = (value, comment)
+        for line in coded[1]:
+            hdu.header.add_comment(line)
     buffer = io.BytesIO()
     fits.HDUList([fits.PrimaryHDU(), hdu]).writeto(buffer, output_verify="exception")
     primary = len(fits.PrimaryHDU().header.tostring())   # an empty primary HDU: one header block
@@ -500,9 +460,13 @@ def write_truth_fits(path: Path, planes: dict[str, np.ndarray], *, product_id: s
     primary.header.add_comment("One image extension per truth backplane, each shaped like the raw PNG.")
     primary.header.add_comment("Float planes are quantised (ZQUANTIZ NO_DITHER, step ZSCALE per tile).")
     primary.header.add_comment("Equal tiles of a plane (DARK/FLAT/DEFECT each frame) share one heap copy.")
-    jobs = [(name, _source(planes[name]), storage.step(name), int(tile_lines), abcorr, storage.codec(name))
-            for name in wanted]
-    processes = storage.process_count(len(jobs), [job[-1] for job in jobs])
+    coding = storage.coding
+    body = _source(planes["BODY"]) if coding == "differences" and "BODY" in wanted else None
+    pg_kept = "LAT_PG" in wanted and storage.step("LAT_PG") is not None
+    lat_pg = (_source(planes["LAT_PG"]), storage.step("LAT_PG")) if body is not None and pg_kept else None
+    jobs = [(name, _source(planes[name]), storage.step(name), int(tile_lines), abcorr, storage.codec(name),
+             coding, body, lat_pg if name == "LAT_PC" else None) for name in wanted]
+    processes = storage.process_count(len(jobs), [job[5] for job in jobs])
     if processes > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor

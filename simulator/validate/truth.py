@@ -76,29 +76,37 @@ def jupiter_only(planes: dict) -> dict:
     return planes
 
 
+def _typed(name: str, data: np.ndarray) -> np.ndarray:
+    dtype = np.int32 if name == "BODY" else np.float64 if name in _FLOAT64_PLANES else np.float32
+    return data.astype(dtype)
+
+
 def read_truth(root: Path, product_id: str) -> Truth:
     """Read the truth of the product folder ``root`` (one :class:`ProductError` when it is not there)."""
-    from astropy.io import fits
-
     fits_path, json_path = truth_paths(root, product_id)
+    record = _record(json_path)
+    with _open(fits_path) as f:
+        planes = {name: _typed(name, f.read(name)) for name in TRUTH_PLANES}
+    return Truth(planes=jupiter_only(planes), record=record)
+
+
+def _record(json_path: Path) -> dict:
     try:
-        record = json.loads(json_path.read_text(encoding="utf-8"))
+        return json.loads(json_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise ProductError(f"{str(json_path)!r} is not valid JSON ({exc.msg})") from None
-    planes = {}
-    try:
-        with fits.open(fits_path, memmap=False) as hdul:
-            names = {h.name for h in hdul[1:]}
-            missing = [n for n in TRUTH_PLANES if n not in names]
-            if missing:
-                raise ProductError(f"{str(fits_path)!r} lacks the backplane {missing[0]!r}")
-            for name in TRUTH_PLANES:
-                data = np.asarray(hdul[name].data)
-                dtype = np.int32 if name == "BODY" else np.float64 if name in _FLOAT64_PLANES else np.float32
-                planes[name] = data.astype(dtype)
-    except OSError as exc:
-        raise ProductError(f"{str(fits_path)!r} is not a readable FITS file ({exc})") from None
-    return Truth(planes=jupiter_only(planes), record=record)
+
+
+def _open(fits_path: Path):
+    """The truth FITS through the products' decoding reader, checked to hold :data:`TRUTH_PLANES`."""
+    from simulator.products.reader import TruthFile
+
+    f = TruthFile(fits_path).__enter__()
+    missing = [n for n in TRUTH_PLANES if n not in f.names]
+    if missing:
+        f.__exit__(None, None, None)
+        raise ProductError(f"{str(fits_path)!r} lacks the backplane {missing[0]!r}")
+    return f
 
 
 class TruthReader:
@@ -112,30 +120,17 @@ class TruthReader:
     def __init__(self, root: Path, product_id: str):
         fits_path, json_path = truth_paths(root, product_id)
         self.path = fits_path
-        try:
-            self.record = json.loads(json_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise ProductError(f"{str(json_path)!r} is not valid JSON ({exc.msg})") from None
-        self._hdul = None
+        self.record = _record(json_path)
+        self._file = None
 
     def __enter__(self) -> "TruthReader":
-        from astropy.io import fits
-
-        try:
-            self._hdul = fits.open(self.path, memmap=False)
-        except OSError as exc:
-            raise ProductError(f"{str(self.path)!r} is not a readable FITS file ({exc})") from None
-        names = {h.name for h in self._hdul[1:]}
-        missing = [n for n in TRUTH_PLANES if n not in names]
-        if missing:
-            self._hdul.close()
-            raise ProductError(f"{str(self.path)!r} lacks the backplane {missing[0]!r}")
+        self._file = _open(self.path)
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._hdul is not None:
-            self._hdul.close()
-            self._hdul = None
+        if self._file is not None:
+            self._file.__exit__(None, None, None)
+            self._file = None
 
     @property
     def truth(self) -> Truth:
@@ -144,13 +139,4 @@ class TruthReader:
 
     def rows(self, first: int, count: int) -> dict:
         """Backplanes of image rows ``first .. first + count`` (name -> (count, samples) array)."""
-        out = {}
-        try:
-            for name in TRUTH_PLANES:
-                hdu = self._hdul[name]
-                data = np.asarray(hdu.section[first:first + count])
-                dtype = np.int32 if name == "BODY" else np.float64 if name in _FLOAT64_PLANES else np.float32
-                out[name] = data.astype(dtype)
-        except OSError as exc:
-            raise ProductError(f"{str(self.path)!r} is not a readable FITS file ({exc})") from None
-        return jupiter_only(out)
+        return jupiter_only({name: _typed(name, self._file.read(name, (first, count))) for name in TRUTH_PLANES})
