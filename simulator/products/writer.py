@@ -168,6 +168,8 @@ class ProductWriter:
             overlap = thread_budget() >= 2
         self.overlap = bool(overlap)   # place framelets / deflate PNG blocks in a writer thread
         self._thread = None            # that thread (a one-worker ThreadPoolExecutor), while in the block
+        self._side = None              # a second one: calibration/ written as soon as every filter has come
+        self._calibration_job = None   # its Future (None: calibration/ is written by finish())
         self._pending: deque = deque()
         self._png: raw_image.PngStream | None = None
         self._png_next = 0             # the PNG row block to deflate next
@@ -197,6 +199,7 @@ class ProductWriter:
             self._png = raw_image.PngStream(self._image)
             if self.overlap:
                 self._thread = ThreadPoolExecutor(1, thread_name_prefix="junocam-writer")
+                self._side = ThreadPoolExecutor(1, thread_name_prefix="junocam-calibration")
         except BaseException as exc:
             self.__exit__(type(exc), exc, None)
             if isinstance(exc, OSError):
@@ -233,10 +236,13 @@ class ProductWriter:
             shutil.rmtree(self.partial, ignore_errors=True)
 
     def _stop_thread(self) -> None:
-        """Let the writer thread finish what it is doing (queued framelets are dropped) and end it."""
+        """Let the writer threads finish what they are doing (queued framelets are dropped) and end them."""
         if self._thread is not None:
             self._thread.shutdown(wait=True, cancel_futures=True)
             self._thread = None
+        if self._side is not None:
+            self._side.shutdown(wait=True)
+            self._side = None
         self._pending.clear()
 
     def _drain(self, keep: int = 0) -> None:
@@ -305,6 +311,12 @@ class ProductWriter:
             self._others = self._others or quicklook.other_bodies(truth_all["BODY"])
             self.summary.add(truth_all)
         self.calibration.add(filt, calibration)
+        if self._side is not None and self._calibration_job is None \
+                and len(self.calibration.planes) == len(self.desc.filters):
+            # Every filter's frames are in (the first frame's framelets): write calibration/ now, beside the
+            # render, rather than after it. Same files; finish() waits for them before the truth FITS.
+            self._calibration_job = self._side.submit(self.calibration.write, self.partial / calibration_out.FOLDER,
+                                                      self.desc.summing)
         for k in self._png.ready(first + lines)[self._png_next:]:
             self._png.deflate(k)
             self._png_next = k + 1
@@ -351,9 +363,12 @@ class ProductWriter:
         fits = self.with_truth and self.truth_storage.level != "none"
 
         def astropy_files() -> None:
-            # The calibration/ frames, then the truth FITS (the longest write), in this order in one thread:
-            # both go through astropy's codecs, which truth.py adjusts while it writes.
-            self.calibration.write(self.partial / calibration_out.FOLDER, self.desc.summing)
+            # The calibration/ frames (unless written beside the render), then the truth FITS (the longest
+            # write), one after the other: both go through astropy's codecs, which truth.py adjusts while it writes.
+            if self._calibration_job is None:
+                self.calibration.write(self.partial / calibration_out.FOLDER, self.desc.summing)
+            else:
+                self._calibration_job.result()
             if fits:
                 truth.write_truth_fits(paths["truth_fits"], self._planes, product_id=self.desc.product_id,
                                        scenario=self.context.scenario, seed=self.context.seed,
