@@ -18,6 +18,9 @@ Reports:
   two processes at once / in one).
 
 Run: ``python -m benchmarks.bench_dataset [--frames 26] [--items 8]`` (or ``python -m benchmarks dataset``).
+``--command-only`` stops after the render command's figures (no dataset runs); ``--baseline DIR`` also times
+the render command of another source tree (e.g. ``git archive <commit> | tar -x -C DIR``), alternating with
+this one's at each truth level, so before/after come from one run against one renderer time.
 """
 
 from __future__ import annotations
@@ -49,23 +52,24 @@ imaging = {{ frames = {frames}, filters = ["BLUE", "GREEN", "RED"] }}
 """
 
 
-def _env() -> dict:
-    return {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+def _env(root: Path = ROOT) -> dict:
+    return {**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
 
 
-def _cli(*args: str) -> float:
+def _cli(*args: str, root: Path = ROOT) -> float:
     """Wall seconds of ``junocam-sim ARGS`` in a fresh process (raises on a non-zero exit)."""
-    return _cli_cost(*args)[0]
+    return _cli_cost(*args, root=root)[0]
 
 
-def _cli_cost(*args: str) -> tuple[float, float]:
-    """(wall, CPU) seconds of ``junocam-sim ARGS`` in a fresh process; CPU counts its own processes too."""
+def _cli_cost(*args: str, root: Path = ROOT) -> tuple[float, float]:
+    """(wall, CPU) seconds of ``junocam-sim ARGS`` in a fresh process running the code under ``root``; CPU
+    counts its own processes too."""
     import resource
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "simulator.cli", *args], env=_env(), check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, "-m", "simulator.cli", *args], env=_env(root), check=True,
+                   stdout=subprocess.DEVNULL, cwd=root)   # "-m" puts the working folder first on sys.path
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -90,19 +94,29 @@ def renderer_seconds(frames: int) -> float:
     return time.perf_counter() - start
 
 
-def render_command(frames: int, tmp: Path) -> tuple[dict[str, tuple[float, float]], dict[str, int]]:
-    """((wall, CPU) seconds of the render command by truth level, bytes by file role and truth level)."""
-    _cli("render", "--frames", "1", "--filters", "RED", "--out", str(tmp / "warm"))  # kernel cache, numba cache
-    seconds, sizes = {}, {}
-    for level in ("full", "minimal", "none"):
-        folder = tmp / level
-        seconds[level] = _cli_cost("render", "--frames", str(frames), "--filters", "BLUE,GREEN,RED", "--truth",
-                                   level, "--out", str(folder))
-        product = next(p for p in folder.iterdir() if not p.name.startswith("."))
-        if level != "none":
-            sizes[f"truth_{level}"] = sum(p.stat().st_size for p in (product / "truth").glob("*.fits"))
-        sizes["raw_png"] = sum(p.stat().st_size for p in (product / "ImageSet").glob("*.png"))
-    return seconds, sizes
+TRUTH_LEVELS = ("full", "minimal", "none")
+
+
+def render_command(frames: int, tmp: Path, baseline: Path | None = None
+                   ) -> tuple[dict[str, tuple[float, float]], dict[str, int], dict[str, tuple[float, float]]]:
+    """((wall, CPU) seconds of the render command by truth level, bytes by file role and truth level, and the
+    same seconds for the ``baseline`` source tree, timed right after this tree's at each level; empty without
+    it). The baseline's sizes are keyed ``baseline_<role>``."""
+    roots = {"": ROOT, **({"baseline_": Path(baseline).resolve()} if baseline else {})}
+    for prefix, root in roots.items():   # kernel cache, numba cache (each tree compiles its own once)
+        _cli("render", "--frames", "1", "--filters", "RED", "--out", str(tmp / f"{prefix}warm"), root=root)
+    seconds, sizes, before = {}, {}, {}
+    for level in TRUTH_LEVELS:
+        for prefix, root in roots.items():
+            folder = tmp / f"{prefix}{level}"
+            cost = _cli_cost("render", "--frames", str(frames), "--filters", "BLUE,GREEN,RED", "--truth",
+                             level, "--out", str(folder), root=root)
+            (before if prefix else seconds)[level] = cost
+            product = next(p for p in folder.iterdir() if not p.name.startswith("."))
+            if level != "none":
+                sizes[f"{prefix}truth_{level}"] = sum(p.stat().st_size for p in (product / "truth").glob("*.fits"))
+            sizes[f"{prefix}raw_png"] = sum(p.stat().st_size for p in (product / "ImageSet").glob("*.png"))
+    return seconds, sizes, before
 
 
 def truth_write_seconds(product: Path, tmp: Path) -> dict[tuple[str, str], tuple[float, float, int]]:
@@ -202,26 +216,53 @@ def main(argv: list[str] | None = None) -> None:
     # hour count real products: with 2-frame items a worker process's start-up (imports, numba's cache; ~3
     # CPU-s) outweighed its items (~1.4 CPU-s each) and the scaling measured start-up, not rendering.
     parser.add_argument("--item-frames", type=int, default=26, help="frames of each dataset item")
+    parser.add_argument("--command-only", action="store_true",
+                        help="stop after the render command's figures (no truth rewrite, no dataset runs)")
+    parser.add_argument("--baseline", metavar="DIR",
+                        help="another source tree whose render command is timed alternately with this one's")
     args = parser.parse_args([] if argv is None else argv)
     with tempfile.TemporaryDirectory(prefix="bench-dataset-") as tmp:
         tmp = Path(tmp)
         help_s = help_seconds()
-        command, sizes = render_command(args.frames, tmp)
+        command, sizes, before = render_command(args.frames, tmp, args.baseline)
         command_s = command["full"][0]
         full_product = next(p for p in (tmp / "full").iterdir() if not p.name.startswith("."))
-        write_s = truth_write_seconds(full_product, tmp)
-        plane_bytes = truth_plane_bytes(full_product)
+        if not args.command_only:
+            write_s = truth_write_seconds(full_product, tmp)
+            plane_bytes = truth_plane_bytes(full_product)
         renderer_s = renderer_seconds(args.frames)
-        ceiling = machine_ceiling()
-        one, one_steady, one_start = products_per_hour(1, args.items, args.item_frames, tmp)
-        two, two_steady, two_start = products_per_hour(2, args.items, args.item_frames, tmp)
+        if not args.command_only:
+            ceiling = machine_ceiling()
+            one, one_steady, one_start = products_per_hour(1, args.items, args.item_frames, tmp)
+            two, two_steady, two_start = products_per_hour(2, args.items, args.item_frames, tmp)
     load = os.getloadavg()[0]
+    busy = f"; load average now {load:.1f} on {os.cpu_count()} cores" \
+           f"{': NOT meaningful, the machine is busy' if load > 1.5 else ''}"
     print(f"junocam-sim --help          {help_s:.2f} s (goal <= 0.5 s)")
     print(f"render command / renderer   {command_s:.1f} s / {renderer_s:.1f} s = {command_s / renderer_s:.2f} "
           f"({args.frames} frames, full truth; goal <= 1.5)")
     print("  command wall / CPU by truth level  " + ", ".join(
         f"{level} {wall:.1f} s / {cpu:.1f} s" for level, (wall, cpu) in command.items())
-        + f" (CPU of the command and its processes; renderer {renderer_s:.1f} s wall)")
+        + f" (CPU of the command and its processes; renderer {renderer_s:.1f} s wall{busy})")
+    print("  command / renderer by level        " + ", ".join(
+        f"{level} {wall / renderer_s:.2f}" for level, (wall, _) in command.items()))
+    if before:
+        print("  baseline wall / CPU by level       " + ", ".join(
+            f"{level} {wall:.1f} s / {cpu:.1f} s" for level, (wall, cpu) in before.items())
+            + f" ({args.baseline}, each timed right after this tree's)")
+        print("  baseline command / renderer        " + ", ".join(
+            f"{level} {wall / renderer_s:.2f}" for level, (wall, _) in before.items())
+            + "; this tree / baseline: " + ", ".join(
+            f"{level} wall {command[level][0] / before[level][0]:.2f} CPU {command[level][1] / before[level][1]:.2f}"
+            for level in before))
+        print(f"  baseline raw PNG            {sizes['baseline_raw_png'] / 1e6:.2f} MB (this tree "
+              f"{sizes['raw_png'] / 1e6:.2f} MB); truth / baseline PNG: " + ", ".join(
+              f"{level} {sizes[f'truth_{level}'] / sizes['baseline_raw_png']:.1f}" for level in ("full", "minimal")))
+    if args.command_only:
+        for level in ("full", "minimal"):
+            print(f"truth / raw PNG ({level:7s})  {sizes[f'truth_{level}'] / 1e6:.1f} MB / "
+                  f"{sizes['raw_png'] / 1e6:.1f} MB = {sizes[f'truth_{level}'] / sizes['raw_png']:.1f} (goal <= 10)")
+        return
     for level in ("full", "minimal"):
         wall, cpu, _ = write_s[level, "differences"]
         print(f"truth / raw PNG ({level:7s})  {sizes[f'truth_{level}'] / 1e6:.1f} MB / {sizes['raw_png'] / 1e6:.1f} MB"
@@ -236,8 +277,6 @@ def main(argv: list[str] | None = None) -> None:
           f"{args.item_frames} frames x 3 filters, minimal truth, 1 thread per worker; whole runs)")
     print(f"  steady state              {one_steady:.0f} with 1 worker, {two_steady:.0f} with 2 (first item of each "
           f"lane excluded; start-up {one_start:.1f} s / {two_start:.1f} s)")
-    busy = f"; load average now {load:.1f} on {os.cpu_count()} cores" \
-           f"{': NOT meaningful, the machine is busy' if load > 1.5 else ''}"
     print(f"scaling 2 workers / 1       {two / one:.2f} whole runs, {two_steady / one_steady:.2f} steady state "
           f"(goal >= 1.7 on 2 idle cores; this machine's ceiling {ceiling:.2f}{busy})")
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from simulator.errors import ProductError
 from simulator.products.description import ImageDescription
 from simulator.render.sampling import JUPITER_NAIF_ID
 
@@ -106,13 +107,15 @@ def _fill_holes(total: np.ndarray, count: np.ndarray, max_radius: int) -> tuple[
 
     total, count = total.astype(np.float64), count.astype(np.float64)
     radius = 1
-    while radius <= max_radius and np.any(count == 0):
+    empty = count == 0
+    while radius <= max_radius and empty.any():
         size = 2 * radius + 1
         t = uniform_filter(total, size=size, mode="constant")
         c = uniform_filter(count, size=size, mode="constant")
-        hole = (count == 0) & (c > 1e-9)
-        total = np.where(hole, t / np.maximum(c, 1e-12), total)
-        count = np.where(hole, 1.0, count)
+        hole = empty & (c > 1e-9)
+        total[hole] = t[hole] / np.maximum(c[hole], 1e-12)   # in place: only the holes change
+        count[hole] = 1.0
+        empty &= ~hole
         radius *= 2
     return total, count
 
@@ -133,17 +136,40 @@ def _stretch(channel: np.ndarray, filled: np.ndarray, style: QuicklookStyle, bla
     values = (channel if white_from is None else white_from)[filled]
     white = float(np.percentile(values, style.percentile)) if values.size else 1.0
     white = white if white > black else black + 1.0
-    scaled = np.clip((channel - black) / (white - black), 0.0, 1.0) ** style.gamma
-    return np.where(filled, np.round(scaled * 255.0), 0).astype(np.uint8)
+    out = np.zeros(channel.shape, np.uint8)     # unfilled cells stay black; the power only where it shows
+    scaled = np.clip((channel[filled] - black) / (white - black), 0.0, 1.0) ** style.gamma
+    out[filled] = np.round(scaled * 255.0)
+    return out
+
+
+def thinned_shape(shape: tuple[int, int], style: QuicklookStyle = QuicklookStyle()) -> tuple[int, int]:
+    """Shape of a (lines, samples) plane thinned to every ``style.pixel_stride``-th line and sample."""
+    step = max(1, int(style.pixel_stride))
+    return -(-int(shape[0]) // step), -(-int(shape[1]) // step)
+
+
+def thinned_rows(first: int, lines: int, style: QuicklookStyle = QuicklookStyle()) -> tuple[int, int]:
+    """(first row kept among ``lines`` rows starting at image row ``first``, its row in the thinned plane)."""
+    step = max(1, int(style.pixel_stride))
+    offset = -int(first) % step
+    return offset, (int(first) + offset) // step
 
 
 def projected_quicklook(image: np.ndarray, desc: ImageDescription, planes: dict,
-                        style: QuicklookStyle = QuicklookStyle()) -> np.ndarray | None:
-    """The (rows, cols, 3) uint8 map-projected quicklook, or ``None`` when no pixel sees the body."""
+                        style: QuicklookStyle = QuicklookStyle(), thinned: bool = False) -> np.ndarray | None:
+    """The (rows, cols, 3) uint8 map-projected quicklook, or ``None`` when no pixel sees the body.
+
+    ``image``: the (lines, samples) raw image; ``planes``: BODY, LAT_PC and LON_W, each (lines, samples), or
+    when ``thinned`` already cut to every ``style.pixel_stride``-th line and sample (:func:`thinned_shape`:
+    what a product writer keeps when the truth FITS does not need the whole planes). Same result either way.
+    """
     step = max(1, int(style.pixel_stride))
     filter_of_row = ((np.arange(image.shape[0]) // desc.framelet_lines) % len(desc.filters))[::step]
     image = np.asarray(image)[::step, ::step]
-    planes = {name: np.asarray(planes[name])[::step, ::step] for name in ("BODY", "LAT_PC", "LON_W")}
+    planes = {name: np.asarray(planes[name]) if thinned else np.asarray(planes[name])[::step, ::step]
+              for name in ("BODY", "LAT_PC", "LON_W")}
+    if any(p.shape != image.shape for p in planes.values()):
+        raise ProductError(f"quicklook planes are {planes['BODY'].shape}; expected {image.shape} (thinned={thinned})")
     on_body = planes["BODY"] == JUPITER_NAIF_ID
     if not on_body.any():
         return None
@@ -185,17 +211,29 @@ def projected_quicklook(image: np.ndarray, desc: ImageDescription, planes: dict,
     return np.stack(rgb, axis=-1)
 
 
+def other_bodies(body: np.ndarray) -> bool:
+    """Whether a BODY plane (or a framelet of it) names any body other than Jupiter."""
+    body = np.asarray(body)
+    return bool(np.any((body != 0) & (body != JUPITER_NAIF_ID)))   # two compares: ~10x faster than isin
+
+
 def write_quicklook(path: Path, image: np.ndarray, desc: ImageDescription, planes: dict | None,
-                    style: QuicklookStyle = QuicklookStyle()) -> None:
-    """Write ``quicklook.png`` (map-projected colour, or the shrunk raw image without truth)."""
+                    style: QuicklookStyle = QuicklookStyle(), *, thinned: bool = False,
+                    others: bool | None = None) -> None:
+    """Write ``quicklook.png`` (map-projected colour, or the shrunk raw image without truth).
+
+    ``thinned``: ``planes`` are already thinned (:func:`projected_quicklook`); ``others``: whether the whole
+    BODY plane names another body than Jupiter (:func:`other_bodies`), found from ``planes["BODY"]`` when
+    None (which must then be the whole plane).
+    """
     # Bodies other than Jupiter (moons, meshes; their own latitudes/longitudes) have no place on Jupiter's
     # map: such an image's quicklook is the raw image, where they are seen as the camera saw them.
-    if planes is not None:
-        body = np.asarray(planes["BODY"])
-        others = bool(np.any((body != 0) & (body != JUPITER_NAIF_ID)))   # two compares: ~10x faster than isin
-    else:
-        others = False
-    rgb = projected_quicklook(image, desc, planes, style) if planes and not others else None
+    if others is None:
+        if thinned and planes:
+            raise ProductError("write_quicklook was given thinned planes without 'others'; expected whether the "
+                               "whole BODY plane names another body (thinned planes may miss a small moon)")
+        others = other_bodies(planes["BODY"]) if planes is not None else False
+    rgb = projected_quicklook(image, desc, planes, style, thinned) if planes and not others else None
     if rgb is not None:
         Image.fromarray(rgb, mode="RGB").save(Path(path), format="PNG", compress_level=QUICKLOOK_PNG_LEVEL)
         return

@@ -158,7 +158,9 @@ class ProductWriter:
         self.order = [(n, f) for n in range(int(desc.frames)) for f in desc.filters]
         self._next = 0
         self._image: np.ndarray | None = None
-        self._planes: dict[str, np.ndarray] = {}
+        self._planes: dict[str, np.ndarray] = {}   # whole planes of the truth FITS (scratch memory maps)
+        self._thin: dict[str, np.ndarray] = {}     # the quicklook's other planes, thinned (quicklook.thinned_shape)
+        self._others = False                       # a framelet's BODY named another body than Jupiter
         self._framelets: list[dict] = []
         if overlap is None:
             from simulator.render.workers import thread_budget
@@ -166,6 +168,8 @@ class ProductWriter:
             overlap = thread_budget() >= 2
         self.overlap = bool(overlap)   # place framelets / deflate PNG blocks in a writer thread
         self._thread = None            # that thread (a one-worker ThreadPoolExecutor), while in the block
+        self._side = None              # a second one: calibration/ written as soon as every filter has come
+        self._calibration_job = None   # its Future (None: calibration/ is written by finish())
         self._pending: deque = deque()
         self._png: raw_image.PngStream | None = None
         self._png_next = 0             # the PNG row block to deflate next
@@ -184,23 +188,35 @@ class ProductWriter:
             write_marker(self.partial, "render")
             self._image = np.zeros(self.shape, dtype=np.uint8)
             if self.with_truth:
+                # Whole planes for the truth FITS; the quicklook's other planes only thinned to the pixels it
+                # reads (a quarter: no plane is kept whole just for it, e.g. every one at --truth none).
                 kept = self.truth_storage.planes(truth.plane_names())
-                for name in dict.fromkeys((*kept, *truth.QUICKLOOK_PLANES)):
-                    dtype = truth.plane_dtype(name)
-                    path = self.partial / _SCRATCH / f"{name}.bin"
-                    preallocate(path, dtype.itemsize * self.shape[0] * self.shape[1])
-                    # No fill: add() writes every row of every plane, and finish() refuses a product
-                    # that lacks a framelet, so no pixel is ever read before it is written.
-                    self._planes[name] = np.memmap(path, dtype=dtype, mode="r+", shape=self.shape)
+                for name in kept:
+                    self._planes[name] = self._scratch(name, self.shape)
+                for name in truth.QUICKLOOK_PLANES:
+                    if name not in self._planes:
+                        self._thin[name] = self._scratch(f"{name}.thin", quicklook.thinned_shape(self.shape))
             self._png = raw_image.PngStream(self._image)
             if self.overlap:
                 self._thread = ThreadPoolExecutor(1, thread_name_prefix="junocam-writer")
+                self._side = ThreadPoolExecutor(1, thread_name_prefix="junocam-calibration")
         except BaseException as exc:
             self.__exit__(type(exc), exc, None)
             if isinstance(exc, OSError):
                 raise OutputError(os_error_sentence(exc, f"preparing product {str(self.final)!r}")) from None
             raise
         return self
+
+    def _scratch(self, name: str, shape: tuple[int, int]) -> np.memmap:
+        """A scratch plane of truth plane ``name``'s dtype in the partial folder (disk reserved up front).
+
+        No fill: add() writes every row of every plane, and finish() refuses a product that lacks a
+        framelet, so no pixel is ever read before it is written.
+        """
+        dtype = truth.plane_dtype(name.split(".")[0])
+        path = self.partial / _SCRATCH / f"{name}.bin"
+        preallocate(path, dtype.itemsize * shape[0] * shape[1])
+        return np.memmap(path, dtype=dtype, mode="r+", shape=shape)
 
     def _remove_legacy_partials(self) -> None:
         """Remove ``.<ID>.partial-<pid>`` folders of this product (the naming before the marker file) whose
@@ -220,10 +236,13 @@ class ProductWriter:
             shutil.rmtree(self.partial, ignore_errors=True)
 
     def _stop_thread(self) -> None:
-        """Let the writer thread finish what it is doing (queued framelets are dropped) and end it."""
+        """Let the writer threads finish what they are doing (queued framelets are dropped) and end them."""
         if self._thread is not None:
             self._thread.shutdown(wait=True, cancel_futures=True)
             self._thread = None
+        if self._side is not None:
+            self._side.shutdown(wait=True)
+            self._side = None
         self._pending.clear()
 
     def _drain(self, keep: int = 0) -> None:
@@ -232,10 +251,10 @@ class ProductWriter:
             self._pending.popleft().result()
 
     def _release(self) -> None:
-        for plane in self._planes.values():
+        for plane in (*self._planes.values(), *self._thin.values()):
             if isinstance(plane, np.memmap):
                 plane._mmap.close()  # release the file so the scratch folder can be removed
-        self._planes = {}
+        self._planes, self._thin = {}, {}
 
     # --- framelets --------------------------------------------------------------------------------
     def add(self, result) -> None:
@@ -260,7 +279,7 @@ class ProductWriter:
                                f"{(lines, self.shape[1])}")
         planes = {}
         if self.with_truth:
-            for name in self._planes:
+            for name in (*self._planes, *self._thin):
                 if name not in result.truth:
                     raise ProductError(f"framelet (frame {frame}, {filt}) lacks the truth backplane {name!r}")
                 planes[name] = result.truth[name]
@@ -279,11 +298,25 @@ class ProductWriter:
         """Copy one framelet into the image and the truth planes; deflate the PNG blocks it completes."""
         lines = self.desc.framelet_lines
         self._image[first:first + lines] = dn8
+        offset, row = quicklook.thinned_rows(first, lines)
+        step = quicklook.QuicklookStyle().pixel_stride
         for name, values in planes.items():
-            self._planes[name][first:first + lines] = np.asarray(values).reshape(lines, self.shape[1])
+            values = np.asarray(values).reshape(lines, self.shape[1])
+            if name in self._planes:
+                self._planes[name][first:first + lines] = values
+            if name in self._thin:
+                part = values[offset::step, ::step]
+                self._thin[name][row:row + part.shape[0]] = part
         if truth_all is not None:
+            self._others = self._others or quicklook.other_bodies(truth_all["BODY"])
             self.summary.add(truth_all)
         self.calibration.add(filt, calibration)
+        if self._side is not None and self._calibration_job is None \
+                and len(self.calibration.planes) == len(self.desc.filters):
+            # Every filter's frames are in (the first frame's framelets): write calibration/ now, beside the
+            # render, rather than after it. Same files; finish() waits for them before the truth FITS.
+            self._calibration_job = self._side.submit(self.calibration.write, self.partial / calibration_out.FOLDER,
+                                                      self.desc.summing)
         for k in self._png.ready(first + lines)[self._png_next:]:
             self._png.deflate(k)
             self._png_next = k + 1
@@ -330,9 +363,12 @@ class ProductWriter:
         fits = self.with_truth and self.truth_storage.level != "none"
 
         def astropy_files() -> None:
-            # The calibration/ frames, then the truth FITS (the longest write), in this order in one thread:
-            # both go through astropy's codecs, which truth.py adjusts while it writes.
-            self.calibration.write(self.partial / calibration_out.FOLDER, self.desc.summing)
+            # The calibration/ frames (unless written beside the render), then the truth FITS (the longest
+            # write), one after the other: both go through astropy's codecs, which truth.py adjusts while it writes.
+            if self._calibration_job is None:
+                self.calibration.write(self.partial / calibration_out.FOLDER, self.desc.summing)
+            else:
+                self._calibration_job.result()
             if fits:
                 truth.write_truth_fits(paths["truth_fits"], self._planes, product_id=self.desc.product_id,
                                        scenario=self.context.scenario, seed=self.context.seed,
@@ -352,7 +388,8 @@ class ProductWriter:
             paths["lbl"].write_bytes(pds3.build_label(meta, paths["img"].name).encode("ascii"))
             step(pixels)
             kernels_entry = self._write_kernels(paths["kernels"])
-            quicklook.write_quicklook(paths["quicklook"], self._image, self.desc, self._planes or None)
+            quicklook.write_quicklook(paths["quicklook"], self._image, self.desc, self._quicklook_planes(),
+                                      thinned=True, others=self._others)
         except BaseException:
             if job is not None:        # let it end before the partial folder is removed
                 wait([job])
@@ -367,6 +404,15 @@ class ProductWriter:
             product_id=self.desc.product_id)
         paths["truth_json"].write_bytes(truth.truth_to_bytes(record))
         step(total_cost)
+
+    def _quicklook_planes(self) -> dict | None:
+        """The quicklook's planes thinned (views of the whole planes where the FITS keeps them); None
+        without truth."""
+        if not self.with_truth:
+            return None
+        step = quicklook.QuicklookStyle().pixel_stride
+        return {name: self._thin[name] if name in self._thin else self._planes[name][::step, ::step]
+                for name in truth.QUICKLOOK_PLANES}
 
     def _write_kernels(self, folder: Path) -> str:
         folder.mkdir(parents=True, exist_ok=True)
