@@ -40,6 +40,10 @@ def register(subparsers) -> None:
     parser.add_argument("--overwrite", action="store_true", help="replace an existing product folder")
     parser.add_argument("--truth", choices=("none", "minimal", "full"), default="full",
                         help="truth FITS planes: all, the five validate/score read, or none (truth.json is kept)")
+    parser.add_argument("--truth-coding", choices=("differences", "values"), default="differences",
+                        help="truth float planes as integer line differences (smallest; decode with "
+                             "simulator.products.reader.TruthFile or the header's QCODING recipe) or as quantised "
+                             "values any FITS reader returns as floats (about twice the size)")
     parser.add_argument("--out", required=True, metavar="DIR", help="folder to write product folders into")
     parser.set_defaults(func=run)
 
@@ -84,7 +88,8 @@ def _render_one(args, scenario, **request) -> Path:
                          kernels=Path(args.kernels) if args.kernels else None, cache_dir=args.cache_dir,
                          overwrite=args.overwrite, **request,
                          # planes compressed in processes when it pays (HCOMPRESS at full): TruthStorage.workers
-                         truth=TruthStorage(level=getattr(args, "truth", "full"), workers=0))
+                         truth=TruthStorage(level=getattr(args, "truth", "full"), workers=0,
+                                            coding=getattr(args, "truth_coding", "differences")))
     return render_product(req, Progress("rendering", unit="framelet"))
 
 
