@@ -24,8 +24,8 @@ from pathlib import Path
 
 from simulator.dataset import manifest as mf
 from simulator.dataset.spec import DatasetSpec, DatasetSpecError, apply_item
-from simulator.dataset.worker import (ItemTask, prepare_process, record_path, run_item, set_threads,
-                                      warm_compiled)
+from simulator.dataset.warm import representatives, warm_compiled
+from simulator.dataset.worker import ItemTask, prepare_process, record_path, run_item, set_threads
 
 SPEC_COPY = "dataset.toml"
 
@@ -185,7 +185,8 @@ def _local_results(tasks: list[ItemTask], workers: int, threads: int):
             for _ in range(workers - 1):
                 pool.submit(prepare_process)
             with thread_limit(threads):
-                warm_compiled(tasks[0])
+                for task in representatives(tasks):
+                    warm_compiled(task)
         except BaseException:          # Ctrl-C / SIGTERM while warming: the workers end too
             pool.shutdown(wait=True, cancel_futures=True)
             raise
@@ -240,11 +241,15 @@ def _local_results(tasks: list[ItemTask], workers: int, threads: int):
 
 def _dask_results(tasks: list[ItemTask], scheduler):
     """One dask task per item on a running cluster (``scheduler``: an address or a ``distributed.Client``)."""
+    from dataclasses import replace
+
     from distributed import Client, as_completed
 
     client = scheduler if isinstance(scheduler, Client) else Client(str(scheduler))
     try:
-        futures = [client.submit(run_item, t, key=f"junocam-dataset-item-{t.item.index:05d}-{os.getpid()}",
+        # no parent warmed numba's cache for these processes: each warms a code path before its first item
+        # of that path, under the machine-wide compile lock (simulator.dataset.warm)
+        futures = [client.submit(run_item, replace(t, warm=True), key=f"junocam-dataset-item-{t.item.index:05d}-{os.getpid()}",
                                  pure=False, retries=0) for t in tasks]
         for future in as_completed(futures):
             yield future.result()

@@ -4,7 +4,8 @@
 (the error becomes the row's ``status = "failed"`` and ``error``), so one bad item never stops the others.
 Every task loads the item's SPICE kernels in its own process (``simulator.geometry.Geometry`` furnishes and
 unloads them around the product); CSPICE's pool is per process and not thread-safe, so a process runs one
-item at a time (:data:`_ONE_ITEM_AT_A_TIME`, for Dask workers started with several threads).
+item at a time (:data:`_ONE_ITEM_AT_A_TIME`, for Dask workers started with several threads). Numba's cache is
+compiled by one process at a time (:mod:`simulator.dataset.warm`).
 """
 
 from __future__ import annotations
@@ -35,12 +36,16 @@ class ItemTask:
     out_dir : the dataset folder (shared storage when the workers are on other machines).
     truth : truth level (``none``/``minimal``/``full``).
     cache_dir : synthetic kernel cache (None: the default; prepared by the caller before dispatch).
+    warm : before rendering, warm numba's cache for the item's code path under the machine-wide compile lock
+        unless this process already has (:func:`simulator.dataset.warm.warm_once`; Dask tasks: no parent
+        warmed the cache before the worker processes started).
     """
 
     item: Item
     out_dir: str
     truth: str
     cache_dir: str | None = None
+    warm: bool = False
 
 
 def record_path(out_dir: str | Path, index: int) -> Path:
@@ -70,30 +75,6 @@ def set_threads(threads: int) -> None:
     set_thread_budget(int(threads))
 
 
-def warm_compiled(task: ItemTask) -> None:
-    """Load (or compile and save) numba's cached loops in this process by rendering the middle frame of
-    ``task``'s item, each filter, and dropping it, so processes started afterwards only read numba's cache.
-
-    Two processes compiling the same ``cache=True`` functions at once write the same cache files at once
-    (numba issues #4807 and #10128: crashes when a cache is generated in parallel); a local dataset warms
-    the cache here, in the parent, before its worker processes render. Any failure is left to the item
-    itself (it is rendered, and reported, again). No file is written besides numba's cache.
-    """
-    from dataclasses import replace
-
-    from simulator.render import RenderRequest, render_framelets
-
-    try:
-        scenario = apply_item(task.item)
-        request = RenderRequest.from_scenario(scenario, Path(task.cache_dir) if task.cache_dir else None)
-        frames = int(request.frames)
-        request = request.with_overrides(frame_indices=(frames // 2,))
-        for _ in render_framelets(request):
-            pass
-    except Exception:  # noqa: BLE001 - warming is an optimisation: the item reports its own error
-        return
-
-
 def prepare_process() -> None:
     """Import what :func:`run_item` needs (a fresh worker does this while the parent warms numba's cache)."""
     import simulator.products.pipeline  # noqa: F401
@@ -103,6 +84,10 @@ def prepare_process() -> None:
 def run_item(task: ItemTask) -> dict:
     """Render one item and write its row to ``items/<index>.json`` (atomically); return the row."""
     with _ONE_ITEM_AT_A_TIME:
+        if task.warm:
+            from simulator.dataset.warm import warm_once
+
+            warm_once(task)
         row = _base_row(task.item, task.truth)
         try:
             row.update(_render(task))
