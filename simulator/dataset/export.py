@@ -80,16 +80,45 @@ def split_of(seed: int, splits: dict) -> str:
     return SPLITS[-1]
 
 
-def export_from_spec(out_dir: Path, table: dict) -> dict:
-    """Run :func:`export_crops` for a dataset folder with the spec's ``[export]`` table."""
+def export_options(table: dict, truth: str | None = None) -> ExportOptions:
+    """The spec's ``[export]`` table as :class:`ExportOptions`, checked (before any work) against the truth
+    level the products will have when ``truth`` is given: ``none`` keeps no planes, ``minimal`` only
+    ``MINIMAL_PLANES``."""
+    from simulator.products.truth import MINIMAL_PLANES
+    from simulator.render.types import TRUTH_DTYPES
+
     known = set(ExportOptions.__dataclass_fields__)
     bad = sorted(set(table) - known)
     if bad:
         raise DatasetSpecError(f"export.{bad[0]} is unknown; expected one of {', '.join(sorted(known))}")
     values = dict(table)
     if "planes" in values:
-        values["planes"] = tuple(str(p).upper() for p in values["planes"])
-    return export_crops(out_dir, Path(out_dir) / STORE, ExportOptions(**values))
+        planes = values["planes"]
+        if not isinstance(planes, list) or not all(isinstance(p, str) for p in planes):
+            raise DatasetSpecError(f"export.planes = {planes!r} must be a list of truth plane names")
+        values["planes"] = tuple(p.upper() for p in planes)
+        unknown = [p for p in values["planes"] if p not in TRUTH_DTYPES]
+        if unknown:
+            raise DatasetSpecError(f"export.planes holds {unknown[0]!r}; expected names among "
+                                   f"{', '.join(TRUTH_DTYPES)}")
+    if "splits" in values and not isinstance(values["splits"], dict):
+        raise DatasetSpecError(f"export.splits = {values['splits']!r} must be a table of train, validation and "
+                               "test fractions")
+    options = ExportOptions(**values)
+    if truth == "none":
+        raise DatasetSpecError("the spec has an [export] table but the truth level is 'none'; the ML export "
+                               "needs truth planes (truth = \"minimal\" or \"full\")")
+    if truth == "minimal":
+        missing = [p for p in options.planes if p not in MINIMAL_PLANES]
+        if missing:
+            raise DatasetSpecError(f"export.planes holds {missing[0]!r}, which the truth level 'minimal' does not "
+                                   f"keep ({', '.join(MINIMAL_PLANES)}); use truth = \"full\" or drop it")
+    return options
+
+
+def export_from_spec(out_dir: Path, table: dict, truth: str | None = None) -> dict:
+    """Run :func:`export_crops` for a dataset folder with the spec's ``[export]`` table."""
+    return export_crops(out_dir, Path(out_dir) / STORE, export_options(table, truth))
 
 
 def framelet_crops(image: np.ndarray, planes: dict, framelet_lines: int, n_filters: int, width: int,

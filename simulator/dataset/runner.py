@@ -119,6 +119,10 @@ def run_dataset(spec: DatasetSpec, out_dir: str | Path, options: RunOptions = Ru
     if options.scheduler is None and (isinstance(options.workers, bool) or not isinstance(options.workers, int)
                                       or options.workers < 1):
         raise DatasetSpecError(f"--workers {options.workers!r} must be a positive integer")
+    if spec.export is not None:
+        from simulator.dataset.export import export_options
+
+        export_options(spec.export, truth)     # --truth may have changed the level the export reads
     finished = prepare_folder(spec, out_dir, options.resume)
     todo = [item for item in spec.items() if item.index not in finished]
     prepare_kernels(spec, todo, options.cache_dir)
@@ -137,7 +141,7 @@ def run_dataset(spec: DatasetSpec, out_dir: str | Path, options: RunOptions = Ru
     if spec.export is not None:
         from simulator.dataset.export import export_from_spec
 
-        export_from_spec(out_dir, spec.export)
+        export_from_spec(out_dir, spec.export, truth)
     return RunResult(out_dir=out_dir, done=len(tasks) - failed, skipped=len(finished), failed=failed,
                      manifest=parquet)
 
