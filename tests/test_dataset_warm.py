@@ -1,5 +1,5 @@
 """Numba's cache is compiled by one process at a time (simulator/dataset/warm.py): the machine-wide lock
-excludes, every code path is warmed once per process, and Dask tasks warm before they render."""
+excludes, every code path is warmed once per process, and (slow) two fresh processes compile once."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import tempfile
 import threading
 import time
 import tomllib
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -32,11 +31,13 @@ render = { supersample = 1, time_oversample = 1 }
 "imaging.compression" = { choice = ["LOSSLESS", "INTEGER COSINE TRANSFORM"] }
 """
 ROOT = Path(__file__).resolve().parents[1]
-HOLD_S = 0.3    # how long each holder keeps the lock
+HOLD_S = 0.1    # how long each holder keeps the lock
 
 
 def tasks(tmp_path) -> list[ItemTask]:
-    return [ItemTask(item=item, out_dir=str(tmp_path), truth="none") for item in parse_spec(tomllib.loads(SPEC), text=SPEC).items()]
+    """The items of :data:`SPEC` as tasks writing into ``tmp_path``."""
+    return [ItemTask(item=item, out_dir=str(tmp_path), truth="none")
+            for item in parse_spec(tomllib.loads(SPEC), text=SPEC).items()]
 
 
 def test_the_compile_lock_lets_one_holder_in_at_a_time(tmp_path):
@@ -81,47 +82,6 @@ def test_one_representative_per_code_path_and_each_path_warmed_once(tmp_path, mo
     for t in ts + ts:
         warm.warm_once(t)
     assert warmed == [t.item.index for t in reps], f"warmed {warmed}, expected one per code path"
-
-
-def test_dask_tasks_warm_before_they_render(tmp_path, monkeypatch):
-    """The Dask path sends ItemTask(warm=True); run_item then warms (under the lock) before rendering."""
-    import distributed
-
-    from simulator.dataset import runner, worker
-
-    sent = []
-
-    class FakeFuture:
-        def __init__(self, value):
-            self.value = value
-
-        def result(self):
-            return self.value
-
-    class FakeClient:
-        def __init__(self, address):
-            self.address = address
-
-        def submit(self, fn, task, **kw):
-            sent.append(task)
-            return FakeFuture({"index": task.item.index})
-
-        def close(self):
-            pass
-
-    monkeypatch.setattr(distributed, "Client", FakeClient)
-    monkeypatch.setattr(distributed, "as_completed", iter)
-    ts = tasks(tmp_path)
-    rows = list(runner._dask_results(ts, "tcp://nowhere:8786"))
-    assert sorted(r["index"] for r in rows) == [0, 1, 2, 3]
-    assert all(t.warm for t in sent) and not any(t.warm for t in ts), "Dask tasks must carry warm=True"
-
-    order = []
-    monkeypatch.setattr(warm, "warm_once", lambda task: order.append("warm"))
-    monkeypatch.setattr(worker, "_render", lambda task: order.append("render") or {"status": "ok"})
-    worker.run_item(replace(ts[0], warm=True))
-    worker.run_item(ts[1])
-    assert order == ["warm", "render", "render"], order
 
 
 CHILD = """

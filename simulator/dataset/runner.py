@@ -25,7 +25,8 @@ from pathlib import Path
 from simulator.dataset import manifest as mf
 from simulator.dataset.spec import DatasetSpec, DatasetSpecError, apply_item
 from simulator.dataset.warm import representatives, warm_compiled
-from simulator.dataset.worker import ItemTask, prepare_process, record_path, run_item, set_threads
+from simulator.dataset.worker import (ItemTask, prepare_process, record_failure, record_path, run_item,
+                                      set_threads)
 
 SPEC_COPY = "dataset.toml"
 
@@ -123,19 +124,25 @@ def run_dataset(spec: DatasetSpec, out_dir: str | Path, options: RunOptions = Ru
         from simulator.dataset.export import export_options
 
         export_options(spec.export, truth)     # --truth may have changed the level the export reads
-    finished = prepare_folder(spec, out_dir, options.resume)
-    todo = [item for item in spec.items() if item.index not in finished]
-    prepare_kernels(spec, todo, options.cache_dir)
-    tasks = [ItemTask(item=item, out_dir=str(out_dir), truth=truth, cache_dir=options.cache_dir) for item in todo]
-    bar = _progress(len(spec.items()), len(finished), options.progress)
-    failed = 0
+    client = connect(options.scheduler)       # an unreachable scheduler is refused before any work
     try:
-        for row in _results(tasks, options):
-            failed += row["status"] != "ok"
-            bar.update(1)
-            bar.set_postfix(failed=failed, refresh=False)
+        finished = prepare_folder(spec, out_dir, options.resume)
+        todo = [item for item in spec.items() if item.index not in finished]
+        prepare_kernels(spec, todo, options.cache_dir)
+        tasks = [ItemTask(item=item, out_dir=str(out_dir), truth=truth, cache_dir=options.cache_dir)
+                 for item in todo]
+        bar = _progress(len(spec.items()), len(finished), options.progress)
+        failed = 0
+        try:
+            for row in _results(tasks, options, client):
+                failed += row["status"] != "ok"
+                bar.update(1)
+                bar.set_postfix(failed=failed, refresh=False)
+        finally:
+            bar.close()
     finally:
-        bar.close()
+        if client is not None and client is not options.scheduler:
+            client.close()
     rows = [r for r in (_read_record(out_dir, i.index) for i in spec.items()) if r is not None]
     parquet, _ = mf.write_manifest(out_dir, rows)
     if spec.export is not None:
@@ -146,12 +153,32 @@ def run_dataset(spec: DatasetSpec, out_dir: str | Path, options: RunOptions = Ru
                      manifest=parquet)
 
 
-def _results(tasks: list[ItemTask], options: RunOptions):
-    """Yield each task's row as it finishes (any order)."""
+def connect(scheduler):
+    """A ``distributed.Client`` for ``scheduler`` (an address, or a ``Client`` returned as is; None -> None).
+
+    Raises :class:`DatasetSpecError` when dask.distributed is missing or no scheduler answers at the address.
+    """
+    if scheduler is None:
+        return None
+    try:
+        from distributed import Client
+    except ImportError:
+        raise DatasetSpecError(f"--scheduler {scheduler!r} needs dask.distributed (pip install distributed)") from None
+    if isinstance(scheduler, Client):
+        return scheduler
+    try:
+        return Client(str(scheduler))
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise DatasetSpecError(f"--scheduler {scheduler!r}: no dask scheduler answered there "
+                               f"({' '.join(str(exc).split())}); start one with 'dask scheduler'") from None
+
+
+def _results(tasks: list[ItemTask], options: RunOptions, client=None):
+    """Yield each task's row as it finishes (any order); ``client``: a connected Dask client, or None."""
     if not tasks:
         return
     if options.scheduler is not None:
-        yield from _dask_results(tasks, options.scheduler)
+        yield from _dask_results(tasks, client if client is not None else options.scheduler)
         return
     threads = options.threads_per_worker or max(1, (os.cpu_count() or 1) // options.workers)
     yield from _local_results(tasks, options.workers, threads)
@@ -253,10 +280,13 @@ def _dask_results(tasks: list[ItemTask], scheduler):
     try:
         # no parent warmed numba's cache for these processes: each warms a code path before its first item
         # of that path, under the machine-wide compile lock (simulator.dataset.warm)
-        futures = [client.submit(run_item, replace(t, warm=True), key=f"junocam-dataset-item-{t.item.index:05d}-{os.getpid()}",
-                                 pure=False, retries=0) for t in tasks]
+        futures = {client.submit(run_item, replace(t, warm=True), pure=False, retries=0,
+                                 key=f"junocam-dataset-item-{t.item.index:05d}-{os.getpid()}"): t for t in tasks}
         for future in as_completed(futures):
-            yield future.result()
+            try:
+                yield future.result()
+            except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker: its process died; the others go on
+                yield record_failure(futures[future], exc)
     finally:
         if client is not scheduler:
             client.close()

@@ -88,13 +88,21 @@ def run_item(task: ItemTask) -> dict:
             from simulator.dataset.warm import warm_once
 
             warm_once(task)
-        row = _base_row(task.item, task.truth)
         try:
-            row.update(_render(task))
+            row = {**_base_row(task.item, task.truth), **_render(task)}
         except Exception as exc:  # noqa: BLE001 - any failure of one item is recorded, never stops the others
-            row.update(status="failed", error=f"{type(exc).__name__}: {' '.join(str(exc).split())}")
+            return record_failure(task, exc)
         _write_record(record_path(task.out_dir, task.item.index), row)
         return row
+
+
+def record_failure(task: ItemTask, exc: BaseException) -> dict:
+    """Write and return the failed row of ``task`` (its error: the exception's type and one-line message); also
+    used by the Dask client for a task whose worker process died before it could write its own row."""
+    row = _base_row(task.item, task.truth)
+    row.update(status="failed", error=f"{type(exc).__name__}: {' '.join(str(exc).split())}")
+    _write_record(record_path(task.out_dir, task.item.index), row)
+    return row
 
 
 def _base_row(item: Item, truth: str) -> dict:
