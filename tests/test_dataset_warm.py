@@ -114,3 +114,40 @@ def test_two_processes_on_a_fresh_cache_compile_once(tmp_path, kernel_cache_dir)
     stats = sorted((json.loads(o[0].strip().splitlines()[-1]) for o in outs), key=lambda s: -s["misses"])
     assert stats[0]["misses"] > 0, f"the first process should compile: {stats}"
     assert stats[1]["misses"] == 0 and stats[1]["hits"] > 0, f"the second should only load the cache: {stats}"
+
+
+PARENT = """
+import multiprocessing, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from simulator.dataset.worker import init_local_worker
+if __name__ == "__main__":
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=init_local_worker,
+                               initargs=(1,))
+    pool.submit(time.sleep, 0).result()            # the worker is up and initialised
+    pool.submit(time.sleep, 600)                   # an item that would outlive a killed parent
+    print(*pool._processes, flush=True)
+    time.sleep(600)
+"""
+
+
+@pytest.mark.slow
+def test_a_local_worker_ends_when_the_dataset_process_is_killed(tmp_path):
+    """kill -9 of the dataset process: its spawned worker gets SIGTERM (PR_SET_PDEATHSIG) and ends instead of
+    rendering on alone (it would race the --resume that remakes its item)."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("PR_SET_PDEATHSIG is Linux only")
+    script = tmp_path / "parent.py"
+    script.write_text(PARENT, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    parent = subprocess.Popen([sys.executable, str(script)], env=env, stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline().split()[0])
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 30.0
+    while time.monotonic() < deadline and Path(f"/proc/{child}").exists() \
+            and "Z" not in Path(f"/proc/{child}/stat").read_text().split()[2]:
+        time.sleep(0.2)
+    alive = Path(f"/proc/{child}").exists() and "Z" not in Path(f"/proc/{child}/stat").read_text().split()[2]
+    if alive:
+        os.kill(child, 9)
+    assert not alive, f"worker {child} still runs 30 s after its dataset process was killed"

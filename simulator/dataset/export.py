@@ -11,7 +11,8 @@ never straddles two filters or two frames)::
     <split>/dn            (N, H, W) uint8   raw companded DN as in the PNG
     <split>/<PLANE>       (N, H, W)         truth planes (dtype of the truth FITS; NaN off the body)
     <split>/item, frame, line0, sample0  (N,) int32;  <split>/seed (N,) uint64;  <split>/filter (N,) uint8
-    attrs: filters (names of the filter codes), crop_shape, planes, split fractions, source dataset
+    attrs: filters (names of the filter codes), crop_samples, planes, split fractions, source dataset
+    dimension names (zarr v3): ("crop", "line", "sample") and ("crop",), so xarray.open_zarr reads a split
 
 ``<split>`` is ``train``, ``validation`` or ``test``: every crop of an item goes to the split chosen by its item
 seed (:func:`split_of`), so no product's pixels leak between splits. Crops are kept when at least
@@ -33,6 +34,8 @@ from simulator.dataset.spec import DatasetSpecError
 SPLITS = ("train", "validation", "test")
 STORE = "ml.zarr"
 JUPITER_NAIF_ID = 599  # facts.md "Jupiter"
+# zarr v3 dimension names of every array: xarray.open_zarr(store, group=split) needs them to make a Dataset
+CROP_DIMS = ("crop", "line", "sample")
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,7 @@ def export_crops(dataset_dir: Path, store: Path, options: ExportOptions = Export
                        "source": str(dataset_dir.name), "crop_samples": options.crop_samples})
     arrays: dict[str, dict] = {}
     counts = dict.fromkeys(SPLITS, 0)
+    template = None                  # the first crop: the shapes and dtypes of an empty split's arrays
     for row in sorted(rows, key=lambda r: r["index"]):
         product = load_product(dataset_dir / row["product_dir"])
         if not row["truth_fits"]:
@@ -177,6 +181,7 @@ def export_crops(dataset_dir: Path, store: Path, options: ExportOptions = Export
         if not crops:
             continue
         split = split_of(row["seed"], options.splits)
+        template = template or crops[0]
         group = arrays.get(split) or _create_split(root, split, crops[0], options)
         arrays[split] = group
         columns = {"dn": np.stack([c[4] for c in crops]),
@@ -190,6 +195,9 @@ def export_crops(dataset_dir: Path, store: Path, options: ExportOptions = Export
         for name, values in columns.items():
             group[name].append(values, axis=0)
         counts[split] += len(crops)
+    for split in SPLITS:             # every split has its group, with 0 crops when no item's seed picked it
+        if split not in arrays and template is not None:
+            _create_split(root, split, template, options)
     if store.exists():
         old = store.with_name(f".{store.name}.old-{os.getpid()}")
         os.replace(store, old)
@@ -205,14 +213,16 @@ def _create_split(root, split: str, crop, options: ExportOptions) -> dict:
     height, width = crop[4].shape
     out = {}
     chunk = options.chunk_crops
-    out["dn"] = group.create_array("dn", shape=(0, height, width), chunks=(chunk, height, width), dtype=np.uint8)
+    out["dn"] = group.create_array("dn", shape=(0, height, width), chunks=(chunk, height, width), dtype=np.uint8,
+                                   dimension_names=CROP_DIMS)
     for name, plane in crop[5].items():
         kwargs = {"fill_value": np.nan} if plane.dtype.kind == "f" else {}
         out[name] = group.create_array(name, shape=(0, height, width), chunks=(chunk, height, width),
-                                       dtype=plane.dtype.newbyteorder("="), **kwargs)
+                                       dtype=plane.dtype.newbyteorder("="), dimension_names=CROP_DIMS, **kwargs)
     for name, dtype in (("item", np.int32), ("seed", np.uint64), ("frame", np.int32), ("filter", np.uint8),
                         ("line0", np.int32), ("sample0", np.int32)):
-        out[name] = group.create_array(name, shape=(0,), chunks=(max(chunk, 1024),), dtype=dtype)
+        out[name] = group.create_array(name, shape=(0,), chunks=(max(chunk, 1024),), dtype=dtype,
+                                       dimension_names=CROP_DIMS[:1])
     return out
 
 

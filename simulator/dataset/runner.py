@@ -25,8 +25,8 @@ from pathlib import Path
 from simulator.dataset import manifest as mf
 from simulator.dataset.spec import DatasetSpec, DatasetSpecError, apply_item
 from simulator.dataset.warm import representatives, warm_compiled
-from simulator.dataset.worker import (ItemTask, prepare_process, record_failure, record_path, run_item,
-                                      set_threads)
+from simulator.dataset.worker import (ItemTask, init_local_worker, prepare_process, record_failure, record_path,
+                                      run_item)
 
 SPEC_COPY = "dataset.toml"
 
@@ -45,6 +45,8 @@ class RunOptions:
     truth : ``none``/``minimal``/``full``, or None for the spec's ``dataset.truth``.
     cache_dir : synthetic kernel cache (shared storage for a cluster).
     progress : show a progress bar (only drawn when stderr is a terminal).
+    items : only these item indices (None = every item): regenerate one item alone, bit for bit, in a new
+        folder, or make a dataset in parts (``--items 0-99``, then ``--resume`` for the rest).
     """
 
     workers: int = 1
@@ -54,6 +56,7 @@ class RunOptions:
     truth: str | None = None
     cache_dir: str | None = None
     progress: bool = True
+    items: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -124,14 +127,15 @@ def run_dataset(spec: DatasetSpec, out_dir: str | Path, options: RunOptions = Ru
         from simulator.dataset.export import export_options
 
         export_options(spec.export, truth)     # --truth may have changed the level the export reads
+    wanted = selected(spec, options.items)    # indices out of range: refused before any work
     client = connect(options.scheduler)       # an unreachable scheduler is refused before any work
     try:
-        finished = prepare_folder(spec, out_dir, options.resume)
-        todo = [item for item in spec.items() if item.index not in finished]
+        finished = prepare_folder(spec, out_dir, options.resume) & wanted
+        todo = [item for item in spec.items() if item.index not in finished and item.index in wanted]
         prepare_kernels(spec, todo, options.cache_dir)
         tasks = [ItemTask(item=item, out_dir=str(out_dir), truth=truth, cache_dir=options.cache_dir)
                  for item in todo]
-        bar = _progress(len(spec.items()), len(finished), options.progress)
+        bar = _progress(len(todo) + len(finished), len(finished), options.progress)
         failed = 0
         try:
             for row in _results(tasks, options, client):
@@ -151,6 +155,33 @@ def run_dataset(spec: DatasetSpec, out_dir: str | Path, options: RunOptions = Ru
         export_from_spec(out_dir, spec.export, truth)
     return RunResult(out_dir=out_dir, done=len(tasks) - failed, skipped=len(finished), failed=failed,
                      manifest=parquet)
+
+
+def parse_items(text: str) -> tuple[int, ...]:
+    """``"3"``, ``"0-9"``, ``"1,4,10-12"`` -> sorted unique indices (``--items``)."""
+    out = set()
+    for part in str(text).split(","):
+        lo, sep, hi = part.strip().partition("-")
+        try:
+            a = int(lo)
+            b = int(hi) if sep else a
+        except ValueError:
+            raise DatasetSpecError(f"--items {text!r} must be indices and ranges such as 3 or 0-9,12") from None
+        if a < 0 or b < a:
+            raise DatasetSpecError(f"--items {text!r}: {part.strip()!r} is not an index or a rising range")
+        out.update(range(a, b + 1))
+    return tuple(sorted(out))
+
+
+def selected(spec: DatasetSpec, items) -> set[int]:
+    """The item indices a run makes: ``items`` (checked against the spec's count) or all of them."""
+    count = len(spec.items())
+    if items is None:
+        return set(range(count))
+    outside = [i for i in items if not 0 <= int(i) < count]
+    if outside:
+        raise DatasetSpecError(f"--items holds {outside[0]}, but the spec has items 0..{count - 1}")
+    return {int(i) for i in items}
 
 
 def connect(scheduler):
@@ -209,7 +240,7 @@ def _local_results(tasks: list[ItemTask], workers: int, threads: int):
 
         # "spawn": no fork of numba's / SPICE's state; the initializer sets the thread budget first.
         pool = ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=set_threads, initargs=(threads,))
+                                   initializer=init_local_worker, initargs=(threads,))
         # The processes start and import now, while this one loads (or compiles and saves) numba's cache:
         # they render only once it is written, so no two processes write it at once (warm_compiled).
         try:
@@ -219,6 +250,7 @@ def _local_results(tasks: list[ItemTask], workers: int, threads: int):
                 for task in representatives(tasks):
                     warm_compiled(task)
         except BaseException:          # Ctrl-C / SIGTERM while warming: the workers end too
+            stop_workers(pool)
             pool.shutdown(wait=True, cancel_futures=True)
             raise
 
@@ -264,10 +296,22 @@ def _local_results(tasks: list[ItemTask], workers: int, threads: int):
                 t.join(0.1)
             yield from finished()
         yield from finished()
+    except BaseException:           # Ctrl-C, SIGTERM, a broken pool: the workers' items end now, cleaned up
+        stop_workers(pool)
+        raise
     finally:
         todo.clear()                # lanes take nothing more
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def stop_workers(pool) -> None:
+    """SIGTERM to every process of a local ``pool`` (None: nothing): each removes its partial product and ends
+    (:func:`simulator.dataset.worker.init_local_worker`) instead of finishing its item first."""
+    processes = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        if process.is_alive():
+            process.terminate()
 
 
 def _dask_results(tasks: list[ItemTask], scheduler):

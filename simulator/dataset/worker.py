@@ -75,6 +75,29 @@ def set_threads(threads: int) -> None:
     set_thread_budget(int(threads))
 
 
+def init_local_worker(threads: int) -> None:
+    """The initializer of a local pool's spawned worker: its thread budget (:func:`set_threads`), SIGTERM as
+    an interruption that removes the item's partial product (:mod:`simulator.signals`), and, on Linux, SIGTERM
+    when the dataset process dies (``prctl(PR_SET_PDEATHSIG)``; a ``kill -9`` of it no longer leaves a worker
+    rendering on alone, racing the ``--resume`` that remakes the same item)."""
+    import signal
+
+    from simulator.signals import _raise
+
+    set_threads(threads)
+    signal.signal(signal.SIGTERM, _raise)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
+        except (OSError, AttributeError):   # pragma: no cover - no prctl: the worker ends after its item
+            pass
+        if os.getppid() == 1:                # the parent died before prctl took effect
+            os.kill(os.getpid(), signal.SIGTERM)
+
+
 def prepare_process() -> None:
     """Import what :func:`run_item` needs (a fresh worker does this while the parent warms numba's cache)."""
     import simulator.products.pipeline  # noqa: F401
