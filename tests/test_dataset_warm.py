@@ -119,12 +119,12 @@ def test_two_processes_on_a_fresh_cache_compile_once(tmp_path, kernel_cache_dir)
 PARENT = """
 import multiprocessing, sys, time
 from concurrent.futures import ProcessPoolExecutor
-from simulator.dataset.worker import init_local_worker
+from simulator.dataset.worker import init_local_worker, run_local_item
 if __name__ == "__main__":
     pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=init_local_worker,
                                initargs=(1,))
     pool.submit(time.sleep, 0).result()            # the worker is up and initialised
-    pool.submit(time.sleep, 600)                   # an item that would outlive a killed parent
+    pool.submit(run_local_item, time.sleep, 600)   # an item that would outlive a killed parent
     print(*pool._processes, flush=True)
     time.sleep(600)
 """
@@ -132,8 +132,9 @@ if __name__ == "__main__":
 
 @pytest.mark.slow
 def test_a_local_worker_ends_when_the_dataset_process_is_killed(tmp_path):
-    """kill -9 of the dataset process: its spawned worker gets SIGTERM (PR_SET_PDEATHSIG) and ends instead of
-    rendering on alone (it would race the --resume that remakes its item)."""
+    """kill -9 of the dataset process while its spawned worker runs an item: the worker gets SIGTERM
+    (PR_SET_PDEATHSIG) and ends, instead of rendering on alone (racing the --resume that remakes its item)
+    and then waiting forever for its next item (found so after a kill -9)."""
     if not sys.platform.startswith("linux"):
         pytest.skip("PR_SET_PDEATHSIG is Linux only")
     script = tmp_path / "parent.py"
@@ -141,6 +142,9 @@ def test_a_local_worker_ends_when_the_dataset_process_is_killed(tmp_path):
     env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     parent = subprocess.Popen([sys.executable, str(script)], env=env, stdout=subprocess.PIPE, text=True)
     child = int(parent.stdout.readline().split()[0])
+    deadline = time.monotonic() + 60.0
+    while "sleep" not in Path(f"/proc/{child}/wchan").read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)                            # until the worker is inside its item
     parent.kill()
     parent.wait()
     deadline = time.monotonic() + 30.0

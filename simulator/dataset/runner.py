@@ -26,7 +26,7 @@ from simulator.dataset import manifest as mf
 from simulator.dataset.spec import DatasetSpec, DatasetSpecError, apply_item
 from simulator.dataset.warm import representatives, warm_compiled
 from simulator.dataset.worker import (ItemTask, init_local_worker, prepare_process, record_failure, record_path,
-                                      run_item)
+                                      run_item, run_local_item)
 
 SPEC_COPY = "dataset.toml"
 
@@ -261,7 +261,7 @@ def _local_results(tasks: list[ItemTask], workers: int, threads: int):
                 except IndexError:
                     return
                 try:
-                    rows.put(pool.submit(run_item, task).result())
+                    rows.put(pool.submit(run_local_item, run_item, task).result())
                 except BaseException as exc:  # noqa: BLE001 - a broken pool or a cancel ends the lane; re-raised below
                     rows.put(exc)
                     return

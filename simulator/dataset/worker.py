@@ -119,6 +119,17 @@ def run_item(task: ItemTask) -> dict:
         return row
 
 
+def run_local_item(run, task: ItemTask) -> dict:
+    """``run(task)`` (:func:`run_item`) in a local pool's spawned worker: an interruption (SIGTERM from
+    ``runner.stop_workers`` or from the dataset process's death, Ctrl-C) removes the item's partial product
+    on its way out, then ends the process. (The pool's worker loop would catch it and wait for the next item
+    forever: it holds both ends of its task pipe, so a dead parent never reads as end of file.)"""
+    try:
+        return run(task)
+    except KeyboardInterrupt as exc:
+        os._exit(getattr(exc, "exit_status", 130))
+
+
 def record_failure(task: ItemTask, exc: BaseException) -> dict:
     """Write and return the failed row of ``task`` (its error: the exception's type and one-line message); also
     used by the Dask client for a task whose worker process died before it could write its own row."""
