@@ -76,16 +76,19 @@ def set_threads(threads: int) -> None:
 
 
 def init_local_worker(threads: int) -> None:
-    """The initializer of a local pool's spawned worker: its thread budget (:func:`set_threads`), SIGTERM as
-    an interruption that removes the item's partial product (:mod:`simulator.signals`), and, on Linux, SIGTERM
+    """The initializer of a local pool's spawned worker: its thread budget (:func:`set_threads`), SIGINT,
+    SIGTERM and SIGHUP as one interruption that removes the item's partial product (:mod:`simulator.signals`:
+    later signals are ignored until the process ends), and, on Linux, SIGTERM
     when the dataset process dies (``prctl(PR_SET_PDEATHSIG)``; a ``kill -9`` of it no longer leaves a worker
     rendering on alone, racing the ``--resume`` that remakes the same item)."""
     import signal
 
-    from simulator.signals import _raise
+    from simulator.signals import HANDLED, _raise
 
     set_threads(threads)
-    signal.signal(signal.SIGTERM, _raise)
+    for sig in HANDLED:     # the first of Ctrl-C (to the whole group) and stop_workers' SIGTERM wins; the other
+        if signal.getsignal(sig) is not signal.SIG_IGN:      # is ignored, so it cannot cut the clean-up short
+            signal.signal(sig, _raise)
     if sys.platform.startswith("linux"):
         import ctypes
 
