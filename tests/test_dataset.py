@@ -207,3 +207,19 @@ def test_cli_refuses_bad_items_before_any_work(tmp_path, capsys, items, words):
     err = capsys.readouterr().err
     assert words in err and len(err.strip().splitlines()) == 1, err
     assert not (tmp_path / "new").exists()
+
+
+def test_an_interrupted_export_leaves_no_partial_store(tiny_run, tmp_path, monkeypatch):
+    """Ctrl-C (or a failure) while the ML store is written: the previous store stays, no temporary one is left."""
+    from simulator.dataset import export
+
+    _, out, _, _, _, _ = tiny_run
+    before = sorted(p.name for p in out.iterdir())
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(export, "_create_split", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        export.export_crops(out, out / export.STORE, export.ExportOptions(min_jupiter_fraction=0.0))
+    assert sorted(p.name for p in out.iterdir()) == before, "the export left a temporary store behind"

@@ -145,19 +145,38 @@ def framelet_crops(image: np.ndarray, planes: dict, framelet_lines: int, n_filte
 def export_crops(dataset_dir: Path, store: Path, options: ExportOptions = ExportOptions()) -> dict:
     """Write the crops of every ok product of ``dataset_dir`` into ``store``; return crops per split.
 
-    The store is built under a temporary name and renamed into place (a previous export is replaced).
+    The store is built under a temporary name and renamed into place (a previous export is replaced); a
+    failed or interrupted export removes the temporary store.
     """
-    import zarr
-    from astropy.io import fits
-
-    from instrument_models.junocam import FILTERS
     from simulator.dataset.manifest import read_manifest
-    from simulator.products.reader import load_product
 
     dataset_dir, store = Path(dataset_dir), Path(store)
     rows = [r for r in read_manifest(dataset_dir).to_pylist() if r["status"] == "ok"]
     tmp = store.with_name(f".{store.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        counts = _write_store(tmp, dataset_dir, rows, options)
+    except BaseException:            # a failed or interrupted export leaves no partial store behind
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if store.exists():
+        old = store.with_name(f".{store.name}.old-{os.getpid()}")
+        os.replace(store, old)
+        os.replace(tmp, store)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, store)
+    return counts
+
+
+def _write_store(tmp: Path, dataset_dir: Path, rows: list, options: ExportOptions) -> dict:
+    """Build the store at ``tmp`` from the manifest ``rows``; return crops per split."""
+    import zarr
+    from astropy.io import fits
+
+    from instrument_models.junocam import FILTERS
+    from simulator.products.reader import load_product
+
     root = zarr.open_group(str(tmp), mode="w", zarr_format=3)
     root.attrs.update({"filters": list(FILTERS), "planes": list(options.planes), "splits": options.splits,
                        "source": str(dataset_dir.name), "crop_samples": options.crop_samples})
@@ -198,13 +217,6 @@ def export_crops(dataset_dir: Path, store: Path, options: ExportOptions = Export
     for split in SPLITS:             # every split has its group, with 0 crops when no item's seed picked it
         if split not in arrays and template is not None:
             _create_split(root, split, template, options)
-    if store.exists():
-        old = store.with_name(f".{store.name}.old-{os.getpid()}")
-        os.replace(store, old)
-        os.replace(tmp, store)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, store)
     return counts
 
 
