@@ -162,3 +162,64 @@ def test_cli_refuses_an_unrelated_folder_and_bad_workers(tmp_path, capsys):
     assert (tmp_path / "busy" / "mine.txt").read_text() == "user file"
     assert cli.main(["dataset", str(spec), "--out", str(tmp_path / "new"), "--workers", "0"]) == cli.EXIT_USER_ERROR
     assert "--workers 0" in capsys.readouterr().err and not (tmp_path / "new").exists()
+
+
+def test_one_item_regenerated_alone_is_bit_for_bit(tiny_run, tmp_path, kernel_cache_dir):
+    """`--items 2` into a new folder makes item 2 alone, byte for byte as the whole run made it."""
+    spec, out, _, _, _, _ = tiny_run
+    one = tmp_path / "one"
+    result = run_dataset(spec, one, RunOptions(items=(2,), cache_dir=str(kernel_cache_dir), progress=False))
+    assert (result.done, result.failed, result.skipped) == (1, 0, 0)
+    (row,) = read_manifest(one).to_pylist()
+    whole = read_manifest(out).to_pylist()[2]
+    differ = {k: (v, whole.get(k)) for k, v in row.items()
+              if v != whole.get(k) and not (isinstance(v, float) and math.isnan(v) and math.isnan(whole.get(k)))}
+    assert row.keys() == whole.keys() and not differ, differ
+    files = sorted(p.relative_to(one / row["product_dir"]) for p in (one / row["product_dir"]).rglob("*") if p.is_file())
+    differ = [f for f in files if (one / row["product_dir"] / f).read_bytes() != (out / row["product_dir"] / f).read_bytes()]
+    assert files and not differ, f"{len(differ)} of {len(files)} files of item 2 differ, e.g. {differ[:3]}"
+
+
+def test_ml_export_splits_follow_the_item_seeds(tiny_run):
+    """Read back as the README does (zarr.open_group): every crop sits in the split its item's seed picks."""
+    import zarr
+
+    from simulator.dataset.export import split_of
+
+    _, out, _, _, _, _ = tiny_run
+    seeds = {r["index"]: r["seed"] for r in read_manifest(out).to_pylist()}
+    store = zarr.open_group(str(out / "ml.zarr"), mode="r")
+    placed = {}
+    for split in ("train", "validation", "test"):
+        for item in np.unique(store[f"{split}/item"][:]):
+            placed[int(item)] = split
+    expected = {i: split_of(seed, dict(store.attrs["splits"])) for i, seed in seeds.items()}
+    assert placed == expected, f"crops placed {placed}, seeds say {expected}"
+    for split in ("train", "validation", "test"):      # every split is there (xarray needs dimension names)
+        assert store[f"{split}/dn"].metadata.dimension_names == ("crop", "line", "sample"), split
+        assert store[f"{split}/item"].metadata.dimension_names == ("crop",), split
+
+
+@pytest.mark.parametrize("items, words", [("7", "--items holds 7"), ("x", "--items 'x'"), ("3-1", "rising")])
+def test_cli_refuses_bad_items_before_any_work(tmp_path, capsys, items, words):
+    spec = write_spec(tmp_path)
+    assert cli.main(["dataset", str(spec), "--out", str(tmp_path / "new"), "--items", items]) == cli.EXIT_USER_ERROR
+    err = capsys.readouterr().err
+    assert words in err and len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "new").exists()
+
+
+def test_an_interrupted_export_leaves_no_partial_store(tiny_run, tmp_path, monkeypatch):
+    """Ctrl-C (or a failure) while the ML store is written: the previous store stays, no temporary one is left."""
+    from simulator.dataset import export
+
+    _, out, _, _, _, _ = tiny_run
+    before = sorted(p.name for p in out.iterdir())
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(export, "_create_split", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        export.export_crops(out, out / export.STORE, export.ExportOptions(min_jupiter_fraction=0.0))
+    assert sorted(p.name for p in out.iterdir()) == before, "the export left a temporary store behind"

@@ -68,11 +68,19 @@ def test_grid_makes_every_combination_once():
     ({"vary": {"imaging.frames": [1, -3]}}, "imaging.frames"),      # out of the scenario's range, found up front
     ({"dataset": {"mode": "grid"}, "vary": {"imaging.tdi": {"uniform": [1, 2]}}}, "grid"),
     ({"extra": {}}, "'extra'"),
+    # the [export] table is checked before any work too (it runs after every item has rendered)
+    ({"export": {"crop_samples": 4}}, "export.crop_samples = 4"),
+    ({"export": {"planes": ["NOPE"]}}, "'NOPE'"),
+    ({"export": {"planes": ["PHASE"]}}, "truth level 'minimal'"),
+    ({"dataset": {"truth": "none"}, "export": {}}, "truth level is 'none'"),
+    ({"export": {"splits": {"train": 1.0}}}, "export.splits"),
+    ({"export": {"colour": True}}, "export.colour is unknown"),
+    ({"export": {}, "vary": {"imaging.summing": [1, 2]}, "dataset": {"mode": "grid", "count": None}}, "summing"),
 ])
 def test_bad_specs_name_the_key(change, words):
     raw = {"dataset": {"count": 2}, "vary": {}}
     for table, values in change.items():
-        raw[table] = {**raw.get(table, {}), **values}
+        raw[table] = {k: v for k, v in {**raw.get(table, {}), **values}.items() if v is not None}
     with pytest.raises(DatasetSpecError, match=None) as exc:
         parse_spec(raw)
     assert words in str(exc.value), str(exc.value)
@@ -92,3 +100,13 @@ def test_split_fractions_are_met_over_many_seeds():
     for name in SPLITS:
         share = names.count(name) / len(names)
         assert abs(share - fractions[name]) < 0.015, f"{name}: {share:.3f} of items, expected {fractions[name]}"
+
+
+def test_truth_none_from_the_command_line_is_refused_before_any_work(tmp_path):
+    """--truth none overrides a spec whose [export] needs truth planes: refused before the folder is made."""
+    from simulator.dataset import RunOptions, run_dataset
+
+    spec = parse_spec({"dataset": {"count": 1}, "export": {}})
+    with pytest.raises(DatasetSpecError, match="truth level is 'none'"):
+        run_dataset(spec, tmp_path / "out", RunOptions(truth="none", progress=False))
+    assert not (tmp_path / "out").exists(), "nothing may be written before the spec is refused"

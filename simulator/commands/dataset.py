@@ -24,6 +24,9 @@ def register(subparsers) -> None:
     parser.add_argument("--truth", choices=("none", "minimal", "full"),
                         help="truth planes kept per product (default: the spec's dataset.truth)")
     parser.add_argument("--resume", action="store_true", help="skip finished items, redo failed and missing ones")
+    parser.add_argument("--items", metavar="LIST",
+                        help="only these item indices, e.g. 3 or 0-9,12 (regenerate one item alone; the rest with "
+                             "--resume later)")
     parser.add_argument("--cache-dir", metavar="DIR", help="synthetic kernel cache (shared storage for a cluster)")
     parser.set_defaults(func=run)
 
@@ -36,10 +39,13 @@ def run(args) -> int:
         raise DatasetSpecError(f"--workers {args.workers} must be a positive integer")
     if args.threads_per_worker < 0:
         raise DatasetSpecError(f"--threads-per-worker {args.threads_per_worker} must be 0 (automatic) or more")
+    from simulator.dataset.runner import parse_items
+
+    items = parse_items(args.items) if args.items is not None else None
     spec = load_spec(args.spec)
     result = run_dataset(spec, args.out, RunOptions(
         workers=args.workers, threads_per_worker=args.threads_per_worker, scheduler=args.scheduler,
-        resume=args.resume, truth=args.truth, cache_dir=args.cache_dir))
+        resume=args.resume, truth=args.truth, cache_dir=args.cache_dir, items=items))
     print(f"dataset {spec.name!r}: {result.done} made, {result.skipped} already there, {result.failed} failed; "
           f"manifest {result.manifest}")
     return 1 if result.failed else 0

@@ -11,7 +11,8 @@ never straddles two filters or two frames)::
     <split>/dn            (N, H, W) uint8   raw companded DN as in the PNG
     <split>/<PLANE>       (N, H, W)         truth planes (dtype of the truth FITS; NaN off the body)
     <split>/item, frame, line0, sample0  (N,) int32;  <split>/seed (N,) uint64;  <split>/filter (N,) uint8
-    attrs: filters (names of the filter codes), crop_shape, planes, split fractions, source dataset
+    attrs: filters (names of the filter codes), crop_samples, planes, split fractions, source dataset
+    dimension names (zarr v3): ("crop", "line", "sample") and ("crop",), so xarray.open_zarr reads a split
 
 ``<split>`` is ``train``, ``validation`` or ``test``: every crop of an item goes to the split chosen by its item
 seed (:func:`split_of`), so no product's pixels leak between splits. Crops are kept when at least
@@ -33,6 +34,8 @@ from simulator.dataset.spec import DatasetSpecError
 SPLITS = ("train", "validation", "test")
 STORE = "ml.zarr"
 JUPITER_NAIF_ID = 599  # facts.md "Jupiter"
+# zarr v3 dimension names of every array: xarray.open_zarr(store, group=split) needs them to make a Dataset
+CROP_DIMS = ("crop", "line", "sample")
 
 
 @dataclass(frozen=True)
@@ -80,16 +83,45 @@ def split_of(seed: int, splits: dict) -> str:
     return SPLITS[-1]
 
 
-def export_from_spec(out_dir: Path, table: dict) -> dict:
-    """Run :func:`export_crops` for a dataset folder with the spec's ``[export]`` table."""
+def export_options(table: dict, truth: str | None = None) -> ExportOptions:
+    """The spec's ``[export]`` table as :class:`ExportOptions`, checked (before any work) against the truth
+    level the products will have when ``truth`` is given: ``none`` keeps no planes, ``minimal`` only
+    ``MINIMAL_PLANES``."""
+    from simulator.products.truth import MINIMAL_PLANES
+    from simulator.render.types import TRUTH_DTYPES
+
     known = set(ExportOptions.__dataclass_fields__)
     bad = sorted(set(table) - known)
     if bad:
         raise DatasetSpecError(f"export.{bad[0]} is unknown; expected one of {', '.join(sorted(known))}")
     values = dict(table)
     if "planes" in values:
-        values["planes"] = tuple(str(p).upper() for p in values["planes"])
-    return export_crops(out_dir, Path(out_dir) / STORE, ExportOptions(**values))
+        planes = values["planes"]
+        if not isinstance(planes, list) or not all(isinstance(p, str) for p in planes):
+            raise DatasetSpecError(f"export.planes = {planes!r} must be a list of truth plane names")
+        values["planes"] = tuple(p.upper() for p in planes)
+        unknown = [p for p in values["planes"] if p not in TRUTH_DTYPES]
+        if unknown:
+            raise DatasetSpecError(f"export.planes holds {unknown[0]!r}; expected names among "
+                                   f"{', '.join(TRUTH_DTYPES)}")
+    if "splits" in values and not isinstance(values["splits"], dict):
+        raise DatasetSpecError(f"export.splits = {values['splits']!r} must be a table of train, validation and "
+                               "test fractions")
+    options = ExportOptions(**values)
+    if truth == "none":
+        raise DatasetSpecError("the spec has an [export] table but the truth level is 'none'; the ML export "
+                               "needs truth planes (truth = \"minimal\" or \"full\")")
+    if truth == "minimal":
+        missing = [p for p in options.planes if p not in MINIMAL_PLANES]
+        if missing:
+            raise DatasetSpecError(f"export.planes holds {missing[0]!r}, which the truth level 'minimal' does not "
+                                   f"keep ({', '.join(MINIMAL_PLANES)}); use truth = \"full\" or drop it")
+    return options
+
+
+def export_from_spec(out_dir: Path, table: dict, truth: str | None = None) -> dict:
+    """Run :func:`export_crops` for a dataset folder with the spec's ``[export]`` table."""
+    return export_crops(out_dir, Path(out_dir) / STORE, export_options(table, truth))
 
 
 def framelet_crops(image: np.ndarray, planes: dict, framelet_lines: int, n_filters: int, width: int,
@@ -113,22 +145,43 @@ def framelet_crops(image: np.ndarray, planes: dict, framelet_lines: int, n_filte
 def export_crops(dataset_dir: Path, store: Path, options: ExportOptions = ExportOptions()) -> dict:
     """Write the crops of every ok product of ``dataset_dir`` into ``store``; return crops per split.
 
-    The store is built under a temporary name and renamed into place (a previous export is replaced).
+    The store is built under a temporary name and renamed into place (a previous export is replaced); a
+    failed or interrupted export removes the temporary store.
     """
-    import zarr
-    from instrument_models.junocam import FILTERS
     from simulator.dataset.manifest import read_manifest
-    from simulator.products.reader import TruthFile, load_product
 
     dataset_dir, store = Path(dataset_dir), Path(store)
     rows = [r for r in read_manifest(dataset_dir).to_pylist() if r["status"] == "ok"]
     tmp = store.with_name(f".{store.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        counts = _write_store(tmp, dataset_dir, rows, options)
+    except BaseException:            # a failed or interrupted export leaves no partial store behind
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if store.exists():
+        old = store.with_name(f".{store.name}.old-{os.getpid()}")
+        os.replace(store, old)
+        os.replace(tmp, store)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, store)
+    return counts
+
+
+def _write_store(tmp: Path, dataset_dir: Path, rows: list, options: ExportOptions) -> dict:
+    """Build the store at ``tmp`` from the manifest ``rows``; return crops per split."""
+    import zarr
+
+    from instrument_models.junocam import FILTERS
+    from simulator.products.reader import TruthFile, load_product
+
     root = zarr.open_group(str(tmp), mode="w", zarr_format=3)
     root.attrs.update({"filters": list(FILTERS), "planes": list(options.planes), "splits": options.splits,
                        "source": str(dataset_dir.name), "crop_samples": options.crop_samples})
     arrays: dict[str, dict] = {}
     counts = dict.fromkeys(SPLITS, 0)
+    template = None                  # the first crop: the shapes and dtypes of an empty split's arrays
     for row in sorted(rows, key=lambda r: r["index"]):
         product = load_product(dataset_dir / row["product_dir"])
         if not row["truth_fits"]:
@@ -146,6 +199,7 @@ def export_crops(dataset_dir: Path, store: Path, options: ExportOptions = Export
         if not crops:
             continue
         split = split_of(row["seed"], options.splits)
+        template = template or crops[0]
         group = arrays.get(split) or _create_split(root, split, crops[0], options)
         arrays[split] = group
         columns = {"dn": np.stack([c[4] for c in crops]),
@@ -159,13 +213,9 @@ def export_crops(dataset_dir: Path, store: Path, options: ExportOptions = Export
         for name, values in columns.items():
             group[name].append(values, axis=0)
         counts[split] += len(crops)
-    if store.exists():
-        old = store.with_name(f".{store.name}.old-{os.getpid()}")
-        os.replace(store, old)
-        os.replace(tmp, store)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, store)
+    for split in SPLITS:             # every split has its group, with 0 crops when no item's seed picked it
+        if split not in arrays and template is not None:
+            _create_split(root, split, template, options)
     return counts
 
 
@@ -174,14 +224,16 @@ def _create_split(root, split: str, crop, options: ExportOptions) -> dict:
     height, width = crop[4].shape
     out = {}
     chunk = options.chunk_crops
-    out["dn"] = group.create_array("dn", shape=(0, height, width), chunks=(chunk, height, width), dtype=np.uint8)
+    out["dn"] = group.create_array("dn", shape=(0, height, width), chunks=(chunk, height, width), dtype=np.uint8,
+                                   dimension_names=CROP_DIMS)
     for name, plane in crop[5].items():
         kwargs = {"fill_value": np.nan} if plane.dtype.kind == "f" else {}
         out[name] = group.create_array(name, shape=(0, height, width), chunks=(chunk, height, width),
-                                       dtype=plane.dtype.newbyteorder("="), **kwargs)
+                                       dtype=plane.dtype.newbyteorder("="), dimension_names=CROP_DIMS, **kwargs)
     for name, dtype in (("item", np.int32), ("seed", np.uint64), ("frame", np.int32), ("filter", np.uint8),
                         ("line0", np.int32), ("sample0", np.int32)):
-        out[name] = group.create_array(name, shape=(0,), chunks=(max(chunk, 1024),), dtype=dtype)
+        out[name] = group.create_array(name, shape=(0,), chunks=(max(chunk, 1024),), dtype=dtype,
+                                       dimension_names=CROP_DIMS[:1])
     return out
 
 

@@ -24,8 +24,9 @@ from pathlib import Path
 
 from simulator.dataset import manifest as mf
 from simulator.dataset.spec import DatasetSpec, DatasetSpecError, apply_item
-from simulator.dataset.worker import (ItemTask, prepare_process, record_path, run_item, set_threads,
-                                      warm_compiled)
+from simulator.dataset.warm import representatives, warm_compiled
+from simulator.dataset.worker import (ItemTask, init_local_worker, prepare_process, record_failure, record_path,
+                                      run_item, run_local_item)
 
 SPEC_COPY = "dataset.toml"
 
@@ -44,6 +45,8 @@ class RunOptions:
     truth : ``none``/``minimal``/``full``, or None for the spec's ``dataset.truth``.
     cache_dir : synthetic kernel cache (shared storage for a cluster).
     progress : show a progress bar (only drawn when stderr is a terminal).
+    items : only these item indices (None = every item): regenerate one item alone, bit for bit, in a new
+        folder, or make a dataset in parts (``--items 0-99``, then ``--resume`` for the rest).
     """
 
     workers: int = 1
@@ -53,6 +56,7 @@ class RunOptions:
     truth: str | None = None
     cache_dir: str | None = None
     progress: bool = True
+    items: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -119,35 +123,93 @@ def run_dataset(spec: DatasetSpec, out_dir: str | Path, options: RunOptions = Ru
     if options.scheduler is None and (isinstance(options.workers, bool) or not isinstance(options.workers, int)
                                       or options.workers < 1):
         raise DatasetSpecError(f"--workers {options.workers!r} must be a positive integer")
-    finished = prepare_folder(spec, out_dir, options.resume)
-    todo = [item for item in spec.items() if item.index not in finished]
-    prepare_kernels(spec, todo, options.cache_dir)
-    tasks = [ItemTask(item=item, out_dir=str(out_dir), truth=truth, cache_dir=options.cache_dir) for item in todo]
-    bar = _progress(len(spec.items()), len(finished), options.progress)
-    failed = 0
+    if spec.export is not None:
+        from simulator.dataset.export import export_options
+
+        export_options(spec.export, truth)     # --truth may have changed the level the export reads
+    wanted = selected(spec, options.items)    # indices out of range: refused before any work
+    client = connect(options.scheduler)       # an unreachable scheduler is refused before any work
     try:
-        for row in _results(tasks, options):
-            failed += row["status"] != "ok"
-            bar.update(1)
-            bar.set_postfix(failed=failed, refresh=False)
+        finished = prepare_folder(spec, out_dir, options.resume) & wanted
+        todo = [item for item in spec.items() if item.index not in finished and item.index in wanted]
+        prepare_kernels(spec, todo, options.cache_dir)
+        tasks = [ItemTask(item=item, out_dir=str(out_dir), truth=truth, cache_dir=options.cache_dir)
+                 for item in todo]
+        bar = _progress(len(todo) + len(finished), len(finished), options.progress)
+        failed = 0
+        try:
+            for row in _results(tasks, options, client):
+                failed += row["status"] != "ok"
+                bar.update(1)
+                bar.set_postfix(failed=failed, refresh=False)
+        finally:
+            bar.close()
     finally:
-        bar.close()
+        if client is not None and client is not options.scheduler:
+            client.close()
     rows = [r for r in (_read_record(out_dir, i.index) for i in spec.items()) if r is not None]
     parquet, _ = mf.write_manifest(out_dir, rows)
     if spec.export is not None:
         from simulator.dataset.export import export_from_spec
 
-        export_from_spec(out_dir, spec.export)
+        export_from_spec(out_dir, spec.export, truth)
     return RunResult(out_dir=out_dir, done=len(tasks) - failed, skipped=len(finished), failed=failed,
                      manifest=parquet)
 
 
-def _results(tasks: list[ItemTask], options: RunOptions):
-    """Yield each task's row as it finishes (any order)."""
+def parse_items(text: str) -> tuple[int, ...]:
+    """``"3"``, ``"0-9"``, ``"1,4,10-12"`` -> sorted unique indices (``--items``)."""
+    out = set()
+    for part in str(text).split(","):
+        lo, sep, hi = part.strip().partition("-")
+        try:
+            a = int(lo)
+            b = int(hi) if sep else a
+        except ValueError:
+            raise DatasetSpecError(f"--items {text!r} must be indices and ranges such as 3 or 0-9,12") from None
+        if a < 0 or b < a:
+            raise DatasetSpecError(f"--items {text!r}: {part.strip()!r} is not an index or a rising range")
+        out.update(range(a, b + 1))
+    return tuple(sorted(out))
+
+
+def selected(spec: DatasetSpec, items) -> set[int]:
+    """The item indices a run makes: ``items`` (checked against the spec's count) or all of them."""
+    count = len(spec.items())
+    if items is None:
+        return set(range(count))
+    outside = [i for i in items if not 0 <= int(i) < count]
+    if outside:
+        raise DatasetSpecError(f"--items holds {outside[0]}, but the spec has items 0..{count - 1}")
+    return {int(i) for i in items}
+
+
+def connect(scheduler):
+    """A ``distributed.Client`` for ``scheduler`` (an address, or a ``Client`` returned as is; None -> None).
+
+    Raises :class:`DatasetSpecError` when dask.distributed is missing or no scheduler answers at the address.
+    """
+    if scheduler is None:
+        return None
+    try:
+        from distributed import Client
+    except ImportError:
+        raise DatasetSpecError(f"--scheduler {scheduler!r} needs dask.distributed (pip install distributed)") from None
+    if isinstance(scheduler, Client):
+        return scheduler
+    try:
+        return Client(str(scheduler))
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise DatasetSpecError(f"--scheduler {scheduler!r}: no dask scheduler answered there "
+                               f"({' '.join(str(exc).split())}); start one with 'dask scheduler'") from None
+
+
+def _results(tasks: list[ItemTask], options: RunOptions, client=None):
+    """Yield each task's row as it finishes (any order); ``client``: a connected Dask client, or None."""
     if not tasks:
         return
     if options.scheduler is not None:
-        yield from _dask_results(tasks, options.scheduler)
+        yield from _dask_results(tasks, client if client is not None else options.scheduler)
         return
     threads = options.threads_per_worker or max(1, (os.cpu_count() or 1) // options.workers)
     yield from _local_results(tasks, options.workers, threads)
@@ -178,15 +240,17 @@ def _local_results(tasks: list[ItemTask], workers: int, threads: int):
 
         # "spawn": no fork of numba's / SPICE's state; the initializer sets the thread budget first.
         pool = ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=set_threads, initargs=(threads,))
+                                   initializer=init_local_worker, initargs=(threads,))
         # The processes start and import now, while this one loads (or compiles and saves) numba's cache:
         # they render only once it is written, so no two processes write it at once (warm_compiled).
         try:
             for _ in range(workers - 1):
                 pool.submit(prepare_process)
             with thread_limit(threads):
-                warm_compiled(tasks[0])
+                for task in representatives(tasks):
+                    warm_compiled(task)
         except BaseException:          # Ctrl-C / SIGTERM while warming: the workers end too
+            stop_workers(pool)
             pool.shutdown(wait=True, cancel_futures=True)
             raise
 
@@ -197,7 +261,7 @@ def _local_results(tasks: list[ItemTask], workers: int, threads: int):
                 except IndexError:
                     return
                 try:
-                    rows.put(pool.submit(run_item, task).result())
+                    rows.put(pool.submit(run_local_item, run_item, task).result())
                 except BaseException as exc:  # noqa: BLE001 - a broken pool or a cancel ends the lane; re-raised below
                     rows.put(exc)
                     return
@@ -232,22 +296,41 @@ def _local_results(tasks: list[ItemTask], workers: int, threads: int):
                 t.join(0.1)
             yield from finished()
         yield from finished()
+    except BaseException:           # Ctrl-C, SIGTERM, a broken pool: the workers' items end now, cleaned up
+        stop_workers(pool)
+        raise
     finally:
         todo.clear()                # lanes take nothing more
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 
 
+def stop_workers(pool) -> None:
+    """SIGTERM to every process of a local ``pool`` (None: nothing): each removes its partial product and ends
+    (:func:`simulator.dataset.worker.init_local_worker`) instead of finishing its item first."""
+    processes = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        if process.is_alive():
+            process.terminate()
+
+
 def _dask_results(tasks: list[ItemTask], scheduler):
     """One dask task per item on a running cluster (``scheduler``: an address or a ``distributed.Client``)."""
+    from dataclasses import replace
+
     from distributed import Client, as_completed
 
     client = scheduler if isinstance(scheduler, Client) else Client(str(scheduler))
     try:
-        futures = [client.submit(run_item, t, key=f"junocam-dataset-item-{t.item.index:05d}-{os.getpid()}",
-                                 pure=False, retries=0) for t in tasks]
+        # no parent warmed numba's cache for these processes: each warms a code path before its first item
+        # of that path, under the machine-wide compile lock (simulator.dataset.warm)
+        futures = {client.submit(run_item, replace(t, warm=True), pure=False, retries=0,
+                                 key=f"junocam-dataset-item-{t.item.index:05d}-{os.getpid()}"): t for t in tasks}
         for future in as_completed(futures):
-            yield future.result()
+            try:
+                yield future.result()
+            except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker: its process died; the others go on
+                yield record_failure(futures[future], exc)
     finally:
         if client is not scheduler:
             client.close()

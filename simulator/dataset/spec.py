@@ -201,14 +201,22 @@ def parse_spec(raw: dict, *, text: str = "", folder: Path | None = None) -> Data
     export = raw.get("export")
     if export is not None and not isinstance(export, dict):
         raise DatasetSpecError(f"[export] = {export!r} must be a table")
+    if export is not None:
+        from simulator.dataset.export import export_options
+
+        export_options(export, truth)      # before any work (run_dataset checks again with --truth)
     spec = DatasetSpec(name=str(ds.get("name", "dataset")), seed=seed, mode=mode, count=count, base=base,
                        truth=truth, overrides=overrides, vary=vary, export=export, text=text)
     # Fail before any work: every item's scenario must load (values out of range, unknown keys...).
+    summing = {}
     for item in spec.items():
         try:
-            apply_item(item)
+            summing.setdefault(int(apply_item(item).imaging.summing), item.index)
         except ScenarioError as exc:
             raise DatasetSpecError(f"item {item.index} of the dataset spec: {exc}") from None
+    if export is not None and len(summing) > 1:
+        raise DatasetSpecError(f"items {summing[1]} and {summing[2]} have pixel summing 1 and 2, but the ML export "
+                               "stacks crops one framelet tall (128 or 64 lines); export datasets of one summing")
     return spec
 
 

@@ -4,7 +4,8 @@
 (the error becomes the row's ``status = "failed"`` and ``error``), so one bad item never stops the others.
 Every task loads the item's SPICE kernels in its own process (``simulator.geometry.Geometry`` furnishes and
 unloads them around the product); CSPICE's pool is per process and not thread-safe, so a process runs one
-item at a time (:data:`_ONE_ITEM_AT_A_TIME`, for Dask workers started with several threads).
+item at a time (:data:`_ONE_ITEM_AT_A_TIME`, for Dask workers started with several threads). Numba's cache is
+compiled by one process at a time (:mod:`simulator.dataset.warm`).
 """
 
 from __future__ import annotations
@@ -35,12 +36,16 @@ class ItemTask:
     out_dir : the dataset folder (shared storage when the workers are on other machines).
     truth : truth level (``none``/``minimal``/``full``).
     cache_dir : synthetic kernel cache (None: the default; prepared by the caller before dispatch).
+    warm : before rendering, warm numba's cache for the item's code path under the machine-wide compile lock
+        unless this process already has (:func:`simulator.dataset.warm.warm_once`; Dask tasks: no parent
+        warmed the cache before the worker processes started).
     """
 
     item: Item
     out_dir: str
     truth: str
     cache_dir: str | None = None
+    warm: bool = False
 
 
 def record_path(out_dir: str | Path, index: int) -> Path:
@@ -70,28 +75,30 @@ def set_threads(threads: int) -> None:
     set_thread_budget(int(threads))
 
 
-def warm_compiled(task: ItemTask) -> None:
-    """Load (or compile and save) numba's cached loops in this process by rendering the middle frame of
-    ``task``'s item, each filter, and dropping it, so processes started afterwards only read numba's cache.
+def init_local_worker(threads: int) -> None:
+    """The initializer of a local pool's spawned worker: its thread budget (:func:`set_threads`), SIGINT,
+    SIGTERM and SIGHUP as one interruption that removes the item's partial product (:mod:`simulator.signals`:
+    later signals are ignored until the process ends), and, on Linux, SIGTERM
+    when the dataset process dies (``prctl(PR_SET_PDEATHSIG)``; a ``kill -9`` of it no longer leaves a worker
+    rendering on alone, racing the ``--resume`` that remakes the same item)."""
+    import signal
 
-    Two processes compiling the same ``cache=True`` functions at once write the same cache files at once
-    (numba issues #4807 and #10128: crashes when a cache is generated in parallel); a local dataset warms
-    the cache here, in the parent, before its worker processes render. Any failure is left to the item
-    itself (it is rendered, and reported, again). No file is written besides numba's cache.
-    """
-    from dataclasses import replace
+    from simulator.signals import HANDLED, _raise
 
-    from simulator.render import RenderRequest, render_framelets
+    set_threads(threads)
+    for sig in HANDLED:     # the first of Ctrl-C (to the whole group) and stop_workers' SIGTERM wins; the other
+        if signal.getsignal(sig) is not signal.SIG_IGN:      # is ignored, so it cannot cut the clean-up short
+            signal.signal(sig, _raise)
+    if sys.platform.startswith("linux"):
+        import ctypes
 
-    try:
-        scenario = apply_item(task.item)
-        request = RenderRequest.from_scenario(scenario, Path(task.cache_dir) if task.cache_dir else None)
-        frames = int(request.frames)
-        request = request.with_overrides(frame_indices=(frames // 2,))
-        for _ in render_framelets(request):
+        pr_set_pdeathsig = 1
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
+        except (OSError, AttributeError):   # pragma: no cover - no prctl: the worker ends after its item
             pass
-    except Exception:  # noqa: BLE001 - warming is an optimisation: the item reports its own error
-        return
+        if os.getppid() == 1:                # the parent died before prctl took effect
+            os.kill(os.getpid(), signal.SIGTERM)
 
 
 def prepare_process() -> None:
@@ -103,13 +110,36 @@ def prepare_process() -> None:
 def run_item(task: ItemTask) -> dict:
     """Render one item and write its row to ``items/<index>.json`` (atomically); return the row."""
     with _ONE_ITEM_AT_A_TIME:
-        row = _base_row(task.item, task.truth)
+        if task.warm:
+            from simulator.dataset.warm import warm_once
+
+            warm_once(task)
         try:
-            row.update(_render(task))
+            row = {**_base_row(task.item, task.truth), **_render(task)}
         except Exception as exc:  # noqa: BLE001 - any failure of one item is recorded, never stops the others
-            row.update(status="failed", error=f"{type(exc).__name__}: {' '.join(str(exc).split())}")
+            return record_failure(task, exc)
         _write_record(record_path(task.out_dir, task.item.index), row)
         return row
+
+
+def run_local_item(run, task: ItemTask) -> dict:
+    """``run(task)`` (:func:`run_item`) in a local pool's spawned worker: an interruption (SIGTERM from
+    ``runner.stop_workers`` or from the dataset process's death, Ctrl-C) removes the item's partial product
+    on its way out, then ends the process. (The pool's worker loop would catch it and wait for the next item
+    forever: it holds both ends of its task pipe, so a dead parent never reads as end of file.)"""
+    try:
+        return run(task)
+    except KeyboardInterrupt as exc:
+        os._exit(getattr(exc, "exit_status", 130))
+
+
+def record_failure(task: ItemTask, exc: BaseException) -> dict:
+    """Write and return the failed row of ``task`` (its error: the exception's type and one-line message); also
+    used by the Dask client for a task whose worker process died before it could write its own row."""
+    row = _base_row(task.item, task.truth)
+    row.update(status="failed", error=f"{type(exc).__name__}: {' '.join(str(exc).split())}")
+    _write_record(record_path(task.out_dir, task.item.index), row)
+    return row
 
 
 def _base_row(item: Item, truth: str) -> dict:
