@@ -17,8 +17,12 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/junocam-sim demo --out demo-output
 
+# Two pytest-xdist workers (one per core), whole files per worker so module fixtures are built once.
+# tests/conftest.py warms numba's cache on both cores first and lets one process compile at a time.
+TEST_WORKERS ?= 2
+
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow
