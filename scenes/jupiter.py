@@ -29,6 +29,7 @@ import numpy as np
 
 from scenes import compiled_albedo
 from scenes.blocks import point_blocks
+from scenes.ellipsoid import planetographic_from_planetocentric_deg
 from scenes.errors import SceneError
 from scenes.feature_patterns import (FeatureShapes, pattern_levels, pattern_set, sample_pattern, texel_km,
                                      vortex_pattern)
@@ -39,8 +40,6 @@ from scenes.noise import FractalNoise
 
 # Tangent-plane scale of vortex geometry and noise cell sizes: Jupiter's equatorial radius, km (facts.md).
 _RADIUS_KM = 71492.0
-# Polar radius, km (facts.md, pck00010): converts the published planetocentric haze edges to planetographic.
-_POLAR_RADIUS_KM = 66854.0
 
 # Where the high-latitude haze that softens the cloud texture begins, planetocentric degrees (smoothstep
 # between the two). Orton et al. (2017, GRL 44, 4599, "The first close-up images of Jupiter's polar regions"):
@@ -53,12 +52,6 @@ HAZE_EDGES_PC_DEG = (64.0, 68.0)
 # Where the belts fade and the colours turn to POLAR, planetographic degrees (assumption, unchanged: hues read
 # off JunoCam/Cassini composites; the band ratios of issue #13 are measured with it).
 POLAR_COLOUR_EDGES_PG_DEG = (57.0, 68.0)
-
-
-def planetographic_deg(lat_pc_deg):
-    """Planetographic latitude (deg) of a planetocentric one on Jupiter's ellipsoid (facts.md radii)."""
-    ratio = (_RADIUS_KM / _POLAR_RADIUS_KM) ** 2
-    return np.degrees(np.arctan(np.tan(np.radians(lat_pc_deg)) * ratio))
 
 # Typical colours as normal albedo before the per-filter disk calibration (assumption: hues read off
 # JunoCam/Cassini colour composites; the absolute level is set by ALBEDO_SCALE). The belt/zone and
@@ -284,7 +277,7 @@ class JupiterAppearance:
             edges = getattr(self, name)
             if len(edges) != 2 or not 0.0 <= float(edges[0]) < float(edges[1]) <= 90.0:
                 raise SceneError(f"{name} {edges!r} must be two increasing latitudes in [0, 90] deg")
-        object.__setattr__(self, "_haze_edges", tuple(float(planetographic_deg(v)) for v in self.haze_edges_pc_deg))
+        object.__setattr__(self, "_haze_edges", tuple(float(planetographic_from_planetocentric_deg(v)) for v in self.haze_edges_pc_deg))
         object.__setattr__(self, "_grid", grid)
         object.__setattr__(self, "_belt_profile", belt)
         object.__setattr__(self, "_jet_profile", jet)

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scenes import JupiterAppearance, Photometry, SceneError
-from scenes.jupiter import planetographic_deg
+from scenes.ellipsoid import planetographic_from_planetocentric_deg as planetographic_deg
 from scenes.photometry import bright_limb_falloff
 from scenes.texture_stats import (patch_contrast, radial_power_spectrum, spectral_slope, texture_summary,
                                   valid_square)
