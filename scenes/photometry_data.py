@@ -18,7 +18,10 @@ Sources (each number below carries its own):
 * **Which phases JunoCam sees, and the phase of the real figure** (computed here, ``tests/test_photometry_bands.py``
   checks the geometry on the real metadata in ../shared): the boresight is perpendicular to the spin axis, which
   points at Earth (Sun-Jupiter-Earth angle <= 11.5 deg), and the strips reach +-29 deg from the spin plane, so a
-  point JunoCam sees has phase 90 +- 40.5 deg: 50-130 deg. Real images: the PJ1 METHANE/BLUE frame 8 of
+  point JunoCam sees has phase 90 +- 40.5 deg: 50-130 deg. The default scenario's pass (its own kernels, every
+  lit point in the swath at all spin azimuths): 54-123 deg from -3 h to +3 h; near perijove 54-102 deg (median
+  74), an hour or more away the medians are 94-122 deg: most images away from perijove look at > 90 deg. Real
+  images: the PJ1 METHANE/BLUE frame 8 of
   JNCR_2016240_01M06152 (real kernels in ../shared/reference/real-pj1): 83-102 deg over the disk, 92.7 at the
   centre; the PJ27 images JNCE_2020154_27C00047/48 (metadata in ../shared): 62-66 deg at the sub-spacecraft
   point, bright limb at 95-98 deg; the PJ32 image JNCE_2021052_32C00054 ("PJ32 South Polar Region", 66,525 km

@@ -211,6 +211,46 @@ def test_the_real_pj1_frame_sees_jupiter_at_junocam_s_phases():
     assert JUNOCAM_PHASE_RANGE_DEG[0] < lo < hi < JUNOCAM_PHASE_RANGE_DEG[1]
 
 
+@pytest.mark.slow
+def test_the_default_pass_sees_jupiter_at_junocam_s_phases_mostly_above_90_deg(tmp_path):
+    """The default scenario's pass (its own kernels): every lit point inside JunoCam's swath (+-29 deg of the spin
+    plane, all spin azimuths) from -3 h to +3 h lies at 54-123 deg phase (measured), and from 1 h away from
+    perijove on most of them lie above 90 deg (medians 94-122 deg): the phases the k tables must cover."""
+    from simulator.kernelset import write_kernel_set
+
+    metakernel = write_kernel_set("default", tmp_path / "kernels")
+    azimuth, elevation = np.meshgrid(np.radians(np.arange(0.0, 360.0, 1.0)),
+                                     np.radians(np.arange(-SWATH_HALF_WIDTH_DEG, SWATH_HALF_WIDTH_DEG + 0.1, 2.0)))
+    seen = {}
+    with KernelPool([metakernel]):
+        radii = spiceypy.bodvrd("JUPITER", "RADII", 3)[1]
+        perijove = spiceypy.str2et("2018-04-01T09:45:00")          # simulator/scenarios/default.toml
+        for minutes in range(-180, 181, 30):
+            et = perijove + 60.0 * minutes
+            juno, lt = spiceypy.spkpos("JUNO", et, "IAU_JUPITER", "LT+S", "JUPITER")
+            sun = np.asarray(spiceypy.spkpos("SUN", et - lt, "IAU_JUPITER", "LT+S", "JUPITER")[0])
+            axes = np.asarray(spiceypy.pxform("JUNO_SPACECRAFT", "IAU_JUPITER", et))
+            x, z = axes[:, 0], axes[:, 2]                              # the spin axis is the spacecraft's +Z
+            rays = (np.cos(elevation) * np.cos(azimuth))[..., None] * x + np.sin(elevation)[..., None] * z \
+                + (np.cos(elevation) * np.sin(azimuth))[..., None] * np.cross(z, x)
+            o, v = np.asarray(juno) / radii, rays.reshape(-1, 3) / radii
+            a, b, c = (v * v).sum(1), 2.0 * v @ o, o @ o - 1.0
+            hit = b * b > 4.0 * a * c
+            points = juno + ((-b[hit] - np.sqrt(b[hit] ** 2 - 4.0 * a[hit] * c)) / (2.0 * a[hit]))[:, None] \
+                * rays.reshape(-1, 3)[hit]
+            to_sun = sun - points
+            to_sun /= np.linalg.norm(to_sun, axis=1, keepdims=True)
+            to_juno = juno - points
+            to_juno /= np.linalg.norm(to_juno, axis=1, keepdims=True)
+            lit = np.einsum("ij,ij->i", points / radii ** 2, to_sun) > 0.0
+            seen[minutes] = np.degrees(np.arccos(np.einsum("ij,ij->i", to_sun, to_juno)[lit]))
+    every = np.concatenate(list(seen.values()))
+    assert JUNOCAM_PHASE_RANGE_DEG[0] < every.min() and every.max() < JUNOCAM_PHASE_RANGE_DEG[1], \
+        f"lit points seen at {every.min():.1f}..{every.max():.1f} deg"
+    far = {m: float(np.median(p)) for m, p in seen.items() if abs(m) >= 60}
+    assert min(far.values()) > 90.0, f"medians an hour or more from perijove: {far}"
+
+
 @given(st.floats(10.0, JUNOCAM_PHASE_RANGE_DEG[1]))
 def test_falloff_is_ordered_blue_green_red_at_every_phase(phase):
     """Physics, not a fit: the gas above the clouds scatters more at shorter wavelengths and brightens the limb
