@@ -49,7 +49,9 @@ Sources (each number below carries its own):
   published figure was found; forward-scattering haze (Tomasko et al.) brightens the limb more as the
   scattering angle shrinks, so the real falloff may fall at JunoCam's largest phases. The default holds the real
   figure's middle, 16 %, up to 130 deg (JunoCam's largest phase), an assumption beyond ~105 deg; k is held
-  beyond 130 deg (it would pass 2 by 140 deg).
+  beyond 130 deg. There the figure loses its meaning: the terminator crosses the bright radius at
+  ``sin(phase - 90)`` of the radius (0.77 at 140 deg), so 0.9 R lies near it and no k <= 2 gives 16 % (k = 2
+  gives -21 % at 140 deg).
 * **Why the bands' k differ, and how that changes with phase** (assumption, first-order physics): OPAL's k
   falls from red to blue (0.999 at 631-658 nm, 0.950 at 467-502, 0.850 at 395, 0.52 at 275 nm in the same
   README) as the light scattered by the gas above the clouds grows (Rayleigh optical depth ~ lambda^-4): a thin
