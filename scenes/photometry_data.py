@@ -31,9 +31,11 @@ Sources (each number below carries its own):
   (Sun direction from ``simulator.kernelset.ephemeris``, Standish's elements, ~0.2 deg; the range is the
   planetographic / planetocentric reading of the metadata's latitude.) So the real 13-19 % bright-limb falloff
   of issue #13 was measured at a phase of ~100 deg, not at 50-90. Measured on the mission's public map of that
-  image (kmgill/junocam_processing test data, measurement only): GREEN falls 14-20 % from 0.9 to 0.995 of the
-  disk radius over the limb within ~30 deg of its brightest point, BLUE 3-6 points less, RED between them and
-  GREEN + 9 points (white ovals near that limb; the map's processing is not documented, so not adopted).
+  image (kmgill/junocam_processing test data, measurement only), 0.9 -> 0.995 of the disk radius in 4 deg
+  sectors: GREEN 14-20 % within ~20 deg of the limb's brightest sector, BLUE 5-6 points less (9-14 %), RED
+  -4..+3 points from GREEN (white ovals lie near that limb; the map's processing is not documented, so these
+  are not adopted; they agree with the model that BLUE's limb falls off less than GREEN's at ~100 deg, by more
+  than its 1 point).
 * **Phase dependence of limb darkening**: Dyudina et al. 2016 (ApJ 822, 76; arXiv:1511.04415, Sec. 2.1.1)
   found ``I/F ~ cos i`` (k = 1) a fair description of Pioneer 10/11 red-filter belt and zone reflectances up
   to 150 deg phase, with limb brightening at slanted geometry that this form misses. No published per-band
