@@ -20,13 +20,14 @@ A ``cos_phase`` of ``None`` means zero phase (``k(0)``, ``Phi = 1``): callers th
 Defaults per band and where they come from: :mod:`scenes.photometry_data` (each number with its source):
 
 * ``k(g)``: GREEN's table is built so that the bright-limb falloff from 0.9 to 0.995 of the radius
-  (:func:`bright_limb_falloff`) is 16 % at every phase from 10 to 90 deg, the middle of the 13-19 % measured on
-  real JunoCam images (issue #13, PJ32); BLUE and RED are shifted by the Hubble OPAL limb-darkening k
-  difference to GREEN at their wavelengths (-0.018 / +0.031 near opposition: blue limb-darkens less, red more),
-  scaled with phase by the Rayleigh phase function of the gas above the clouds that causes it
-  (``photometry_data.k_spread_weight``, 0.5 at 90 deg; assumption), from 10 deg on; at 0 deg one k for all, so
-  the scene's zero-phase colour calibration holds. At JunoCam's phases (50-90 deg) every band's bright-limb
-  falloff is then inside the real 13-19 %. METHANE keeps a constant 0.6 (assumption).
+  (:func:`bright_limb_falloff`) is 16 % at every phase from 10 to 130 deg, the middle of the 13-19 % measured on
+  a real JunoCam image (issue #13, PJ32) whose bright limb was seen at phase ~100 deg; JunoCam sees phases
+  50-130 deg. BLUE and RED are shifted by the Hubble OPAL limb-darkening k difference to GREEN at their
+  wavelengths (-0.018 / +0.031 near opposition: blue limb-darkens less, red more), scaled with phase by the
+  Rayleigh phase function of the gas above the clouds that causes it (``photometry_data.k_spread_weight``, 0.5
+  at 90 deg; assumption), from 10 deg on; at 0 deg one k for all, so the scene's zero-phase colour calibration
+  holds. At JunoCam's phases (50-130 deg) every band's bright-limb falloff is then inside the real 13-19 %.
+  METHANE keeps a constant 0.6 (assumption).
 * ``Phi(g)``: a tabulated multiplier per band (``phase_table``) that makes each band's disk-integrated phase
   curve Mayorga et al. 2016's Cassini GRN curve (as in the Astronomical Almanac, Mallama & Hilton 2018);
   METHANE keeps a Henyey-Greenstein multiplier of asymmetry 0.086 (assumption).
@@ -105,6 +106,26 @@ PHOTOMETRY_MODELS = ("minnaert", "lambert", "lommel-seeliger")
 
 
 NO_PHASE_TABLE = ((0.0, 1.0),)
+
+
+def minnaert_law(cos_i, cos_e, k) -> np.ndarray:
+    """The Minnaert factor ``cos(i)^k cos(e)^(k-1)``, computed as ``(cos_i cos_e)^k / cos_e`` (one power).
+
+    Parameters
+    ----------
+    cos_i, cos_e : array
+        Cosines of the incidence and emission angles (broadcast); ``cos_e`` must be > 0 (callers mask or clip
+        the night side and the far side first: :meth:`Photometry.iof` substitutes 1 there, the colour view's
+        illumination flattening clips ``cos_e`` to >= 1e-3).
+    k : float or array
+        Minnaert exponent (1 = Lambert).
+
+    Returns
+    -------
+    float64 array of the broadcast shape.
+    """
+    mu = np.asarray(cos_e, dtype=np.float64)
+    return (np.asarray(cos_i, dtype=np.float64) * mu) ** k / mu
 
 
 def _default_k() -> dict:
@@ -258,7 +279,7 @@ class Photometry:
         else:
             c = np.clip(cg, -1.0, 1.0)
             k = self.k_at(name, np.degrees(np.arccos(c)))
-            value = (mu0c * muc) ** k / muc * self.phase_multiplier(name, c)   # = mu0^k mu^(k - 1) Phi
+            value = minnaert_law(mu0c, muc, k) * self.phase_multiplier(name, c)   # = mu0^k mu^(k - 1) Phi
 
         return np.where(lit, a * value, 0.0)
 

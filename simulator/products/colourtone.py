@@ -50,6 +50,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from scenes.photometry import minnaert_law
 from simulator.errors import ProductError
 
 BALANCE_MODES = ("camera", "image")
@@ -151,10 +152,14 @@ class ColourStyle:
 
 
 def illumination_law(incidence_deg, emission_deg, k: float) -> np.ndarray:
-    """Minnaert brightness ``cos(i)^k cos(e)^(k-1)`` (0 on the night side); arrays in degrees."""
+    """Minnaert brightness ``cos(i)^k cos(e)^(k-1)`` (0 on the night side); arrays in degrees.
+
+    The scene's own law (:func:`scenes.photometry.minnaert_law`) on clipped cosines: ``cos i`` to [0, 1] (the
+    night side gives 0), ``cos e`` to [1e-3, 1] (the limb stays finite).
+    """
     mu0 = np.clip(np.cos(np.radians(np.asarray(incidence_deg, dtype=np.float64))), 0.0, 1.0)
     mu = np.clip(np.cos(np.radians(np.asarray(emission_deg, dtype=np.float64))), 1e-3, 1.0)
-    return mu0 ** k * mu ** (k - 1.0)
+    return minnaert_law(mu0, mu, k)
 
 
 def illumination_gain(incidence_deg, emission_deg, style: ColourStyle) -> np.ndarray:
