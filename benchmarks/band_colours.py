@@ -25,14 +25,15 @@ Measured (scene seed 1, fixed_pattern_seed 1; the real maps as above), blue/gree
 =============  ============================  ==========================  ===========================
 latitude       real PJ32                     scene before (belt B 0.52)  scene now (scenes.jupiter)
 =============  ============================  ==========================  ===========================
--66 .. -61     0.63-0.66, 1.04-1.06          0.59-0.60, 1.03-1.11        0.56-0.57, 1.05-1.11
+-66 .. -61     0.63-0.66, 1.04-1.06          0.59-0.60, 1.03-1.11        0.57-0.59, 1.05-1.11
 -61 .. -46     0.61-0.63, 1.06-1.11          0.57-0.61, 1.12-1.13        0.56-0.58, 1.11-1.13
 -46 .. -20     0.62-0.65, 1.12-1.18          0.57-0.68, 1.01-1.13        0.59-0.64, 1.01-1.12
 disk median    0.632, 1.123                  0.606, 1.113                0.575, 1.099
 =============  ============================  ==========================  ===========================
 
-The real image's blue/green varies by +-4 % with latitude (its belts hardly show in it), the old scene's by
-+-12 % (belts -31 % in BLUE), the new one's by +-7 %. Red/green rises from the polar region to -46 deg by 6-7 %
+The real image's blue/green varies by +-4 % with latitude (its belts hardly show in it; the polar region 3-4 %
+above -61..-46 deg), the old scene's by +-12 % (belts -31 % in BLUE; the polar region level with -61..-46),
+the new one's by +-7 % (the polar region 3 % above). Red/green rises from the polar region to -46 deg by 6-7 %
 in both; equatorward of -40 deg our framing sees those latitudes near the limb, where RED's stronger limb
 darkening (scenes.photometry_data) lowers red/green, so they do not compare there.
 """

@@ -64,13 +64,14 @@ POLAR_COLOUR_EDGES_PG_DEG = (57.0, 68.0)
 #   2.3 % below the zones'), which the colour view showed as olive belts, and which swung the raw blue/green
 #   by +-12 % across -66..-20 deg in the real-like render where the real image varies by +-4 % (STB and SSTB
 #   included); now +-7 %.
-# * polar region: "less red" than the zones, not bluer in raw blue/green (the real image: red/green 1.04 at
-#   -66 deg against 1.09-1.11 at -46..-49, 0.94-0.95 of it; blue/green 0.63 at both). RED 0.76 (was 0.74,
-#   whose render gave 0.91 of the mid-latitudes; now 0.93-0.94).
+# * polar region: less red than the mid-latitudes and a little bluer (the real image: red/green 1.04 at -66 deg
+#   against 1.09-1.11 at -46..-49, 0.94-0.95 of it; blue/green 0.63-0.66 at -66..-61 against 0.61-0.63 at
+#   -61..-46, +3-4 %). RED 0.76 (was 0.74, whose render gave 0.91 of the mid-latitudes; now 0.93-0.94), BLUE 0.73
+#   (was 0.70, whose render gave the polar region the mid-latitudes' blue/green; now +3 %).
 # * zones: the reference; hues (cream) read off JunoCam/Cassini composites (assumption).
 ZONE = {"BLUE": 0.75, "GREEN": 0.83, "RED": 0.86}
 BELT = {"BLUE": 0.62, "GREEN": 0.80, "RED": 0.83}
-POLAR = {"BLUE": 0.70, "GREEN": 0.76, "RED": 0.76}
+POLAR = {"BLUE": 0.73, "GREEN": 0.76, "RED": 0.76}
 VORTEX_COLOURS = {
     "grs": {"BLUE": 0.36, "GREEN": 0.49, "RED": 0.76},
     "grs_ring": {"BLUE": 0.30, "GREEN": 0.38, "RED": 0.60},
@@ -104,8 +105,8 @@ PATTERN_TURBULENCE = 0.1
 # Recalibrated for the phase-dependent Minnaert k (k(0) = 0.64 in B/G/R, scenes.photometry): x0.820 / 0.825 /
 # 0.825 of the factors for k = 0.875 (seeds 0..2, 192 px disks). Recalibrated for the belt and polar colours
 # above (seeds 0..2, 128 px disks, which reproduce 0.4539 / 0.5000 / 0.4971 with the previous factors):
-# BLUE 0.779 -> 0.7406, RED 0.680 -> 0.6737.
-ALBEDO_SCALE = {"BLUE": 0.7406, "GREEN": 0.702, "RED": 0.6737, "METHANE": 0.877}
+# BLUE 0.779 -> 0.7393, RED 0.680 -> 0.6737.
+ALBEDO_SCALE = {"BLUE": 0.7393, "GREEN": 0.702, "RED": 0.6737, "METHANE": 0.877}
 
 
 def _profile(table: np.ndarray, lat_deg: np.ndarray) -> np.ndarray:
