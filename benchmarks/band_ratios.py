@@ -30,23 +30,32 @@ FRAMES = tuple(range(6, 20, 2))   # frames of the default scenario that cross th
 MAX_ANGLE_DEG = 70.0
 
 
-def measure(orbit_number: int, frames=FRAMES, scenario: str = "default") -> dict[str, float]:
-    """{"B/G": ..., "R/G": ..., "n": disk pixels per filter} for the scenario at ``orbit_number``."""
-    sc = load_scenario(scenario)
-    sc = sc.replace(imaging={"orbit_number": int(orbit_number), "tdi": 1, "filters": ["BLUE", "GREEN", "RED"]})
-    req = RenderRequest.from_scenario(sc).with_overrides(frame_indices=tuple(frames))
+def disk_signal(req: RenderRequest):
+    """Yield ``(framelet, disk mask, DN minus dark on the disk)`` of every framelet of ``req``: decompanded DN
+    minus the noise-free DN12 of the same render with the scene off, where the truth has incidence and
+    emission below :data:`MAX_ANGLE_DEG`, I/F > 0 and the code is not saturated."""
     dark_req = req.with_overrides(options=type(req.options)(**{**req.options.__dict__, "scene_on": False}))
     darks = {(r.frame, r.filter): r.truth["DN12"] for r in render_framelets(dark_req)}
-    signal: dict[str, list] = {"BLUE": [], "GREEN": [], "RED": []}
-    points: dict[str, list] = {"BLUE": [], "GREEN": [], "RED": []}
-    km = []
-    ellipsoid = Ellipsoid()
     for r in render_framelets(req):
         t = r.truth
         disk = ((t["INCIDENCE"] < MAX_ANGLE_DEG) & (t["EMISSION"] < MAX_ANGLE_DEG) & (t["IOF"] > 0)
                 & (r.dn8 < SATURATED_CODE))
         dn = decompand(r.dn8, req.companding).astype(float) - darks[(r.frame, r.filter)]
-        signal[r.filter].append(dn[disk])
+        yield r, disk, dn[disk]
+
+
+def measure(orbit_number: int, frames=FRAMES, scenario: str = "default") -> dict[str, float]:
+    """{"B/G": ..., "R/G": ..., "n": disk pixels per filter} for the scenario at ``orbit_number``."""
+    sc = load_scenario(scenario)
+    sc = sc.replace(imaging={"orbit_number": int(orbit_number), "tdi": 1, "filters": ["BLUE", "GREEN", "RED"]})
+    req = RenderRequest.from_scenario(sc).with_overrides(frame_indices=tuple(frames))
+    signal: dict[str, list] = {"BLUE": [], "GREEN": [], "RED": []}
+    points: dict[str, list] = {"BLUE": [], "GREEN": [], "RED": []}
+    km = []
+    ellipsoid = Ellipsoid()
+    for r, disk, dn in disk_signal(req):
+        t = r.truth
+        signal[r.filter].append(dn)
         points[r.filter].append(ellipsoid.surface_point(t["LAT_PC"][disk], t["LON_W"][disk], kind="planetocentric"))
         km.append(t["PIXEL_SCALE"][disk])
     cell_km = 4.0 * float(np.median(np.concatenate(km)))

@@ -80,15 +80,14 @@ _F0, _F1, _F2, _F3 = np.float32(0.0), np.float32(1.0), np.float32(2.0), np.float
 _TO_UNIT = np.float32(2.0 / 2.0**24)
 _F_TURB, _F_DETAIL = np.float32(0.2), np.float32(0.15)      # JupiterAppearance._fields normalisations
 _F_WAVE = np.float32(1.6)
-_F_035, _F_008, _F_08 = np.float32(0.35), np.float32(0.08), np.float32(0.8)
 _F_OVAL = np.float32(0.03)      # scenes.jupiter.OVAL_TEXTURE
 _F_PATTERN = np.float32(0.1)    # scenes.jupiter.PATTERN_TURBULENCE (times float32 turb: float32, as numpy)
 
 # Columns of the per-vortex float table (AlbedoTables.vortex).
 (V_LAT, V_LON, V_LAM, V_REACH, V_DLON, V_EAST_LIM, V_COS_NEAR, V_CX, V_CY, V_CZ, V_EX, V_EY, V_EZ, V_NX, V_NY,
  V_NZ, V_EAST_KM, V_NORTH_KM, V_SWIRL, V_SIGN, V_METHANE, V_OPACITY, V_SOFT, V_COLOUR) = range(24)
-# Vortex colour columns from V_COLOUR on, per visible filter (BLUE, GREEN, RED): grs (core, ring),
-# patterned kinds (bright, dark), other kinds (base, unused); then from V_PATTERN the pattern row (-1: none)
+# Vortex colour columns from V_COLOUR on, per visible filter (BLUE, GREEN, RED): patterned kinds (bright,
+# dark; the GRS: core, ring), other kinds (base, unused); then from V_PATTERN the pattern row (-1: none)
 # and the 2x2 matrix to its table coordinates (scenes.feature_patterns.vortex_pattern).
 V_PATTERN = V_COLOUR + 6
 VISIBLE = ("BLUE", "GREEN", "RED")
@@ -301,13 +300,6 @@ def _pattern_value(vortex, i, patterns, level_offset, level_size, extent, level,
 def _vortex_colour(vortex, i, kind, col, d, dx, dy, turb, patterns, level_offset, level_size, extent, level, under):
     """``JupiterAppearance._vortex_colour`` for one point; ``col`` is the colour column of the filter,
     ``under`` the albedo beneath (cyclones and FFRs scale it)."""
-    if kind == KIND_GRS:
-        ring = math.exp(-(((d - 0.7) / 0.12) * ((d - 0.7) / 0.12)))
-        core = vortex[i, col]
-        mixing = ring + np.float64(_F_035 * turb)
-        mixing = min(max(mixing, 0.0), 1.0)
-        colour = core + (vortex[i, col + 1] - core) * mixing
-        return colour * np.float64(_F1 + _F_008 * turb)
     if vortex[i, V_PATTERN] >= 0.0:
         pattern = _pattern_value(vortex, i, patterns, level_offset, level_size, extent, level,
                                  dx / vortex[i, V_EAST_KM], dy / vortex[i, V_NORTH_KM])

@@ -23,6 +23,11 @@ seed), after the published descriptions:
   regions" (Rogers, BAA PJ20 report). Pattern: a seeded turbulent field folded by a few random smooth
   shear maps; its zero contours become the thin dark lanes between bright lobes (``ffr_*`` fields). The
   elliptic coordinates stretch it east-west by the region's 1.8-3x elongation.
+* **the Great Red Spot**: an orange-red oval with a darker red collar and spiral cloud bands inside (Simon
+  et al. 2015, ApJ 812, 55, on OPAL's 2015 maps: "a reduced core and new filamentary features"; JunoCam's
+  PJ7 close-ups). Pattern: the white ovals' generator with its own core, collar and twist (``grs_*``).
+* **NEB barges**: dark red-brown cyclones on the NEB's northern edge. Pattern: a dark interior, paler
+  trailing filaments towards the rim (``barge_*``).
 
 Every pattern is generated spiralling counter-clockwise (in the east-north plane seen from outside); a
 vortex turning the other way (negative ``swirl_rad``) looks its pattern up mirrored. Band limit: level 0
@@ -44,7 +49,7 @@ import numpy as np
 from scipy import ndimage
 
 # Pattern kinds, in the order of their rows in PatternSet.data (variants of a kind are consecutive).
-PATTERN_KINDS = ("oval", "cyclone", "ffr")
+PATTERN_KINDS = ("oval", "cyclone", "ffr", "grs", "barge")
 _TAG = 0xFEA7_5EED          # SeedSequence entropy tag of the pattern streams (independent of the others)
 # Pattern value of "no change" for the kinds whose colours scale the albedo beneath (cyclones, FFRs):
 # scenes.jupiter's factors are 1 there (bright = 1 + 0.4 c, dark = 1 - 0.6 c for a contrast c).
@@ -64,7 +69,10 @@ class FeatureShapes:
     rotation. Cyclones: a twist of ``cyclone_twist_rad`` at the centre falling to 0 at the rim (trailing
     arms), filament strength ``cyclone_filaments``, a dark centre ``cyclone_dark_centre`` in the
     filamentary variants. FFRs: ``ffr_folds`` random shear folds of amplitude ``ffr_fold`` (elliptic
-    units), dark lanes ``ffr_lane`` level-0 texels wide (the e-folding half width).
+    units), dark lanes ``ffr_lane`` level-0 texels wide (the e-folding half width). The Great Red Spot is
+    drawn as a large oval (``grs_*``: its orange core, the darker red collar, spiral filaments wound by the
+    differential rotation); NEB barges as dark cyclones, a dark interior out to ``barge_core`` and paler
+    trailing filaments (``barge_*``) towards the rim.
     """
 
     size: int = 128
@@ -83,15 +91,57 @@ class FeatureShapes:
     ffr_folds: int = 4
     ffr_fold: float = 0.22
     ffr_lane: float = 1.5
+    grs_core: float = 0.45
+    grs_collar: float = 0.78
+    grs_collar_depth: float = 0.55
+    grs_filaments: float = 0.5
+    grs_twist_rad: float = 5.0
+    barge_core: float = 0.6
+    barge_twist_rad: float = 6.0
+    barge_filaments: float = 0.35
 
     def __post_init__(self) -> None:
         from scenes.errors import SceneError
+        for name in FEATURE_SHAPE_KEYS:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not (
+                    np.isfinite(value) and value >= 0):
+                raise SceneError(f"feature shape {name} = {value!r} must be a finite number >= 0")
+            if name in INTEGER_SHAPE_KEYS and value != int(value):
+                raise SceneError(f"feature shape {name} = {value!r} must be a whole number")
         if not (16 <= int(self.size) <= 1024 and int(self.size) & (int(self.size) - 1) == 0):
-            raise SceneError(f"feature pattern size {self.size} is not a power of two between 16 and 1024")
+            raise SceneError(f"feature shape size = {self.size!r} must be a power of two between 16 and 1024")
         if not self.extent >= 1.02:
-            raise SceneError(f"feature pattern extent {self.extent} does not cover the vortex (expected >= 1.02)")
+            raise SceneError(f"feature shape extent = {self.extent!r} must be >= 1.02 (the pattern covers the vortex)")
         if int(self.variants) < 1:
-            raise SceneError(f"feature pattern variants {self.variants} is not a positive count")
+            raise SceneError(f"feature shape variants = {self.variants!r} must be a positive count")
+
+
+# The fields of FeatureShapes (the scenario's ``[scene] feature_shapes`` keys) and those that count things.
+FEATURE_SHAPE_KEYS = tuple(FeatureShapes.__dataclass_fields__)
+INTEGER_SHAPE_KEYS = ("size", "variants", "pattern_seed", "ffr_folds")
+
+
+def shapes_from_table(table, where: str = "scene.feature_shapes") -> FeatureShapes:
+    """A :class:`FeatureShapes` from a table ``{field: number}`` (absent fields keep their defaults); an unknown
+    key, a non-number or an out-of-range value raises :class:`scenes.errors.SceneError` naming ``where.key``."""
+    from scenes.errors import SceneError
+    if not isinstance(table, dict):
+        raise SceneError(f"{where} = {table!r} must be a table of numbers keyed by {', '.join(FEATURE_SHAPE_KEYS)}")
+    unknown = [k for k in table if k not in FEATURE_SHAPE_KEYS]
+    if unknown:
+        raise SceneError(f"{where}.{unknown[0]} is unknown; expected one of {', '.join(FEATURE_SHAPE_KEYS)}")
+    values = {}
+    for key, value in table.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise SceneError(f"{where}.{key} = {value!r} must be a number")
+        if key in INTEGER_SHAPE_KEYS and np.isfinite(value) and value == int(value):
+            value = int(value)        # TOML may spell a count 4.0
+        values[key] = value
+    try:
+        return FeatureShapes(**values)
+    except SceneError as err:      # "feature shape KEY = ..." -> "WHERE.KEY = ..."
+        raise SceneError(str(err).replace("feature shape ", f"{where}.", 1)) from None
 
 
 @dataclass(frozen=True)
@@ -147,18 +197,33 @@ def _smoothstep(e0, e1, x):
     return t * t * (3.0 - 2.0 * t)
 
 
-def _oval(rng, shapes: FeatureShapes) -> np.ndarray:
+def _oval(rng, shapes: FeatureShapes, core_r: float, collar_r: float, depth: float, filaments_amp: float,
+          twist_rad: float) -> np.ndarray:
+    """An anticyclone (white ovals; the GRS with its own fields): bright core out to ``core_r``, a collar
+    ``depth`` darker at ``collar_r``, filaments of ``filaments_amp`` wound by ``twist_rad``."""
     n, e = shapes.size, shapes.extent
     u, w = _grid(n, e)
     r = np.hypot(u, w)
     # Differential rotation (counter-clockwise flow): the angle a parcel has turned falls from the centre
     # outward, steepest in the collar, so turbulence there is drawn out into trailing spiral filaments.
-    theta = shapes.oval_twist_rad * (1.0 - _smoothstep(0.2, 1.0, r))
+    theta = twist_rad * (1.0 - _smoothstep(0.2, 1.0, r))
     field = _sample(_turbulence(rng, n, 3.0, 10.0), *_rotate(u, w, -theta), e)
-    filaments = np.tanh(1.5 * field) * _smoothstep(shapes.oval_core - 0.25, shapes.oval_core + 0.15, r)
-    collar = shapes.oval_collar_depth * np.exp(-(((r - shapes.oval_collar) / 0.12) ** 2))
-    core = 1.0 - 0.1 * _smoothstep(0.0, shapes.oval_core, r)
-    return np.clip(core - collar + shapes.oval_filaments * filaments * (0.4 + collar), 0.0, 1.0)
+    filaments = np.tanh(1.5 * field) * _smoothstep(core_r - 0.25, core_r + 0.15, r)
+    collar = depth * np.exp(-(((r - collar_r) / 0.12) ** 2))
+    core = 1.0 - 0.1 * _smoothstep(0.0, core_r, r)
+    return np.clip(core - collar + filaments_amp * filaments * (0.4 + collar), 0.0, 1.0)
+
+
+def _barge(rng, shapes: FeatureShapes) -> np.ndarray:
+    """A dark cyclonic barge: 0 (its dark colour) inside ``barge_core``, rising to 1 (the paler rim colour)
+    at the rim, with trailing filaments wound by a twist growing inward (as the cyclones')."""
+    n, e = shapes.size, shapes.extent
+    u, w = _grid(n, e)
+    r = np.hypot(u, w)
+    theta = shapes.barge_twist_rad * (1.0 - _smoothstep(0.0, 1.05, r)) ** 1.5
+    arms = np.tanh(1.8 * _sample(_turbulence(rng, n, 2.8, 8.0), *_rotate(u, w, -theta), e))
+    rim = _smoothstep(shapes.barge_core - 0.2, 1.0, r)
+    return np.clip(0.1 + 0.8 * rim + shapes.barge_filaments * arms * _smoothstep(0.2, 0.8, r), 0.0, 1.0)
 
 
 def _cyclone(rng, shapes: FeatureShapes, filamentary: bool) -> np.ndarray:
@@ -232,9 +297,15 @@ def pattern_set(shapes: FeatureShapes = FeatureShapes()) -> PatternSet:
         for j in range(int(shapes.variants)):
             rng = np.random.default_rng(np.random.SeedSequence([int(seed) & 0xFFFFFFFF, _TAG, k, j]))
             if kind == "oval":
-                level0 = _oval(rng, shapes)
+                level0 = _oval(rng, shapes, shapes.oval_core, shapes.oval_collar, shapes.oval_collar_depth,
+                               shapes.oval_filaments, shapes.oval_twist_rad)
+            elif kind == "grs":
+                level0 = _oval(rng, shapes, shapes.grs_core, shapes.grs_collar, shapes.grs_collar_depth,
+                               shapes.grs_filaments, shapes.grs_twist_rad)
             elif kind == "cyclone":
                 level0 = _cyclone(rng, shapes, filamentary=j % 2 == 0)
+            elif kind == "barge":
+                level0 = _barge(rng, shapes)
             else:
                 level0 = _ffr(rng, shapes)
             rows.append(np.concatenate([a.ravel() for a in _mip(level0, shapes.blur_texels)]))
@@ -247,8 +318,8 @@ def pattern_set(shapes: FeatureShapes = FeatureShapes()) -> PatternSet:
 
 # -- per vortex ---------------------------------------------------------------------------------------------
 def vortex_pattern(v, seed: int, shapes: FeatureShapes = FeatureShapes()) -> tuple[float, float, float, float, float]:
-    """``(row, a, b, c, d)`` of vortex ``v``: its pattern row in :func:`pattern_set` (-1: none, e.g. the GRS
-    and barges keep their own look) and the 2x2 matrix ``[[a, b], [c, d]]`` taking its ``(u, w)`` to table
+    """``(row, a, b, c, d)`` of vortex ``v``: its pattern row in :func:`pattern_set` (-1: none, a kind without
+    a pattern) and the 2x2 matrix ``[[a, b], [c, d]]`` taking its ``(u, w)`` to table
     coordinates: a seeded turn (any angle for ovals and cyclones, 0 or 180 deg +- 10 deg for the zonally
     elongated FFRs) and a mirror when the vortex turns clockwise. Seeded by the vortex's name, so switching
     other features off leaves its look unchanged."""

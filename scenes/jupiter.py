@@ -16,9 +16,9 @@ The turbulence's octave amplitudes follow a broken power law and the colour cont
 GREEN cloud field measures like a real JunoCam image (issue #13: patch contrast 1.5-1.7 %, spectral slopes
 -2.4..-2.5 and -2.7..-3.7; :mod:`scenes.texture_stats`, :func:`scenes.truth.scene_texture`).
 
-Colours are the typical hues (cream zones, reddish-brown belts darker in BLUE, orange-red GRS, bluish
-polar hazes), then each filter is scaled so the zero-phase disk average with the default photometry
-matches Karkoschka's geometric albedo (facts.md; see :func:`scenes.truth.geometric_albedo`).
+Colours are the typical hues (cream zones, tan-brown belts darker in BLUE, orange-red GRS, a polar region
+less red than the zones), their differences measured on a real PJ32 image (see ZONE), then each filter is
+scaled so the zero-phase disk average with the default photometry matches Karkoschka's geometric albedo (facts.md; see :func:`scenes.truth.geometric_albedo`).
 """
 
 from __future__ import annotations
@@ -53,20 +53,32 @@ HAZE_EDGES_PC_DEG = (64.0, 68.0)
 # off JunoCam/Cassini composites; the band ratios of issue #13 are measured with it).
 POLAR_COLOUR_EDGES_PG_DEG = (57.0, 68.0)
 
-# Typical colours as normal albedo before the per-filter disk calibration (assumption: hues read off
-# JunoCam/Cassini colour composites; the absolute level is set by ALBEDO_SCALE). The belt/zone and
-# polar/zone contrasts are low in GREEN and RED and stronger in BLUE (the belts' colour is mostly a blue
-# absorption): with them the GREEN cloud field measures like the real PJ32 image of issue #13 (std/mean
-# 1.5-1.7 % in 5,500 km patches at ~150 km/px; see scenes.texture_stats and README "Scenes").
+# Typical colours as normal albedo before the per-filter disk calibration (the absolute level is set by
+# ALBEDO_SCALE). GREEN: low belt/zone and polar/zone contrasts, so the GREEN cloud field measures like the
+# real PJ32 image of issue #13 (std/mean 1.5-1.7 % in 5,500 km patches at ~150 km/px; scenes.texture_stats).
+# The colour differences were measured on the real PJ32 south-polar image (JNCE_2021052_32C00054, the
+# mission's per-filter maps; benchmarks/band_colours.py, which renders our scene in a framing like it):
+# * belts: the chromophore absorbs blue, hardly red (Braude et al. 2020, Icarus 338, 113589: a steep
+#   blue-absorption gradient), so belts lose blue and keep the zones' red/green: BLUE 0.62 (-17 %, five times
+#   GREEN's -3.6 %), RED 0.83 (red/green 1.04 as the zones'). Before: BLUE 0.52 (-31 %) and RED 0.81 (red/green
+#   2.3 % below the zones'), which the colour view showed as olive belts, and which swung the raw blue/green
+#   by +-12 % across -66..-20 deg in the real-like render where the real image varies by +-4 % (STB and SSTB
+#   included); now +-7 %.
+# * polar region: less red than the mid-latitudes and a little bluer (the real image: red/green 1.04 at -66 deg
+#   against 1.09-1.11 at -46..-49, 0.94-0.95 of it; blue/green 0.63-0.66 at -66..-61 against 0.61-0.63 at
+#   -61..-46, +3-4 %). RED 0.76 (was 0.74, whose render gave 0.91 of the mid-latitudes; now 0.93-0.94), BLUE 0.73
+#   (was 0.70, whose render gave the polar region the mid-latitudes' blue/green; now +3 %).
+# * zones: the reference; hues (cream) read off JunoCam/Cassini composites (assumption).
 ZONE = {"BLUE": 0.75, "GREEN": 0.83, "RED": 0.86}
-BELT = {"BLUE": 0.52, "GREEN": 0.80, "RED": 0.81}
-POLAR = {"BLUE": 0.70, "GREEN": 0.76, "RED": 0.74}
+BELT = {"BLUE": 0.62, "GREEN": 0.80, "RED": 0.83}
+POLAR = {"BLUE": 0.73, "GREEN": 0.76, "RED": 0.76}
 VORTEX_COLOURS = {
     "grs": {"BLUE": 0.36, "GREEN": 0.49, "RED": 0.76},
     "grs_ring": {"BLUE": 0.30, "GREEN": 0.38, "RED": 0.60},
     "oval": {"BLUE": 0.88, "GREEN": 0.90, "RED": 0.89},
     "oval_collar": {"BLUE": 0.70, "GREEN": 0.80, "RED": 0.82},
     "barge": {"BLUE": 0.36, "GREEN": 0.56, "RED": 0.64},
+    "barge_rim": {"BLUE": 0.52, "GREEN": 0.70, "RED": 0.76},
     # Cyclones and FFRs are the surrounding cloud reorganised into arms and lobes: their two "colours" are
     # factors on the local albedo (RELATIVE_KINDS), 1 + 0.4 c and 1 - 0.6 c for a contrast c, so the
     # pattern's neutral value (scenes.feature_patterns.NEUTRAL, 0.6) leaves the albedo as it is (assumption:
@@ -78,20 +90,23 @@ VORTEX_COLOURS = {
     "ffr_dark": {"BLUE": 0.775, "GREEN": 0.85, "RED": 0.8875},
 }
 RELATIVE_KINDS = ("cyclone", "ffr")
-# Relative texture inside the vortices without a pattern texture (barges; times the turbulence, clipped to +-1).
+# Relative texture inside the vortices without a pattern texture (kinds outside feature_patterns.PATTERN_KINDS;
+# times the turbulence, clipped to +-1).
 OVAL_TEXTURE = 0.03
 # The two colours a patterned kind mixes by its pattern (bright, dark) and how much the cloud turbulence
 # (unit std) roughens the pattern below its texels (assumption: detail continues inside the features).
 _COLOUR_PAIRS = {"grs": ("grs", "grs_ring"), "oval": ("oval", "oval_collar"), "cyclone": ("cyclone", "cyclone_dark"),
-                 "ffr": ("ffr", "ffr_dark")}
+                 "ffr": ("ffr", "ffr_dark"), "barge": ("barge_rim", "barge")}
 PATTERN_TURBULENCE = 0.1
 
 # Per-filter factor calibrated (scripts in scenes.truth.geometric_albedo, seeds 0..2, four sub-observer
 # longitudes) so the zero-phase disk-averaged I/F with the default Minnaert photometry equals Karkoschka's
 # geometric albedo (facts.md "Jupiter"); tests/test_scene_jupiter.py checks the result within 10 %.
 # Recalibrated for the phase-dependent Minnaert k (k(0) = 0.64 in B/G/R, scenes.photometry): x0.820 / 0.825 /
-# 0.825 of the factors for k = 0.875 (seeds 0..2, 192 px disks).
-ALBEDO_SCALE = {"BLUE": 0.779, "GREEN": 0.702, "RED": 0.680, "METHANE": 0.877}
+# 0.825 of the factors for k = 0.875 (seeds 0..2, 192 px disks). Recalibrated for the belt and polar colours
+# above (seeds 0..2, 128 px disks, which reproduce 0.4539 / 0.5000 / 0.4971 with the previous factors):
+# BLUE 0.779 -> 0.7393, RED 0.680 -> 0.6737.
+ALBEDO_SCALE = {"BLUE": 0.7393, "GREEN": 0.702, "RED": 0.6737, "METHANE": 0.877}
 
 
 def _profile(table: np.ndarray, lat_deg: np.ndarray) -> np.ndarray:
@@ -474,11 +489,6 @@ class JupiterAppearance:
         elliptic distance ``d``; patterned kinds mix their two colours by the pattern texture at mip ``level``
         (:mod:`scenes.feature_patterns`) roughened by the cloud turbulence; for :data:`RELATIVE_KINDS` those
         are factors on ``under``, the albedo beneath."""
-        if v.kind == "grs":
-            ring = np.exp(-(((d - 0.7) / 0.12) ** 2))
-            core = VORTEX_COLOURS["grs"][name]
-            colour = core + (VORTEX_COLOURS["grs_ring"][name] - core) * np.clip(ring + 0.35 * turb, 0, 1)
-            return colour * (1.0 + 0.08 * turb)
         row, *matrix = self._vortex_patterns[k]
         if row >= 0:
             pattern = sample_pattern(self._patterns, int(row), matrix, level, dx / v.east_km, dy / v.north_km)

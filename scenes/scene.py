@@ -15,6 +15,8 @@ features         list of the procedural Jupiter's feature families to draw (defa
                  ``scenes.jupiter_features.FEATURE_FAMILIES``: named, pearls, polar_cyclones, vortices,
                  ffr); ``["none"]`` or ``[]`` = belts and turbulence only
 polar_haze       0..1, how much the polar hazes damp the cloud texture (default 0.5)
+feature_shapes   table of ``scenes.feature_patterns.FeatureShapes`` fields: how the discrete features' inner
+                 patterns are drawn (sizes, twists, collars, lanes; absent fields keep their defaults)
 bodies           list of tables, each: ``name``, ``naif_id``, ``frame``, and either ``mesh`` (file path,
                  optional ``scale_km``, ``albedo_scale``, ``albedo``) or ``radii_km`` (3 numbers, with
                  ``albedo`` a number or ``{FILTER = value}``)
@@ -30,6 +32,7 @@ import numpy as np
 from scenes.blocks import point_blocks
 from scenes.ellipsoid import Ellipsoid, unit_rows
 from scenes.errors import SceneError
+from scenes.feature_patterns import shapes_from_table
 from scenes.filters import FILTERS, check_filter
 from scenes.jupiter import JupiterAppearance
 from scenes.jupiter_features import FEATURE_FAMILIES, feature_set
@@ -38,7 +41,7 @@ from scenes.mesh import MeshAppearance, MeshShape
 from scenes.photometry import Photometry
 
 SCENE_KEYS = ("model", "map_path", "map_scale", "photometry", "minnaert_k", "texture_seed", "features", "polar_haze",
-              "bodies")
+              "feature_shapes", "bodies")
 BODY_KEYS = ("name", "naif_id", "frame", "mesh", "scale_km", "albedo_scale", "albedo", "radii_km")
 
 
@@ -199,7 +202,7 @@ def _build_body(table: dict, position: int) -> Body:
 
 
 def _procedural(config: dict, seed: int) -> JupiterAppearance:
-    """The procedural Jupiter of a ``[scene]`` table: its seed, feature families and polar haze."""
+    """The procedural Jupiter of a ``[scene]`` table: its seed, feature families, polar haze and feature shapes."""
     families = config.get("features", FEATURE_FAMILIES)
     if isinstance(families, str) or not isinstance(families, (list, tuple)):
         raise SceneError(f"scene.features = {families!r} must be a list of names from {', '.join(FEATURE_FAMILIES)}")
@@ -208,8 +211,9 @@ def _procedural(config: dict, seed: int) -> JupiterAppearance:
     haze = float(config.get("polar_haze", JupiterAppearance.polar_haze))
     if not 0.0 <= haze <= 1.0:
         raise SceneError(f"scene.polar_haze = {haze!r} must be between 0 and 1")
+    shapes = shapes_from_table(config.get("feature_shapes", {}))
     return JupiterAppearance(seed=int(config.get("texture_seed", seed)), vortices=vortices, population=population,
-                             polar_haze=haze)
+                             polar_haze=haze, shapes=shapes)
 
 
 def build_scene(config: dict | None = None, seed: int = 0) -> Scene:

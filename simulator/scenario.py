@@ -22,6 +22,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from scenes.errors import SceneError
+from scenes.feature_patterns import shapes_from_table
 from scenes.jupiter_features import FEATURE_FAMILIES
 from simulator.errors import ScenarioError
 
@@ -35,7 +37,7 @@ class Field:
 
     ``kind`` is one of ``"str"``, ``"float"``, ``"int"``, ``"bool"``, ``"utc"`` (ISO-8601 UTC string),
     ``"list[str]"``, ``"list[float]"``, ``"dict[float]"`` (table of floats keyed by filter),
-    ``"list[table]"`` (array of free-form tables validated by their consumer).
+    ``"list[table]"`` (array of free-form tables validated by their consumer), ``"table"`` (one such table).
     ``optional`` keys may be absent (value ``None``); ``range`` is inclusive ``(lo, hi)`` for numbers and
     list elements; ``choices`` restricts strings (and list elements); ``length`` fixes a list's length.
     """
@@ -144,6 +146,9 @@ SCHEMA: dict[str, tuple[Field, ...]] = {
           "procedural Jupiter's feature families drawn (scenes.jupiter_features; ['none'] = only belts and "
           "turbulence)", choices=FEATURE_FAMILIES + ("none",)),
         F("polar_haze", "float", 0.5, "how much the polar hazes damp the cloud texture (assumption)", (0.0, 1.0)),
+        F("feature_shapes", "table", {},
+          "how the ovals', cyclones', FFRs', GRS's and barges' inner patterns are drawn: fields of "
+          "scenes.feature_patterns.FeatureShapes (absent = its defaults), validated by scenes"),
     ),
     "noise": (
         F("enabled", "bool", True, "master switch of the detector noise chain"),
@@ -337,6 +342,10 @@ def _check_value(key: str, f: Field, value: Any) -> Any:
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             raise fail("a list of tables")
         return copy.deepcopy(value)
+    if kind == "table":
+        if not isinstance(value, dict):
+            raise fail("a table")
+        return copy.deepcopy(value)
     if kind == "dict[float]":
         if not isinstance(value, dict):
             raise fail("a table of numbers")
@@ -390,6 +399,10 @@ def _cross_check(values: dict) -> None:
         raise ScenarioError("scenario keys mission.perijove and mission.date are both set; give one of them")
     if scene["model"] == "map" and not scene["map_path"]:
         raise ScenarioError("scenario key scene.map_path is required when scene.model = 'map'")
+    try:
+        shapes_from_table(scene["feature_shapes"], "scenario key scene.feature_shapes")
+    except SceneError as err:
+        raise ScenarioError(str(err)) from None
     if imaging["start_utc"] is not None:
         peri = _dt.datetime.fromisoformat(orbit["perijove_utc"])
         start = _dt.datetime.fromisoformat(imaging["start_utc"])

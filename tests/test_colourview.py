@@ -148,8 +148,10 @@ def test_white_balance_weights_are_applied_as_documented():
     lit = np.ones((4, 4), bool)
     neutral = ColourStyle(balance="image", balance_target_rgb=(1.0, 1.0, 1.0))
     assert white_balance(rgb_cells, lit, neutral) == pytest.approx((0.5, 1.0, 4.0)), "grey world"
-    # the default target: the lit disk's mean colour (1.0, 1, 1.04), as the published weights make real data
-    assert white_balance(rgb_cells, lit, ColourStyle()) == pytest.approx((0.5, 1.0, 4.16))
+    # the default target: a grey lit disk, as the mission's colour product of the real PJ32 image has it
+    assert white_balance(rgb_cells, lit, ColourStyle()) == pytest.approx((0.5, 1.0, 4.0))
+    bluish = ColourStyle(balance="image", balance_target_rgb=(1.0, 1.0, 1.04))
+    assert white_balance(rgb_cells, lit, bluish) == pytest.approx((0.5, 1.0, 4.16)), "the target scales a channel"
     given = ColourStyle(weights_rgb=(0.768, 1.0, 2.63))
     assert white_balance(rgb_cells, lit, given, (9.0, 1.0, 9.0)) == (0.768, 1.0, 2.63), "given weights win"
     assert camera_weights(RATES) == pytest.approx((0.8, 1.0, 2.0))

@@ -72,12 +72,38 @@ def test_pattern_level_follows_the_footprint():
 
 
 def test_bad_pattern_settings_raise_scene_errors():
-    with pytest.raises(SceneError, match="size 100"):
+    with pytest.raises(SceneError, match="size = 100"):
         FeatureShapes(size=100)
-    with pytest.raises(SceneError, match="extent 0.9"):
+    with pytest.raises(SceneError, match="extent = 0.9"):
         FeatureShapes(extent=0.9)
-    with pytest.raises(SceneError, match="variants 0"):
+    with pytest.raises(SceneError, match="variants = 0"):
         FeatureShapes(variants=0)
+    with pytest.raises(SceneError, match="oval_core = -0.1"):
+        FeatureShapes(oval_core=-0.1)
+    with pytest.raises(SceneError, match="ffr_folds = 2.5 must be a whole number"):
+        FeatureShapes(ffr_folds=2.5)
+
+
+def test_feature_shapes_come_from_the_scene_table_and_the_scenario(tmp_path):
+    from scenes import build_scene
+    from simulator.errors import ScenarioError
+    from simulator.scenario import load_scenario
+
+    path = tmp_path / "shapes.toml"
+    path.write_text('base = "default"\n[scene]\nfeature_shapes = { oval_twist_rad = 3.0, variants = 2.0 }\n')
+    app = build_scene(load_scenario(path).table("scene"), seed=0).bodies[0].appearance
+    assert app.shapes == FeatureShapes(oval_twist_rad=3.0, variants=2), app.shapes
+    assert isinstance(app.shapes.variants, int), "a count written 2.0 in TOML is an integer"
+    assert build_scene({}, seed=0).bodies[0].appearance.shapes == FeatureShapes(), "absent = the defaults"
+    for bad, words in (("{ oval_twist = 3.0 }", "scene.feature_shapes.oval_twist is unknown"),
+                       ("{ size = 100 }", "scene.feature_shapes.size = 100 must be a power of two"),
+                       ('{ oval_core = "wide" }', "scene.feature_shapes.oval_core = 'wide' must be a number"),
+                       ("3", "scene.feature_shapes = 3 is invalid")):
+        path.write_text(f'base = "default"\n[scene]\nfeature_shapes = {bad}\n')
+        with pytest.raises(ScenarioError, match=words):
+            load_scenario(path)
+    with pytest.raises(SceneError, match="scene.feature_shapes.cyclone_twist_rad = inf"):
+        build_scene({"feature_shapes": {"cyclone_twist_rad": float("inf")}})
 
 
 def _vortex_image(app, v, n=160, reach=1.05, footprint_km=None, filter_name="GREEN"):
@@ -150,7 +176,29 @@ def test_a_clockwise_vortex_looks_its_pattern_up_mirrored():
     (r1, *m1), (r2, *m2) = vortex_pattern(base, 0), vortex_pattern(mirrored, 0)
     assert r1 == r2 and np.linalg.det(np.reshape(m1, (2, 2))) == pytest.approx(1.0)
     assert np.linalg.det(np.reshape(m2, (2, 2))) == pytest.approx(-1.0)
-    assert vortex_pattern(Vortex("G", "grs", -22.0, 0.0, 8000.0, 6000.0, 1.0, 0.1), 0)[0] == -1.0
+    assert vortex_pattern(Vortex("S", "spot", -22.0, 0.0, 800.0, 600.0, 1.0, 0.1), 0)[0] == -1.0, (
+        "a kind without a pattern has no row")
+
+
+def test_the_great_red_spot_and_barges_draw_their_patterns_with_their_rotation():
+    # GRS: an orange core, a darker red collar and spiral bands inside (OPAL 2015: "a reduced core and new
+    # filamentary features"; JunoCam PJ7); barges: a dark interior paler towards the rim, trailing filaments.
+    # Both were drawn by fixed formulas before (the GRS as concentric core/ring colours: spiral sense ~0).
+    app = JupiterAppearance(seed=2, population=None)
+    grs = next(v for v in app.vortices if v.kind == "grs")
+    barge = next(v for v in app.vortices if v.kind == "barge")
+    for v in (grs, barge):
+        assert vortex_pattern(v, 2)[0] >= 0, f"{v.name} has no pattern row"
+        img, u, w = _vortex_image(app, v, footprint_km=2.1 * max(v.east_km, v.north_km) / 160,
+                                  filter_name="BLUE")
+        r = np.hypot(u, w)
+        sense = _spiral_sense(img, u, w) * np.sign(v.swirl_rad)
+        assert sense > SPIRAL_SENSE_MIN, f"{v.name}: spiral sense {sense:.3f} along its rotation"
+        inner, rim = img[r < 0.4].mean(), img[(r > 0.7) & (r < 0.9)].mean()
+        if v is grs:
+            assert inner > 1.02 * rim, f"GRS: core {inner:.4f} vs collar {rim:.4f} (BLUE)"
+        else:
+            assert inner < 0.95 * rim, f"barge: interior {inner:.4f} vs rim {rim:.4f} (BLUE)"
 
 
 def test_cyclones_and_ffrs_restructure_the_cloud_beneath_without_a_blob():

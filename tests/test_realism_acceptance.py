@@ -272,8 +272,14 @@ def test_compare_measures_the_real_frames_as_their_readme_says(detector_frames):
 # apart; the 13-frame figure stays 0.0005 above the range (GREEN passband kept at 104 nm). With the scene's
 # fine_contrast 0.045 (texture): 0.6153 / 1.1300 on 13 frames, inside once compared at the quoted precision.
 # At 2 frames the figure depends on the camera drawn (fixed_pattern_seed: dust, blemishes, warm columns and hot
-# pixels on the few shared cells) by about +-0.003; before the per-band photometry, with the warm-column law of
-# issue #13 item 1 (new draws) cameras 1-5 give 1.1310 / 1.1324 / 1.1287 / 1.1296 / 1.1293; before it, cameras
+# pixels on the few shared cells) by about +-0.003. With the scene's belt and polar colours measured on the real
+# PJ32 image (scenes/jupiter.py ZONE/BELT/POLAR, benchmarks/band_colours.py: belts that take blue but not red,
+# a polar region less red and a little bluer; ALBEDO_SCALE recalibrated to Karkoschka): 0.590 / 1.1238 on the
+# demo's 13 frames,
+# - / 1.1136 on 2 (before: 0.615 / 1.1300, 3e-5 over the range at four decimals, and 1.120); both framings
+# inside with 0.004-0.006 to spare (they differ by 0.010 of the range's 0.02), blue/green at the range's middle.
+# Camera draws at 2 frames, earlier (before the per-band photometry), with the warm-column law of
+# issue #13 item 1 (new draws): cameras 1-5 gave 1.1310 / 1.1324 / 1.1287 / 1.1296 / 1.1293; before it, cameras
 # 1-4 gave 1.1258 / 1.1299 / 1.1304 / 1.1278 (camera 3 outside too).
 BAND_MISSES: dict = {}
 

@@ -73,10 +73,15 @@ def test_belts_are_darker_than_zones_and_darker_in_blue():
     neb, seb, ez, ntrz = band(12.0), band(-14.0), band(2.5), band(20.5)
     for belt in (neb, seb):
         for zone in (ez, ntrz):
-            # Low contrast in GREEN (the real cloud field's 1.5-1.7 % patch contrast, issue #13), strong in
-            # BLUE, where the belts' colour is.
+            # Low contrast in GREEN (the real cloud field's 1.5-1.7 % patch contrast, issue #13), stronger in
+            # BLUE, where the belts' colour is (a blue-absorbing chromophore). Not as strong as the 0.7x of
+            # the earlier scene: on the real PJ32 image raw blue/green varies by only +-4 % over -66..-20 deg,
+            # STB and SSTB included (benchmarks/band_colours.py), and the equatorial belts are the strongest.
             assert belt["GREEN"] < 0.98 * zone["GREEN"], f"belt {belt['GREEN']:.3f} vs zone {zone['GREEN']:.3f}"
-            assert belt["BLUE"] < 0.8 * zone["BLUE"], f"belt {belt['BLUE']:.3f} vs zone {zone['BLUE']:.3f}"
+            assert belt["BLUE"] < 0.85 * zone["BLUE"], f"belt {belt['BLUE']:.3f} vs zone {zone['BLUE']:.3f}"
+            # tan-brown, not olive: the chromophore takes blue, not red, so red/green does not fall in the belts
+            # (it fell 2.3 % before, which the colour view's enhancement showed as olive belts)
+            assert belt["RED"] / belt["GREEN"] >= 0.995 * zone["RED"] / zone["GREEN"], (belt, zone)
         # reddish-brown: relative to the zones the belts lose more blue than red
         assert belt["BLUE"] / ez["BLUE"] < belt["RED"] / ez["RED"]
 

@@ -14,10 +14,12 @@ one, and every choice is a field of :class:`ColourStyle`:
    terminator is put back after the stretch (step 6, :func:`terminator_fade`: ``L / sqrt(L^2 + s^2)``),
    so the night side fades to black smoothly instead of being clipped at the black point.
 2. **White balance** (:func:`white_balance`): linear channel weights (R, G, B), GREEN = 1. ``"image"``
-   (default): the lit disk's mean colour made ``balance_target_rgb`` = (1.0, 1, 1.04), inside what the
-   published weights do to real images: a pipeline's PJ32 weights (0.902; 1; 1.888) times the real PJ32 raw
-   ratios on Jupiter (blue/green 0.53-0.63, red/green 1.11-1.13, issue #13) give blue/green 1.00-1.19 and
-   red/green 1.00-1.02, a neutral to bluish disk (the mission's PJ43 weights are (0.768; 1.000; 2.630)).
+   (default): the lit disk's mean colour made ``balance_target_rgb`` = (1, 1, 1), grey, as the mission's own
+   colour product of the real PJ32 image is (JNCE_2021052_32C00054's ``mapprojected.png``: lit-disk median
+   (119, 117, 116) of 255; its implied weights over the per-filter maps, 0.89 and 1.56, make the raw disk's
+   red/green 1.00 and blue/green 0.99), at the neutral end of what a pipeline's PJ32 weights (0.902; 1; 1.888)
+   do to the real raw ratios (issue #13: blue/green 1.00-1.19, red/green 1.00-1.02; the mission's PJ43
+   weights are (0.768; 1.000; 2.630)).
    ``"camera"``: the camera model's own weights for the product's perijove, ``rate(GREEN) / rate(F)`` of
    ``Radiometry.electrons_per_s_per_iof`` with the published ageing (``instrument_models.junocam.aging``),
    so equal I/F shows grey (true colour: Jupiter cream). Or three numbers (``--weights``).
@@ -81,11 +83,11 @@ class ColourStyle:
     terminator_softness : ``s`` of the terminator fade ``L / sqrt(L^2 + s^2)`` applied after the stretch;
         towards the terminator (``L`` below ~``s``) the view darkens smoothly to black.
     balance : ``"image"`` or ``"camera"`` (step 2); ``weights_rgb`` given wins.
-    balance_target_rgb : the lit disk's mean colour (R, G, B) the ``"image"`` balance gives: (1.0, 1, 1.04),
-        inside what the published weights do to real data (issue #13: PJ32 raw blue/green 0.53-0.63 x 1.888
-        = 1.00-1.19, red/green 1.11-1.13 x 0.902 = 1.00-1.02), at its neutral end: the middle of the
-        ranges, (1.01, 1, 1.10), turned the demo's zones lavender (the scene's zones are ~5 % redder in
-        red/green than its polar region and no less blue).
+    balance_target_rgb : the lit disk's mean colour (R, G, B) the ``"image"`` balance gives: (1, 1, 1), the
+        grey of the mission's colour product of the real PJ32 image (step 2), the neutral end of what the
+        published weights do to real data (issue #13: PJ32 raw blue/green 0.53-0.63 x 1.888 = 1.00-1.19,
+        red/green 1.11-1.13 x 0.902 = 1.00-1.02). (1.0, 1, 1.04) before: 4 % bluer than the mission's
+        product, it tinted the demo's zones lilac; the middle of the ranges, (1.01, 1, 1.10), lavender.
     weights_rgb : white-balance weights for linearised (R, G, B); None = ``balance``.
     flatten_sigma_cells, flatten_strength, flatten_max_gain : residual flattening (step 3): Gaussian
         scale in cells, power of the correction (0 = off, 1 = fully flat), largest gain.
@@ -117,7 +119,7 @@ class ColourStyle:
     law_floor: float = 0.03
     terminator_softness: float = 0.12
     balance: str = "image"
-    balance_target_rgb: tuple[float, float, float] = (1.0, 1.0, 1.04)
+    balance_target_rgb: tuple[float, float, float] = (1.0, 1.0, 1.0)
     weights_rgb: tuple[float, float, float] | None = None
     flatten_sigma_cells: float = 60.0
     flatten_strength: float = 0.6
