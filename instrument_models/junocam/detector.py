@@ -31,8 +31,13 @@ class DetectorParams:
         ~4000 DN of the 12-bit range above the bias. No JunoCam figure is published; its MSSS siblings with
         the same KAI-2020 CCD and the MSL electronics JunoCam's design is based on (PDS JNC instrument
         description) measured 16.0 / 15.8 / 15.8 e-/DN (Malin et al. 2017, Earth Space Sci. 4, 506, Table 1:
-        Mastcam-34, Mastcam-100, MARDI). Kept at 10: the DN levels, dark and hot-pixel figures are tuned
-        with it; at 16 the relative shot noise of a given DN level is 1.26x lower.
+        Mastcam-34, Mastcam-100, MARDI). Kept at 10 (issue #13 item 3 weighed it): what the texture sees is
+        the shot noise at a DN level, i.e. electrons = DN x gain, and the DN level is what the real image pins
+        (the radiometry's optics, f/3.2 and 60 % transmission, are assumptions tuned to it). 16 e-/DN at the same
+        DN levels needs 1.6x that throughput, and lowers the shot noise's power 1.6x, which alone does not bring
+        the product's 400-1,200 km slope into the real range (README "Texture in the product": the noise power
+        would have to halve, LOSSLESS, or fall ~4x at ICT quality 85). Changing the gain alone changes the DN
+        levels, not the relative shot noise.
     full_well_e : 40,000 e- (facts.md: one unverified source for this sensor). The siblings: 26,150 /
         23,308 / 29,454 e- (Malin et al. 2017, Table 1).
     read_noise_e : read noise, e- rms. 46 e- = 4.6 DN at the assumed gain: a PJ28 TDI 1 sky product (ICT quality
