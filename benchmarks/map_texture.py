@@ -13,6 +13,9 @@ Every map pixel is averaged into the cell its centre falls in, as compare averag
 
 This is how README "Texture in the product" measured the real PJ32 GREEN map (JNCE_2021052_32C00054, not
 shipped with the project): 89.5 km/px, in 150 km cells plain 3.08 %, plane removed 1.74 %, slopes -2.15 / -3.25.
+``junocam-sim compare`` measures a product the same way by default (``simulator.realism.texture``, mode
+"map": the product averaged into a mission-like 89.5 km/px 8-bit map, then into cells by the same
+:func:`~simulator.realism.texture.cell_average`).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from simulator.realism.texture import patch_contrast, spectral_slopes
+from simulator.realism.texture import cell_average, mean_spectrum, patch_contrast, powers_at, spectral_slopes
 
 JUPITER_EQUATORIAL_RADIUS_KM = 71492.0   # facts.md "Jupiter" (pck00010)
 LIMB_ROW_STEP = 20                       # rows sampled for the limb fit
@@ -44,20 +47,6 @@ def limb_circle(lit: np.ndarray) -> tuple[float, float, float]:
     d, e, f = np.linalg.lstsq(design, -(p ** 2).sum(axis=1), rcond=None)[0]
     cx, cy = -d / 2.0, -e / 2.0
     return float(cx), float(cy), float(np.sqrt(cx * cx + cy * cy - f))
-
-
-def cell_average(image: np.ndarray, valid: np.ndarray, pixel_km: float, cell_km: float):
-    """Means of the valid pixels whose centres fall in each cell; cells holding any invalid pixel are invalid."""
-    yy, xx = np.indices(image.shape)
-    iy = ((yy + 0.5) * pixel_km // cell_km).astype(int)
-    ix = ((xx + 0.5) * pixel_km // cell_km).astype(int)
-    shape = (iy.max() + 1, ix.max() + 1)
-    total, count, bad = np.zeros(shape), np.zeros(shape), np.zeros(shape)
-    np.add.at(total, (iy[valid], ix[valid]), image[valid])
-    np.add.at(count, (iy[valid], ix[valid]), 1.0)
-    np.add.at(bad, (iy[~valid], ix[~valid]), 1.0)
-    ok = (count > 0) & (bad == 0)
-    return np.where(ok, total / np.maximum(count, 1.0), np.nan), ok
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
         slopes, windows, _ = spectral_slopes(means, ok, cell)
         print(f"  {cell:.0f} km cells: contrast {100 * plain:.2f} %, plane removed {100 * detrended:.2f} % "
               f"({patches} patches); slopes {slopes[0]:.2f} / {slopes[1]:.2f} ({windows} windows)")
+        if windows:
+            wavelength, power, _, _ = mean_spectrum(means, ok, cell)
+            print("    power at " + ", ".join(f"{w} km {p:.3g}" for w, p in powers_at(wavelength, power).items()))
     return 0
 
 

@@ -98,37 +98,39 @@ def _features(stats: FrameletStats, mode: str, quality: int) -> np.ndarray:
 # bits/pixel on the features of _features() (weights 1/measured, i.e. relative error), on 160 procedural
 # framelets (synthetic_framelet) and 160 sampled from the scenes Jupiter model (scene_framelet), all exposed by
 # the renderer's realistic default detector (simulator.budget_framelets: dark/bias frame with column structure,
-# hot streaks, warm columns, flat field, dust, blemishes, read noise correlated along lines); one row per ICT
+# hot streaks, warm columns, flat field, dust, blemishes, white read noise 4.6 DN); one row per ICT
 # quality in ESTIMATOR_QUALITIES (between rows the estimate interpolates, see estimate_framelet_bytes).
 # Regenerate with `python -m simulator.budget --refit` after changing a coder or the default detector.
 ESTIMATOR_QUALITIES = (1, 5, 10, 15, 25, 35, 50, 60, 70, 75, 80, 85, 90, 95, 100)
 ESTIMATOR_COEFFS: dict[str, tuple[tuple[float, ...], ...]] = {
-    "LOSSLESS": ((0.24796, 0.99882, -0.00584595),),
+    "LOSSLESS": ((0.420751, 0.800069, 0.0232341),),
     "INTEGER COSINE TRANSFORM": (
-        (0.131187, -0.0238407, 0.104421, 0.00114381, -0.0385109, 1.79043),  # quality 1
-        (-0.322254, -0.101762, -0.427719, 0.000907029, 0.418236, 12.0209),  # quality 5
-        (-1.05824, -0.133367, -1.60289, -0.00162751, 1.16183, 30.8153),  # quality 10
-        (-1.28628, 0.0544802, -1.7061, -0.00597568, 1.39364, 34.0144),  # quality 15
-        (-0.721802, 0.737058, -0.0804122, -0.0201739, 0.82816, 11.232),  # quality 25
-        (0.764832, 1.37709, -0.588807, -0.0554689, -0.627208, 4.25288),  # quality 35
-        (0.457497, 1.77094, -0.590627, -0.0885685, -0.310113, 2.68226),  # quality 50
-        (0.174468, 1.9724, -0.438326, -0.114053, -0.0202676, 1.39703),  # quality 60
-        (0.0991407, 2.1183, -0.252272, -0.139159, 0.0471997, -0.16306),  # quality 70
-        (0.166018, 2.07804, -0.215933, -0.139476, -0.0483648, -0.52328),  # quality 75
-        (0.114908, 1.99539, -0.209056, -0.119527, -0.0751608, -0.543462),  # quality 80
-        (-0.0036524, 1.90406, -0.207737, -0.0903799, -0.052571, -0.38824),  # quality 85
-        (-0.137608, 1.82028, -0.219448, -0.0624193, -0.0124775, -0.0894905),  # quality 90
-        (-0.397698, 1.14482, -0.00521452, 0.155118, 0.0574349, 0.0421684),  # quality 95
-        (-4.96191, 24.8342, -15.6742, 0.291673, 0, -3.67045),  # quality 100
+        (0.222054, 0.130147, 0.278691, -0.0054625, -0.113821, -1.63475),  # quality 1
+        (-0.315187, 0.0791584, -0.125227, -0.00618893, 0.427069, 7.11128),  # quality 5
+        (-0.842257, 0.375894, -0.785162, -0.021526, 0.989381, 16.3041),  # quality 10
+        (-0.804006, 0.814331, -1.06201, -0.0409447, 0.990241, 17.3099),  # quality 15
+        (0.118666, 1.62583, -0.119815, -0.0918718, 0.16485, 0.761771),  # quality 25
+        (-0.0226561, 1.78695, 0.338797, -0.119315, 0.341708, -2.45638),  # quality 35
+        (0.190407, 1.82358, 0.139615, -0.129099, 0.0975812, -1.21106),  # quality 50
+        (0.0408626, 1.79927, 0.0775664, -0.121778, 0.182774, -0.356787),  # quality 60
+        (-0.130324, 1.77661, -0.0151564, -0.104748, 0.24645, 0.224836),  # quality 70
+        (-0.331756, 1.65551, 0.0706137, -0.0816339, 0.367765, 0.200126),  # quality 75
+        (-0.253688, 1.42958, 0.0594665, -0.030165, 0.164068, 0.130147),  # quality 80
+        (-0.307402, 1.14687, 0.0442526, 0.0577813, 0.0379838, 0.167904),  # quality 85
+        (-0.319892, 0.683154, 0.050043, 0.208472, -0.13139, 0.334232),  # quality 90
+        (-1.54424, 2.03289, -0.743002, 0.485386, -0.106391, -0.206443),  # quality 95
+        (-3.67673, 20.8154, -13.5174, 0.589984, 0, -2.91859),  # quality 100
     ),
 }
 # 90th percentile of |estimate / measured - 1| per framelet on a held-out set (seed + 1; for ICT the
 # worst of qualities 1, 4, ..., 100), times a 1.25 margin, rounded up to a whole percent: the refit gave 0.03
-# (LOSSLESS) and 0.18 (ICT). LOSSLESS is stated as 0.09 instead: on a held-out render of the default scenario's
-# limb image (TDI 2, sky and bright disk; tests/test_budget_estimator.py) its 90th percentile is 6.8 % (all
-# framelets 5-7 % high), x 1.25. ICT's 0.18 holds there (its 90th percentile is at most 14.8 %, quality 70).
+# (LOSSLESS) and 0.20 (ICT; 0.18 before the read noise turned white, issue #13 item 3). LOSSLESS is stated as
+# 0.12 instead: on a held-out render of the default scenario's limb image (TDI 2, sky and bright disk;
+# tests/test_budget_estimator.py) its 90th percentile is 9.5 % (framelets up to 10 % high; 6.8 % and 0.09 with
+# the earlier correlated read noise), x 1.25. ICT's 0.20 holds there (its 90th percentile is at most 13.8 %,
+# quality 55; the default scenario's first frames: at most 4.5 %).
 # tests/test_budget_estimator.py checks both on framelets of yet another seed and on rendered framelets.
-ESTIMATOR_ERROR_90PCT: dict[str, float] = {"LOSSLESS": 0.09, "INTEGER COSINE TRANSFORM": 0.18}
+ESTIMATOR_ERROR_90PCT: dict[str, float] = {"LOSSLESS": 0.12, "INTEGER COSINE TRANSFORM": 0.20}
 
 
 @lru_cache(maxsize=128)

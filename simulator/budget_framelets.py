@@ -6,7 +6,7 @@ The signal is procedural (:func:`synthetic_framelet`) or sampled from the scenes
 ``simulator.render.electronics.DetectorChain`` for the default scenario's camera (its ``[detector]`` and
 ``[noise]`` tables and its ``[mission]`` camera state): the realistic dark/bias frame with its column structure
 and reference columns, hot-pixel streaks, warm columns, flat field with dust and blemishes, PRNU, dark
-current, shot noise and read noise correlated along lines, the 12-bit ADC and SQROOT companding. Nothing of
+current, shot noise and read noise (white by default), the 12-bit ADC and SQROOT companding. Nothing of
 the chain is re-implemented here; a framelet is ``DetectorChain.expose`` of an I/F image.
 
 Each calibration set draws its own camera (the fixed pattern and defects, ``fixed_pattern_seed``) from its

@@ -11,7 +11,7 @@ from instrument_models.junocam.detector import add_read_noise
 PJ18_FRAMES = 288                 # debias18.tiff: every value is a whole multiple of 1/(2879 x 288) (README)
 FIXED_PATTERN_MAX_DN = 0.1        # measured 0.049-0.051 DN robust noise per strip
 WHITE_CORRELATION_MAX = 0.1       # measured 0.028-0.041 neighbour correlation
-AR_RHO = 0.72                     # the default read noise's line correlation (DetectorParams)
+AR_RHO = 0.72                     # the read noise's line correlation before issue #13 item 3 (now 0: white)
 
 
 def test_pj18_dark_mean_has_no_fixed_pattern_and_uncorrelated_noise(reference_dir):

@@ -18,7 +18,15 @@ real frames, see ``tests/test_compare_stats.py``):
 * column structure: std of the active columns' medians; columns more than 5 DN above the base (the median of
   the column medians);
 * noise: 1.4826 x median absolute deviation of (pixel - its column median); neighbour correlation: Pearson's
-  between horizontally adjacent residuals where both lie within 5 robust sigma;
+  between horizontally adjacent residuals where both lie within 5 robust sigma (:func:`line_noise`);
+* raw noise and column correlation (:func:`raw_noise`): 1.4826 x MAD of the active pixels as they are (column
+  structure included) and Pearson's between vertically adjacent active pixels (same column, next line), all
+  pairs. These are the README's "robust noise 4.45 DN with neighbour correlation 0.65-0.75": on the real PJ28
+  dark strips (the public kmgill/junocam_processing ``src/calib/junocam_dark_pj28_v1_{blue,green,red}.tif``,
+  whose level, reference offset and column figures are the README's 8.8 / 10.1 / 11.4, -3.1 / -4.1 / -5.3,
+  4.28 / 5.19 / 6.85) they give 4.448 / 4.448 / 4.448 DN and 0.645 / 0.682 / 0.750, while :func:`line_noise`
+  gives 2.97 / 3.71 / 4.45 DN and 0.005 / 0.005 / 0.007: the frames' pixel noise is white along a line, and the
+  0.65-0.75 is their column structure and vertical hot-pixel streaks seen down a column;
 * hot pixels: counts of pixels above 20 and 100 DN (absolute, the README's "pixels above 20 DN"); hot
   clusters: 8-connected groups of pixels more than ``HOT_CLUSTER_DN`` (30 DN, ~7 sigma) above their column
   median. A threshold of 20 DN absolute would count the read noise's 2-sigma tail (thousands of "clusters"
@@ -334,22 +342,51 @@ def dips(flat, summing: int = 1, threshold: float = DIP_THRESHOLD) -> Dips:
     return Dips(int(n), depths)
 
 
+@dataclass(frozen=True)
+class RawNoise:
+    """Robust spread (DN) of the active pixels as they are and the correlation of vertical neighbours."""
+
+    sigma_dn: float
+    column_correlation: float
+
+
+def raw_noise(image, mask=None, summing: int = 1) -> RawNoise:
+    """Noise = 1.4826 MAD of the active pixels (column structure included); correlation of pairs (line j,
+    line j+1) in the same column, every measured pair (module docstring: the README's definitions)."""
+    image = _image(image)
+    m = _mask(image, mask)
+    act = active_slice(image.shape[1], summing)
+    a, ok = image[:, act], m[:, act] & np.isfinite(image[:, act])
+    v = a[ok]
+    if v.size < 10:
+        return RawNoise(float("nan"), float("nan"))
+    sigma = MAD_TO_SIGMA * float(np.median(np.abs(v - np.median(v))))
+    pair = ok[:-1] & ok[1:]
+    x, y = a[:-1][pair], a[1:][pair]
+    if x.size < 10 or x.std() == 0 or y.std() == 0:
+        return RawNoise(sigma, float("nan"))
+    return RawNoise(sigma, float(np.corrcoef(x, y)[0, 1]))
+
+
 # ------------------------------------------------------------------ one-call summaries of a whole strip
 
 def dark_strip_stats(dn, mask=None) -> dict:
     """The README's dark figures of one strip (lines, 1648) in 12-bit DN, by the functions above.
 
-    Returns ``level``, ``reference_offset``, ``noise``, ``neighbour_corr``, ``column_median_std``,
-    ``warm_columns``, ``above_20``, ``above_100`` (per 1648 x 128 strip), ``brightest``, ``hot_clusters``
-    (per strip), ``streak_fraction``.
+    Returns ``level``, ``reference_offset``, ``noise``, ``neighbour_corr`` (:func:`line_noise`), ``raw_noise``,
+    ``column_corr`` (:func:`raw_noise`: the README's "robust noise" and "neighbour correlation"),
+    ``column_median_std``, ``warm_columns``, ``above_20``, ``above_100`` (per 1648 x 128 strip), ``brightest``,
+    ``hot_clusters`` (per strip), ``streak_fraction``.
     """
     a = _image(dn, "the dark strip")
     if a.shape[1] != STRIP_SAMPLES:
         raise InstrumentError(f"the dark strip of shape {a.shape} cannot be measured; expected (lines, "
                               f"{STRIP_SAMPLES})")
     level, cols, noise, hot = dark_level(a, mask), column_structure(a, mask), line_noise(a, mask), hot_pixels(a, mask)
+    raw = raw_noise(a, mask)
     return {"level": level.active_mean_dn, "reference_offset": level.reference_minus_active_dn,
             "noise": noise.sigma_dn, "neighbour_corr": noise.neighbour_correlation,
+            "raw_noise": raw.sigma_dn, "column_corr": raw.column_correlation,
             "column_median_std": cols.std_dn, "warm_columns": cols.columns_above,
             "above_20": hot.above_per_strip[0], "above_100": hot.above_per_strip[1],
             "brightest": hot.brightest_dn, "hot_clusters": hot.clusters.count_per_strip,

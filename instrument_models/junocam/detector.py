@@ -31,32 +31,37 @@ class DetectorParams:
         ~4000 DN of the 12-bit range above the bias. No JunoCam figure is published; its MSSS siblings with
         the same KAI-2020 CCD and the MSL electronics JunoCam's design is based on (PDS JNC instrument
         description) measured 16.0 / 15.8 / 15.8 e-/DN (Malin et al. 2017, Earth Space Sci. 4, 506, Table 1:
-        Mastcam-34, Mastcam-100, MARDI). Kept at 10: the DN levels, dark and hot-pixel figures are tuned
-        with it; at 16 the relative shot noise of a given DN level is 1.26x lower.
+        Mastcam-34, Mastcam-100, MARDI). Kept at 10 (issue #13 item 3 weighed it): what the texture sees is
+        the shot noise at a DN level, i.e. electrons = DN x gain, and the DN level is what the real image pins
+        (the radiometry's optics, f/3.2 and 60 % transmission, are assumptions tuned to it). 16 e-/DN at the same
+        DN levels needs 1.6x that throughput, and lowers the shot noise's power 1.6x, which alone does not bring
+        the product's 400-1,200 km slope into the real range (README "Texture in the product": the noise power
+        would have to halve, LOSSLESS, or fall ~4x at ICT quality 85). Changing the gain alone changes the DN
+        levels, not the relative shot noise.
     full_well_e : 40,000 e- (facts.md: one unverified source for this sensor). The siblings: 26,150 /
         23,308 / 29,454 e- (Malin et al. 2017, Table 1).
-    read_noise_e : read noise, e- rms. 44 e- = 4.4 DN at the assumed gain, so a TDI 1 dark frame's robust noise
-        (read noise, ADC, dark shot noise) is the 4.45 DN measured on real PJ28 dark frames (calibration README;
-        facts.md's unverified 16 e- for this sensor would give 1.6 DN). Evidence that this is more than the
-        camera's noise on Jupiter images (issue #13 item 3; README "Texture in the product"): the siblings'
-        read noise is 18.0 / 15.8 / 17.5 e- = ~1.1 DN (Malin et al. 2017, Table 1); the real PJ18 mean of
-        288 dark framelets (``debias18.tiff`` in ../shared) has a robust pixel noise of 0.05 DN with neighbour
-        correlation 0.03-0.04 along lines, i.e. no fixed pattern beyond the columns (<= 0.05 DN) and a
-        per-frame temporal noise of ~0.05 x sqrt(288) = 0.85 DN (~1.5 DN if the bias-removed frames were
-        clipped at 0, as their 0.65-0.74 DN mean suggests), white (an AR(0.72) noise keeps its correlation in
-        a mean of frames); the real PJ32 GREEN map the texture figures come from shows at most ~0.35 % noise
-        per 89.5 km map pixel at ~420 DN, its own 8-bit steps included, where 4.4 DN with this correlation
-        leaves ~0.8 % per 150 km cell of 45 km pixels after ICT. So the PJ28 figure is not a fixed pattern;
-        what it is (line banding that the reference columns remove, noise of those frames only) the frames in
-        ../shared cannot tell. ``[detector] read_noise_e = 11`` and ``read_noise_correlation = 0`` give the
-        siblings' ~1.1 DN of white read noise (the PJ18 figure): on the real-like PJ32 product the 400-1,200
-        km slope goes from -2.15 to -2.29 (ICT quality 85) or -2.70 (LOSSLESS; real -2.7..-3.7).
-    read_noise_correlation : correlation of neighbouring read-noise values along a line (0 = white). The
-        video chain's bandwidth limit (a one-pole low-pass filter on the serial output) makes the noise a
-        first-order autoregressive sequence in read-out order: ``n_j = rho n_(j-1) + sqrt(1 - rho^2) sigma z_j``.
-        0.72: real PJ28 dark frames show 0.65-0.75 (calibration README); ADC rounding and shot noise bring the
-        measured value to ~0.67. Each line restarts the sequence at each
-        of the renderer's noise blocks (8 per line: 7 of 1,647 neighbour pairs are uncorrelated).
+    read_noise_e : read noise, e- rms. 46 e- = 4.6 DN at the assumed gain: a PJ28 TDI 1 sky product (ICT quality
+        85) then measures the real PJ28 dark strips' figures with the README's definitions
+        (``darkstats.raw_noise``: robust spread with the columns 4.45 DN in all three strips, correlation down a
+        column 0.68-0.70; real 4.448 / 4.448 / 4.448 and 0.645 / 0.682 / 0.750). Those strips are public
+        (kmgill/junocam_processing ``src/calib/junocam_dark_pj28_v1_{blue,green,red}.tif``, measured, not copied);
+        their pixel noise after the column medians (``darkstats.line_noise``) is 2.97 / 3.71 / 4.45 DN, ours 4.45
+        in each (one read noise for the three strips). 44 e- gives BLUE 2.97 DN of spread (the MAD of integer DN
+        moves in steps of 1.48 DN). The MSSS siblings (same KAI-2020, the MSL electronics JunoCam's design is
+        based on) measured 18.0 / 15.8 / 17.5 e- read noise at 16.0 / 15.8 / 15.8 e-/DN, ~1.1 DN (Malin et al.
+        2017, Earth Space Sci. 4, 506, Table 1); the real PJ18 mean of 288 dark framelets (``debias18.tiff``)
+        varies by 0.05 DN beyond its columns. So the PJ28 frames' 3-4.5 DN is more than the siblings' read
+        noise (dark-current or radiation noise of the aged camera, or of those frames): an assumption that it
+        applies to every PJ28-32 image. ``[detector] read_noise_e = 11`` gives the siblings' ~1.1 DN.
+    read_noise_correlation : correlation of neighbouring read-noise values along a line (0 = white, the
+        default). The real PJ28 dark strips' neighbours along a line correlate 0.005 / 0.005 / 0.007
+        (``darkstats.line_noise``): their noise is white. (The calibration README's "neighbour correlation
+        0.65-0.75 along a line" is the correlation down a column, 0.645 / 0.682 / 0.750 on those strips: the
+        column structure and vertical hot-pixel streaks. Until issue #13 item 3 the default was 0.72 along
+        lines, which kept its noise in 150 km map cells and flattened the product's texture spectrum.) A value
+        > 0 models a video chain's bandwidth limit (a one-pole low-pass filter on the serial output): a
+        first-order autoregressive sequence in read-out order ``n_j = rho n_(j-1) + sqrt(1 - rho^2) sigma z_j``,
+        restarted at each of the renderer's noise blocks (8 per line).
     bias_dn : electronic offset added before the ADC. Assumption: 8 DN.
     dark_current_e_s_ref : dark current at ``dark_reference_temperature_k``. Assumption: 20 e-/s/pixel
         at 293.15 K, the order of magnitude of interline CCDs of this class at room temperature.
@@ -91,8 +96,8 @@ class DetectorParams:
 
     gain_e_per_dn: float = 10.0
     full_well_e: float = 40_000.0
-    read_noise_e: float = 44.0
-    read_noise_correlation: float = 0.72
+    read_noise_e: float = 46.0
+    read_noise_correlation: float = 0.0
     bias_dn: float = 8.0
     dark_current_e_s_ref: float = 20.0
     dark_reference_temperature_k: float = 293.15

@@ -28,6 +28,10 @@ def register(subparsers) -> None:
                              "calibrated with, e.g. for a mission product (default: the product's own calibration/)")
     parser.add_argument("--strip-filter", default="GREEN", choices=("METHANE", "BLUE", "GREEN", "RED"),
                         help="filter of calibration frames that hold a single 128-line strip")
+    parser.add_argument("--texture-mode", default="map", choices=("map", "cells"),
+                        help="texture figures of a product measured on a map made like the mission's (89.5 km/px, "
+                             "8-bit, then 150 km cells: how the real PJ32 figures were measured) or with every "
+                             "pixel averaged straight into the 150 km cells")
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
     parser.add_argument("--out", metavar="DIR", type=Path, default=None,
                         help="write compare.png (and compare.json) into this folder")
@@ -48,8 +52,8 @@ def run(args) -> int:
                              "calibration frames (TIFF/PNG/FITS named flat, dark/bias, mask)")
     if args.out is not None and args.out.exists() and not args.out.is_dir():
         raise SimulatorError(f"--out {str(args.out)!r} is a file; expected a folder")
-    a = measure(args.a, args.kernels, args.strip_filter, args.calibration)
-    b = measure(args.b, args.kernels, args.strip_filter, args.calibration)
+    a = measure(args.a, args.kernels, args.strip_filter, args.calibration, args.texture_mode)
+    b = measure(args.b, args.kernels, args.strip_filter, args.calibration, args.texture_mode)
     text = as_json(a, b)
     print(text if args.json else "\n".join(table_lines(a, b)))
     if args.out is not None:

@@ -57,12 +57,15 @@ def _dark_figures(image, mask, summing: int = 1) -> dict:
     level = ds.dark_level(image, mask, summing)
     cols = ds.column_structure(image, mask, summing)
     noise = ds.line_noise(image, mask, summing)
+    raw = ds.raw_noise(image, mask, summing)
     hot = ds.hot_pixels(image, mask, summing)
     return {
         "dark_active_mean_dn": level.active_mean_dn,
         "dark_reference_minus_active_dn": level.reference_minus_active_dn,
         "dark_noise_dn": noise.sigma_dn,
         "dark_neighbour_correlation": noise.neighbour_correlation,
+        "dark_raw_noise_dn": raw.sigma_dn,
+        "dark_column_correlation": raw.column_correlation,
         "column_median_std_dn": cols.std_dn,
         "columns_above_5dn": cols.columns_above,
         "pixels_above_20dn_per_strip": hot.above_per_strip[0],
@@ -118,26 +121,44 @@ def _spread(hit: np.ndarray, lines: np.ndarray, samples: np.ndarray, shape) -> n
     return hit[np.ix_(nearest(lines, shape[0]), nearest(samples, shape[1]))]
 
 
-def _texture(points, value, pixel_km, centre) -> dict:
+def _texture(points, value, pixel_km, centre, mode: str = "map") -> dict:
+    """Texture figures of GREEN pixels (surface points, values, footprints) on an orthographic map about
+    ``centre``: ``mode`` "map" through a mission-like 89.5 km/px 8-bit map, "cells" straight into the cells
+    (:mod:`simulator.realism.texture`)."""
     from simulator.products.colourview import grid_average, tangent_plane_coordinates
 
     x, y = tangent_plane_coordinates(points, centre)
-    step = max(TEXTURE_CELL_KM, TEXTURE_CELL_FACTOR * float(np.median(pixel_km)))
-    bounds = (float(x.min()), float(x.max()), float(y.min()), float(y.max()))
-    means, seen = grid_average(x, y, value, np.zeros(value.size, int), 1, step, bounds, 1)
-    contrast, patches = tx.patch_contrast(means[0], seen[0], step)
-    detrended, _ = tx.patch_contrast(means[0], seen[0], step, detrend=True)
-    slopes, windows, window_km = tx.spectral_slopes(means[0], seen[0], step)
-    out = {"map_cell_km": step, "contrast_5500km": contrast, "contrast_5500km_detrended": detrended,
-           "contrast_patches": patches,
-           "slope_1200_4800km": slopes[0], "slope_400_1200km": slopes[1], "spectrum_windows": windows,
-           "spectrum_window_km": window_km}
+    footprint = float(np.median(pixel_km))
+    step = max(TEXTURE_CELL_KM, TEXTURE_CELL_FACTOR * footprint)
+    out = {"texture_mode": mode}
+    if mode == "map":
+        map_km = max(tx.MISSION_MAP_PIXEL_KM, TEXTURE_CELL_FACTOR * footprint)
+        image, filled = tx.mission_map(x, y, value, map_km)
+        grid, seen = tx.cell_average(image, filled, map_km, step)
+        out["map_pixel_km"] = map_km
+    else:
+        bounds = (float(x.min()), float(x.max()), float(y.min()), float(y.max()))
+        means, covered = grid_average(x, y, value, np.zeros(value.size, int), 1, step, bounds, 1)
+        grid, seen = means[0], covered[0]
+    contrast, patches = tx.patch_contrast(grid, seen, step)
+    detrended, _ = tx.patch_contrast(grid, seen, step, detrend=True)
+    slopes, windows, window_km = tx.spectral_slopes(grid, seen, step)
+    wavelength, power, _, _ = tx.mean_spectrum(grid, seen, step)
+    out["power_km"] = tx.powers_at(wavelength, power) if windows else {}
+    out.update({"map_cell_km": step, "contrast_5500km": contrast, "contrast_5500km_detrended": detrended,
+                "contrast_patches": patches,
+                "slope_1200_4800km": slopes[0], "slope_400_1200km": slopes[1], "spectrum_windows": windows,
+                "spectrum_window_km": window_km})
     return out
 
 
-def measure_product(folder, metakernel=None, use_geometry: bool = True, calibration=None) -> dict:
+def measure_product(folder, metakernel=None, use_geometry: bool = True, calibration=None,
+                    texture_mode: str = "map") -> dict:
     """Figures of a product folder (module docstring); ``metakernel`` for mission pairs, ``calibration`` a
-    folder of calibration frames for the texture figures (default the product's own ``calibration/``)."""
+    folder of calibration frames for the texture figures (default the product's own ``calibration/``),
+    ``texture_mode`` "map" (as the mission's map; ``simulator.realism.texture``) or "cells"."""
+    if texture_mode not in tx.TEXTURE_MODES:
+        raise ProductError(f"texture mode {texture_mode!r} is not one of {', '.join(tx.TEXTURE_MODES)}")
     from instrument_models.junocam import decompand
     from simulator.products.colourview import iter_projected, product_inputs
     from simulator.products.reader import load_product
@@ -196,7 +217,7 @@ def measure_product(folder, metakernel=None, use_geometry: bool = True, calibrat
     texture = {}
     if texture_parts and texture_parts["value"].size:
         texture = _texture(texture_parts["points"], texture_parts["value"], texture_parts["pixel_km"],
-                           texture_parts["centre"])
+                           texture_parts["centre"], texture_mode)
         if not texture["contrast_patches"]:
             notes.append("texture: no 5,500 km patch lies wholly in the lit, seen GREEN area")
         if not texture["spectrum_windows"]:
@@ -310,7 +331,7 @@ def _band_ratios(per_filter: dict, filters: dict) -> list[str]:
     return notes
 
 
-def measure(path, metakernel=None, strip_filter: str = "GREEN", calibration=None) -> dict:
+def measure(path, metakernel=None, strip_filter: str = "GREEN", calibration=None, texture_mode: str = "map") -> dict:
     """Figures of ``path``: a product folder (or its metadata JSON) or a folder of calibration frames."""
     from simulator.realism.frames import load_calibration_folder
     from simulator.products.reader import find_metadata
@@ -322,4 +343,4 @@ def measure(path, metakernel=None, strip_filter: str = "GREEN", calibration=None
         if path.is_dir():
             return measure_calibration(load_calibration_folder(path, strip_filter))
         raise
-    return measure_product(path, metakernel, calibration=calibration)
+    return measure_product(path, metakernel, calibration=calibration, texture_mode=texture_mode)

@@ -15,8 +15,10 @@ import numpy as np
 FIGURE_LABELS = (
     ("dark_active_mean_dn", "dark level, active columns (DN)"),
     ("dark_reference_minus_active_dn", "reference cols 0-22 minus active (DN)"),
-    ("dark_noise_dn", "dark noise, robust (DN)"),
+    ("dark_noise_dn", "dark noise minus columns, robust (DN)"),
     ("dark_neighbour_correlation", "neighbour correlation along a line"),
+    ("dark_raw_noise_dn", "dark spread with columns, robust (DN)"),
+    ("dark_column_correlation", "correlation down a column"),
     ("column_median_std_dn", "std of column medians (DN)"),
     ("columns_above_5dn", "columns > 5 DN above base"),
     ("pixels_above_20dn_per_strip", "pixels > 20 DN per 1648x128 strip"),
@@ -45,6 +47,8 @@ FIGURE_LABELS = (
     ("block_ratio", "8x8 block-boundary discontinuity ratio"),
 )
 TEXTURE_LABELS = (
+    ("texture_mode", "texture measured on (map / cells)"),
+    ("map_pixel_km", "mission-like map pixel (km)"),
     ("map_cell_km", "GREEN map cell (km)"),
     ("contrast_5500km", "contrast std/mean in 5,500 km patches"),
     ("contrast_5500km_detrended", "the same, each patch's plane removed"),
