@@ -59,40 +59,53 @@ BROADBAND_K_TABLE = GREEN_K_TABLE   # the GREEN table (name kept for callers of 
 
 
 def _iof_loop(albedo, cos_i, cos_e, cos_g, model, phases, ks, g, table_phases, table_values, out):
-    """I/F per point (same formulas as :meth:`Photometry.iof`; Minnaert as ``(mu0 mu)^k / mu``, one power)."""
+    """I/F per point (same formulas as :meth:`Photometry.iof`; Minnaert as ``(mu0 mu)^k / mu``, one power).
+
+    Points run in chunks of :data:`_CHUNK` (the parallel tasks); within a chunk each table lookup starts its
+    segment search where the previous point's ended (neighbouring pixels have nearly the same phase), which
+    finds the same segment as a search from the start without its unpredictable branches."""
     n_nodes = phases.shape[0]
     n_table = table_phases.shape[0]
     norm = (1.0 + g) * (1.0 + g)
-    for j in numba.prange(out.shape[0]):
-        mu0, mu = cos_i[j], cos_e[j]
-        if mu0 > 0.0 and mu > 0.0:
-            if model == 0:
-                value = mu0
-            elif model == 1:
-                value = 2.0 * mu0 / (mu0 + mu)
+    n = out.shape[0]
+    for chunk in numba.prange((n + _CHUNK - 1) // _CHUNK):
+        seg_k, seg_phi = 1, 1
+        for j in range(chunk * _CHUNK, min(n, (chunk + 1) * _CHUNK)):
+            mu0, mu = cos_i[j], cos_e[j]
+            if mu0 > 0.0 and mu > 0.0:
+                if model == 0:
+                    value = mu0
+                elif model == 1:
+                    value = 2.0 * mu0 / (mu0 + mu)
+                else:
+                    c = min(1.0, max(-1.0, cos_g[j]))
+                    alpha = np.degrees(np.arccos(c))
+                    k, seg_k = _interp(alpha, phases, ks, n_nodes, seg_k)
+                    t = norm / (norm - 2.0 * g * (1.0 - c))
+                    phi, seg_phi = _interp(alpha, table_phases, table_values, n_table, seg_phi)
+                    value = (mu0 * mu) ** k / mu * (t * np.sqrt(t)) * phi
+                out[j] = albedo[j] * value
             else:
-                c = min(1.0, max(-1.0, cos_g[j]))
-                alpha = np.degrees(np.arccos(c))
-                k = _interp(alpha, phases, ks, n_nodes)
-                t = norm / (norm - 2.0 * g * (1.0 - c))
-                phi = _interp(alpha, table_phases, table_values, n_table)
-                value = (mu0 * mu) ** k / mu * (t * np.sqrt(t)) * phi
-            out[j] = albedo[j] * value
-        else:
-            out[j] = 0.0
+                out[j] = 0.0
 
 
-def _interp(x, xp, fp, n):
-    """``np.interp(x, xp, fp)`` for increasing ``xp`` of length ``n`` (ends held)."""
+_CHUNK = 4096   # points per parallel task of _iof_loop (the result does not depend on it)
+
+
+def _interp(x, xp, fp, n, m):
+    """``np.interp(x, xp, fp)`` for increasing ``xp`` of length ``n`` (ends held), and the segment used:
+    ``m``, the smallest index >= 1 with ``xp[m] >= x``, is searched from the guess ``m`` (any in 1..n-1), so
+    the value does not depend on the guess."""
     if x <= xp[0]:
-        return fp[0]
+        return fp[0], m
     if x >= xp[n - 1]:
-        return fp[n - 1]
-    m = 1
+        return fp[n - 1], m
     while xp[m] < x:
         m += 1
+    while m > 1 and xp[m - 1] >= x:
+        m -= 1
     t = (x - xp[m - 1]) / (xp[m] - xp[m - 1])
-    return fp[m - 1] + t * (fp[m] - fp[m - 1])
+    return fp[m - 1] + t * (fp[m] - fp[m - 1]), m
 
 
 if numba is not None:

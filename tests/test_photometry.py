@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scenes import SceneError
@@ -163,3 +163,31 @@ def test_compiled_phase_dependent_iof_equals_numpy(seed, g):
     fast, ref = _compiled_and_numpy(Photometry(phase_g={"GREEN": g}), albedo, cos_i, cos_e, cos_g)
     err = np.max(np.abs(fast - ref) / np.maximum(np.abs(ref), 1e-300))
     assert err < COMPILED_REL_TOL, f"compiled phase-dependent I/F differs by {err:.2e} relative"
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), smooth=st.booleans())
+def test_compiled_iof_does_not_depend_on_the_neighbouring_points(seed, smooth):
+    """The loop's table lookups start from the previous point's segment (photometry._interp's guess): every
+    point's I/F equals, bit for bit, the loop's value for that point alone (a search from the first segment),
+    whether the phases jump at random or change smoothly, exactly on nodes included."""
+    import scenes.photometry as photometry
+
+    if not photometry.AVAILABLE:
+        pytest.skip("numba not installed")
+    rng = np.random.default_rng(seed)
+    n = photometry._CHUNK + 300           # two parallel chunks
+    phase = np.sort(rng.uniform(0.0, 180.0, n))[::rng.choice((-1, 1))] if smooth else rng.uniform(0.0, 180.0, n)
+    phase[:4] = (0.0, 180.0, 40.0, 140.0)           # the ends, a node of both tables, the phase table's last node
+    albedo, cos_i, cos_e = rng.uniform(0, 1, n), rng.uniform(0.01, 1, n), rng.uniform(0.01, 1, n)
+    p = Photometry(phase_g={"GREEN": 0.1})
+    k, phi = np.array(p.minnaert_k["GREEN"]), np.array(p.phase_table["GREEN"])
+    tables = (2, k[:, 0].copy(), k[:, 1].copy(), 0.1, phi[:, 0].copy(), phi[:, 1].copy())
+    cos_g = np.cos(np.radians(phase))
+    together = np.empty(n)
+    photometry._iof_loop(albedo, cos_i, cos_e, cos_g, *tables, together)
+    alone = np.empty(n)
+    for j in range(0, n, 97):                       # a sample of the points, each in its own call
+        photometry._iof_loop(albedo[j:j + 1], cos_i[j:j + 1], cos_e[j:j + 1], cos_g[j:j + 1], *tables,
+                             alone[j:j + 1])
+        assert alone[j] == together[j], f"point {j} (phase {phase[j]} deg): {together[j]!r} != alone {alone[j]!r}"

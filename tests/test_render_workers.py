@@ -128,3 +128,42 @@ def test_side_by_side_with_a_mesh_body(kernel_cache_dir, tmp_path):
     one = list(render_framelets(_with_workers(req, 1), scene=scene))
     assert any(np.count_nonzero(r.truth["BODY"] == 501) for r in one), "the mesh Io should be in view"
     _assert_same(one, list(render_framelets(_with_workers(req, 2), scene=scene)))
+
+
+def test_maps_prepared_in_the_background_are_the_maps_built_on_use(kernel_cache_dir):
+    """``DetectorChain.prepare`` (the per-filter maps built beside the render's setup) gives the arrays the
+    chain builds when a framelet first asks, starts no thread on a one-thread budget, and a failing build
+    raises where the map is first used."""
+    from instrument_models.junocam import JunoCam
+    from simulator.render.electronics import DetectorChain
+
+    req = request_for(default_scenario(), kernel_cache_dir, noise={}, filters=("BLUE", "RED"), frames=1,
+                      frame_indices=None, tdi_stages={"BLUE": 1, "RED": 3})
+    cam = JunoCam.default()
+    with workers.thread_limit(2):
+        early = DetectorChain(req, cam)
+        early.prepare(req.filters, req.tdi_stages)
+        assert len(early._pending) == 2, "both filters' maps must be queued"
+    lazy = DetectorChain(req, cam)
+    for name in req.filters:
+        tdi = req.tdi_stages[name]
+        (pa, fa), (pb, fb) = early.filter_maps(name, 128, tdi), lazy.filter_maps(name, 128, tdi)
+        for field in ("prnu", "hot", "hot_e", "bias_dn"):
+            a, b = getattr(pa, field), getattr(pb, field)
+            assert (a is None) == (b is None) and (a is None or np.array_equal(a, b)), f"{name}: {field} differs"
+        assert np.array_equal(fa, fb), f"{name}: flat field differs"
+        for k, v in early.calibration_truth(name, tdi).items():
+            assert np.array_equal(v, lazy.calibration_truth(name, tdi)[k]), f"{name}: truth {k} differs"
+    with workers.thread_limit(1):
+        single = DetectorChain(req, cam)
+        single.prepare(req.filters, req.tdi_stages)
+        assert not single._pending, "a one-thread budget must not start the background build"
+
+    def broken(*key):
+        raise KernelError(f"map {key} failed")
+
+    single._build_maps = broken         # its maps are not built yet: the background build fails
+    with workers.thread_limit(2):
+        single.prepare(req.filters, req.tdi_stages)
+    with pytest.raises(KernelError, match="BLUE"):
+        single.filter_maps("BLUE", 128, 1)

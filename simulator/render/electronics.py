@@ -165,6 +165,7 @@ class DetectorChain:
                 cam.strips.framelet_lines_unsummed, cam.strips.dark_columns, cam.strips.last_photoactive_column)
         self.user = UserFrames(self.config, cam)
         self._maps: dict = {}   # (filter, lines, tdi) -> (fixed pattern, flat field, calibration truth)
+        self._pending: dict = {}   # the same keys -> Future of their maps being built by prepare()
 
     @classmethod
     def for_request(cls, request: RenderRequest, cam) -> "DetectorChain":
@@ -183,11 +184,38 @@ class DetectorChain:
         (the response the chain applies: flat-field profile x dust x blemishes x PRNU; 1 where the flat is off)."""
         return self._filter_state(filter_name, self.cam.strips.framelet_lines_unsummed, tdi)[2]
 
+    def prepare(self, filters, tdi_stages) -> None:
+        """Start building the maps of ``filters`` (at their ``tdi_stages[filter]``, full framelet lines) in a
+        background thread, in that order, when the process's thread budget (``workers.thread_budget``) allows a
+        second thread: the render's setup (scene, geometry) and its first framelets' geometry then overlap them
+        (~50 ms CPU per filter, mostly the dark level calibration of ``defects.strip``), and each filter's first
+        framelet waits at most for the rest of its own. The maps are computed from the chain's fixed inputs, so
+        they are the same arrays whichever thread builds them; an error is raised where the map is first used,
+        as without this call."""
+        from simulator.render.workers import thread_budget
+
+        if thread_budget() < 2:
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        lines = self.cam.strips.framelet_lines_unsummed
+        keys = [(f, lines, int(tdi_stages[f])) for f in dict.fromkeys(filters)]
+        keys = [k for k in keys if k not in self._maps and k not in self._pending]
+        if not keys:
+            return
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="junocam-maps")
+        for key in keys:
+            self._pending[key] = pool.submit(self._build_maps, *key)
+        pool.shutdown(wait=False)       # the thread finishes the queued builds, then exits
+
     def _filter_state(self, filter_name: str, lines: int, tdi: int):
         key = (filter_name, lines, int(tdi))
-        if key not in self._maps:
-            self._maps[key] = self._build_maps(filter_name, lines, int(tdi))
-        return self._maps[key]
+        state = self._maps.get(key)
+        if state is None:
+            pending = self._pending.get(key)
+            state = pending.result() if pending is not None else self._build_maps(*key)
+            self._maps[key] = state
+        return state
 
     def _build_maps(self, filter_name: str, lines: int, tdi: int):
         cam, sw, d = self.cam, self.switches, self.cam.detector

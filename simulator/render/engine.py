@@ -246,9 +246,10 @@ def render_framelets(request: RenderRequest, *, camera=None, scene=None,
                                   cam.optics.k2 if e.distortion_k2 is None else e.distortion_k2)
     if e.camera_state is not None:     # mission time: the camera as radiation has aged it ([mission])
         cam = apply_mission_state(cam, e.camera_state)
+    chain = DetectorChain.for_request(request, cam)
+    chain.prepare(request.filters, request.tdi_stages)   # per-filter maps built beside the setup below
     if scene is None:
         scene = build_scene(dict(request.scene_config), request.seed)
-    chain = DetectorChain.for_request(request, cam)
     n_workers, threads = workers.plan(request.options.framelet_workers)
     with Geometry(request.metakernel, abcorr=request.abcorr) as geo:
         if n_workers == 1:

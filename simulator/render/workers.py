@@ -36,9 +36,10 @@ from simulator.render import compiled
 _BUDGET: int | None = None   # None: every core (os.cpu_count())
 
 MAX_WORKERS = 4          # automatic choice: at most this many framelets in flight
-BATCH_PER_WORKER = 4     # framelets per worker handed out together (the workers idle between batches; a batch
+BATCH_PER_WORKER = 6     # framelets per worker handed out together (the workers idle between batches; a batch
                          # waits for its slowest framelet: 2 per worker lost ~4.5 % of two cores on the benchmark's
-                         # per-framelet times, 4 ~2.3 %, for ~12 MB more per extra framelet held)
+                         # per-framelet times, 4 ~2.3 %, 6 ~1.3 % (a schedule of its 78 one-thread framelet CPU
+                         # times; 8 gains nothing more), for ~12 MB more per extra framelet held)
 SAFE_LAYERS = ("omp", "tbb")
 # variables a freshly started numba / OpenMP / MKL reads for its thread count (dataset/worker.py sets the same
 # ones before importing this module, which imports numba)
