@@ -35,7 +35,6 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-from astropy.io import fits
 
 from simulator.errors import ProductError
 from simulator.products import truth_coding
@@ -304,6 +303,8 @@ def encode_plane(name: str, source, step: float | None, tile_lines: int, abcorr:
 
     Identical tiles are compressed once (:func:`share_identical_tiles`).
     """
+    from astropy.io import fits     # here, not at import: a render imports it beside the render (calibration/)
+
     data = _as_array(source)
     dtype = plane_dtype(name, data.dtype)
     if data.dtype != dtype:
@@ -390,6 +391,8 @@ def _coded(name: str, data: np.ndarray, step: float, tile_lines: int, body, lat_
 
 def _extension_bytes(hdu, name: str, abcorr: str, coded: tuple = ()) -> bytes:
     """The extension's bytes; ``coded`` = (cards, comment lines) of a coded plane (its BUNIT becomes DUNIT)."""
+    from astropy.io import fits
+
     for key, value, comment in _header_cards(name, abcorr):
         hdu.header[key] = (value, comment)
     if coded:
@@ -461,6 +464,8 @@ def write_truth_fits(path: Path, planes: dict[str, np.ndarray], *, product_id: s
     tile_lines : compression tile height (one framelet: 128 / summing lines).
     storage : level, quantisation steps and worker processes (:class:`TruthStorage`).
     """
+    from astropy.io import fits
+
     wanted = storage.planes(tuple(dict.fromkeys((*BACKPLANE_NAMES, *planes))))
     missing = [n for n in wanted if n not in planes]
     if missing:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from astropy.io import fits
 
 from simulator.errors import ProductError
 from simulator.products import truth_coding
@@ -151,6 +150,8 @@ def share_identical_tiles(extension: bytes, index: np.ndarray | None) -> bytes:
     """
     if index is None:
         return extension
+    from astropy.io import fits
+
     start = _header_length(extension)
     header = fits.Header.fromstring(extension[:start].decode("ascii"))
     width, rows, pcount = int(header["NAXIS1"]), int(header["NAXIS2"]), int(header["PCOUNT"])
