@@ -156,8 +156,7 @@ class TruthStorage:
         one per core the process may use (``render.workers.thread_budget``), at most 4: processes when a plane
         is HCOMPRESS-coded, else threads of this process (the line coding's compiled passes, numpy and
         astropy's RICE/PLIO codecs let other threads run; HCOMPRESS and PLIO, whose C code keeps globals, take
-        :data:`_CODEC_LOCK`), which start in no time: the default full truth of the 26-frame image in ~0.6 of
-        the wall time of one thread on 2 cores, same bytes). Worker processes are started with "spawn", which
+        :data:`_CODEC_LOCK`), which start in no time; same bytes. Worker processes are started with "spawn", which
         re-imports the caller's ``__main__``: use 0 or more than 1 only from a program whose entry is guarded
         (``junocam-sim render`` uses 0). Each imports only this module (~0.5 s) and opens the scratch memory
         maps itself: the 26-frame full truth at ``coding="values"`` in 5.8-6.4 s with 2 processes against
