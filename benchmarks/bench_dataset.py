@@ -20,13 +20,15 @@ Reports:
 Run: ``python -m benchmarks.bench_dataset [--frames 26] [--items 8]`` (or ``python -m benchmarks dataset``).
 ``--command-only`` stops after the render command's figures (no dataset runs); ``--baseline DIR`` also times
 the render command of another source tree (e.g. ``git archive <commit> | tar -x -C DIR``), alternating with
-this one's at each truth level, so before/after come from one run against one renderer time.
+this one's at each truth level, so before/after come from one run against one renderer time; ``--repeat N``
+times each level N times (the trees alternating which goes first) and prints medians.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -97,25 +99,34 @@ def renderer_seconds(frames: int) -> float:
 TRUTH_LEVELS = ("full", "minimal", "none")
 
 
-def render_command(frames: int, tmp: Path, baseline: Path | None = None
+def render_command(frames: int, tmp: Path, baseline: Path | None = None, repeat: int = 1
                    ) -> tuple[dict[str, tuple[float, float]], dict[str, int], dict[str, tuple[float, float]]]:
     """((wall, CPU) seconds of the render command by truth level, bytes by file role and truth level, and the
     same seconds for the ``baseline`` source tree, timed right after this tree's at each level; empty without
-    it). The baseline's sizes are keyed ``baseline_<role>``."""
+    it). The baseline's sizes are keyed ``baseline_<role>``. With ``repeat`` > 1 every level is timed that many
+    times, the two trees alternating which goes first, and the seconds are the medians (wall and CPU apart)."""
     roots = {"": ROOT, **({"baseline_": Path(baseline).resolve()} if baseline else {})}
     for prefix, root in roots.items():   # kernel cache, numba cache (each tree compiles its own once)
         _cli("render", "--frames", "1", "--filters", "RED", "--out", str(tmp / f"{prefix}warm"), root=root)
-    seconds, sizes, before = {}, {}, {}
-    for level in TRUTH_LEVELS:
-        for prefix, root in roots.items():
-            folder = tmp / f"{prefix}{level}"
-            cost = _cli_cost("render", "--frames", str(frames), "--filters", "BLUE,GREEN,RED", "--truth",
-                             level, "--out", str(folder), root=root)
-            (before if prefix else seconds)[level] = cost
-            product = next(p for p in folder.iterdir() if not p.name.startswith("."))
-            if level != "none":
-                sizes[f"{prefix}truth_{level}"] = sum(p.stat().st_size for p in (product / "truth").glob("*.fits"))
-            sizes[f"{prefix}raw_png"] = sum(p.stat().st_size for p in (product / "ImageSet").glob("*.png"))
+    runs: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    sizes = {}
+    for round_ in range(max(1, int(repeat))):
+        for level in TRUTH_LEVELS:
+            for prefix, root in (roots.items() if round_ % 2 == 0 else reversed(roots.items())):
+                folder = tmp / f"{prefix}{level}-{round_}"
+                runs.setdefault((prefix, level), []).append(_cli_cost(
+                    "render", "--frames", str(frames), "--filters", "BLUE,GREEN,RED", "--truth", level, "--out",
+                    str(folder), root=root))
+                product = next(p for p in folder.iterdir() if not p.name.startswith("."))
+                if level != "none":
+                    sizes[f"{prefix}truth_{level}"] = sum(p.stat().st_size for p in (product / "truth").glob("*.fits"))
+                sizes[f"{prefix}raw_png"] = sum(p.stat().st_size for p in (product / "ImageSet").glob("*.png"))
+                if round_ or level != "full" or prefix:     # the first full product is read again later
+                    shutil.rmtree(folder)
+    median = {key: (statistics.median(w for w, _ in costs), statistics.median(c for _, c in costs))
+              for key, costs in runs.items()}
+    seconds = {level: median["", level] for level in TRUTH_LEVELS}
+    before = {level: median["baseline_", level] for level in TRUTH_LEVELS} if baseline else {}
     return seconds, sizes, before
 
 
@@ -220,13 +231,16 @@ def main(argv: list[str] | None = None) -> None:
                         help="stop after the render command's figures (no truth rewrite, no dataset runs)")
     parser.add_argument("--baseline", metavar="DIR",
                         help="another source tree whose render command is timed alternately with this one's")
+    parser.add_argument("--repeat", type=int, default=1, metavar="N",
+                        help="time the render command N times per truth level (trees alternating which goes "
+                             "first) and report the medians")
     args = parser.parse_args([] if argv is None else argv)
     with tempfile.TemporaryDirectory(prefix="bench-dataset-") as tmp:
         tmp = Path(tmp)
         help_s = help_seconds()
-        command, sizes, before = render_command(args.frames, tmp, args.baseline)
+        command, sizes, before = render_command(args.frames, tmp, args.baseline, args.repeat)
         command_s = command["full"][0]
-        full_product = next(p for p in (tmp / "full").iterdir() if not p.name.startswith("."))
+        full_product = next(p for p in (tmp / "full-0").iterdir() if not p.name.startswith("."))
         if not args.command_only:
             write_s = truth_write_seconds(full_product, tmp)
             plane_bytes = truth_plane_bytes(full_product)
@@ -249,7 +263,7 @@ def main(argv: list[str] | None = None) -> None:
     if before:
         print("  baseline wall / CPU by level       " + ", ".join(
             f"{level} {wall:.1f} s / {cpu:.1f} s" for level, (wall, cpu) in before.items())
-            + f" ({args.baseline}, each timed right after this tree's)")
+            + f" ({args.baseline}, alternating with this tree's; medians of {args.repeat})")
         print("  baseline command / renderer        " + ", ".join(
             f"{level} {wall / renderer_s:.2f}" for level, (wall, _) in before.items())
             + "; this tree / baseline: " + ", ".join(

@@ -2,9 +2,11 @@
 
 Runs the render command in this process (``python -m benchmarks.render_stages [render options]``, default the
 benchmark's 26-frame BLUE/GREEN/RED image at ``--truth none`` into a temporary folder) with timers around
-its stages. CPU is the thread's own (``time.thread_time``) for steps that run in one thread, the process's
-(all threads) for the render, and the child processes' for the truth encoders. Stages overlap (the writer
-threads run beside the render), so the rows do not add up to the wall time. Numbers on a busy machine are
+its stages. CPU is the thread's own (``time.thread_time``) for steps that run in one thread (a step that
+hands work to threads: its own thread's CPU, the threads' in an indented row summed over every call), the
+process's (all threads) for the render, and the child processes' for the truth encoders. Stages overlap
+(the writer threads run beside the render; truth planes and quicklook grids are encoded in threads after
+it), so the rows do not add up to the wall time. Numbers on a busy machine are
 meaningful as CPU, not as wall (the load average is printed).
 """
 
@@ -93,8 +95,10 @@ def main(argv: list[str]) -> None:
     _timed(truth.TruthSummary, "add", "  of which TruthSummary.add")
     _timed(calibration_out.CalibrationCollector, "write", "calibration/ (side thread)")
     _timed(writer.ProductWriter, "_write_kernels", "kernels/ copy")
-    _timed(quicklook, "write_quicklook", "quicklook.png")
-    _timed(truth, "write_truth_fits", "truth FITS (+ encoder processes' CPU below)")
+    _timed(quicklook, "write_quicklook", "quicklook.png (calling thread)")
+    _timed(quicklook, "_fill_holes", "  of which filled grids (every thread's CPU)")
+    _timed(truth, "write_truth_fits", "truth FITS (calling thread; + encoder processes' CPU below)")
+    _timed(truth, "encode_plane", "  of which planes encoded (every thread's CPU)")
     _timed(writer.ProductWriter, "finish", "finish (every file after the render)")
     _timed_render(engine)
     with tempfile.TemporaryDirectory(prefix="render-stages-") as tmp:

@@ -85,6 +85,17 @@ def test_quicklook_from_thinned_planes_is_the_whole_planes_one(tmp_path):
     assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
 
 
+def test_quicklook_filled_in_threads_is_the_one_thread_quicklook():
+    from simulator.render.workers import thread_limit
+
+    image, desc, planes = _scene()
+    with thread_limit(1):
+        one = quicklook.projected_quicklook(image, desc, planes)
+    with thread_limit(3):
+        threaded = quicklook.projected_quicklook(image, desc, planes)
+    assert one is not None and np.array_equal(threaded, one), "threads changed the quicklook's pixels"
+
+
 def test_thinned_quicklook_needs_to_be_told_about_other_bodies(tmp_path):
     image, desc, planes = _scene()
     thin = {name: plane[::2, ::2] for name, plane in planes.items()}

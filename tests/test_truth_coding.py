@@ -14,6 +14,7 @@ from astropy.io import fits
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scenes.ellipsoid import planetocentric_from_planetographic_deg
 from simulator.products import truth as truth_mod
 from simulator.products import truth_coding
 from simulator.products.reader import TruthFile, read_truth_planes
@@ -36,7 +37,7 @@ def disk_planes(rng: np.random.Generator, tiles: int, moon: bool = False) -> dic
     hit = body != 0
     pg = np.clip(rng.uniform(-60, 60) + lines * rng.uniform(-0.9, 0.9) + samples * 0.01 + 5 * np.sin(samples / 7),
                  -90, 90)
-    planes = {"BODY": body, "LAT_PG": pg, "LAT_PC": truth_coding.centric_latitude(pg),
+    planes = {"BODY": body, "LAT_PG": pg, "LAT_PC": planetocentric_from_planetographic_deg(pg),
               "LON_W": np.mod(rng.uniform(0, 360) + samples * rng.uniform(-2, 2) + lines * 0.3, 360.0)}
     planes["LAT_PC"][body == 501] = pg[body == 501] - 0.3 * np.cos(np.radians(pg[body == 501]))
     for name, scale in (("INCIDENCE", 90.0), ("EMISSION", 80.0), ("PHASE", 120.0), ("RANGE", 9e4),
@@ -176,3 +177,37 @@ def test_an_unknown_coding_is_refused():
 
     with pytest.raises(ProductError, match="truth coding 'zip'"):
         truth_mod.TruthStorage(coding="zip")
+
+
+def _former_residual(pc: np.ndarray, pg: np.ndarray, body: np.ndarray, step: float) -> np.ndarray:
+    """LAT_PC's residual as the second closed form computed it before scenes.ellipsoid's served (issue #16):
+    ``atan2((c/a)^2 sin pg, cos pg)``, kept here only as the reference the stored bytes must still equal."""
+    a, c = truth_coding.JUPITER_RADII_KM
+    g = np.radians(np.rint(pg / step) * step)
+    former = np.degrees(np.arctan2((c / a) ** 2 * np.sin(g), np.cos(g)))
+    return np.where(body == 0, 0, np.rint(np.nan_to_num(pc - former) / step)).astype(np.int32)
+
+
+@pytest.fixture(scope="module")
+def rendered_latitudes(kernel_cache_dir) -> dict[str, np.ndarray]:
+    """BODY, LAT_PC and LAT_PG of a real render (the default scenario's first RED framelet, limb in view)."""
+    from simulator.render import RenderRequest, render_framelets
+    from simulator.scenario import load_scenario
+
+    scenario = load_scenario("default").replace(imaging={"frames": 1, "filters": ["RED"]})
+    (result,) = render_framelets(RenderRequest.from_scenario(scenario, kernel_cache_dir))
+    return {name: np.asarray(result.truth[name]) for name in ("BODY", "LAT_PC", "LAT_PG")}
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_lat_pc_residual_of_a_rendered_framelet_is_the_same_integers_as_before_the_twin_went(
+        rendered_latitudes, monkeypatch, compiled):
+    if compiled and not truth_coding.COMPILED:
+        pytest.skip("numba absent")
+    monkeypatch.setattr(truth_coding, "COMPILED", compiled)
+    planes, step = rendered_latitudes, truth_mod.QUANTISATION_STEPS["LAT_PC"]
+    assert np.count_nonzero(planes["BODY"]) > 1000 and not planes["BODY"].all(), "no limb in the framelet"
+    got = truth_coding.pg_residual(planes["LAT_PC"], planes["LAT_PG"], planes["BODY"], step, step)
+    want = _former_residual(planes["LAT_PC"], planes["LAT_PG"], planes["BODY"], step)
+    differ = np.flatnonzero(got != want)
+    assert differ.size == 0, f"{differ.size} residuals differ from the former formula's, first at {differ[:5]}"

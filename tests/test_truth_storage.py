@@ -275,3 +275,54 @@ def test_automatic_process_count_pays_only_for_hcompress_and_follows_the_thread_
     with thread_limit(2):
         assert auto.process_count(14, ["HCOMPRESS_1"]) == 2
     assert truth_mod.TruthStorage(workers=3).process_count(2) == 2, "never more processes than planes"
+
+
+def test_automatic_rice_truth_is_encoded_in_threads_of_this_process_within_the_thread_budget():
+    from simulator.render.workers import thread_limit
+
+    auto = truth_mod.TruthStorage(workers=0)
+    with thread_limit(2):
+        assert auto.thread_count(14, ["RICE_1"] * 14) == 2
+        assert auto.thread_count(14, ["HCOMPRESS_1"]) == 1, "HCOMPRESS planes go to processes, not threads"
+    with thread_limit(1):
+        assert auto.thread_count(14, ["RICE_1"]) == 1, "a 1-thread budget (dataset workers) stays in one thread"
+    assert truth_mod.TruthStorage(workers=1).thread_count(14) == 1, "workers=1: this thread only"
+
+
+def test_planes_encoded_in_threads_give_the_bytes_of_one_thread(tmp_path):
+    """The render command's automatic truth (threads) writes the same file as one thread (full: every plane)."""
+    from simulator.render.workers import thread_limit
+    from test_truth_coding import TILE_LINES as CODED_LINES, disk_planes
+
+    planes = disk_planes(np.random.default_rng(21), 6, moon=True)
+    files = []
+    for workers, threads in ((1, 1), (0, 3)):
+        path = tmp_path / f"{workers}.fits"
+        with thread_limit(threads):
+            truth_mod.write_truth_fits(path, planes, product_id="P", scenario="s", seed=1, abcorr="LT+S",
+                                       software_version="test", tile_lines=CODED_LINES,
+                                       storage=truth_mod.TruthStorage(workers=workers))
+        files.append(path.read_bytes())
+    assert files[0] == files[1], "threads changed the truth FITS bytes"
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), doublings=st.integers(-3, 20), off=st.sampled_from([None, "fraction", "huge"]),
+       nan=st.floats(0.0, 1.0), dtype=st.sampled_from([np.float32, np.float64]))
+def test_the_compiled_grid_pass_finds_the_step_of_the_numpy_passes(seed, doublings, off, nan, dtype):
+    if not truth_coding.COMPILED:
+        pytest.skip("numba absent: only the numpy passes run")
+    rng = np.random.default_rng(seed)
+    values = (rng.integers(-3000, 3000, 300) * 2.0 ** doublings / 16).astype(dtype)
+    values[rng.random(values.size) < nan] = np.nan
+    if off == "fraction":
+        values[rng.integers(values.size)] = 1 / 64
+    elif off == "huge":
+        values[rng.integers(values.size)] = 2.0 ** 60
+    compiled = truth_mod.exact_step(values, 1 / 16)
+    truth_coding.COMPILED = False
+    try:
+        numpy_passes = truth_mod.exact_step(values, 1 / 16)
+    finally:
+        truth_coding.COMPILED = True
+    assert compiled == numpy_passes, f"compiled {compiled} against numpy {numpy_passes}"

@@ -182,14 +182,25 @@ def projected_quicklook(image: np.ndarray, desc: ImageDescription, planes: dict,
     nrow, ncol, cell = _grid(lat, lon, _native_step_deg(lat_img, lon_img), style)
     filter_of_pixel = np.broadcast_to(filter_of_row[:, None], image.shape)[on_body]
     dn = _decompand(image[on_body], desc.companding)
-    means = {}
-    for k, name in enumerate(desc.filters):
+
+    def filter_mean(k: int) -> tuple[np.ndarray, np.ndarray]:
         sel = filter_of_pixel == k
-        iof = _dn12_to_iof(dn[sel], name, desc.tdi_stages)
+        iof = _dn12_to_iof(dn[sel], desc.filters[k], desc.tdi_stages)
         total = np.bincount(cell[sel], weights=iof, minlength=nrow * ncol).reshape(nrow, ncol)
         count = np.bincount(cell[sel], minlength=nrow * ncol).reshape(nrow, ncol)
         total, count = _fill_holes(total, count, style.max_fill_radius_cells)
-        means[name] = (np.where(count > 0, total / np.maximum(count, 1e-12), 0.0), count > 0)
+        return np.where(count > 0, total / np.maximum(count, 1e-12), 0.0), count > 0
+
+    # The filters' grids are independent (same arrays whatever the order): with two threads or more they
+    # are filled side by side (scipy's box filters and numpy let the other threads run).
+    threads = min(len(desc.filters), _thread_budget())
+    if threads > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(threads, thread_name_prefix="quicklook") as pool:
+            means = dict(zip(desc.filters, pool.map(filter_mean, range(len(desc.filters)))))
+    else:
+        means = {name: filter_mean(k) for k, name in enumerate(desc.filters)}
     colour = [f for f in ("RED", "GREEN", "BLUE") if f in means]
     if colour:
         # show only where every colour filter saw the surface: no false-colour fringes at the edges
@@ -209,6 +220,12 @@ def projected_quicklook(image: np.ndarray, desc: ImageDescription, planes: dict,
         grey = _stretch(values, seen, style, black)
         rgb = [grey, grey, grey]
     return np.stack(rgb, axis=-1)
+
+
+def _thread_budget() -> int:
+    from simulator.render.workers import thread_budget
+
+    return thread_budget()
 
 
 def other_bodies(body: np.ndarray) -> bool:

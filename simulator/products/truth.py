@@ -35,7 +35,6 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-from astropy.io import fits
 
 from simulator.errors import ProductError
 from simulator.products import truth_coding
@@ -153,13 +152,15 @@ class TruthStorage:
     steps : plane -> quantisation step (plane's unit), ``None`` = :data:`QUANTISATION_STEPS`; a plane
         mapped to ``None`` or missing from a given mapping is stored losslessly. ``lossless()`` stores
         every plane bit for bit (GZIP_2 tiles, ~5x slower to write and ~1.5x larger).
-    workers : processes compressing planes side by side (1 = in this process, the default; 0 = automatic:
-        one per core the process may use (``render.workers.thread_budget``), at most 4, when a plane is
-        HCOMPRESS-coded, else 1: RICE-only truth writes in ~1.4 s, less than starting processes). Worker
-        processes are started with "spawn", which re-imports the caller's ``__main__``: use 0 or more than 1
-        only from a program whose entry is guarded (``junocam-sim render`` uses 0). Each imports only this
-        module (~0.5 s) and opens the scratch memory maps itself: the 26-frame full truth in 5.8-6.4 s with 2
-        processes against 8.8-9.2 s in one (same bytes; idle 2-core machine).
+    workers : processes compressing planes side by side (1 = in this thread, the default; 0 = automatic:
+        one per core the process may use (``render.workers.thread_budget``), at most 4: processes when a plane
+        is HCOMPRESS-coded, else threads of this process (the line coding's compiled passes, numpy and
+        astropy's RICE/PLIO codecs let other threads run; HCOMPRESS and PLIO, whose C code keeps globals, take
+        :data:`_CODEC_LOCK`), which start in no time; same bytes. Worker processes are started with "spawn", which
+        re-imports the caller's ``__main__``: use 0 or more than 1 only from a program whose entry is guarded
+        (``junocam-sim render`` uses 0). Each imports only this module (~0.5 s) and opens the scratch memory
+        maps itself: the 26-frame full truth at ``coding="values"`` in 5.8-6.4 s with 2 processes against
+        8.8-9.2 s in one (same bytes; idle 2-core machine).
     compression : plane -> tile codec of a quantised or integer plane (one of :data:`TILE_CODECS`); planes
         missing from it use RICE_1. ``None``: :data:`MINIMAL_COMPRESSION` (RICE_1 but BODY's PLIO_1) at both
         levels with ``coding = "differences"``; with ``"values"``, :data:`COMPRESSION` at the ``full`` level
@@ -224,6 +225,16 @@ class TruthStorage:
             return max(1, min(self.workers, planes))
         if "HCOMPRESS_1" not in codecs:
             return 1
+        return self._automatic(planes)
+
+    def thread_count(self, planes: int, codecs: Sequence[str] = ()) -> int:
+        """How many threads of this process encode ``planes`` planes coded with ``codecs`` (1: this one)."""
+        if self.workers or "HCOMPRESS_1" in codecs:
+            return 1
+        return self._automatic(planes)
+
+    @staticmethod
+    def _automatic(planes: int) -> int:
         budget = os.cpu_count() or 1
         workers = sys.modules.get("simulator.render.workers")      # the process's thread budget, if it has one
         if workers is not None:
@@ -291,6 +302,8 @@ def encode_plane(name: str, source, step: float | None, tile_lines: int, abcorr:
 
     Identical tiles are compressed once (:func:`share_identical_tiles`).
     """
+    from astropy.io import fits     # here, not at import: a render imports it beside the render (calibration/)
+
     data = _as_array(source)
     dtype = plane_dtype(name, data.dtype)
     if data.dtype != dtype:
@@ -342,7 +355,7 @@ def _coded(name: str, data: np.ndarray, step: float, tile_lines: int, body, lat_
     unit = BACKPLANES.get(name, (None, ""))[1]
     if name == "LAT_PC" and lat_pg is not None and body is not None:
         step = exact_step(data, step)
-        pg = _as_array(lat_pg[0]).astype(np.float64)
+        pg = np.asarray(_as_array(lat_pg[0]), dtype=np.float64)     # no copy: LAT_PG is float64
         pg_step = exact_step(pg, lat_pg[1])
         # LAT_PG must be line-coded itself (its decoded values are the closed form's input): the same test
         # LAT_PG's own coding passes
@@ -358,9 +371,12 @@ def _coded(name: str, data: np.ndarray, step: float, tile_lines: int, body, lat_
     few = index is not None and 2 * len(distinct) <= len(index)       # DARK/FLAT: one tile per filter
     values = _pick_tiles(data, distinct, tile_lines) if few else data
     if index is not None and body is not None and np.isnan(values).any():
-        sky = np.asarray(body).reshape(len(index), tile_lines, -1) == 0
-        if not np.array_equal(sky, sky[np.asarray(distinct)[index]]):    # NaN must be BODY's 0s in every tile
-            return None
+        # NaN must be BODY's 0s in every tile: each repeated tile's BODY 0s are those of the tile it repeats
+        tiles = np.asarray(body).reshape(len(index), tile_lines, -1)
+        first = np.asarray(distinct)[index]
+        for t in np.flatnonzero(first != np.arange(len(index))):
+            if not np.array_equal(tiles[t] == 0, tiles[first[t]] == 0):
+                return None
     step = exact_step(values, step)
     period = truth_coding.modulus(name, step)
     coded = truth_coding.encode_lines(data, step, body, tile_lines, period, distinct)
@@ -374,6 +390,8 @@ def _coded(name: str, data: np.ndarray, step: float, tile_lines: int, body, lat_
 
 def _extension_bytes(hdu, name: str, abcorr: str, coded: tuple = ()) -> bytes:
     """The extension's bytes; ``coded`` = (cards, comment lines) of a coded plane (its BUNIT becomes DUNIT)."""
+    from astropy.io import fits
+
     for key, value, comment in _header_cards(name, abcorr):
         hdu.header[key] = (value, comment)
     if coded:
@@ -445,6 +463,8 @@ def write_truth_fits(path: Path, planes: dict[str, np.ndarray], *, product_id: s
     tile_lines : compression tile height (one framelet: 128 / summing lines).
     storage : level, quantisation steps and worker processes (:class:`TruthStorage`).
     """
+    from astropy.io import fits
+
     wanted = storage.planes(tuple(dict.fromkeys((*BACKPLANE_NAMES, *planes))))
     missing = [n for n in wanted if n not in planes]
     if missing:
@@ -466,8 +486,18 @@ def write_truth_fits(path: Path, planes: dict[str, np.ndarray], *, product_id: s
     lat_pg = (_source(planes["LAT_PG"]), storage.step("LAT_PG")) if body is not None and pg_kept else None
     jobs = [(name, _source(planes[name]), storage.step(name), int(tile_lines), abcorr, storage.codec(name),
              coding, body, lat_pg if name == "LAT_PC" else None) for name in wanted]
-    processes = storage.process_count(len(jobs), [job[5] for job in jobs])
-    if processes > 1:
+    codecs = [job[5] for job in jobs]
+    processes = storage.process_count(len(jobs), codecs)
+    threads = storage.thread_count(len(jobs), codecs)
+    if threads > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        # The longest planes first, so the threads end together; the extensions keep the planes' order.
+        order = sorted(range(len(jobs)), key=lambda k: -_ENCODE_COST.get(jobs[k][0], 1.0))
+        with ThreadPoolExecutor(threads, thread_name_prefix="truth-plane") as pool:
+            done = dict(zip(order, pool.map(lambda k: encode_plane(*jobs[k]), order)))
+        extensions = [done[k] for k in range(len(jobs))]
+    elif processes > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
@@ -484,6 +514,11 @@ def write_truth_fits(path: Path, planes: dict[str, np.ndarray], *, product_id: s
         for block in extensions:
             out.write(block)
 
+
+# Relative CPU of encoding each plane at the default coding (measured on the 26-frame BLUE/GREEN/RED default
+# image: LAT_PC's residual needs sin, cos and atan2 per pixel); only orders the work of encoding threads.
+_ENCODE_COST: dict[str, float] = {"LAT_PC": 3.5, "DN12": 2.0, "LON_W": 2.0, "LAT_PG": 2.0, "IOF": 1.5,
+                                  "DEFECT": 0.2, "DARK": 0.3, "FLAT": 0.3}
 
 QUICKLOOK_PLANES: tuple[str, ...] = ("BODY", "LAT_PC", "LON_W")   # what quicklook.py projects with
 

@@ -10,7 +10,7 @@ A float backplane quantised with step ``s`` is the integer plane ``q = rint(valu
   0/360 deg seam costs nothing. Where the plane is NaN (off the body: ``QNULL = 'BODY=0'``, exactly where the
   BODY plane is 0) ``d`` is 0, so the sum carries the last value above and the decoder sets NaN there.
 - ``QCODING = 'PGRESID'`` (LAT_PC): the residual of the planetocentric latitude from the closed form of the
-  decoded planetographic latitude on Jupiter's spheroid, ``LAT_PC = atan2((c/a)^2 sin LAT_PG, cos LAT_PG) +
+  decoded planetographic latitude on Jupiter's spheroid, ``LAT_PC = atan2(c^2 sin LAT_PG, a^2 cos LAT_PG) +
   QSTEP x r`` with ``a = QRADEQ``, ``c = QRADPOL`` (km). On Jupiter ``r`` is 0 or +-1 (|dpc/dpg| <= (a/c)^2 =
   1.14 times LAT_PG's rounding), so the plane costs almost nothing; on other bodies it holds their own
   difference. Accuracy: within ``QSTEP / 2`` of the renderer's LAT_PC, like any quantised plane.
@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from scenes.ellipsoid import JUPITER_RADII_KM as _JUPITER_TRIAXIAL_KM
+from scenes.ellipsoid import planetocentric_from_planetographic_deg
 from simulator.errors import ProductError
 
 try:
@@ -49,10 +51,10 @@ CODINGS: tuple[str, ...] = ("differences", "values")   # TruthStorage.coding
 LINE_DIFFERENCES = "LINEDIFF"
 PG_RESIDUAL = "PGRESID"
 NULL_WHERE_SKY = "BODY=0"
-# Jupiter's equatorial and polar radii, km (facts.md "Jupiter": pck00010, 71492 x 71492 x 66854): the spheroid
-# of LAT_PC's closed form. Only a predictor: a product rendered with other radii stores a larger (still exact)
+# Jupiter's equatorial and polar radii, km (scenes.ellipsoid's, facts.md "Jupiter": pck00010): the spheroid of
+# LAT_PC's closed form. Only a predictor: a product rendered with other radii stores a larger (still exact)
 # residual.
-JUPITER_RADII_KM: tuple[float, float] = (71492.0, 66854.0)
+JUPITER_RADII_KM: tuple[float, float] = (_JUPITER_TRIAXIAL_KM[0], _JUPITER_TRIAXIAL_KM[2])
 INTEGER_LIMIT = 2 ** 30   # |q| must stay below this, so differences fit int32; else the plane is stored as values
 HEADER_KEYS = ("QCODING", "QSTEP", "QLINES", "QMODULUS", "QNULL", "QRADEQ", "QRADPOL")   # what decode() reads
 MODULAR_PLANES = {"LON_W": 360.0}   # plane -> period (its unit): differences wrapped, sums taken modulo it
@@ -207,9 +209,11 @@ def encode_lines(data: np.ndarray, step: float, body: np.ndarray | None, tile_li
 
 
 @_jit
-def _pg_residual(pc, pg, body, pc_step, pg_step, kappa, out):  # pragma: no cover - compiled
+def _pg_residual(pc, pg, body, pc_step, pg_step, a, c, out):  # pragma: no cover - compiled
     """``out = rint((pc - centric(rint(pg / pg_step) x pg_step)) / pc_step)`` where body is not 0, else 0;
-    -1 when ``pc`` is not NaN exactly where ``body`` is 0."""
+    -1 when ``pc`` is not NaN exactly where ``body`` is 0. ``centric`` is the arithmetic of
+    ``scenes.ellipsoid.planetocentric_from_planetographic_deg`` on the (a, a, c) spheroid, operation for operation,
+    so the compiled and numpy paths store the same residual."""
     lines, samples = pc.shape
     to_rad, to_deg = np.pi / 180.0, 180.0 / np.pi         # as numpy's radians / degrees
     for i in range(lines):
@@ -223,7 +227,7 @@ def _pg_residual(pc, pg, body, pc_step, pg_step, kappa, out):  # pragma: no cove
             if nan:
                 return -1
             g = np.rint(pg[i, j] / pg_step) * pg_step * to_rad
-            r = np.rint((pc[i, j] - np.arctan2(kappa * np.sin(g), np.cos(g)) * to_deg) / pc_step)
+            r = np.rint((pc[i, j] - np.arctan2(np.sin(g) * c * c, np.cos(g) * a * a) * to_deg) / pc_step)
             if not abs(r) < INTEGER_LIMIT:
                 return -1
             out[i, j] = np.int64(r)
@@ -237,21 +241,15 @@ def pg_residual(pc: np.ndarray, pg: np.ndarray, body: np.ndarray, pc_step: float
     if COMPILED:
         out = np.empty(pc.shape, np.int32)
         a, c = JUPITER_RADII_KM
-        return None if _pg_residual(_native(pc), _native(pg), _native(body), float(pc_step), float(pg_step), (c / a) ** 2,
-                                    out) < 0 else out
+        return None if _pg_residual(_native(pc), _native(pg), _native(body), float(pc_step), float(pg_step),
+                                    float(a), float(c), out) < 0 else out
     if not np.array_equal(np.asarray(body) == 0, np.isnan(pc)):
         return None
     q_pg = quantised(pg, pg_step, body)
-    r = None if q_pg is None else quantised(pc - centric_latitude(q_pg * pg_step), pc_step, body)
+    if q_pg is None:
+        return None
+    r = quantised(pc - planetocentric_from_planetographic_deg(q_pg * pg_step, _JUPITER_TRIAXIAL_KM), pc_step, body)
     return None if r is None else r.astype(np.int32)
-
-
-def centric_latitude(lat_pg_deg: np.ndarray, radii_km: tuple[float, float] = JUPITER_RADII_KM) -> np.ndarray:
-    """Planetocentric latitude (deg) of planetographic ``lat_pg_deg`` on a spheroid of (equatorial, polar)
-    radii: ``atan2((c/a)^2 sin pg, cos pg)`` (exact at the poles; NaN stays NaN)."""
-    a, c = radii_km
-    pg = np.radians(np.asarray(lat_pg_deg, dtype=np.float64))
-    return np.degrees(np.arctan2((c / a) ** 2 * np.sin(pg), np.cos(pg)))
 
 
 def cards(coding: str, step: float, tile_lines: int, null: bool, period: int | None = None,
@@ -301,8 +299,9 @@ def decode(stored: np.ndarray, header, *, body: np.ndarray | None = None,
     elif coding == PG_RESIDUAL:
         if lat_pg is None:
             raise ProductError("decoding LAT_PC needs the decoded LAT_PG plane of the same rows")
-        radii = (float(header["QRADEQ"]), float(header["QRADPOL"]))
-        values = centric_latitude(lat_pg, radii) + np.asarray(stored, dtype=np.float64) * step
+        a, c = float(header["QRADEQ"]), float(header["QRADPOL"])
+        centric = planetocentric_from_planetographic_deg(lat_pg, (a, a, c))
+        values = centric + np.asarray(stored, dtype=np.float64) * step
     else:
         raise ProductError(f"truth plane coding {coding!r} is not one of {LINE_DIFFERENCES}, {PG_RESIDUAL}")
     if header.get("QNULL") is not None:
