@@ -72,23 +72,38 @@ class RunResult:
 
 
 def prepare_folder(spec: DatasetSpec, out_dir: Path, resume: bool) -> set[int]:
-    """Check ``out_dir`` against the spec; return the indices already finished ok (resume only)."""
+    """Check ``out_dir`` against the spec; return the indices already finished ok (resume only).
+
+    Raises :class:`DatasetSpecError` (one sentence naming the folder) when it is a file, holds something else,
+    holds another spec's dataset, or cannot be made or written here; nothing in it is moved or removed.
+    """
     out_dir = Path(out_dir)
     copy = out_dir / SPEC_COPY
-    if copy.is_file():
-        if copy.read_text(encoding="utf-8") != spec.text:
-            raise DatasetSpecError(f"{str(out_dir)!r} holds a dataset made from another spec ({copy}); "
-                                   "choose another --out")
-        if not resume:
-            raise DatasetSpecError(f"{str(out_dir)!r} already holds this dataset; pass --resume to finish it "
-                                   "or choose another --out")
-    elif out_dir.exists() and any(out_dir.iterdir()):
-        raise DatasetSpecError(f"{str(out_dir)!r} is not empty and holds no dataset; choose an empty or new --out")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if not copy.is_file():
-        tmp = out_dir / f".{SPEC_COPY}.tmp-{os.getpid()}"
-        tmp.write_text(spec.text, encoding="utf-8")
-        os.replace(tmp, copy)
+    expected = "expected a new or empty folder you can write (or this spec's dataset, with --resume)"
+    if out_dir.exists() and not out_dir.is_dir():
+        raise DatasetSpecError(f"--out {str(out_dir)!r} is a file; {expected}")
+    try:
+        if copy.is_file():
+            if copy.read_text(encoding="utf-8") != spec.text:
+                raise DatasetSpecError(f"{str(out_dir)!r} holds a dataset made from another spec ({copy}); "
+                                       "choose another --out")
+            if not resume:
+                raise DatasetSpecError(f"{str(out_dir)!r} already holds this dataset; pass --resume to finish it "
+                                       "or choose another --out")
+        elif out_dir.exists() and any(out_dir.iterdir()):
+            raise DatasetSpecError(f"{str(out_dir)!r} is not empty and holds no dataset; choose an empty or new "
+                                   "--out")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        if not copy.is_file():
+            tmp = out_dir / f".{SPEC_COPY}.tmp-{os.getpid()}"
+            try:
+                tmp.write_text(spec.text, encoding="utf-8")
+                os.replace(tmp, copy)
+            finally:
+                tmp.unlink(missing_ok=True)
+    except OSError as exc:
+        raise DatasetSpecError(f"--out {str(out_dir)!r} cannot be used ({exc.strerror or exc}"
+                               f"{f': {exc.filename}' if exc.filename else ''}); {expected}") from None
     finished = set()
     for item in spec.items():
         row = _read_record(out_dir, item.index)
