@@ -290,3 +290,19 @@ def test_a_local_worker_ends_when_the_dataset_process_is_killed(tmp_path):
     if alive:
         os.kill(child, 9)
     assert not alive, f"worker {child} still runs 30 s after its dataset process was killed"
+
+
+def test_no_more_local_processes_than_items(tmp_path, monkeypatch):
+    """One item with --workers 2 renders here without spawning a process (the pool is capped at the items)."""
+    import concurrent.futures
+
+    from simulator.dataset import RunOptions, load_spec, run_dataset, runner
+
+    EVENTS.clear()
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", _InProcessPool)
+    monkeypatch.setattr(runner, "prepare_kernels", lambda spec, todo, cache: {})
+    monkeypatch.setattr(runner, "run_item", lambda task: EVENTS.append(task.item.index) or {"status": "ok"})
+    spec_path = tmp_path / "spec.toml"
+    spec_path.write_text(SPEC, encoding="utf-8")
+    run_dataset(load_spec(spec_path), tmp_path / "one", RunOptions(workers=2, items=(2,), progress=False))
+    assert EVENTS == [2], f"expected item 2 rendered here and no pool: {EVENTS}"

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from simulator.dataset import manifest as mf
@@ -187,8 +187,11 @@ def run_dataset(spec: DatasetSpec, out_dir: str | Path, options: RunOptions = Ru
 
         bar = _progress(len(todo) + len(finished), len(finished), options.progress)
         failed = 0
+        # no more local processes than items (a --resume with nothing left to do spawns none)
+        lanes = options if options.scheduler is not None else replace(options, workers=min(options.workers,
+                                                                                          max(1, len(tasks))))
         try:
-            for row in _results(prepare, options, client):
+            for row in (_results(prepare, lanes, client) if tasks else ()):
                 failed += row["status"] != "ok"
                 bar.update(1)
                 bar.set_postfix(failed=failed, refresh=False)
