@@ -64,12 +64,11 @@ def test_the_compile_lock_lets_one_holder_in_at_a_time(tmp_path):
 
 WAIT_S = 60.0     # a holder that has not finished by then is deadlocked
 HOLDER = """
-import sys
-from pathlib import Path
-from simulator.dataset.warm import compile_lock
-with compile_lock(Path(sys.argv[1]) if len(sys.argv) > 1 else None):
+import fcntl, sys
+with open(sys.argv[1], "a") as handle:      # what compile_lock takes: an exclusive flock on the file
+    fcntl.flock(handle, fcntl.LOCK_EX)
     print("held", flush=True)
-    sys.stdin.read()          # until the test closes our stdin
+    sys.stdin.read()                        # until the test closes our stdin
 """
 
 
@@ -120,8 +119,8 @@ def test_the_suites_compiles_wait_for_a_process_holding_the_dataset_lock():
     import numba
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True, env=env, cwd=ROOT)
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(warm.lock_path())], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
     try:
         assert holder.stdout.readline().strip() == "held"
         thread = _in_thread(lambda: numba.njit(lambda x: x * 2)(3))
