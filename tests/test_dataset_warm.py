@@ -305,3 +305,22 @@ def test_no_more_local_processes_than_items(tmp_path, monkeypatch):
     spec_path.write_text(SPEC, encoding="utf-8")
     run_dataset(load_spec(spec_path), tmp_path / "one", RunOptions(workers=2, items=(2,), progress=False))
     assert EVENTS == [2], f"expected item 2 rendered here and no pool: {EVENTS}"
+
+
+def test_the_tracer_records_phases_only_when_asked(tmp_path, monkeypatch):
+    from simulator.dataset import trace
+
+    path = tmp_path / "trace.jsonl"
+    monkeypatch.delenv(trace.ENV, raising=False)
+    with trace.phase("item", index=1):
+        pass
+    assert not path.exists()
+    monkeypatch.setenv(trace.ENV, str(path))
+    trace.record_start()
+    with trace.phase("item", index=4):
+        sum(i * i for i in range(200_000))     # some CPU
+    rows = trace.read_timeline(path)
+    assert [r["phase"] for r in rows] == ["start", "item"] and rows[1]["index"] == 4, rows
+    item = rows[1]
+    assert item["pid"] == os.getpid() and item["wall1"] >= item["wall0"] and item["cpu1"] > item["cpu0"], item
+    assert rows[0]["wall0"] <= item["wall0"], "a process starts before its phases"
