@@ -18,10 +18,12 @@ Reports:
   two processes at once / in one).
 
 Run: ``python -m benchmarks.bench_dataset [--frames 26] [--items 8]`` (or ``python -m benchmarks dataset``).
-``--command-only`` stops after the render command's figures (no dataset runs); ``--baseline DIR`` also times
-the render command of another source tree (e.g. ``git archive <commit> | tar -x -C DIR``), alternating with
-this one's at each truth level, so before/after come from one run against one renderer time; ``--repeat N``
-times each level N times (the trees alternating which goes first) and prints medians.
+``--command-only`` stops after the render command's figures (no dataset runs); ``--scaling-only`` runs only the
+products-per-hour figures; ``--baseline DIR`` also times the render command (at each truth level, against one
+renderer time) and the dataset runs of another source tree (e.g. ``git archive <commit> | tar -x -C DIR``),
+alternating with this one's, so before/after come from one run; ``--repeat N`` times each render-command level
+N times (the trees alternating which goes first) and prints medians. Each dataset run is traced
+(``simulator.dataset.trace``): its lanes' start-up, items and idle tail are printed beside the products per hour.
 """
 
 from __future__ import annotations
@@ -163,25 +165,68 @@ def truth_plane_bytes(product: Path) -> dict[str, int]:
     return dict(sorted(sizes.items(), key=lambda item: -item[1]))
 
 
-def products_per_hour(workers: int, items: int, frames: int, tmp: Path) -> tuple[float, float, float]:
-    """(products per hour over the whole run, in steady state, start-up seconds) of a dataset run.
+def products_per_hour(workers: int, items: int, frames: int, tmp: Path, root: Path = ROOT
+                      ) -> tuple[float, float, float, list[dict]]:
+    """(products per hour over the whole run, in steady state, start-up seconds, timeline) of a dataset run of
+    the code under ``root``.
 
     Steady state: every lane's first item excluded, the rate of the items finished after the last lane's
     first one (their ``items/<index>.json`` are written as each ends), which is what a thousand-item dataset
     sees. Start-up: the first item's time minus the steady per-lane item time (process start, imports,
-    numba's cache, the first kernel furnish).
+    numba's cache, the first kernel furnish). Timeline: the run's phases per process
+    (``simulator.dataset.trace``; empty for a tree without the tracer), wall times relative to the start.
     """
+    tmp.mkdir(parents=True, exist_ok=True)
     spec = tmp / f"spec-{workers}.toml"
     spec.write_text(SPEC.format(items=items, frames=frames), encoding="utf-8")
-    out = tmp / f"set-{workers}"
+    out = spec.with_suffix("")
+    trace_file = spec.with_suffix(".trace")
     start = time.time()
-    seconds = _cli("dataset", str(spec), "--out", str(out), "--workers", str(workers),
-                   "--threads-per-worker", "1", "--truth", "minimal")
+    os.environ["JUNOCAM_DATASET_TRACE"] = str(trace_file)
+    try:
+        seconds = _cli("dataset", str(spec), "--out", str(out), "--workers", str(workers),
+                       "--threads-per-worker", "1", "--truth", "minimal", root=root)
+    finally:
+        del os.environ["JUNOCAM_DATASET_TRACE"]
+    timeline = []
+    if trace_file.is_file():
+        from simulator.dataset.trace import read_timeline
+
+        timeline = [{**r, "wall0": r["wall0"] - start, "wall1": r["wall1"] - start}
+                    for r in read_timeline(trace_file)]
+        timeline.append({"pid": 0, "phase": "end", "wall0": seconds, "wall1": seconds, "cpu0": 0.0, "cpu1": 0.0})
     done = sorted(p.stat().st_mtime - start for p in (out / "items").glob("*.json"))
     if len(done) != items or items <= workers:
-        return items * 3600.0 / seconds, float("nan"), float("nan")
+        return items * 3600.0 / seconds, float("nan"), float("nan"), timeline
     steady = (items - workers) / (done[-1] - done[workers - 1])
-    return items * 3600.0 / seconds, steady * 3600.0, done[0] - workers / steady
+    return items * 3600.0 / seconds, steady * 3600.0, done[0] - workers / steady, timeline
+
+
+def lane_summary(timeline: list[dict]) -> str:
+    """Per process of a run: wall seconds before its first item (start-up: interpreter, imports, kernels,
+    numba's cache for the parent's lane is inside its first item), in items, idle at the end (from its last
+    item to the run's end), and CPU seconds of its start-up and items; the parent's phases after the items."""
+    if not timeline:
+        return "(no timeline: this tree has no tracer)"
+    end = timeline[-1]["wall1"]
+    pids = list(dict.fromkeys(r["pid"] for r in timeline if r["phase"] != "end"))
+    parts = []
+    for k, pid in enumerate(pids):
+        rows = [r for r in timeline if r["pid"] == pid]
+        items = [r for r in rows if r["phase"] == "item"]
+        if not items:
+            continue
+        first = min(r["wall0"] for r in items)
+        last = max(r["wall1"] for r in items)
+        before_cpu = sum(r["cpu1"] - r["cpu0"] for r in rows if r["phase"] in ("start", "spawn", "imports",
+                                                                              "prepare", "kernels"))
+        item_cpu = sum(r["cpu1"] - r["cpu0"] for r in items)
+        after = "".join(f", {r['phase']} {r['wall1'] - r['wall0']:.1f} s" for r in rows
+                        if r["phase"] in ("manifest", "export"))
+        parts.append(f"{'parent' if k == 0 else f'worker {k}'}: start-up {first:.1f} s ({before_cpu:.1f} CPU-s), "
+                     f"{len(items)} items {sum(r['wall1'] - r['wall0'] for r in items):.1f} s ({item_cpu:.1f} "
+                     f"CPU-s), idle at the end {end - last:.1f} s{after}")
+    return "; ".join(parts)
 
 
 _CEILING_SECONDS = 3.0
@@ -218,6 +263,46 @@ def machine_ceiling() -> float:
     return two / one
 
 
+def scaling(items: int, frames: int, tmp: Path, baseline: str | None = None) -> list[str]:
+    """The scaling figures' lines: products per hour with 1 and 2 single-threaded workers, whole runs and
+    steady state, each run's lanes (:func:`lane_summary`), beside the machine's ceiling; with ``baseline``
+    the same runs of that tree alternate with this one's (baseline 1, this 1, baseline 2, this 2)."""
+    ceiling = machine_ceiling()
+    trees = ([("baseline", Path(baseline).resolve())] if baseline else []) + [("this tree", ROOT)]
+    runs = {}
+    for workers in (1, 2):
+        for name, root in trees:
+            cpu0 = _children_cpu()
+            runs[name, workers] = (*products_per_hour(workers, items, frames, tmp / name.replace(" ", "-"), root),
+                                   _children_cpu() - cpu0)
+    load = os.getloadavg()[0]
+    busy = f"; load average now {load:.1f} on {os.cpu_count()} cores" \
+           f"{': NOT meaningful, the machine is busy' if load > 1.5 else ''}"
+    lines = []
+    for name, _ in trees:
+        (one, one_steady, one_start, one_tl, one_cpu), (two, two_steady, two_start, two_tl, two_cpu) = \
+            runs[name, 1], runs[name, 2]
+        label = "" if name == "this tree" else f" [{name} {baseline}]"
+        lines += [
+            f"products per hour           {one:.0f} with 1 worker, {two:.0f} with 2 ({items} items of "
+            f"{frames} frames x 3 filters, minimal truth, 1 thread per worker; whole runs; CPU {one_cpu:.1f} s / "
+            f"{two_cpu:.1f} s){label}",
+            f"  steady state              {one_steady:.0f} with 1 worker, {two_steady:.0f} with 2 (first item of each "
+            f"lane excluded; start-up {one_start:.1f} s / {two_start:.1f} s)",
+            f"  lanes, 1 worker           {lane_summary(one_tl)}",
+            f"  lanes, 2 workers          {lane_summary(two_tl)}",
+            f"scaling 2 workers / 1       {two / one:.2f} whole runs, {two_steady / one_steady:.2f} steady state "
+            f"(goal >= 1.7 on 2 idle cores; this machine's ceiling {ceiling:.2f}{busy}){label}"]
+    return lines
+
+
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="bench_dataset")
     parser.add_argument("--frames", type=int, default=26, help="frames of the render-command image")
@@ -229,12 +314,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--item-frames", type=int, default=26, help="frames of each dataset item")
     parser.add_argument("--command-only", action="store_true",
                         help="stop after the render command's figures (no truth rewrite, no dataset runs)")
+    parser.add_argument("--scaling-only", action="store_true",
+                        help="only the products-per-hour runs and their scaling (no render command figures)")
     parser.add_argument("--baseline", metavar="DIR",
-                        help="another source tree whose render command is timed alternately with this one's")
+                        help="another source tree whose render command (and dataset runs, for the scaling) is "
+                             "timed alternately with this one's")
     parser.add_argument("--repeat", type=int, default=1, metavar="N",
                         help="time the render command N times per truth level (trees alternating which goes "
                              "first) and report the medians")
     args = parser.parse_args([] if argv is None else argv)
+    if args.scaling_only:
+        with tempfile.TemporaryDirectory(prefix="bench-dataset-") as tmp:
+            print("\n".join(scaling(args.items, args.item_frames, Path(tmp), args.baseline)))
+        return
     with tempfile.TemporaryDirectory(prefix="bench-dataset-") as tmp:
         tmp = Path(tmp)
         help_s = help_seconds()
@@ -246,9 +338,7 @@ def main(argv: list[str] | None = None) -> None:
             plane_bytes = truth_plane_bytes(full_product)
         renderer_s = renderer_seconds(args.frames)
         if not args.command_only:
-            ceiling = machine_ceiling()
-            one, one_steady, one_start = products_per_hour(1, args.items, args.item_frames, tmp)
-            two, two_steady, two_start = products_per_hour(2, args.items, args.item_frames, tmp)
+            scaling_lines = scaling(args.items, args.item_frames, tmp, args.baseline)
     load = os.getloadavg()[0]
     busy = f"; load average now {load:.1f} on {os.cpu_count()} cores" \
            f"{': NOT meaningful, the machine is busy' if load > 1.5 else ''}"
@@ -287,12 +377,7 @@ def main(argv: list[str] | None = None) -> None:
               f"written in {wall_v:.1f} s wall, {cpu_v:.1f} s CPU (same planes, this run)")
     print("full truth by plane         " + ", ".join(f"{name} {size / 1e6:.1f}" for name, size in plane_bytes.items())
           + " MB")
-    print(f"products per hour           {one:.0f} with 1 worker, {two:.0f} with 2 ({args.items} items of "
-          f"{args.item_frames} frames x 3 filters, minimal truth, 1 thread per worker; whole runs)")
-    print(f"  steady state              {one_steady:.0f} with 1 worker, {two_steady:.0f} with 2 (first item of each "
-          f"lane excluded; start-up {one_start:.1f} s / {two_start:.1f} s)")
-    print(f"scaling 2 workers / 1       {two / one:.2f} whole runs, {two_steady / one_steady:.2f} steady state "
-          f"(goal >= 1.7 on 2 idle cores; this machine's ceiling {ceiling:.2f}{busy})")
+    print("\n".join(scaling_lines))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ cache on a fresh clone (background warmers; one compile at a time across process
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import os
 import shutil
 import subprocess
@@ -61,12 +60,11 @@ def flight_kernels() -> Path:
 # the session starts two warmers (tests/warm_numba.py: the scene's loops; one default framelet) that compile
 # disjoint sets on both cores while collection and the first tests run. Every test process (the session, or
 # each pytest-xdist worker of `make test`) waits for them before its own first compile, and compiles under one
-# file lock (COMPILE_LOCK), so no two processes ever compile and write the same cache entry at once (numba
+# file lock, the one a dataset's processes take (simulator.dataset.warm.compile_lock: re-entrant in a process, so a
+# test that holds it can compile), so no two processes ever compile and write the same cache entry at once (numba
 # issues #4807 and #10128: a cache written in parallel can crash its readers). Tests whose subprocesses may
 # compile (modules that start processes) also wait for the warmers. JUNOCAM_TEST_WARM=0 turns the warmers off.
 WARM_LOCKS_ENV = "JUNOCAM_TEST_WARM_LOCKS"
-COMPILE_LOCK = Path(tempfile.gettempdir()) / (
-    "junocam-sim-numba-" + hashlib.sha256(str(PROJECT_ROOT).encode()).hexdigest()[:12] + ".lock")
 # Test modules that start processes (their source names one of these), or whose children measured CPU time.
 SUBPROCESS_WORDS = ("subprocess", "multiprocessing", "workers", "Pool(")
 SUBPROCESS_MODULES = ("test_products_render.py", "test_kernel_globs.py", "test_twins_real_kernels.py",
@@ -127,32 +125,12 @@ def _wait_for_warmers() -> None:
 
 
 def _serialise_numba_compiles() -> None:
-    """Wrap numba's per-signature compile (called once per new signature in a process, never per call): wait
-    for the warmers, then load or compile it holding COMPILE_LOCK; nested compiles run under the outer one."""
-    try:
-        from numba.core.dispatcher import Dispatcher
-    except ImportError:
-        return
-    original = Dispatcher.compile
-    if getattr(original, "_serialised", False):
-        return
-    in_process = threading.RLock()
-    depth = threading.local()
+    """Every numba compile of this process (once per new signature, never per call) waits for the warmers, then
+    loads or compiles holding the machine-wide compile lock: the dataset's own wrapper and lock
+    (:func:`simulator.dataset.warm.serialise_compiles`; re-entrant, so a test holding the lock still compiles)."""
+    from simulator.dataset.warm import serialise_compiles
 
-    def compile(self, sig):
-        if getattr(depth, "n", 0):
-            return original(self, sig)
-        _wait_for_warmers()
-        with in_process, open(COMPILE_LOCK, "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            depth.n = 1
-            try:
-                return original(self, sig)
-            finally:
-                depth.n = 0
-
-    compile._serialised = True
-    Dispatcher.compile = compile
+    serialise_compiles(before=_wait_for_warmers)
 
 
 def pytest_configure(config):

@@ -200,6 +200,20 @@ def test_ml_export_splits_follow_the_item_seeds(tiny_run):
         assert store[f"{split}/item"].metadata.dimension_names == ("crop",), split
 
 
+def test_cli_refuses_an_out_that_is_a_file_or_cannot_be_made_before_any_work(tmp_path, capsys):
+    """--out naming a file, or a folder that cannot be made (here under a file: what an unwritable place
+    gives too), ends in one line naming the folder and what was expected, exit 2; the file is untouched."""
+    spec = write_spec(tmp_path)
+    mine = tmp_path / "mine.txt"
+    mine.write_text("user file")
+    for out, words in ((mine, "is a file"), (mine / "sub", "cannot be used")):
+        assert cli.main(["dataset", str(spec), "--out", str(out)]) == cli.EXIT_USER_ERROR
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and words in err and repr(str(out)) in err \
+            and "expected a new or empty folder" in err, err
+    assert mine.read_text() == "user file" and sorted(p.name for p in tmp_path.iterdir()) == ["mine.txt", "spec.toml"]
+
+
 @pytest.mark.parametrize("items, words", [("7", "--items holds 7"), ("x", "--items 'x'"), ("3-1", "rising")])
 def test_cli_refuses_bad_items_before_any_work(tmp_path, capsys, items, words):
     spec = write_spec(tmp_path)

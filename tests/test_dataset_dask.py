@@ -1,4 +1,5 @@
-"""The Dask path of `junocam-sim dataset` without a cluster: tasks carry warm=True and warm before rendering,
+"""The Dask path of `junocam-sim dataset` without a cluster: tasks carry lock_compiles=True and serialise the
+worker process's numba compiles before rendering, largest first,
 a task whose worker died is recorded as failed while the others go on, and an unreachable scheduler is refused
 before any work. (The real cluster runs are in tests/test_dataset_scale.py, slow.)"""
 
@@ -11,7 +12,7 @@ import pytest
 
 from simulator.dataset import DatasetSpecError, RunOptions, load_spec, run_dataset
 from simulator.dataset import runner, warm, worker
-from test_dataset_warm import tasks
+from test_dataset_warm import SPEC, tasks
 
 
 class FakeFuture:
@@ -46,20 +47,37 @@ def fake_client(monkeypatch, outcome):
     return sent
 
 
-def test_dask_tasks_warm_before_they_render(tmp_path, monkeypatch):
-    """The Dask path sends ItemTask(warm=True); run_item then warms (under the lock) before rendering."""
+def test_dask_tasks_serialise_compiles_before_they_render(tmp_path, monkeypatch):
+    """run_dataset gives Dask tasks lock_compiles=True (local ones not: their processes do it when they start);
+    _dask_results submits them as given, and run_item then installs the compile lock before rendering."""
+    seen = {}
+
+    def capture(prepare, options, client=None):
+        seen[options.scheduler is not None] = prepare()
+        return iter(())
+
+    monkeypatch.setattr(runner, "_results", capture)
+    monkeypatch.setattr(runner, "connect", lambda scheduler: None)
+    monkeypatch.setattr(runner, "prepare_kernels", lambda spec, todo, cache: {})
+    spec_path = tmp_path / "spec.toml"
+    spec_path.write_text(SPEC, encoding="utf-8")
+    for scheduler in ("tcp://nowhere:8786", None):
+        run_dataset(load_spec(spec_path), tmp_path / f"out-{scheduler is None}",
+                    RunOptions(scheduler=scheduler, progress=False))
+    assert all(t.lock_compiles for t in seen[True]) and not any(t.lock_compiles for t in seen[False]), seen
+
     sent = fake_client(monkeypatch, lambda task: FakeFuture({"index": task.item.index}))
-    ts = tasks(tmp_path)
+    ts = [replace(t, lock_compiles=True) for t in tasks(tmp_path)]
     rows = list(runner._dask_results(ts, "tcp://nowhere:8786"))
     assert sorted(r["index"] for r in rows) == [0, 1, 2, 3]
-    assert all(t.warm for t in sent) and not any(t.warm for t in ts), "Dask tasks must carry warm=True"
+    assert sent == ts, "Dask must receive the tasks as given, in the given order"
 
     order = []
-    monkeypatch.setattr(warm, "warm_once", lambda task: order.append("warm"))
+    monkeypatch.setattr(warm, "serialise_compiles", lambda: order.append("lock"))
     monkeypatch.setattr(worker, "_render", lambda task: order.append("render") or {"status": "ok"})
-    worker.run_item(replace(ts[0], warm=True))
-    worker.run_item(ts[1])
-    assert order == ["warm", "render", "render"], order
+    worker.run_item(ts[0])
+    worker.run_item(replace(ts[1], lock_compiles=False))
+    assert order == ["lock", "render", "render"], order
 
 
 def test_a_task_whose_worker_died_is_recorded_failed_and_the_others_go_on(tmp_path, monkeypatch):

@@ -1,5 +1,7 @@
 """Numba's cache is compiled by one process at a time (simulator/dataset/warm.py): the machine-wide lock
-excludes, every code path is warmed once per process, and (slow) two fresh processes compile once."""
+excludes across processes, is re-entrant in one and is the test suite's lock too; a local run starts its
+workers before it writes the kernels and hands the largest items out first; (slow) two fresh processes never
+compile the same loop twice."""
 
 from __future__ import annotations
 
@@ -41,7 +43,7 @@ def tasks(tmp_path) -> list[ItemTask]:
 
 
 def test_the_compile_lock_lets_one_holder_in_at_a_time(tmp_path):
-    """flock on separate opens of one file excludes even within a process, so threads stand in for processes."""
+    """Threads of one process wait for the holding thread (processes: the flock, tests below)."""
     spans = []
 
     def hold():
@@ -60,6 +62,78 @@ def test_the_compile_lock_lets_one_holder_in_at_a_time(tmp_path):
     assert len(spans) == 3 and not overlaps, f"holders overlapped by {overlaps} s: {spans}"
 
 
+WAIT_S = 60.0     # a holder that has not finished by then is deadlocked
+HOLDER = """
+import fcntl, sys
+with open(sys.argv[1], "a") as handle:      # what compile_lock takes: an exclusive flock on the file
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    print("held", flush=True)
+    sys.stdin.read()                        # until the test closes our stdin
+"""
+
+
+def _in_thread(target) -> threading.Thread:
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_the_compile_lock_is_reentrant_in_the_holding_thread(tmp_path):
+    """flock is not re-entrant: a nested take in the holder would wait for itself forever. It only counts, and
+    the file is released when the outermost block ends (a child process can then take it)."""
+    path = tmp_path / "x.lock"
+    depths = []
+
+    def nested():
+        with warm.compile_lock(path), warm.compile_lock(path):
+            with warm.compile_lock(path):
+                depths.append(warm._HELD[os.fspath(path)][1])
+        depths.append(os.fspath(path) in warm._HELD)
+
+    thread = _in_thread(nested)
+    thread.join(WAIT_S)
+    assert not thread.is_alive(), f"a nested compile_lock deadlocked its own thread ({WAIT_S} s)"
+    assert depths == [3, False], f"depth inside / still held after: {depths}"
+    child = subprocess.run([sys.executable, "-c", HOLDER, str(path)], input="", capture_output=True, text=True,
+                           timeout=WAIT_S, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert child.stdout.strip() == "held", f"a child could not take the released lock: {child.stderr[-500:]}"
+
+
+def test_a_numba_compile_in_a_test_that_holds_the_lock_does_not_deadlock():
+    """The suite's serialised compiles (tests/conftest.py) take the same lock as the dataset's warm-up: a test
+    (or a warm_compiled) already holding it still compiles a new loop."""
+    import numba
+
+    def body():
+        with warm.compile_lock():
+            numba.njit(lambda x: x + 1)(1)
+
+    thread = _in_thread(body)
+    thread.join(WAIT_S)
+    assert not thread.is_alive(), f"compiling while holding the compile lock deadlocked ({WAIT_S} s)"
+
+
+def test_the_suites_compiles_wait_for_a_process_holding_the_dataset_lock():
+    """One lock serves both: while another process holds :func:`warm.lock_path` (as a dataset's warm-up does),
+    a numba compile in this test process waits (tests/conftest.py's wrapper), then goes on once it is free."""
+    import numba
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(warm.lock_path())], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        thread = _in_thread(lambda: numba.njit(lambda x: x * 2)(3))
+        thread.join(HOLD_S * 5)
+        waited = thread.is_alive()
+    finally:
+        holder.stdin.close()
+        holder.wait(WAIT_S)
+    thread.join(WAIT_S)
+    assert waited, "the compile did not wait for the process holding the dataset's compile lock"
+    assert not thread.is_alive(), f"the compile still waits {WAIT_S} s after the holder released the lock"
+
+
 def test_the_lock_lives_in_numbas_cache_dir_when_one_is_set(tmp_path, monkeypatch):
     from numba.core import config
 
@@ -70,40 +144,98 @@ def test_the_lock_lives_in_numbas_cache_dir_when_one_is_set(tmp_path, monkeypatc
     assert path.parent == Path(tempfile.gettempdir()) and path.name.endswith(".lock"), path
 
 
-def test_one_representative_per_code_path_and_each_path_warmed_once(tmp_path, monkeypatch):
+def test_render_cost_ranks_tdi_frames_and_filters_and_ties_keep_the_index_order(tmp_path):
+    from dataclasses import replace
+
+    from simulator.dataset.runner import largest_first, render_cost
+
+    base = apply_item(tasks(tmp_path)[0].item)
+    one = render_cost(base.replace(imaging={"frames": 26, "filters": ["BLUE", "GREEN", "RED"], "tdi": 1}))
+    two = render_cost(base.replace(imaging={"frames": 26, "filters": ["BLUE", "GREEN", "RED"], "tdi": 2}))
+    red = render_cost(base.replace(imaging={"frames": 26, "filters": ["RED"], "tdi": 2}))
+    many = render_cost(base.replace(imaging={"frames": 26, "filters": ["RED"], "tdi": 80}))
+    assert two > one > red > 0 and many == 26 * (1 + 9), (one, two, red, many)
     ts = tasks(tmp_path)
-    paths = [warm.code_path(apply_item(t.item)) for t in ts]
-    reps = warm.representatives(ts)
-    assert [warm.code_path(apply_item(t.item)) for t in reps] == list(dict.fromkeys(paths)), paths
-    assert len(set(paths)) == 2, f"the spec should draw both compressions: {paths}"
-    warmed = []
-    monkeypatch.setattr(warm, "_WARMED", set())
-    monkeypatch.setattr(warm, "warm_compiled", lambda task: warmed.append(task.item.index))
-    for t in ts + ts:
-        warm.warm_once(t)
-    assert warmed == [t.item.index for t in reps], f"warmed {warmed}, expected one per code path"
+    costs = {0: 1.0, 1: 5.0, 2: 1.0, 3: 5.0}
+    assert [t.item.index for t in largest_first(ts, costs)] == [1, 3, 0, 2]
+    assert largest_first([replace(t) for t in ts], {}) == ts, "without costs the order is the index order"
+
+
+class _InProcessPool:
+    """Stands in for the spawned process pool: runs submitted calls on threads, logs the pool's start."""
+
+    def __init__(self, workers, mp_context=None, initializer=None, initargs=()):
+        from concurrent.futures import ThreadPoolExecutor
+
+        EVENTS.append("spawn")
+        self.pool = ThreadPoolExecutor(workers)
+        self.submit = self.pool.submit
+
+    def shutdown(self, wait=True, cancel_futures=False):
+        self.pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+EVENTS: list = []
+
+
+def test_local_workers_start_before_the_kernels_and_render_in_the_given_order(monkeypatch):
+    """The worker processes import while this one writes the kernels (prepare), nothing renders before the
+    kernels are written, and no lane waits for a warm-up: the items start in prepare's order."""
+    import concurrent.futures
+
+    from simulator.dataset import runner
+
+    EVENTS.clear()
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", _InProcessPool)
+    monkeypatch.setattr(runner, "prepare_process", lambda: None)
+    both = threading.Barrier(2, timeout=WAIT_S)     # the first two items run at once, one per lane
+
+    def run_item(task):
+        EVENTS.append(task)
+        if task != "small":
+            both.wait()
+        return {"task": task}
+
+    monkeypatch.setattr(runner, "run_item", run_item)
+
+    def prepare():
+        EVENTS.append("kernels")
+        return ["big", "mid", "small"]
+
+    rows = list(runner._local_results(prepare, workers=2, threads=1))
+    assert sorted(r["task"] for r in rows) == ["big", "mid", "small"], rows
+    assert EVENTS[:2] == ["spawn", "kernels"], EVENTS
+    assert sorted(EVENTS[2:4]) == ["big", "mid"] and EVENTS[4] == "small", EVENTS
 
 
 CHILD = """
 import json, sys, tomllib
 from simulator.dataset import apply_item, parse_spec
-from simulator.dataset.warm import warm_compiled
-from simulator.dataset.worker import ItemTask
-import numba
-task = ItemTask(item=parse_spec(tomllib.loads(sys.argv[1])).items()[0], out_dir=".", truth="none", cache_dir=sys.argv[2])
-warm_compiled(task)
+from simulator.dataset.warm import serialise_compiles
+from simulator.render import RenderRequest, render_framelets
+from pathlib import Path
+serialise_compiles()
+item = parse_spec(tomllib.loads(sys.argv[1])).items()[0]
+for _ in render_framelets(RenderRequest.from_scenario(apply_item(item), Path(sys.argv[2]))):
+    pass
 from numba.core.registry import CPUDispatcher
 import gc
-misses = sum(sum(d.stats.cache_misses.values()) for d in gc.get_objects() if isinstance(d, CPUDispatcher))
-hits = sum(sum(d.stats.cache_hits.values()) for d in gc.get_objects() if isinstance(d, CPUDispatcher))
-print(json.dumps({"misses": misses, "hits": hits}))
+stats = {}
+for d in gc.get_objects():
+    if isinstance(d, CPUDispatcher):
+        for sig, n in d.stats.cache_misses.items():
+            stats[f"{d.py_func.__module__}.{d.py_func.__qualname__}{sig}"] = ["miss", n]
+        for sig, n in d.stats.cache_hits.items():
+            stats.setdefault(f"{d.py_func.__module__}.{d.py_func.__qualname__}{sig}", ["hit", n])
+print(json.dumps(stats))
 """
 
 
 @pytest.mark.slow
-def test_two_processes_on_a_fresh_cache_compile_once(tmp_path, kernel_cache_dir):
-    """The reproduction: two worker processes warming at once on an empty NUMBA_CACHE_DIR. With the lock one
-    compiles (cache misses) and the other only loads (hits, no misses)."""
+def test_two_processes_on_a_fresh_cache_never_compile_one_loop_twice(tmp_path, kernel_cache_dir):
+    """The reproduction: two worker processes rendering at once on an empty NUMBA_CACHE_DIR, each with its
+    compiles serialised. Every loop signature is compiled (a cache miss) by one process at most; the other
+    loads what it saved (a hit)."""
     spec = SPEC.replace('{ choice = ["LOSSLESS", "INTEGER COSINE TRANSFORM"] }', '["LOSSLESS"]')
     env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
            "NUMBA_CACHE_DIR": str(tmp_path / "numba"), "NUMBA_NUM_THREADS": "1"}
@@ -111,9 +243,11 @@ def test_two_processes_on_a_fresh_cache_compile_once(tmp_path, kernel_cache_dir)
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outs = [p.communicate(timeout=1800) for p in procs]
     assert all(p.returncode == 0 for p in procs), [o[1][-2000:] for o in outs]
-    stats = sorted((json.loads(o[0].strip().splitlines()[-1]) for o in outs), key=lambda s: -s["misses"])
-    assert stats[0]["misses"] > 0, f"the first process should compile: {stats}"
-    assert stats[1]["misses"] == 0 and stats[1]["hits"] > 0, f"the second should only load the cache: {stats}"
+    a, b = (json.loads(o[0].strip().splitlines()[-1]) for o in outs)
+    twice = sorted(k for k in a.keys() & b.keys() if a[k][0] == b[k][0] == "miss")
+    misses = sum(v[0] == "miss" for v in (*a.values(), *b.values()))
+    assert misses > 0, "a fresh cache must be compiled by someone"
+    assert not twice, f"{len(twice)} loop signatures compiled by both processes, e.g. {twice[:3]}"
 
 
 PARENT = """
@@ -155,3 +289,38 @@ def test_a_local_worker_ends_when_the_dataset_process_is_killed(tmp_path):
     if alive:
         os.kill(child, 9)
     assert not alive, f"worker {child} still runs 30 s after its dataset process was killed"
+
+
+def test_no_more_local_processes_than_items(tmp_path, monkeypatch):
+    """One item with --workers 2 renders here without spawning a process (the pool is capped at the items)."""
+    import concurrent.futures
+
+    from simulator.dataset import RunOptions, load_spec, run_dataset, runner
+
+    EVENTS.clear()
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", _InProcessPool)
+    monkeypatch.setattr(runner, "prepare_kernels", lambda spec, todo, cache: {})
+    monkeypatch.setattr(runner, "run_item", lambda task: EVENTS.append(task.item.index) or {"status": "ok"})
+    spec_path = tmp_path / "spec.toml"
+    spec_path.write_text(SPEC, encoding="utf-8")
+    run_dataset(load_spec(spec_path), tmp_path / "one", RunOptions(workers=2, items=(2,), progress=False))
+    assert EVENTS == [2], f"expected item 2 rendered here and no pool: {EVENTS}"
+
+
+def test_the_tracer_records_phases_only_when_asked(tmp_path, monkeypatch):
+    from simulator.dataset import trace
+
+    path = tmp_path / "trace.jsonl"
+    monkeypatch.delenv(trace.ENV, raising=False)
+    with trace.phase("item", index=1):
+        pass
+    assert not path.exists()
+    monkeypatch.setenv(trace.ENV, str(path))
+    trace.record_start()
+    with trace.phase("item", index=4):
+        sum(i * i for i in range(200_000))     # some CPU
+    rows = trace.read_timeline(path)
+    assert [r["phase"] for r in rows] == ["start", "item"] and rows[1]["index"] == 4, rows
+    item = rows[1]
+    assert item["pid"] == os.getpid() and item["wall1"] >= item["wall0"] and item["cpu1"] > item["cpu0"], item
+    assert rows[0]["wall0"] <= item["wall0"], "a process starts before its phases"

@@ -202,7 +202,7 @@ def test_single_worker_dataset_honours_threads_per_worker(monkeypatch, tmp_path)
 
     monkeypatch.setattr(runner, "run_item", fake_item)
     before = workers.thread_budget()
-    rows = list(runner._results(["a", "b"], runner.RunOptions(workers=1, threads_per_worker=1)))
+    rows = list(runner._results(lambda: ["a", "b"], runner.RunOptions(workers=1, threads_per_worker=1)))
     assert rows == [{"status": "ok"}] * 2 and seen == [1, 1], seen
     assert workers.thread_budget() == before
 
@@ -238,40 +238,11 @@ def test_dataset_lanes_run_every_item_once_in_this_process_and_the_pool(monkeypa
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", _ThreadPool)
     monkeypatch.setattr(runner, "run_item", fake_item)
     tasks = [f"t{i}" for i in range(12)]
-    rows = list(runner._local_results(tasks, workers=3, threads=1))
+    rows = list(runner._local_results(lambda: tasks, workers=3, threads=1))
     assert sorted(r["task"] for r in rows) == sorted(tasks), rows
     assert sorted(t for t, _ in ran) == sorted(tasks), "an item ran twice or not at all"
     lanes = {name for _, name in ran}
     assert threading.current_thread().name in lanes and len(lanes) >= 2, lanes
     ran.clear()
     with pytest.raises(RuntimeError, match="pool broke"):
-        list(runner._local_results(["bad"] + tasks[:1], workers=2, threads=1))
-
-
-def test_parent_warms_numba_cache_before_any_worker_renders(monkeypatch):
-    """numba's cache written by two processes at once can crash them (numba #4807): the spawned lanes must
-    not render before this process has loaded or written it."""
-    import concurrent.futures
-
-    from simulator.dataset import runner
-
-    events = []
-
-    def fake_warm(task):
-        events.append(("warm", task, threading.current_thread().name))
-
-    def fake_item(task):
-        events.append(("item", task, threading.current_thread().name))
-        return {"task": task}
-
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", _ThreadPool)
-    monkeypatch.setattr(runner, "warm_compiled", fake_warm)
-    monkeypatch.setattr(runner, "run_item", fake_item)
-    tasks = [f"t{i}" for i in range(6)]
-    rows = list(runner._local_results(tasks, workers=2, threads=1))
-    assert sorted(r["task"] for r in rows) == tasks
-    assert events[0] == ("warm", "t0", threading.current_thread().name), events[:2]
-    assert [e[0] for e in events].count("warm") == 1, events
-    events.clear()
-    list(runner._local_results(tasks[:2], workers=1, threads=1))
-    assert all(kind == "item" for kind, _, _ in events), f"one worker has nothing to warm for: {events}"
+        list(runner._local_results(lambda: ["bad"] + tasks[:1], workers=2, threads=1))

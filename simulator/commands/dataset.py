@@ -48,4 +48,9 @@ def run(args) -> int:
         resume=args.resume, truth=args.truth, cache_dir=args.cache_dir, items=items))
     print(f"dataset {spec.name!r}: {result.done} made, {result.skipped} already there, {result.failed} failed; "
           f"manifest {result.manifest}")
+    import atexit
+
+    from simulator.dataset.worker import fast_exit
+
+    atexit.register(fast_exit)    # at the interpreter's end: skip collecting its whole heap once more (~0.8 CPU-s)
     return 1 if result.failed else 0

@@ -19,12 +19,13 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from simulator.dataset import manifest as mf
+from simulator.dataset import trace
 from simulator.dataset.spec import DatasetSpec, DatasetSpecError, apply_item
-from simulator.dataset.warm import representatives, warm_compiled
+from simulator.dataset.warm import serialise_compiles
 from simulator.dataset.worker import (ItemTask, init_local_worker, prepare_process, record_failure, record_path,
                                       run_item, run_local_item)
 
@@ -71,23 +72,38 @@ class RunResult:
 
 
 def prepare_folder(spec: DatasetSpec, out_dir: Path, resume: bool) -> set[int]:
-    """Check ``out_dir`` against the spec; return the indices already finished ok (resume only)."""
+    """Check ``out_dir`` against the spec; return the indices already finished ok (resume only).
+
+    Raises :class:`DatasetSpecError` (one sentence naming the folder) when it is a file, holds something else,
+    holds another spec's dataset, or cannot be made or written here; nothing in it is moved or removed.
+    """
     out_dir = Path(out_dir)
     copy = out_dir / SPEC_COPY
-    if copy.is_file():
-        if copy.read_text(encoding="utf-8") != spec.text:
-            raise DatasetSpecError(f"{str(out_dir)!r} holds a dataset made from another spec ({copy}); "
-                                   "choose another --out")
-        if not resume:
-            raise DatasetSpecError(f"{str(out_dir)!r} already holds this dataset; pass --resume to finish it "
-                                   "or choose another --out")
-    elif out_dir.exists() and any(out_dir.iterdir()):
-        raise DatasetSpecError(f"{str(out_dir)!r} is not empty and holds no dataset; choose an empty or new --out")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if not copy.is_file():
-        tmp = out_dir / f".{SPEC_COPY}.tmp-{os.getpid()}"
-        tmp.write_text(spec.text, encoding="utf-8")
-        os.replace(tmp, copy)
+    expected = "expected a new or empty folder you can write (or this spec's dataset, with --resume)"
+    if out_dir.exists() and not out_dir.is_dir():
+        raise DatasetSpecError(f"--out {str(out_dir)!r} is a file; {expected}")
+    try:
+        if copy.is_file():
+            if copy.read_text(encoding="utf-8") != spec.text:
+                raise DatasetSpecError(f"{str(out_dir)!r} holds a dataset made from another spec ({copy}); "
+                                       "choose another --out")
+            if not resume:
+                raise DatasetSpecError(f"{str(out_dir)!r} already holds this dataset; pass --resume to finish it "
+                                       "or choose another --out")
+        elif out_dir.exists() and any(out_dir.iterdir()):
+            raise DatasetSpecError(f"{str(out_dir)!r} is not empty and holds no dataset; choose an empty or new "
+                                   "--out")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        if not copy.is_file():
+            tmp = out_dir / f".{SPEC_COPY}.tmp-{os.getpid()}"
+            try:
+                tmp.write_text(spec.text, encoding="utf-8")
+                os.replace(tmp, copy)
+            finally:
+                tmp.unlink(missing_ok=True)
+    except OSError as exc:
+        raise DatasetSpecError(f"--out {str(out_dir)!r} cannot be used ({exc.strerror or exc}"
+                               f"{f': {exc.filename}' if exc.filename else ''}); {expected}") from None
     finished = set()
     for item in spec.items():
         row = _read_record(out_dir, item.index)
@@ -105,19 +121,48 @@ def _read_record(out_dir: Path, index: int) -> dict | None:
         return None
 
 
-def prepare_kernels(spec: DatasetSpec, items, cache_dir: str | None) -> None:
-    """Write every distinct synthetic kernel set the items need, here, before any worker starts.
+def prepare_kernels(spec: DatasetSpec, items, cache_dir: str | None) -> dict[int, float]:
+    """Write every distinct synthetic kernel set the items need, here, before any worker renders; return each
+    item's :func:`render_cost` by index (0 for an item whose scenario does not load: it fails on its own).
 
     Workers then only read the cache (two processes writing one set at once would race).
     """
     from simulator.kernelset import kernel_set_for
 
+    costs = {}
     for item in items:
-        kernel_set_for(apply_item(item), cache_dir)
+        scenario = apply_item(item)
+        kernel_set_for(scenario, cache_dir)
+        costs[item.index] = render_cost(scenario)
+    return costs
+
+
+def render_cost(scenario) -> float:
+    """A relative estimate of the render work of one product, to hand the largest items out first.
+
+    Frames x filters x (1 + TDI stage nodes): each framelet's fixed work (rays, scene, detector chain, truth)
+    plus one geometry pass per stage node (``RenderOptions.max_stage_nodes`` caps the nodes; the scenario's
+    ``render.time_oversample`` raises the cap). Measured on the bench items (26 frames, 3 filters, minimal
+    truth, one thread): TDI 1 ~9.7 CPU-s, TDI 2 ~14 CPU-s, i.e. a node costs about as much as the rest of a
+    framelet. Only the order in which items start depends on it, never what they hold.
+    """
+    from simulator.render.types import RenderOptions
+
+    imaging = scenario.imaging
+    cap = max(RenderOptions().max_stage_nodes, int(getattr(scenario.render, "time_oversample", 1)))
+    nodes = min(max(1, int(imaging.tdi)), cap)
+    return float(int(imaging.frames) * len(imaging.filters) * (1 + nodes))
+
+
+def largest_first(tasks: list, costs: dict[int, float]) -> list:
+    """``tasks`` by falling :func:`render_cost` (ties by index): the last items to start are the small ones,
+    so the lanes finish close together instead of one lane rendering a large item alone at the end."""
+    return sorted(tasks, key=lambda t: (-costs.get(t.item.index, 0.0), t.item.index))
 
 
 def run_dataset(spec: DatasetSpec, out_dir: str | Path, options: RunOptions = RunOptions()) -> RunResult:
     """Make every item of ``spec`` in ``out_dir`` (see the module doc); return the counts."""
+    trace.record_start()
     out_dir = Path(out_dir).resolve()
     truth = options.truth or spec.truth
     if options.scheduler is None and (isinstance(options.workers, bool) or not isinstance(options.workers, int)
@@ -130,15 +175,23 @@ def run_dataset(spec: DatasetSpec, out_dir: str | Path, options: RunOptions = Ru
     wanted = selected(spec, options.items)    # indices out of range: refused before any work
     client = connect(options.scheduler)       # an unreachable scheduler is refused before any work
     try:
-        finished = prepare_folder(spec, out_dir, options.resume) & wanted
-        todo = [item for item in spec.items() if item.index not in finished and item.index in wanted]
-        prepare_kernels(spec, todo, options.cache_dir)
-        tasks = [ItemTask(item=item, out_dir=str(out_dir), truth=truth, cache_dir=options.cache_dir)
-                 for item in todo]
+        with trace.phase("prepare"):
+            finished = prepare_folder(spec, out_dir, options.resume) & wanted
+            todo = [item for item in spec.items() if item.index not in finished and item.index in wanted]
+        tasks = [ItemTask(item=item, out_dir=str(out_dir), truth=truth, cache_dir=options.cache_dir,
+                          lock_compiles=options.scheduler is not None) for item in todo]
+
+        def prepare() -> list[ItemTask]:     # run while the local workers start (_local_results)
+            with trace.phase("kernels"):
+                return largest_first(tasks, prepare_kernels(spec, todo, options.cache_dir))
+
         bar = _progress(len(todo) + len(finished), len(finished), options.progress)
         failed = 0
+        # no more local processes than items (a --resume with nothing left to do spawns none)
+        lanes = options if options.scheduler is not None else replace(options, workers=min(options.workers,
+                                                                                          max(1, len(tasks))))
         try:
-            for row in _results(tasks, options, client):
+            for row in (_results(prepare, lanes, client) if tasks else ()):
                 failed += row["status"] != "ok"
                 bar.update(1)
                 bar.set_postfix(failed=failed, refresh=False)
@@ -147,8 +200,9 @@ def run_dataset(spec: DatasetSpec, out_dir: str | Path, options: RunOptions = Ru
     finally:
         if client is not None and client is not options.scheduler:
             client.close()
-    rows = [r for r in (_read_record(out_dir, i.index) for i in spec.items()) if r is not None]
-    parquet, _ = mf.write_manifest(out_dir, rows)
+    with trace.phase("manifest"):
+        rows = [r for r in (_read_record(out_dir, i.index) for i in spec.items()) if r is not None]
+        parquet, _ = mf.write_manifest(out_dir, rows)
     if spec.export is not None:
         from simulator.dataset.export import export_from_spec
 
@@ -204,25 +258,28 @@ def connect(scheduler):
                                f"({' '.join(str(exc).split())}); start one with 'dask scheduler'") from None
 
 
-def _results(tasks: list[ItemTask], options: RunOptions, client=None):
-    """Yield each task's row as it finishes (any order); ``client``: a connected Dask client, or None."""
-    if not tasks:
-        return
+def _results(prepare, options: RunOptions, client=None):
+    """Yield each task's row as it finishes (any order); ``prepare()`` writes the kernels and returns the tasks
+    in the order to hand them out; ``client``: a connected Dask client, or None."""
     if options.scheduler is not None:
-        yield from _dask_results(tasks, client if client is not None else options.scheduler)
+        tasks = prepare()
+        if tasks:
+            yield from _dask_results(tasks, client if client is not None else options.scheduler)
         return
     threads = options.threads_per_worker or max(1, (os.cpu_count() or 1) // options.workers)
-    yield from _local_results(tasks, options.workers, threads)
+    yield from _local_results(prepare, options.workers, threads)
 
 
-def _local_results(tasks: list[ItemTask], workers: int, threads: int):
+def _local_results(prepare, workers: int, threads: int):
     """Items in ``workers`` lanes: this process (with ``threads`` threads, restored afterwards) and
     ``workers - 1`` spawned processes, each lane taking the next item when it is free.
 
     This process renders too: a spawned worker pays the imports and numba's cache load again (~3 CPU-s
-    per process on this machine, a third of a 26-frame item), so ``N`` lanes cost one start-up fewer.
-    Before the spawned lanes render, this process warms numba's cache (:func:`warm_compiled`) while they
-    import, so a fresh cache is compiled and written by one process, not by all of them at once.
+    per process on this machine, a third of a 26-frame item), so ``N`` lanes cost one start-up fewer. The
+    worker processes are started first, so their start-up overlaps ``prepare()`` (kernels written here, before
+    any item renders) and every lane starts rendering at once: numba's compiles are serialised per signature
+    (:func:`simulator.dataset.warm.serialise_compiles`), so a cold cache is still compiled once, and a warm
+    one is loaded by every process side by side.
     """
     import queue
     import threading
@@ -230,58 +287,51 @@ def _local_results(tasks: list[ItemTask], workers: int, threads: int):
 
     from simulator.render.workers import thread_limit
 
-    todo = deque(tasks)             # popleft() is atomic: every lane takes the next item
+    serialise_compiles()
     rows: queue.SimpleQueue = queue.SimpleQueue()
     feeders: list[threading.Thread] = []
     pool = None
-    if workers > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+    todo: deque = deque()           # popleft() is atomic: every lane takes the next item
+    try:
+        if workers > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
 
-        # "spawn": no fork of numba's / SPICE's state; the initializer sets the thread budget first.
-        pool = ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=init_local_worker, initargs=(threads,))
-        # The processes start and import now, while this one loads (or compiles and saves) numba's cache:
-        # they render only once it is written, so no two processes write it at once (warm_compiled).
-        try:
+            # "spawn": no fork of numba's / SPICE's state; the initializer sets the thread budget first.
+            pool = ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("spawn"),
+                                       initializer=init_local_worker, initargs=(threads,))
             for _ in range(workers - 1):
-                pool.submit(prepare_process)
-            with thread_limit(threads):
-                for task in representatives(tasks):
-                    warm_compiled(task)
-        except BaseException:          # Ctrl-C / SIGTERM while warming: the workers end too
-            stop_workers(pool)
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+                pool.submit(prepare_process)      # the processes start and import while this one prepares
+        todo.extend(prepare())
+        if pool is not None and todo:
 
-        def lane() -> None:        # feeds one worker process, one item at a time
+            def lane() -> None:        # feeds one worker process, one item at a time
+                while True:
+                    try:
+                        task = todo.popleft()
+                    except IndexError:
+                        return
+                    try:
+                        rows.put(pool.submit(run_local_item, run_item, task).result())
+                    except BaseException as exc:  # noqa: BLE001 - a broken pool or a cancel ends the lane; re-raised below
+                        rows.put(exc)
+                        return
+
+            feeders = [threading.Thread(target=lane, name=f"junocam-dataset-lane-{k}", daemon=True)
+                       for k in range(workers - 1)]
+            for t in feeders:
+                t.start()
+
+        def finished():
             while True:
                 try:
-                    task = todo.popleft()
-                except IndexError:
+                    row = rows.get_nowait()
+                except queue.Empty:
                     return
-                try:
-                    rows.put(pool.submit(run_local_item, run_item, task).result())
-                except BaseException as exc:  # noqa: BLE001 - a broken pool or a cancel ends the lane; re-raised below
-                    rows.put(exc)
-                    return
+                if isinstance(row, BaseException):
+                    raise row
+                yield row
 
-        feeders = [threading.Thread(target=lane, name=f"junocam-dataset-lane-{k}", daemon=True)
-                   for k in range(workers - 1)]
-        for t in feeders:
-            t.start()
-
-    def finished():
-        while True:
-            try:
-                row = rows.get_nowait()
-            except queue.Empty:
-                return
-            if isinstance(row, BaseException):
-                raise row
-            yield row
-
-    try:
         while True:
             yield from finished()
             try:
@@ -316,15 +366,13 @@ def stop_workers(pool) -> None:
 
 def _dask_results(tasks: list[ItemTask], scheduler):
     """One dask task per item on a running cluster (``scheduler``: an address or a ``distributed.Client``)."""
-    from dataclasses import replace
-
     from distributed import Client, as_completed
 
     client = scheduler if isinstance(scheduler, Client) else Client(str(scheduler))
     try:
-        # no parent warmed numba's cache for these processes: each warms a code path before its first item
-        # of that path, under the machine-wide compile lock (simulator.dataset.warm)
-        futures = {client.submit(run_item, replace(t, warm=True), pure=False, retries=0,
+        # no dataset started these processes: each task serialises the process's numba compiles under the
+        # machine-wide compile lock (ItemTask.lock_compiles, simulator.dataset.warm); submitted largest first
+        futures = {client.submit(run_item, t, pure=False, retries=0,
                                  key=f"junocam-dataset-item-{t.item.index:05d}-{os.getpid()}"): t for t in tasks}
         for future in as_completed(futures):
             try:

@@ -1,4 +1,4 @@
-"""Numba's on-disk cache, compiled by one process at a time before a dataset's items render.
+"""Numba's on-disk cache, compiled by one process at a time, while a warm cache loads without waiting.
 
 The renderer's loops are ``numba.njit(cache=True)``: the first process that calls one compiles it and writes
 ``<cache>/<module>-<function>.nbi/.nbc``; every later process only loads those files. On a fresh machine (or a
@@ -8,15 +8,18 @@ report crashes when a cache is generated in parallel (its developers suggest a f
 
 - :func:`compile_lock` is an exclusive ``flock`` on one file per numba cache (``$NUMBA_CACHE_DIR``, else one
   per source tree in the temporary folder): every process of the machine, whichever pool or cluster started
-  it, waits for the one compiling; the kernel drops the lock of a killed process, so it never goes stale.
-- :func:`warm_compiled` renders one frame of an item (middle frame, each filter) under that lock and drops it:
-  the first process compiles and saves, the next ones load what it saved.
-- :func:`code_paths` names what selects different compiled loops (the compression mode: ``LOSSLESS`` runs the
-  Rice bit loops, the others do not; pixel summing), so one representative item per path is warmed.
+  it, waits for the one compiling; the kernel drops the lock of a killed process, so it never goes stale. It
+  is re-entrant within a process (``flock`` is not), so a compile nested in a locked block never waits for
+  itself.
+- :func:`serialise_compiles` makes every numba compile of this process (one per new function signature,
+  never per call) take that lock around numba's "load from the cache, else compile and save": a cold cache is
+  compiled once, signature by signature, by whichever process needs it first, and the others load what it
+  saved; on a warm cache each load holds the lock for milliseconds, so processes starting together do not
+  wait for each other's whole warm-up (a dataset's parent used to render a warm-up frame holding the lock
+  while its spawned workers waited to start). The test suite installs the same wrapper (``tests/conftest.py``).
 
-A local dataset warms every path in the parent while its spawned workers import (``runner._local_results``);
-a Dask worker process warms a path the first time one of its tasks needs it (:func:`warm_once`), before it
-renders the item, so two workers on one host never compile together.
+A dataset's parent and its spawned workers (``runner._local_results``, ``worker.init_local_worker``) and every
+Dask task (``ItemTask.lock_compiles``) serialise their compiles so.
 """
 
 from __future__ import annotations
@@ -25,10 +28,10 @@ import contextlib
 import hashlib
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 LOCK_NAME = "junocam-sim-compile.lock"
-_WARMED: set[tuple] = set()     # code paths this process has warmed (warm_once)
 
 
 def lock_path() -> Path:
@@ -48,79 +51,70 @@ def lock_path() -> Path:
     return Path(tempfile.gettempdir()) / f"junocam-sim-compile-{hashlib.sha256(tree.encode()).hexdigest()[:12]}.lock"
 
 
+_HELD: dict[str, list] = {}                # lock file -> [descriptor, depth] while this process holds it
+_IN_PROCESS = threading.RLock()            # one holder thread per process; re-entrant in that thread
+
+
 @contextlib.contextmanager
 def compile_lock(path: Path | None = None):
-    """Hold an exclusive lock on ``path`` (default :func:`lock_path`) while the block runs.
+    """Hold an exclusive lock on ``path`` (default :func:`lock_path`) while the block runs; re-entrant.
 
     POSIX ``flock`` (over NFS, Linux maps it to a POSIX byte-range lock): released by ``close`` or by the kernel
-    when the holder dies. Where ``fcntl`` does not exist (Windows) the block runs unlocked: numba writes each
-    cache file to a temporary name and renames it, so concurrent compiling is then only duplicated work.
+    when the holder dies. ``flock`` itself is not re-entrant (a second open of the file in the same process
+    waits for the first forever), so a process takes the file once: a nested ``compile_lock`` in the thread
+    that holds it (numba compiling a function that calls another, the test suite's serialised compiles inside
+    a test that holds it) only counts, and other threads of the process wait for the holder. Where ``fcntl`` does
+    not exist (Windows) the block runs unlocked: numba writes each cache file to a temporary name and renames
+    it, so concurrent compiling is then only duplicated work.
     """
     try:
         import fcntl
     except ImportError:              # pragma: no cover - not POSIX
         yield
         return
-    fd = os.open(path or lock_path(), os.O_RDWR | os.O_CREAT, 0o666)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)                 # closing the descriptor releases the lock
-
-
-def code_path(scenario) -> tuple:
-    """What selects different compiled loops for this scenario: (compression mode, pixel summing)."""
-    return (str(scenario.imaging.compression).upper(), int(scenario.imaging.summing))
-
-
-def representatives(tasks) -> list:
-    """The first task (in the given order) of each distinct :func:`code_path`. Tasks whose scenario does not
-    load share one key (warming their first one fails at once; each reports its own error when it runs)."""
-    from simulator.dataset.spec import apply_item
-
-    seen: dict[tuple, object] = {}
-    for task in tasks:
+    key = os.fspath(path or lock_path())
+    with _IN_PROCESS:
+        held = _HELD.get(key)
+        if held is None:
+            fd = os.open(key, os.O_RDWR | os.O_CREAT, 0o666)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except BaseException:
+                os.close(fd)
+                raise
+            held = _HELD[key] = [fd, 0]
+        held[1] += 1
         try:
-            key = code_path(apply_item(task.item))
-        except Exception:  # noqa: BLE001 - the item reports its own error when it runs
-            key = ("unloadable",)
-        seen.setdefault(key, task)
-    return list(seen.values())
+            yield
+        finally:
+            held[1] -= 1
+            if not held[1]:
+                del _HELD[key]
+                os.close(held[0])    # closing the descriptor releases the lock
 
 
-def warm_compiled(task) -> tuple | None:
-    """Load (or compile and save) numba's cached loops for ``task``'s code path in this process, under
-    :func:`compile_lock`, by rendering the middle frame of its item (each filter) and dropping it.
+def serialise_compiles(before=None) -> None:
+    """From now on, numba compiles (and cache loads) of this process hold :func:`compile_lock`; idempotent.
 
-    Returns the code path warmed, or None when the item's scenario does not load or its render fails (the
-    item itself then reports the error when it runs). No file is written besides numba's cache.
+    Parameters
+    ----------
+    before : callable or None
+        Called before each outermost compile takes the lock (the test suite waits there for its background
+        cache warmers). Only the first installation's ``before`` is kept.
     """
-    from simulator.dataset.spec import apply_item
-    from simulator.render import RenderRequest, render_framelets
-
     try:
-        scenario = apply_item(task.item)
-        request = RenderRequest.from_scenario(scenario, Path(task.cache_dir) if task.cache_dir else None)
-        request = request.with_overrides(frame_indices=(int(request.frames) // 2,))
-        with compile_lock():
-            for _ in render_framelets(request):
-                pass
-    except Exception:  # noqa: BLE001 - warming is an optimisation: the item reports its own error
-        return None
-    key = code_path(scenario)
-    _WARMED.add(key)
-    return key
-
-
-def warm_once(task) -> None:
-    """:func:`warm_compiled` for ``task`` unless this process has already warmed its code path."""
-    from simulator.dataset.spec import apply_item
-
-    try:
-        key = code_path(apply_item(task.item))
-    except Exception:  # noqa: BLE001 - the item reports its own error when it runs
+        from numba.core.dispatcher import Dispatcher
+    except ImportError:              # pragma: no cover - numba is a dependency
         return
-    if key not in _WARMED:
-        warm_compiled(task)
-        _WARMED.add(key)     # a failed warm is not retried: the item's own render compiles what it needs
+    original = Dispatcher.compile
+    if getattr(original, "_serialised", False):
+        return
+
+    def compile(self, sig):
+        if before is not None:
+            before()
+        with compile_lock():
+            return original(self, sig)
+
+    compile._serialised = True
+    Dispatcher.compile = compile
