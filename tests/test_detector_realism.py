@@ -306,8 +306,9 @@ def test_level_calibration_includes_the_adc_floor_and_clipping(target, noise, of
 @pytest.mark.slow
 def test_dark_figures_are_real_for_most_cameras_not_one_seed():
     """The PJ28 sky product's dark figures (the acceptance test's, through compare's definitions) for 12
-    cameras: every figure of every strip inside its real range for at least 11 of them (all 40 of
-    ``python -m benchmarks.dark_seeds``: every figure inside for all 40)."""
+    cameras: every figure of every strip inside its real range for at least 11 of them (``python -m
+    benchmarks.dark_seeds 40``: every figure inside for all 40 but BLUE's correlation down a column, 37 of 40,
+    median 0.65 against the real strip's own 0.645)."""
     import sys
     from pathlib import Path
 
