@@ -3,7 +3,7 @@
 ``python -m benchmarks.dark_seeds [SEEDS] [--first N]`` draws SEEDS cameras (``[noise] fixed_pattern_seed``
 = N .. N + SEEDS - 1, default 40 from 1) aged to PJ28 and, for each, the dark product the acceptance test
 measures (``tests/test_realism_acceptance.py``: TDI 1, two framelets per filter of pure sky, SQROOT
-companding and the default transform compression at quality 85, decompanded, stacked with a gap line), then
+companding and LOSSLESS compression as the real dark strips, decompanded, stacked with a gap line), then
 prints per figure and filter the share of cameras inside the real range (a range: inside it; a single value:
 within 20 %) with the median and the 10th / 90th percentiles of the figure.
 
@@ -32,7 +32,7 @@ from simulator.render.electronics import DetectorChain
 FILTERS = ("BLUE", "GREEN", "RED")
 PERIJOVE = 28               # the perijove of the real dark frames (calibration README)
 FRAMES = 2                  # the acceptance test's dark product: two frames
-COMPRESSION, QUALITY = "INTEGER COSINE TRANSFORM", 85     # the default scenario's (simulator/scenario.py)
+COMPRESSION, QUALITY = "LOSSLESS", 85   # as the real dark strips were returned (tests/test_realism_acceptance.py)
 
 
 def real_ranges() -> dict:

@@ -193,8 +193,11 @@ SCHEMA: dict[str, tuple[Field, ...]] = {
         F("model", "str", "junocam",
           "detector model: 'junocam' (dark, defects and flat measured on real frames) or 'ideal' (the earlier "
           "idealised detector)", choices=("junocam", "ideal")),
-        F("read_noise_e", "float", None, "read noise, e- rms (absent = the camera's: 46 e- = 4.45 DN robust, PJ28)",
-          (0.0, 1000.0), optional=True),
+        F("read_noise_e", "float", None, "read noise without dark signal, e- rms (absent = the camera's: 35.5 e-; "
+          "PJ28 strips 3.60 / 3.72 / 3.81 DN with dark_noise_dn2_per_dn)", (0.0, 1000.0), optional=True),
+        F("dark_noise_dn2_per_dn", "float", None,
+          "noise variance (DN^2) added per DN of the framelet's dark level above the bias (absent = the camera's: "
+          "0.8, fitted to the PJ28 dark strips; 0 = one read noise for all strips)", (0.0, 100.0), optional=True),
         F("read_noise_correlation", "float", None,
           "read-noise correlation of neighbours along a line (absent = 0, white: the PJ28 strips' 0.005-0.007)",
           (0.0, 0.99), optional=True),

@@ -268,6 +268,7 @@ def reference_expose(chain: DetectorChain, iof, filter_name, n_stages, frame, mo
     # The camera's maps at this TDI (flat = response x PRNU; hot-pixel charge and bias map in the pattern).
     pattern, flat = chain.filter_maps(filter_name, e.shape[0], n_stages)
     flat = np.broadcast_to(flat, e.shape)
+    params = det.with_framelet_noise(params, pattern)   # the read noise of the whole framelet's dark level
     kw = dict(temperature_k=req.focal_plane_temperature_k,
               gain_error=1.0 / float(req.errors.gain_error.get(filter_name, 1.0)) - 1.0)
     # The noise is drawn per column block, each from its own generator (electronics.NOISE_BLOCKS).

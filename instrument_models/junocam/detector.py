@@ -7,7 +7,7 @@ every such value below is a named assumption in :class:`DetectorParams`, changea
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -40,8 +40,10 @@ class DetectorParams:
         levels, not the relative shot noise.
     full_well_e : 40,000 e- (facts.md: one unverified source for this sensor). The siblings: 26,150 /
         23,308 / 29,454 e- (Malin et al. 2017, Table 1).
-    read_noise_e : read noise, e- rms. 46 e- = 4.6 DN at the assumed gain: a PJ28 TDI 1 sky product (ICT quality
-        85) then measures the real PJ28 dark strips' figures with the README's definitions
+    read_noise_e : read noise, e- rms, without dark signal (see ``dark_noise_dn2_per_dn``). 35.5 e- (with
+        the dark signal's noise 3.60 / 3.72 / 3.81 DN in the PJ28 B / G / R strips). Until issue #13 item 1 it
+        was 46 e- for every strip: 46 e- = 4.6 DN at the assumed gain: a PJ28 TDI 1 sky product (ICT quality
+        85) then measured the real PJ28 dark strips' figures with the README's definitions
         (``darkstats.raw_noise``: robust spread with the columns 4.45 DN in all three strips, correlation down a
         column 0.68-0.70; real 4.448 / 4.448 / 4.448 and 0.645 / 0.682 / 0.750). Those strips are public
         (kmgill/junocam_processing ``src/calib/junocam_dark_pj28_v1_{blue,green,red}.tif``, measured, not copied);
@@ -53,6 +55,23 @@ class DetectorParams:
         varies by 0.05 DN beyond its columns. So the PJ28 frames' 3-4.5 DN is more than the siblings' read
         noise (dark-current or radiation noise of the aged camera, or of those frames): an assumption that it
         applies to every PJ28-32 image. ``[detector] read_noise_e = 11`` gives the siblings' ~1.1 DN.
+    dark_noise_dn2_per_dn : noise variance (DN^2) added per DN of dark signal, i.e. of the framelet's dark/bias map
+        (its median) above ``bias_dn``: the read noise of a framelet is ``sqrt(read_noise_e^2 + k gain^2 max(0,
+        median(dark map) - bias_dn))`` e- (:func:`framelet_read_noise_e`; one value per framelet, the compiled
+        loops take one sigma). 0.8 DN^2/DN, fitted to the real PJ28 dark strips (kmgill/junocam_processing
+        ``src/calib/junocam_dark_pj28_v1_{blue,green,red}.tif``, measured, not copied): the pixel noise after the
+        column medians grows with the dark level, not with the strip: inside each strip columns whose median is
+        higher are noisier (5-sigma-clipped std: BLUE 3.30 DN at columns of 7.8 DN, 3.68 at 10.4; GREEN 2.79 /
+        3.47 / 3.74 at 5.8 / 8.6 / 11.4; RED 3.14 / 3.58 / 3.90 at 6.9 / 9.8 / 12.5: ~0.7-1.0 DN^2 per DN), columns
+        of equal level are equally noisy in the three strips, the noise does not change down a strip (BLUE 3.42 /
+        3.35 / 3.37 / 3.41 DN in 32-line blocks), and the strips' means (8.8 / 10.1 / 11.4 DN, the level rising
+        down the CCD) give 3.39 / 3.60 / 3.71 DN (0.87 DN^2 per DN). So BLUE < GREEN < RED is the dark signal's
+        own noise (dark-current shot noise or its pixel-to-pixel spread, not told apart by one frame), larger than
+        Poisson electrons at the assumed gain would give (0.1 DN^2/DN). With ``read_noise_e`` 35.5 e- the PJ28
+        strips' dark maps (median 0.4 / 1.5 / 2.4 DN above the bias) read 3.60 / 3.72 / 3.81 DN, which measure
+        as the real strips with ``darkstats.line_noise`` (2.97 / 3.71 / 4.45 DN: 1.4826 x a median absolute
+        deviation of 2 / 2.5 / 3 whole DN, so the figure moves in steps) and ``raw_noise`` (4.45 DN). Mission
+        time raises the noise with the dark level (PJ56: dark x 2). 0: one read noise for every strip.
     read_noise_correlation : correlation of neighbouring read-noise values along a line (0 = white, the
         default). The real PJ28 dark strips' neighbours along a line correlate 0.005 / 0.005 / 0.007
         (``darkstats.line_noise``): their noise is white. (The calibration README's "neighbour correlation
@@ -96,7 +115,8 @@ class DetectorParams:
 
     gain_e_per_dn: float = 10.0
     full_well_e: float = 40_000.0
-    read_noise_e: float = 46.0
+    read_noise_e: float = 35.5
+    dark_noise_dn2_per_dn: float = 0.8
     read_noise_correlation: float = 0.0
     bias_dn: float = 8.0
     dark_current_e_s_ref: float = 20.0
@@ -121,7 +141,7 @@ class DetectorParams:
             v = getattr(self, name)
             if not (np.isfinite(v) and v > 0):
                 raise InstrumentError(f"detector parameter {name} = {v!r} is invalid; expected a number > 0")
-        non_negative = ("read_noise_e", "bias_dn", "dark_current_e_s_ref", "prnu_sigma", "hot_pixel_dark_e_s",
+        non_negative = ("read_noise_e", "dark_noise_dn2_per_dn", "bias_dn", "dark_current_e_s_ref", "prnu_sigma", "hot_pixel_dark_e_s",
                         "radiation_hits_per_cm2_s", "radiation_hit_mean_e")
         for name in non_negative:
             v = getattr(self, name)
@@ -416,6 +436,7 @@ def apply_chain(photo_e, params: DetectorParams, exposure_s: float, rng: np.rand
     gain_error : relative gain error injected (0 = nominal).
     flat : the flat field precomputed by :func:`flat_field` for these arguments (saves recomputing it).
     """
+    params = with_framelet_noise(params, pattern)
     mean = mean_charge(photo_e, params, exposure_s, pattern=pattern, vignette=vignette, flat=flat,
                        switches=switches, temperature_k=temperature_k)
     return _noisy_tail(mean, params, exposure_s, rng, switches, gain_error, adc_bits,
@@ -465,6 +486,7 @@ def prepare_chain_with_truth(photo_e, params: DetectorParams, exposure_s: float,
     two tails on cut copies of the arrays.
     """
     img = _check_chain(photo_e, params, exposure_s, pattern, switches)
+    params = with_framelet_noise(params, pattern)   # framelet-wide: the same for every column block
     if switches.flat_field and flat is None:
         flat = flat_field(params, switches, pattern, vignette)
     dark = params.dark_current_e_s(temperature_k) * exposure_s if switches.dark_current else 0.0
@@ -549,6 +571,25 @@ def _bias_map(bias, params: DetectorParams, shape) -> np.ndarray:
     if bias is None:
         return np.full(shape, float(params.bias_dn))
     return np.ascontiguousarray(np.broadcast_to(np.asarray(bias, dtype=float), shape))
+
+
+def framelet_read_noise_e(params: DetectorParams, bias=None) -> float:
+    """The read noise (e- rms) of a framelet whose dark/bias map is ``bias`` (DN, any shape; None: ``bias_dn``):
+    ``sqrt(read_noise_e^2 + dark_noise_dn2_per_dn gain^2 max(0, median(bias) - bias_dn))`` (see
+    :class:`DetectorParams`)."""
+    if bias is None or params.dark_noise_dn2_per_dn == 0:
+        return float(params.read_noise_e)
+    above = max(0.0, float(np.median(bias)) - params.bias_dn)
+    return float(np.sqrt(params.read_noise_e**2 + params.dark_noise_dn2_per_dn * params.gain_e_per_dn**2 * above))
+
+
+def with_framelet_noise(params: DetectorParams, pattern: FixedPattern | None) -> DetectorParams:
+    """``params`` with the framelet's read noise (:func:`framelet_read_noise_e` of ``pattern.bias_dn``) as
+    ``read_noise_e`` and the dark-signal term spent (0), so applying it again changes nothing."""
+    if params.dark_noise_dn2_per_dn == 0:
+        return params
+    read_e = framelet_read_noise_e(params, None if pattern is None else pattern.bias_dn)
+    return replace(params, read_noise_e=read_e, dark_noise_dn2_per_dn=0.0)
 
 
 def _adc_args(params: DetectorParams, read_noise: bool, gain_error: float, adc_bits: int):

@@ -30,6 +30,7 @@ class DetectorConfig:
     model: str = "junocam"
     read_noise_e: float | None = None
     read_noise_correlation: float | None = None
+    dark_noise_dn2_per_dn: float | None = None
     dark_level_scale: float = 1.0
     warm_column_scale: float = 1.0
     hot_pixel_density_scale: float = 1.0
@@ -53,6 +54,8 @@ class DetectorConfig:
             out = replace(out, read_noise_e=float(self.read_noise_e))
         if self.read_noise_correlation is not None:
             out = replace(out, read_noise_correlation=float(self.read_noise_correlation))
+        if self.dark_noise_dn2_per_dn is not None:
+            out = replace(out, dark_noise_dn2_per_dn=float(self.dark_noise_dn2_per_dn))
         return out
 
 

@@ -148,7 +148,8 @@ class DetectorChain:
         self.radiometry = radiometry or cam.radiometry   # the camera's own (mission-time response, stray light)
         self.config = detector_config(request.detector)
         if self.config.model == "ideal":
-            cam = replace(cam, detector=replace(cam.detector, read_noise_e=IDEAL_READ_NOISE_E, read_noise_correlation=0.0))
+            cam = replace(cam, detector=replace(cam.detector, read_noise_e=IDEAL_READ_NOISE_E, read_noise_correlation=0.0,
+                                                       dark_noise_dn2_per_dn=0.0))
         cam = replace(cam, detector=self.config.apply(cam.detector))
         self.cam = cam
         self.switches = chain_switches(request.noise)
