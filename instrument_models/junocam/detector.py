@@ -579,7 +579,12 @@ def framelet_read_noise_e(params: DetectorParams, bias=None) -> float:
     :class:`DetectorParams`)."""
     if bias is None or params.dark_noise_dn2_per_dn == 0:
         return float(params.read_noise_e)
-    above = max(0.0, float(np.median(bias)) - params.bias_dn)
+    return _read_noise_at_level(params, float(np.median(bias)))
+
+
+def _read_noise_at_level(params: DetectorParams, median_dn: float) -> float:
+    """:func:`framelet_read_noise_e` for a dark/bias map whose median is ``median_dn``."""
+    above = max(0.0, median_dn - params.bias_dn)
     return float(np.sqrt(params.read_noise_e**2 + params.dark_noise_dn2_per_dn * params.gain_e_per_dn**2 * above))
 
 
@@ -588,7 +593,12 @@ def with_framelet_noise(params: DetectorParams, pattern: FixedPattern | None) ->
     ``read_noise_e`` and the dark-signal term spent (0), so applying it again changes nothing."""
     if params.dark_noise_dn2_per_dn == 0:
         return params
-    read_e = framelet_read_noise_e(params, None if pattern is None else pattern.bias_dn)
+    bias = None if pattern is None else pattern.bias_dn
+    if bias is None:
+        read_e = float(params.read_noise_e)
+    else:   # a FixedPattern keeps its median: the renderer reuses one per filter for every framelet
+        median = pattern.bias_median_dn if isinstance(pattern, FixedPattern) else float(np.median(bias))
+        read_e = _read_noise_at_level(params, median)
     return replace(params, read_noise_e=read_e, dark_noise_dn2_per_dn=0.0)
 
 

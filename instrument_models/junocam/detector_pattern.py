@@ -7,6 +7,7 @@ Split out of :mod:`instrument_models.junocam.detector` (which re-exports every n
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -34,6 +35,12 @@ class FixedPattern:
     hot: np.ndarray
     hot_e: np.ndarray | None = None
     bias_dn: np.ndarray | None = None
+
+    @cached_property
+    def bias_median_dn(self) -> float | None:
+        """Median of ``bias_dn`` (None without a map), computed once per pattern: the renderer reuses one
+        pattern for every framelet of a filter, and the framelet's read noise depends on this level."""
+        return None if self.bias_dn is None else float(np.median(self.bias_dn))
 
     def rows(self, first_row: int, n_rows: int, summing: int = 1) -> "FixedPattern":
         """The maps of CCD rows ``first_row .. first_row + n_rows - 1`` (one framelet), summed if asked.
