@@ -7,7 +7,7 @@ every such value below is a named assumption in :class:`DetectorParams`, changea
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -18,6 +18,8 @@ from instrument_models.junocam.detector_compiled import (  # noqa: F401 (re-expo
     AVAILABLE, POISSON_LAM_MAX, _adc_entry, _adc_pass, _chain_block, _dn, _log_poisson_pmf, _mean_block, _next64,
     _normal, _poisson_pass, _shot_entry, _state_tuple, _uniform)
 from instrument_models.junocam.detector_pattern import FixedPattern, make_fixed_pattern, vignetting  # noqa: F401
+from instrument_models.junocam.read_noise import (  # noqa: F401
+    _read_noise_terms, add_read_noise, framelet_read_noise_e, with_framelet_noise)
 from instrument_models.junocam.flatfield import FlatFieldParams
 
 
@@ -288,28 +290,6 @@ def apply_full_well(image_e, full_well_e: float, blooming: bool = True):
     return img
 
 
-def add_read_noise(image_e, read_noise_e: float, rng: np.random.Generator, correlation: float = 0.0):
-    """Add Gaussian read noise of ``read_noise_e`` electrons rms, correlated along each line (axis 1) as a
-    first-order autoregressive sequence: ``n_0 = sigma z_0``, ``n_j = rho n_(j-1) + sigma sqrt(1 - rho^2) z_j``
-    (``rho = correlation``; 0 = white). The normals are drawn at once in C order."""
-    img = np.asarray(image_e, dtype=float)
-    z = rng.standard_normal(img.shape)
-    if img.ndim != 2 or img.shape[1] == 0:
-        return img + read_noise_e * z
-    rho, innov = _read_noise_terms(read_noise_e, correlation)
-    n = np.empty_like(z)
-    n[:, 0] = read_noise_e * z[:, 0]
-    for j in range(1, z.shape[1]):
-        n[:, j] = rho * n[:, j - 1] + innov * z[:, j]
-    return img + n
-
-
-def _read_noise_terms(read_noise_e: float, correlation: float) -> tuple[float, float]:
-    """``(rho, sigma sqrt(1 - rho^2))`` of the autoregressive read noise."""
-    rho = float(correlation)
-    return rho, float(read_noise_e) * float(np.sqrt(1.0 - rho * rho))
-
-
 def electrons_to_dn(image_e, gain_e_per_dn: float, bias_dn: float, gain_error: float = 0.0):
     """Analog DN: ``electrons / (gain (1 + gain_error)) + bias``."""
     return np.asarray(image_e, dtype=float) / (gain_e_per_dn * (1.0 + gain_error)) + bias_dn
@@ -571,35 +551,6 @@ def _bias_map(bias, params: DetectorParams, shape) -> np.ndarray:
     if bias is None:
         return np.full(shape, float(params.bias_dn))
     return np.ascontiguousarray(np.broadcast_to(np.asarray(bias, dtype=float), shape))
-
-
-def framelet_read_noise_e(params: DetectorParams, bias=None) -> float:
-    """The read noise (e- rms) of a framelet whose dark/bias map is ``bias`` (DN, any shape; None: ``bias_dn``):
-    ``sqrt(read_noise_e^2 + dark_noise_dn2_per_dn gain^2 max(0, median(bias) - bias_dn))`` (see
-    :class:`DetectorParams`)."""
-    if bias is None or params.dark_noise_dn2_per_dn == 0:
-        return float(params.read_noise_e)
-    return _read_noise_at_level(params, float(np.median(bias)))
-
-
-def _read_noise_at_level(params: DetectorParams, median_dn: float) -> float:
-    """:func:`framelet_read_noise_e` for a dark/bias map whose median is ``median_dn``."""
-    above = max(0.0, median_dn - params.bias_dn)
-    return float(np.sqrt(params.read_noise_e**2 + params.dark_noise_dn2_per_dn * params.gain_e_per_dn**2 * above))
-
-
-def with_framelet_noise(params: DetectorParams, pattern: FixedPattern | None) -> DetectorParams:
-    """``params`` with the framelet's read noise (:func:`framelet_read_noise_e` of ``pattern.bias_dn``) as
-    ``read_noise_e`` and the dark-signal term spent (0), so applying it again changes nothing."""
-    if params.dark_noise_dn2_per_dn == 0:
-        return params
-    bias = None if pattern is None else pattern.bias_dn
-    if bias is None:
-        read_e = float(params.read_noise_e)
-    else:   # a FixedPattern keeps its median: the renderer reuses one per filter for every framelet
-        median = pattern.bias_median_dn if isinstance(pattern, FixedPattern) else float(np.median(bias))
-        read_e = _read_noise_at_level(params, median)
-    return replace(params, read_noise_e=read_e, dark_noise_dn2_per_dn=0.0)
 
 
 def _adc_args(params: DetectorParams, read_noise: bool, gain_error: float, adc_bits: int):
