@@ -351,7 +351,7 @@ def test_dark_noise_grows_blue_green_red_with_the_dark_level():
 def test_framelet_read_noise_adds_variance_per_dn_of_dark_level(level, k, read):
     from dataclasses import replace
 
-    from instrument_models.junocam.detector import framelet_read_noise_e, with_framelet_noise
+    from instrument_models.junocam.detector import FixedPattern, framelet_read_noise_e, with_framelet_noise
     params = replace(CAM.detector, read_noise_e=read, dark_noise_dn2_per_dn=k)
     g = params.gain_e_per_dn
     bias = np.full((4, 6), params.bias_dn + level)
@@ -362,7 +362,7 @@ def test_framelet_read_noise_adds_variance_per_dn_of_dark_level(level, k, read):
     assert framelet_read_noise_e(params, bias) == pytest.approx(expected, rel=1e-12, abs=1e-12)
     assert framelet_read_noise_e(params, np.full((2, 2), params.bias_dn - 3.0)) == pytest.approx(read)
     assert framelet_read_noise_e(params, None) == read
-    pattern = type("P", (), {"bias_dn": bias})()
+    pattern = FixedPattern(prnu=np.ones(bias.shape), hot=np.zeros(bias.shape, bool), bias_dn=bias)
     once = with_framelet_noise(params, pattern)
     assert with_framelet_noise(once, pattern) == once and once.read_noise_e == pytest.approx(expected)
 

@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from instrument_models.junocam.detector_pattern import FixedPattern
-
 if TYPE_CHECKING:
     from instrument_models.junocam.detector import DetectorParams
+    from instrument_models.junocam.detector_pattern import FixedPattern
 
 
 def add_read_noise(image_e, read_noise_e: float, rng: np.random.Generator, correlation: float = 0.0):
@@ -60,10 +59,6 @@ def with_framelet_noise(params: DetectorParams, pattern: FixedPattern | None) ->
     ``read_noise_e`` and the dark-signal term spent (0), so applying it again changes nothing."""
     if params.dark_noise_dn2_per_dn == 0:
         return params
-    bias = None if pattern is None else pattern.bias_dn
-    if bias is None:
-        read_e = float(params.read_noise_e)
-    else:   # a FixedPattern keeps its median: the renderer reuses one per filter for every framelet
-        median = pattern.bias_median_dn if isinstance(pattern, FixedPattern) else float(np.median(bias))
-        read_e = _read_noise_at_level(params, median)
+    median = None if pattern is None else pattern.bias_median_dn   # kept per pattern: reused for every framelet
+    read_e = float(params.read_noise_e) if median is None else _read_noise_at_level(params, median)
     return replace(params, read_noise_e=read_e, dark_noise_dn2_per_dn=0.0)
