@@ -17,7 +17,9 @@ rotations of -10..10 deg about the view axis, the share of lit map pixels (above
 would lie on the night side and the correlation of log brightness with a Minnaert law (k = 0.8). Measured:
 the perspective view from the spacecraft, north up, puts no lit pixel on the night side (the orthographic
 reading puts 5.4 % there) and correlates 0.988 with the Minnaert law (orthographic 0.95). So the map is the
-camera's view, ~50 km/px at the sub-spacecraft point, not an 89.5 km/px orthographic map.
+camera's view, ~50 km/px at the sub-spacecraft point, not an 89.5 km/px orthographic map. The orientation is
+north up (the south pole straight below the centre): turned by +-15 / 30 / 45 deg, 1.7-2.5 / 5-6 / 9-10 % of the
+lit pixels would lie on the night side; three String of Pearls ovals then fall at -42.1..-42.9 deg (planetocentric).
 
 The patches are then measured on the real map in true km, with ``compare``'s pixel rule (incidence < 70 deg,
 emission < 60 deg; ``simulator.realism.measure``) and its grid (points averaged into 89.5 km map pixels on the
