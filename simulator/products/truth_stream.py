@@ -38,7 +38,7 @@ from simulator.products.truth_tiles import GRID_MAX_DOUBLINGS, _coarsest, _grid_
 
 FINGERPRINT_STRIDE = (7, 13)   # (lines, samples) between the values a tile's fingerprint samples
 MAX_REPEATS = 16               # tiles per plane kept to recognise repeats without coding them (3 per filter strip)
-TEMPLATE_CACHE: dict[tuple, tuple[str, dict]] = {}   # (name, dtype, codec, tile shape, cards) -> one-tile header
+TEMPLATE_CACHE: dict[tuple, list[str]] = {}   # (codec, dtype, tile shape) -> astropy's cards through EXTNAME
 _TEMPLATE_CACHE_MAX = 256
 
 
@@ -320,38 +320,64 @@ def _codec_settings(codec: str, dtype, shape) -> dict:
     return _astropy_tiles()._update_tile_settings(settings, codec, tuple(shape))
 
 
-def _template(key, codec: str, dtype, shape, name: str, abcorr: str, extra) -> tuple[str, object]:
-    """(header text, astropy Header) of a one-tile extension of ``name`` written by astropy (cached)."""
+def _template(codec: str, dtype, shape) -> list[str]:
+    """The 80-character cards (through EXTNAME, no END) astropy writes for a one-tile ``codec`` extension of
+    ``dtype`` tiles shaped ``shape``; cached, so a process builds one ``CompImageHDU`` per kind of plane."""
+    key = (codec, np.dtype(dtype).str, tuple(shape))
     cached = TEMPLATE_CACHE.get(key)
     if cached is not None:
         return cached
+    import io
+
     from astropy.io import fits
+
+    from simulator.products.truth_tiles import _header_length
+
+    hdu = fits.CompImageHDU(data=np.zeros(shape, dtype), name="TEMPLATE", compression_type=codec,
+                            tile_shape=tuple(shape))
+    buffer = io.BytesIO()
+    fits.HDUList([fits.PrimaryHDU(), hdu]).writeto(buffer, output_verify="exception")
+    text = buffer.getvalue()[len(fits.PrimaryHDU().header.tostring()):]
+    text = text[:_header_length(text)].decode("ascii")
+    cards = [text[i:i + 80] for i in range(0, len(text), 80)]
+    cards = cards[:next(i for i, c in enumerate(cards) if c.startswith("EXTNAME "))]
+    if len(TEMPLATE_CACHE) >= _TEMPLATE_CACHE_MAX:
+        TEMPLATE_CACHE.clear()
+    TEMPLATE_CACHE[key] = cards
+    return cards
+
+
+def _header(plane: "StreamedPlane", dtype, abcorr: str, extra, changes: dict) -> bytes:
+    """The extension header ``truth._extension_bytes`` would give the whole plane: the template's cards with
+    ``changes`` (key -> value, each card keeping its comment), then EXTNAME and the plane's own cards in the
+    order that function sets them, as astropy formats them (``Card.image``)."""
+    from astropy.io.fits import Card
 
     from simulator.products import truth
 
-    hdu = fits.CompImageHDU(data=np.zeros(shape, dtype), name=name or "TEMPLATE", compression_type=codec,
-                            tile_shape=tuple(shape))
-    text = truth._extension_bytes(hdu, name or "TEMPLATE", abcorr, extra)
-    from simulator.products.truth_tiles import _header_length
-
-    header_text = text[:_header_length(text)].decode("ascii")
-    if len(TEMPLATE_CACHE) >= _TEMPLATE_CACHE_MAX:
-        TEMPLATE_CACHE.clear()
-    TEMPLATE_CACHE[key] = (header_text, fits.Header.fromstring(header_text))
-    return TEMPLATE_CACHE[key]
+    cards = []
+    for image in _template(plane.codec, dtype, (plane.tile_lines, plane.samples)):
+        key = image[:8].strip()
+        if key in changes:
+            image = Card(key, changes[key], Card.fromstring(image).comment).image
+        cards.append(image)
+    cards.append(Card("EXTNAME", plane.name, "name of this binary table extension").image)
+    own = truth._header_cards(plane.name, abcorr)
+    if extra:
+        own = [card for card in own if card[0] != "BUNIT"] + list(extra[0])
+    cards += [Card(key, value, comment).image for key, value, comment in own]
+    comments = list(extra[1]) if extra else []
+    if plane.index.size and len(plane.packed) < plane.tiles:
+        comments.append(f"{plane.tiles} tiles, {len(plane.packed)} distinct: rows of equal tiles share one heap copy.")
+    cards += [Card("COMMENT", line).image for line in comments]
+    text = "".join(cards) + "END".ljust(80)
+    return (text + " " * (-len(text) % 2880)).encode("ascii")
 
 
 def _assemble(plane: StreamedPlane, abcorr: str, extra) -> bytes:
     """Header + table + heap of ``plane``'s compressed tiles (the layout astropy's ``compress_image_data``
     writes, rows of equal tiles sharing one heap copy as :func:`truth_tiles.share_identical_tiles` makes them)."""
-    from astropy.io import fits
-
-    shape = (plane.tile_lines, plane.samples)
     dtype = np.dtype(np.int32) if plane.coded else plane.dtype
-    cards = tuple((k, v, c) for k, v, c in extra[0]) + tuple(extra[1]) if extra else ()
-    text, _ = _template((plane.name, dtype.str, plane.codec, shape, abcorr, cards), plane.codec, dtype, shape,
-                        plane.name, abcorr, extra)
-    header = fits.Header.fromstring(text)
     packed = plane.packed
     lengths = np.array([len(p) for p in packed], np.int64)
     if plane.codec == "PLIO_1":            # astropy: big-endian 16-bit words, lengths counted in words
@@ -359,21 +385,18 @@ def _assemble(plane: StreamedPlane, abcorr: str, extra) -> bytes:
                   for p in packed]
         lengths //= 2
     offsets = np.concatenate([[0], np.cumsum([len(p) for p in packed])[:-1]]).astype(np.int64)
-    form = str(header["TFORM1"])
+    form = next(c for c in _template(plane.codec, dtype, (plane.tile_lines, plane.samples))
+                if c.startswith("TFORM1 ")).split("'")[1]
     if not form.startswith("1P"):          # pragma: no cover - 64-bit descriptors: not written for one tile
         raise ValueError(f"unexpected TFORM1 {form!r} in the truth template")
     rows = np.empty((len(packed), 2), ">i4")
     rows[:, 0], rows[:, 1] = lengths, offsets
     heap = b"".join(packed)
-    distinct = len(packed)
-    header["NAXIS2"] = plane.tiles
-    header["PCOUNT"] = len(heap)
-    header["TFORM1"] = f"{form[:3]}({int(lengths.max())})"
-    header["ZNAXIS2"] = plane.tiles * plane.tile_lines
-    if distinct < plane.tiles:
-        header.add_comment(f"{plane.tiles} tiles, {distinct} distinct: rows of equal tiles share one heap copy.")
+    header = _header(plane, dtype, abcorr, extra, {
+        "NAXIS2": plane.tiles, "PCOUNT": len(heap), "TFORM1": f"{form[:3]}({int(lengths.max())})",
+        "ZNAXIS2": plane.tiles * plane.tile_lines})
     body = rows[plane.index].tobytes() + heap
-    return header.tostring().encode("ascii") + body + b"\0" * (-len(body) % 2880)
+    return header + body + b"\0" * (-len(body) % 2880)
 
 
 STREAMED_INTEGERS = ("int16", "int32", "uint8")   # integer dtypes astropy compresses as they are (no offset)
