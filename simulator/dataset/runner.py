@@ -139,9 +139,11 @@ def prepare_kernels(spec: DatasetSpec, items, cache_dir: str | None, truth: str 
 
 
 # Framelet-node units (see render_cost) a framelet's truth costs beyond ``--truth none``: the renderer's extra
-# planes and their writing. Measured (26-frame BLUE/GREEN/RED default image, one thread, CPU seconds of the
-# render command against --truth none, divided by 78 framelets and by the ~0.062 CPU-s of one framelet-node):
-TRUTH_COST = {"none": 0.0, "minimal": 0.5, "full": 1.0}
+# planes (~0.6 / ~0.9 CPU-s for the 26-frame BLUE/GREEN/RED default image at minimal / full, from the idle
+# bench's command CPU by level less its writing) and their streamed writing (+1.0 / +2.1 CPU-s over none,
+# product writing replayed from captured framelets, issue #16 round 6), per framelet (78) over the ~0.062 CPU-s
+# of one framelet-node: 0.33 and 0.62.
+TRUTH_COST = {"none": 0.0, "minimal": 0.3, "full": 0.6}
 
 
 def render_cost(scenario, truth: str = "minimal") -> float:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from contextlib import nullcontext
 
 import numpy as np
 
@@ -201,10 +202,13 @@ class StreamedPlane:
 
     # --- codecs -------------------------------------------------------------------------------------
     def _compress(self, stored: np.ndarray) -> bytes:
+        from simulator.products.truth import _CODEC_LOCK, LOCKED_CODECS
+
         tiled = _astropy_tiles()
         if self._settings is None:
             self._settings = _codec_settings(self.codec, stored.dtype, stored.shape)
-        return tiled._compress_tile(stored, algorithm=self.codec, **self._settings)
+        with _CODEC_LOCK if self.codec in LOCKED_CODECS else nullcontext():   # PLIO_1: C globals, one at a time
+            return tiled._compress_tile(stored, algorithm=self.codec, **self._settings)
 
     def _decompress(self, packed: bytes, dtype) -> np.ndarray:
         from astropy.io.fits.hdu.compressed import _codecs
