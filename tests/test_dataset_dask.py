@@ -5,6 +5,7 @@ before any work. (The real cluster runs are in tests/test_dataset_scale.py, slow
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import replace
 
@@ -58,7 +59,7 @@ def test_dask_tasks_serialise_compiles_before_they_render(tmp_path, monkeypatch)
 
     monkeypatch.setattr(runner, "_results", capture)
     monkeypatch.setattr(runner, "connect", lambda scheduler: None)
-    monkeypatch.setattr(runner, "prepare_kernels", lambda spec, todo, cache: {})
+    monkeypatch.setattr(runner, "prepare_kernels", lambda spec, todo, cache, truth: {})
     spec_path = tmp_path / "spec.toml"
     spec_path.write_text(SPEC, encoding="utf-8")
     for scheduler in ("tcp://nowhere:8786", None):
@@ -73,11 +74,18 @@ def test_dask_tasks_serialise_compiles_before_they_render(tmp_path, monkeypatch)
     assert sent == ts, "Dask must receive the tasks as given, in the given order"
 
     order = []
-    monkeypatch.setattr(warm, "serialise_compiles", lambda: order.append("lock"))
+
+    @contextlib.contextmanager
+    def serialised():
+        order.append("lock")
+        yield
+        order.append("unlock")
+
+    monkeypatch.setattr(warm, "serialised_compiles", serialised)
     monkeypatch.setattr(worker, "_render", lambda task: order.append("render") or {"status": "ok"})
     worker.run_item(ts[0])
     worker.run_item(replace(ts[1], lock_compiles=False))
-    assert order == ["lock", "render", "render"], order
+    assert order == ["lock", "render", "unlock", "render"], order
 
 
 def test_a_task_whose_worker_died_is_recorded_failed_and_the_others_go_on(tmp_path, monkeypatch):

@@ -144,9 +144,74 @@ def test_the_lock_lives_in_numbas_cache_dir_when_one_is_set(tmp_path, monkeypatc
     assert path.parent == Path(tempfile.gettempdir()) and path.name.endswith(".lock"), path
 
 
+SCOPED = """
+import threading
+from numba.core.dispatcher import Dispatcher
+from simulator.dataset import warm
+own = Dispatcher.compile
+with warm.serialised_compiles():
+    wrapped = Dispatcher.compile
+    assert wrapped is not own and wrapped._serialised, "not wrapped inside the block"
+    with warm.serialised_compiles():                     # nested in this thread
+        depth = []
+        def other():                                     # another thread's block shares the wrapper too
+            with warm.serialised_compiles():
+                depth.append(warm._PATCH["depth"])
+        t = threading.Thread(target=other)
+        t.start(); t.join()
+        assert depth == [3], depth
+        with warm.serialised_compiles():
+            assert Dispatcher.compile is wrapped, "a nested block wrapped twice"
+    assert Dispatcher.compile is wrapped, "an inner block's end unwrapped the outer one"
+assert Dispatcher.compile is own, "numba's Dispatcher.compile was not restored after the last block"
+# something wrapping ours meanwhile stays in place; ours beneath it then passes calls straight on
+with warm.serialised_compiles():
+    ours = Dispatcher.compile
+    foreign = lambda self, sig: ours(self, sig)
+    Dispatcher.compile = foreign
+assert Dispatcher.compile is foreign and warm._PATCH["depth"] == 0
+warm.serialise_compiles()                                # a process the dataset owns: for good
+with warm.serialised_compiles():
+    pass
+assert warm._PATCH["depth"] == 1, warm._PATCH
+import numba
+assert numba.njit(lambda x: x + 1)(1) == 2
+print("ok")
+"""
+
+
+def test_the_compile_serialisation_is_scoped_reentrant_and_restored():
+    """``serialised_compiles`` wraps numba's Dispatcher.compile while any block runs (nested blocks share one
+    wrapper) and puts numba's own back after the last; a wrapper installed over ours is left alone; the
+    permanent ``serialise_compiles`` of a dataset's own processes outlives any block. In a fresh interpreter:
+    this test process holds the suite's permanent installation (tests/conftest.py)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", SCOPED], capture_output=True, text=True, env=env, cwd=ROOT,
+                          timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_a_local_run_serialises_compiles_only_while_its_items_run(monkeypatch):
+    """run_dataset's local lanes hold one more serialisation while items render, none once they are done (a
+    library caller's process gets back what it had)."""
+    from simulator.dataset import runner
+
+    before = warm._PATCH["depth"]
+    seen = []
+    monkeypatch.setattr(runner, "run_item", lambda task: seen.append(warm._PATCH["depth"]) or {"task": task})
+    rows = list(runner._local_results(lambda: ["a", "b"], workers=1, threads=1))
+    assert [r["task"] for r in rows] == ["a", "b"] and seen == [before + 1] * 2, (rows, seen)
+    assert warm._PATCH["depth"] == before, "the run left numba's compiles serialised"
+    results = runner._local_results(lambda: ["a", "b"], workers=1, threads=1)
+    next(results)
+    results.close()                                  # a consumer that stops early (an exception in run_dataset)
+    assert warm._PATCH["depth"] == before, "an interrupted run left numba's compiles serialised"
+
+
 def test_render_cost_ranks_tdi_frames_and_filters_and_ties_keep_the_index_order(tmp_path):
     from dataclasses import replace
 
+    from simulator.dataset import runner
     from simulator.dataset.runner import largest_first, render_cost
 
     base = apply_item(tasks(tmp_path)[0].item)
@@ -154,7 +219,10 @@ def test_render_cost_ranks_tdi_frames_and_filters_and_ties_keep_the_index_order(
     two = render_cost(base.replace(imaging={"frames": 26, "filters": ["BLUE", "GREEN", "RED"], "tdi": 2}))
     red = render_cost(base.replace(imaging={"frames": 26, "filters": ["RED"], "tdi": 2}))
     many = render_cost(base.replace(imaging={"frames": 26, "filters": ["RED"], "tdi": 80}))
-    assert two > one > red > 0 and many == 26 * (1 + 9), (one, two, red, many)
+    assert two > one > red > 0 and many == 26 * (1 + 9 + runner.TRUTH_COST["minimal"]), (one, two, red, many)
+    image = base.replace(imaging={"frames": 26, "filters": ["BLUE", "GREEN", "RED"], "tdi": 1})
+    levels = [render_cost(image, level) for level in ("none", "minimal", "full")]
+    assert levels[0] < levels[1] < levels[2] and levels[1] == one, f"truth levels not ranked: {levels}"
     ts = tasks(tmp_path)
     costs = {0: 1.0, 1: 5.0, 2: 1.0, 3: 5.0}
     assert [t.item.index for t in largest_first(ts, costs)] == [1, 3, 0, 2]
@@ -299,7 +367,7 @@ def test_no_more_local_processes_than_items(tmp_path, monkeypatch):
 
     EVENTS.clear()
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", _InProcessPool)
-    monkeypatch.setattr(runner, "prepare_kernels", lambda spec, todo, cache: {})
+    monkeypatch.setattr(runner, "prepare_kernels", lambda spec, todo, cache, truth: {})
     monkeypatch.setattr(runner, "run_item", lambda task: EVENTS.append(task.item.index) or {"status": "ok"})
     spec_path = tmp_path / "spec.toml"
     spec_path.write_text(SPEC, encoding="utf-8")

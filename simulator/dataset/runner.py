@@ -25,7 +25,7 @@ from pathlib import Path
 from simulator.dataset import manifest as mf
 from simulator.dataset import trace
 from simulator.dataset.spec import DatasetSpec, DatasetSpecError, apply_item
-from simulator.dataset.warm import serialise_compiles
+from simulator.dataset.warm import serialised_compiles
 from simulator.dataset.worker import (ItemTask, init_local_worker, prepare_process, record_failure, record_path,
                                       run_item, run_local_item)
 
@@ -121,9 +121,10 @@ def _read_record(out_dir: Path, index: int) -> dict | None:
         return None
 
 
-def prepare_kernels(spec: DatasetSpec, items, cache_dir: str | None) -> dict[int, float]:
+def prepare_kernels(spec: DatasetSpec, items, cache_dir: str | None, truth: str = "minimal") -> dict[int, float]:
     """Write every distinct synthetic kernel set the items need, here, before any worker renders; return each
-    item's :func:`render_cost` by index (0 for an item whose scenario does not load: it fails on its own).
+    item's :func:`render_cost` at truth level ``truth`` by index (0 for an item whose scenario does not load:
+    it fails on its own).
 
     Workers then only read the cache (two processes writing one set at once would race).
     """
@@ -133,25 +134,34 @@ def prepare_kernels(spec: DatasetSpec, items, cache_dir: str | None) -> dict[int
     for item in items:
         scenario = apply_item(item)
         kernel_set_for(scenario, cache_dir)
-        costs[item.index] = render_cost(scenario)
+        costs[item.index] = render_cost(scenario, truth)
     return costs
 
 
-def render_cost(scenario) -> float:
-    """A relative estimate of the render work of one product, to hand the largest items out first.
+# Framelet-node units (see render_cost) a framelet's truth costs beyond ``--truth none``: the renderer's extra
+# planes (~0.6 / ~0.9 CPU-s for the 26-frame BLUE/GREEN/RED default image at minimal / full, from the idle
+# bench's command CPU by level less its writing) and their streamed writing (+1.0 / +2.1 CPU-s over none,
+# product writing replayed from captured framelets, issue #16 round 6), per framelet (78) over the ~0.062 CPU-s
+# of one framelet-node: 0.33 and 0.62.
+TRUTH_COST = {"none": 0.0, "minimal": 0.3, "full": 0.6}
 
-    Frames x filters x (1 + TDI stage nodes): each framelet's fixed work (rays, scene, detector chain, truth)
-    plus one geometry pass per stage node (``RenderOptions.max_stage_nodes`` caps the nodes; the scenario's
-    ``render.time_oversample`` raises the cap). Measured on the bench items (26 frames, 3 filters, minimal
-    truth, one thread): TDI 1 ~9.7 CPU-s, TDI 2 ~14 CPU-s, i.e. a node costs about as much as the rest of a
-    framelet. Only the order in which items start depends on it, never what they hold.
+
+def render_cost(scenario, truth: str = "minimal") -> float:
+    """A relative estimate of the work of one product, to hand the largest items out first.
+
+    Frames x filters x (1 + TDI stage nodes + the truth level's :data:`TRUTH_COST`): each framelet's fixed
+    work (rays, scene, detector chain) plus one geometry pass per stage node (``RenderOptions.max_stage_nodes``
+    caps the nodes; the scenario's ``render.time_oversample`` raises the cap) plus its truth planes made and
+    written. Measured on the bench items (26 frames, 3 filters, minimal truth, one thread): TDI 1 ~9.7 CPU-s,
+    TDI 2 ~14 CPU-s, i.e. a node costs about as much as the rest of a framelet. Only the order in which items
+    start depends on it, never what they hold.
     """
     from simulator.render.types import RenderOptions
 
     imaging = scenario.imaging
     cap = max(RenderOptions().max_stage_nodes, int(getattr(scenario.render, "time_oversample", 1)))
     nodes = min(max(1, int(imaging.tdi)), cap)
-    return float(int(imaging.frames) * len(imaging.filters) * (1 + nodes))
+    return float(int(imaging.frames) * len(imaging.filters) * (1 + nodes + TRUTH_COST[truth]))
 
 
 def largest_first(tasks: list, costs: dict[int, float]) -> list:
@@ -183,19 +193,23 @@ def run_dataset(spec: DatasetSpec, out_dir: str | Path, options: RunOptions = Ru
 
         def prepare() -> list[ItemTask]:     # run while the local workers start (_local_results)
             with trace.phase("kernels"):
-                return largest_first(tasks, prepare_kernels(spec, todo, options.cache_dir))
+                return largest_first(tasks, prepare_kernels(spec, todo, options.cache_dir, truth))
 
         bar = _progress(len(todo) + len(finished), len(finished), options.progress)
         failed = 0
         # no more local processes than items (a --resume with nothing left to do spawns none)
         lanes = options if options.scheduler is not None else replace(options, workers=min(options.workers,
                                                                                           max(1, len(tasks))))
+        results = iter(())
         try:
-            for row in (_results(prepare, lanes, client) if tasks else ()):
+            results = _results(prepare, lanes, client) if tasks else results
+            for row in results:
                 failed += row["status"] != "ok"
                 bar.update(1)
                 bar.set_postfix(failed=failed, refresh=False)
         finally:
+            # closed here, not at garbage collection: the local lanes' compile serialisation ends with the run
+            getattr(results, "close", lambda: None)()
             bar.close()
     finally:
         if client is not None and client is not options.scheduler:
@@ -278,16 +292,21 @@ def _local_results(prepare, workers: int, threads: int):
     per process on this machine, a third of a 26-frame item), so ``N`` lanes cost one start-up fewer. The
     worker processes are started first, so their start-up overlaps ``prepare()`` (kernels written here, before
     any item renders) and every lane starts rendering at once: numba's compiles are serialised per signature
-    (:func:`simulator.dataset.warm.serialise_compiles`), so a cold cache is still compiled once, and a warm
-    one is loaded by every process side by side.
+    (:func:`simulator.dataset.warm.serialised_compiles`, for this process only while the items run), so a cold
+    cache is still compiled once, and a warm one is loaded by every process side by side.
     """
+    with serialised_compiles():      # numba's own Dispatcher.compile again once the items are done
+        yield from _lanes(prepare, workers, threads)
+
+
+def _lanes(prepare, workers: int, threads: int):
+    """The body of :func:`_local_results` (its compiles serialised by the caller)."""
     import queue
     import threading
     from collections import deque
 
     from simulator.render.workers import thread_limit
 
-    serialise_compiles()
     rows: queue.SimpleQueue = queue.SimpleQueue()
     feeders: list[threading.Thread] = []
     pool = None

@@ -11,15 +11,17 @@ report crashes when a cache is generated in parallel (its developers suggest a f
   it, waits for the one compiling; the kernel drops the lock of a killed process, so it never goes stale. It
   is re-entrant within a process (``flock`` is not), so a compile nested in a locked block never waits for
   itself.
-- :func:`serialise_compiles` makes every numba compile of this process (one per new function signature,
+- :func:`serialised_compiles` (a re-entrant context manager; :func:`serialise_compiles` for the rest of a
+  process the dataset owns) makes every numba compile of this process (one per new function signature,
   never per call) take that lock around numba's "load from the cache, else compile and save": a cold cache is
   compiled once, signature by signature, by whichever process needs it first, and the others load what it
   saved; on a warm cache each load holds the lock for milliseconds, so processes starting together do not
   wait for each other's whole warm-up (a dataset's parent used to render a warm-up frame holding the lock
   while its spawned workers waited to start). The test suite installs the same wrapper (``tests/conftest.py``).
 
-A dataset's parent and its spawned workers (``runner._local_results``, ``worker.init_local_worker``) and every
-Dask task (``ItemTask.lock_compiles``) serialise their compiles so.
+A dataset's parent while its items run (``runner._local_results``: a library caller's process gets numba's own
+``Dispatcher.compile`` back when ``run_dataset`` returns), its spawned workers (``worker.init_local_worker``, for
+their whole life) and every Dask task while it runs (``ItemTask.lock_compiles``) serialise their compiles so.
 """
 
 from __future__ import annotations
@@ -93,28 +95,80 @@ def compile_lock(path: Path | None = None):
                 os.close(held[0])    # closing the descriptor releases the lock
 
 
-def serialise_compiles(before=None) -> None:
-    """From now on, numba compiles (and cache loads) of this process hold :func:`compile_lock`; idempotent.
+_PATCH_LOCK = threading.Lock()
+# The wrapper around numba's Dispatcher.compile while any holder wants compiles serialised: ``depth`` counts them
+# (a scoped block while it runs; a permanent installation forever), ``original`` is what the wrapper calls.
+_PATCH: dict = {"depth": 0, "original": None, "wrapper": None, "before": None}
 
-    Parameters
-    ----------
-    before : callable or None
-        Called before each outermost compile takes the lock (the test suite waits there for its background
-        cache warmers). Only the first installation's ``before`` is kept.
-    """
-    try:
-        from numba.core.dispatcher import Dispatcher
-    except ImportError:              # pragma: no cover - numba is a dependency
-        return
-    original = Dispatcher.compile
-    if getattr(original, "_serialised", False):
-        return
 
+def _serialising_wrapper(original):
     def compile(self, sig):
+        if _PATCH["depth"] <= 0:       # left under another wrapper after its holders ended: passes straight on
+            return original(self, sig)
+        before = _PATCH["before"]
         if before is not None:
             before()
         with compile_lock():
             return original(self, sig)
 
     compile._serialised = True
-    Dispatcher.compile = compile
+    return compile
+
+
+def _acquire(before) -> bool:
+    """One more holder of the serialising wrapper (installed by the first); False without numba."""
+    try:
+        from numba.core.dispatcher import Dispatcher
+    except ImportError:              # pragma: no cover - numba is a dependency
+        return False
+    with _PATCH_LOCK:
+        if _PATCH["wrapper"] is None:
+            _PATCH["original"] = Dispatcher.compile
+            _PATCH["wrapper"] = Dispatcher.compile = _serialising_wrapper(Dispatcher.compile)
+        if _PATCH["before"] is None:
+            _PATCH["before"] = before
+        _PATCH["depth"] += 1
+    return True
+
+
+def _release() -> None:
+    """One holder fewer; the last one puts numba's own ``Dispatcher.compile`` back (unless something wrapped
+    ours meanwhile: then ours stays beneath it, passing every call straight on until a holder comes again)."""
+    from numba.core.dispatcher import Dispatcher
+
+    with _PATCH_LOCK:
+        _PATCH["depth"] -= 1
+        if _PATCH["depth"]:
+            return
+        _PATCH["before"] = None
+        if Dispatcher.compile is _PATCH["wrapper"]:
+            Dispatcher.compile = _PATCH["original"]
+            _PATCH["wrapper"] = _PATCH["original"] = None
+
+
+def serialise_compiles(before=None) -> None:
+    """From now on, for the rest of this process, numba compiles (and cache loads) hold :func:`compile_lock`.
+
+    For processes a dataset owns (its spawned local workers) and the test suite; a library caller's process
+    is only patched for the run's duration (:func:`serialised_compiles`).
+
+    Parameters
+    ----------
+    before : callable or None
+        Called before each outermost compile takes the lock (the test suite waits there for its background
+        cache warmers). Only the first installation's ``before`` is kept while any holder remains.
+    """
+    _acquire(before)
+
+
+@contextlib.contextmanager
+def serialised_compiles(before=None):
+    """While the block runs, numba compiles of this process hold :func:`compile_lock`; re-entrant (blocks may
+    nest, in one thread or several) and restoring: when the last block ends (and no permanent
+    :func:`serialise_compiles` holds it) ``Dispatcher.compile`` is numba's own again."""
+    held = _acquire(before)
+    try:
+        yield
+    finally:
+        if held:
+            _release()

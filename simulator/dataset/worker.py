@@ -10,6 +10,7 @@ compiled by one process at a time (:mod:`simulator.dataset.warm`).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -36,9 +37,9 @@ class ItemTask:
     out_dir : the dataset folder (shared storage when the workers are on other machines).
     truth : truth level (``none``/``minimal``/``full``).
     cache_dir : synthetic kernel cache (None: the default; prepared by the caller before dispatch).
-    lock_compiles : numba compiles of the process running the task take the machine-wide compile lock
-        (:func:`simulator.dataset.warm.serialise_compiles`; Dask tasks, whose worker processes no dataset
-        started; a local run's processes do it when they start).
+    lock_compiles : numba compiles of the process running the task take the machine-wide compile lock while
+        the task runs (:func:`simulator.dataset.warm.serialised_compiles`; Dask tasks, whose worker processes no
+        dataset started; a local run's processes do it for their whole life when they start).
     """
 
     item: Item
@@ -131,11 +132,9 @@ def run_item(task: ItemTask) -> dict:
     """Render one item and write its row to ``items/<index>.json`` (atomically); return the row."""
     from simulator.dataset import trace
 
-    with _ONE_ITEM_AT_A_TIME:
-        if task.lock_compiles:
-            from simulator.dataset.warm import serialise_compiles
+    from simulator.dataset import warm
 
-            serialise_compiles()
+    with _ONE_ITEM_AT_A_TIME, (warm.serialised_compiles() if task.lock_compiles else contextlib.nullcontext()):
         with trace.phase("item", index=task.item.index):
             try:
                 row = {**_base_row(task.item, task.truth), **_render(task)}

@@ -456,9 +456,11 @@ def write_truth_fits(path: Path, planes: dict[str, np.ndarray], *, product_id: s
     Parameters
     ----------
     path : output path.
-    planes : backplane name -> (lines, samples) array (memory-mapped arrays are fine); the planes
-        ``storage`` keeps are written in this order, and every one of them must be present. Planes outside
-        :data:`BACKPLANES` (a new renderer plane) are written with their own dtype and a generic header.
+    planes : backplane name -> (lines, samples) array (memory-mapped arrays are fine) or a plane already
+        coded framelet by framelet (:class:`simulator.products.truth_stream.StreamedPlane`: its
+        ``extension(abcorr)`` is written as it is); the planes ``storage`` keeps are written in
+        :data:`BACKPLANES` order, and every one of them must be present. Planes outside :data:`BACKPLANES` (a
+        new renderer plane) are written with their own dtype and a generic header.
     product_id, scenario, seed, abcorr, software_version : recorded in the primary header.
     tile_lines : compression tile height (one framelet: 128 / summing lines).
     storage : level, quantisation steps and worker processes (:class:`TruthStorage`).
@@ -481,11 +483,13 @@ def write_truth_fits(path: Path, planes: dict[str, np.ndarray], *, product_id: s
     primary.header.add_comment("Float planes are quantised (ZQUANTIZ NO_DITHER, step ZSCALE per tile).")
     primary.header.add_comment("Equal tiles of a plane (DARK/FLAT/DEFECT each frame) share one heap copy.")
     coding = storage.coding
-    body = _source(planes["BODY"]) if coding == "differences" and "BODY" in wanted else None
-    pg_kept = "LAT_PG" in wanted and storage.step("LAT_PG") is not None
+    streamed = {name: planes[name] for name in wanted if hasattr(planes[name], "extension")}
+    whole = [name for name in wanted if name not in streamed]
+    body = _source(planes["BODY"]) if coding == "differences" and "BODY" in whole else None
+    pg_kept = "LAT_PG" in whole and storage.step("LAT_PG") is not None
     lat_pg = (_source(planes["LAT_PG"]), storage.step("LAT_PG")) if body is not None and pg_kept else None
     jobs = [(name, _source(planes[name]), storage.step(name), int(tile_lines), abcorr, storage.codec(name),
-             coding, body, lat_pg if name == "LAT_PC" else None) for name in wanted]
+             coding, body, lat_pg if name == "LAT_PC" else None) for name in whole]
     codecs = [job[5] for job in jobs]
     processes = storage.process_count(len(jobs), codecs)
     threads = storage.thread_count(len(jobs), codecs)
@@ -507,6 +511,8 @@ def write_truth_fits(path: Path, planes: dict[str, np.ndarray], *, product_id: s
             extensions = list(pool.map(encode_plane, *zip(*jobs)))
     else:
         extensions = [encode_plane(*job) for job in jobs]
+    coded = dict(zip(whole, extensions))
+    extensions = [streamed[name].extension(abcorr) if name in streamed else coded[name] for name in wanted]
     buffer = io.BytesIO()
     fits.HDUList([primary]).writeto(buffer, output_verify="exception")
     with open(Path(path), "xb") as out:

@@ -142,8 +142,9 @@ def integrate_lines(d: np.ndarray, tile_lines: int, period: int | None = None) -
 @_jit
 def _encode_lines(values, body, step, tile_lines, period, tiles, out):  # pragma: no cover - compiled
     """One pass of :func:`quantised` + :func:`line_differences` into ``out``, whose tile ``u`` is tile
-    ``tiles[u]`` of ``values`` / ``body``; returns 0 (coded, no NaN), 1 (coded, NaN where body is 0), -1
-    (cannot be line-coded)."""
+    ``tiles[u]`` of ``values`` / ``body``; returns -1 (cannot be line-coded: NaN where body is not 0, or a value
+    beyond :data:`INTEGER_LIMIT` steps), else bit 0 = NaN seen (where body is 0), bit 1 = a finite value where
+    body is 0 (a plane with both cannot be line-coded either: :func:`encode_lines`)."""
     lines, samples = out.shape
     last = np.zeros(samples, np.int64)
     has_nan = False
@@ -174,9 +175,7 @@ def _encode_lines(values, body, step, tile_lines, period, tiles, out):  # pragma
                 d = (d + half) % period - half
             out[i, j] = d
             last[j] = k
-    if has_nan and finite_on_sky:
-        return -1
-    return 1 if has_nan else 0
+    return (1 if has_nan else 0) | (2 if finite_on_sky else 0)
 
 
 def encode_lines(data: np.ndarray, step: float, body: np.ndarray | None, tile_lines: int,
@@ -196,7 +195,7 @@ def encode_lines(data: np.ndarray, step: float, body: np.ndarray | None, tile_li
             sky = np.broadcast_to(sky, data.shape)
         out = np.empty((len(tiles) * tile_lines, data.shape[1]), np.int32)
         status = _encode_lines(data, sky, float(step), int(tile_lines), int(period or 0), tiles, out)
-        return None if status < 0 else (out, bool(status))
+        return None if status < 0 or status == 3 else (out, bool(status & 1))
     data = _tiles(data, tile_lines)[tiles].reshape(-1, data.shape[1])
     body = None if body is None else _tiles(np.asarray(body), tile_lines)[tiles].reshape(data.shape)
     q = quantised(data, step, body)
@@ -206,6 +205,30 @@ def encode_lines(data: np.ndarray, step: float, body: np.ndarray | None, tile_li
     if period is not None:
         q %= period
     return line_differences(q, null, tile_lines, period), null is not None
+
+
+def encode_tile(values: np.ndarray, body: np.ndarray, step: float, period: int | None, out: np.ndarray) -> int:
+    """Code one tile (``values``, ``body``: (lines, samples), native byte order) into the int32 ``out`` as
+    :func:`encode_lines` codes a tile; return -1 (cannot be line-coded) or the flags: bit 0 = NaN seen (where
+    ``body`` is 0), bit 1 = a finite value where ``body`` is 0 (a plane whose tiles have both cannot be coded)."""
+    lines = values.shape[0]
+    if COMPILED:
+        return int(_encode_lines(values, body, float(step), int(lines), int(period or 0), _FIRST_TILE, out))
+    finite = np.isfinite(values)
+    sky = np.asarray(body) == 0
+    if np.isinf(values).any() or (~finite & ~sky).any():
+        return -1
+    q = np.rint(np.where(finite, values, 0.0) / step)
+    if q.size and np.abs(q).max() >= INTEGER_LIMIT:
+        return -1
+    q = q.astype(np.int64)
+    if period is not None:
+        q %= period
+    out[:] = line_differences(q, None if finite.all() else ~finite, lines, period)
+    return (0 if finite.all() else 1) | (2 if (finite & sky).any() else 0)
+
+
+_FIRST_TILE = np.zeros(1, np.int64)
 
 
 @_jit

@@ -35,6 +35,7 @@ from simulator.outputs import (MARKER, OutputError, check_free_space, os_error_s
                                write_marker)
 from simulator.products import metadata as md
 from simulator.products import calibration_out, pds3, quicklook, raw_image, truth
+from simulator.products.truth_stream import TruthStream
 from simulator.products.description import ImageDescription
 
 _SCRATCH = ".scratch"
@@ -159,6 +160,8 @@ class ProductWriter:
         self._next = 0
         self._image: np.ndarray | None = None
         self._planes: dict[str, np.ndarray] = {}   # whole planes of the truth FITS (scratch memory maps)
+        self._stream: TruthStream | None = None    # the truth FITS planes coded framelet by framelet
+        self._fallbacks: list[np.memmap] = []      # whole planes of streamed planes that could not be coded
         self._thin: dict[str, np.ndarray] = {}     # the quicklook's other planes, thinned (quicklook.thinned_shape)
         self._others = False                       # a framelet's BODY named another body than Jupiter
         self._framelets: list[dict] = []
@@ -188,11 +191,16 @@ class ProductWriter:
             write_marker(self.partial, "render")
             self._image = np.zeros(self.shape, dtype=np.uint8)
             if self.with_truth:
-                # Whole planes for the truth FITS; the quicklook's other planes only thinned to the pixels it
-                # reads (a quarter: no plane is kept whole just for it, e.g. every one at --truth none).
+                # The truth FITS planes coded and compressed framelet by framelet as they come (TruthStream:
+                # the default coding), the others as whole scratch planes; the quicklook's planes only thinned
+                # to the pixels it reads (a quarter: no plane is kept whole just for it).
                 kept = self.truth_storage.planes(truth.plane_names())
+                lines = self.desc.framelet_lines
+                self._stream = TruthStream(self.truth_storage, kept, self.shape[0] // lines, lines, self.shape[1],
+                                           scratch=self._fallback_scratch)
                 for name in kept:
-                    self._planes[name] = self._scratch(name, self.shape)
+                    if name not in self._stream.planes:
+                        self._planes[name] = self._scratch(name, self.shape)
                 for name in truth.QUICKLOOK_PLANES:
                     if name not in self._planes:
                         self._thin[name] = self._scratch(f"{name}.thin", quicklook.thinned_shape(self.shape))
@@ -217,6 +225,14 @@ class ProductWriter:
         path = self.partial / _SCRATCH / f"{name}.bin"
         preallocate(path, dtype.itemsize * shape[0] * shape[1])
         return np.memmap(path, dtype=dtype, mode="r+", shape=shape)
+
+    def _fallback_scratch(self, name: str, shape: tuple, dtype) -> np.memmap:
+        """A whole float plane for a streamed plane that cannot be coded (truth_stream's lossless fallback)."""
+        path = self.partial / _SCRATCH / f"{name}.fallback.bin"
+        preallocate(path, np.dtype(dtype).itemsize * int(np.prod(shape)))
+        plane = np.memmap(path, dtype=dtype, mode="r+", shape=shape)
+        self._fallbacks.append(plane)                 # released with the others
+        return plane
 
     def _remove_legacy_partials(self) -> None:
         """Remove ``.<ID>.partial-<pid>`` folders of this product (the naming before the marker file) whose
@@ -251,10 +267,13 @@ class ProductWriter:
             self._pending.popleft().result()
 
     def _release(self) -> None:
-        for plane in (*self._planes.values(), *self._thin.values()):
+        for plane in (*self._planes.values(), *self._thin.values(), *self._fallbacks):
             if isinstance(plane, np.memmap):
                 plane._mmap.close()  # release the file so the scratch folder can be removed
-        self._planes, self._thin = {}, {}
+        self._planes, self._thin, self._fallbacks = {}, {}, []
+        if self._stream is not None:
+            for plane in self._stream.planes.values():
+                plane.fallback = None
 
     # --- framelets --------------------------------------------------------------------------------
     def add(self, result) -> None:
@@ -279,7 +298,8 @@ class ProductWriter:
                                f"{(lines, self.shape[1])}")
         planes = {}
         if self.with_truth:
-            for name in (*self._planes, *self._thin):
+            streamed = self._stream.planes if self._stream is not None else {}
+            for name in (*self._planes, *self._thin, *streamed):
                 if name not in result.truth:
                     raise ProductError(f"framelet (frame {frame}, {filt}) lacks the truth backplane {name!r}")
                 planes[name] = result.truth[name]
@@ -300,6 +320,8 @@ class ProductWriter:
         self._image[first:first + lines] = dn8
         offset, row = quicklook.thinned_rows(first, lines)
         step = quicklook.QuicklookStyle().pixel_stride
+        if self._stream is not None and self._stream.planes:
+            self._stream.add(first // lines, planes)
         for name, values in planes.items():
             values = np.asarray(values).reshape(lines, self.shape[1])
             if name in self._planes:
@@ -370,7 +392,8 @@ class ProductWriter:
             else:
                 self._calibration_job.result()
             if fits:
-                truth.write_truth_fits(paths["truth_fits"], self._planes, product_id=self.desc.product_id,
+                planes = {**self._planes, **(self._stream.planes if self._stream is not None else {})}
+                truth.write_truth_fits(paths["truth_fits"], planes, product_id=self.desc.product_id,
                                        scenario=self.context.scenario, seed=self.context.seed,
                                        abcorr=self.context.abcorr, software_version=__version__,
                                        tile_lines=self.desc.framelet_lines, storage=self.truth_storage)
