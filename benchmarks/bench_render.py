@@ -9,15 +9,25 @@ cache (~0.3 s, once per process), and its time and ratio are printed beside.
 ``--cpu`` renders it a third time in one thread and prints CPU seconds per stage (``time.thread_time``) and
 a one-thread ratio, both far less sensitive than wall time to other processes on a shared machine.
 
-Run: ``.venv/bin/python -m benchmarks.bench_render [--frames 26] [--cpu]`` (or ``python -m benchmarks`` for all).
+``--baseline DIR [--repeat N]`` runs this benchmark N times (default 3) for the code under DIR (another checkout,
+e.g. ``git worktree add --detach ../base main``) and for this tree, alternating in fresh processes (baseline 1,
+this 1, baseline 2, ...), and prints the medians side by side with their ratios: before/after in one run, the
+two trees seeing the same machine load. The harness is always this file; only the code it times differs.
+
+Run: ``.venv/bin/python -m benchmarks.bench_render [--frames 26] [--cpu] [--baseline DIR [--repeat N]]`` (or
+``python -m benchmarks`` for all).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
+import subprocess
+import sys
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -143,13 +153,70 @@ def _render(request, frames: int, clock: Stopwatch | None = None) -> dict:
             "on_body": on_body, "sample": sample}
 
 
+# The figures --baseline compares: (label, key path in main()'s result, format).
+COMPARED = (("ratio (bare / render, wall)", ("ratio",), "{:.3f}"), ("render wall s", ("render_s",), "{:.2f}"),
+            ("one-thread CPU ratio", ("cpu", "ratio"), "{:.3f}"), ("one-thread render CPU s", ("cpu", "render_s"),
+                                                                   "{:.2f}"))
+
+
+def _figure(result: dict, path: tuple):
+    for key in path:
+        result = None if result is None else result.get(key)
+    return result
+
+
+def compare_trees(baseline: str, repeat: int, args: list[str]) -> dict[str, list[dict]]:
+    """This benchmark (``args``, plus ``--json``) run ``repeat`` times for the code under ``baseline`` and for this
+    tree, alternating, each run a fresh process executing this file with the tree first on ``PYTHONPATH``.
+    Returns ``{"baseline": [result, ...], "this tree": [...]}`` (``main()``'s dicts)."""
+    from benchmarks.bench_dataset import _env
+
+    trees = {"baseline": Path(baseline).resolve(), "this tree": Path(__file__).resolve().parents[1]}
+    results: dict[str, list[dict]] = {name: [] for name in trees}
+    for _ in range(repeat):
+        for name, root in trees.items():
+            out = subprocess.run([sys.executable, str(Path(__file__).resolve()), *args, "--json"], env=_env(root),
+                                 cwd=root, check=True, capture_output=True, text=True).stdout
+            results[name].append(json.loads(out.strip().splitlines()[-1]))
+    return results
+
+
+def _print_comparison(results: dict[str, list[dict]], baseline: str) -> None:
+    runs = len(results["baseline"])
+    print(f"baseline {baseline} vs this tree, medians of {runs} alternating runs (fresh processes):")
+    for label, path, fmt in COMPARED:
+        values = {name: [_figure(r, path) for r in rs] for name, rs in results.items()}
+        if any(v is None for vs in values.values() for v in vs):
+            continue
+        before, after = (float(np.median(values[name])) for name in ("baseline", "this tree"))
+        print(f"  {label:28s} baseline {fmt.format(before)}, this tree {fmt.format(after)}, "
+              f"this / baseline {after / before:.3f}   (runs: {', '.join(fmt.format(v) for v in values['this tree'])}"
+              f" vs {', '.join(fmt.format(v) for v in values['baseline'])})")
+
+
+def _plain(value):
+    """``main()``'s result as JSON-ready values (numpy scalars to floats)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return float(value) if isinstance(value, (float, int, np.floating, np.integer)) else value
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=26, help="frames to render (default 26)")
     parser.add_argument("--scenario", default="default", help="scenario name or path (default: default)")
     parser.add_argument("--cpu", action="store_true",
                         help="also render once in one thread and print CPU seconds per stage (for a loaded machine)")
+    parser.add_argument("--baseline", metavar="DIR",
+                        help="also time the code under DIR (another checkout), alternating with this tree's")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per tree with --baseline (default 3)")
+    parser.add_argument("--json", action="store_true", help="print the result as one JSON line at the end")
     args = parser.parse_args([] if argv is None else argv)   # `python -m benchmarks` passes nothing
+    if args.baseline:
+        forwarded = ["--frames", str(args.frames), "--scenario", args.scenario] + (["--cpu"] if args.cpu else [])
+        results = compare_trees(args.baseline, max(1, args.repeat), forwarded)
+        _print_comparison(results, args.baseline)
+        return results
 
     scenario = load_scenario(args.scenario)
     with tempfile.TemporaryDirectory(prefix="bench-render-") as cache:
@@ -189,12 +256,15 @@ def main(argv=None) -> dict:
               "best of 5:")
         for name, ms in detector.items():
             print(f"    {name:34s} {ms:7.2f} ms")
-    return {"pixels": pixels, "render_s": render_s, "cold_render_s": cold_s, "bare_s": bare_s,
-            "ratio": bare_s / render_s, "cold_ratio": bare_s / cold_s,
-            "peak_mb": peak_mb, "stages": dict(clock.seconds), "detector_ms": detector, "cpu": cpu}
+    result = {"pixels": pixels, "render_s": render_s, "cold_render_s": cold_s, "bare_s": bare_s,
+              "ratio": bare_s / render_s, "cold_ratio": bare_s / cold_s,
+              "peak_mb": peak_mb, "stages": dict(clock.seconds), "detector_ms": detector, "cpu": cpu}
+    if cpu is not None:
+        cpu["ratio"] = cpu["bare_s"] / cpu["render_s"]
+    if args.json:
+        print(json.dumps(_plain(result)))
+    return result
 
 
 if __name__ == "__main__":
-    import sys
-
     main(sys.argv[1:])

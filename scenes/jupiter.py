@@ -302,6 +302,9 @@ class JupiterAppearance:
         object.__setattr__(self, "_vortex_patterns", np.array(
             [vortex_pattern(v, self.seed, self.shapes) for v in self._all_vortices]).reshape(-1, 5))
         object.__setattr__(self, "_texels_km", np.array([texel_km(v, self.shapes) for v in self._all_vortices]))
+        # each vortex's smaller diameter (km), read by vortex_weights on every call
+        object.__setattr__(self, "_across_km", np.array([2.0 * min(v.east_km, v.north_km)
+                                                         for v in self._all_vortices]))
         octaves = int(np.ceil(np.log(self.largest_cell_km / self.finest_cell_km) / np.log(2.5))) + 1
         base = _RADIUS_KM / self.largest_cell_km
         object.__setattr__(self, "_turbulence", FractalNoise(
@@ -370,7 +373,7 @@ class JupiterAppearance:
         if footprint_km is None or n == 0:
             return np.ones(n)
         foot = max(float(np.min(footprint_km)), 1e-9)
-        across = np.array([2.0 * min(v.east_km, v.north_km) for v in self._all_vortices]) / foot
+        across = self._across_km / foot
         return _smoothstep(self.vortex_fade_px[0], self.vortex_fade_px[1], across)
 
     def pattern_levels(self, footprint_km=None) -> np.ndarray:
@@ -533,8 +536,9 @@ class JupiterAppearance:
             return out
         # One band limit for all points (blocks must not disagree on which octaves they keep).
         max_freq = None
-        if footprint_km is not None:
-            max_freq = _RADIUS_KM / (self.band_limit_footprints * max(float(np.min(footprint_km)), 1e-6))
+        if footprint_km is not None:     # its smallest value is all the band limits read: one pass
+            footprint_km = float(np.min(footprint_km))
+            max_freq = _RADIUS_KM / (self.band_limit_footprints * max(footprint_km, 1e-6))
         weights = self.vortex_weights(footprint_km)
         levels = self.pattern_levels(footprint_km)
         if compiled_albedo.AVAILABLE and self._tables is not None:

@@ -9,6 +9,7 @@ spawn key is a stable hash of the name, not a position in a spawn order.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 import numpy as np
@@ -16,6 +17,7 @@ import numpy as np
 from simulator.errors import SimulatorError
 
 
+@functools.lru_cache(maxsize=1024)      # a handful of names, each hashed once per process
 def _name_key(name: str) -> int:
     """A stable 64-bit integer for a name (sha256; independent of Python's per-process hash seed)."""
     return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "little")

@@ -77,9 +77,19 @@ def make_fixed_pattern(params, rng: np.random.Generator,
         state gives the same maps.
     shape : (lines, samples) of the full CCD (1200 x 1648, junoAddendum005.ti).
     """
-    prnu = 1.0 + params.prnu_sigma * rng.standard_normal(shape)
-    hot = rng.random(shape) < params.hot_pixel_fraction
+    # 1 + sigma z and u < fraction in place and by row blocks (the same numbers: the uniforms come off the
+    # generator in C order whatever the block), without full-CCD float64 temporaries.
+    prnu = rng.standard_normal(shape)
+    prnu *= params.prnu_sigma
+    prnu += 1.0
+    hot = np.empty(shape, dtype=bool)
+    for r0 in range(0, shape[0], _HOT_DRAW_ROWS):
+        rows = hot[r0:r0 + _HOT_DRAW_ROWS]
+        np.less(rng.random(rows.shape), params.hot_pixel_fraction, out=rows)
     return FixedPattern(prnu=prnu, hot=hot)
+
+
+_HOT_DRAW_ROWS = 128     # rows of hot-pixel uniforms drawn at once by make_fixed_pattern (any value: same map)
 
 
 def vignetting(sample, line, cx: float, cy: float, edge_response: float, edge_radius_px: float = 790.71):
