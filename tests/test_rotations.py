@@ -122,3 +122,5 @@ def test_bad_shapes_raise():
         rotations.rotation_matrix([1.0, 2.0])
     with pytest.raises(ValueError, match=r"\(3, 3\)"):
         rotations.unit_quaternions(np.eye(4))
+    with pytest.raises(ValueError, match=r"\(3, 3\)"):
+        rotations.rotation_vector(np.eye(3)[None])
