@@ -8,6 +8,11 @@ process's (all threads) for the render, and the child processes' for the truth e
 (the writer threads run beside the render; truth planes and quicklook grids are encoded in threads after
 it), so the rows do not add up to the wall time. Numbers on a busy machine are
 meaningful as CPU, not as wall (the load average is printed).
+
+Also printed: the CPU spent compiling Python sources to bytecode during the imports (every module of ours
+when ``PYTHONDONTWRITEBYTECODE`` is set and no ``__pycache__/*.pyc`` exists, as in this project's shared
+checkouts; an installed package ships its ``.pyc`` files), and the numba dispatchers the render loaded from
+its cache, by name.
 """
 
 from __future__ import annotations
@@ -43,6 +48,29 @@ def _timed(owner, name: str, label: str) -> None:
     setattr(owner, name, timed)
 
 
+def _timed_source_compiles() -> None:
+    """Time every compilation of a Python source to bytecode (an import without a usable ``.pyc``)."""
+    import importlib._bootstrap_external as external
+
+    _timed(external.SourceLoader, "source_to_code", "  of which (and later imports) compiling sources (no .pyc)")
+
+
+def _dispatchers_loaded(dispatcher_class) -> list[str]:
+    """Record the name of each numba dispatcher that compiles or loads a signature; returns the live list."""
+    names: list[str] = []
+    original = dispatcher_class.compile
+
+    def compile(self, sig):
+        name = f"{self.py_func.__module__}.{self.py_func.__qualname__}"
+        with _LOCK:
+            if name not in names:
+                names.append(name)
+        return original(self, sig)
+
+    dispatcher_class.compile = compile
+    return names
+
+
 def _timed_render(engine) -> None:
     """Time each ``next()`` of ``render_framelets`` with the process's CPU (the render's threads included);
     the first framelet separately (scene, camera, numba's cache loads, the first batch)."""
@@ -71,6 +99,9 @@ def _timed_render(engine) -> None:
 
 
 def main(argv: list[str]) -> None:
+    for label in ("imports: simulator.cli", "imports: render command, products, renderer"):
+        _STATS[label]   # the rows' order: the imports first
+    _timed_source_compiles()
     import simulator.cli as cli
 
     wall, cpu = time.perf_counter(), time.process_time()
@@ -87,6 +118,7 @@ def main(argv: list[str]) -> None:
     from simulator.products import calibration_out, quicklook, raw_image, truth, writer
 
     _timed(Dispatcher, "compile", "numba Dispatcher.compile (cache loads, inside the render)")
+    dispatchers = _dispatchers_loaded(Dispatcher)
     _timed(kernelset, "resolve_kernels", "kernel set (cache check)")
     _timed(Geometry, "__enter__", "furnish kernels (Geometry.__enter__)")
     _timed(writer.ProductWriter, "_place", "writer thread: place framelets (PNG blocks included)")
@@ -97,6 +129,9 @@ def main(argv: list[str]) -> None:
     _timed(writer.ProductWriter, "_write_kernels", "kernels/ copy")
     _timed(quicklook, "write_quicklook", "quicklook.png (calling thread)")
     _timed(quicklook, "_fill_holes", "  of which filled grids (every thread's CPU)")
+    from scenes import scene
+
+    _timed(scene, "build_scene", "scene (build_scene: patterns, maps)")
     _timed(truth, "write_truth_fits", "truth FITS (calling thread; + encoder processes' CPU below)")
     _timed(truth, "encode_plane", "  of which planes encoded (every thread's CPU)")
     _timed(writer.ProductWriter, "finish", "finish (every file after the render)")
@@ -121,6 +156,10 @@ def main(argv: list[str]) -> None:
         print(f"{label:62s} {wall:7.2f} {cpu:7.2f} {int(calls) or ''}")
     print(f"{'whole command (after the interpreter started)':62s} {time.perf_counter() - _T0:7.2f} "
           f"{own.ru_utime + own.ru_stime:7.2f}  (child processes {children.ru_utime + children.ru_stime:.2f})")
+    print(f"bytecode: {'not written' if sys.dont_write_bytecode else 'written'} (PYTHONDONTWRITEBYTECODE); "
+          f"{len(sys.modules)} modules loaded")
+    print(f"numba dispatchers loaded or compiled: {len(dispatchers)}: "
+          + ", ".join(name.rsplit('.', 1)[-1] for name in dispatchers))
 
 
 if __name__ == "__main__":

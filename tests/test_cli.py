@@ -40,3 +40,19 @@ def test_help_imports_no_command_module():
     assert done.stderr.strip().splitlines()[-1] == "[]", done.stderr
     for name in cli.COMMANDS:
         assert name in done.stdout, f"command {name!r} missing from --help"
+
+
+
+def test_console_entry_tunes_the_collector_and_exits_with_mains_status():
+    """The console script (``console_main``, also ``python -m simulator.cli``) sets the command's collector
+    thresholds, runs main, freezes the heap before the interpreter's final collection, and exits with main's
+    status. In a child process (freezing this test process's heap would keep its garbage for the session),
+    with a stand-in main that records the thresholds it ran under."""
+    import subprocess
+    import sys
+
+    code = ("import gc, sys\nfrom simulator import cli\nseen = []\n"
+            "cli.main = lambda: seen.append(gc.get_threshold()) or 3\ntry:\n    cli.console_main()\n"
+            "except SystemExit as exc:\n    print('EXIT', exc.code, seen, gc.get_freeze_count() > 0)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == f"EXIT 3 [{tuple(cli.CONSOLE_GC_THRESHOLDS)}] True", done.stdout + done.stderr

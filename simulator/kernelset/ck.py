@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import spiceypy
-from scipy.spatial.transform import Rotation
 
 from simulator.kernelset import names
+from simulator.rotations import unit_quaternions
 from simulator.kernelset.attitude import SpinModel
 
 CK_ID = -61000
@@ -32,8 +32,7 @@ def write_ck(path: Path, model: SpinModel, et_start: float, et_stop: float, scen
     ets = ck_epochs(model, et_start, et_stop)
     grid = np.linspace(et_start, et_stop, max(2, int(np.ceil((et_stop - et_start) / TICK_GRID_S)) + 1))
     ticks = np.interp(ets, grid, [spiceypy.sce2c(SCLK_ID, float(t)) for t in grid])
-    xyzw = Rotation.from_matrix(model.j2000_to_body(ets)).as_quat()
-    quats = np.column_stack([xyzw[:, 3], xyzw[:, :3]])          # SPICE order (w, x, y, z), as m2q
+    quats = unit_quaternions(model.j2000_to_body(ets))          # SPICE order (w, x, y, z), as m2q
     quats *= np.where(quats[:, :1] < 0, -1.0, 1.0)
     avs = model.angular_velocity_j2000(ets)
     if path.exists():

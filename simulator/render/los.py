@@ -24,14 +24,9 @@ Image motion. A fixed inertial direction seen through ray ``r`` at ``t`` is seen
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from simulator.render.types import RenderError
-
-
-def rotation_matrix(rotvec) -> np.ndarray:
-    """(..., 3) rotation vectors (rad) -> (..., 3, 3) active rotation matrices."""
-    return Rotation.from_rotvec(np.asarray(rotvec, dtype=float)).as_matrix()
+from simulator.rotations import rotation_matrix, rotation_vector  # noqa: F401  (los.rotation_matrix: the engine's)
 
 
 def rotate_each(rotations: np.ndarray, rays: np.ndarray) -> np.ndarray:
@@ -54,7 +49,7 @@ def spin_axis_rate(cam_to_j2000_a: np.ndarray, cam_to_j2000_b: np.ndarray, dt_s:
     ``C(b) = C(a) Rot(axis, rate dt)``: the rotation from a to b expressed in the camera frame.
     """
     rel = cam_to_j2000_a.T @ cam_to_j2000_b
-    rv = Rotation.from_matrix(rel).as_rotvec()
+    rv = rotation_vector(rel)
     angle = float(np.linalg.norm(rv))
     if angle == 0.0:
         raise RenderError("the attitude kernel does not rotate between samples; a spinning spacecraft is expected")
