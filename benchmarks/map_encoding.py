@@ -59,7 +59,7 @@ LINEAR_CONTROL_TOP = 250.0  # the linear control's 99.9th percentile, in 8-bit v
 LIMB_RADII = (0.9, 0.995)  # issue #13's bright-limb falloff: from 0.9 to 0.995 of the disk radius
 LIMB_HALF_WIDTH = 0.0025   # each radius measured in an annulus +- this fraction of the radius (+-2 px)
 LIMB_SECTOR_DEG = 4.0      # position-angle sectors (scenes/photometry_data.py: measured in 4 deg sectors)
-LIMB_NEAR_DEG = 20.0       # the range quoted within this of the brightest sector
+LIMB_NEAR_DEG = 20.0       # the median and range quoted over the sectors within this of the Sun's direction
 
 
 def sqroot_breakpoints() -> tuple[int, ...]:
@@ -285,10 +285,18 @@ def texture_figures(image: np.ndarray, circle, geo: dict) -> dict:
     return figures
 
 
-def limb_falloff(image: np.ndarray, circle) -> dict:
+def sun_position_angle(geo: dict) -> float:
+    """Position angle (deg; 0 = up = north, counter-clockwise) of the Sun's direction in the perspective map:
+    the bright limb's radius (``scenes.photometry.bright_limb_falloff``: the radius towards the Sun)."""
+    _, right, up = view_basis(geo["spacecraft_km"])
+    return float(np.degrees(np.arctan2(-(geo["sun"] @ right), geo["sun"] @ up)) % 360.0)
+
+
+def limb_falloff(image: np.ndarray, circle, towards_deg: float) -> dict:
     """Issue #13's bright-limb falloff, ``1 - I(0.995 R) / I(0.9 R)``, per ``LIMB_SECTOR_DEG`` sector of position
-    angle (0 = up = north, counter-clockwise towards the left = east), at the sector whose 0.995 R annulus is
-    brightest, and its range within ``LIMB_NEAR_DEG`` of it."""
+    angle (0 = up, counter-clockwise), at the sector holding ``towards_deg`` (the Sun's position angle) and the
+    median and range within ``LIMB_NEAR_DEG`` of it. Each radius is the mean over an annulus of +-
+    ``LIMB_HALF_WIDTH`` of the limb circle's radius."""
     cx, cy, radius = circle
     yy, xx = np.indices(image.shape)
     dx, dy = xx + 0.5 - cx, cy - (yy + 0.5)
@@ -304,13 +312,13 @@ def limb_falloff(image: np.ndarray, circle) -> dict:
     inner, outer = means
     with np.errstate(invalid="ignore", divide="ignore"):
         falloff = 1.0 - outer / inner
-    valid = np.isfinite(falloff) & (inner > 0)
-    best = int(np.nanargmax(np.where(valid, outer, np.nan)))
     angle = (np.arange(n) + 0.5) * LIMB_SECTOR_DEG
-    gap = np.abs((angle - angle[best] + 180.0) % 360.0 - 180.0)
-    near = valid & (gap <= LIMB_NEAR_DEG)
-    return {"falloff": float(falloff[best]), "position_angle_deg": float(angle[best]),
-            "near_range": (float(falloff[near].min()), float(falloff[near].max()))}
+    at = int(towards_deg // LIMB_SECTOR_DEG) % n
+    gap = np.abs((angle - towards_deg + 180.0) % 360.0 - 180.0)
+    near = np.isfinite(falloff) & (gap <= LIMB_NEAR_DEG)
+    return {"falloff": float(falloff[at]), "position_angle_deg": float(towards_deg),
+            "near_median": float(np.median(falloff[near])) if near.any() else float("nan"),
+            "near_range": (float(falloff[near].min()), float(falloff[near].max())) if near.any() else (np.nan, np.nan)}
 
 
 def disk_ratios(blue: np.ndarray, green: np.ndarray, red: np.ndarray) -> tuple[float, float]:
@@ -327,7 +335,7 @@ def map_set_figures(blue: np.ndarray, green: np.ndarray, red: np.ndarray, geo: d
     if circle is None:
         circle = limb_circle(green > LIMB_FRACTION * np.median(green[green > 0]))
     out = texture_figures(green, circle, geo)
-    out["limb"] = limb_falloff(green, circle)
+    out["limb"] = limb_falloff(green, circle, sun_position_angle(geo))
     out["ratios"] = disk_ratios(blue, green, red)
     out["circle"] = circle
     return out
@@ -343,9 +351,9 @@ def format_figures(label: str, f: dict) -> str:
     lim = f["limb"]
     return (f"{label}: plain {100 * f['plain']:.2f} %, plane removed {100 * f['detrended']:.2f} % ({f['patches']} "
             f"patches); slopes {f['slopes'][0]:.2f} / {f['slopes'][1]:.2f}; I ~ mu0^{f['exponents'][0]:.2f} "
-            f"mu^{f['exponents'][1]:.2f}; bright-limb falloff {100 * lim['falloff']:.1f} % at position angle "
-            f"{lim['position_angle_deg']:.0f} deg ({100 * lim['near_range'][0]:.1f}-{100 * lim['near_range'][1]:.1f}"
-            f" % within {LIMB_NEAR_DEG:.0f} deg); blue/green {f['ratios'][0]:.3f}, red/green {f['ratios'][1]:.3f}")
+            f"mu^{f['exponents'][1]:.2f}; bright-limb falloff {100 * lim['falloff']:.1f} % towards the Sun "
+            f"(position angle {lim['position_angle_deg']:.0f} deg; within {LIMB_NEAR_DEG:.0f} deg median "
+            f"{100 * lim['near_median']:.1f} %, {100 * lim['near_range'][0]:.1f}..{100 * lim['near_range'][1]:.1f} %); blue/green {f['ratios'][0]:.3f}, red/green {f['ratios'][1]:.3f}")
 
 
 def main(argv: list[str] | None = None) -> int:
