@@ -1,0 +1,393 @@
+"""Does a JunoCam map hold the raw SQROOT codes or linear DN? The histogram's steps at the table's breakpoints.
+
+``python -m benchmarks.map_encoding MAP [MAP ...]`` prints, per 8-bit grey map, the count of map pixels per value
+on both sides of every breakpoint of the SQROOT companding table the data reach, and a verdict.
+
+Why it works: the SQROOT table (``instrument_models.junocam.companding_table``; ``../shared/reference/
+sqroot_table.csv``, facts.md "Detector and electronics") doubles its DN step per code at codes 23, 43, 89, 184
+and 209 (1 -> 2 -> 4 -> 8 -> 16 -> 32 DN). A smooth distribution of DN stored as codes therefore has twice as
+many pixels per value just above a breakpoint as just below it; the same DN stored linearly has no step there.
+
+The rule (named constants below): for each breakpoint ``k``, the mean count per value in ``WINDOW`` values below
+(``k - GUARD - WINDOW .. k - GUARD - 1``) and above (``k + GUARD + 1 .. k + GUARD + WINDOW``); ``GUARD`` values
+next to ``k`` are left out because resampling a map smears the step over about one code (the real maps show it
+over codes 89-91). The plain ratio above / below is divided by the histogram's own trend, the geometric mean of
+the ratios between each window and the next ``WINDOW`` values further out on its side (the same step, no
+breakpoint), giving the *jump* (1 for linear data, 2 for codes). A breakpoint is *reached* when all four
+windows hold at least ``MIN_COUNT`` pixels per value on average and lie inside 1..254 (0 is the maps' sky, 255
+saturation). Verdict, on the geometric mean of the reached jumps (one kink of a histogram, e.g. the edge of the
+disk's brightest region, moves one jump by up to ~30 %): ``codes`` when the mean is at least ``CODES_MIN_JUMP``
+(sqrt 2, the geometric middle of 1 and 2) and every jump above ``LINEAR_MAX_JUMP`` (2^0.25); ``linear`` when
+the mean lies within ``1 / LINEAR_MAX_JUMP .. LINEAR_MAX_JUMP`` and every jump within ``1 / CODES_MIN_JUMP ..
+CODES_MIN_JUMP``; otherwise (or no breakpoint reached) ``undecided``.
+
+``--product-maps PRODUCT METADATA OUT`` writes, per filter of one of our products, the mission-like maps the
+README's table measures: the camera's perspective view from the spacecraft at the real image's START_TIME, north
+up, 1,600 x 1,600 px with the limb a 799 px circle (the geometry ``benchmarks.map_gradient`` found the real maps
+to have), each camera pixel averaged into the map pixel its surface point falls in (how MSSS resamples is not
+published: an assumption), holes filled from neighbours: ``*-codes.png`` the mean raw SQROOT code rounded
+(what the mission map would hold if made from the codes), ``*-linear8.png`` the calibrated DN (decompanded, dark
+subtracted, flat divided: ``compare``'s values) scaled so the 99.9th percentile is 250 and rounded (the linear
+control), ``*-dn.npy`` the calibrated DN unrounded and ``*-rawdn.npy`` the mean of the decompanded raw codes
+(float64; the resampling-bias reference).
+
+``--figures BLUE GREEN RED METADATA`` measures a set of maps with ``map_gradient``'s perspective twin reading
+(``real_geometry``, ``trace_map``; compare's pixel rule and grid in true km): GREEN plain and plane-removed
+contrast in 5,500 km patches, slopes at 1,200-4,800 and 400-1,200 km, the bright-limb falloff and the
+blue/green, red/green disk ratios; 8-bit maps also read as SQROOT codes decompanded through the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from instrument_models.junocam import companding_table, decompand
+
+WINDOW = 6                 # values per side averaged at a breakpoint
+GUARD = 1                  # values next to a breakpoint left out (resampling smears the step over ~1 code)
+MIN_COUNT = 100.0          # a window is measured when it holds this many pixels per value on average
+CODES_MIN_JUMP = float(np.sqrt(2.0))   # the geometric middle of 1 (linear) and 2 (codes)
+LINEAR_MAX_JUMP = 2.0 ** 0.25          # a quarter of the way (in log) from 1 to 2
+MAP_SHAPE = (1600, 1600)   # the real PJ32 maps (benchmarks.map_texture: limb a 799 px circle centred)
+MAP_LIMB_PX = 799.0
+LINEAR_CONTROL_TOP = 250.0  # the linear control's 99.9th percentile, in 8-bit values
+LIMB_RADII = (0.9, 0.995)  # issue #13's bright-limb falloff: from 0.9 to 0.995 of the disk radius
+LIMB_HALF_WIDTH = 0.0025   # each radius measured in an annulus +- this fraction of the radius (+-2 px)
+LIMB_SECTOR_DEG = 4.0      # position-angle sectors (scenes/photometry_data.py: measured in 4 deg sectors)
+LIMB_NEAR_DEG = 20.0       # the median and range quoted over the sectors within this of the Sun's direction
+
+
+def sqroot_breakpoints() -> tuple[int, ...]:
+    """Codes at which the SQROOT table's DN step per code changes: (23, 43, 89, 184, 209)."""
+    step = np.diff(companding_table("SQROOT"))
+    return tuple(int(k) for k in np.flatnonzero(np.diff(step)) + 1)
+
+
+BREAKPOINTS = sqroot_breakpoints()
+
+
+@dataclass(frozen=True)
+class Jump:
+    """Counts per value around one breakpoint (mean over the window) and the ratios the verdict reads."""
+
+    code: int
+    below: float
+    above: float
+    plain: float          # above / below
+    trend: float          # the histogram's own change over one window step (geometric mean of both sides)
+    jump: float           # plain / trend: ~1 linear, ~2 codes
+
+
+def value_counts(image: np.ndarray) -> np.ndarray:
+    """(256,) number of pixels per 8-bit value; raises ValueError unless the map holds whole numbers 0..255."""
+    a = np.asarray(image)
+    if a.size == 0 or not np.all(np.isfinite(a)) or a.min() < 0 or a.max() > 255 or np.any(a != np.round(a)):
+        raise ValueError(f"a map of {a.shape} values in {a.min() if a.size else 'nothing'}.."
+                         f"{a.max() if a.size else ''} cannot be tested; expected whole 8-bit values 0..255")
+    return np.bincount(a.astype(np.int64).ravel(), minlength=256)
+
+
+def breakpoint_jumps(counts: np.ndarray, breakpoints=BREAKPOINTS, window: int = WINDOW, guard: int = GUARD,
+                     min_count: float = MIN_COUNT) -> list[Jump]:
+    """A :class:`Jump` for every breakpoint whose four windows lie in 1..254 and hold >= ``min_count`` per value."""
+    out = []
+    for k in breakpoints:
+        lo, hi = k - guard - 2 * window, k + guard + 2 * window + 1
+        if lo < 1 or hi > 255:
+            continue
+        far_below = counts[lo:lo + window].mean()
+        below = counts[k - guard - window:k - guard].mean()
+        above = counts[k + guard + 1:k + guard + 1 + window].mean()
+        far_above = counts[hi - window:hi].mean()
+        if min(far_below, below, above, far_above) < min_count:
+            continue
+        trend = float(np.sqrt(below / far_below * far_above / above))
+        out.append(Jump(k, float(below), float(above), float(above / below), trend, float(above / below / trend)))
+    return out
+
+
+def verdict(jumps: list[Jump]) -> tuple[str, str]:
+    """("codes" | "linear" | "undecided", the rule that decided it; module doc)."""
+    if not jumps:
+        return "undecided", "no breakpoint reached"
+    j = np.array([x.jump for x in jumps])
+    mean = float(np.exp(np.log(j).mean()))
+    shown = f"jumps {', '.join(f'{x:.2f}' for x in j)}, geometric mean {mean:.2f}"
+    if mean >= CODES_MIN_JUMP and np.all(j > LINEAR_MAX_JUMP):
+        return "codes", f"{shown}: mean >= {CODES_MIN_JUMP:.3f} and each > {LINEAR_MAX_JUMP:.3f}"
+    if 1.0 / LINEAR_MAX_JUMP <= mean <= LINEAR_MAX_JUMP and np.all((j < CODES_MIN_JUMP) & (j > 1 / CODES_MIN_JUMP)):
+        return "linear", (f"{shown}: mean within {1 / LINEAR_MAX_JUMP:.3f}..{LINEAR_MAX_JUMP:.3f} and each within "
+                          f"{1 / CODES_MIN_JUMP:.3f}..{CODES_MIN_JUMP:.3f}")
+    return "undecided", f"{shown}: neither rule holds"
+
+
+def read_map(path) -> np.ndarray:
+    """A grey map as float64 (PNG/TIFF through Pillow, ``.npy`` as stored)."""
+    from PIL import Image
+
+    if str(path).endswith(".npy"):
+        return np.load(path).astype(np.float64)
+    return np.asarray(Image.open(path).convert("I"), dtype=np.float64)
+
+
+def report(path) -> str:
+    """The breakpoint table and verdict of one map file, as printed."""
+    jumps = breakpoint_jumps(value_counts(read_map(path)))
+    kind, rule = verdict(jumps)
+    lines = [f"{path}: {kind} ({rule})"]
+    for j in jumps:
+        lines.append(f"  code {j.code:3d}: {j.below:9.0f} -> {j.above:9.0f} per value, x{j.plain:.2f}; "
+                     f"trend x{j.trend:.2f}; jump x{j.jump:.2f}")
+    return "\n".join(lines)
+
+
+# --- maps of our products, made the way the mission's are -------------------------------------------------
+
+
+def view_basis(spacecraft_km: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(v, right, up) of ``map_gradient.trace_map``'s perspective view (north up, no turn)."""
+    v = spacecraft_km / np.linalg.norm(spacecraft_km)
+    north = np.array([0.0, 0.0, 1.0]) - v[2] * v
+    up = north / np.linalg.norm(north)
+    return v, np.cross(up, v), up
+
+
+def perspective_pixels(points: np.ndarray, spacecraft_km: np.ndarray, shape=MAP_SHAPE,
+                       limb_px: float = MAP_LIMB_PX) -> tuple[np.ndarray, np.ndarray]:
+    """(col, row) map coordinates (continuous, pixel corners at integers) of surface points (N, 3) km seen from
+    ``spacecraft_km``: the inverse of ``map_gradient.trace_map(perspective=True)`` with the limb circle
+    centred, radius ``limb_px``."""
+    from benchmarks.map_gradient import JUPITER_EQUATORIAL_RADIUS_KM as r_km
+
+    v, right, up = view_basis(spacecraft_km)
+    dist = np.linalg.norm(spacecraft_km) / r_km
+    tan_limb = 1.0 / np.sqrt(dist * dist - 1.0)
+    d = points - spacecraft_km
+    depth = -(d @ v)
+    x = (d @ right) / depth / tan_limb
+    y = (d @ up) / depth / tan_limb
+    return shape[1] / 2.0 + x * limb_px, shape[0] / 2.0 - y * limb_px
+
+
+def product_maps(folder, spacecraft_km: np.ndarray, shape=MAP_SHAPE, limb_px: float = MAP_LIMB_PX) -> dict:
+    """{filter: {"codes", "dn", "rawdn"}} (rows, cols) float64 maps of a product's camera pixels (module doc).
+
+    ``codes``: mean raw code per map pixel, rounded (0 = sky); ``dn``: mean calibrated DN (``iter_projected``'s
+    values: decompanded, dark subtracted, flat divided); ``rawdn``: mean decompanded raw code.
+    """
+    from simulator.products.colourview import grid_average, iter_projected, product_inputs
+    from simulator.validate.reconstruct import SATURATED_CODE
+
+    inputs = product_inputs(Path(folder))
+    filters = inputs.product.layout.filters
+    companding = inputs.product.layout.companding
+    parts: dict = {f: {"col": [], "row": [], "codes": [], "dn": [], "rawdn": []} for f in filters}
+    for geo, p in iter_projected(inputs, None, 1):
+        g = p.geometry
+        codes = p.codes[p.lines][:, p.samples]
+        use = g.hit & (codes < SATURATED_CODE) & np.isfinite(p.value)
+        if not use.any():
+            continue
+        pts = geo.ellipsoid.surface_point(g.lat_pc[use], g.lon_w[use], kind="planetocentric")
+        col, row = perspective_pixels(pts, spacecraft_km, shape, limb_px)
+        acc = parts[p.framelet.filter]
+        acc["col"].append(col), acc["row"].append(row)
+        acc["codes"].append(codes[use].astype(np.float64))
+        acc["dn"].append(p.value[use])
+        acc["rawdn"].append(decompand(codes[use], companding).astype(np.float64))
+    out = {}
+    for f, acc in parts.items():
+        if not acc["col"]:
+            continue
+        col, row = np.concatenate(acc["col"]), np.concatenate(acc["row"])
+        inside = (col >= 0) & (col < shape[1]) & (row >= 0) & (row < shape[0])
+        names = ("codes", "dn", "rawdn")
+        values = np.stack([np.concatenate(acc[n])[inside] for n in names])
+        maps = {}
+        for n, v in zip(names, values):
+            # rows from the top = largest y: y = shape[0] - row
+            mean, seen = grid_average(col[inside], shape[0] - row[inside], v, np.zeros(v.size, np.int64), 1, 1.0,
+                                      (0.0, float(shape[1]), 0.0, float(shape[0])), 2)
+            maps[n] = np.where(seen[0], mean[0], 0.0)
+        maps["codes"] = np.where(maps["codes"] > 0, np.clip(np.round(maps["codes"]), 1, 255), 0.0)
+        out[f] = maps
+    return out
+
+
+def write_product_maps(folder, metadata, out_dir, cache_dir=None) -> list[Path]:
+    """Write ``<filter>-codes.png``, ``-linear8.png``, ``-dn.npy``, ``-rawdn.npy`` (module doc); the files."""
+    from PIL import Image
+
+    from benchmarks.map_gradient import real_geometry
+
+    geo = real_geometry(Path(metadata), cache_dir)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for f, maps in product_maps(folder, geo["spacecraft_km"]).items():
+        lit = maps["dn"] > 0
+        scale = LINEAR_CONTROL_TOP / np.percentile(maps["dn"][lit], 99.9)
+        linear8 = np.where(lit, np.clip(np.round(maps["dn"] * scale), 1, 255), 0)
+        for name, image in (("codes", maps["codes"]), ("linear8", linear8)):
+            path = out_dir / f"{f.lower()}-{name}.png"
+            tmp = path.with_suffix(".tmp.png")
+            Image.fromarray(image.astype(np.uint8)).save(tmp)
+            tmp.replace(path)
+            written.append(path)
+        for name in ("dn", "rawdn"):
+            path = out_dir / f"{f.lower()}-{name}.npy"
+            tmp = out_dir / f"{f.lower()}-{name}.tmp.npy"
+            np.save(tmp, maps[name])
+            tmp.replace(path)
+            written.append(path)
+    return written
+
+
+# --- figures of a set of maps in true km ---------------------------------------------------------------------
+
+
+def traced(image: np.ndarray, circle, geo: dict) -> tuple[np.ndarray, ...]:
+    """Surface points (km), values, cos(incidence), cos(emission) of the map pixels compare's rule keeps
+    (incidence < 70, emission < 60 deg), 2 x 2 points per pixel (``map_gradient``'s perspective reading)."""
+    from benchmarks.map_gradient import SUBPIXELS, trace_map
+    from simulator.realism.measure import MAX_EMISSION_DEG, MAX_INCIDENCE_DEG
+
+    parts = []
+    for offset in SUBPIXELS:
+        p, hit, mu = trace_map(image.shape, circle, geo["spacecraft_km"], True, offset=offset)
+        mu0 = (p / np.linalg.norm(p, axis=-1, keepdims=True)) @ geo["sun"]
+        with np.errstate(invalid="ignore"):
+            use = (hit & (image > 0) & (mu0 > np.cos(np.radians(MAX_INCIDENCE_DEG)))
+                   & (mu > np.cos(np.radians(MAX_EMISSION_DEG))))
+        parts.append((p[use], image[use], mu0[use], mu[use]))
+    return tuple(np.concatenate(a) for a in zip(*parts))
+
+
+def texture_figures(image: np.ndarray, circle, geo: dict) -> dict:
+    """``map_gradient.patch_figures`` (plain, plane removed, Minnaert exponents) plus the two spectral slopes,
+    on compare's grid in true km (89.5 km tangent-plane map pixels, unquantised, then 150 km cells)."""
+    from benchmarks.map_gradient import patch_figures
+    from simulator.products.colourview import tangent_plane_coordinates
+    from simulator.realism import texture as tx
+
+    points, values, mu0, mu = traced(image, circle, geo)
+    figures = patch_figures(points, values, mu0, mu)
+    x, y = tangent_plane_coordinates(points, points.mean(axis=0))
+    cell = 150.0                                            # simulator.realism.measure.TEXTURE_CELL_KM
+    grid_image, filled = tx.mission_map(x, y, values, tx.MISSION_MAP_PIXEL_KM, None)
+    grid, ok = tx.cell_average(grid_image, filled, tx.MISSION_MAP_PIXEL_KM, cell)
+    figures["slopes"] = tx.spectral_slopes(grid, ok, cell)[0]
+    return figures
+
+
+def sun_position_angle(geo: dict) -> float:
+    """Position angle (deg; 0 = up = north, counter-clockwise) of the Sun's direction in the perspective map:
+    the bright limb's radius (``scenes.photometry.bright_limb_falloff``: the radius towards the Sun)."""
+    _, right, up = view_basis(geo["spacecraft_km"])
+    return float(np.degrees(np.arctan2(-(geo["sun"] @ right), geo["sun"] @ up)) % 360.0)
+
+
+def limb_falloff(image: np.ndarray, circle, towards_deg: float) -> dict:
+    """Issue #13's bright-limb falloff, ``1 - I(0.995 R) / I(0.9 R)``, per ``LIMB_SECTOR_DEG`` sector of position
+    angle (0 = up, counter-clockwise), at the sector holding ``towards_deg`` (the Sun's position angle) and the
+    median and range within ``LIMB_NEAR_DEG`` of it. Each radius is the mean over an annulus of +-
+    ``LIMB_HALF_WIDTH`` of the limb circle's radius."""
+    cx, cy, radius = circle
+    yy, xx = np.indices(image.shape)
+    dx, dy = xx + 0.5 - cx, cy - (yy + 0.5)
+    r = np.hypot(dx, dy) / radius
+    sector = (np.degrees(np.arctan2(-dx, dy)) % 360.0 // LIMB_SECTOR_DEG).astype(np.int64)
+    n = int(round(360.0 / LIMB_SECTOR_DEG))
+    means = []
+    for r0 in LIMB_RADII:
+        ring = (np.abs(r - r0) <= LIMB_HALF_WIDTH) & (image > 0)
+        total = np.bincount(sector[ring], weights=image[ring], minlength=n)
+        count = np.bincount(sector[ring], minlength=n)
+        means.append(np.where(count > 0, total / np.maximum(count, 1), np.nan))
+    inner, outer = means
+    with np.errstate(invalid="ignore", divide="ignore"):
+        falloff = 1.0 - outer / inner
+    angle = (np.arange(n) + 0.5) * LIMB_SECTOR_DEG
+    at = int(towards_deg // LIMB_SECTOR_DEG) % n
+    gap = np.abs((angle - towards_deg + 180.0) % 360.0 - 180.0)
+    near = np.isfinite(falloff) & (gap <= LIMB_NEAR_DEG)
+    return {"falloff": float(falloff[at]), "position_angle_deg": float(towards_deg),
+            "near_median": float(np.median(falloff[near])) if near.any() else float("nan"),
+            "near_range": (float(falloff[near].min()), float(falloff[near].max())) if near.any() else (np.nan, np.nan)}
+
+
+def disk_ratios(blue: np.ndarray, green: np.ndarray, red: np.ndarray) -> tuple[float, float]:
+    """Blue/green and red/green ratios of the medians over the pixels lit in all three maps."""
+    disk = (blue > 0) & (green > 0) & (red > 0)
+    g = float(np.median(green[disk]))
+    return float(np.median(blue[disk])) / g, float(np.median(red[disk])) / g
+
+
+def map_set_figures(blue: np.ndarray, green: np.ndarray, red: np.ndarray, geo: dict, circle=None) -> dict:
+    """Every figure of the README's table for one set of registered maps (values as given)."""
+    from benchmarks.map_texture import LIMB_FRACTION, limb_circle
+
+    if circle is None:
+        circle = limb_circle(green > LIMB_FRACTION * np.median(green[green > 0]))
+    out = texture_figures(green, circle, geo)
+    out["limb"] = limb_falloff(green, circle, sun_position_angle(geo))
+    out["ratios"] = disk_ratios(blue, green, red)
+    out["circle"] = circle
+    return out
+
+
+def decompanded(codes: np.ndarray) -> np.ndarray:
+    """A map of whole SQROOT codes read through the table (12-bit DN, float64; 0 stays 0)."""
+    return decompand(np.asarray(codes).astype(np.int64), "SQROOT").astype(np.float64)
+
+
+def format_figures(label: str, f: dict) -> str:
+    """One printed line of :func:`map_set_figures`."""
+    lim = f["limb"]
+    return (f"{label}: plain {100 * f['plain']:.2f} %, plane removed {100 * f['detrended']:.2f} % ({f['patches']} "
+            f"patches); slopes {f['slopes'][0]:.2f} / {f['slopes'][1]:.2f}; I ~ mu0^{f['exponents'][0]:.2f} "
+            f"mu^{f['exponents'][1]:.2f}; bright-limb falloff {100 * lim['falloff']:.1f} % towards the Sun "
+            f"(position angle {lim['position_angle_deg']:.0f} deg; within {LIMB_NEAR_DEG:.0f} deg median "
+            f"{100 * lim['near_median']:.1f} %, {100 * lim['near_range'][0]:.1f}..{100 * lim['near_range'][1]:.1f} %); blue/green {f['ratios'][0]:.3f}, red/green {f['ratios'][1]:.3f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.map_encoding", description=__doc__.split("\n")[0])
+    parser.add_argument("maps", nargs="*", help="8-bit grey maps (PNG/TIFF) to test for SQROOT codes")
+    parser.add_argument("--product-maps", nargs=3, metavar=("PRODUCT", "METADATA", "OUT"),
+                        help="write a product's mission-like maps (view from the real image's START_TIME)")
+    parser.add_argument("--figures", nargs=4, metavar=("BLUE", "GREEN", "RED", "METADATA"),
+                        help="measure a set of maps (8-bit maps also as decompanded SQROOT codes)")
+    parser.add_argument("--cache-dir", type=Path, default=None, help="kernel cache for the twin's kernels")
+    args = parser.parse_args(argv)
+    try:
+        for path in args.maps:
+            print(report(path))
+        if args.product_maps:
+            for path in write_product_maps(*args.product_maps, cache_dir=args.cache_dir):
+                print(f"wrote {path}")
+                if path.suffix == ".png":
+                    print(report(path))
+        if args.figures:
+            from benchmarks.map_gradient import real_geometry
+
+            geo = real_geometry(Path(args.figures[3]), args.cache_dir)
+            maps = [read_map(p) for p in args.figures[:3]]
+            print(format_figures("as stored", map_set_figures(*maps, geo)))
+            if all(str(p).endswith(".png") for p in args.figures[:3]):
+                codes_circle = map_set_figures(*maps, geo)["circle"]
+                print(format_figures("as SQROOT codes, decompanded",
+                                     map_set_figures(*(decompanded(m) for m in maps), geo, codes_circle)))
+    except ValueError as exc:
+        print(f"map_encoding: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
