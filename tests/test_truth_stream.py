@@ -109,13 +109,16 @@ def test_a_product_writers_truth_decodes_the_same_streamed_or_whole(tmp_path, le
 
 def test_the_numpy_tile_coding_stores_the_compiled_integers(monkeypatch):
     """truth_coding.encode_tile without numba (NUMBA_DISABLE_JIT) codes a tile as the compiled pass does: same
-    integers and flags, NaN where BODY is 0, finite values on the sky, LON_W's modulus."""
+    integers and flags, NaN where BODY is 0, finite values on the sky, LON_W's modulus, float32 tiles (the
+    renderer's angle planes) divided in float64 as the compiled loop divides them."""
     from simulator.products import truth_coding
 
     planes = disk_planes(np.random.default_rng(13), 2)
     tile = slice(0, TILE_LINES)
-    for name, period in (("LAT_PG", None), ("LON_W", truth_coding.modulus("LON_W", 2.0 ** -19)), ("IOF", None)):
-        values, body = planes[name][tile].astype(np.float64), planes["BODY"][tile]
+    cases = (("LAT_PG", None, np.float64), ("LON_W", truth_coding.modulus("LON_W", 2.0 ** -19), np.float64),
+             ("IOF", None, np.float64), ("IOF", None, np.float32), ("INCIDENCE", None, np.float32))
+    for name, period, dtype in cases:
+        values, body = planes[name][tile].astype(dtype), planes["BODY"][tile]
         step = truth_mod.QUANTISATION_STEPS[name]
         compiled = np.empty(values.shape, np.int32)
         flags = truth_coding.encode_tile(values, body, step, period, compiled)
@@ -123,4 +126,5 @@ def test_the_numpy_tile_coding_stores_the_compiled_integers(monkeypatch):
         plain = np.empty(values.shape, np.int32)
         assert truth_coding.encode_tile(values, body, step, period, plain) == flags, name
         monkeypatch.setattr(truth_coding, "COMPILED", True)
-        assert np.array_equal(plain, compiled), f"{name}: numpy and compiled tiles differ"
+        assert np.array_equal(plain, compiled), (f"{name} ({np.dtype(dtype)}): numpy and compiled tiles differ in "
+                                                 f"{int((plain != compiled).sum())} pixels")

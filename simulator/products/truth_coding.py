@@ -214,6 +214,7 @@ def encode_tile(values: np.ndarray, body: np.ndarray, step: float, period: int |
     lines = values.shape[0]
     if COMPILED:
         return int(_encode_lines(values, body, float(step), int(lines), int(period or 0), _FIRST_TILE, out))
+    values = np.asarray(values, dtype=np.float64)      # divide in float64 as the compiled loop does (float32 tiles)
     finite = np.isfinite(values)
     sky = np.asarray(body) == 0
     if np.isinf(values).any() or (~finite & ~sky).any():
