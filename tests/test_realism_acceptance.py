@@ -424,8 +424,9 @@ _PLAIN_MISS = ("plain std/mean 5.16 % vs the real image's 3.08 % (+67 %; noise-f
                "Measured (python -m benchmarks.map_gradient): the real map is the view from the spacecraft (~50 km/px "
                "at nadir), not an 89.5 km/px orthographic map; read so, with compare's pixel rule in true km, it gives "
                "plain 3.64 %, plane removed 1.90 %, gradient 3.1 %, brightness ~ mu0^0.69 over the patches vs ours "
-               "mu0^1.42: our limb darkening at phase ~72 deg is twice as steep, unless the map holds square-root "
-               "codes (squared: mu0^1.39, plain 7.28 %, plane removed 3.78 %); not settled")
+               "mu0^1.42; the map holds SQROOT codes (python -m benchmarks.map_encoding: count steps at every table "
+               "breakpoint), so its mu0^0.69 is mu0^1.33 in DN and the 3.08 % is a code-space figure: like for "
+               "like see README 'What the mission's maps hold'")
 
 
 def _texture(request, framing: str) -> dict:
