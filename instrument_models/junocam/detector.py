@@ -42,38 +42,27 @@ class DetectorParams:
         levels, not the relative shot noise.
     full_well_e : 40,000 e- (facts.md: one unverified source for this sensor). The siblings: 26,150 /
         23,308 / 29,454 e- (Malin et al. 2017, Table 1).
-    read_noise_e : read noise, e- rms, without dark signal (see ``dark_noise_dn2_per_dn``). 35.5 e- (with
-        the dark signal's noise 3.60 / 3.72 / 3.81 DN in the PJ28 B / G / R strips). Until issue #13 item 1 it
-        was 46 e- for every strip: 46 e- = 4.6 DN at the assumed gain: a PJ28 TDI 1 sky product (ICT quality
-        85) then measured the real PJ28 dark strips' figures with the README's definitions
-        (``darkstats.raw_noise``: robust spread with the columns 4.45 DN in all three strips, correlation down a
-        column 0.68-0.70; real 4.448 / 4.448 / 4.448 and 0.645 / 0.682 / 0.750). Those strips are public
-        (kmgill/junocam_processing ``src/calib/junocam_dark_pj28_v1_{blue,green,red}.tif``, measured, not copied);
-        their pixel noise after the column medians (``darkstats.line_noise``) is 2.97 / 3.71 / 4.45 DN, ours 4.45
-        in each (one read noise for the three strips). 44 e- gives BLUE 2.97 DN of spread (the MAD of integer DN
-        moves in steps of 1.48 DN). The MSSS siblings (same KAI-2020, the MSL electronics JunoCam's design is
-        based on) measured 18.0 / 15.8 / 17.5 e- read noise at 16.0 / 15.8 / 15.8 e-/DN, ~1.1 DN (Malin et al.
-        2017, Earth Space Sci. 4, 506, Table 1); the real PJ18 mean of 288 dark framelets (``debias18.tiff``)
-        varies by 0.05 DN beyond its columns. So the PJ28 frames' 3-4.5 DN is more than the siblings' read
-        noise (dark-current or radiation noise of the aged camera, or of those frames): an assumption that it
-        applies to every PJ28-32 image. ``[detector] read_noise_e = 11`` gives the siblings' ~1.1 DN.
+    read_noise_e : read noise, e- rms, without dark signal (see ``dark_noise_dn2_per_dn``): 35.5 e- = 3.55 DN at the
+        assumed gain, which with the dark signal's noise gives 3.60 / 3.72 / 3.81 DN in the PJ28 B / G / R strips.
+        Those strips are public (kmgill/junocam_processing ``src/calib/junocam_dark_pj28_v1_{blue,green,red}.tif``,
+        measured, not copied): after the column medians (``darkstats.line_noise``) 2.97 / 3.71 / 4.45 DN (1.4826 x
+        a median absolute deviation of 2 / 2.5 / 3 whole DN), with the columns (``darkstats.raw_noise``) 4.45 DN,
+        which ours measure (README "The dark noise"). That is more than the siblings' read noise, 18.0 / 15.8 /
+        17.5 e- at ~16 e-/DN = ~1.1 DN (Malin et al. 2017, Table 1), and it is temporal (the real PJ18 mean of 288
+        dark framelets, ``debias18.tiff``, varies by 0.05 DN beyond its columns): an assumption that the PJ28
+        frames' noise applies to every PJ28-32 image. ``[detector] read_noise_e = 11`` with
+        ``dark_noise_dn2_per_dn = 0`` gives the siblings' ~1.1 DN.
     dark_noise_dn2_per_dn : noise variance (DN^2) added per DN of dark signal, i.e. of the framelet's dark/bias map
         (its median) above ``bias_dn``: the read noise of a framelet is ``sqrt(read_noise_e^2 + k gain^2 max(0,
-        median(dark map) - bias_dn))`` e- (:func:`framelet_read_noise_e`; one value per framelet, the compiled
-        loops take one sigma). 0.8 DN^2/DN, fitted to the real PJ28 dark strips (kmgill/junocam_processing
-        ``src/calib/junocam_dark_pj28_v1_{blue,green,red}.tif``, measured, not copied): the pixel noise after the
-        column medians grows with the dark level, not with the strip: inside each strip columns whose median is
-        higher are noisier (5-sigma-clipped std: BLUE 3.30 DN at columns of 7.8 DN, 3.68 at 10.4; GREEN 2.79 /
-        3.47 / 3.74 at 5.8 / 8.6 / 11.4; RED 3.14 / 3.58 / 3.90 at 6.9 / 9.8 / 12.5: ~0.7-1.0 DN^2 per DN), columns
-        of equal level are equally noisy in the three strips, the noise does not change down a strip (BLUE 3.42 /
-        3.35 / 3.37 / 3.41 DN in 32-line blocks), and the strips' means (8.8 / 10.1 / 11.4 DN, the level rising
-        down the CCD) give 3.39 / 3.60 / 3.71 DN (0.87 DN^2 per DN). So BLUE < GREEN < RED is the dark signal's
-        own noise (dark-current shot noise or its pixel-to-pixel spread, not told apart by one frame), larger than
-        Poisson electrons at the assumed gain would give (0.1 DN^2/DN). With ``read_noise_e`` 35.5 e- the PJ28
-        strips' dark maps (median 0.4 / 1.5 / 2.4 DN above the bias) read 3.60 / 3.72 / 3.81 DN, which measure
-        as the real strips with ``darkstats.line_noise`` (2.97 / 3.71 / 4.45 DN: 1.4826 x a median absolute
-        deviation of 2 / 2.5 / 3 whole DN, so the figure moves in steps) and ``raw_noise`` (4.45 DN). Mission
-        time raises the noise with the dark level (PJ56: dark x 2). 0: one read noise for every strip.
+        median(dark map) - bias_dn))`` e- (:func:`framelet_read_noise_e`; one value per framelet). 0.8 DN^2/DN,
+        fitted to the real PJ28 dark strips: inside each strip the brighter columns are the noisier
+        (5-sigma-clipped std: BLUE 3.30 DN at columns of 7.8 DN, 3.68 at 10.4; GREEN 2.79 / 3.47 / 3.74 at 5.8 /
+        8.6 / 11.4; RED 3.14 / 3.58 / 3.90 at 6.9 / 9.8 / 12.5: ~0.7-1.0 DN^2 per DN), columns of equal level are
+        equally noisy in the three strips, the noise does not change down a strip, and the strips' means (8.8 /
+        10.1 / 11.4 DN) give 3.39 / 3.60 / 3.71 DN (0.87 DN^2 per DN): the dark signal's own noise, more than
+        Poisson electrons would give (1 / gain DN^2 per DN). The PJ28 strips' dark maps (median 0.4 / 1.5 / 2.4 DN
+        above the bias) then read 3.60 / 3.72 / 3.81 DN. Mission time raises the noise with the dark level (PJ56:
+        dark x 2). 0: one read noise for every strip.
     read_noise_correlation : correlation of neighbouring read-noise values along a line (0 = white, the
         default). The real PJ28 dark strips' neighbours along a line correlate 0.005 / 0.005 / 0.007
         (``darkstats.line_noise``): their noise is white. (The calibration README's "neighbour correlation
