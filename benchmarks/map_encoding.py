@@ -46,6 +46,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.map_gradient import limb_tangent, view_basis
 from instrument_models.junocam import companding_table, decompand
 
 WINDOW = 6                 # values per side averaged at a breakpoint
@@ -149,24 +150,13 @@ def report(path) -> str:
 # --- maps of our products, made the way the mission's are -------------------------------------------------
 
 
-def view_basis(spacecraft_km: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(v, right, up) of ``map_gradient.trace_map``'s perspective view (north up, no turn)."""
-    v = spacecraft_km / np.linalg.norm(spacecraft_km)
-    north = np.array([0.0, 0.0, 1.0]) - v[2] * v
-    up = north / np.linalg.norm(north)
-    return v, np.cross(up, v), up
-
-
 def perspective_pixels(points: np.ndarray, spacecraft_km: np.ndarray, shape=MAP_SHAPE,
                        limb_px: float = MAP_LIMB_PX) -> tuple[np.ndarray, np.ndarray]:
     """(col, row) map coordinates (continuous, pixel corners at integers) of surface points (N, 3) km seen from
     ``spacecraft_km``: the inverse of ``map_gradient.trace_map(perspective=True)`` with the limb circle
     centred, radius ``limb_px``."""
-    from benchmarks.map_gradient import JUPITER_EQUATORIAL_RADIUS_KM as r_km
-
     v, right, up = view_basis(spacecraft_km)
-    dist = np.linalg.norm(spacecraft_km) / r_km
-    tan_limb = 1.0 / np.sqrt(dist * dist - 1.0)
+    tan_limb = limb_tangent(spacecraft_km)
     d = points - spacecraft_km
     depth = -(d @ v)
     x = (d @ right) / depth / tan_limb
@@ -274,11 +264,11 @@ def texture_figures(image: np.ndarray, circle, geo: dict) -> dict:
     from benchmarks.map_gradient import patch_figures
     from simulator.products.colourview import tangent_plane_coordinates
     from simulator.realism import texture as tx
+    from simulator.realism.measure import TEXTURE_CELL_KM as cell
 
     points, values, mu0, mu = traced(image, circle, geo)
     figures = patch_figures(points, values, mu0, mu)
     x, y = tangent_plane_coordinates(points, points.mean(axis=0))
-    cell = 150.0                                            # simulator.realism.measure.TEXTURE_CELL_KM
     grid_image, filled = tx.mission_map(x, y, values, tx.MISSION_MAP_PIXEL_KM, None)
     grid, ok = tx.cell_average(grid_image, filled, tx.MISSION_MAP_PIXEL_KM, cell)
     figures["slopes"] = tx.spectral_slopes(grid, ok, cell)[0]

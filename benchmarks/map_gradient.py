@@ -71,6 +71,24 @@ def real_geometry(metadata_path: Path, cache_dir: Path | None = None) -> dict:
     return {"spacecraft_km": sc, "sun": sun / np.linalg.norm(sun), "start_utc": start, "orbit": fit.orbit}
 
 
+def view_basis(spacecraft_km: np.ndarray, turn_deg: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(v, right, up) unit vectors of a disk map seen from ``spacecraft_km`` (body-fixed km): ``v`` towards the
+    observer, ``up`` Jupiter's north projected on the sky turned by ``turn_deg`` about ``v``, ``right`` = up x v."""
+    v = spacecraft_km / np.linalg.norm(spacecraft_km)
+    north = np.array([0.0, 0.0, 1.0]) - v[2] * v
+    north /= np.linalg.norm(north)
+    t = np.radians(turn_deg)
+    up = np.cos(t) * north + np.sin(t) * np.cross(north, v)
+    return v, np.cross(up, v), up
+
+
+def limb_tangent(spacecraft_km: np.ndarray) -> float:
+    """Tangent of the limb's angle from the disk centre seen from ``spacecraft_km`` (sphere of the equatorial
+    radius)."""
+    dist = np.linalg.norm(spacecraft_km) / JUPITER_EQUATORIAL_RADIUS_KM
+    return 1.0 / np.sqrt(dist * dist - 1.0)
+
+
 def trace_map(shape, circle, spacecraft_km, perspective: bool, turn_deg: float = 0.0, stride: int = 1,
               offset=(0.5, 0.5)):
     """Surface points (km), hit mask and cos(emission) of a disk map's pixels.
@@ -89,19 +107,13 @@ def trace_map(shape, circle, spacecraft_km, perspective: bool, turn_deg: float =
     """
     cx, cy, radius_px = circle
     r_km = JUPITER_EQUATORIAL_RADIUS_KM
-    v = spacecraft_km / np.linalg.norm(spacecraft_km)
-    north = np.array([0.0, 0.0, 1.0]) - v[2] * v
-    north /= np.linalg.norm(north)
-    t = np.radians(turn_deg)
-    up = np.cos(t) * north + np.sin(t) * np.cross(north, v)
-    right = np.cross(up, v)
+    v, right, up = view_basis(spacecraft_km, turn_deg)
     yy, xx = np.mgrid[0:shape[0]:stride, 0:shape[1]:stride]
     x = (xx + offset[0] - cx) / radius_px
     y = -(yy + offset[1] - cy) / radius_px
     if perspective:
         dist = np.linalg.norm(spacecraft_km) / r_km
-        tan_limb = 1.0 / np.sqrt(dist * dist - 1.0)          # tangent of the limb's angle from the centre
-        d = -v + tan_limb * (x[..., None] * right + y[..., None] * up)
+        d = -v + limb_tangent(spacecraft_km) * (x[..., None] * right + y[..., None] * up)
         d /= np.linalg.norm(d, axis=-1, keepdims=True)
         o = dist * v
         b = d @ o
