@@ -215,22 +215,21 @@ class ProductWriter:
             raise
         return self
 
-    def _scratch(self, name: str, shape: tuple[int, int]) -> np.memmap:
-        """A scratch plane of truth plane ``name``'s dtype in the partial folder (disk reserved up front).
+    def _scratch(self, name: str, shape: tuple[int, ...], dtype=None) -> np.memmap:
+        """A scratch plane (of truth plane ``name``'s dtype unless ``dtype`` is given) in the partial folder,
+        disk reserved up front.
 
         No fill: add() writes every row of every plane, and finish() refuses a product that lacks a
         framelet, so no pixel is ever read before it is written.
         """
-        dtype = truth.plane_dtype(name.split(".")[0])
+        dtype = np.dtype(dtype if dtype is not None else truth.plane_dtype(name.split(".")[0]))
         path = self.partial / _SCRATCH / f"{name}.bin"
-        preallocate(path, dtype.itemsize * shape[0] * shape[1])
+        preallocate(path, dtype.itemsize * int(np.prod(shape)))
         return np.memmap(path, dtype=dtype, mode="r+", shape=shape)
 
     def _fallback_scratch(self, name: str, shape: tuple, dtype) -> np.memmap:
         """A whole float plane for a streamed plane that cannot be coded (truth_stream's lossless fallback)."""
-        path = self.partial / _SCRATCH / f"{name}.fallback.bin"
-        preallocate(path, np.dtype(dtype).itemsize * int(np.prod(shape)))
-        plane = np.memmap(path, dtype=dtype, mode="r+", shape=shape)
+        plane = self._scratch(f"{name}.fallback", shape, dtype)
         self._fallbacks.append(plane)                 # released with the others
         return plane
 
