@@ -80,17 +80,21 @@ def real_profile(folder: Path) -> dict:
     from PIL import Image
     from scipy import ndimage
 
+    from instrument_models.junocam import decompand
+
     def load(colour: str) -> np.ndarray:
         found = sorted(Path(folder).glob(f"*-{colour}.png"))
         if not found:
             raise SystemExit(f"band_colours: no *-{colour}.png in {folder}")
-        return np.asarray(Image.open(found[0]).convert("L"), dtype=np.float64)
+        return np.asarray(Image.open(found[0]).convert("L"))
 
     b, g, r = load("blue"), load("green"), load("red")
     lat = map_latitudes(g.shape)
     lit = ndimage.binary_erosion(g > 0.05 * np.median(g[g > 0]), iterations=MAP_EDGE_PX)
-    ok = lit & np.isfinite(lat) & (g > 0.4 * np.median(g[lit]))
-    return _binned(lat[ok], {"BLUE": b[ok], "GREEN": g[ok], "RED": r[ok]})
+    ok = lit & np.isfinite(lat) & (g > 0.4 * np.median(g[lit]))   # selected on the codes, as measured before
+    # The maps hold raw SQROOT codes (benchmarks.map_encoding): ratios of the decompanded DN, like our DN.
+    return _binned(lat[ok], {f: decompand(v[ok], "SQROOT").astype(np.float64)
+                             for f, v in (("BLUE", b), ("GREEN", g), ("RED", r))})
 
 
 def _binned(lat: dict | np.ndarray, signal: dict) -> dict:
