@@ -10,17 +10,19 @@ holds the mission site's per-filter maps of JNCE_2021052_32C00054 (``*-blue.png`
 contain the photometry (limb darkening differs per band), so they compare like with like only as far as the
 framings agree; the difference between bins (belts vs zones vs polar region) is the colour of the clouds.
 
-Reading the real maps (measurement only; assumptions stated): the maps' values are raw-like (their disk
-medians give blue/green 0.628 and red/green 1.111, the issue's band-ratio edges), and the view is taken as the
-spacecraft's perspective centred on the sub-spacecraft point (metadata: SUB_SPACECRAFT_LATITUDE -55.8434,
-SPACECRAFT_ALTITUDE 66,525.5 km -> distance 1.93 Jupiter radii from the centre on a sphere), limb = the 799 px
-circle :mod:`benchmarks.map_texture` fits, and the south pole's direction in the image 45 deg clockwise from
-straight down (:data:`POLE_AZIMUTH_DEG`, fitted: the azimuth, with the pole's distance fixed by the metadata,
-that best aligns the map's band structure, a structure-tensor fit, with latitude circles; the String of
-Pearls' largest oval then falls at -41 deg, the published ~-40.5 deg). Latitudes are therefore good to a few
-degrees; a sphere stands for the ellipsoid.
+Reading the real maps (measurement only; assumptions stated): the maps hold raw SQROOT codes
+(:mod:`benchmarks.map_encoding`), so their pixels are selected on the codes and decompanded through the table
+before the ratios (raw DN like ours; disk medians 0.400 / 1.251, their codes' 0.628 / 1.111), and the view
+is taken as the spacecraft's perspective centred on the sub-spacecraft point (metadata:
+SUB_SPACECRAFT_LATITUDE -55.8434, SPACECRAFT_ALTITUDE 66,525.5 km -> distance 1.93 Jupiter radii from the
+centre on a sphere), limb = the 799 px circle :mod:`benchmarks.map_texture` fits, and the south pole's
+direction in the image 45 deg clockwise from straight down (:data:`POLE_AZIMUTH_DEG`, fitted: the azimuth,
+with the pole's distance fixed by the metadata, that best aligns the map's band structure, a structure-tensor
+fit, with latitude circles; the String of Pearls' largest oval then falls at -41 deg, the published ~-40.5
+deg). Latitudes are therefore good to a few degrees; a sphere stands for the ellipsoid.
 
-Measured (scene seed 1, fixed_pattern_seed 1; the real maps as above), blue/green and red/green:
+Measured before the maps were decompanded (the real column in codes; scene seed 1, fixed_pattern_seed 1),
+blue/green and red/green; in raw DN, and with the passbands fitted to the raw ratios, see README "Colours":
 
 =============  ============================  ==========================  ===========================
 latitude       real PJ32                     scene before (belt B 0.52)  scene now (scenes.jupiter)
@@ -80,17 +82,21 @@ def real_profile(folder: Path) -> dict:
     from PIL import Image
     from scipy import ndimage
 
+    from instrument_models.junocam import decompand
+
     def load(colour: str) -> np.ndarray:
         found = sorted(Path(folder).glob(f"*-{colour}.png"))
         if not found:
             raise SystemExit(f"band_colours: no *-{colour}.png in {folder}")
-        return np.asarray(Image.open(found[0]).convert("L"), dtype=np.float64)
+        return np.asarray(Image.open(found[0]).convert("L"))
 
     b, g, r = load("blue"), load("green"), load("red")
     lat = map_latitudes(g.shape)
     lit = ndimage.binary_erosion(g > 0.05 * np.median(g[g > 0]), iterations=MAP_EDGE_PX)
-    ok = lit & np.isfinite(lat) & (g > 0.4 * np.median(g[lit]))
-    return _binned(lat[ok], {"BLUE": b[ok], "GREEN": g[ok], "RED": r[ok]})
+    ok = lit & np.isfinite(lat) & (g > 0.4 * np.median(g[lit]))   # selected on the codes, as measured before
+    # The maps hold raw SQROOT codes (benchmarks.map_encoding): ratios of the decompanded DN, like our DN.
+    return _binned(lat[ok], {f: decompand(v[ok], "SQROOT").astype(np.float64)
+                             for f, v in (("BLUE", b), ("GREEN", g), ("RED", r))})
 
 
 def _binned(lat: dict | np.ndarray, signal: dict) -> dict:

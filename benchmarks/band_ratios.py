@@ -3,7 +3,10 @@
 ``python -m benchmarks.band_ratios [ORBIT ...]`` renders the default scenario (TDI 1, BLUE/GREEN/RED) with
 ``imaging.orbit_number`` set to each ORBIT (default 1 12 32 43 56) and prints blue/green and red/green.
 
-Measurement (the real figures are "decompanded DN minus dark"): each returned 8-bit framelet is decompanded
+The real figures (README "What the mission's maps hold"): the raw DN of the PJ32 image JNCE_2021052_32C00054,
+its mission maps' SQROOT codes decompanded, disk medians: blue/green 0.399, red/green 1.255.
+
+Measurement: each returned 8-bit framelet is decompanded
 (SQROOT table) to 12-bit DN; the dark of the same pixels is the noise-free DN12 of the same render with the
 scene off (bias, dark current, hot pixels; same camera state); signal = DN - dark. Disk pixels are those
 whose truth has incidence and emission below 70 deg (away from limb and terminator). The ratio is
@@ -73,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         m = measure(pj)
         print(f"PJ{pj:<4d} {m['B/G']:10.3f} {m['R/G']:10.3f}  "
               f"{m['median_BLUE']:6.0f} {m['median_GREEN']:6.0f} {m['median_RED']:6.0f}  {m['n']:>12d}")
-    print("real PJ32, TDI 1: blue/green 0.53-0.63, red/green 1.11-1.13 (issue #13)")
+    print("real PJ32, TDI 1: blue/green 0.399, red/green 1.255 (raw DN on the disk; README \"What the mission's "
+          "maps hold\")")
     return 0
 
 

@@ -13,8 +13,8 @@ from simulator.products.colourview import (SeenPixels, colour_image, crop_to_con
                                            perspective_coordinates, tangent_plane_coordinates)
 
 R_KM = 71492.0
-# A camera whose BLUE is half as sensitive as GREEN and RED 1.25 x (electrons per second per unit I/F), as
-# the aged camera's raw ratios on Jupiter are (issue #13: blue/green 0.53-0.63, red/green 1.11-1.13).
+# A camera whose BLUE is half as sensitive as GREEN and RED 1.25 x (electrons per second per unit I/F), about
+# the camera model aged to PJ32 (0.43 / 1.29, instrument_models.junocam.aging; real raw DN on Jupiter 0.399 / 1.255).
 RATES = {"BLUE": 500.0, "GREEN": 1000.0, "RED": 1250.0, "METHANE": 50.0}
 # Hue tolerance: the output is 8-bit, cells average many pixels; ratios of channel means are good to ~1 %.
 HUE_TOL = 0.02

@@ -5,20 +5,23 @@ JunoCam was designed for eight perijoves and has flown through Jupiter's radiati
 source (:data:`ANCHORS` holds them as data):
 
 ========  =====================================================================================  ==========
- PJ       what was reported                                                                      used for
+ PJ       what was reported                                                                      used as
 ========  =====================================================================================  ==========
- 1-8      design life: eight flybys (NASA/JPL 2023-12-29)                                         onset of
-          (no published degradation in this period; Swift's flat/dark frames use PJ0-18 images)  darkening
- 28       dark frames measured (12-bit DN, TDI 1): the detector defaults (``DetectorParams``)      reference of
-          reproduce these (``../shared/reference/calibration/README.md``)                          dark / hot
- 32       raw blue/green 0.53-0.63, red/green 1.11-1.13 on Jupiter at TDI 1 (issue #13, measured   passbands
-          on a real PJ32 image; a community pipeline's white balance (R;G;B) = (0.902;1;1.888))
+ 1-8      design life: eight flybys (NASA/JPL 2023-12-29)                                         onset
+          (no published degradation in this period; Swift's flat/dark frames use PJ0-18 images)  (assumed)
+ 28       dark frames measured (12-bit DN, TDI 1): the detector defaults (``DetectorParams``)      fit (dark,
+          reproduce these (``../shared/reference/calibration/README.md``)                          hot pixels)
+ 32       raw DN on Jupiter at TDI 1, the mission's per-filter maps of JNCE_2021052_32C00054       fit (the
+          decompanded (README "What the mission's maps hold"): blue/green 0.399, red/green 1.255  pristine
+          (disk medians; 0.53-0.63 / 1.11-1.13 in issue #13 were the maps' codes and the PJ32     passbands,
+          pipeline's weights); a pipeline's white balance (R;G;B) = (0.902;1;1.888)               spectral.py)
  43       white balance of linearised RGB at TDI 1 (R;G;B) = (0.768;1.000;2.630) "because the      check
           camera optics' sensitivity degrades with radiation" (G. Eichstaedt, mission site
           processing gallery id 13594, PJ44 approach movie)
  56       "reduction in our dynamic range and an increase in background and noise" (mission site   dark/noise
           processing gallery notice); "striping noise" (NASA/JPL 2023-12-29)                      growth
- 60       throughput lost through orbit 60: red 23 %, green 47 %, blue 64 % (facts.md, [S])      darkening
+ 60       throughput lost through orbit 60: red 23 %, green 47 %, blue 64 % (facts.md, [S])      fit (the
+                                                                                                 darkening)
 ========  =====================================================================================  ==========
 
 Model (every number a dataclass field of :class:`AgingModel`):
@@ -27,12 +30,26 @@ Model (every number a dataclass field of :class:`AgingModel`):
   optical depth proportional to the dose ``d``, and the dose grows linearly with perijoves after the
   design life: ``d = max(0, PJ - onset) / (60 - onset)``, so ``tau_f = -ln(T60_f)`` with the PJ60
   throughputs (red / green / blue 0.77 / 0.53 / 0.36). METHANE has no published figure; glass darkens
-  least in the near infrared, so it takes RED's (assumption). Result: blue/green x 0.98 and red/green x 1.01 at PJ10,
-  x 0.84 / x 1.19 at PJ32, x 0.77 / x 1.29 at PJ43. Rendered raw ratios on Jupiter (README "Mission time"):
-  pristine (PJ1) 0.720 / 0.945, PJ32 0.602 / 1.123 (real 0.53-0.63 / 1.11-1.13), PJ43 0.555 / 1.215 (at the
-  same surface points in each filter, ``simulator.realism.ratios``), where the PJ43 weights read as raw
-  ratios give 0.378 / 1.283 (x 0.53 / x 1.36 of pristine): those weights carry their
-  pipeline's white point and illumination fit, so they are a check, not a fit; the model is that far off.
+  least in the near infrared, so it takes RED's (assumption). Result: blue/green x 0.98 and red/green x 1.01 at
+  PJ10, x 0.84 / x 1.19 at PJ32, x 0.77 / x 1.29 at PJ43.
+- **Where PJ32's colour goes.** Rendered like for like (the real image's framing, the mission-like maps of
+  ``benchmarks.map_encoding``), the camera with the first passbands read blue/green 0.581 and red/green 1.113
+  against the real 0.399 / 1.255: x 0.69 and x 1.13 short, and per filter BLUE 1.39 x the real DN, GREEN 0.95 x,
+  RED 0.83 x at the same exposure. That factor is put into the pristine camera (``spectral.py``: BLUE's peak
+  transmission 0.9 -> 0.616, RED's width 140 -> 159 nm, both unpublished assumptions), not here and not into
+  Jupiter's colours, because: (1) the darkening cannot carry it: blue/green x 0.69 at PJ32 on top of the
+  PJ60-anchored x 0.84 needs x 0.58 by PJ32, below the x 0.68 published for PJ60, and RED's level needs x 1.21
+  while an undarkened RED gives only x 1.13; (2) Jupiter's colours are Karkoschka's measured albedos
+  (``scenes.filters``: blue/green 0.91, red/green 0.99 disk-averaged); the old camera would have needed a
+  disk of blue/green ~0.62 at this geometry, a Jupiter far browner than its spectrum; (3) the check below.
+  Confidence: moderate. One image cannot split camera from planet; ~5 % of each ratio could be Jupiter's
+  high-latitude colour or the photometry at phase ~72 deg.
+- **Checks (not fitted).** The white balance that makes equal I/F grey is 1 / the response ratios: the model
+  gives (R;G;B) = (0.717;1;2.554) at PJ43 against Eichstaedt's published (0.768;1;2.630), 7 % and 3 % off
+  (the first passbands gave (0.811;1;1.751), blue 33 % off). At PJ32 it gives (0.776;1;2.354); the PJ32
+  pipeline's (0.902;1;1.888) times the real raw ratios leave Jupiter at blue/green 0.75, red/green 1.13 (a warm
+  tan, the look that pipeline aims at), so those weights are a rendering choice, not the camera's response.
+  Rendered raw ratios on Jupiter and the levels per filter: README "Mission time".
 - **Dark current and hot pixels** grow with displacement damage, linearly in perijoves, scaled to 1 at the
   PJ28 dark frames the detector defaults reproduce: ``scale = f0 + (1 - f0) PJ / 28`` with ``f0 = 0.25`` of
   the PJ28 level already present before the first perijove (assumption). After ``noise_onset_perijove``
@@ -62,8 +79,9 @@ from instrument_models.junocam.radiometry import per_filter_values
 ANCHORS: tuple[tuple[int, str, str], ...] = (
     (8, "design life of eight flybys; no published degradation before", "NASA/JPL news release 2023-12-29"),
     (28, "dark frames the detector defaults reproduce", "../shared/reference/calibration/README.md"),
-    (32, "raw blue/green 0.53-0.63, red/green 1.11-1.13 on Jupiter, TDI 1; white balance (0.902;1;1.888)",
-     "issue #13 (real PJ32 image; community pipeline)"),
+    (32, "raw DN blue/green 0.399, red/green 1.255 on Jupiter, TDI 1; white balance (0.902;1;1.888)",
+     "mission maps of JNCE_2021052_32C00054 decompanded (README 'What the mission's maps hold'); "
+     "kmgill/junocam_processing"),
     (43, "white balance (R;G;B) = (0.768;1.000;2.630) of linearised TDI-1 RGB",
      "G. Eichstaedt, missionjuno.swri.edu processing gallery id 13594"),
     (56, "reduced dynamic range, more background and noise; striping noise",

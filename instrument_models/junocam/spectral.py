@@ -4,22 +4,22 @@ The flight filter curves are unpublished ("TBD, may be based on MRO/MARCI" in ju
 facts.md "NOT FOUND"), so every curve here is a documented approximation and a configurable dataclass.
 
 - Filters (assumption): flat-topped super-Gaussian passbands (order 6) with these centres / full widths
-  at half maximum: BLUE 470 / 90 nm, GREEN 550 / 104 nm, RED 670 / 140 nm, METHANE 889 / 15 nm (facts.md:
+  at half maximum: BLUE 470 / 90 nm, GREEN 550 / 104 nm, RED 670 / 159 nm, METHANE 889 / 15 nm (facts.md:
   centred near 889-890 nm, a narrow methane-band filter). Peak transmission 0.9 (0.85 for the narrow
-  METHANE interference filter). Hansen et al. 2017 (Space Sci. Rev. 213) describe broadband blue, green
-  and red strips; their widths here are not read off a curve. BLUE and RED were narrowed from 100 / 200 nm
-  (the first assumption) so that the pristine camera's raw signal ratios on Jupiter, darkened by the
-  radiation model of :mod:`aging`, land inside the ratios measured on a real perijove-32 raw image at
-  TDI 1 (blue/green 0.53-0.63, red/green 1.11-1.13; issue #13): a 200 nm red band reaching 800 nm gave a
-  pristine red/green of 1.21, which radiation (red darkens least) can only raise. GREEN was widened from
-  100 to 104 nm (+3.9 % GREEN response) when the ratios were measured at the same surface points in each
-  filter (``simulator.realism.ratios``) on scene colours calibrated to Karkoschka's disk albedo: at 100 nm
-  PJ32 gave blue/green 0.626-0.641 and red/green 1.166-1.171 on three framings, at 104 nm 0.60-0.62 and
-  1.12-1.13. Re-examined with per-band photometry (``scenes.photometry_data``: RED limb-darkens more than
-  GREEN, BLUE less, after Hubble OPAL): PJ32 red/green reads 1.133 on the demo's 13 frames (disk centre),
-  1.111 on its first 2 (limb-heavy) and 1.130 on the default scenario (blue/green 0.615, -, 0.600); the two
-  demo framings are 0.022 apart, wider than the real 1.11-1.13, so no GREEN width fits both; 104 nm is kept
-  (their mean, 1.125, is mid-range). See README "Mission time".
+  METHANE interference filter, 0.616 for BLUE, fitted below). Hansen et al. 2017 (Space Sci. Rev. 213)
+  describe broadband blue, green and red strips; their widths here are not read off a curve.
+- Fitted to the real PJ32 image (the one anchor of the pristine colour response; :mod:`aging` says why it
+  belongs here and which anchors check it): the raw DN of JNCE_2021052_32C00054 on the disk, read from the
+  mission's per-filter maps decompanded (README "What the mission's maps hold"), give blue/green 0.399 and
+  red/green 1.255; our product made and measured the same way gave 0.581 / 1.113 (disk medians of the
+  calibrated DN map; 0.586 / 1.096 raw), with the darkening of :mod:`aging` at PJ32 and Karkoschka's colours.
+  BLUE's response therefore falls to x 0.684 (:data:`BLUE_PEAK_TRANSMISSION` 0.9 -> 0.616: the blue strip's
+  in-band transmission; its centre and width, which set the band's effective wavelength, stay) and RED's
+  rises to x 1.136 (:data:`RED_FWHM_NM` 140 -> 159 nm, half maximum at 590-750 nm; its effective wavelength
+  moves from 661 to 659 nm). History: BLUE and RED were first 470 / 100 and 700 / 200 nm, then narrowed to
+  90 and 140 nm, and GREEN widened 100 -> 104 nm, to land inside issue #13's 0.53-0.63 / 1.11-1.13; those
+  were the maps' SQROOT codes and a pipeline's weights, not raw DN, so this fit replaces that one (GREEN's
+  104 nm stays: GREEN is the ratios' reference and its DN level is within 6 % of the real image's).
 - Quantum efficiency (assumption): a coarse table with the shape of the published typical curve of a
   monochrome interline CCD of the KAI-2020M family with microlenses, peak ~0.55 near 500 nm, falling
   to ~0.07 at 900 nm and zero at 1100 nm; linearly interpolated.
@@ -82,11 +82,15 @@ class Passband:
         return self.peak * np.exp(-np.log(2.0) * x**self.order)
 
 
+# Fitted to the raw DN measured on the real PJ32 image (module docstring, "Fitted to the real PJ32 image"):
+BLUE_PEAK_TRANSMISSION = 0.616   # the BLUE strip's in-band transmission (0.9 before: x0.684 of BLUE's response)
+RED_FWHM_NM = 159.0              # RED's full width at half maximum, 590-750 nm (140 before: x1.136 of RED's)
+
 DEFAULT_PASSBANDS = MappingProxyType({  # assumptions, see module docstring
     "METHANE": Passband(889.0, 15.0, peak=0.85),
-    "BLUE": Passband(470.0, 90.0),
+    "BLUE": Passband(470.0, 90.0, peak=BLUE_PEAK_TRANSMISSION),
     "GREEN": Passband(550.0, 104.0),
-    "RED": Passband(670.0, 140.0),
+    "RED": Passband(670.0, RED_FWHM_NM),
 })
 
 # (wavelength nm, QE): assumption with the shape of the KAI-2020M family's typical monochrome curve.

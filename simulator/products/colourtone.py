@@ -17,9 +17,9 @@ one, and every choice is a field of :class:`ColourStyle`:
    (default): the lit disk's mean colour made ``balance_target_rgb`` = (1, 1, 1), grey, as the mission's own
    colour product of the real PJ32 image is (JNCE_2021052_32C00054's ``mapprojected.png``: lit-disk median
    (119, 117, 116) of 255; its implied weights over the per-filter maps, 0.89 and 1.56, make the raw disk's
-   red/green 1.00 and blue/green 0.99), at the neutral end of what a pipeline's PJ32 weights (0.902; 1; 1.888)
-   do to the real raw ratios (issue #13: blue/green 1.00-1.19, red/green 1.00-1.02; the mission's PJ43
-   weights are (0.768; 1.000; 2.630)).
+   red/green 1.00 and blue/green 0.99; read on the maps' codes). A pipeline's PJ32 weights (0.902; 1; 1.888)
+   leave the real raw DN ratios (0.399 / 1.255, README "What the mission's maps hold") at blue/green 0.75,
+   red/green 1.13, a warm tan: that pipeline's look, not the mission product's grey.
    ``"camera"``: the camera model's own weights for the product's perijove, ``rate(GREEN) / rate(F)`` of
    ``Radiometry.electrons_per_s_per_iof`` with the published ageing (``instrument_models.junocam.aging``),
    so equal I/F shows grey (true colour: Jupiter cream). Or three numbers (``--weights``).
@@ -84,10 +84,8 @@ class ColourStyle:
         towards the terminator (``L`` below ~``s``) the view darkens smoothly to black.
     balance : ``"image"`` or ``"camera"`` (step 2); ``weights_rgb`` given wins.
     balance_target_rgb : the lit disk's mean colour (R, G, B) the ``"image"`` balance gives: (1, 1, 1), the
-        grey of the mission's colour product of the real PJ32 image (step 2), the neutral end of what the
-        published weights do to real data (issue #13: PJ32 raw blue/green 0.53-0.63 x 1.888 = 1.00-1.19,
-        red/green 1.11-1.13 x 0.902 = 1.00-1.02). (1.0, 1, 1.04) before: 4 % bluer than the mission's
-        product, it tinted the demo's zones lilac; the middle of the ranges, (1.01, 1, 1.10), lavender.
+        grey of the mission's colour product of the real PJ32 image (step 2). (1.0, 1, 1.04) before: 4 %
+        bluer than the mission's product, it tinted the demo's zones lilac; (1.01, 1, 1.10), lavender.
     weights_rgb : white-balance weights for linearised (R, G, B); None = ``balance``.
     flatten_sigma_cells, flatten_strength, flatten_max_gain : residual flattening (step 3): Gaussian
         scale in cells, power of the correction (0 = off, 1 = fully flat), largest gain.
