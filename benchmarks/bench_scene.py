@@ -109,10 +109,12 @@ def main() -> None:
 
 
 def _texture(appearance, photometry) -> None:
-    """The cloud field measured as issue #13 measured a real PJ32 GREEN image (scenes.truth.scene_texture)."""
+    """The cloud field measured as issue #13 measured a real PJ32 GREEN image (scenes.truth.scene_texture); the
+    real figures are its mission map decompanded to DN and read in its own geometry (README "Texture as real
+    images show it"), a different framing from these views."""
     print(f"texture, GREEN, noise-free I/F at {TEXTURE_PIXEL_KM:.0f} km/px, {TEXTURE_PHASE_DEG:.0f} deg phase, "
-          f"patches {PATCH_KM:.0f} km within {TEXTURE_MAX_RADIUS} R (real PJ32: contrast 1.5-1.7 %, slopes "
-          f"-2.4..-2.5 at 1,200-4,800 km and -2.7..-3.7 at 400-1,200 km):")
+          f"patches {PATCH_KM:.0f} km within {TEXTURE_MAX_RADIUS} R (real PJ32 map as DN, its own framing: plane "
+          f"removed 3.45 %, plain 6.78 %, slopes -2.93 at 1,200-4,800 km and -2.92 at 400-1,200 km):")
     results = scene_texture(appearance, photometry)
     for r in results:
         large, small = r["slopes"]
@@ -120,7 +122,8 @@ def _texture(appearance, photometry) -> None:
               f"(10-90 %: {100 * r['contrast_p10']:.2f}-{100 * r['contrast_p90']:.2f}; detrended "
               f"{100 * r['texture_median']:.2f} %), slopes {large:+.2f} / {small:+.2f}")
     slopes = np.mean([r["slopes"] for r in results], axis=0)
-    print(f"  median over views {100 * np.median([r['contrast_median'] for r in results]):.2f} %, "
+    print(f"  median over views {100 * np.median([r['contrast_median'] for r in results]):.2f} % (detrended "
+          f"{100 * np.median([r['texture_median'] for r in results]):.2f} %), "
           f"mean slopes {slopes[0]:+.2f} / {slopes[1]:+.2f}")
     falloff = ", ".join(f"{a:.0f} deg {100 * bright_limb_falloff(photometry, 'GREEN', a):.0f} %"
                         for a in (0.0, 15.0, 25.0, 35.0))

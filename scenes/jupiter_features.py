@@ -129,8 +129,13 @@ FEATURE_FAMILIES = ("named", "pearls", "polar_cyclones", "vortices", "ffr")
 # cyclonic folded filamentary regions (FFRs) nearly filling the regions poleward of ~60 deg. Fletcher et
 # al. (2026, JGR Planets 131, e2025JE009315): FFRs are most common in the cyclonic belts poleward of 40 N
 # (planetocentric), especially a North Polar Filamentary Belt near 66 N; they show several lobes of
-# stratiform cloud separated by darker cloud-free lanes. Counts and sizes below are assumptions (fields),
-# chosen to populate those latitudes while keeping the cloud field's spectral slopes in issue #13's range.
+# stratiform cloud separated by darker cloud-free lanes. The real PJ32 south-polar image (JNCE_2021052_32C00054,
+# the mission's GREEN map, ~90 deg of longitude at 35-80 S) shows ~10 white ovals, ~25 dark round spots (small
+# cyclones) and several filamentary regions at 40-75 S: counted by eye on the high-passed map, i.e. of the order
+# of 30-40 ovals, ~100 cyclones and 20-40 FFRs per hemisphere if the sector is typical (an assumption). Counts
+# and sizes below are assumptions (fields) of that order, opaque (0.9) and sharper-edged (soft 0.3) than
+# before (8 cyclones, 5 lone ovals, 12 FFRs, opacity 0.45-0.6, soft 0.5): with the turbulence they give the
+# real map's like-for-like figures (jupiter.JupiterAppearance.fine_contrast).
 @dataclass(frozen=True)
 class FeaturePopulation:
     """How many seeded vortices :func:`vortex_population` draws per hemisphere, and where.
@@ -141,27 +146,25 @@ class FeaturePopulation:
     ``lat_range_deg``. ``ffr`` folded filamentary regions of ``ffr_km`` north semi-axis, ``ffr_elongation``
     times longer east-west, lie between ``ffr_lat_range_deg`` (a third of them in the filamentary belt
     around ``ffr_belt_deg``). ``soft`` applies to every drawn vortex and ``opacity`` to the cyclones and FFRs
-    (see :class:`Vortex`); the white ovals (chains and lone ones) take ``oval_opacity`` (None: ``opacity``),
-    lower than the named ovals' 0.8-0.9 (assumption: smaller, lower-contrast ovals, partly under the polar
-    hazes; bright blobs of 2,000-4,000 km steepen the cloud field's 1,200-4,800 km slope).
+    (see :class:`Vortex`); the white ovals (chains and lone ones) take ``oval_opacity`` (None: ``opacity``).
     Set a count to 0 to drop that kind.
     """
 
     chain_lats_deg: tuple[float, ...] = (60.0, 68.0)
     chain_length: int = 5
     oval_km: tuple[float, float] = (900.0, 1600.0)
-    cyclonic: int = 8
+    cyclonic: int = 40
     cyclonic_km: tuple[float, float] = (900.0, 2200.0)
-    anticyclones: int = 5
-    lat_range_deg: tuple[float, float] = (50.0, 77.0)
-    ffr: int = 12
+    anticyclones: int = 30
+    lat_range_deg: tuple[float, float] = (40.0, 77.0)
+    ffr: int = 40
     ffr_km: tuple[float, float] = (900.0, 1800.0)
     ffr_elongation: tuple[float, float] = (1.8, 3.0)
     ffr_lat_range_deg: tuple[float, float] = (42.0, 78.0)
     ffr_belt_deg: float = 66.0
-    opacity: float = 0.6
-    soft: float = 0.5
-    oval_opacity: float | None = 0.45
+    opacity: float = 0.9
+    soft: float = 0.3
+    oval_opacity: float | None = 0.9
 
     def without(self, family: str) -> "FeaturePopulation":
         """This population with family ``"vortices"`` (chains, cyclones, lone ovals) or ``"ffr"`` removed."""

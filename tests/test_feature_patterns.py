@@ -15,7 +15,8 @@ from scenes.jupiter_features import POLAR_CYCLONES, STRING_OF_PEARLS, Vortex
 R_KM = 71492.0
 SHORT_WAVE_POWER_MAX = 1e-3   # level 0: share of variance at wavelengths under 3 texels (band limit)
 LEVEL_STEP_TOL = 1e-9         # trilinear lookup: continuous across an integer level
-BLOB_MAX = 0.035              # cyclones / FFRs: mean albedo change inside d < 0.9
+BLOB_MAX = 0.035              # FFRs: mean albedo change inside d < 0.9
+CYCLONE_DARKENING = (0.01, 0.2)   # cyclones: mean darkening inside d < 0.9 (dark spots, scenes.jupiter; Ncyc-16 0.14)
 STRUCTURE_MIN = 0.012         # ... and the least rms structure they add there
 SPIRAL_SENSE_MIN = 0.05       # normalised radial x azimuthal gradient: 0 for rings, ~0.1-0.2 for our spirals
 
@@ -202,19 +203,26 @@ def test_the_great_red_spot_and_barges_draw_their_patterns_with_their_rotation()
 
 
 def test_cyclones_and_ffrs_restructure_the_cloud_beneath_without_a_blob():
-    # Their colours are factors on the albedo beneath, 1 at the pattern's neutral value: inside d < 0.9 the
-    # mean changes by a few per cent at most (measured -1.1..+2.7 %), the structure by 2-3.5 % rms.
+    # Their colours are factors on the albedo beneath. FFRs: 1 at the pattern's neutral value, so inside d < 0.9
+    # the mean changes by a few per cent at most. Cyclones: factors 1 and 0.8 (GREEN), dark spots as the real
+    # PJ32 image shows them, darker by a few per cent on average but never a black hole; both add 2-3.5 % rms.
     app = JupiterAppearance(seed=3)
     bare = JupiterAppearance(seed=3, vortices=(), population=None)
     n = 96
     s = (np.arange(n) + 0.5) / n * 2.0 - 1.0
     w, u = np.meshgrid(-s, s, indexing="ij")
     r = np.hypot(u, w).ravel()
-    for v in [v for v in app._all_vortices if v.kind in ("cyclone", "ffr") and v.name.startswith("N")][::3]:
+    for v in [v for v in app._all_vortices if v.kind in ("cyclone", "ffr") and v.name.startswith("N")][::6]:
         lat = v.lat_pg_deg + np.degrees(w * v.north_km / R_KM)
         lon = v.lon_w_deg - np.degrees(u * v.east_km / (R_KM * np.cos(np.radians(lat))))
         args = (lat.ravel(), lon.ravel() % 360.0)
-        ratio = (app.normal_albedo("GREEN", *args, footprint_km=20.0)
+        # The vortex alone over the bare cloud field (the dense population's neighbours may overlap it).
+        alone = JupiterAppearance(seed=3, vortices=(v,), population=None)
+        ratio = (alone.normal_albedo("GREEN", *args, footprint_km=20.0)
                  / bare.normal_albedo("GREEN", *args, footprint_km=20.0))[r < 0.9]
-        assert abs(ratio.mean() - 1.0) < BLOB_MAX, f"{v.name}: mean albedo x{ratio.mean():.4f} inside"
+        if v.kind == "cyclone":
+            assert CYCLONE_DARKENING[0] < 1.0 - ratio.mean() < CYCLONE_DARKENING[1], (
+                f"{v.name}: mean albedo x{ratio.mean():.4f} inside")
+        else:
+            assert abs(ratio.mean() - 1.0) < BLOB_MAX, f"{v.name}: mean albedo x{ratio.mean():.4f} inside"
         assert ratio.std() > STRUCTURE_MIN, f"{v.name}: structure only {ratio.std():.4f} rms"

@@ -95,13 +95,18 @@ def test_methane_disk_is_dark_except_hazes():
     assert mid < 0.06 and polar > 1.8 * mid and equator > 1.2 * mid
 
 
+ZONAL_MEAN_TOL = 0.02         # two thirds of GREEN's belt/zone contrast (~0.03)
+ZONAL_MIN_CORRELATION = 0.75  # the belt pattern still dominates the zonal means
+
+
 def test_same_seed_identical_other_seed_different_texture_same_statistics():
     maps = truth_maps(JupiterAppearance(seed=11), 2.0, ("GREEN",))
     a, lat = maps["GREEN"], maps["lat"]
     b = truth_maps(JupiterAppearance(seed=11), 2.0, ("GREEN",))["GREEN"]
     c = truth_maps(JupiterAppearance(seed=12), 2.0, ("GREEN",))["GREEN"]
     assert a.tobytes() == b.tobytes()
-    # The texture's rms is ~1 % of the albedo (issue #13's real contrast), so seeds differ by ~0.006 on average.
+    # The texture's rms is a few % of the albedo (issue #13's real contrast read as DN), so seeds differ by more
+    # than 0.003 on average.
     assert np.mean(np.abs(a - c)) > 0.003, "another seed must change the texture"
     assert abs(a.mean() - c.mean()) < 0.02 and abs(a.std() / c.std() - 1.0) < 0.15
     # Zonal means (the belt structure, away from the poles where few noise cells fit) are seed-independent.
@@ -109,8 +114,12 @@ def test_same_seed_identical_other_seed_different_texture_same_statistics():
     zonal_a, zonal_c = a[rows].mean(axis=1), c[rows].mean(axis=1)
     worst = np.max(np.abs(zonal_a - zonal_c))
     correlation = np.corrcoef(zonal_a, zonal_c)[0, 1]
-    # belt/zone contrast is ~0.03 in GREEN; the texture may move a zonal mean by a fraction of that
-    assert worst < 0.01 and correlation > 0.9, f"zonal means: worst {worst:.3f}, correlation {correlation:.3f}"
+    # belt/zone contrast is ~0.03 in GREEN; the texture may move a zonal mean by a fraction of that. The cloud
+    # field's largest octaves (cells up to 12,000 km, stretched east-west) carry most of its power since the
+    # re-base to the real map's DN figures (fine_contrast 0.14, octave_gain 0.68): measured worst 0.016,
+    # correlation 0.83 for seeds 11 / 12 (0.01 / 0.9 before, at a third of the contrast).
+    assert worst < ZONAL_MEAN_TOL and correlation > ZONAL_MIN_CORRELATION, (
+        f"zonal means: worst {worst:.3f}, correlation {correlation:.3f}")
 
 
 def test_fine_detail_continues_to_perijove_scales():
