@@ -74,8 +74,6 @@ def read_metadata(path) -> dict:
 def real_geometry(metadata_path, cache_dir=None) -> dict:
     """Spacecraft position (km) and Sun direction (unit) in IAU_JUPITER at the image's START_TIME, from the
     kernels of its twin (orbit fitted to the metadata; ``simulator.twins``), ``cache_dir`` the kernel cache."""
-    import spiceypy
-
     from simulator.kernelset import kernel_set_for
     from simulator.scenario import load_scenario
     from simulator.spice import KernelPool

@@ -93,12 +93,10 @@ def table_lines(a: dict, b: dict) -> list[str]:
             out.append(f"{label:<{width}} {f:<8} {_fmt(va):>16} {_fmt(vb):>16}")
     out += mission_lines(a, b, width)
     ta, tb = a.get("texture") or {}, b.get("texture") or {}
-    if not (ta or tb) and (a.get("mission_view") or b.get("mission_view")):
-        pass                                   # the like-for-like rows above replace the older texture rows
-    elif ta or tb:
+    if ta or tb:
         for key, label in TEXTURE_LABELS:
             out.append(f"{label:<{width}} {'GREEN':<8} {_fmt(ta.get(key)):>16} {_fmt(tb.get(key)):>16}")
-    else:
+    elif not (a.get("mission_view") or b.get("mission_view")):      # else the like-for-like rows stand for them
         out.append("texture (contrast, spectral slopes): not measured on either side (needs a product with "
                    "geometry and lit GREEN pixels away from the limb)")
     return out
