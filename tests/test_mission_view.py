@@ -171,3 +171,14 @@ def test_compare_refuses_a_bad_map_set_in_one_line_before_any_work(tmp_path, cap
     assert len(err) == 1 and "not a readable image" in err[0], err
     assert main(["compare", str(folder), str(folder), "--texture-mode", "map"]) == 2
     assert "--texture-mode mission" in capsys.readouterr().err
+
+
+def test_only_the_side_facing_the_spacecraft_is_visible():
+    """A product mapped in another time's view (a map set's) must not put the far side onto the disk."""
+    radii = np.array([71492.0, 71492.0, 66854.0])                    # pck00010
+    v = SPACECRAFT_KM / np.linalg.norm(SPACECRAFT_KM)
+    near, far = 0.99 * radii * v, -0.99 * radii * v                  # straight below and straight behind
+    assert mv.visible(np.array([near, far]), SPACECRAFT_KM, radii).tolist() == [True, False]
+    # The limb seen from the spacecraft: points just inside it are visible, just beyond it not.
+    p, hit, mu = mv.trace_map((101, 101), (50.5, 50.5, 50.0), SPACECRAFT_KM, True)
+    assert mv.visible(p[hit], SPACECRAFT_KM, np.full(3, R)).all(), "a traced (visible) point was dropped"

@@ -219,13 +219,18 @@ REAL_LIKE_IMAGING = {"interframe_delay_s": REAL_IMAGE_METADATA["INTERFRAME_DELAY
 
 
 @pytest.fixture(scope="module")
-def real_like_framing(tmp_path_factory, kernel_cache_dir) -> dict:
-    """Figures of a PJ32 B/G/R product framed like the real image (see REAL_LIKE_ORBIT), compare's default:
-    each side read as a mission-like map drawn from the product's own kernels at START_TIME, which is the real
-    map's geometry (the test below: the twin of its metadata, sub-spacecraft point within 0.01 deg)."""
-    product = render(tmp_path_factory.mktemp("real-like"), kernel_cache_dir, REAL_LIKE_START_UTC, 32,
-                     REAL_LIKE_FRAMES, FILTERS, REAL_LIKE_ORBIT, spin=REAL_LIKE_SPIN, imaging=REAL_LIKE_IMAGING)
-    return compare_json(product, product)
+def real_like_product(tmp_path_factory, kernel_cache_dir) -> Path:
+    """A PJ32 B/G/R product framed like the real image (see REAL_LIKE_ORBIT)."""
+    return render(tmp_path_factory.mktemp("real-like"), kernel_cache_dir, REAL_LIKE_START_UTC, 32,
+                  REAL_LIKE_FRAMES, FILTERS, REAL_LIKE_ORBIT, spin=REAL_LIKE_SPIN, imaging=REAL_LIKE_IMAGING)
+
+
+@pytest.fixture(scope="module")
+def real_like_framing(real_like_product) -> dict:
+    """Its figures by compare's default: each side read as a mission-like map drawn from the product's own
+    kernels at START_TIME, which is the real map's geometry (the test below: the twin of its metadata,
+    sub-spacecraft point within 0.01 deg)."""
+    return compare_json(real_like_product, real_like_product)
 
 
 # The real-like framing against the real image's metadata at START_TIME: the sub-spacecraft point to 0.01 deg,
@@ -457,3 +462,40 @@ def test_plain_contrast_of_the_real_like_framing_is_the_real_maps(real_like_fram
     """The plain std/mean (the illumination gradient across a 5,500 km patch counts) of the real-like product's
     mission-like map against the real map's, in DN (the issue's single-value rule; codes in the test above)."""
     _check_map_figure(real_like_framing, "dn", "plain_5500km", REAL_MAP_DN["plain_5500km"], request)
+
+
+# `compare PRODUCT MAPDIR`: the map set's geometry is its metadata's twin, and the product is mapped in it. With
+# the real image's metadata that is the real-like product's own view, so its figures must come out as in its own
+# geometry (the twin's position at START_TIME is within 0.01 deg and 5 km of it: the test above); a map set drawn
+# as a Minnaert-like sphere in that geometry must give back its law.
+TWIN_VIEW_TOL = 0.01            # relative change of a product's map figures between the two (measured < 0.001)
+DRAWN_B, DRAWN_C = 0.7, -0.05   # the drawn map set's law, ~ the real maps' codes
+DRAWN_EXPONENT_TOL = 0.03
+
+
+@pytest.mark.slow
+def test_compare_maps_a_product_in_a_map_sets_geometry(real_like_product, real_like_framing, tmp_path,
+                                                      kernel_cache_dir):
+    from PIL import Image
+
+    from simulator.realism import mission_view as mv
+
+    meta = {**{k: str(v) for k, v in REAL_IMAGE_METADATA.items() if k != "frames"}, "ORBIT_NUMBER": 32}
+    (tmp_path / "JNCE_TEST-Metadata.json").write_text(json.dumps(meta))
+    geo = mv.real_geometry(tmp_path / "JNCE_TEST-Metadata.json", kernel_cache_dir)
+    p, hit, mu = mv.trace_map(mv.MAP_SHAPE, (800.0, 800.0, mv.MAP_LIMB_PX), geo["spacecraft_km"], True)
+    mu0 = (p / np.linalg.norm(p, axis=-1, keepdims=True)) @ geo["sun"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        law = np.nan_to_num(np.where(hit & (mu0 > 0) & (mu > 0), 150.0 * mu0 ** DRAWN_B * mu ** DRAWN_C, 0.0))
+    for f in FILTERS:
+        Image.fromarray(np.clip(np.round(law), 0, 254).astype(np.uint8)).save(tmp_path / f"JNCE_TEST-{f.lower()}.png")
+    result = compare_json(real_like_product, tmp_path, "--cache-dir", str(kernel_cache_dir))
+    a, own = result["a"]["mission_view"], real_like_framing["a"]["mission_view"]
+    assert "map set" in a["geometry"] and result["b"]["kind"] == "mission map set", (a["geometry"], result["b"]["kind"])
+    off = {f"{enc} {k}": abs(a[enc][k] / own[enc][k] - 1.0) for enc in ("codes", "dn")
+           for k in ("plain_5500km", "detrended_5500km", "photometric_b", "limb_falloff")}
+    worst = max(off, key=off.get)
+    assert off[worst] < TWIN_VIEW_TOL, f"the product in the map set's view vs its own: {worst} {off[worst]:.4f} off"
+    b = result["b"]["mission_view"]["codes"]
+    assert abs(b["photometric_b"] - DRAWN_B) < DRAWN_EXPONENT_TOL and abs(b["photometric_c"] - DRAWN_C) < DRAWN_EXPONENT_TOL, (
+        f"drawn law mu0^{DRAWN_B} mu^{DRAWN_C} read as b {b['photometric_b']:.3f}, c {b['photometric_c']:.3f}")

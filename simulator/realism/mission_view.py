@@ -191,6 +191,12 @@ def perspective_pixels(points: np.ndarray, spacecraft_km: np.ndarray, shape=MAP_
     return shape[1] / 2.0 + x * limb_px, shape[0] / 2.0 - y * limb_px
 
 
+def visible(points: np.ndarray, spacecraft_km: np.ndarray, radii_km: np.ndarray) -> np.ndarray:
+    """(N,) bool: surface points (N, 3) km of the ellipsoid ``radii_km`` facing ``spacecraft_km`` (emission
+    < 90 deg by the ellipsoid's normal)."""
+    return ((spacecraft_km - points) * (points / radii_km ** 2)).sum(axis=1) > 0
+
+
 def camera_pixels_to_map(col: np.ndarray, row: np.ndarray, values: np.ndarray, shape=MAP_SHAPE) -> np.ndarray:
     """Camera pixels put into map pixels: each into the map pixel its (col, row) falls in, the mean per map
     pixel, holes filled from neighbours (``colourview.grid_average``, up to ``FILL_RADIUS_PX``); 0 where no
@@ -248,6 +254,10 @@ def product_maps(folder, spacecraft_km: np.ndarray, shape=MAP_SHAPE, limb_px: fl
         if not use.any():
             continue
         pts = geo.ellipsoid.surface_point(g.lat_pc[use], g.lon_w[use], kind="planetocentric")
+        seen = visible(pts, spacecraft_km, np.asarray(geo.ellipsoid.radii_km, dtype=np.float64))
+        if not seen.all():                       # another time's view (a map set's): drop the far side
+            use[use] = seen
+            pts = pts[seen]
         col, row = perspective_pixels(pts, spacecraft_km, shape, limb_px)
         acc = parts[p.framelet.filter]
         acc["col"].append(col), acc["row"].append(row)
