@@ -182,3 +182,8 @@ def test_only_the_side_facing_the_spacecraft_is_visible():
     # The limb seen from the spacecraft: points just inside it are visible, just beyond it not.
     p, hit, mu = mv.trace_map((101, 101), (50.5, 50.5, 50.0), SPACECRAFT_KM, True)
     assert mv.visible(p[hit], SPACECRAFT_KM, np.full(3, R)).all(), "a traced (visible) point was dropped"
+
+
+def test_an_unknown_map_surface_is_refused():
+    with pytest.raises(ProductError, match="map surface 'cube'"):
+        mv.product_maps(None, SPACECRAFT_KM, surface="cube")

@@ -421,7 +421,12 @@ _CAUSE = {"detrended_5500km": "the cloud field's amplitude (texture)",
           "slope_400_1200km": "the cloud field's spectrum and the per-pixel noise (texture, pixnoise)",
           "photometric_b": "the fall of brightness with incidence (photometry)",
           "photometric_c": "the emission dependence: ours darkens towards the limb (c > 0), the real map brightens (photometry)",
-          "limb_falloff": "the bright limb's falloff (photometry; ours read on the circle the map was drawn on)",
+          "limb_falloff": ("the bright limb's falloff (photometry), and how the map is drawn: the 0.995 R ring lies "
+                           "4 px inside the limb, so the figure follows the limb's place in the map. The real map's "
+                           "limb is a 798-800 px circle at every position angle, ours (pixels on the ellipsoid) "
+                           "reaches 745-787 px towards the south pole (the oblate limb) and 797 px towards the Sun; "
+                           "drawn on the sphere (--map-surface sphere) ours is 6.7 % codes / 15.4 % DN, read on a "
+                           "circle fitted to our partial limb (768 px) 13.6 % / 24.2 %: not settled"),
           "pixel_residual": "the per-pixel noise of our map (pixnoise: noise and the map's resampler)",
           "spike_share": "hot pixels left on the disk (pixnoise)"}
 _REAL = {"dn": REAL_MAP_DN, "codes": REAL_MAP_CODES}

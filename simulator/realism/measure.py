@@ -156,7 +156,7 @@ def _texture(points, value, pixel_km, centre, mode: str = "map") -> dict:
 
 def measure_product(folder, metakernel=None, use_geometry: bool = True, calibration=None,
                     texture_mode: str = MISSION_MODE, mission_geo: dict | None = None,
-                    mission_label: str | None = None) -> dict:
+                    mission_label: str | None = None, map_surface: str = "ellipsoid") -> dict:
     """Figures of a product folder (module docstring); ``metakernel`` for mission pairs, ``calibration`` a
     folder of calibration frames for the texture figures (default the product's own ``calibration/``),
     ``texture_mode`` "mission" (the texture, limb and ratio figures of a mission-like perspective map of the
@@ -233,11 +233,13 @@ def measure_product(folder, metakernel=None, use_geometry: bool = True, calibrat
     out = {"source": str(folder), "kind": f"product {lay.product_id}", "geometry": geometry_label,
            "notes": notes, "filters": filters, "texture": texture, "plot": plot}
     if texture_mode == MISSION_MODE:
-        out["mission_view"] = _mission_view(inputs, per_filter, mission_geo, mission_label, notes, plot)
+        out["mission_view"] = _mission_view(inputs, per_filter, mission_geo, mission_label, notes, plot,
+                                            map_surface)
     return out
 
 
-def _mission_view(inputs, per_filter: dict, geo, label, notes: list, plot: dict) -> dict | None:
+def _mission_view(inputs, per_filter: dict, geo, label, notes: list, plot: dict,
+                  surface: str = "ellipsoid") -> dict | None:
     """The product's like-for-like figures (``mission_compare``), None with a note when it has none."""
     from simulator.realism.mission_compare import product_mission_view
 
@@ -247,7 +249,7 @@ def _mission_view(inputs, per_filter: dict, geo, label, notes: list, plot: dict)
     if all(sky.all() for acc in per_filter.values() for sky in acc["sky"]):
         notes.append("mission-like map: no pixel sees Jupiter; not measured")
         return None
-    view, why = product_mission_view(inputs, geo, label)
+    view, why = product_mission_view(inputs, geo, label, surface)
     notes.extend(why)
     if view is not None:
         plot["mission_green"] = view.pop("_green")
@@ -357,7 +359,8 @@ def _band_ratios(per_filter: dict, filters: dict) -> list[str]:
 
 
 def measure(path, metakernel=None, strip_filter: str = "GREEN", calibration=None,
-            texture_mode: str = MISSION_MODE, mission_geo: dict | None = None, mission_label: str | None = None) -> dict:
+            texture_mode: str = MISSION_MODE, mission_geo: dict | None = None, mission_label: str | None = None,
+            map_surface: str = "ellipsoid") -> dict:
     """Figures of ``path``: a product folder (or its metadata JSON) or a folder of calibration frames
     (a mission map set is measured by ``mission_compare.measure_map_set``); ``mission_geo``: the view the
     mission-like maps of a product are drawn in (None: its own at START_TIME)."""
@@ -372,4 +375,4 @@ def measure(path, metakernel=None, strip_filter: str = "GREEN", calibration=None
             return measure_calibration(load_calibration_folder(path, strip_filter))
         raise
     return measure_product(path, metakernel, calibration=calibration, texture_mode=texture_mode,
-                           mission_geo=mission_geo, mission_label=mission_label)
+                           mission_geo=mission_geo, mission_label=mission_label, map_surface=map_surface)

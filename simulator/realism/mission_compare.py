@@ -84,15 +84,17 @@ def measure_map_set(map_set: mv.MapSet, images: dict, geo: dict) -> dict:
             "plot": {"mission_green": green}}
 
 
-def product_mission_view(inputs, geo: dict | None, geometry_label: str | None = None) -> tuple[dict | None, list]:
+def product_mission_view(inputs, geo: dict | None, geometry_label: str | None = None,
+                         surface: str = "ellipsoid") -> tuple[dict | None, list]:
     """(the ``mission_view`` entry, notes) of a product: its maps in ``geo`` (None: its own kernels at its
-    START_TIME); (None, [why]) when it has no GREEN pixel on the disk."""
+    START_TIME), its pixels drawn on ``surface`` (``mission_view.product_maps``); (None, [why]) when it has no
+    GREEN pixel on the disk."""
     if geo is None:
         geo = mv.product_geometry(inputs)
         geometry_label = f"the product's kernels at its START_TIME {geo['start_utc']}"
     maps = {f: m["codes"] for f, m in mv.product_maps(None, geo["spacecraft_km"], inputs=inputs,
-                                                                  names=("codes",)).items()}
+                                                                  names=("codes",), surface=surface).items()}
     if "GREEN" not in maps:
         return None, ["mission-like map: no GREEN camera pixel on the disk; not measured"]
     figures, green = measure_maps(maps, geo, inputs.product.layout.companding, geometry_label, DRAWN_CIRCLE)
-    return {**figures, "_green": green}, []
+    return {**figures, "surface": surface, "_green": green}, []

@@ -41,6 +41,7 @@ SUBPIXELS = ((0.25, 0.25), (0.75, 0.25), (0.25, 0.75), (0.75, 0.75))   # traced 
 MAP_FILTERS = ("BLUE", "GREEN", "RED")   # the mission site's per-filter maps
 LIMB_ROW_STEP = 20                       # rows sampled for the limb fit
 LIMB_FRACTION = 0.05                     # the disk for the limb fit: above this fraction of the lit median
+SURFACES = ("ellipsoid", "sphere")
 FILL_RADIUS_PX = 2                       # empty map pixels filled from camera pixels up to this far (assumption)
 METADATA_KEYS = ("START_TIME", "ORBIT_NUMBER", "SPACECRAFT_ALTITUDE", "SUB_SPACECRAFT_LATITUDE",
                  "SUB_SPACECRAFT_LONGITUDE")   # what real_geometry reads
@@ -230,15 +231,20 @@ def camera_pixels_to_map(col: np.ndarray, row: np.ndarray, values: np.ndarray, s
 
 
 def product_maps(folder, spacecraft_km: np.ndarray, shape=MAP_SHAPE, limb_px: float = MAP_LIMB_PX,
-                 metakernel=None, inputs=None, names=("codes", "dn", "rawdn")) -> dict:
+                 metakernel=None, inputs=None, names=("codes", "dn", "rawdn"), surface: str = "ellipsoid") -> dict:
     """{filter: {"codes", "dn", "rawdn"}} (rows, cols) float64 maps of a product's camera pixels seen from
     ``spacecraft_km`` (north up, limb a ``limb_px`` circle centred).
 
     ``codes``: mean raw code per map pixel, rounded (0 = sky; 8-bit products 1..255); ``dn``: mean calibrated
     DN (``iter_projected``'s values: decompanded, dark subtracted, flat divided); ``rawdn``: mean decompanded
     raw code. Saturated and unprojected pixels are left out. ``inputs``: already opened product inputs;
-    ``names``: the maps to make (``compare`` needs only the codes).
+    ``names``: the maps to make (``compare`` needs only the codes). ``surface``: where a pixel's surface point
+    is drawn: "ellipsoid" (where it is; the oblate limb then lies inside the map's circle towards the poles) or
+    "sphere" (at its planetocentric direction on the sphere of the equatorial radius, the sphere the map's limb
+    circle and :func:`trace_map` assume; ``SURFACES``).
     """
+    if surface not in SURFACES:
+        raise ProductError(f"map surface {surface!r} is not one of {', '.join(SURFACES)}")
     from instrument_models.junocam import decompand
     from simulator.products.colourview import iter_projected, product_inputs
     from simulator.validate.reconstruct import SATURATED_CODE
@@ -254,7 +260,11 @@ def product_maps(folder, spacecraft_km: np.ndarray, shape=MAP_SHAPE, limb_px: fl
         if not use.any():
             continue
         pts = geo.ellipsoid.surface_point(g.lat_pc[use], g.lon_w[use], kind="planetocentric")
-        seen = visible(pts, spacecraft_km, np.asarray(geo.ellipsoid.radii_km, dtype=np.float64))
+        radii = np.asarray(geo.ellipsoid.radii_km, dtype=np.float64)
+        if surface == "sphere":
+            pts = pts * (JUPITER_EQUATORIAL_RADIUS_KM / np.linalg.norm(pts, axis=1, keepdims=True))
+            radii = np.full(3, JUPITER_EQUATORIAL_RADIUS_KM)
+        seen = visible(pts, spacecraft_km, radii)
         if not seen.all():                       # another time's view (a map set's): drop the far side
             use[use] = seen
             pts = pts[seen]

@@ -114,8 +114,9 @@ def mission_lines(a: dict, b: dict, width: int = 52) -> list[str]:
            "decompanded), GREEN unless named; texture in true km (i < 70, e < 60 deg; 150 km cells)"]
     for side, m in (("A", ma), ("B", mb)):
         if m:
+            drawn = f"; pixels drawn on the {m['surface']}" if m.get("surface") else ""
             out.append(f"   {side} map geometry: {m['geometry']}; Sun at position angle "
-                       f"{m['position_angle_deg']:.0f} deg; limb circle {m['limb_radius_px']:.1f} px")
+                       f"{m['position_angle_deg']:.0f} deg; limb circle {m['limb_radius_px']:.1f} px{drawn}")
     for key, label in MISSION_KEYS:
         for enc in ENCODINGS:
             va, vb = (ma.get(enc) or {}).get(key), (mb.get(enc) or {}).get(key)
