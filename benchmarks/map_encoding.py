@@ -46,21 +46,19 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.map_gradient import limb_tangent, view_basis
-from instrument_models.junocam import companding_table, decompand
+from instrument_models.junocam import companding_table
+from simulator.realism.map_figures import (LIMB_HALF_WIDTH, LIMB_NEAR_DEG, LIMB_RADII,  # noqa: F401 (public here)
+                                           LIMB_SECTOR_DEG, decompanded, disk_ratios, limb_falloff, map_set_figures,
+                                           sun_position_angle, texture_figures, traced)
+from simulator.realism.mission_view import (MAP_LIMB_PX, MAP_SHAPE, perspective_pixels,  # noqa: F401
+                                            product_maps, read_map, real_geometry)
 
 WINDOW = 6                 # values per side averaged at a breakpoint
 GUARD = 1                  # values next to a breakpoint left out (resampling smears the step over ~1 code)
 MIN_COUNT = 100.0          # a window is measured when it holds this many pixels per value on average
 CODES_MIN_JUMP = float(np.sqrt(2.0))   # the geometric middle of 1 (linear) and 2 (codes)
 LINEAR_MAX_JUMP = 2.0 ** 0.25          # a quarter of the way (in log) from 1 to 2
-MAP_SHAPE = (1600, 1600)   # the real PJ32 maps (benchmarks.map_texture: limb a 799 px circle centred)
-MAP_LIMB_PX = 799.0
 LINEAR_CONTROL_TOP = 250.0  # the linear control's 99.9th percentile, in 8-bit values
-LIMB_RADII = (0.9, 0.995)  # issue #13's bright-limb falloff: from 0.9 to 0.995 of the disk radius
-LIMB_HALF_WIDTH = 0.0025   # each radius measured in an annulus +- this fraction of the radius (+-2 px)
-LIMB_SECTOR_DEG = 4.0      # position-angle sectors (scenes/photometry_data.py: measured in 4 deg sectors)
-LIMB_NEAR_DEG = 20.0       # the median and range quoted over the sectors within this of the Sun's direction
 
 
 def sqroot_breakpoints() -> tuple[int, ...]:
@@ -127,15 +125,6 @@ def verdict(jumps: list[Jump]) -> tuple[str, str]:
     return "undecided", f"{shown}: neither rule holds"
 
 
-def read_map(path) -> np.ndarray:
-    """A grey map as float64 (PNG/TIFF through Pillow, ``.npy`` as stored)."""
-    from PIL import Image
-
-    if str(path).endswith(".npy"):
-        return np.load(path).astype(np.float64)
-    return np.asarray(Image.open(path).convert("I"), dtype=np.float64)
-
-
 def report(path) -> str:
     """The breakpoint table and verdict of one map file, as printed."""
     jumps = breakpoint_jumps(value_counts(read_map(path)))
@@ -150,70 +139,9 @@ def report(path) -> str:
 # --- maps of our products, made the way the mission's are -------------------------------------------------
 
 
-def perspective_pixels(points: np.ndarray, spacecraft_km: np.ndarray, shape=MAP_SHAPE,
-                       limb_px: float = MAP_LIMB_PX) -> tuple[np.ndarray, np.ndarray]:
-    """(col, row) map coordinates (continuous, pixel corners at integers) of surface points (N, 3) km seen from
-    ``spacecraft_km``: the inverse of ``map_gradient.trace_map(perspective=True)`` with the limb circle
-    centred, radius ``limb_px``."""
-    v, right, up = view_basis(spacecraft_km)
-    tan_limb = limb_tangent(spacecraft_km)
-    d = points - spacecraft_km
-    depth = -(d @ v)
-    x = (d @ right) / depth / tan_limb
-    y = (d @ up) / depth / tan_limb
-    return shape[1] / 2.0 + x * limb_px, shape[0] / 2.0 - y * limb_px
-
-
-def product_maps(folder, spacecraft_km: np.ndarray, shape=MAP_SHAPE, limb_px: float = MAP_LIMB_PX) -> dict:
-    """{filter: {"codes", "dn", "rawdn"}} (rows, cols) float64 maps of a product's camera pixels (module doc).
-
-    ``codes``: mean raw code per map pixel, rounded (0 = sky); ``dn``: mean calibrated DN (``iter_projected``'s
-    values: decompanded, dark subtracted, flat divided); ``rawdn``: mean decompanded raw code.
-    """
-    from simulator.products.colourview import grid_average, iter_projected, product_inputs
-    from simulator.validate.reconstruct import SATURATED_CODE
-
-    inputs = product_inputs(Path(folder))
-    filters = inputs.product.layout.filters
-    companding = inputs.product.layout.companding
-    parts: dict = {f: {"col": [], "row": [], "codes": [], "dn": [], "rawdn": []} for f in filters}
-    for geo, p in iter_projected(inputs, None, 1):
-        g = p.geometry
-        codes = p.codes[p.lines][:, p.samples]
-        use = g.hit & (codes < SATURATED_CODE) & np.isfinite(p.value)
-        if not use.any():
-            continue
-        pts = geo.ellipsoid.surface_point(g.lat_pc[use], g.lon_w[use], kind="planetocentric")
-        col, row = perspective_pixels(pts, spacecraft_km, shape, limb_px)
-        acc = parts[p.framelet.filter]
-        acc["col"].append(col), acc["row"].append(row)
-        acc["codes"].append(codes[use].astype(np.float64))
-        acc["dn"].append(p.value[use])
-        acc["rawdn"].append(decompand(codes[use], companding).astype(np.float64))
-    out = {}
-    for f, acc in parts.items():
-        if not acc["col"]:
-            continue
-        col, row = np.concatenate(acc["col"]), np.concatenate(acc["row"])
-        inside = (col >= 0) & (col < shape[1]) & (row >= 0) & (row < shape[0])
-        names = ("codes", "dn", "rawdn")
-        values = np.stack([np.concatenate(acc[n])[inside] for n in names])
-        maps = {}
-        for n, v in zip(names, values):
-            # rows from the top = largest y: y = shape[0] - row
-            mean, seen = grid_average(col[inside], shape[0] - row[inside], v, np.zeros(v.size, np.int64), 1, 1.0,
-                                      (0.0, float(shape[1]), 0.0, float(shape[0])), 2)
-            maps[n] = np.where(seen[0], mean[0], 0.0)
-        maps["codes"] = np.where(maps["codes"] > 0, np.clip(np.round(maps["codes"]), 1, 255), 0.0)
-        out[f] = maps
-    return out
-
-
 def write_product_maps(folder, metadata, out_dir, cache_dir=None) -> list[Path]:
     """Write ``<filter>-codes.png``, ``-linear8.png``, ``-dn.npy``, ``-rawdn.npy`` (module doc); the files."""
     from PIL import Image
-
-    from benchmarks.map_gradient import real_geometry
 
     geo = real_geometry(Path(metadata), cache_dir)
     out_dir = Path(out_dir)
@@ -239,101 +167,6 @@ def write_product_maps(folder, metadata, out_dir, cache_dir=None) -> list[Path]:
 
 
 # --- figures of a set of maps in true km ---------------------------------------------------------------------
-
-
-def traced(image: np.ndarray, circle, geo: dict) -> tuple[np.ndarray, ...]:
-    """Surface points (km), values, cos(incidence), cos(emission) of the map pixels compare's rule keeps
-    (incidence < 70, emission < 60 deg), 2 x 2 points per pixel (``map_gradient``'s perspective reading)."""
-    from benchmarks.map_gradient import SUBPIXELS, trace_map
-    from simulator.realism.measure import MAX_EMISSION_DEG, MAX_INCIDENCE_DEG
-
-    parts = []
-    for offset in SUBPIXELS:
-        p, hit, mu = trace_map(image.shape, circle, geo["spacecraft_km"], True, offset=offset)
-        mu0 = (p / np.linalg.norm(p, axis=-1, keepdims=True)) @ geo["sun"]
-        with np.errstate(invalid="ignore"):
-            use = (hit & (image > 0) & (mu0 > np.cos(np.radians(MAX_INCIDENCE_DEG)))
-                   & (mu > np.cos(np.radians(MAX_EMISSION_DEG))))
-        parts.append((p[use], image[use], mu0[use], mu[use]))
-    return tuple(np.concatenate(a) for a in zip(*parts))
-
-
-def texture_figures(image: np.ndarray, circle, geo: dict) -> dict:
-    """``map_gradient.patch_figures`` (plain, plane removed, Minnaert exponents) plus the two spectral slopes,
-    on compare's grid in true km (89.5 km tangent-plane map pixels, unquantised, then 150 km cells)."""
-    from benchmarks.map_gradient import patch_figures
-    from simulator.products.colourview import tangent_plane_coordinates
-    from simulator.realism import texture as tx
-    from simulator.realism.measure import TEXTURE_CELL_KM as cell
-
-    points, values, mu0, mu = traced(image, circle, geo)
-    figures = patch_figures(points, values, mu0, mu)
-    x, y = tangent_plane_coordinates(points, points.mean(axis=0))
-    grid_image, filled = tx.mission_map(x, y, values, tx.MISSION_MAP_PIXEL_KM, None)
-    grid, ok = tx.cell_average(grid_image, filled, tx.MISSION_MAP_PIXEL_KM, cell)
-    figures["slopes"] = tx.spectral_slopes(grid, ok, cell)[0]
-    return figures
-
-
-def sun_position_angle(geo: dict) -> float:
-    """Position angle (deg; 0 = up = north, counter-clockwise) of the Sun's direction in the perspective map:
-    the bright limb's radius (``scenes.photometry.bright_limb_falloff``: the radius towards the Sun)."""
-    _, right, up = view_basis(geo["spacecraft_km"])
-    return float(np.degrees(np.arctan2(-(geo["sun"] @ right), geo["sun"] @ up)) % 360.0)
-
-
-def limb_falloff(image: np.ndarray, circle, towards_deg: float) -> dict:
-    """Issue #13's bright-limb falloff, ``1 - I(0.995 R) / I(0.9 R)``, per ``LIMB_SECTOR_DEG`` sector of position
-    angle (0 = up, counter-clockwise), at the sector holding ``towards_deg`` (the Sun's position angle) and the
-    median and range within ``LIMB_NEAR_DEG`` of it. Each radius is the mean over an annulus of +-
-    ``LIMB_HALF_WIDTH`` of the limb circle's radius."""
-    cx, cy, radius = circle
-    yy, xx = np.indices(image.shape)
-    dx, dy = xx + 0.5 - cx, cy - (yy + 0.5)
-    r = np.hypot(dx, dy) / radius
-    sector = (np.degrees(np.arctan2(-dx, dy)) % 360.0 // LIMB_SECTOR_DEG).astype(np.int64)
-    n = int(round(360.0 / LIMB_SECTOR_DEG))
-    means = []
-    for r0 in LIMB_RADII:
-        ring = (np.abs(r - r0) <= LIMB_HALF_WIDTH) & (image > 0)
-        total = np.bincount(sector[ring], weights=image[ring], minlength=n)
-        count = np.bincount(sector[ring], minlength=n)
-        means.append(np.where(count > 0, total / np.maximum(count, 1), np.nan))
-    inner, outer = means
-    with np.errstate(invalid="ignore", divide="ignore"):
-        falloff = 1.0 - outer / inner
-    angle = (np.arange(n) + 0.5) * LIMB_SECTOR_DEG
-    at = int(towards_deg // LIMB_SECTOR_DEG) % n
-    gap = np.abs((angle - towards_deg + 180.0) % 360.0 - 180.0)
-    near = np.isfinite(falloff) & (gap <= LIMB_NEAR_DEG)
-    return {"falloff": float(falloff[at]), "position_angle_deg": float(towards_deg),
-            "near_median": float(np.median(falloff[near])) if near.any() else float("nan"),
-            "near_range": (float(falloff[near].min()), float(falloff[near].max())) if near.any() else (np.nan, np.nan)}
-
-
-def disk_ratios(blue: np.ndarray, green: np.ndarray, red: np.ndarray) -> tuple[float, float]:
-    """Blue/green and red/green ratios of the medians over the pixels lit in all three maps."""
-    disk = (blue > 0) & (green > 0) & (red > 0)
-    g = float(np.median(green[disk]))
-    return float(np.median(blue[disk])) / g, float(np.median(red[disk])) / g
-
-
-def map_set_figures(blue: np.ndarray, green: np.ndarray, red: np.ndarray, geo: dict, circle=None) -> dict:
-    """Every figure of the README's table for one set of registered maps (values as given)."""
-    from benchmarks.map_texture import LIMB_FRACTION, limb_circle
-
-    if circle is None:
-        circle = limb_circle(green > LIMB_FRACTION * np.median(green[green > 0]))
-    out = texture_figures(green, circle, geo)
-    out["limb"] = limb_falloff(green, circle, sun_position_angle(geo))
-    out["ratios"] = disk_ratios(blue, green, red)
-    out["circle"] = circle
-    return out
-
-
-def decompanded(codes: np.ndarray) -> np.ndarray:
-    """A map of whole SQROOT codes read through the table (12-bit DN, float64; 0 stays 0)."""
-    return decompand(np.asarray(codes).astype(np.int64), "SQROOT").astype(np.float64)
 
 
 def format_figures(label: str, f: dict) -> str:
@@ -364,8 +197,6 @@ def main(argv: list[str] | None = None) -> int:
                 if path.suffix == ".png":
                     print(report(path))
         if args.figures:
-            from benchmarks.map_gradient import real_geometry
-
             geo = real_geometry(Path(args.figures[3]), args.cache_dir)
             maps = [read_map(p) for p in args.figures[:3]]
             print(format_figures("as stored", map_set_figures(*maps, geo)))

@@ -31,102 +31,19 @@ figure (``scenes.texture_stats``).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
 
-JUPITER_EQUATORIAL_RADIUS_KM = 71492.0   # facts.md "Jupiter" (pck00010); the real map's limb is a circle
+from simulator.realism.map_figures import _tiles, patch_figures, photometric_exponents  # noqa: F401 (public here)
+from simulator.realism.mission_view import (JUPITER_EQUATORIAL_RADIUS_KM, SUBPIXELS, limb_tangent,  # noqa: F401
+                                            real_geometry, trace_map, view_basis)
+
 LIT_FRACTION = 0.3                       # map pixels above this fraction of the median: lit for the view fit
 MINNAERT_K = 0.8                         # brightness law the view fit correlates with (assumption)
 TURNS_DEG = np.arange(-10.0, 10.5, 1.0)  # map rotations about the view axis tried by the fit
 FIT_STRIDE = 8                           # every 8th map pixel for the view fit
-SUBPIXELS = ((0.25, 0.25), (0.75, 0.25), (0.25, 0.75), (0.75, 0.75))   # traced points per map pixel
-
-
-def real_geometry(metadata_path: Path, cache_dir: Path | None = None) -> dict:
-    """Spacecraft position and Sun direction (IAU_JUPITER, km / unit) at the image's START_TIME, from the
-    kernels of its twin (orbit fitted to the metadata; ``simulator.twins.plan``)."""
-    import spiceypy
-
-    from simulator.kernelset import kernel_set_for
-    from simulator.scenario import load_scenario
-    from simulator.spice import KernelPool
-    from simulator.twins.orbit_fit import fit_orbit
-    from simulator.twins.perijoves import perijove_for
-
-    meta = json.loads(Path(metadata_path).read_text())
-    start = meta["START_TIME"]
-    pj, _ = perijove_for(start, int(meta["ORBIT_NUMBER"]))
-    fit = fit_orbit(start, float(meta["SPACECRAFT_ALTITUDE"].split("<")[0]),
-                    float(meta["SUB_SPACECRAFT_LATITUDE"]), float(meta["SUB_SPACECRAFT_LONGITUDE"]),
-                    pj.utc, pj.period_days, 126686534.0)
-    scenario = load_scenario("default").replace(orbit=fit.orbit, imaging={"start_utc": start, "frames": 1})
-    mk = kernel_set_for(scenario, cache_dir)
-    with KernelPool([str(mk)]):
-        et = spiceypy.str2et(start)
-        sc = np.asarray(spiceypy.spkpos("JUNO", et, "IAU_JUPITER", "LT+S", "JUPITER")[0])
-        sun = np.asarray(spiceypy.spkpos("SUN", et, "IAU_JUPITER", "LT+S", "JUPITER")[0])
-    return {"spacecraft_km": sc, "sun": sun / np.linalg.norm(sun), "start_utc": start, "orbit": fit.orbit}
-
-
-def view_basis(spacecraft_km: np.ndarray, turn_deg: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(v, right, up) unit vectors of a disk map seen from ``spacecraft_km`` (body-fixed km): ``v`` towards the
-    observer, ``up`` Jupiter's north projected on the sky turned by ``turn_deg`` about ``v``, ``right`` = up x v."""
-    v = spacecraft_km / np.linalg.norm(spacecraft_km)
-    north = np.array([0.0, 0.0, 1.0]) - v[2] * v
-    north /= np.linalg.norm(north)
-    t = np.radians(turn_deg)
-    up = np.cos(t) * north + np.sin(t) * np.cross(north, v)
-    return v, np.cross(up, v), up
-
-
-def limb_tangent(spacecraft_km: np.ndarray) -> float:
-    """Tangent of the limb's angle from the disk centre seen from ``spacecraft_km`` (sphere of the equatorial
-    radius)."""
-    dist = np.linalg.norm(spacecraft_km) / JUPITER_EQUATORIAL_RADIUS_KM
-    return 1.0 / np.sqrt(dist * dist - 1.0)
-
-
-def trace_map(shape, circle, spacecraft_km, perspective: bool, turn_deg: float = 0.0, stride: int = 1,
-              offset=(0.5, 0.5)):
-    """Surface points (km), hit mask and cos(emission) of a disk map's pixels.
-
-    Parameters
-    ----------
-    shape : (rows, cols) of the map. circle : (cx, cy, radius) of its limb in pixels.
-    spacecraft_km : (3,) body-fixed position of the observer. offset : (x, y) of the traced point inside
-        each pixel (0.5, 0.5 = its centre).
-    perspective : the map is the view from ``spacecraft_km`` (else an orthographic view of the
-        sub-spacecraft hemisphere). ``turn_deg``: the map's north turned by this about the view axis.
-
-    Returns
-    -------
-    points : (rows/stride, cols/stride, 3) km. hit : bool. mu : cos(emission).
-    """
-    cx, cy, radius_px = circle
-    r_km = JUPITER_EQUATORIAL_RADIUS_KM
-    v, right, up = view_basis(spacecraft_km, turn_deg)
-    yy, xx = np.mgrid[0:shape[0]:stride, 0:shape[1]:stride]
-    x = (xx + offset[0] - cx) / radius_px
-    y = -(yy + offset[1] - cy) / radius_px
-    if perspective:
-        dist = np.linalg.norm(spacecraft_km) / r_km
-        d = -v + limb_tangent(spacecraft_km) * (x[..., None] * right + y[..., None] * up)
-        d /= np.linalg.norm(d, axis=-1, keepdims=True)
-        o = dist * v
-        b = d @ o
-        disc = b * b - (o @ o - 1.0)
-        hit = disc > 0
-        p = o + (-b - np.sqrt(np.clip(disc, 0.0, None)))[..., None] * d
-        mu = -(p * d).sum(axis=-1)
-    else:
-        z = np.sqrt(np.clip(1.0 - x * x - y * y, 0.0, None))
-        hit = x * x + y * y < 1.0
-        p = x[..., None] * right + y[..., None] * up + z[..., None] * v
-        mu = z
-    return p * r_km, hit, mu
 
 
 def fit_view(image, circle, geo) -> list[tuple]:
@@ -149,58 +66,16 @@ def fit_view(image, circle, geo) -> list[tuple]:
     return out
 
 
-def photometric_exponents(values, mu0, mu) -> tuple[float, float]:
-    """Least-squares (b, c) of ``values = a mu0^b mu^c`` (a Minnaert law has c = b - 1; the same law stored as
-    square-root codes gives half of both, c = b - 1/2)."""
-    ok = (values > 0) & (mu0 > 0) & (mu > 0)
-    design = np.c_[np.ones(ok.sum()), np.log(mu0[ok]), np.log(mu[ok])]
-    coef = np.linalg.lstsq(design, np.log(values[ok]), rcond=None)[0]
-    return float(coef[1]), float(coef[2])
-
-
-def _tiles(a: np.ndarray, n: int) -> np.ndarray:
-    """(patches, n * n) non-overlapping n x n tiles of ``a`` from its upper-left corner, row-major
-    (``scenes.texture_stats.patch_contrast``'s tiling)."""
-    rows, cols = a.shape[0] // n, a.shape[1] // n
-    return a[:rows * n, :cols * n].reshape(rows, n, cols, n).swapaxes(1, 2).reshape(rows * cols, n * n)
-
-
-def patch_figures(points, values, mu0, mu, level=None) -> dict:
-    """``compare``'s patch figures of surface points (km) and values, plus plane slopes, incidence and the
-    Minnaert exponent of the values (``mu0``, ``mu``: cosines of incidence and emission)."""
-    from scenes.texture_stats import _plane_design
-    from simulator.products.colourview import tangent_plane_coordinates
-    from simulator.realism import texture as tx
-
-    x, y = tangent_plane_coordinates(points, points.mean(axis=0))
-    cell = 150.0                                            # simulator.realism.measure.TEXTURE_CELL_KM
-    image, filled = tx.mission_map(x, y, values, tx.MISSION_MAP_PIXEL_KM, level)
-    grid, ok = tx.cell_average(image, filled, tx.MISSION_MAP_PIXEL_KM, cell)
-    mu_map, _ = tx.mission_map(x, y, mu0, tx.MISSION_MAP_PIXEL_KM, None)
-    mu_grid, _ = tx.cell_average(mu_map, filled, tx.MISSION_MAP_PIXEL_KM, cell)
-    plain, patches = tx.patch_contrast(grid, ok, cell)
-    detrended, _ = tx.patch_contrast(grid, ok, cell, detrend=True)
-    n = int(round(tx.CONTRAST_PATCH_KM / cell))
-    full = _tiles(ok, n).all(axis=1)                        # the patches patch_contrast measures, same tiling
-    vals, mus = _tiles(grid, n)[full], _tiles(mu_grid, n)[full]
-    coef, *_ = np.linalg.lstsq(_plane_design(n, n), vals.T, rcond=None)
-    slope = np.hypot(coef[1], coef[2]) * n / vals.mean(axis=1)        # relative change across a patch
-    inc = np.degrees(np.arccos(np.clip(mus.mean(axis=1), -1.0, 1.0)))
-    return {"exponents": photometric_exponents(values, mu0, mu), "plain": plain, "detrended": detrended, "gradient": float(np.sqrt(max(plain ** 2 - detrended ** 2, 0))),
-            "patches": patches, "slope_median": float(np.median(slope)), "incidence_median": float(np.median(inc)),
-            "incidence_range": (float(inc.min()), float(inc.max())), "extent_km": (float(np.ptp(x)), float(np.ptp(y)))}
-
-
 def real_map_figures(map_path: Path, geo: dict, perspective: bool = True, square: bool = False) -> dict:
     """``compare``'s rule (incidence < 70, emission < 60 deg) on the real map traced with ``geo``; ``square``:
     the map's values squared first (read as square-root codes, ``SQROOT``-like, made linear again)."""
     from PIL import Image
 
-    from benchmarks.map_texture import LIMB_FRACTION, limb_circle
     from simulator.realism.measure import MAX_EMISSION_DEG, MAX_INCIDENCE_DEG
+    from simulator.realism.mission_view import map_circle
 
     image = np.asarray(Image.open(map_path).convert("I"), dtype=np.float64)
-    circle = limb_circle(image > LIMB_FRACTION * np.median(image[image > 0]))
+    circle = map_circle(image)
     values = image ** 2 if square else image
     pts, vals, mus, mues = [], [], [], []
     for offset in SUBPIXELS:        # map pixels reach ~100 km near the limb: trace 2 x 2 points per pixel

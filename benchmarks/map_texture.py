@@ -27,26 +27,21 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+from simulator.errors import ProductError
+from simulator.realism.mission_view import LIMB_FRACTION, LIMB_ROW_STEP, limb_circle as _limb_circle  # noqa: F401
 from simulator.realism.texture import cell_average, mean_spectrum, patch_contrast, powers_at, spectral_slopes
 
 JUPITER_EQUATORIAL_RADIUS_KM = 71492.0   # facts.md "Jupiter" (pck00010)
-LIMB_ROW_STEP = 20                       # rows sampled for the limb fit
-LIMB_FRACTION = 0.05                     # the disk for the limb fit: above this fraction of the lit median
 EDGE_ERODE_PX = 20                       # measured pixels stay this far inside the lit area
 MAX_RADIUS = 0.7                         # as scenes.truth.scene_texture: away from the limb
 
 
 def limb_circle(lit: np.ndarray) -> tuple[float, float, float]:
-    """(cx, cy, radius) in pixels of the circle through the outermost lit pixel of every LIMB_ROW_STEP-th row."""
-    pts = [(np.nonzero(lit[r])[0].max() + 0.5, r + 0.5) for r in range(0, lit.shape[0], LIMB_ROW_STEP)
-           if lit[r].any()]
-    if len(pts) < 3:
-        raise SystemExit("map_texture: fewer than 3 lit rows; is this a disk map?")
-    p = np.asarray(pts)
-    design = np.c_[p, np.ones(len(p))]
-    d, e, f = np.linalg.lstsq(design, -(p ** 2).sum(axis=1), rcond=None)[0]
-    cx, cy = -d / 2.0, -e / 2.0
-    return float(cx), float(cy), float(np.sqrt(cx * cx + cy * cy - f))
+    """``simulator.realism.mission_view.limb_circle``, exiting with its message when no circle fits."""
+    try:
+        return _limb_circle(lit)
+    except ProductError as exc:
+        raise SystemExit(f"map_texture: {exc}") from None
 
 
 def main(argv: list[str] | None = None) -> int:

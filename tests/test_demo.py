@@ -94,6 +94,13 @@ def test_compare_with_and_without_geometry(demo, tmp_path, capsys):
     figures = json.loads((tmp_path / "cmp" / "compare.json").read_text())
     a, b = figures["a"], figures["b"]
     assert b["texture"] == {} and any("km-scale figures skipped" in n for n in b["notes"])
+    # compare's default: like-for-like rows on a mission-like map (simulator.realism.mission_compare); the
+    # product without kernels has no geometry to draw one with.
+    assert "like for like" in text and b["mission_view"] is None, b["notes"]
+    assert any("mission-like map: needs the product's geometry" in n for n in b["notes"]), b["notes"]
+    view = a["mission_view"]
+    assert view["codes"]["patches"] > 0 and view["limb_radius_px"] == 799.0, view
+    assert view["dn"]["plain_5500km"] > view["codes"]["plain_5500km"] > 0, "decompanding must widen relative contrast"
     # Band ratios need the same surface points in each filter: with kernels only (simulator/realism/ratios.py).
     assert any("band ratios need geometry" in n for n in b["notes"])
     for f, key in (("BLUE", "blue_over_green"), ("RED", "red_over_green")):

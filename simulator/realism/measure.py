@@ -47,6 +47,8 @@ MAX_EMISSION_DEG = 60.0        # assumption: texture away from the limb
 TEXTURE_CELL_KM = 150.0        # map cell: issue #13 measured the real PJ32 GREEN image at ~150 km/px
 TEXTURE_CELL_FACTOR = 1.5      # ... or 1.5 x the median pixel footprint when that is coarser (few empty cells)
 HIST_BINS = np.arange(0, 4097, 64)   # 64 DN: wider than SQROOT's largest decompanded step (32 DN)
+MISSION_MODE = "mission"       # compare's default: texture, limb and ratios on mission-like maps (mission_compare)
+MODES = (MISSION_MODE,) + tx.TEXTURE_MODES
 
 
 def _nan() -> float:
@@ -153,12 +155,15 @@ def _texture(points, value, pixel_km, centre, mode: str = "map") -> dict:
 
 
 def measure_product(folder, metakernel=None, use_geometry: bool = True, calibration=None,
-                    texture_mode: str = "map") -> dict:
+                    texture_mode: str = MISSION_MODE, mission_geo: dict | None = None,
+                    mission_label: str | None = None, map_surface: str = "ellipsoid") -> dict:
     """Figures of a product folder (module docstring); ``metakernel`` for mission pairs, ``calibration`` a
     folder of calibration frames for the texture figures (default the product's own ``calibration/``),
-    ``texture_mode`` "map" (as the mission's map; ``simulator.realism.texture``) or "cells"."""
-    if texture_mode not in tx.TEXTURE_MODES:
-        raise ProductError(f"texture mode {texture_mode!r} is not one of {', '.join(tx.TEXTURE_MODES)}")
+    ``texture_mode`` "mission" (the texture, limb and ratio figures of a mission-like perspective map of the
+    product, in ``mission_geo`` or its own START_TIME view: :mod:`simulator.realism.mission_compare`), "map"
+    (an orthographic 89.5 km/px 8-bit map of calibrated DN; ``simulator.realism.texture``) or "cells"."""
+    if texture_mode not in MODES:
+        raise ProductError(f"texture mode {texture_mode!r} is not one of {', '.join(MODES)}")
     from instrument_models.junocam import decompand
     from simulator.products.colourview import iter_projected, product_inputs
     from simulator.products.reader import load_product
@@ -192,7 +197,7 @@ def measure_product(folder, metakernel=None, use_geometry: bool = True, calibrat
                 lit = _spread(g.hit & (g.incidence < MAX_LIT_INCIDENCE_DEG), p.lines, p.samples, dn.shape)
             _collect(per_filter[fr.filter], dn, disk, lit)
             _collect_ratio_points(per_filter[fr.filter], geo, p, dn)
-        if "GREEN" in lay.filters:
+        if "GREEN" in lay.filters and texture_mode != MISSION_MODE:
             frames = _texture_calibration(inputs, calibration, lay)
             notes.extend(f"texture: {n}" for n in frames.notes[:1])
             texture_parts = _texture_pixels(inputs, frames if frames.source != "model" else None)
@@ -223,10 +228,32 @@ def measure_product(folder, metakernel=None, use_geometry: bool = True, calibrat
         if not texture["spectrum_windows"]:
             notes.append(f"texture: no {texture['spectrum_window_km']:,.0f} km window lies wholly in the lit, "
                          "seen GREEN area (spectral slopes need 2 x 4,800 km)")
-    elif inputs is not None:
+    elif inputs is not None and texture_mode != MISSION_MODE:
         notes.append("texture: no GREEN framelet, or no GREEN pixel lit (i < 70 deg) and seen (e < 60 deg)")
-    return {"source": str(folder), "kind": f"product {lay.product_id}", "geometry": geometry_label,
-            "notes": notes, "filters": filters, "texture": texture, "plot": plot}
+    out = {"source": str(folder), "kind": f"product {lay.product_id}", "geometry": geometry_label,
+           "notes": notes, "filters": filters, "texture": texture, "plot": plot}
+    if texture_mode == MISSION_MODE:
+        out["mission_view"] = _mission_view(inputs, per_filter, mission_geo, mission_label, notes, plot,
+                                            map_surface)
+    return out
+
+
+def _mission_view(inputs, per_filter: dict, geo, label, notes: list, plot: dict,
+                  surface: str = "ellipsoid") -> dict | None:
+    """The product's like-for-like figures (``mission_compare``), None with a note when it has none."""
+    from simulator.realism.mission_compare import product_mission_view
+
+    if inputs is None:
+        notes.append("mission-like map: needs the product's geometry (TDI 1, kernels); not measured")
+        return None
+    if all(sky.all() for acc in per_filter.values() for sky in acc["sky"]):
+        notes.append("mission-like map: no pixel sees Jupiter; not measured")
+        return None
+    view, why = product_mission_view(inputs, geo, label, surface)
+    notes.extend(why)
+    if view is not None:
+        plot["mission_green"] = view.pop("_green")
+    return view
 
 
 def _collect(acc: dict, dn: np.ndarray, disk: np.ndarray, lit: np.ndarray | None = None) -> None:
@@ -331,8 +358,12 @@ def _band_ratios(per_filter: dict, filters: dict) -> list[str]:
     return notes
 
 
-def measure(path, metakernel=None, strip_filter: str = "GREEN", calibration=None, texture_mode: str = "map") -> dict:
-    """Figures of ``path``: a product folder (or its metadata JSON) or a folder of calibration frames."""
+def measure(path, metakernel=None, strip_filter: str = "GREEN", calibration=None,
+            texture_mode: str = MISSION_MODE, mission_geo: dict | None = None, mission_label: str | None = None,
+            map_surface: str = "ellipsoid") -> dict:
+    """Figures of ``path``: a product folder (or its metadata JSON) or a folder of calibration frames
+    (a mission map set is measured by ``mission_compare.measure_map_set``); ``mission_geo``: the view the
+    mission-like maps of a product are drawn in (None: its own at START_TIME)."""
     from simulator.realism.frames import load_calibration_folder
     from simulator.products.reader import find_metadata
 
@@ -343,4 +374,5 @@ def measure(path, metakernel=None, strip_filter: str = "GREEN", calibration=None
         if path.is_dir():
             return measure_calibration(load_calibration_folder(path, strip_filter))
         raise
-    return measure_product(path, metakernel, calibration=calibration, texture_mode=texture_mode)
+    return measure_product(path, metakernel, calibration=calibration, texture_mode=texture_mode,
+                           mission_geo=mission_geo, mission_label=mission_label, map_surface=map_surface)

@@ -91,13 +91,38 @@ def table_lines(a: dict, b: dict) -> list[str]:
             if va is None and vb is None:
                 continue
             out.append(f"{label:<{width}} {f:<8} {_fmt(va):>16} {_fmt(vb):>16}")
+    out += mission_lines(a, b, width)
     ta, tb = a.get("texture") or {}, b.get("texture") or {}
     if ta or tb:
         for key, label in TEXTURE_LABELS:
             out.append(f"{label:<{width}} {'GREEN':<8} {_fmt(ta.get(key)):>16} {_fmt(tb.get(key)):>16}")
-    else:
+    elif not (a.get("mission_view") or b.get("mission_view")):      # else the like-for-like rows stand for them
         out.append("texture (contrast, spectral slopes): not measured on either side (needs a product with "
                    "geometry and lit GREEN pixels away from the limb)")
+    return out
+
+
+def mission_lines(a: dict, b: dict, width: int = 52) -> list[str]:
+    """The like-for-like rows (``mission_compare``): each side read as a mission map, in codes and in DN."""
+    from simulator.realism.mission_compare import ENCODINGS, MISSION_KEYS
+
+    ma, mb = a.get("mission_view") or {}, b.get("mission_view") or {}
+    if not (ma or mb):
+        return []
+    out = ["like for like: each side as a mission-like map (perspective view from Juno at START_TIME, north up, "
+           "1,600 px, limb 799 px; 'codes' = the raw codes as the mission's maps hold them, 'DN' = those codes "
+           "decompanded), GREEN unless named; texture in true km (i < 70, e < 60 deg; 150 km cells)"]
+    for side, m in (("A", ma), ("B", mb)):
+        if m:
+            drawn = f"; pixels drawn on the {m['surface']}" if m.get("surface") else ""
+            out.append(f"   {side} map geometry: {m['geometry']}; Sun at position angle "
+                       f"{m['position_angle_deg']:.0f} deg; limb circle {m['limb_radius_px']:.1f} px{drawn}")
+    for key, label in MISSION_KEYS:
+        for enc in ENCODINGS:
+            va, vb = (ma.get(enc) or {}).get(key), (mb.get(enc) or {}).get(key)
+            if va is None and vb is None:
+                continue
+            out.append(f"{label:<{width}} {enc if enc == 'codes' else 'DN':<8} {_fmt(va):>16} {_fmt(vb):>16}")
     return out
 
 
@@ -120,13 +145,19 @@ def as_json(a: dict, b: dict) -> str:
 
 
 def write_plot(path: Path, a: dict, b: dict) -> Path:
-    """Three panels: dark column medians, flat profiles, GREEN DN histograms on the disk and on sky."""
+    """Three panels: dark column medians, flat profiles, GREEN DN histograms on the disk and on sky; then the
+    GREEN mission-like map of each side that has one (codes, as the mission's maps hold them)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    maps = [(side, d["plot"]["mission_green"]) for side, d in (("A", a), ("B", b))
+            if d.get("plot", {}).get("mission_green") is not None]
+    fig, axes = plt.subplots(1, 3 + len(maps), figsize=(15 + 4.2 * len(maps), 4.2))
+    for ax, (side, image) in zip(axes[3:], maps):
+        ax.imshow(image[::2, ::2], cmap="gray", vmin=0, vmax=max(float(np.percentile(image, 99.9)), 1.0))
+        ax.set(title=f"{side}: GREEN mission-like map (codes)", xticks=[], yticks=[])
     colours = {"METHANE": "purple", "BLUE": "tab:blue", "GREEN": "tab:green", "RED": "tab:red"}
     for side, d, style in (("A", a, "-"), ("B", b, "--")):
         plot = d.get("plot", {})
@@ -146,7 +177,7 @@ def write_plot(path: Path, a: dict, b: dict) -> Path:
     axes[0].set(title="dark: column medians (sky / dark frame)", xlabel="CCD column", ylabel="DN")
     axes[1].set(title="flat field: smoothed column profile / peak", xlabel="CCD column", ylabel="relative")
     axes[2].set(title="GREEN decompanded DN histogram", xlabel="DN", ylabel="pixels", yscale="log")
-    for ax in axes:
+    for ax in axes[:3]:
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7)
     fig.suptitle(f"A: {a['kind']}   vs   B: {b['kind']}", fontsize=9)
