@@ -164,19 +164,27 @@ def perspective_pixels(points: np.ndarray, spacecraft_km: np.ndarray, shape=MAP_
     return shape[1] / 2.0 + x * limb_px, shape[0] / 2.0 - y * limb_px
 
 
-def product_maps(folder, spacecraft_km: np.ndarray, shape=MAP_SHAPE, limb_px: float = MAP_LIMB_PX) -> dict:
+def product_maps(folder, spacecraft_km: np.ndarray, shape=MAP_SHAPE, limb_px: float = MAP_LIMB_PX,
+                 resampler: str = "average") -> dict:
     """{filter: {"codes", "dn", "rawdn"}} (rows, cols) float64 maps of a product's camera pixels (module doc).
 
     ``codes``: mean raw code per map pixel, rounded (0 = sky); ``dn``: mean calibrated DN (``iter_projected``'s
-    values: decompanded, dark subtracted, flat divided); ``rawdn``: mean decompanded raw code.
+    values: decompanded, dark subtracted, flat divided); ``rawdn``: mean decompanded raw code. ``resampler``:
+    ``simulator.realism.resample.RESAMPLERS`` ("average": each camera pixel in the map pixel it falls in; the
+    others interpolate along each framelet's own axes, ``resample.splat``).
     """
+    from simulator.realism.resample import local_to_source, splat
+    from scipy import ndimage
+
     from simulator.products.colourview import grid_average, iter_projected, product_inputs
+    from simulator.products.quicklook import _fill_holes
     from simulator.validate.reconstruct import SATURATED_CODE
 
     inputs = product_inputs(Path(folder))
     filters = inputs.product.layout.filters
     companding = inputs.product.layout.companding
-    parts: dict = {f: {"col": [], "row": [], "codes": [], "dn": [], "rawdn": []} for f in filters}
+    parts: dict = {f: {"col": [], "row": [], "codes": [], "dn": [], "rawdn": [], "to_source": [], "group": []}
+                   for f in filters}
     for geo, p in iter_projected(inputs, None, 1):
         g = p.geometry
         codes = p.codes[p.lines][:, p.samples]
@@ -187,6 +195,11 @@ def product_maps(folder, spacecraft_km: np.ndarray, shape=MAP_SHAPE, limb_px: fl
         col, row = perspective_pixels(pts, spacecraft_km, shape, limb_px)
         acc = parts[p.framelet.filter]
         acc["col"].append(col), acc["row"].append(row)
+        if resampler != "average":
+            grid = np.full((2,) + use.shape, np.nan)
+            grid[0][use], grid[1][use] = col, row
+            acc["group"].append(np.full(col.size, len(acc["to_source"])))
+            acc["to_source"].append(local_to_source(grid[0], grid[1]))
         acc["codes"].append(codes[use].astype(np.float64))
         acc["dn"].append(p.value[use])
         acc["rawdn"].append(decompand(codes[use], companding).astype(np.float64))
@@ -199,6 +212,12 @@ def product_maps(folder, spacecraft_km: np.ndarray, shape=MAP_SHAPE, limb_px: fl
         names = ("codes", "dn", "rawdn")
         values = np.stack([np.concatenate(acc[n])[inside] for n in names])
         maps = {}
+        if resampler != "average":
+            means, weight = splat(col[inside], row[inside], values, shape, resampler, np.stack(acc["to_source"]),
+                                  np.concatenate(acc["group"])[inside])
+            filled = [_fill_holes(m, (weight > 0).astype(np.float64), 2)[0] for m in means]
+            values = ()
+            maps = {n: np.where(ndimage.binary_dilation(weight > 0), m, 0.0) for n, m in zip(names, filled)}
         for n, v in zip(names, values):
             # rows from the top = largest y: y = shape[0] - row
             mean, seen = grid_average(col[inside], shape[0] - row[inside], v, np.zeros(v.size, np.int64), 1, 1.0,
@@ -209,7 +228,7 @@ def product_maps(folder, spacecraft_km: np.ndarray, shape=MAP_SHAPE, limb_px: fl
     return out
 
 
-def write_product_maps(folder, metadata, out_dir, cache_dir=None) -> list[Path]:
+def write_product_maps(folder, metadata, out_dir, cache_dir=None, resampler: str = "average") -> list[Path]:
     """Write ``<filter>-codes.png``, ``-linear8.png``, ``-dn.npy``, ``-rawdn.npy`` (module doc); the files."""
     from PIL import Image
 
@@ -219,7 +238,7 @@ def write_product_maps(folder, metadata, out_dir, cache_dir=None) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for f, maps in product_maps(folder, geo["spacecraft_km"]).items():
+    for f, maps in product_maps(folder, geo["spacecraft_km"], resampler=resampler).items():
         lit = maps["dn"] > 0
         scale = LINEAR_CONTROL_TOP / np.percentile(maps["dn"][lit], 99.9)
         linear8 = np.where(lit, np.clip(np.round(maps["dn"] * scale), 1, 255), 0)
@@ -354,12 +373,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--figures", nargs=4, metavar=("BLUE", "GREEN", "RED", "METADATA"),
                         help="measure a set of maps (8-bit maps also as decompanded SQROOT codes)")
     parser.add_argument("--cache-dir", type=Path, default=None, help="kernel cache for the twin's kernels")
+    parser.add_argument("--resampler", default="average", help="--product-maps' kernel (simulator.realism.resample)")
     args = parser.parse_args(argv)
     try:
         for path in args.maps:
             print(report(path))
         if args.product_maps:
-            for path in write_product_maps(*args.product_maps, cache_dir=args.cache_dir):
+            for path in write_product_maps(*args.product_maps, cache_dir=args.cache_dir, resampler=args.resampler):
                 print(f"wrote {path}")
                 if path.suffix == ".png":
                     print(report(path))
