@@ -170,10 +170,12 @@ def product_maps(folder, spacecraft_km: np.ndarray, shape=MAP_SHAPE, limb_px: fl
 
     ``codes``: mean raw code per map pixel, rounded (0 = sky); ``dn``: mean calibrated DN (``iter_projected``'s
     values: decompanded, dark subtracted, flat divided); ``rawdn``: mean decompanded raw code. ``resampler``:
-    ``simulator.realism.resample.RESAMPLERS`` ("average": each camera pixel in the map pixel it falls in; the
-    others interpolate along each framelet's own axes, ``resample.splat``).
+    ``simulator.realism.resample.resampler_spec`` ("average": each camera pixel in the map pixel it falls in;
+    "KIND" or "KIND*WIDTH" interpolate along each framelet's own axes, ``resample.splat``).
     """
-    from simulator.realism.resample import local_to_source, splat
+    from simulator.realism.resample import local_to_source, resampler_spec, splat
+
+    kind, width = resampler_spec(resampler)
     from scipy import ndimage
 
     from simulator.products.colourview import grid_average, iter_projected, product_inputs
@@ -195,7 +197,7 @@ def product_maps(folder, spacecraft_km: np.ndarray, shape=MAP_SHAPE, limb_px: fl
         col, row = perspective_pixels(pts, spacecraft_km, shape, limb_px)
         acc = parts[p.framelet.filter]
         acc["col"].append(col), acc["row"].append(row)
-        if resampler != "average":
+        if kind != "average":
             grid = np.full((2,) + use.shape, np.nan)
             grid[0][use], grid[1][use] = col, row
             acc["group"].append(np.full(col.size, len(acc["to_source"])))
@@ -212,9 +214,9 @@ def product_maps(folder, spacecraft_km: np.ndarray, shape=MAP_SHAPE, limb_px: fl
         names = ("codes", "dn", "rawdn")
         values = np.stack([np.concatenate(acc[n])[inside] for n in names])
         maps = {}
-        if resampler != "average":
-            means, weight = splat(col[inside], row[inside], values, shape, resampler, np.stack(acc["to_source"]),
-                                  np.concatenate(acc["group"])[inside])
+        if kind != "average":
+            means, weight = splat(col[inside], row[inside], values, shape, kind, np.stack(acc["to_source"]),
+                                  np.concatenate(acc["group"])[inside], width)
             filled = [_fill_holes(m, (weight > 0).astype(np.float64), 2)[0] for m in means]
             values = ()
             maps = {n: np.where(ndimage.binary_dilation(weight > 0), m, 0.0) for n, m in zip(names, filled)}

@@ -122,3 +122,37 @@ def test_gain_of_a_synthetic_map_is_recovered():
     got = fit_gain(curves[16.0], t)
     assert abs(got["gain"] - 16.0) <= GAIN_SIGMAS * got["gain_se"] and got["gain_se"] <= GAIN_SE_MAX * 16.0, (
         f"gain {got['gain']:.2f} +- {got['gain_se']:.2f}, true 16")
+
+
+def test_resampler_spec_and_width():
+    from simulator.realism.resample import resampler_spec
+
+    assert resampler_spec("average") == ("average", 1.0) and resampler_spec("bilinear*1.5") == ("bilinear", 1.5)
+    for bad in ("average*2", "bilinear*0", "bilinear*x", "tent"):
+        with pytest.raises(SimulatorError, match="invalid"):
+            resampler_spec(bad)
+    # a wider kernel smooths: the map's noise falls, its level stays
+    rng = np.random.default_rng(4)
+    col, row, *_ = grid_samples(0.2, 0.9, n=100, origin=(20.0, 0.0))
+    v = 100 + rng.normal(size=col.size)
+    std = {}
+    for width in (1.0, 1.5):
+        m, w = splat(col.ravel(), row.ravel(), v, (90, 90), "bilinear", local_to_source(col, row), width=width)
+        inner = m[30:60, 30:60]
+        assert abs(inner.mean() - 100) < 0.1, f"width {width}: level {inner.mean()}"
+        std[width] = inner.std()
+    assert std[1.5] < 0.8 * std[1.0], f"noise std by kernel width {std}"
+
+
+def test_pixel_stats_count_spikes_and_residual():
+    from benchmarks.map_noise import pixel_stats
+
+    rng = np.random.default_rng(5)
+    yy, xx = np.mgrid[0:700, 0:700]
+    image = np.where(np.hypot(xx - 350, yy - 350) < 320, 100.0 + rng.normal(0, 0.5, (700, 700)), 0.0)
+    spikes = (yy % 50 == 7) & (xx % 50 == 11) & (image > 0)
+    image[spikes] += 20.0                                      # 20 % above their neighbours
+    s = pixel_stats(image)
+    lit_spikes = spikes & (np.hypot(xx - 350, yy - 350) < 300)
+    assert abs(s.spikes * s.pixels - lit_spikes.sum()) <= 2, f"{s.spikes * s.pixels:.0f} spikes, made {lit_spikes.sum()}"
+    assert 0.004 < s.residual < 0.007, f"residual {s.residual}: white 0.5 % noise against a 3 x 3 median"

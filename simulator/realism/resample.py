@@ -50,7 +50,7 @@ def kernel(kind: str, d: np.ndarray) -> np.ndarray:
 
 
 def splat(col: np.ndarray, row: np.ndarray, values: np.ndarray, shape: tuple[int, int], kind: str = "average",
-          to_source: np.ndarray | None = None, group: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+          to_source: np.ndarray | None = None, group: np.ndarray | None = None, width: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """Kernel-weighted means of scattered samples at the pixel centres of a map.
 
     Parameters
@@ -64,6 +64,7 @@ def splat(col: np.ndarray, row: np.ndarray, values: np.ndarray, shape: tuple[int
     to_source : (2, 2) or (K, 2, 2) matrices taking a map offset ``(d_col, d_row)`` to source-pixel offsets
         ``(u, v)`` (:func:`local_to_source`); default the identity (source pixels the size of map pixels).
     group : (N,) int index of each sample's matrix in ``to_source`` (K > 1: e.g. one per framelet).
+    width : the kernel's scale in source pixels: 1 interpolates; > 1 also smooths (a ``width`` x wider kernel).
 
     Returns
     -------
@@ -94,8 +95,10 @@ def splat(col: np.ndarray, row: np.ndarray, values: np.ndarray, shape: tuple[int
     if kind == "average":
         add(np.floor(row).astype(np.int64), np.floor(col).astype(np.int64), np.ones(col.size))
     else:
+        if not (np.isfinite(width) and width > 0):
+            raise SimulatorError(f"resampling kernel width {width!r} is invalid; expected a number > 0 (source pixels)")
         m = np.eye(2) if to_source is None else np.asarray(to_source, dtype=np.float64)
-        m = m.reshape(1, 2, 2) if m.ndim == 2 else m
+        m = (m.reshape(1, 2, 2) if m.ndim == 2 else m) / width
         g = np.zeros(col.size, np.int64) if group is None else np.asarray(group, dtype=np.int64).ravel()
         if g.size != col.size or g.min(initial=0) < 0 or g.max(initial=0) >= len(m):
             raise SimulatorError(f"splat got {g.size} group indices for {col.size} samples and {len(m)} "
@@ -118,6 +121,19 @@ def splat(col: np.ndarray, row: np.ndarray, values: np.ndarray, shape: tuple[int
     means = np.where(has, total / np.where(has, weight, 1.0), 0.0).reshape(v.shape[0], nrow, ncol)
     weight = np.where(has, weight, 0.0).reshape(nrow, ncol)
     return (means[0] if single else means), weight
+
+
+def resampler_spec(text: str) -> tuple[str, float]:
+    """``"KIND"`` or ``"KIND*WIDTH"`` (e.g. ``"bilinear*1.5"``) -> (kind, width) for :func:`splat`."""
+    kind, _, w = str(text).partition("*")
+    try:
+        width = float(w) if w else 1.0
+    except ValueError:
+        width = float("nan")
+    if kind not in RESAMPLERS or not (np.isfinite(width) and width > 0) or (kind == "average" and w):
+        raise SimulatorError(f"resampler {text!r} is invalid; expected one of {', '.join(RESAMPLERS)}, the kernels "
+                             "optionally as KIND*WIDTH with a width > 0 in source pixels (e.g. bilinear*1.5)")
+    return kind, width
 
 
 def local_to_source(col: np.ndarray, row: np.ndarray) -> np.ndarray:
