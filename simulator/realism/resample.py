@@ -4,8 +4,10 @@ The mission's PJ32 maps (README "What the mission's maps hold") are perspective 
 by MSSS with an unpublished resampler. Their high-passed pixels correlate with their neighbours (GREEN 0.43
 along rows, 0.50 along columns, 0.27 / 0.21 on the diagonals) and their 2-D power near the map's Nyquist
 frequency is low, which a map that puts each camera pixel into the one map pixel it falls in (``"average"``,
-our earlier assumption: neighbours ~0) does not reproduce; an interpolating kernel does
-(``benchmarks.map_noise`` measures both; the README's table names the kernel that matches).
+our earlier assumption: neighbours ~0) does not reproduce; nor does plain interpolation (bilinear 0.16 / 0.47,
+bicubic 0.11 / 0.44 along rows / columns): a tent 1.25-1.5 camera pixels wide (``"bilinear*1.25"`` ..
+``"bilinear*1.5"``) does, on a product without the dark frame's column pattern (``benchmarks.map_noise``;
+README "What the mission's maps hold" has the figures).
 
 :func:`splat` evaluates, at every map pixel centre, the kernel-weighted and weight-normalised mean of the
 scattered samples near it. With a kernel that is a partition of unity (box, tent, Keys cubic) on a regular
