@@ -139,7 +139,7 @@ def report(path) -> str:
 # --- maps of our products, made the way the mission's are -------------------------------------------------
 
 
-def write_product_maps(folder, metadata, out_dir, cache_dir=None) -> list[Path]:
+def write_product_maps(folder, metadata, out_dir, cache_dir=None, resampler: str = "average") -> list[Path]:
     """Write ``<filter>-codes.png``, ``-linear8.png``, ``-dn.npy``, ``-rawdn.npy`` (module doc); the files."""
     from PIL import Image
 
@@ -147,7 +147,7 @@ def write_product_maps(folder, metadata, out_dir, cache_dir=None) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for f, maps in product_maps(folder, geo["spacecraft_km"]).items():
+    for f, maps in product_maps(folder, geo["spacecraft_km"], resampler=resampler).items():
         lit = maps["dn"] > 0
         scale = LINEAR_CONTROL_TOP / np.percentile(maps["dn"][lit], 99.9)
         linear8 = np.where(lit, np.clip(np.round(maps["dn"] * scale), 1, 255), 0)
@@ -187,12 +187,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--figures", nargs=4, metavar=("BLUE", "GREEN", "RED", "METADATA"),
                         help="measure a set of maps (8-bit maps also as decompanded SQROOT codes)")
     parser.add_argument("--cache-dir", type=Path, default=None, help="kernel cache for the twin's kernels")
+    parser.add_argument("--resampler", default="average", help="--product-maps' kernel (simulator.realism.resample)")
     args = parser.parse_args(argv)
     try:
         for path in args.maps:
             print(report(path))
         if args.product_maps:
-            for path in write_product_maps(*args.product_maps, cache_dir=args.cache_dir):
+            for path in write_product_maps(*args.product_maps, cache_dir=args.cache_dir, resampler=args.resampler):
                 print(f"wrote {path}")
                 if path.suffix == ".png":
                     print(report(path))

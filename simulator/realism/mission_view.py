@@ -230,8 +230,25 @@ def camera_pixels_to_map(col: np.ndarray, row: np.ndarray, values: np.ndarray, s
     return out
 
 
+def _splat_to_map(col, row, values, shape, kind: str, width: float, acc: dict) -> np.ndarray:
+    """(K, rows, cols) maps of ``values`` (K, N) interpolated by ``resample.splat`` (``acc``: the framelets'
+    ``to_source`` and ``group``), holes filled as the quicklook fills them, 0 beyond one pixel of the covered
+    area (sky)."""
+    from scipy import ndimage
+
+    from simulator.products.quicklook import _fill_holes
+    from simulator.realism.resample import splat
+
+    inside = (col >= 0) & (col < shape[1]) & (row >= 0) & (row < shape[0])
+    means, weight = splat(col[inside], row[inside], values[:, inside], shape, kind, np.stack(acc["to_source"]),
+                          np.concatenate(acc["group"])[inside], width)
+    covered = ndimage.binary_dilation(weight > 0)
+    return np.stack([np.where(covered, _fill_holes(m, (weight > 0).astype(np.float64), 2)[0], 0.0) for m in means])
+
+
 def product_maps(folder, spacecraft_km: np.ndarray, shape=MAP_SHAPE, limb_px: float = MAP_LIMB_PX,
-                 metakernel=None, inputs=None, names=("codes", "dn", "rawdn"), surface: str = "ellipsoid") -> dict:
+                 metakernel=None, inputs=None, names=("codes", "dn", "rawdn"), surface: str = "ellipsoid",
+                 resampler: str = "average") -> dict:
     """{filter: {"codes", "dn", "rawdn"}} (rows, cols) float64 maps of a product's camera pixels seen from
     ``spacecraft_km`` (north up, limb a ``limb_px`` circle centred).
 
@@ -241,10 +258,15 @@ def product_maps(folder, spacecraft_km: np.ndarray, shape=MAP_SHAPE, limb_px: fl
     ``names``: the maps to make (``compare`` needs only the codes). ``surface``: where a pixel's surface point
     is drawn: "ellipsoid" (where it is; the oblate limb then lies inside the map's circle towards the poles) or
     "sphere" (at its planetocentric direction on the sphere of the equatorial radius, the sphere the map's limb
-    circle and :func:`trace_map` assume; ``SURFACES``).
+    circle and :func:`trace_map` assume; ``SURFACES``). ``resampler``: ``resample.resampler_spec`` ("average":
+    :func:`camera_pixels_to_map`; "KIND" or "KIND*WIDTH": ``resample.splat`` along each framelet's own axes,
+    holes filled as the quicklook fills them).
     """
     if surface not in SURFACES:
         raise ProductError(f"map surface {surface!r} is not one of {', '.join(SURFACES)}")
+    from simulator.realism.resample import local_to_source, resampler_spec
+
+    kind, width = resampler_spec(resampler)
     from instrument_models.junocam import decompand
     from simulator.products.colourview import iter_projected, product_inputs
     from simulator.validate.reconstruct import SATURATED_CODE
@@ -252,7 +274,8 @@ def product_maps(folder, spacecraft_km: np.ndarray, shape=MAP_SHAPE, limb_px: fl
     inputs = inputs if inputs is not None else product_inputs(Path(folder), metakernel)
     filters = inputs.product.layout.filters
     companding = inputs.product.layout.companding
-    parts: dict = {f: {"col": [], "row": [], "codes": [], "dn": [], "rawdn": []} for f in filters}
+    parts: dict = {f: {"col": [], "row": [], "codes": [], "dn": [], "rawdn": [], "to_source": [], "group": []}
+                   for f in filters}
     for geo, p in iter_projected(inputs, None, 1):
         g = p.geometry
         codes = p.codes[p.lines][:, p.samples]
@@ -271,6 +294,11 @@ def product_maps(folder, spacecraft_km: np.ndarray, shape=MAP_SHAPE, limb_px: fl
         col, row = perspective_pixels(pts, spacecraft_km, shape, limb_px)
         acc = parts[p.framelet.filter]
         acc["col"].append(col), acc["row"].append(row)
+        if kind != "average":
+            grid = np.full((2,) + use.shape, np.nan)
+            grid[0][use], grid[1][use] = col, row
+            acc["group"].append(np.full(col.size, len(acc["to_source"])))
+            acc["to_source"].append(local_to_source(grid[0], grid[1]))
         acc["codes"].append(codes[use].astype(np.float64))
         acc["dn"].append(p.value[use])
         acc["rawdn"].append(decompand(codes[use], companding).astype(np.float64))
@@ -279,8 +307,11 @@ def product_maps(folder, spacecraft_km: np.ndarray, shape=MAP_SHAPE, limb_px: fl
         if not acc["col"]:
             continue
         values = np.stack([np.concatenate(acc[n]) for n in names])
-        maps = dict(zip(names, camera_pixels_to_map(np.concatenate(acc["col"]), np.concatenate(acc["row"]),
-                                                    values, shape)))
+        col, row = np.concatenate(acc["col"]), np.concatenate(acc["row"])
+        if kind == "average":
+            maps = dict(zip(names, camera_pixels_to_map(col, row, values, shape)))
+        else:
+            maps = dict(zip(names, _splat_to_map(col, row, values, shape, kind, width, acc)))
         if "codes" in maps:
             top = 255.0 if int(np.max(maps["codes"])) <= 255 else None
             maps["codes"] = np.where(maps["codes"] > 0, np.clip(np.round(maps["codes"]), 1, top), 0.0)
