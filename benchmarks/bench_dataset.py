@@ -108,8 +108,10 @@ def render_command(frames: int, tmp: Path, baseline: Path | None = None, repeat:
     it). The baseline's sizes are keyed ``baseline_<role>``. With ``repeat`` > 1 every level is timed that many
     times, the two trees alternating which goes first, and the seconds are the medians (wall and CPU apart)."""
     roots = {"": ROOT, **({"baseline_": Path(baseline).resolve()} if baseline else {})}
-    for prefix, root in roots.items():   # kernel cache, numba cache (each tree compiles its own once)
-        _cli("render", "--frames", "1", "--filters", "RED", "--out", str(tmp / f"{prefix}warm"), root=root)
+    for prefix, root in roots.items():   # kernel cache, numba cache (each tree compiles its own once) and
+        # calibration/'s cache (filters and TDI make the camera's frames, not the frame count)
+        _cli("render", "--frames", "1", "--filters", "BLUE,GREEN,RED", "--out", str(tmp / f"{prefix}warm"),
+             root=root)
     runs: dict[tuple[str, str], list[tuple[float, float]]] = {}
     sizes = {}
     for round_ in range(max(1, int(repeat))):

@@ -145,7 +145,8 @@ def test_termination_signal_mid_render_leaves_no_partial(tmp_path, kernel_cache_
     deadline = time.monotonic() + SIGNAL_WAIT_S
     while time.monotonic() < deadline and proc.poll() is None:
         partials = list(out.glob(".*partial*")) if out.exists() else []
-        if any(any((q / ".scratch").glob("*.bin")) for q in partials):
+        # the writer is inside its block (its scratch folder exists; at the default coding it holds no plane)
+        if any((q / ".scratch").is_dir() for q in partials):
             break
         time.sleep(0.05)
     assert proc.poll() is None, f"render ended before it could be signalled: {proc.communicate()}"
@@ -183,11 +184,15 @@ def test_product_too_large_for_the_disk_is_refused_up_front(small_tmpfs, capsys,
 
 def test_full_disk_while_reserving_scratch_is_one_line_and_leaves_the_disk_as_it_was(
         small_tmpfs, capsys, kernel_cache_dir, monkeypatch):
-    """With the free-space check out of the way, the scratch reservation itself meets ENOSPC (no SIGBUS)."""
+    """With the free-space check out of the way, the scratch reservation itself meets ENOSPC (no SIGBUS).
+
+    Planes written whole (``--truth-coding values``) are the ones kept in scratch: at the default coding the
+    truth is streamed and the quicklook collected, so a default render reserves no scratch plane."""
     import simulator.products.writer as writer
 
     monkeypatch.setattr(writer, "check_free_space", lambda *a, **k: None)
-    code = main(["render", "--frames", "6", "--out", str(small_tmpfs / "o"), "--cache-dir", str(kernel_cache_dir)])
+    code = main(["render", "--frames", "6", "--truth-coding", "values", "--out", str(small_tmpfs / "o"),
+                 "--cache-dir", str(kernel_cache_dir)])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == EXIT_USER_ERROR and len(err) == 1 and "No space left" in err[0], err
     assert [p.name for p in small_tmpfs.rglob("*")] == ["o"], list(small_tmpfs.rglob("*"))

@@ -106,3 +106,31 @@ def test_thinned_quicklook_needs_to_be_told_about_other_bodies(tmp_path):
     moon = planes["BODY"].copy()
     moon[1, 1] = 501                      # one Io pixel on an odd line/sample: the thinned planes miss it
     assert quicklook.other_bodies(moon) and not quicklook.other_bodies(moon[::2, ::2])
+
+
+@settings(max_examples=12, deadline=None)
+@given(cuts=st.lists(st.integers(1, 95), max_size=12, unique=True), stride=st.integers(1, 3),
+       framelet_lines=st.sampled_from([4, 8, 12]))
+def test_quicklook_collected_in_blocks_is_the_whole_image_one(cuts, stride, framelet_lines):
+    # The writer feeds the quicklook framelet by framelet while the render goes on: any split of the rows
+    # (framelets or not, any parity of the thinned rows) must give the whole image's pixels.
+    image, desc, planes = _scene(framelet_lines=framelet_lines)
+    style = quicklook.QuicklookStyle(pixel_stride=stride)
+    whole = quicklook.projected_quicklook(image, desc, planes, style)
+    collector = quicklook.QuicklookCollector(desc, style)
+    edges = [0, *sorted(cuts), image.shape[0]]
+    for a, b in zip(edges[:-1], edges[1:]):
+        collector.add(a, image[a:b], {name: plane[a:b] for name, plane in planes.items()})
+    collected = collector.projected()
+    assert whole is not None and collected is not None and collected.shape == whole.shape, \
+        f"grid {None if collected is None else collected.shape} against {whole.shape}"
+    worst = int(np.max(np.abs(collected.astype(int) - whole)))
+    assert worst == 0, f"blocks {edges} changed the quicklook: worst pixel off by {worst}"
+
+
+def test_quicklook_collector_refuses_blocks_out_of_order():
+    image, desc, planes = _scene()
+    collector = quicklook.QuicklookCollector(desc)
+    collector.add(0, image[:8], {name: plane[:8] for name, plane in planes.items()})
+    with pytest.raises(ProductError, match="expected line 8"):
+        collector.add(16, image[16:24], {name: plane[16:24] for name, plane in planes.items()})

@@ -19,10 +19,21 @@ carry their own measurement noise). They are written in the product's pixels, re
 product so the strips keep their 128 x 1648 shape (a reader averaging each 2 x 2 block gets the product
 pixel's value back exactly; the dark is then in the product's DN). A filter the product does not have is
 filled with flat 1, dark 0 and mask 1 (bad), and the header's ``FILTERS`` names the filters that are real.
+
+The frames depend only on the camera (its fixed-pattern seed, detector parameters, TDI, temperature, gain
+errors, summing), so most renders write the same three files again. Given a cache folder (``render`` passes
+``<kernel cache>/calibration-frames``), each file's bytes are kept there under a hash of everything that makes
+them (:func:`cache_key`: the frame's bytes, dtype and shape, the header, the file name, junocam-sim's and
+astropy's versions) and copied from there the next time: no astropy import, no encoding (a ``--truth none``
+render then never imports astropy). An entry holds its content's SHA-256 and is used only when it matches
+(a corrupt or truncated entry is written again, never trusted); entries are written to a temporary name and
+renamed, so a reader never sees half of one; the folder keeps the :data:`CACHE_ENTRIES` most recently used.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +49,9 @@ MASK_BITS = defect_model.HOT | defect_model.WARM_COLUMN | defect_model.BLEMISH |
 PLANES = ("FLAT", "DARK", "DEFECT")
 # Disk bound of calibration/ (free-space check): three uncompressed M/B/G/R stacks and their FITS headers.
 MAX_BYTES = 4 * STRIP_LINES * STRIP_SAMPLES * (4 + 4 + 1) + 3 * 4 * 2880
+CACHE_FOLDER = "calibration-frames"   # in the kernel cache folder (simulator.kernelset.default_cache_dir)
+CACHE_ENTRIES = 96                    # files kept (~0.9 MB each at most): 32 cameras' worth of frames
+_CACHE_FORMAT = b"junocam-sim calibration frame cache 1\n"
 
 
 class CalibrationCollector:
@@ -52,9 +66,10 @@ class CalibrationCollector:
             return
         self.planes[filter_name] = {k: np.array(truth[k]) for k in PLANES}
 
-    def write(self, folder: Path, summing: int) -> list[str]:
+    def write(self, folder: Path, summing: int, cache: Path | None = None) -> list[str]:
         """Write the three FITS stacks into ``folder`` (created); returns the file names (none when no
-        framelet carried the planes or the product is not the full 1648 samples wide)."""
+        framelet carried the planes or the product is not the full 1648 samples wide). ``cache``: a folder
+        of previously written files to copy from and to keep new ones in (module doc); None: always encode."""
         if not self.planes:
             return []
         stack = BGR if set(self.planes) <= set(BGR) else MBGR
@@ -81,8 +96,12 @@ class CalibrationCollector:
         for name, file, unit in (("FLAT", "flat.fits", "relative response"),
                                  ("DARK", "dark.fits", "12-bit DN (product DN)"),
                                  ("DEFECT", "mask.fits", "1 = bad pixel")):
-            _write_fits(folder / file, out[name], {"FILTERS": real, "STACK": ",".join(stack), "SUMMING": s,
-                                                   "BUNIT": unit, "MASKBITS": int(MASK_BITS)})
+            header = {"FILTERS": real, "STACK": ",".join(stack), "SUMMING": s, "BUNIT": unit,
+                      "MASKBITS": int(MASK_BITS)}
+            if cache is None:
+                _write_fits(folder / file, out[name], header)
+            else:
+                _write_cached(folder / file, out[name], header, Path(cache))
             names.append(file)
         return names
 
@@ -106,3 +125,82 @@ def _write_fits(path: Path, data: np.ndarray, header: dict) -> None:
             hdu.header[k] = v
         fits.HDUList([fits.PrimaryHDU(), hdu]).writeto(tmp, overwrite=True)
     tmp.replace(path)
+
+
+def _versions() -> bytes:
+    """junocam-sim's and astropy's versions (astropy's codecs make the bytes), without importing astropy."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from simulator import __version__
+
+    try:
+        astropy = version("astropy")
+    except PackageNotFoundError:
+        astropy = "none"
+    return f"{__version__} astropy {astropy}".encode()
+
+
+def cache_key(name: str, data: np.ndarray, header: dict) -> str:
+    """SHA-256 (hex) of everything a calibration file's bytes depend on: the file name, the frame's dtype,
+    shape and bytes, the header cards in order, and junocam-sim's and astropy's versions."""
+    h = hashlib.sha256(_CACHE_FORMAT + _versions())
+    h.update(repr((name, np.dtype(data.dtype).str, tuple(data.shape), list(header.items()))).encode())
+    h.update(np.ascontiguousarray(data).data)
+    return h.hexdigest()
+
+
+def _read_entry(entry: Path) -> bytes | None:
+    """An entry's content if its recorded SHA-256 matches (None: missing, unreadable, corrupt)."""
+    try:
+        raw = entry.read_bytes()
+    except OSError:
+        return None
+    digest, sep, content = raw.partition(b"\n")
+    if not sep or hashlib.sha256(content).hexdigest().encode() != digest:
+        return None
+    return content
+
+
+def _atomic_write(path: Path, content: bytes) -> None:
+    """``content`` to ``path`` through a partial beside it, renamed when whole (``outputs.atomic_file``)."""
+    from simulator.outputs import atomic_file
+
+    with atomic_file(path, checked=False) as fh:
+        fh.write(content)
+
+
+def _write_cached(path: Path, data: np.ndarray, header: dict, cache: Path) -> None:
+    """:func:`_write_fits` through the cache folder (module doc): the same bytes either way."""
+    from simulator.outputs import OutputError
+
+    entry = cache / f"{cache_key(path.name, data, header)}.fits"
+    content = _read_entry(entry)
+    if content is not None:
+        _atomic_write(path, content)
+        try:
+            os.utime(entry)              # recently used: kept by the pruning below
+        except OSError:
+            pass
+        return
+    _write_fits(path, data, header)
+    try:                                  # a cache that cannot be written costs only the next encoding
+        cache.mkdir(parents=True, exist_ok=True)
+        content = path.read_bytes()
+        _atomic_write(entry, hashlib.sha256(content).hexdigest().encode() + b"\n" + content)
+        _prune(cache)
+    except (OSError, OutputError):       # OutputError: atomic_file's sentence for an OSError
+        pass
+
+
+def _prune(cache: Path) -> None:
+    """Remove all but the :data:`CACHE_ENTRIES` most recently used entries (only this cache's own
+    ``<64 hex>.fits`` files)."""
+    entries = []
+    for p in cache.glob("*.fits"):
+        if len(p.stem) == 64 and all(c in "0123456789abcdef" for c in p.stem):
+            try:
+                entries.append((p.stat().st_mtime_ns, p))
+            except OSError:
+                pass
+    for _, p in sorted(entries, reverse=True)[CACHE_ENTRIES:]:
+        p.unlink(missing_ok=True)

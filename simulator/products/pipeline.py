@@ -92,7 +92,8 @@ def render_product_with_summary(req: ProductRequest, progress: Callable[[int, in
     (``injected_errors``) and :class:`simulator.products.truth.TruthSummary`'s figures (NaN without truth).
     """
     from simulator.geometry import Geometry
-    from simulator.kernelset import resolve_kernels
+    from simulator.kernelset import default_cache_dir, resolve_kernels
+    from simulator.products.calibration_out import CACHE_FOLDER
     from simulator.render import RenderRequest
     from simulator.render.engine import render_framelets
     from simulator.scenario import scenario_to_toml
@@ -119,7 +120,8 @@ def render_product_with_summary(req: ProductRequest, progress: Callable[[int, in
     total = len(request.framelet_order())
     with ProductWriter(req.out_dir, desc, context, KernelSource(metakernel, copy_folder),
                        overwrite=req.overwrite, with_truth=request.options.with_truth,
-                       progress=progress, truth_storage=req.truth) as writer:
+                       progress=progress, truth_storage=req.truth,
+                       calibration_cache=Path(req.cache_dir or default_cache_dir()) / CACHE_FOLDER) as writer:
         for done, result in enumerate(render_framelets(request), start=1):
             writer.add(result)
             if progress is not None:

@@ -141,7 +141,8 @@ class ProductWriter:
 
     def __init__(self, out_dir: Path, desc: ImageDescription, context: ProductContext, kernels: KernelSource,
                  *, overwrite: bool = False, with_truth: bool = True, progress=None,
-                 truth_storage: truth.TruthStorage = truth.TruthStorage(), overlap: bool | None = None):
+                 truth_storage: truth.TruthStorage = truth.TruthStorage(), overlap: bool | None = None,
+                 calibration_cache: Path | None = None):
         self.out_dir = prepare_output(out_dir, kind="container")
         self.progress = progress  # progress(done, total): framelets count 1 each, then the writes as many again
         self.desc = desc
@@ -152,6 +153,7 @@ class ProductWriter:
         self.truth_storage = truth_storage
         self.summary = truth.TruthSummary()  # key truth figures (dataset manifests), filled by add()
         self.calibration = calibration_out.CalibrationCollector()   # the camera's frames -> calibration/
+        self.calibration_cache = calibration_cache   # earlier renders' calibration/ files (calibration_out)
         self.final = self.out_dir / desc.product_id
         self.partial = partial_path(self.final)
         lines, samples = desc.lines, desc.line_samples
@@ -162,7 +164,7 @@ class ProductWriter:
         self._planes: dict[str, np.ndarray] = {}   # whole planes of the truth FITS (scratch memory maps)
         self._stream: TruthStream | None = None    # the truth FITS planes coded framelet by framelet
         self._fallbacks: list[np.memmap] = []      # whole planes of streamed planes that could not be coded
-        self._thin: dict[str, np.ndarray] = {}     # the quicklook's other planes, thinned (quicklook.thinned_shape)
+        self._quicklook: quicklook.QuicklookCollector | None = None   # its per-pixel work, framelet by framelet
         self._others = False                       # a framelet's BODY named another body than Jupiter
         self._framelets: list[dict] = []
         if overlap is None:
@@ -192,8 +194,8 @@ class ProductWriter:
             self._image = np.zeros(self.shape, dtype=np.uint8)
             if self.with_truth:
                 # The truth FITS planes coded and compressed framelet by framelet as they come (TruthStream:
-                # the default coding), the others as whole scratch planes; the quicklook's planes only thinned
-                # to the pixels it reads (a quarter: no plane is kept whole just for it).
+                # the default coding), the others as whole scratch planes; the quicklook takes what it reads
+                # of each framelet as it comes (no plane is kept whole just for it).
                 kept = self.truth_storage.planes(truth.plane_names())
                 lines = self.desc.framelet_lines
                 self._stream = TruthStream(self.truth_storage, kept, self.shape[0] // lines, lines, self.shape[1],
@@ -201,9 +203,7 @@ class ProductWriter:
                 for name in kept:
                     if name not in self._stream.planes:
                         self._planes[name] = self._scratch(name, self.shape)
-                for name in truth.QUICKLOOK_PLANES:
-                    if name not in self._planes:
-                        self._thin[name] = self._scratch(f"{name}.thin", quicklook.thinned_shape(self.shape))
+                self._quicklook = quicklook.QuicklookCollector(self.desc)
             self._png = raw_image.PngStream(self._image)
             if self.overlap:
                 self._thread = ThreadPoolExecutor(1, thread_name_prefix="junocam-writer")
@@ -266,10 +266,10 @@ class ProductWriter:
             self._pending.popleft().result()
 
     def _release(self) -> None:
-        for plane in (*self._planes.values(), *self._thin.values(), *self._fallbacks):
+        for plane in (*self._planes.values(), *self._fallbacks):
             if isinstance(plane, np.memmap):
                 plane._mmap.close()  # release the file so the scratch folder can be removed
-        self._planes, self._thin, self._fallbacks = {}, {}, []
+        self._planes, self._fallbacks = {}, []
         if self._stream is not None:
             for plane in self._stream.planes.values():
                 plane.fallback = None
@@ -298,7 +298,7 @@ class ProductWriter:
         planes = {}
         if self.with_truth:
             streamed = self._stream.planes if self._stream is not None else {}
-            for name in (*self._planes, *self._thin, *streamed):
+            for name in dict.fromkeys((*self._planes, *truth.QUICKLOOK_PLANES, *streamed)):
                 if name not in result.truth:
                     raise ProductError(f"framelet (frame {frame}, {filt}) lacks the truth backplane {name!r}")
                 planes[name] = result.truth[name]
@@ -314,20 +314,17 @@ class ProductWriter:
         self._pending.append(self._thread.submit(self._place, first, filt, dn8, planes, truth_all, calibration))
 
     def _place(self, first: int, filt: str, dn8: np.ndarray, planes: dict, truth_all, calibration: dict) -> None:
-        """Copy one framelet into the image and the truth planes; deflate the PNG blocks it completes."""
+        """Copy one framelet into the image and the truth planes, hand it to the quicklook; deflate the PNG
+        blocks it completes."""
         lines = self.desc.framelet_lines
         self._image[first:first + lines] = dn8
-        offset, row = quicklook.thinned_rows(first, lines)
-        step = quicklook.QuicklookStyle().pixel_stride
         if self._stream is not None and self._stream.planes:
             self._stream.add(first // lines, planes)
-        for name, values in planes.items():
-            values = np.asarray(values).reshape(lines, self.shape[1])
-            if name in self._planes:
-                self._planes[name][first:first + lines] = values
-            if name in self._thin:
-                part = values[offset::step, ::step]
-                self._thin[name][row:row + part.shape[0]] = part
+        for name in self._planes:
+            self._planes[name][first:first + lines] = np.asarray(planes[name]).reshape(lines, self.shape[1])
+        if self._quicklook is not None:
+            self._quicklook.add(first, dn8, {name: np.asarray(planes[name]).reshape(lines, self.shape[1])
+                                             for name in truth.QUICKLOOK_PLANES})
         if truth_all is not None:
             self._others = self._others or quicklook.other_bodies(truth_all["BODY"])
             self.summary.add(truth_all)
@@ -337,7 +334,7 @@ class ProductWriter:
             # Every filter's frames are in (the first frame's framelets): write calibration/ now, beside the
             # render, rather than after it. Same files; finish() waits for them before the truth FITS.
             self._calibration_job = self._side.submit(self.calibration.write, self.partial / calibration_out.FOLDER,
-                                                      self.desc.summing)
+                                                      self.desc.summing, self.calibration_cache)
         for k in self._png.ready(first + lines)[self._png_next:]:
             self._png.deflate(k)
             self._png_next = k + 1
@@ -387,7 +384,8 @@ class ProductWriter:
             # The calibration/ frames (unless written beside the render), then the truth FITS (the longest
             # write), one after the other: both go through astropy's codecs, which truth.py adjusts while it writes.
             if self._calibration_job is None:
-                self.calibration.write(self.partial / calibration_out.FOLDER, self.desc.summing)
+                self.calibration.write(self.partial / calibration_out.FOLDER, self.desc.summing,
+                                       self.calibration_cache)
             else:
                 self._calibration_job.result()
             if fits:
@@ -410,8 +408,8 @@ class ProductWriter:
             paths["lbl"].write_bytes(pds3.build_label(meta, paths["img"].name).encode("ascii"))
             step(pixels)
             kernels_entry = self._write_kernels(paths["kernels"])
-            quicklook.write_quicklook(paths["quicklook"], self._image, self.desc, self._quicklook_planes(),
-                                      thinned=True, others=self._others)
+            quicklook.write_quicklook(paths["quicklook"], self._image, self.desc, self._quicklook,
+                                      others=self._others)
         except BaseException:
             if job is not None:        # let it end before the partial folder is removed
                 wait([job])
@@ -426,15 +424,6 @@ class ProductWriter:
             product_id=self.desc.product_id)
         paths["truth_json"].write_bytes(truth.truth_to_bytes(record))
         step(total_cost)
-
-    def _quicklook_planes(self) -> dict | None:
-        """The quicklook's planes thinned (views of the whole planes where the FITS keeps them); None
-        without truth."""
-        if not self.with_truth:
-            return None
-        step = quicklook.QuicklookStyle().pixel_stride
-        return {name: self._thin[name] if name in self._thin else self._planes[name][::step, ::step]
-                for name in truth.QUICKLOOK_PLANES}
 
     def _write_kernels(self, folder: Path) -> str:
         folder.mkdir(parents=True, exist_ok=True)
