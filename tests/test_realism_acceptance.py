@@ -413,20 +413,15 @@ def test_band_ratios_at_pj32_demo_framing(demo_framing, key, request):
 # against the real maps' figures (REAL_MAP_DN the targets, REAL_MAP_CODES the second check), within
 # MAP_FIGURE_TOL. The older figures (calibrated linear DN on an orthographic 89.5 km/px map: the issue's
 # 1.5-1.7 % plane-removed contrast was the real map misread that way) are `compare --texture-mode map`.
-# Misses are strict xfails naming the numbers; the scene, photometry and noise are being fixed in parallel
-# (issue #13's tenth round), so this list is updated with each fix. Ours measured on main at this commit
-# (B/G/R real-like product, default detector, ICT 85; `compare PRODUCT PRODUCT`, the product's own geometry,
-# its drawn limb circle; the same to 3 digits in the real map's twin geometry, `compare PRODUCT MAPDIR`).
-# Inside +-20 %: plain std/mean 5.99 % vs 6.78 % (DN), 3.45 % vs 3.64 % (codes).
-_OURS = {"dn": {"detrended_5500km": 0.0190, "slope_1200_4800km": -1.81, "slope_400_1200km": -1.88,
-                "photometric_b": 1.72, "photometric_c": 0.130, "limb_falloff": 0.384},
-         "codes": {"detrended_5500km": 0.0108, "slope_1200_4800km": -1.83, "slope_400_1200km": -1.90,
-                   "photometric_b": 0.92, "photometric_c": 0.047, "limb_falloff": 0.243,
+# Misses are strict xfails naming the numbers. Ours measured on main after issue #13's tenth-round merges (B/G/R
+# real-like product, default detector, ICT 85; `compare PRODUCT PRODUCT`, the product's own geometry, its drawn
+# limb circle; the same to 3 digits in the real map's twin geometry, `compare PRODUCT MAPDIR`). Inside +-20 %
+# since the cloud field was re-based on the real map's DN: plane removed and both slopes in DN and codes (before
+# it: 1.90 % / 1.08 %, slopes -1.81 / -1.88 and -1.83 / -1.90), and the plain std/mean.
+_OURS = {"dn": {"photometric_b": 1.71, "photometric_c": 0.137, "limb_falloff": 0.355},
+         "codes": {"photometric_b": 0.915, "photometric_c": 0.053, "limb_falloff": 0.227,
                    "pixel_residual": 0.0073, "spike_share": 0.011}}
-_CAUSE = {"detrended_5500km": "the cloud field's amplitude (texture)",
-          "slope_1200_4800km": "the cloud field's spectrum and the per-pixel noise (texture, pixnoise)",
-          "slope_400_1200km": "the cloud field's spectrum and the per-pixel noise (texture, pixnoise)",
-          "photometric_b": "the fall of brightness with incidence (photometry)",
+_CAUSE = {"photometric_b": "the fall of brightness with incidence (photometry)",
           "photometric_c": "the emission dependence: ours darkens towards the limb (c > 0), the real map brightens (photometry)",
           "limb_falloff": ("the bright limb's falloff (photometry), and how the map is drawn: the 0.995 R ring lies "
                            "4 px inside the limb, so the figure follows the limb's place in the map. The real map's "
@@ -434,8 +429,10 @@ _CAUSE = {"detrended_5500km": "the cloud field's amplitude (texture)",
                            "reaches 745-787 px towards the south pole (the oblate limb) and 797 px towards the Sun; "
                            "drawn on the sphere (--map-surface sphere) ours is 6.7 % codes / 15.4 % DN, read on a "
                            "circle fitted to our partial limb (768 px) 13.6 % / 24.2 %: not settled"),
-          "pixel_residual": "the per-pixel noise of our map (pixnoise: noise and the map's resampler)",
-          "spike_share": "hot pixels left on the disk (pixnoise)"}
+          "pixel_residual": ("the per-pixel noise of our map: its dark frame's pattern and the map's resampler "
+                             "(README 'The map's resampler, gain and spikes')"),
+          "spike_share": ("our dark frame's hot pixels and warm columns in the raw codes; the real map shows none "
+                          "(README 'The map's resampler, gain and spikes')")}
 _REAL = {"dn": REAL_MAP_DN, "codes": REAL_MAP_CODES}
 MAP_MISSES = {(enc, name): (f"{name} ({enc}) {value:.4g} vs the real map's {_REAL[enc][name]:.4g} "
                             f"({value / _REAL[enc][name] - 1:+.0%}): {_CAUSE[name]}")
