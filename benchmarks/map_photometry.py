@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--law", action="store_true", help="also measure the scene's default law the same way")
     args = parser.parse_args(argv)
     from benchmarks.map_gradient import real_geometry
-    from benchmarks.map_texture import LIMB_FRACTION, limb_circle
+    from simulator.realism.mission_view import map_circle
     from scenes.photometry import Photometry
 
     try:
@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         maps = [read_map(p) for p in args.maps[:3]]
         maps = [decompanded(m) if str(p).endswith(".png") else m for m, p in zip(maps, args.maps[:3])]
         green = maps[1]
-        circle = tuple(args.circle) if args.circle else limb_circle(green > LIMB_FRACTION * np.median(green[green > 0]))
+        circle = tuple(args.circle) if args.circle else map_circle(green)
         g = map_geometry(green.shape, circle, geo)
         law = Photometry()
         for name, image in zip(FILTERS, maps):

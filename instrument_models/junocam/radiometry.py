@@ -50,8 +50,9 @@ class OpticsThroughput:
     transmission : 0.6 (assumption; lens and window, filters excluded). Chosen so that I/F = 1 at TDI 1
         (3.2 ms) stays under the SQROOT table's top (2879 DN12, facts.md): the mission images Jupiter in RGB at
         TDI 1 (the shared real products), which a camera that clipped bright zones there would not do. With
-        the passbands and Sun of :mod:`spectral` the pristine camera reads I/F = 1 as ~1750 / 2270 / 2260 DN12
-        in BLUE / GREEN / RED (2680 in RED with the first, broader RED band); 0.8 put RED at 3572 DN12.
+        the passbands and Sun of :mod:`spectral` the pristine camera reads I/F = 1 as ~1190 / 2350 / 2550 DN12
+        in BLUE / GREEN / RED (the passbands fitted to the real PJ32 raw ratios; 1740 / 2350 / 2250 before,
+        2680 in RED with the first, broader RED band); 0.8 put RED at 3572 DN12.
     pixel_pitch_mm : 0.0074 (juno_junocam_v03.ti PIXEL_SIZE).
     """
 

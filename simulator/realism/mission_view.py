@@ -243,7 +243,8 @@ def _splat_to_map(col, row, values, shape, kind: str, width: float, acc: dict) -
     means, weight = splat(col[inside], row[inside], values[:, inside], shape, kind, np.stack(acc["to_source"]),
                           np.concatenate(acc["group"])[inside], width)
     covered = ndimage.binary_dilation(weight > 0)
-    return np.stack([np.where(covered, _fill_holes(m, (weight > 0).astype(np.float64), 2)[0], 0.0) for m in means])
+    return np.stack([np.where(covered, _fill_holes(m, (weight > 0).astype(np.float64), FILL_RADIUS_PX)[0], 0.0)
+                     for m in means])
 
 
 def product_maps(folder, spacecraft_km: np.ndarray, shape=MAP_SHAPE, limb_px: float = MAP_LIMB_PX,
@@ -264,12 +265,12 @@ def product_maps(folder, spacecraft_km: np.ndarray, shape=MAP_SHAPE, limb_px: fl
     """
     if surface not in SURFACES:
         raise ProductError(f"map surface {surface!r} is not one of {', '.join(SURFACES)}")
-    from simulator.realism.resample import local_to_source, resampler_spec
-
-    kind, width = resampler_spec(resampler)
     from instrument_models.junocam import decompand
     from simulator.products.colourview import iter_projected, product_inputs
+    from simulator.realism.resample import local_to_source, resampler_spec
     from simulator.validate.reconstruct import SATURATED_CODE
+
+    kind, width = resampler_spec(resampler)
 
     inputs = inputs if inputs is not None else product_inputs(Path(folder), metakernel)
     filters = inputs.product.layout.filters

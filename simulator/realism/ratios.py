@@ -1,7 +1,8 @@
 """Band ratios on Jupiter: raw signal of one filter over GREEN's at the same surface points.
 
-The real figures (issue #13: blue/green 0.53-0.63, red/green 1.11-1.13, PJ32, TDI 1) are ratios of raw
-signal, decompanded DN minus the dark, of Jupiter's clouds. A camera's filter strips see different parts of
+The real figures (PJ32, TDI 1: blue/green 0.399, red/green 1.255, the mission's maps of JNCE_2021052_32C00054
+decompanded, README "What the mission's maps hold"; issue #13's 0.53-0.63 / 1.11-1.13 were those maps' codes
+and a pipeline's weights) are ratios of raw signal, decompanded DN minus the dark, of Jupiter's clouds. A camera's filter strips see different parts of
 the planet in the same frame (BLUE, GREEN and RED are ~155 lines apart on the CCD, about 1.4 frames of spin:
 a product of 2 frames has no surface point seen in all three), so a ratio of per-filter averages over each
 filter's own disk pixels mixes the instrument's response with where each strip happened to look (limb,
