@@ -121,7 +121,6 @@ def main(argv: list[str]) -> None:
     dispatchers = _dispatchers_loaded(Dispatcher)
     _timed(kernelset, "resolve_kernels", "kernel set (cache check)")
     _timed(Geometry, "__enter__", "furnish kernels (Geometry.__enter__)")
-    _timed(writer.ProductWriter, "_open_truth", "writer thread: truth stream set-up (astropy's codecs)")
     _timed(writer.ProductWriter, "_place", "writer thread: place framelets (PNG blocks included)")
     _timed(writer.ProductWriter, "_drain", "caller waiting for the writer thread (queue full; finish)")
     _timed(raw_image.PngStream, "deflate", "  of which PNG filter + deflate")

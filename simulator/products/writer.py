@@ -171,7 +171,6 @@ class ProductWriter:
         self._quicklook: quicklook.QuicklookCollector | None = None   # its per-pixel work, framelet by framelet
         self._others = False                       # a framelet's BODY named another body than Jupiter
         self._framelets: list[dict] = []
-        self._kept: tuple[str, ...] = ()           # the truth FITS's planes (streamed or whole)
         if overlap is None:
             from simulator.render.workers import thread_budget
 
@@ -202,37 +201,28 @@ class ProductWriter:
             (self.partial / _SCRATCH).mkdir(parents=True)
             write_marker(self.partial, "render")
             self._image = np.zeros(self.shape, dtype=np.uint8)
+            if self.with_truth:
+                # The truth FITS planes coded and compressed framelet by framelet as they come (TruthStream:
+                # the default coding), the others as whole scratch planes; the quicklook takes what it reads
+                # of each framelet as it comes (no plane is kept whole just for it).
+                kept = self.truth_storage.planes(truth.plane_names())
+                lines = self.desc.framelet_lines
+                self._stream = TruthStream(self.truth_storage, kept, self.shape[0] // lines, lines, self.shape[1],
+                                           scratch=self._fallback_scratch)
+                for name in kept:
+                    if name not in self._stream.planes:
+                        self._planes[name] = self._scratch(name, self.shape)
+                self._quicklook = quicklook.QuicklookCollector(self.desc)
             self._png = raw_image.PngStream(self._image)
             if self.overlap:
                 self._thread = ThreadPoolExecutor(1, thread_name_prefix="junocam-writer")
                 self._side = ThreadPoolExecutor(1, thread_name_prefix="junocam-calibration")
-            if self.with_truth:
-                # the quicklook takes what it reads of each framelet as it comes (no plane kept whole for it)
-                self._kept = self.truth_storage.planes(truth.plane_names())
-                self._quicklook = quicklook.QuicklookCollector(self.desc)
-                if self._thread is None:
-                    self._open_truth()
-                else:     # the writer thread's first job, while the renderer starts (astropy's import: ~0.5 s)
-                    self._pending.append(self._thread.submit(self._open_truth))
         except BaseException as exc:
             self.__exit__(type(exc), exc, None)
             if isinstance(exc, OSError):
                 raise OutputError(os_error_sentence(exc, f"preparing product {str(self.final)!r}")) from None
             raise
         return self
-
-    def _open_truth(self) -> None:
-        """The truth FITS planes: coded and compressed framelet by framelet as they come (TruthStream, the
-        default coding; deciding which can be imports astropy's codecs), the others whole scratch planes."""
-        try:
-            lines = self.desc.framelet_lines
-            self._stream = TruthStream(self.truth_storage, self._kept, self.shape[0] // lines, lines, self.shape[1],
-                                       scratch=self._fallback_scratch)
-            for name in self._kept:
-                if name not in self._stream.planes:
-                    self._planes[name] = self._scratch(name, self.shape)
-        except OSError as exc:
-            raise OutputError(os_error_sentence(exc, f"preparing product {str(self.final)!r}")) from None
 
     def _scratch(self, name: str, shape: tuple[int, ...], dtype=None) -> np.memmap:
         """A scratch plane (of truth plane ``name``'s dtype unless ``dtype`` is given) in the partial folder,
@@ -316,7 +306,8 @@ class ProductWriter:
                                f"{(lines, self.shape[1])}")
         planes = {}
         if self.with_truth:
-            for name in dict.fromkeys((*self._kept, *truth.QUICKLOOK_PLANES)):
+            streamed = self._stream.planes if self._stream is not None else {}
+            for name in dict.fromkeys((*self._planes, *truth.QUICKLOOK_PLANES, *streamed)):
                 if name not in result.truth:
                     raise ProductError(f"framelet (frame {frame}, {filt}) lacks the truth backplane {name!r}")
                 planes[name] = result.truth[name]
