@@ -147,18 +147,26 @@ def test_add_queues_up_to_pending_framelets_without_waiting(tmp_path, monkeypatc
     results = list(framelets(desc))
     with workers.thread_limit(2), ProductWriter(tmp_path / "out", desc, context, KernelSource(kernels / "set.tm", kernels),
                                                 overlap=True, pending=6, with_truth=False) as writer:
-        for result in results[:6]:
-            writer.add(result)           # returns at once: nothing placed yet
-        assert not placed and len(writer._pending) == 6, f"queued {len(writer._pending)}, placed {placed}"
-        waiter = threading.Thread(target=writer.add, args=(results[6],))
-        waiter.start()
-        waiter.join(0.3)
-        assert waiter.is_alive(), "the 7th framelet must wait for the writer with pending=6"
-        release.set()
-        waiter.join(30)
-        assert not waiter.is_alive()
-        writer._drain()
+        try:
+            _queue_and_wait(writer, results, release, placed)
+        finally:
+            release.set()                # a failed assertion must not leave the writer thread waiting
     assert len(placed) == 7, f"placed {len(placed)} framelets"
+
+
+def _queue_and_wait(writer, results, release, placed) -> None:
+    """Hand over 6 framelets (none placed yet), then a 7th from another thread, which must wait."""
+    for result in results[:6]:
+        writer.add(result)           # returns at once: nothing placed yet
+    assert not placed and len(writer._pending) == 6, f"queued {len(writer._pending)}, placed {placed}"
+    waiter = threading.Thread(target=writer.add, args=(results[6],))
+    waiter.start()
+    waiter.join(0.3)
+    assert waiter.is_alive(), "the 7th framelet must wait for the writer with pending=6"
+    release.set()
+    waiter.join(30)
+    assert not waiter.is_alive()
+    writer._drain()
 
 
 def test_the_writer_queues_the_renderers_whole_handover():
