@@ -122,6 +122,7 @@ def main(argv: list[str]) -> None:
     _timed(kernelset, "resolve_kernels", "kernel set (cache check)")
     _timed(Geometry, "__enter__", "furnish kernels (Geometry.__enter__)")
     _timed(writer.ProductWriter, "_place", "writer thread: place framelets (PNG blocks included)")
+    _timed(writer.ProductWriter, "_drain", "caller waiting for the writer thread (queue full; finish)")
     _timed(raw_image.PngStream, "deflate", "  of which PNG filter + deflate")
     _timed(raw_image.PngStream, "write", "PNG: last blocks + file")
     _timed(truth.TruthSummary, "add", "  of which TruthSummary.add")

@@ -116,6 +116,66 @@ def test_overlap_on_gives_the_same_bytes_as_off(tmp_path, serial_product, thread
     assert not differ, f"files that differ with the overlap on ({threads} threads): {differ}"
 
 
+def test_a_deep_queue_without_summary_gives_the_same_bytes(tmp_path, serial_product):
+    """A writer queueing every framelet without waiting and gathering no manifest figures (the render
+    command's writer): the same files as the serial writer's."""
+    desc, expected = serial_product
+    with workers.thread_limit(2):
+        got = _contents(_write(tmp_path / "out", desc, overlap=True, pending=64, summary=False))
+    differ = sorted(set(got) ^ set(expected)) + [name for name in got if got.get(name) != expected.get(name)]
+    assert not differ, f"files that differ with every framelet queued and no summary: {differ}"
+
+
+def test_add_queues_up_to_pending_framelets_without_waiting(tmp_path, monkeypatch):
+    """With ``pending = n`` the renderer's thread hands over n framelets while the writer thread is still busy
+    with the first (a side-by-side render's whole batch: its workers wait until the batch is taken), and waits
+    at the next one."""
+    desc = description(frames=3)
+    release, placed = threading.Event(), []
+    original = ProductWriter._place
+
+    def slow_place(self, *args):
+        release.wait(30)
+        placed.append(args[0])
+        return original(self, *args)
+
+    monkeypatch.setattr(ProductWriter, "_place", slow_place)
+    kernels = tmp_path / "kernelset"
+    kernels.mkdir()
+    (kernels / "set.tm").write_text("KPL/MK\n")
+    context = ProductContext(scenario="test", seed=0, abcorr="LT+S", injected_errors={})
+    results = list(framelets(desc))
+    with workers.thread_limit(2), ProductWriter(tmp_path / "out", desc, context, KernelSource(kernels / "set.tm", kernels),
+                                                overlap=True, pending=6, with_truth=False) as writer:
+        try:
+            _queue_and_wait(writer, results, release, placed)
+        finally:
+            release.set()                # a failed assertion must not leave the writer thread waiting
+    assert len(placed) == 7, f"placed {len(placed)} framelets"
+
+
+def _queue_and_wait(writer, results, release, placed) -> None:
+    """Hand over 6 framelets (none placed yet), then a 7th from another thread, which must wait."""
+    for result in results[:6]:
+        writer.add(result)           # returns at once: nothing placed yet
+    assert not placed and len(writer._pending) == 6, f"queued {len(writer._pending)}, placed {placed}"
+    waiter = threading.Thread(target=writer.add, args=(results[6],))
+    waiter.start()
+    waiter.join(0.3)
+    assert waiter.is_alive(), "the 7th framelet must wait for the writer with pending=6"
+    release.set()
+    waiter.join(30)
+    assert not waiter.is_alive()
+    writer._drain()
+
+
+def test_the_writer_queues_the_renderers_whole_handover():
+    n_workers, _ = workers.plan(0)
+    assert workers.handover(0) == workers.batch_size(n_workers) >= 1
+    assert workers.handover(1) == 1, "the sequential render hands over one framelet at a time"
+    assert workers.batch_size(2) == 2 * workers.BATCH_PER_WORKER
+
+
 def test_overlap_follows_the_thread_budget(tmp_path):
     desc = description(frames=1)
     context = ProductContext("t", 0, "LT+S", {})

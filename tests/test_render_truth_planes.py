@@ -35,6 +35,18 @@ def test_each_level_asks_for_what_its_writer_reads_and_no_more():
     assert {"LAT_PG", "PHASE", "RANGE", "IOF", "DN12"} <= skipped, f"none level still computes {NONE_LEVEL}"
 
 
+def test_without_manifest_figures_no_plane_only_they_read_is_made():
+    """The render command's writer gathers no manifest figures (``summary=False``): INCIDENCE and EMISSION
+    (and PIXEL_SCALE at ``none``) are then not rendered unless the truth FITS keeps them."""
+    readers = {*truth_mod.QUICKLOOK_PLANES, *calibration_out.PLANES}
+    none = render_planes(truth_mod.TruthStorage(level="none"), summary=False)
+    assert set(none) == readers, f"none level without figures asks for {none}"
+    minimal = render_planes(truth_mod.TruthStorage(level="minimal"), summary=False)
+    assert set(minimal) == readers | set(truth_mod.MINIMAL_PLANES), f"minimal level without figures asks for {minimal}"
+    assert not {"INCIDENCE", "EMISSION"} & set(minimal), f"minimal without figures still makes {minimal}"
+    assert render_planes(truth_mod.TruthStorage(level="full"), summary=False) is None
+
+
 @pytest.mark.parametrize("bad", [("LATITUDE",), "BODY"])
 def test_unknown_or_misshaped_plane_names_are_refused(bad):
     with pytest.raises(RenderError, match="truth.plane"):

@@ -14,7 +14,7 @@ from typing import Callable
 from simulator.products import clock
 from simulator.products.description import ReportedGeometry, describe_image
 from simulator.products.truth import TruthStorage
-from simulator.products.writer import KernelSource, ProductContext, ProductWriter, render_planes
+from simulator.products.writer import MAX_PENDING, KernelSource, ProductContext, ProductWriter, render_planes
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def render_product(req: ProductRequest, progress: Callable[[int, int], None] | N
     the framelets count 1 each, the writes as many again (by their share of the bytes), so ``total`` is
     twice the framelet count and ``done`` reaches it only when the product is in place.
     """
-    return render_product_with_summary(req, progress)[0]
+    return _render(req, progress, summary=False)[0]     # no manifest figures: nor the planes only they read
 
 
 def render_product_with_summary(req: ProductRequest, progress: Callable[[int, int], None] | None = None
@@ -91,11 +91,17 @@ def render_product_with_summary(req: ProductRequest, progress: Callable[[int, in
     ``sub_spacecraft_lon_w_deg``, ``spacecraft_altitude_km``), the injected errors as applied
     (``injected_errors``) and :class:`simulator.products.truth.TruthSummary`'s figures (NaN without truth).
     """
+    return _render(req, progress, summary=True)
+
+
+def _render(req: ProductRequest, progress, summary: bool) -> tuple[Path, dict]:
+    """Both of the above; ``summary``: gather the truth figures (and render the planes they read)."""
     from simulator.geometry import Geometry
     from simulator.kernelset import default_cache_dir, resolve_kernels
     from simulator.products.calibration_out import CACHE_FOLDER
     from simulator.render import RenderRequest
     from simulator.render.engine import render_framelets
+    from simulator.render.workers import handover
     from simulator.scenario import scenario_to_toml
 
     scenario = req.scenario
@@ -111,7 +117,7 @@ def render_product_with_summary(req: ProductRequest, progress: Callable[[int, in
                           version=req.version, title=req.title, letter=req.letter)
     request = RenderRequest.from_scenario(scenario, req.cache_dir)
     # only the truth planes this product keeps or reads (--truth none/minimal make fewer; same bytes)
-    options = replace(request.options, truth_planes=render_planes(req.truth))
+    options = replace(request.options, truth_planes=render_planes(req.truth, summary))
     request = request.with_overrides(metakernel=metakernel, start_et=start_et, options=options,
                                      interframe_delay_s=desc.interframe_delay_s)
     context = ProductContext(scenario=scenario.name, seed=int(scenario.seed), abcorr=abcorr,
@@ -121,7 +127,9 @@ def render_product_with_summary(req: ProductRequest, progress: Callable[[int, in
     with ProductWriter(req.out_dir, desc, context, KernelSource(metakernel, copy_folder),
                        overwrite=req.overwrite, with_truth=request.options.with_truth,
                        progress=progress, truth_storage=req.truth,
-                       calibration_cache=Path(req.cache_dir or default_cache_dir()) / CACHE_FOLDER) as writer:
+                       calibration_cache=Path(req.cache_dir or default_cache_dir()) / CACHE_FOLDER,
+                       pending=max(MAX_PENDING, handover(request.options.framelet_workers)),
+                       summary=summary) as writer:
         for done, result in enumerate(render_framelets(request), start=1):
             writer.add(result)
             if progress is not None:
@@ -129,8 +137,9 @@ def render_product_with_summary(req: ProductRequest, progress: Callable[[int, in
         for name, record in (req.records or {}).items():
             (writer.partial / name).write_text(json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")
         folder = writer.finish()
-    summary = {"product_id": desc.product_id, "sub_spacecraft_lat_pc_deg": geometry.sub_spacecraft_lat_deg,
+    figures = writer.summary.as_dict() if writer.summary is not None else {}
+    record = {"product_id": desc.product_id, "sub_spacecraft_lat_pc_deg": geometry.sub_spacecraft_lat_deg,
                "sub_spacecraft_lon_w_deg": geometry.sub_spacecraft_lon_deg,
                "spacecraft_altitude_km": geometry.spacecraft_altitude_km,
-               "injected_errors": context.injected_errors, **writer.summary.as_dict()}
-    return folder, summary
+               "injected_errors": context.injected_errors, **figures}
+    return folder, record

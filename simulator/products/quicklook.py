@@ -246,8 +246,12 @@ class QuicklookCollector:
         whole = lambda parts: np.concatenate(parts) if parts else np.empty(0)   # noqa: E731
         offset = _lon_offset(self._degrees)
         lats = [whole(parts) for parts in self._lat]
-        lons = [(whole(parts) - offset) % 360.0 for parts in self._lon]
-        ranges = [(float(np.min(v)), float(np.max(v))) for v in (np.concatenate(lats), np.concatenate(lons))]
+        lons = [whole(parts) for parts in self._lon]     # fresh arrays (concatenated): shifted in place
+        for v in lons:
+            np.remainder(np.subtract(v, offset, out=v), 360.0, out=v)
+        # each filter's extremes, then theirs: the same numbers as over the joined pixels, without joining them
+        ranges = [(float(np.min([v.min() for v in vs if v.size])), float(np.max([v.max() for v in vs if v.size])))
+                  for vs in (lats, lons)]
         medians = [float(np.median(d)) / 2 for d in map(whole, self._steps) if d.size]
         nrow, ncol, cell_deg = _grid_shape(*ranges, max(medians) if medians else 0.0, style)
         lat_hi, lon_hi = ranges[0][1], ranges[1][1]

@@ -6,7 +6,8 @@ the partial folder (so a 1648 x 31488 image stays far below 2 GB of RAM; the scr
 on disk, reserved up front so a full disk fails at the start, not as a SIGBUS), then writes every file and
 renames the folder. With ``overlap`` (the default when the process may use two threads or more), the
 placing of framelets and the deflating of the raw PNG's row blocks run in one writer thread while the
-renderer goes on (at most :data:`MAX_PENDING` framelets queued, so memory stays flat), and the truth FITS is
+renderer goes on (at most ``pending`` framelets queued, so memory stays flat: :data:`MAX_PENDING`, or the
+renderer's hand-over batch that :func:`simulator.products.pipeline.render_product` passes), and the truth FITS is
 encoded in another thread while the PNG, quicklook and other files are written: the same bytes either way
 (tested). Before anything is written it checks the free space against :func:`product_bytes`,
 removes partials of runs whose process is gone (:func:`simulator.outputs.remove_stale_partials`) and
@@ -39,7 +40,8 @@ from simulator.products.truth_stream import TruthStream
 from simulator.products.description import ImageDescription
 
 _SCRATCH = ".scratch"
-MAX_PENDING = 4   # framelets handed to the writer thread and not yet placed (~12 MB each with full truth)
+MAX_PENDING = 4   # framelets handed to the writer thread and not yet placed (~12 MB each with full truth) by
+                  # default; render_product queues a whole hand-over batch of the renderer (workers.handover)
 TRUTH_BYTES_PER_PIXEL = sum(np.dtype(t[0]).itemsize for t in truth.BACKPLANES.values())  # 56 B
 
 
@@ -53,18 +55,19 @@ def product_bytes(lines: int, samples: int, with_truth: bool = True, kernel_byte
     return 3 * pixels + (2 * TRUTH_BYTES_PER_PIXEL * pixels if with_truth else 0) + int(kernel_bytes) + extra
 
 
-def render_planes(storage: truth.TruthStorage) -> tuple[str, ...] | None:
+def render_planes(storage: truth.TruthStorage, summary: bool = True) -> tuple[str, ...] | None:
     """The truth planes a product writer reads from the renderer at ``storage``'s level (None: all).
 
     The truth FITS keeps ``storage.planes``; the quicklook projects with :data:`truth.QUICKLOOK_PLANES`, the
-    manifest's figures read ``TruthSummary.PLANES`` and ``calibration/`` the calibration planes, at every
-    level. Pass it as ``RenderOptions.truth_planes`` so the renderer makes no plane that is thrown away.
+    manifest's figures read ``TruthSummary.PLANES`` (only with ``summary``: a writer made with
+    ``summary=False`` gathers none) and ``calibration/`` the calibration planes, at every level. Pass it as
+    ``RenderOptions.truth_planes`` so the renderer makes no plane that is thrown away.
     """
     if storage.level == "full":
         return None
     kept = storage.planes(truth.plane_names())
-    return tuple(dict.fromkeys((*kept, *truth.QUICKLOOK_PLANES, *truth.TruthSummary.PLANES,
-                                *calibration_out.PLANES)))
+    figures = truth.TruthSummary.PLANES if summary else ()
+    return tuple(dict.fromkeys((*kept, *truth.QUICKLOOK_PLANES, *figures, *calibration_out.PLANES)))
 
 
 def check_product_folder(final: Path, overwrite: bool) -> None:
@@ -142,7 +145,7 @@ class ProductWriter:
     def __init__(self, out_dir: Path, desc: ImageDescription, context: ProductContext, kernels: KernelSource,
                  *, overwrite: bool = False, with_truth: bool = True, progress=None,
                  truth_storage: truth.TruthStorage = truth.TruthStorage(), overlap: bool | None = None,
-                 calibration_cache: Path | None = None):
+                 calibration_cache: Path | None = None, pending: int = MAX_PENDING, summary: bool = True):
         self.out_dir = prepare_output(out_dir, kind="container")
         self.progress = progress  # progress(done, total): framelets count 1 each, then the writes as many again
         self.desc = desc
@@ -151,7 +154,8 @@ class ProductWriter:
         self.overwrite = overwrite
         self.with_truth = with_truth
         self.truth_storage = truth_storage
-        self.summary = truth.TruthSummary()  # key truth figures (dataset manifests), filled by add()
+        # key truth figures (dataset manifests), filled by add(); None when the caller does not read them
+        self.summary = truth.TruthSummary() if summary else None
         self.calibration = calibration_out.CalibrationCollector()   # the camera's frames -> calibration/
         self.calibration_cache = calibration_cache   # earlier renders' calibration/ files (calibration_out)
         self.final = self.out_dir / desc.product_id
@@ -172,6 +176,11 @@ class ProductWriter:
 
             overlap = thread_budget() >= 2
         self.overlap = bool(overlap)   # place framelets / deflate PNG blocks in a writer thread
+        # Framelets queued for that thread before add() waits. The side-by-side renderer hands over a batch at
+        # a time and renders the next only once its caller has taken the whole batch: a queue as deep as the
+        # batch lets the writer place one batch while the next renders, instead of the render waiting while
+        # the writer catches up on all but MAX_PENDING of them (same bytes; ~12 MB more per queued framelet).
+        self.pending = max(1, int(pending))
         self._thread = None            # that thread (a one-worker ThreadPoolExecutor), while in the block
         self._side = None              # a second one: calibration/ written as soon as every filter has come
         self._calibration_job = None   # its Future (None: calibration/ is written by finish())
@@ -310,7 +319,7 @@ class ProductWriter:
         if self._thread is None:
             self._place(first, filt, dn8, planes, truth_all, calibration)
             return
-        self._drain(keep=MAX_PENDING - 1)   # bounded: the renderer waits when the writer falls behind
+        self._drain(keep=self.pending - 1)   # bounded: the renderer waits when the writer falls behind
         self._pending.append(self._thread.submit(self._place, first, filt, dn8, planes, truth_all, calibration))
 
     def _place(self, first: int, filt: str, dn8: np.ndarray, planes: dict, truth_all, calibration: dict) -> None:
@@ -327,7 +336,8 @@ class ProductWriter:
                                              for name in truth.QUICKLOOK_PLANES})
         if truth_all is not None:
             self._others = self._others or quicklook.other_bodies(truth_all["BODY"])
-            self.summary.add(truth_all)
+            if self.summary is not None:
+                self.summary.add(truth_all)
         self.calibration.add(filt, calibration)
         if self._side is not None and self._calibration_job is None \
                 and len(self.calibration.planes) == len(self.desc.filters):

@@ -284,7 +284,7 @@ def _render_side_by_side(request, cam, scene, geo, chain, stopwatch, n_workers: 
             idle.put(renderer)
 
     order = list(request.framelet_order())
-    batch = workers.BATCH_PER_WORKER * n_workers
+    batch = workers.batch_size(n_workers)     # what workers.handover tells a consumer to queue
     with ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="junocam-framelet",
                             initializer=workers.initializer(threads)) as pool:
         for k in range(0, len(order), batch):

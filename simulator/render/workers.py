@@ -78,6 +78,20 @@ def plan(requested: int = 0) -> tuple[int, int]:
     return workers, max(1, cores // workers)
 
 
+def handover(requested: int = 0) -> int:
+    """Framelets ``render_framelets`` hands its caller at once for ``RenderOptions.framelet_workers =
+    requested``: a batch of ``BATCH_PER_WORKER x workers`` side by side (the workers then wait until the caller
+    has taken the whole batch), 1 in the sequential render. A consumer that queues this many without blocking
+    (the product writer's thread) lets the next batch start at once instead of after it has caught up."""
+    return batch_size(plan(requested)[0])
+
+
+def batch_size(n_workers: int) -> int:
+    """Framelets handed out (and back) together by ``n_workers`` side-by-side workers (1: the sequential
+    render, one at a time)."""
+    return BATCH_PER_WORKER * int(n_workers) if int(n_workers) > 1 else 1
+
+
 def initializer(threads: int):
     """A thread-pool initializer that sets the compiled loops' thread count in each worker (numba's setting
     is per thread)."""
