@@ -23,6 +23,7 @@ LINES, SAMPLES = 128, 1648
 LAYOUT = SimpleNamespace(companding="SQROOT", summing=1)
 CODE_TOL = 1            # re-companding a decompanded value: the table's mid-interval DN is within one code
 POSITION_TOL_PX = 1e-9  # float64 sums of a few dozen weights
+GAUSS_POSITION_TOL_PX = 0.005   # a Gaussian of std >= 0.6 source px sums to one over the grid to < 0.1 %
 
 
 def _framelet(signal_dn: np.ndarray, dark_dn: np.ndarray):
@@ -87,7 +88,7 @@ def test_dark_and_flat_divides_by_the_frames_flat():
     assert np.abs(level / 500.0 - 1).max() < 0.03, f"flat-divided levels {level.min()}..{level.max()}, expected 500"
 
 
-@pytest.mark.parametrize("spec", ("bilinear", "bspline2", "bspline3"))
+@pytest.mark.parametrize("spec", ("bilinear", "bspline2", "bspline3", mv.DEFAULT_RESAMPLER))
 def test_a_kernel_changes_values_never_positions(spec):
     """Only the value interpolation changes with the resampler: a map of each camera pixel's own exact map
     coordinates reads, at every map pixel, that pixel's centre (a kernel that sums to one over the source grid
@@ -100,10 +101,11 @@ def test_a_kernel_changes_values_never_positions(spec):
     coords = np.stack([col.ravel(), row.ravel(), np.full(col.size, 100.0)])
     m = mv.camera_pixels_to_map(col.ravel(), row.ravel(), coords, (90, 90), kind, width,
                                 to_source=local_to_source(col, row)[None], group=np.zeros(col.size, np.int64))
-    inner = ndimage.binary_erosion(m[2] > 0, iterations=4)   # away from the grid's edge
+    inner = ndimage.binary_erosion(m[2] > 0, iterations=8)   # beyond the widest kernel's reach of the grid's edge
     yy, xx = np.indices(inner.shape)
     off = max(np.abs(m[0] - (xx + 0.5))[inner].max(), np.abs(m[1] - (yy + 0.5))[inner].max())
-    assert off < POSITION_TOL_PX, f"{spec}: values moved by up to {off:.2e} map px"
+    tol = POSITION_TOL_PX if kind != "gauss" else GAUSS_POSITION_TOL_PX
+    assert off < tol, f"{spec}: values moved by up to {off:.2e} map px"
     assert np.allclose(m[2][m[2] > 0], 100.0), f"{spec}: a constant field is not constant"
 
 

@@ -48,11 +48,13 @@ METADATA_KEYS = ("START_TIME", "ORBIT_NUMBER", "SPACECRAFT_ALTITUDE", "SUB_SPACE
 
 
 CALIBRATIONS = ("dark+flat", "dark", "none")
-# compare's default map making: the fitted inference of issue #13's eleventh round (README "How compare maps a
-# product"): MSSS's PJ32 maps show values below the bias at the terminator (a dark was subtracted), none of the
-# dark frame's column or hot-pixel pattern, and the pixel statistics of a tent 1.25 camera pixels wide.
-DEFAULT_RESAMPLER = "bilinear*1.25"
-DEFAULT_CALIBRATION = "dark"
+# compare's default map making, inferred from the real PJ32 maps (README "How compare maps a product"; no
+# description of MSSS's map pipeline was found): a dark was subtracted (the terminator reaches codes 2-3, below
+# any bias), a flat divided (none of the flat's dust dips), and the values resampled by a round kernel about 1.6
+# camera pixels wide (the high-passed neighbour correlations of the three maps, fitted over tent, B-spline and
+# Gaussian kernels of several widths on our real-like product).
+DEFAULT_RESAMPLER = "gauss*1.6"
+DEFAULT_CALIBRATION = "dark+flat"
 
 
 @dataclass(frozen=True)
