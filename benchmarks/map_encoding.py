@@ -24,9 +24,9 @@ CODES_MIN_JUMP``; otherwise (or no breakpoint reached) ``undecided``.
 ``--product-maps PRODUCT METADATA OUT`` writes, per filter of one of our products, the mission-like maps the
 README's table measures: the camera's perspective view from the spacecraft at the real image's START_TIME, north
 up, 1,600 x 1,600 px with the limb a 799 px circle (the geometry ``benchmarks.map_gradient`` found the real maps
-to have), each camera pixel averaged into the map pixel its surface point falls in (how MSSS resamples is not
-published: an assumption), holes filled from neighbours: ``*-codes.png`` the mean raw SQROOT code rounded
-(what the mission map would hold if made from the codes), ``*-linear8.png`` the calibrated DN (decompanded, dark
+to have), made as ``compare`` makes it (``mission_view.MapMaking``; ``--resampler`` and ``--map-calibration``
+change it): ``*-codes.png`` the codes as the mission map would hold them (dark subtracted and flat divided by
+default, re-companded, resampled, rounded), ``*-linear8.png`` the calibrated DN (decompanded, dark
 subtracted, flat divided: ``compare``'s values) scaled so the 99.9th percentile is 250 and rounded (the linear
 control), ``*-dn.npy`` the calibrated DN unrounded and ``*-rawdn.npy`` the mean of the decompanded raw codes
 (float64; the resampling-bias reference).

@@ -15,9 +15,11 @@ This module makes such maps of a product and reads them:
   alone, through the kernels of its twin (``simulator.twins``: the orbit fitted through SPACECRAFT_ALTITUDE
   and the sub-spacecraft point, PJ from the published perijove table, the synthetic Sun), as ``render --like``
   builds them; :func:`product_geometry` the same from a product's own kernels at its START_TIME;
-* :func:`product_maps`: a product's camera pixels put into such a map (:func:`camera_pixels_to_map`, the one
-  place where camera pixels go into map pixels: each into the map pixel its surface point falls in, holes
-  filled from neighbours; how MSSS resamples is not published, an assumption);
+* :func:`product_maps`: a product's camera pixels put into such a map as :class:`MapMaking` says (compare's
+  inference of how MSSS made the real maps, each step an option: dark subtracted and flat divided before
+  mapping, codes re-companded, a round kernel ~1.6 camera pixels wide; README "How compare maps a product"),
+  through :func:`camera_pixels_to_map`, the one place where camera pixels go into map pixels (positions exact,
+  only values interpolated; holes filled from neighbours by :func:`fill_map`);
 * :func:`trace_map`: the inverse, every map pixel traced to Jupiter (a sphere of the equatorial radius: the
   map's limb is a circle), for the figures of :mod:`simulator.realism.map_figures`;
 * :func:`load_map_set`: a folder (or files) of mission maps ``*-blue.png``, ``*-green.png``, ``*-red.png`` and
