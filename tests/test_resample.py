@@ -10,7 +10,8 @@ from simulator.errors import SimulatorError
 from simulator.realism.resample import RESAMPLERS, kernel, local_to_source, splat
 
 PARTITION_TOL = {"bilinear": 1e-12, "bicubic": 1e-12, "lanczos3": 0.02,   # Lanczos is not an exact partition
-                 "bspline2": 1e-12, "bspline3": 1e-12}
+                 "bspline2": 1e-12, "bspline3": 1e-12,
+                 "gauss": 0.015}   # a Gaussian of std 0.5 ripples by 2 exp(-2 pi^2 0.25) = 1.4 % (resample.kernel)
 LINEAR_TOL = 1e-9          # bilinear and Keys cubic reproduce a linear field exactly on a regular grid
 NOISE_CORR_FREE = 0.15     # |correlation| of high-passed white noise sampled once per map pixel
 NOISE_CORR_SPREAD = 0.3    # row / column correlation when each source pixel covers 1.5 map pixels (measured 0.40)
