@@ -24,9 +24,9 @@ CODES_MIN_JUMP``; otherwise (or no breakpoint reached) ``undecided``.
 ``--product-maps PRODUCT METADATA OUT`` writes, per filter of one of our products, the mission-like maps the
 README's table measures: the camera's perspective view from the spacecraft at the real image's START_TIME, north
 up, 1,600 x 1,600 px with the limb a 799 px circle (the geometry ``benchmarks.map_gradient`` found the real maps
-to have), each camera pixel averaged into the map pixel its surface point falls in (how MSSS resamples is not
-published: an assumption), holes filled from neighbours: ``*-codes.png`` the mean raw SQROOT code rounded
-(what the mission map would hold if made from the codes), ``*-linear8.png`` the calibrated DN (decompanded, dark
+to have), made as ``compare`` makes it (``mission_view.MapMaking``; ``--resampler`` and ``--map-calibration``
+change it): ``*-codes.png`` the codes as the mission map would hold them (dark subtracted and flat divided by
+default, re-companded, resampled, rounded), ``*-linear8.png`` the calibrated DN (decompanded, dark
 subtracted, flat divided: ``compare``'s values) scaled so the 99.9th percentile is 250 and rounded (the linear
 control), ``*-dn.npy`` the calibrated DN unrounded and ``*-rawdn.npy`` the mean of the decompanded raw codes
 (float64; the resampling-bias reference).
@@ -139,15 +139,21 @@ def report(path) -> str:
 # --- maps of our products, made the way the mission's are -------------------------------------------------
 
 
-def write_product_maps(folder, metadata, out_dir, cache_dir=None, resampler: str = "average") -> list[Path]:
-    """Write ``<filter>-codes.png``, ``-linear8.png``, ``-dn.npy``, ``-rawdn.npy`` (module doc); the files."""
+def write_product_maps(folder, metadata, out_dir, cache_dir=None, resampler: str | None = None,
+                       calibration: str | None = None) -> list[Path]:
+    """Write ``<filter>-codes.png``, ``-linear8.png``, ``-dn.npy``, ``-rawdn.npy`` (module doc); the files.
+    ``resampler``, ``calibration``: ``mission_view.MapMaking``'s fields (None: compare's defaults)."""
+    from simulator.realism.mission_view import MapMaking
+
     from PIL import Image
 
     geo = real_geometry(Path(metadata), cache_dir)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for f, maps in product_maps(folder, geo["spacecraft_km"], resampler=resampler).items():
+    base = MapMaking()
+    making = MapMaking(base.surface, resampler or base.resampler, calibration or base.calibration)
+    for f, maps in product_maps(folder, geo["spacecraft_km"], making=making).items():
         lit = maps["dn"] > 0
         scale = LINEAR_CONTROL_TOP / np.percentile(maps["dn"][lit], 99.9)
         linear8 = np.where(lit, np.clip(np.round(maps["dn"] * scale), 1, 255), 0)
@@ -187,13 +193,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--figures", nargs=4, metavar=("BLUE", "GREEN", "RED", "METADATA"),
                         help="measure a set of maps (8-bit maps also as decompanded SQROOT codes)")
     parser.add_argument("--cache-dir", type=Path, default=None, help="kernel cache for the twin's kernels")
-    parser.add_argument("--resampler", default="average", help="--product-maps' kernel (simulator.realism.resample)")
+    parser.add_argument("--resampler", default=None,
+                        help="--product-maps' kernel (simulator.realism.resample; default compare's)")
+    parser.add_argument("--map-calibration", default=None, choices=("dark+flat", "dark", "none"),
+                        help="--product-maps' codes: what is done before mapping (default compare's)")
     args = parser.parse_args(argv)
     try:
         for path in args.maps:
             print(report(path))
         if args.product_maps:
-            for path in write_product_maps(*args.product_maps, cache_dir=args.cache_dir, resampler=args.resampler):
+            for path in write_product_maps(*args.product_maps, cache_dir=args.cache_dir, resampler=args.resampler,
+                                           calibration=args.map_calibration):
                 print(f"wrote {path}")
                 if path.suffix == ".png":
                     print(report(path))

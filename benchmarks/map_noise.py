@@ -1,15 +1,16 @@
 """Per-pixel statistics of a map: residual noise, spikes, neighbour correlation and a gain from flight data.
 
-``python -m benchmarks.map_noise MAP [MAP ...]`` prints, per 8-bit SQROOT-codes map (the mission's PJ32 maps,
-``benchmarks.map_encoding``; ``.npy`` maps are read as they are), over its *lit disk* (``lit_disk``: 20 px
-inside the limb, above 0.3 x the disk's median):
+``python -m benchmarks.map_noise MAP [MAP ...]`` prints, per map (8-bit SQROOT-codes maps as stored, the
+mission's PJ32 maps, ``benchmarks.map_encoding``; ``.npy`` maps as they are), compare's per-pixel figures
+(``simulator.realism.map_figures.pixel_figures``, the one ruler: over the disk pixels within 0.7 of the limb
+circle's radius, fitted to the map, or ``--drawn`` for one of our maps drawn on compare's circle):
 
-* ``residual``: rms of ``(x - m) / m`` within +-``SPIKE``, ``m`` the 3 x 3 median; ``spikes``: the share of pixels more than
-  ``SPIKE`` (5 %) above ``m`` (README "What the mission's maps hold": the hot-pixel figure);
-* ``corr``: the correlation of high-passed pixels (``x`` minus its ``HIGH_PASS`` x ``HIGH_PASS`` mean) with
-  their neighbour along the row, the column, the diagonal and the anti-diagonal;
-* ``nyquist``: the 2-D power in 0.4-0.5 cycles per pixel over that in 0.2-0.3 (Hann-windowed ``SQUARE`` px
-  square at the lit disk's median position), how much a resampler suppresses the map's finest scale.
+* ``residual``: robust std of each pixel minus the mean of its 4 neighbours, over the median; ``spikes``: the
+  share of pixels more than 5 % above their 3 x 3 median (README "What the mission's maps hold");
+* ``corr``: the correlation of high-passed pixels (minus their 5 x 5 mean) with their neighbour along the row,
+  the column, the diagonal and the anti-diagonal;
+* ``nyquist``: the 2-D power in 0.4-0.5 cycles per pixel over that in 0.2-0.3 (Hann-windowed square of up to
+  400 px at the region's median position), how much a resampler suppresses the map's finest scale.
 
 ``--gain MAP [--reference-gain G --reference-map MAP]`` fits the map's residual variance against its level
 (:func:`variance_curve`, :func:`fit_gain`): on the decompanded codes (DN), ``e = x - mean(4 neighbours)``
@@ -32,30 +33,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
 
 import numpy as np
 
-SPIKE = 0.05               # a pixel > 5 % above its 3 x 3 median is a spike (README's hot-pixel figure)
 LIMB_MARGIN_PX = 20        # lit disk: this far inside the limb ...
 LIT_FRACTION = 0.3         # ... and above this fraction of the disk's median
-HIGH_PASS = 5              # box size (px) of the mean removed before the neighbour correlations
-SQUARE = 400               # side (px) of the square whose 2-D power spectrum is read
 NEIGHBOUR_TRANSFER = 1.25  # var(x - mean of 4 neighbours) / var(x) for white noise: 1 + 1/4
 LEVEL_BINS = 12            # level bins of the variance curve (quantiles of the lit disk's levels)
 CLIP_SIGMA = 4.0           # the variance curve drops pixels this many standard deviations out (spikes)
 BLOCKS = 4                 # the disk is cut into BLOCKS x BLOCKS blocks for the fit's standard error
-
-
-@dataclass(frozen=True)
-class PixelStats:
-    """:func:`pixel_stats`' figures of one map (module doc)."""
-
-    residual: float
-    spikes: float
-    corr: tuple[float, float, float, float]   # row, column, diagonal, anti-diagonal
-    nyquist: float
-    pixels: int
 
 
 def lit_disk(image: np.ndarray) -> np.ndarray:
@@ -70,47 +56,23 @@ def lit_disk(image: np.ndarray) -> np.ndarray:
     return disk & (image > LIT_FRACTION * np.median(image[disk]))
 
 
-def neighbour_correlations(image: np.ndarray, mask: np.ndarray) -> tuple[float, float, float, float]:
-    """Correlation of high-passed pixels (minus their ``HIGH_PASS`` box mean) with their right, lower,
-    lower-right and lower-left neighbours, over pairs both in ``mask``."""
-    from scipy import ndimage
-
-    hp = np.where(mask, image - ndimage.uniform_filter(image.astype(np.float64), HIGH_PASS), np.nan)
-    out = []
-    for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
-        a = hp[:hp.shape[0] - dy, max(dx, 0):hp.shape[1] + min(dx, 0)]
-        b = hp[dy:, max(-dx, 0):hp.shape[1] + min(-dx, 0)]
-        ok = np.isfinite(a) & np.isfinite(b)
-        out.append(float(np.corrcoef(a[ok], b[ok])[0, 1]))
-    return tuple(out)
-
-
-def nyquist_ratio(image: np.ndarray, mask: np.ndarray, side: int = SQUARE) -> float:
-    """2-D power in 0.4-0.5 over 0.2-0.3 cycles/px of the ``side`` square centred on the mask's median pixel."""
-    ys, xs = np.nonzero(mask)
-    cy, cx = int(np.median(ys)), int(np.median(xs))
-    sq = image[cy - side // 2:cy + side // 2, cx - side // 2:cx + side // 2].astype(np.float64)
-    if sq.shape != (side, side) or not mask[cy - side // 2:cy + side // 2, cx - side // 2:cx + side // 2].all():
-        raise ValueError(f"the {side} px square at ({cx}, {cy}) is not all lit disk; expected a larger disk")
-    sq = sq / sq.mean() - 1.0
-    w = np.hanning(side)
-    power = np.abs(np.fft.fft2(sq * np.outer(w, w))) ** 2
-    f = np.fft.fftfreq(side)
-    fr = np.hypot(*np.meshgrid(f, f))
-    return float(power[(fr >= 0.4) & (fr < 0.5)].mean() / power[(fr >= 0.2) & (fr < 0.3)].mean())
-
-
-def pixel_stats(image: np.ndarray) -> PixelStats:
-    """Residual, spikes, neighbour correlations and Nyquist ratio of a map over its :func:`lit_disk`."""
-    from scipy import ndimage
+def pixel_stats(image: np.ndarray, drawn: bool = False) -> dict:
+    """``map_figures.pixel_figures`` of a map on its fitted limb circle (``drawn``: compare's drawn circle,
+    ``mission_compare.DRAWN_CIRCLE``, for our maps, which rarely reach the whole limb)."""
+    from simulator.realism.map_figures import pixel_figures
+    from simulator.realism.mission_compare import DRAWN_CIRCLE
+    from simulator.realism.mission_view import map_circle
 
     image = np.asarray(image, dtype=np.float64)
-    lit = lit_disk(image)
-    med = ndimage.median_filter(image, 3)
-    r = (image[lit] - med[lit]) / np.maximum(med[lit], 1e-9)
-    core = r[np.abs(r) <= SPIKE]
-    return PixelStats(float(np.sqrt(np.mean(core ** 2))), float(np.mean(r > SPIKE)),
-                      neighbour_correlations(image, lit), nyquist_ratio(image, lit), int(lit.sum()))
+    return pixel_figures(image, DRAWN_CIRCLE if drawn else map_circle(image))
+
+
+def format_pixels(s: dict) -> str:
+    """One printed line of :func:`pixel_stats`."""
+    c = s["correlations"]
+    return (f"residual {100 * s['residual']:.3f} %, spikes > 5 %: {100 * s['spikes']:.4f} %; high-passed neighbours "
+            f"row {c[0]:.3f} column {c[1]:.3f} diagonal {c[2]:.3f} anti-diagonal {c[3]:.3f}; power 0.4-0.5 / "
+            f"0.2-0.3 cycles/px {s['nyquist']:.3f} ({s['pixels']} px)")
 
 
 def code_step_variance(level_dn: np.ndarray, mode: str = "SQROOT") -> np.ndarray:
@@ -209,17 +171,15 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks.map_noise", description=__doc__.split("\n")[0])
     parser.add_argument("maps", nargs="*", help="maps whose pixel statistics to print")
+    parser.add_argument("--drawn", action="store_true",
+                        help="read the maps on compare's drawn limb circle (our maps), not one fitted to each")
     parser.add_argument("--gain", metavar="MAP", help="the map whose gain to measure (needs the reference)")
     parser.add_argument("--reference-map", metavar="MAP", help="a map made the same way at a known gain")
     parser.add_argument("--reference-gain", type=float, help="the reference map's gain, e-/DN")
     args = parser.parse_args(argv)
     try:
         for path in args.maps:
-            s = pixel_stats(read_map(path))
-            print(f"{path}: residual {100 * s.residual:.3f} %, spikes > {100 * SPIKE:.0f} %: {100 * s.spikes:.4f} %;"
-                  f" high-passed neighbours row {s.corr[0]:.3f} column {s.corr[1]:.3f} diagonal {s.corr[2]:.3f} "
-                  f"anti-diagonal {s.corr[3]:.3f}; power 0.4-0.5 / 0.2-0.3 cycles/px {s.nyquist:.3f} "
-                  f"({s.pixels} px)")
+            print(f"{path}: {format_pixels(pixel_stats(read_map(path), args.drawn))}")
         if args.gain:
             if not (args.reference_map and args.reference_gain):
                 raise ValueError("--gain needs --reference-map and --reference-gain (a map of known gain)")

@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 from simulator.errors import SimulatorError
 from simulator.realism.resample import RESAMPLERS, kernel, local_to_source, splat
 
-PARTITION_TOL = {"bilinear": 1e-12, "bicubic": 1e-12, "lanczos3": 0.02}   # Lanczos is not an exact partition
+PARTITION_TOL = {"bilinear": 1e-12, "bicubic": 1e-12, "lanczos3": 0.02,   # Lanczos is not an exact partition
+                 "bspline2": 1e-12, "bspline3": 1e-12,
+                 "gauss": 0.015}   # a Gaussian of std 0.5 ripples by 2 exp(-2 pi^2 0.25) = 1.4 % (resample.kernel)
 LINEAR_TOL = 1e-9          # bilinear and Keys cubic reproduce a linear field exactly on a regular grid
 NOISE_CORR_FREE = 0.15     # |correlation| of high-passed white noise sampled once per map pixel
 NOISE_CORR_SPREAD = 0.3    # row / column correlation when each source pixel covers 1.5 map pixels (measured 0.40)
@@ -70,7 +72,7 @@ def test_interpolation_spreads_white_noise_and_average_does_not():
     pixel's noise over its neighbours; one sample per map pixel (average, camera pixels denser) does not."""
     from scipy import ndimage
 
-    from benchmarks.map_noise import HIGH_PASS, neighbour_correlations
+    from simulator.realism.map_figures import HIGH_PASS, neighbour_correlations
 
     rng = np.random.default_rng(2)
     corr = {}
@@ -144,15 +146,31 @@ def test_resampler_spec_and_width():
     assert std[1.5] < 0.8 * std[1.0], f"noise std by kernel width {std}"
 
 
-def test_pixel_stats_count_spikes_and_residual():
+def test_map_noise_reads_maps_with_compare_s_pixel_ruler():
+    """benchmarks.map_noise and compare read a map's pixels with one function (map_figures.pixel_figures): the
+    spikes made are counted, white noise gives its residual, and a pattern smoothed along rows only shows as a
+    row correlation (the figure that told our dark frame's column pattern from the real map's resampler)."""
     from benchmarks.map_noise import pixel_stats
+    from simulator.realism.map_figures import pixel_figures
+    from simulator.realism.mission_view import map_circle
 
     rng = np.random.default_rng(5)
     yy, xx = np.mgrid[0:700, 0:700]
-    image = np.where(np.hypot(xx - 350, yy - 350) < 320, 100.0 + rng.normal(0, 0.5, (700, 700)), 0.0)
-    spikes = (yy % 50 == 7) & (xx % 50 == 11) & (image > 0)
+    disk = np.hypot(xx + 0.5 - 350, yy + 0.5 - 350) < 320
+    image = np.where(disk, 100.0 + rng.normal(0, 0.5, (700, 700)), 0.0)
+    spikes = (yy % 50 == 7) & (xx % 50 == 11) & disk
     image[spikes] += 20.0                                      # 20 % above their neighbours
     s = pixel_stats(image)
-    lit_spikes = spikes & (np.hypot(xx - 350, yy - 350) < 300)
-    assert abs(s.spikes * s.pixels - lit_spikes.sum()) <= 2, f"{s.spikes * s.pixels:.0f} spikes, made {lit_spikes.sum()}"
-    assert 0.004 < s.residual < 0.007, f"residual {s.residual}: white 0.5 % noise against a 3 x 3 median"
+    assert s == pixel_figures(image, map_circle(image)), "map_noise's figures are not compare's"
+    made = (spikes & (np.hypot(xx + 0.5 - 350, yy + 0.5 - 350) < 0.7 * 320)).sum()
+    assert abs(s["spikes"] * s["pixels"] - made) <= 2, f"{s['spikes'] * s['pixels']:.0f} spikes, made {made}"
+    white = 0.005 * np.sqrt(1.25)                              # pixel minus the mean of 4 independent neighbours
+    assert abs(s["residual"] / white - 1) < 0.05, f"residual {s['residual']:.5f}, white noise {white:.5f}"
+    noise = rng.normal(0, 1.0, (700, 701))
+    rows = np.where(disk, 100.0 + (noise[:, 1:] + noise[:, :-1]) / np.sqrt(2), 0.0)   # neighbours along rows share half
+    c = pixel_stats(rows)["correlations"]
+    assert c[0] > 0.4 and abs(c[1]) < ROW_ONLY_TOL and abs(c[2]) < ROW_ONLY_TOL and abs(c[3]) < ROW_ONLY_TOL, (
+        f"row / column / diagonal / anti-diagonal correlations {c}; expected only the row's")
+
+
+ROW_ONLY_TOL = 0.15  # the 5 x 5 high-pass alone makes the other neighbours correlate by -0.11..-0.12 here

@@ -40,11 +40,25 @@ def register(subparsers) -> None:
                              "and decompanded DN, as the mission's maps hold them), or the older calibrated-DN "
                              "texture rows: an orthographic 89.5 km/px 8-bit map then 150 km cells ('map') or "
                              "every pixel straight into the cells ('cells')")
-    parser.add_argument("--map-surface", default="ellipsoid", choices=("ellipsoid", "sphere"),
+    parser.add_argument("--map-surface", default=None, choices=("ellipsoid", "sphere"),
                         help="where a product's pixels are drawn in its mission-like map: where they are on the "
                              "ellipsoid, or at their planetocentric direction on the sphere of the equatorial "
                              "radius (the real PJ32 maps' limb is a 799 px circle at every position angle, as a "
-                             "sphere's; how the mission draws them is not published)")
+                             "sphere's; how the mission draws them is not published; default mission_view.MapMaking's)")
+    parser.add_argument("--resampler", metavar="KIND[*WIDTH]", default=None,
+                        help="how a product's camera pixels are interpolated into its mission-like map: 'average' "
+                             "(each into the map pixel it falls in) or a kernel (bilinear, bicubic, lanczos3), "
+                             "optionally WIDTH camera pixels wide (e.g. bilinear*1.5); only the values are "
+                             "interpolated, every pixel keeps its exact map position (default "
+                             "mission_view.DEFAULT_RESAMPLER, fitted to the real PJ32 maps' pixel statistics: an "
+                             "inference, MSSS's resampler is not published)")
+    parser.add_argument("--map-calibration", default=None, choices=("dark+flat", "dark", "none"),
+                        help="what is done to a product's camera pixels before they are mapped: 'dark' = each "
+                             "pixel's dark removed in DN (the --calibration folder's dark, else the product's "
+                             "calibration/, else its reference columns) and its code re-companded, the frames' bad "
+                             "pixels left out; 'dark+flat' = also divided by the flat; 'none' = the raw codes "
+                             "(default mission_view.DEFAULT_CALIBRATION: what the real PJ32 maps evidently had "
+                             "done, an inference; README 'How compare maps a product')")
     parser.add_argument("--metadata", metavar="JSON", type=Path, default=None,
                         help="the metadata JSON of a mission map set, when its folder holds none or several")
     parser.add_argument("--cache-dir", metavar="DIR", type=Path, default=None,
@@ -72,6 +86,7 @@ def run(args) -> int:
         raise SimulatorError(f"--out {str(args.out)!r} is a file; expected a folder")
     if args.metadata is not None and not args.metadata.is_file():
         raise SimulatorError(f"--metadata {str(args.metadata)!r} is not a file; expected a mission metadata JSON")
+    making = _map_making(args)
     # Mission map sets are checked whole (files, metadata, readable maps) before any measuring.
     map_sets = {}
     for label, path in (("A", args.a), ("B", args.b)):
@@ -81,7 +96,7 @@ def run(args) -> int:
                                      f"--texture-mode mission; got {args.texture_mode!r}")
             found = mv.load_map_set(path, args.metadata)
             map_sets[label] = (found, {f: mv.read_map(p) for f, p in found.files.items()})
-    figures = _measure_sides(args, map_sets)
+    figures = _measure_sides(args, map_sets, making)
     a, b = figures["A"], figures["B"]
     text = as_json(a, b)
     print(text if args.json else "\n".join(table_lines(a, b)))
@@ -96,7 +111,17 @@ def run(args) -> int:
     return 0
 
 
-def _measure_sides(args, map_sets: dict) -> dict:
+def _map_making(args):
+    """compare's ``mission_view.MapMaking`` from the options (a bad --resampler raises its SimulatorError
+    before any work); fields not given keep its defaults."""
+    from simulator.realism import mission_view as mv
+
+    base = mv.MapMaking()
+    return mv.MapMaking(args.map_surface or base.surface, args.resampler or base.resampler, 
+                        args.map_calibration or base.calibration)
+
+
+def _measure_sides(args, map_sets: dict, making) -> dict:
     """{"A": figures, "B": figures}: map sets in their twins' geometry, products in the first map set's (else
     their own at START_TIME)."""
     from simulator.realism import mission_view as mv
@@ -115,5 +140,5 @@ def _measure_sides(args, map_sets: dict) -> dict:
         where = (f"the geometry of {shared}'s map set ({map_sets[shared][0].metadata.name}'s twin at "
                  f"{geo['start_utc']})") if shared else None
         out[label] = measure(path, args.kernels, args.strip_filter, args.calibration, args.texture_mode, geo, where,
-                             args.map_surface)
+                             making)
     return out

@@ -16,8 +16,11 @@ pixels reach ~100 km near the limb), and kept by ``compare``'s pixel rule (lit a
   ``LIMB_NEAR_DEG`` of it; each radius is an annulus of +- ``LIMB_HALF_WIDTH`` of the limb circle's radius;
 * the pixel residual: robust std (1.4826 MAD) of each disk pixel minus the mean of its four neighbours, over
   the median, for pixels whose 3 x 3 neighbourhood is all disk and within ``PIXEL_MAX_RADIUS`` of the limb
-  radius (the map's per-pixel noise), and the share of those more than ``SPIKE_FRACTION`` above their 3 x 3
-  median (hot pixels left in the map);
+  radius (the map's per-pixel noise), the share of those more than ``SPIKE_FRACTION`` above their 3 x 3
+  median (hot pixels left in the map), the correlation of their high-passed values with their neighbours along
+  the row, column and both diagonals (what the map's resampler and any fixed pattern along the camera's columns
+  leave), and the 2-D power at 0.4-0.5 over 0.2-0.3 cycles/px (how much of the finest scale the resampler
+  keeps): :func:`pixel_figures`, the one ruler of a map's pixels (``benchmarks.map_noise`` prints it too);
 
 and blue/green, red/green: the medians over the pixels lit in all three maps. "Codes" figures are read on the
 values as stored, "DN" figures on the codes read back through the companding table (a mission map holds codes:
@@ -37,6 +40,9 @@ LIMB_SECTOR_DEG = 4.0      # position-angle sectors (scenes/photometry_data.py: 
 LIMB_NEAR_DEG = 20.0       # the median and range quoted over the sectors within this of the Sun's direction
 SPIKE_FRACTION = 0.05      # README "What the mission's maps hold": disk pixels > 5 % above their 3 x 3 median
 PIXEL_MAX_RADIUS = 0.7     # per-pixel figures away from the limb (as benchmarks.map_texture's pixel residual)
+HIGH_PASS = 5              # box (px) whose mean is removed before the neighbour correlations
+NYQUIST_SQUARE = 400       # side (px) of the square whose 2-D power spectrum gives the Nyquist ratio ...
+NYQUIST_MIN_SQUARE = 64    # ... shrunk until it lies wholly in the region, down to this
 
 
 def photometric_exponents(values, mu0, mu) -> tuple[float, float]:
@@ -176,27 +182,79 @@ def disk_ratios(blue: np.ndarray, green: np.ndarray, red: np.ndarray) -> tuple[f
     return float(np.median(blue[disk])) / g, float(np.median(red[disk])) / g
 
 
-def pixel_figures(image: np.ndarray, circle) -> dict:
-    """The map's per-pixel noise and spikes (module doc) over the disk pixels within ``PIXEL_MAX_RADIUS`` of the
-    limb circle's radius: ``residual`` (fraction of their median) and ``spikes`` (share of them >
-    ``SPIKE_FRACTION`` above their 3 x 3 median)."""
+def pixel_region(image: np.ndarray, circle) -> tuple[np.ndarray, tuple[int, int]]:
+    """(mask, (row0, col0)) of the disk pixels the per-pixel figures read: those whose 3 x 3 neighbourhood is
+    all non-zero and within ``PIXEL_MAX_RADIUS`` of the limb circle's radius, on the disk's box (plus 2 px) of
+    ``image`` starting at (row0, col0)."""
     cx, cy, radius = circle
     rows, cols = np.nonzero(image > 0)
-    if rows.size < 9:
-        return {"residual": float("nan"), "spikes": float("nan")}
+    if rows.size == 0:
+        return np.zeros((0, 0), bool), (0, 0)
     r0, c0 = max(rows.min() - 2, 0), max(cols.min() - 2, 0)      # the disk's box: zeros beyond change nothing
-    image = image[r0:rows.max() + 3, c0:cols.max() + 3]
-    yy, xx = np.indices(image.shape)
-    inner = ndimage.binary_erosion(image > 0, np.ones((3, 3), bool))
+    box = image[r0:rows.max() + 3, c0:cols.max() + 3]
+    yy, xx = np.indices(box.shape)
+    inner = ndimage.binary_erosion(box > 0, np.ones((3, 3), bool))
     inner &= np.hypot(xx + c0 + 0.5 - cx, yy + r0 + 0.5 - cy) < PIXEL_MAX_RADIUS * radius
+    return inner, (int(r0), int(c0))
+
+
+def neighbour_correlations(image: np.ndarray, mask: np.ndarray) -> tuple[float, float, float, float]:
+    """Correlation of high-passed pixels (minus their ``HIGH_PASS`` x ``HIGH_PASS`` mean) with their right,
+    lower, lower-right and lower-left neighbours, over the pairs both in ``mask`` (NaN without 3 pairs)."""
+    hp = np.where(mask, image - ndimage.uniform_filter(image.astype(np.float64), HIGH_PASS), np.nan)
+    out = []
+    for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
+        a = hp[:hp.shape[0] - dy, max(dx, 0):hp.shape[1] + min(dx, 0)]
+        b = hp[dy:, max(-dx, 0):hp.shape[1] + min(-dx, 0)]
+        ok = np.isfinite(a) & np.isfinite(b)
+        out.append(float(np.corrcoef(a[ok], b[ok])[0, 1]) if ok.sum() >= 3 else float("nan"))
+    return tuple(out)
+
+
+def nyquist_ratio(image: np.ndarray, mask: np.ndarray, side: int = NYQUIST_SQUARE) -> float:
+    """2-D power at 0.4-0.5 over 0.2-0.3 cycles/px (Hann window) of the largest square of side <= ``side``
+    centred on the mask's median pixel and wholly in it (NaN when that is under ``NYQUIST_MIN_SQUARE``): how
+    much a resampler keeps of the map's finest scale."""
+    ys, xs = np.nonzero(mask)
+    if ys.size == 0:
+        return float("nan")
+    cy, cx = int(np.median(ys)), int(np.median(xs))
+    half = side // 2
+    while half >= NYQUIST_MIN_SQUARE // 2:
+        sub = mask[max(cy - half, 0):cy + half, max(cx - half, 0):cx + half]
+        if sub.shape == (2 * half, 2 * half) and sub.all():
+            break
+        half = int(half * 0.8)
+    else:
+        return float("nan")
+    sq = image[cy - half:cy + half, cx - half:cx + half].astype(np.float64)
+    sq = sq / sq.mean() - 1.0
+    w = np.hanning(2 * half)
+    power = np.abs(np.fft.fft2(sq * np.outer(w, w))) ** 2
+    f = np.fft.fftfreq(2 * half)
+    fr = np.hypot(*np.meshgrid(f, f))
+    return float(power[(fr >= 0.4) & (fr < 0.5)].mean() / power[(fr >= 0.2) & (fr < 0.3)].mean())
+
+
+def pixel_figures(image: np.ndarray, circle) -> dict:
+    """The map's per-pixel figures (module doc) over :func:`pixel_region`: ``residual`` (robust std of each
+    pixel minus the mean of its 4 neighbours, over the region's median), ``spikes`` (share of the region >
+    ``SPIKE_FRACTION`` above its 3 x 3 median), ``correlations`` (:func:`neighbour_correlations`: row, column,
+    diagonal, anti-diagonal) and ``nyquist`` (:func:`nyquist_ratio`). The one ruler of a map's pixels, for
+    ``compare`` and ``benchmarks.map_noise``."""
+    nan = float("nan")
+    inner, (r0, c0) = pixel_region(image, circle)
     if inner.sum() < 9:
-        return {"residual": float("nan"), "spikes": float("nan")}
+        return {"residual": nan, "spikes": nan, "correlations": (nan,) * 4, "nyquist": nan, "pixels": 0}
+    image = np.asarray(image, dtype=np.float64)[r0:r0 + inner.shape[0], c0:c0 + inner.shape[1]]
     neighbours = 0.25 * (np.roll(image, 1, 0) + np.roll(image, -1, 0) + np.roll(image, 1, 1) + np.roll(image, -1, 1))
     resid = (image - neighbours)[inner]
     robust = 1.4826 * np.median(np.abs(resid - np.median(resid)))
     median = ndimage.median_filter(image, size=3, mode="nearest")
     spikes = (image > (1.0 + SPIKE_FRACTION) * median) & inner
-    return {"residual": float(robust / np.median(image[inner])), "spikes": float(spikes.sum() / inner.sum())}
+    return {"residual": float(robust / np.median(image[inner])), "spikes": float(spikes.sum() / inner.sum()),
+            "correlations": neighbour_correlations(image, inner), "nyquist": nyquist_ratio(image, inner),
+            "pixels": int(inner.sum())}
 
 
 def map_set_figures(blue: np.ndarray, green: np.ndarray, red: np.ndarray, geo: dict, circle=None,

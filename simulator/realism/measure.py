@@ -156,12 +156,13 @@ def _texture(points, value, pixel_km, centre, mode: str = "map") -> dict:
 
 def measure_product(folder, metakernel=None, use_geometry: bool = True, calibration=None,
                     texture_mode: str = MISSION_MODE, mission_geo: dict | None = None,
-                    mission_label: str | None = None, map_surface: str = "ellipsoid") -> dict:
+                    mission_label: str | None = None, map_making=None) -> dict:
     """Figures of a product folder (module docstring); ``metakernel`` for mission pairs, ``calibration`` a
     folder of calibration frames for the texture figures (default the product's own ``calibration/``),
     ``texture_mode`` "mission" (the texture, limb and ratio figures of a mission-like perspective map of the
     product, in ``mission_geo`` or its own START_TIME view: :mod:`simulator.realism.mission_compare`), "map"
-    (an orthographic 89.5 km/px 8-bit map of calibrated DN; ``simulator.realism.texture``) or "cells"."""
+    (an orthographic 89.5 km/px 8-bit map of calibrated DN; ``simulator.realism.texture``) or "cells";
+    ``map_making``: how the mission-like map is made (``mission_view.MapMaking``; None: its defaults)."""
     if texture_mode not in MODES:
         raise ProductError(f"texture mode {texture_mode!r} is not one of {', '.join(MODES)}")
     from instrument_models.junocam import decompand
@@ -234,13 +235,14 @@ def measure_product(folder, metakernel=None, use_geometry: bool = True, calibrat
            "notes": notes, "filters": filters, "texture": texture, "plot": plot}
     if texture_mode == MISSION_MODE:
         out["mission_view"] = _mission_view(inputs, per_filter, mission_geo, mission_label, notes, plot,
-                                            map_surface)
+                                            map_making, calibration)
     return out
 
 
-def _mission_view(inputs, per_filter: dict, geo, label, notes: list, plot: dict,
-                  surface: str = "ellipsoid") -> dict | None:
-    """The product's like-for-like figures (``mission_compare``), None with a note when it has none."""
+def _mission_view(inputs, per_filter: dict, geo, label, notes: list, plot: dict, making=None,
+                  calibration=None) -> dict | None:
+    """The product's like-for-like figures (``mission_compare``), None with a note when it has none; its dark
+    from ``calibration`` (a user folder) else the product's own frames (``mission_view.MapMaking``)."""
     from simulator.realism.mission_compare import product_mission_view
 
     if inputs is None:
@@ -249,7 +251,9 @@ def _mission_view(inputs, per_filter: dict, geo, label, notes: list, plot: dict,
     if all(sky.all() for acc in per_filter.values() for sky in acc["sky"]):
         notes.append("mission-like map: no pixel sees Jupiter; not measured")
         return None
-    view, why = product_mission_view(inputs, geo, label, surface)
+    lay = inputs.product.layout
+    frames = _texture_calibration(inputs, calibration, lay, lay.filters)
+    view, why = product_mission_view(inputs, geo, label, making=making, frames=frames)
     notes.extend(why)
     if view is not None:
         plot["mission_green"] = view.pop("_green")
@@ -266,11 +270,11 @@ def _collect(acc: dict, dn: np.ndarray, disk: np.ndarray, lit: np.ndarray | None
     acc["core"].append(core)
 
 
-def _texture_calibration(inputs, calibration, lay):
+def _texture_calibration(inputs, calibration, lay, filters=("GREEN",)):
     """Calibration frames for the texture map: ``calibration`` (a user folder), else the product's own."""
     from simulator.validate.frames import load_frame_calibration
 
-    return load_frame_calibration(inputs.root, calibration, lay.summing, ("GREEN",))
+    return load_frame_calibration(inputs.root, calibration, lay.summing, filters)
 
 
 def _texture_pixels(inputs, frames=None) -> dict:
@@ -360,7 +364,7 @@ def _band_ratios(per_filter: dict, filters: dict) -> list[str]:
 
 def measure(path, metakernel=None, strip_filter: str = "GREEN", calibration=None,
             texture_mode: str = MISSION_MODE, mission_geo: dict | None = None, mission_label: str | None = None,
-            map_surface: str = "ellipsoid") -> dict:
+            map_making=None) -> dict:
     """Figures of ``path``: a product folder (or its metadata JSON) or a folder of calibration frames
     (a mission map set is measured by ``mission_compare.measure_map_set``); ``mission_geo``: the view the
     mission-like maps of a product are drawn in (None: its own at START_TIME)."""
@@ -375,4 +379,4 @@ def measure(path, metakernel=None, strip_filter: str = "GREEN", calibration=None
             return measure_calibration(load_calibration_folder(path, strip_filter))
         raise
     return measure_product(path, metakernel, calibration=calibration, texture_mode=texture_mode,
-                           mission_geo=mission_geo, mission_label=mission_label, map_surface=map_surface)
+                           mission_geo=mission_geo, mission_label=mission_label, map_making=map_making)

@@ -46,6 +46,11 @@ MISSION_KEYS = (
     ("red_over_green", "red / green, disk medians"),
     ("pixel_residual", "pixel minus its 4 neighbours, robust, / median"),
     ("spike_share", "disk pixels > 5 % above their 3x3 median"),
+    ("neighbour_corr_row", "high-passed pixel vs its neighbour: along rows"),
+    ("neighbour_corr_column", "the same along columns"),
+    ("neighbour_corr_diagonal", "the same along the diagonal (down-right)"),
+    ("neighbour_corr_antidiagonal", "the same along the anti-diagonal (down-left)"),
+    ("nyquist_ratio", "power 0.4-0.5 / 0.2-0.3 cycles per map pixel"),
 )
 
 
@@ -56,7 +61,10 @@ def flat_figures(f: dict) -> dict:
             "photometric_b": f["exponents"][0], "photometric_c": f["exponents"][1],
             "limb_falloff": f["limb"]["falloff"], "limb_falloff_near_median": f["limb"]["near_median"],
             "blue_over_green": f["ratios"][0], "red_over_green": f["ratios"][1],
-            "pixel_residual": f["pixels"]["residual"], "spike_share": f["pixels"]["spikes"]}
+            "pixel_residual": f["pixels"]["residual"], "spike_share": f["pixels"]["spikes"],
+            **dict(zip(("neighbour_corr_row", "neighbour_corr_column", "neighbour_corr_diagonal",
+                        "neighbour_corr_antidiagonal"), f["pixels"]["correlations"])),
+            "nyquist_ratio": f["pixels"]["nyquist"]}
 
 
 def measure_maps(maps: dict, geo: dict, companding: str, geometry_label: str,
@@ -85,16 +93,25 @@ def measure_map_set(map_set: mv.MapSet, images: dict, geo: dict) -> dict:
 
 
 def product_mission_view(inputs, geo: dict | None, geometry_label: str | None = None,
-                         surface: str = "ellipsoid") -> tuple[dict | None, list]:
+                         surface: str | None = None, making: mv.MapMaking | None = None,
+                         frames=None) -> tuple[dict | None, list]:
     """(the ``mission_view`` entry, notes) of a product: its maps in ``geo`` (None: its own kernels at its
-    START_TIME), its pixels drawn on ``surface`` (``mission_view.product_maps``); (None, [why]) when it has no
+    START_TIME), made as ``making`` says (``mission_view.MapMaking``, default compare's fitted one; ``surface``
+    replaces its surface; ``frames`` the calibration frames whose dark is removed, default the product's own
+    ``calibration/``, else its reference columns: ``mission_view.product_maps``); (None, [why]) when it has no
     GREEN pixel on the disk."""
+    making = making if making is not None else mv.MapMaking()
+    if surface is not None:
+        making = mv.MapMaking(surface, making.resampler, making.calibration)
     if geo is None:
         geo = mv.product_geometry(inputs)
         geometry_label = f"the product's kernels at its START_TIME {geo['start_utc']}"
-    maps = {f: m["codes"] for f, m in mv.product_maps(None, geo["spacecraft_km"], inputs=inputs,
-                                                                  names=("codes",), surface=surface).items()}
+    maps = {f: m["codes"] for f, m in mv.product_maps(None, geo["spacecraft_km"], inputs=inputs, names=("codes",),
+                                                      making=making, frames=frames).items()}
     if "GREEN" not in maps:
         return None, ["mission-like map: no GREEN camera pixel on the disk; not measured"]
-    figures, green = measure_maps(maps, geo, inputs.product.layout.companding, geometry_label, DRAWN_CIRCLE)
-    return {**figures, "surface": surface, "_green": green}, []
+    figures, green = measure_maps(maps, geo, inputs.product.layout.companding,
+                                  f"{geometry_label}; mapped: {making.describe()}", DRAWN_CIRCLE)
+    return {**figures, "surface": making.surface, "resampler": making.resampler,
+            "calibration": making.calibration,
+            "_green": green}, []

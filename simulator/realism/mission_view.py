@@ -15,9 +15,11 @@ This module makes such maps of a product and reads them:
   alone, through the kernels of its twin (``simulator.twins``: the orbit fitted through SPACECRAFT_ALTITUDE
   and the sub-spacecraft point, PJ from the published perijove table, the synthetic Sun), as ``render --like``
   builds them; :func:`product_geometry` the same from a product's own kernels at its START_TIME;
-* :func:`product_maps`: a product's camera pixels put into such a map (:func:`camera_pixels_to_map`, the one
-  place where camera pixels go into map pixels: each into the map pixel its surface point falls in, holes
-  filled from neighbours; how MSSS resamples is not published, an assumption);
+* :func:`product_maps`: a product's camera pixels put into such a map as :class:`MapMaking` says (compare's
+  inference of how MSSS made the real maps, each step an option: dark subtracted and flat divided before
+  mapping, codes re-companded, a round kernel ~1.6 camera pixels wide; README "How compare maps a product"),
+  through :func:`camera_pixels_to_map`, the one place where camera pixels go into map pixels (positions exact,
+  only values interpolated; holes filled from neighbours by :func:`fill_map`);
 * :func:`trace_map`: the inverse, every map pixel traced to Jupiter (a sphere of the equatorial radius: the
   map's limb is a circle), for the figures of :mod:`simulator.realism.map_figures`;
 * :func:`load_map_set`: a folder (or files) of mission maps ``*-blue.png``, ``*-green.png``, ``*-red.png`` and
@@ -45,6 +47,53 @@ SURFACES = ("ellipsoid", "sphere")
 FILL_RADIUS_PX = 2                       # empty map pixels filled from camera pixels up to this far (assumption)
 METADATA_KEYS = ("START_TIME", "ORBIT_NUMBER", "SPACECRAFT_ALTITUDE", "SUB_SPACECRAFT_LATITUDE",
                  "SUB_SPACECRAFT_LONGITUDE")   # what real_geometry reads
+
+
+CALIBRATIONS = ("dark+flat", "dark", "none")
+# compare's default map making, inferred from the real PJ32 maps (README "How compare maps a product"; no
+# description of MSSS's map pipeline was found): a dark was subtracted (the terminator reaches codes 2-3, below
+# any bias), a flat divided (none of the flat's dust dips), and the values resampled by a round kernel about 1.6
+# camera pixels wide (the high-passed neighbour correlations of the three maps, fitted over tent, B-spline and
+# Gaussian kernels of several widths on our real-like product).
+DEFAULT_RESAMPLER = "gauss*1.6"
+DEFAULT_CALIBRATION = "dark+flat"
+
+
+@dataclass(frozen=True)
+class MapMaking:
+    """How a product's camera pixels become a mission-like map (compare's model of MSSS's map making).
+
+    Attributes
+    ----------
+    surface : where a pixel's surface point is drawn (``SURFACES``): "ellipsoid" (where it is) or "sphere"
+        (its planetocentric direction on the sphere of the equatorial radius, the sphere the map's limb circle
+        and :func:`trace_map` assume).
+    resampler : ``resample.resampler_spec`` text: "average" (each pixel into the map pixel it falls in) or
+        "KIND" / "KIND*WIDTH" (a kernel along each framelet's own axes, WIDTH camera pixels).
+    calibration : what is done to each camera pixel before mapping (``CALIBRATIONS``): "dark" its dark
+        subtracted in DN (the calibration frames' dark map, else the framelet's reference-column median), the
+        frames' bad pixels left out, and its code re-companded; "dark+flat" also divided by the flat (the
+        frames' flat, else the camera model's vignetting); "none": the raw codes as returned.
+    """
+
+    surface: str = "ellipsoid"
+    resampler: str = DEFAULT_RESAMPLER
+    calibration: str = DEFAULT_CALIBRATION
+
+    def __post_init__(self):
+        from simulator.realism.resample import resampler_spec
+
+        if self.surface not in SURFACES:
+            raise ProductError(f"map surface {self.surface!r} is not one of {', '.join(SURFACES)}")
+        if self.calibration not in CALIBRATIONS:
+            raise ProductError(f"map calibration {self.calibration!r} is not one of {', '.join(CALIBRATIONS)}")
+        resampler_spec(self.resampler)
+
+    def describe(self) -> str:
+        """One phrase for compare's table."""
+        done = {"none": "raw codes", "dark": "dark subtracted, bad pixels left out",
+                "dark+flat": "dark subtracted, flat divided, bad pixels left out"}[self.calibration]
+        return f"{done}; {self.resampler}; on the {self.surface}"
 
 
 def _number(value) -> float:
@@ -198,10 +247,13 @@ def visible(points: np.ndarray, spacecraft_km: np.ndarray, radii_km: np.ndarray)
     return ((spacecraft_km - points) * (points / radii_km ** 2)).sum(axis=1) > 0
 
 
-def camera_pixels_to_map(col: np.ndarray, row: np.ndarray, values: np.ndarray, shape=MAP_SHAPE) -> np.ndarray:
-    """Camera pixels put into map pixels: each into the map pixel its (col, row) falls in, the mean per map
-    pixel, holes filled from neighbours (``colourview.grid_average``, up to ``FILL_RADIUS_PX``); 0 where no
-    pixel fell (sky). Worked on the covered box plus a margin (the filling reaches no further).
+def camera_pixels_to_map(col: np.ndarray, row: np.ndarray, values: np.ndarray, shape=MAP_SHAPE,
+                         kind: str = "average", width: float = 1.0, to_source=None, group=None) -> np.ndarray:
+    """Camera pixels put into map pixels by ``resample.splat`` (``kind`` "average": each into the map pixel its
+    (col, row) falls in, the mean per map pixel; a kernel: the kernel-weighted mean along each source grid's own
+    axes, ``to_source`` and ``group`` as :func:`~simulator.realism.resample.splat` takes them), then the one
+    hole-filling step (:func:`fill_map`). Only the values are interpolated: every pixel stays at its exact
+    map position.
 
     Parameters
     ----------
@@ -210,84 +262,83 @@ def camera_pixels_to_map(col: np.ndarray, row: np.ndarray, values: np.ndarray, s
 
     Returns
     -------
-    maps : (K, rows, cols) float64.
+    maps : (K, rows, cols) float64, 0 where no pixel reached (sky).
     """
-    from simulator.products.colourview import grid_average
+    from simulator.realism.resample import splat
 
+    values = np.asarray(values, dtype=np.float64)
     inside = (col >= 0) & (col < shape[1]) & (row >= 0) & (row < shape[0])
-    out = np.zeros((len(values),) + tuple(shape))
     if not inside.any():
-        return out
-    c, r = col[inside], row[inside]
-    m = FILL_RADIUS_PX + 2
-    c0, c1 = max(int(c.min()) - m, 0), min(int(c.max()) + m + 1, shape[1])
-    r0, r1 = max(int(r.min()) - m, 0), min(int(r.max()) + m + 1, shape[0])
-    for k, v in enumerate(values):
-        # rows from the top = largest y: y = r1 - row
-        mean, seen = grid_average(c - c0, r1 - r, np.asarray(v)[inside], np.zeros(c.size, np.int64), 1, 1.0,
-                                  (0.0, float(c1 - c0), 0.0, float(r1 - r0)), FILL_RADIUS_PX)
-        out[k, r0:r1, c0:c1] = np.where(seen[0], mean[0], 0.0)
-    return out
+        return np.zeros((len(values),) + tuple(shape))
+    if group is not None:
+        group = np.asarray(group)[inside]
+    means, weight = splat(col[inside], row[inside], values[:, inside], tuple(shape), kind, to_source, group, width)
+    return fill_map(means, weight)
 
 
-def _splat_to_map(col, row, values, shape, kind: str, width: float, acc: dict) -> np.ndarray:
-    """(K, rows, cols) maps of ``values`` (K, N) interpolated by ``resample.splat`` (``acc``: the framelets'
-    ``to_source`` and ``group``), holes filled as the quicklook fills them, 0 beyond one pixel of the covered
-    area (sky)."""
+def fill_map(means: np.ndarray, weight: np.ndarray, fill_radius: int = FILL_RADIUS_PX) -> np.ndarray:
+    """(K, rows, cols) ``means`` (weights ``weight``, 0 = no data) with their holes filled from neighbours up to
+    ``fill_radius`` (``quicklook._fill_holes``: weighted box averages of growing radius, the same filling as
+    ``colourview.grid_average``'s), then kept only within one pixel of data (filling closes gaps, it does not
+    grow the edges); 0 elsewhere (sky)."""
     from scipy import ndimage
 
     from simulator.products.quicklook import _fill_holes
-    from simulator.realism.resample import splat
 
-    inside = (col >= 0) & (col < shape[1]) & (row >= 0) & (row < shape[0])
-    means, weight = splat(col[inside], row[inside], values[:, inside], shape, kind, np.stack(acc["to_source"]),
-                          np.concatenate(acc["group"])[inside], width)
     covered = ndimage.binary_dilation(weight > 0)
-    return np.stack([np.where(covered, _fill_holes(m, (weight > 0).astype(np.float64), FILL_RADIUS_PX)[0], 0.0)
-                     for m in means])
+    out = []
+    for m in means:
+        total, count = _fill_holes(m * weight, weight, fill_radius)
+        out.append(np.where(covered & (count > 0), total / np.where(count > 0, count, 1.0), 0.0))
+    return np.stack(out)
 
 
 def product_maps(folder, spacecraft_km: np.ndarray, shape=MAP_SHAPE, limb_px: float = MAP_LIMB_PX,
-                 metakernel=None, inputs=None, names=("codes", "dn", "rawdn"), surface: str = "ellipsoid",
-                 resampler: str = "average") -> dict:
+                 metakernel=None, inputs=None, names=("codes", "dn", "rawdn"), surface: str | None = None,
+                 resampler: str | None = None, making: MapMaking | None = None, frames=None) -> dict:
     """{filter: {"codes", "dn", "rawdn"}} (rows, cols) float64 maps of a product's camera pixels seen from
-    ``spacecraft_km`` (north up, limb a ``limb_px`` circle centred).
+    ``spacecraft_km`` (north up, limb a ``limb_px`` circle centred), made as ``making`` says (:class:`MapMaking`;
+    ``surface`` and ``resampler``, when given, replace its fields).
 
-    ``codes``: mean raw code per map pixel, rounded (0 = sky; 8-bit products 1..255); ``dn``: mean calibrated
-    DN (``iter_projected``'s values: decompanded, dark subtracted, flat divided); ``rawdn``: mean decompanded
-    raw code. Saturated and unprojected pixels are left out. ``inputs``: already opened product inputs;
-    ``names``: the maps to make (``compare`` needs only the codes). ``surface``: where a pixel's surface point
-    is drawn: "ellipsoid" (where it is; the oblate limb then lies inside the map's circle towards the poles) or
-    "sphere" (at its planetocentric direction on the sphere of the equatorial radius, the sphere the map's limb
-    circle and :func:`trace_map` assume; ``SURFACES``). ``resampler``: ``resample.resampler_spec`` ("average":
-    :func:`camera_pixels_to_map`; "KIND" or "KIND*WIDTH": ``resample.splat`` along each framelet's own axes,
-    holes filled as the quicklook fills them).
+    ``codes``: the camera pixels' codes as the mission's maps hold them: with ``making.calibration`` "dark"
+    each pixel's decompanded DN minus its dark (``frames``' dark map, else the framelet's reference-column
+    median), companded back to a whole code (<= 0 DN: code 0), the mask's bad pixels left out; "dark+flat"
+    also over the flat (``frames``' flat, else the model's vignetting); "none" the raw codes. Then resampled (``making.resampler``), rounded (0 = sky or no signal; 8-bit products <= 255).
+    ``dn``: calibrated DN (``iter_projected``'s values: decompanded, reference-column dark subtracted, divided
+    by the model's vignetting); ``rawdn``: decompanded raw codes; both resampled the same way. Saturated and
+    unprojected pixels are left out. ``inputs``: already opened product inputs; ``names``: the maps to make
+    (``compare`` needs only the codes); ``frames``: ``simulator.validate.frames.FrameCalibration`` (None: the
+    product's own ``calibration/`` when it has one, else the model's: reference columns, no mask).
     """
-    if surface not in SURFACES:
-        raise ProductError(f"map surface {surface!r} is not one of {', '.join(SURFACES)}")
+    making = making if making is not None else MapMaking()
+    making = MapMaking(surface if surface is not None else making.surface,
+                       resampler if resampler is not None else making.resampler, making.calibration)
     from instrument_models.junocam import decompand
     from simulator.products.colourview import iter_projected, product_inputs
     from simulator.realism.resample import local_to_source, resampler_spec
     from simulator.validate.reconstruct import SATURATED_CODE
 
-    kind, width = resampler_spec(resampler)
-
+    kind, width = resampler_spec(making.resampler)
     inputs = inputs if inputs is not None else product_inputs(Path(folder), metakernel)
-    filters = inputs.product.layout.filters
-    companding = inputs.product.layout.companding
-    parts: dict = {f: {"col": [], "row": [], "codes": [], "dn": [], "rawdn": [], "to_source": [], "group": []}
-                   for f in filters}
+    layout = inputs.product.layout
+    if making.calibration != "none" and frames is None:
+        from simulator.validate.frames import load_frame_calibration
+
+        frames = load_frame_calibration(inputs.root, None, layout.summing, layout.filters)
+    flats = _ModelFlats(inputs)
+    parts: dict = {f: {"col": [], "row": [], "to_source": [], "group": [], **{n: [] for n in names}}
+                   for f in layout.filters}
     for geo, p in iter_projected(inputs, None, 1):
         g = p.geometry
         codes = p.codes[p.lines][:, p.samples]
         use = g.hit & (codes < SATURATED_CODE) & np.isfinite(p.value)
+        mapped = (codes_for_map(p, codes, layout, making.calibration, frames, flats) if "codes" in names
+                  else None)
+        if mapped is not None:
+            use &= np.isfinite(mapped)
         if not use.any():
             continue
-        pts = geo.ellipsoid.surface_point(g.lat_pc[use], g.lon_w[use], kind="planetocentric")
-        radii = np.asarray(geo.ellipsoid.radii_km, dtype=np.float64)
-        if surface == "sphere":
-            pts = pts * (JUPITER_EQUATORIAL_RADIUS_KM / np.linalg.norm(pts, axis=1, keepdims=True))
-            radii = np.full(3, JUPITER_EQUATORIAL_RADIUS_KM)
+        pts, radii = _surface_points(geo, g, use, making.surface)
         seen = visible(pts, spacecraft_km, radii)
         if not seen.all():                       # another time's view (a map set's): drop the far side
             use[use] = seen
@@ -300,24 +351,88 @@ def product_maps(folder, spacecraft_km: np.ndarray, shape=MAP_SHAPE, limb_px: fl
             grid[0][use], grid[1][use] = col, row
             acc["group"].append(np.full(col.size, len(acc["to_source"])))
             acc["to_source"].append(local_to_source(grid[0], grid[1]))
-        acc["codes"].append(codes[use].astype(np.float64))
-        acc["dn"].append(p.value[use])
-        acc["rawdn"].append(decompand(codes[use], companding).astype(np.float64))
+        for n, v in (("codes", mapped), ("dn", p.value), ("rawdn", None)):
+            if n in names:
+                acc[n].append(v[use] if v is not None else decompand(codes[use], layout.companding).astype(float))
     out = {}
     for f, acc in parts.items():
         if not acc["col"]:
             continue
         values = np.stack([np.concatenate(acc[n]) for n in names])
         col, row = np.concatenate(acc["col"]), np.concatenate(acc["row"])
-        if kind == "average":
-            maps = dict(zip(names, camera_pixels_to_map(col, row, values, shape)))
-        else:
-            maps = dict(zip(names, _splat_to_map(col, row, values, shape, kind, width, acc)))
+        kernel = {} if kind == "average" else {"to_source": np.stack(acc["to_source"]),
+                                               "group": np.concatenate(acc["group"])}
+        maps = dict(zip(names, camera_pixels_to_map(col, row, values, shape, kind, width, **kernel)))
         if "codes" in maps:
             top = 255.0 if int(np.max(maps["codes"])) <= 255 else None
-            maps["codes"] = np.where(maps["codes"] > 0, np.clip(np.round(maps["codes"]), 1, top), 0.0)
+            maps["codes"] = np.clip(np.round(maps["codes"]), 0, top)
         out[f] = maps
     return out
+
+
+def _surface_points(geo, g, use: np.ndarray, surface: str) -> tuple[np.ndarray, np.ndarray]:
+    """(N, 3) km surface points of a framelet's ``use`` pixels and the radii they lie on (``surface``:
+    :class:`MapMaking`)."""
+    pts = geo.ellipsoid.surface_point(g.lat_pc[use], g.lon_w[use], kind="planetocentric")
+    radii = np.asarray(geo.ellipsoid.radii_km, dtype=np.float64)
+    if surface == "sphere":
+        pts = pts * (JUPITER_EQUATORIAL_RADIUS_KM / np.linalg.norm(pts, axis=1, keepdims=True))
+        radii = np.full(3, JUPITER_EQUATORIAL_RADIUS_KM)
+    return pts, radii
+
+
+class _ModelFlats(dict):
+    """{filter: the camera model's vignetting flat of a full framelet}, made when first asked for."""
+
+    def __init__(self, inputs):
+        super().__init__()
+        self.inputs = inputs
+
+    def __missing__(self, key):
+        from simulator.products.colourview import _flat_for
+        from simulator.validate.reconstruct import Reconstructor
+
+        filter_name, shape, summing = key
+        self[key] = _flat_for(Reconstructor(self.inputs).camera, filter_name, shape, summing, None)
+        return self[key]
+
+
+def codes_for_map(p, codes: np.ndarray, layout, calibration: str, frames, flats: _ModelFlats) -> np.ndarray:
+    """(lines, samples) float codes of a projected framelet's pixels as they enter the map (:class:`MapMaking`
+    ``calibration``), NaN for the frames' bad pixels."""
+    if calibration == "none":
+        return codes.astype(np.float64)
+    companding = layout.companding
+    from instrument_models.junocam import compand, decompand
+    from instrument_models.junocam.electronics import DN12_MAX
+
+    flat_map, dark_map, bad = (None, None, None) if frames is None else frames.maps(p.framelet.filter)
+    if dark_map is None:
+        # no dark frame: the framelet's dark reference columns (colourview.linearise's rule)
+        from simulator.products.colourview import REFERENCE_COLUMNS
+
+        level = float(np.median(decompand(p.codes[:, :max(1, REFERENCE_COLUMNS // _summing(p))], companding)))
+        dark_dn = np.full(codes.shape, level)
+    else:
+        dark_dn = np.asarray(dark_map, dtype=np.float64)[p.lines][:, p.samples]
+    dn = decompand(codes, companding).astype(np.float64) - dark_dn
+    if calibration == "dark+flat":
+        if flat_map is None:
+            flat_map = flats[(p.framelet.filter, p.codes.shape, layout.summing)]
+        flat = np.asarray(flat_map, dtype=np.float64)[p.lines][:, p.samples]
+        dn = np.where(flat > 0, dn / np.where(flat > 0, flat, 1.0), np.nan)
+        dn = np.where(np.isfinite(dn), dn, -1.0)
+        if bad is None:
+            bad = ~(np.asarray(flat_map) > 0)
+    out = compand(np.clip(dn, 0.0, DN12_MAX), companding).astype(np.float64)
+    if bad is not None:
+        out[np.asarray(bad)[p.lines][:, p.samples]] = np.nan
+    return out
+
+
+def _summing(p) -> int:
+    """A projected framelet's pixel summing (1 or 2) from its codes' width (1648 or 824 samples)."""
+    return max(1, int(round(1648 / p.codes.shape[1])))
 
 
 def read_map(path) -> np.ndarray:
