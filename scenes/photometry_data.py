@@ -133,10 +133,17 @@ LOW_PHASE_FROM_DEG = 5.0   # from here on the law is the published / fitted one 
 # image's largest phase, held beyond (module docstring "Phase dependence").
 K_NODES_DEG = (0.0, LOW_PHASE_FROM_DEG) + tuple(75.0 + 2.5 * i for i in range(12)) + (PJ32_FIT_PHASE_DEG[1],)
 # Absorbing layer's vertical optical depth per band, from LOW_PHASE_FROM_DEG on, the same at every phase (absorption
-# does not depend on the scattering angle): fitted so that the law, measured like the maps (a uniform sphere in the
-# PJ32 map's geometry, ``benchmarks.map_photometry --law``), gives the maps' bright-limb falloff, 28.6 / 28.1 / 28.9 %
-# (B/G/R, decompanded). The maps' own free fit gives 0.024 / 0.028 / 0.042 (PJ32_FIT; biased by its phase polynomial).
+# does not depend on the scattering angle): with the PJ32 line's own slope (PJ32_LAW), the law drawn as a geometric
+# sphere in the PJ32 map's geometry (``benchmarks.map_photometry --law``) then gives the maps' bright-limb falloff,
+# 28.6 / 28.1 / 28.9 % (B/G/R, decompanded); the maps' free fit gives 0.024 / 0.028 / 0.042 (PJ32_FIT). It also keeps
+# the bright limb darkening at 70-85 deg, where OPAL's k alone brightens it by up to 9 % (geometry).
 HAZE_TAU = {"BLUE": 0.0239, "GREEN": 0.0232, "RED": 0.0256}
+# Slope of k above ~85 deg (per 10 deg of phase), the same in every band (the maps' falloffs agree within 0.8 points):
+# the PJ32 maps are drawn on a sphere (simulator.realism.mission_view.MISSION_MAP_SURFACE), which pushes the
+# ellipsoid's limb region out by up to ~2.7 % of the radius and flattens the profile the falloff reads; drawn that
+# way, a uniform ellipsoid under this law gives a 23-24 % falloff (GREEN) and the real-like product 25-28 % (its blur
+# adds ~4 points), against the maps' 28.1 %. The PJ32 line's own 0.131 gives 15.5 % / 19.3 % there.
+LIMB_DK = 0.19
 
 
 def opal_k(wavelength_nm) -> np.ndarray:
@@ -154,12 +161,12 @@ def low_phase_k(filter_name: str) -> float:
 def fitted_k_table(filter_name: str) -> tuple:
     """Default ``((phase_deg, k), ...)`` of a broadband filter (module docstring "Derived defaults"):
     :data:`K_AT_ZERO_PHASE` at 0 deg (the albedo calibration's anchor), from :data:`LOW_PHASE_FROM_DEG` on the larger
-    of OPAL's k (:func:`low_phase_k`) and :data:`PJ32_LAW`'s line ``K85 + DK (phase - 85) / 10``, the line held
-    beyond the PJ32 image's largest phase, 103 deg."""
-    k85, dk, _ = PJ32_LAW[filter_name]
+    of OPAL's k (:func:`low_phase_k`) and the line ``K85 + LIMB_DK (phase - 85) / 10`` (K85 of :data:`PJ32_LAW`),
+    the line held beyond the PJ32 image's largest phase, 103 deg."""
+    k85 = PJ32_LAW[filter_name][0]
     low = low_phase_k(filter_name)
     top = PJ32_FIT_PHASE_DEG[1]
-    return tuple((a, K_AT_ZERO_PHASE if a == 0.0 else round(max(low, k85 + dk * (min(a, top) - 85.0) / 10.0), 4))
+    return tuple((a, K_AT_ZERO_PHASE if a == 0.0 else round(max(low, k85 + LIMB_DK * (min(a, top) - 85.0) / 10.0), 4))
                  for a in K_NODES_DEG)
 
 
@@ -238,28 +245,27 @@ PHASE_TABLES = {
     "BLUE": (
         (0.0, 1.0), (5.0, 1.2918), (10.0, 1.2541), (15.0, 1.2109), (20.0, 1.1796), (25.0, 1.1531), (30.0, 1.1308),
         (35.0, 1.1123), (40.0, 1.0972), (45.0, 1.0852), (50.0, 1.0762), (55.0, 1.0701), (60.0, 1.0669),
-        (65.0, 1.0667), (70.0, 1.0698), (75.0, 1.0766), (80.0, 1.0875), (85.0, 1.1272), (90.0, 1.2525),
-        (92.5, 1.3286), (95.0, 1.4157), (97.5, 1.5161), (100.0, 1.6328), (102.5, 1.7693), (105.0, 1.854),
-        (107.5, 1.9313), (110.0, 2.0202), (112.5, 2.1226), (115.0, 2.2415), (117.5, 2.3804), (120.0, 2.5436),
-        (122.5, 2.7367), (125.0, 2.9673), (127.5, 3.2448), (130.0, 3.5821), (132.5, 3.9961), (135.0, 4.5102),
-        (137.5, 5.1567), (140.0, 5.981),
+        (65.0, 1.0667), (70.0, 1.0698), (75.0, 1.0766), (80.0, 1.0875), (85.0, 1.1272), (90.0, 1.2957),
+        (92.5, 1.3997), (95.0, 1.5206), (97.5, 1.6621), (100.0, 1.8292), (102.5, 2.028), (105.0, 2.1446),
+        (107.5, 2.2466), (110.0, 2.3637), (112.5, 2.4989), (115.0, 2.656), (117.5, 2.8396), (120.0, 3.056),
+        (122.5, 3.3128), (125.0, 3.6204), (127.5, 3.9922), (130.0, 4.4461), (132.5, 5.0065), (135.0, 5.7069),
+        (137.5, 6.5941), (140.0, 7.7347),
     ),
     "GREEN": (
         (0.0, 1.0), (5.0, 1.3066), (10.0, 1.2685), (15.0, 1.2249), (20.0, 1.1933), (25.0, 1.1667), (30.0, 1.1445),
         (35.0, 1.1261), (40.0, 1.1112), (45.0, 1.0996), (50.0, 1.091), (55.0, 1.0855), (60.0, 1.083), (65.0, 1.0837),
-        (70.0, 1.0878), (75.0, 1.0957), (80.0, 1.1081), (85.0, 1.1334), (90.0, 1.2566), (92.5, 1.3312),
-        (95.0, 1.4169), (97.5, 1.5156), (100.0, 1.6298), (102.5, 1.7631), (105.0, 1.8469), (107.5, 1.9237),
-        (110.0, 2.0118), (112.5, 2.1134), (115.0, 2.2314), (117.5, 2.369), (120.0, 2.5308), (122.5, 2.7224),
-        (125.0, 2.9509), (127.5, 3.2259), (130.0, 3.5601), (132.5, 3.9702), (135.0, 4.4793), (137.5, 5.1192),
-        (140.0, 5.9348),
+        (70.0, 1.0878), (75.0, 1.0957), (80.0, 1.1081), (85.0, 1.1334), (90.0, 1.3032), (92.5, 1.408), (95.0, 1.5298),
+        (97.5, 1.6725), (100.0, 1.8409), (102.5, 2.0414), (105.0, 2.1592), (107.5, 2.2625), (110.0, 2.381),
+        (112.5, 2.5178), (115.0, 2.6768), (117.5, 2.8627), (120.0, 3.0817), (122.5, 3.3417), (125.0, 3.653),
+        (127.5, 4.0294), (130.0, 4.489), (132.5, 5.0565), (135.0, 5.7659), (137.5, 6.6647), (140.0, 7.8203),
     ),
     "RED": (
         (0.0, 1.0), (5.0, 1.3362), (10.0, 1.2973), (15.0, 1.253), (20.0, 1.2211), (25.0, 1.1944), (30.0, 1.1723),
         (35.0, 1.1543), (40.0, 1.14), (45.0, 1.1292), (50.0, 1.1218), (55.0, 1.1176), (60.0, 1.1168), (65.0, 1.1194),
-        (70.0, 1.1258), (75.0, 1.1364), (80.0, 1.1519), (85.0, 1.1733), (90.0, 1.2344), (92.5, 1.3112),
-        (95.0, 1.3996), (97.5, 1.5014), (100.0, 1.6199), (102.5, 1.7584), (105.0, 1.8433), (107.5, 1.92),
-        (110.0, 2.0079), (112.5, 2.1095), (115.0, 2.2273), (117.5, 2.3649), (120.0, 2.5266), (122.5, 2.7181),
-        (125.0, 2.9466), (127.5, 3.2218), (130.0, 3.5562), (132.5, 3.9668), (135.0, 4.4767), (137.5, 5.1181),
-        (140.0, 5.936),
+        (70.0, 1.1258), (75.0, 1.1364), (80.0, 1.1519), (85.0, 1.1733), (90.0, 1.2724), (92.5, 1.3738),
+        (95.0, 1.4917), (97.5, 1.6298), (100.0, 1.7925), (102.5, 1.9862), (105.0, 2.0988), (107.5, 2.197),
+        (110.0, 2.3097), (112.5, 2.4398), (115.0, 2.5909), (117.5, 2.7675), (120.0, 2.9756), (122.5, 3.2225),
+        (125.0, 3.5181), (127.5, 3.8753), (130.0, 4.3112), (132.5, 4.8491), (135.0, 5.521), (137.5, 6.3715),
+        (140.0, 7.4641),
     ),
 }
