@@ -40,11 +40,12 @@ def register(subparsers) -> None:
                              "and decompanded DN, as the mission's maps hold them), or the older calibrated-DN "
                              "texture rows: an orthographic 89.5 km/px 8-bit map then 150 km cells ('map') or "
                              "every pixel straight into the cells ('cells')")
-    parser.add_argument("--map-surface", default="ellipsoid", choices=("ellipsoid", "sphere"),
+    parser.add_argument("--map-surface", default=None, choices=("ellipsoid", "sphere"),
                         help="where a product's pixels are drawn in its mission-like map: where they are on the "
                              "ellipsoid, or at their planetocentric direction on the sphere of the equatorial "
-                             "radius (the real PJ32 maps' limb is a 799 px circle at every position angle, as a "
-                             "sphere's; how the mission draws them is not published)")
+                             "radius (default: sphere; the real PJ32 maps' lit limb is a 799 px circle where the "
+                             "ellipsoid's lies at 746-799 px, so they are drawn on a sphere; how the mission draws "
+                             "them is not published)")
     parser.add_argument("--metadata", metavar="JSON", type=Path, default=None,
                         help="the metadata JSON of a mission map set, when its folder holds none or several")
     parser.add_argument("--cache-dir", metavar="DIR", type=Path, default=None,
@@ -115,5 +116,5 @@ def _measure_sides(args, map_sets: dict) -> dict:
         where = (f"the geometry of {shared}'s map set ({map_sets[shared][0].metadata.name}'s twin at "
                  f"{geo['start_utc']})") if shared else None
         out[label] = measure(path, args.kernels, args.strip_filter, args.calibration, args.texture_mode, geo, where,
-                             args.map_surface)
+                             args.map_surface or mv.MISSION_MAP_SURFACE)
     return out

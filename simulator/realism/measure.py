@@ -156,7 +156,7 @@ def _texture(points, value, pixel_km, centre, mode: str = "map") -> dict:
 
 def measure_product(folder, metakernel=None, use_geometry: bool = True, calibration=None,
                     texture_mode: str = MISSION_MODE, mission_geo: dict | None = None,
-                    mission_label: str | None = None, map_surface: str = "ellipsoid") -> dict:
+                    mission_label: str | None = None, map_surface: str | None = None) -> dict:
     """Figures of a product folder (module docstring); ``metakernel`` for mission pairs, ``calibration`` a
     folder of calibration frames for the texture figures (default the product's own ``calibration/``),
     ``texture_mode`` "mission" (the texture, limb and ratio figures of a mission-like perspective map of the
@@ -239,9 +239,10 @@ def measure_product(folder, metakernel=None, use_geometry: bool = True, calibrat
 
 
 def _mission_view(inputs, per_filter: dict, geo, label, notes: list, plot: dict,
-                  surface: str = "ellipsoid") -> dict | None:
+                  surface: str | None = None) -> dict | None:
     """The product's like-for-like figures (``mission_compare``), None with a note when it has none."""
     from simulator.realism.mission_compare import product_mission_view
+    from simulator.realism.mission_view import MISSION_MAP_SURFACE
 
     if inputs is None:
         notes.append("mission-like map: needs the product's geometry (TDI 1, kernels); not measured")
@@ -249,7 +250,7 @@ def _mission_view(inputs, per_filter: dict, geo, label, notes: list, plot: dict,
     if all(sky.all() for acc in per_filter.values() for sky in acc["sky"]):
         notes.append("mission-like map: no pixel sees Jupiter; not measured")
         return None
-    view, why = product_mission_view(inputs, geo, label, surface)
+    view, why = product_mission_view(inputs, geo, label, surface or MISSION_MAP_SURFACE)
     notes.extend(why)
     if view is not None:
         plot["mission_green"] = view.pop("_green")
@@ -360,7 +361,7 @@ def _band_ratios(per_filter: dict, filters: dict) -> list[str]:
 
 def measure(path, metakernel=None, strip_filter: str = "GREEN", calibration=None,
             texture_mode: str = MISSION_MODE, mission_geo: dict | None = None, mission_label: str | None = None,
-            map_surface: str = "ellipsoid") -> dict:
+            map_surface: str | None = None) -> dict:
     """Figures of ``path``: a product folder (or its metadata JSON) or a folder of calibration frames
     (a mission map set is measured by ``mission_compare.measure_map_set``); ``mission_geo``: the view the
     mission-like maps of a product are drawn in (None: its own at START_TIME)."""

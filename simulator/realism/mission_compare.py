@@ -85,7 +85,7 @@ def measure_map_set(map_set: mv.MapSet, images: dict, geo: dict) -> dict:
 
 
 def product_mission_view(inputs, geo: dict | None, geometry_label: str | None = None,
-                         surface: str = "ellipsoid") -> tuple[dict | None, list]:
+                         surface: str = mv.MISSION_MAP_SURFACE) -> tuple[dict | None, list]:
     """(the ``mission_view`` entry, notes) of a product: its maps in ``geo`` (None: its own kernels at its
     START_TIME), its pixels drawn on ``surface`` (``mission_view.product_maps``); (None, [why]) when it has no
     GREEN pixel on the disk."""
