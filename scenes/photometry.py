@@ -22,13 +22,13 @@ A ``cos_phase`` of ``None`` means zero phase (``k(0)``, ``Phi = 1``): callers th
 Defaults per band and where they come from: :mod:`scenes.photometry_data` (each number with its source):
 
 * ``k(g)``: from 5 deg on, each band's Hubble OPAL k near opposition (0.950 / 0.968 / 0.999 BLUE / GREEN / RED)
-  up to ~85 deg, where the line fitted to the mission's PJ32 maps of JNCE_2021052_32C00054 (decompanded, 70-103
-  deg; ``benchmarks.map_photometry``) rises above it, 0.13-0.14 per 10 deg, to 1.20-1.21 at 103 deg, the image's
-  largest phase; held beyond (Pioneer's limb curves want no further darkening: Dyudina et al. 2016 found k ~ 1 a
+  up to ~85 deg, where a line rises above it, 0.19 per 10 deg, to 1.29-1.32 at 103 deg, the largest phase of the
+  mission's PJ32 maps of JNCE_2021052_32C00054 it is fitted to (decompanded, 70-103 deg, drawn as the mission
+  draws them: their bright-limb falloff; ``benchmarks.map_photometry``); held beyond (Pioneer's limb curves want no further darkening: Dyudina et al. 2016 found k ~ 1 a
   fair description to 150 deg). At exactly 0 deg every band keeps k 0.64 and no layer: the anchor of the scene's
   albedo calibration (``scenes.jupiter.ALBEDO_SCALE``), which ``Phi`` carries to every other phase.
-* ``tau(g)``: an absorbing layer of optical depth 0.024 / 0.023 / 0.026 from 5 deg on, fitted so that the law
-  measured like the PJ32 maps gives their bright-limb falloff (28.6 / 28.1 / 28.9 %). METHANE keeps a constant k
+* ``tau(g)``: an absorbing layer of optical depth 0.024 / 0.023 / 0.026 from 5 deg on (the PJ32 maps' free fit
+  gives 0.024-0.042), which keeps the bright limb darkening at 70-85 deg. METHANE keeps a constant k
   0.6 and no layer (assumption).
 * ``Phi(g)``: a tabulated multiplier per band (``phase_table``) that makes each band's disk-integrated phase
   curve Mayorga et al. 2016's Cassini GRN curve (as in the Astronomical Almanac, Mallama & Hilton 2018);

@@ -65,12 +65,12 @@ Sources (each number below carries its own):
   forward-scattering haze above the clouds (a bright crescent limb); Mayorga et al. 2016: the disk-integrated
   curve (``Phi`` keeps it). No published per-band k(phase) table was found (Tomasko et al. 1978, Castillo, Doose
   & Tomasko 1986's double Henyey-Greenstein fits at 7 latitudes and 12-151 deg, and Li et al. 2018, Nat. Commun.
-  9, 3709, only as abstracts). So: OPAL's k from 5 deg up to where the PJ32 line rises above it (83.7 / 84.5 /
-  88.5 deg; at 85 deg the line's K85 is OPAL's k within 0.02 in BLUE and GREEN, 0.05 below it in RED), the line
-  to 103 deg, held beyond (no figure; Dyudina's k ~ 1 and Tomasko's bright crescent argue against more
+  9, 3709, only as abstracts). So: OPAL's k from 5 deg up to where a line through the PJ32 fit's K85 rises above
+  it (84.1 / 84.7 / 87.6 deg; at 85 deg K85 is OPAL's k within 0.02 in BLUE and GREEN, 0.05 below it in RED),
+  rising :data:`LIMB_DK` per 10 deg (fitted to the maps' falloff as the maps are drawn) to 103 deg, held beyond (no figure; Dyudina's k ~ 1 and Tomasko's bright crescent argue against more
   darkening); the absorbing layer's tau the same at every phase from 5 deg (absorption does not depend on the
-  scattering angle). This law, measured like the maps, does not return the maps' free fit (it gives k85
-  0.95-0.98, dk 0.03-0.04, tau 0.040-0.043 against :data:`PJ32_FIT`): the free fit's k at 70-80 deg (0.77-0.89)
+  scattering angle). This law, measured like the maps, does not return the maps' free fit (:data:`PJ32_FIT`;
+  the law's own fit differs by its k below ~85 deg and its steeper rise): the free fit's k at 70-80 deg (0.77-0.89)
   is what made the previous law brighten the limb below 70 deg, and one image cannot separate k(phase) from the
   phase function (phase, incidence and emission are tied by the view). The all-disk ``b, c`` of the README
   table move with the clouds' latitude pattern (above), which is the scene's, not the law's.
