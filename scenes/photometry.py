@@ -24,7 +24,8 @@ Defaults per band and where they come from: :mod:`scenes.photometry_data` (each 
 * ``k(g)``: from 5 deg on, each band's Hubble OPAL k near opposition (0.950 / 0.968 / 0.999 BLUE / GREEN / RED)
   up to ~85 deg, where a line rises above it, 0.19 per 10 deg, to 1.29-1.32 at 103 deg, the largest phase of the
   mission's PJ32 maps of JNCE_2021052_32C00054 it is fitted to (decompanded, 70-103 deg, drawn as the mission
-  draws them: their bright-limb falloff; ``benchmarks.map_photometry``); held beyond (Pioneer's limb curves want no further darkening: Dyudina et al. 2016 found k ~ 1 a
+  draws them: their bright-limb falloff; ``benchmarks.map_photometry``); held beyond (Pioneer's limb curves want
+  no further darkening: Dyudina et al. 2016 found k ~ 1 a
   fair description to 150 deg). At exactly 0 deg every band keeps k 0.64 and no layer: the anchor of the scene's
   albedo calibration (``scenes.jupiter.ALBEDO_SCALE``), which ``Phi`` carries to every other phase.
 * ``tau(g)``: an absorbing layer of optical depth 0.024 / 0.023 / 0.026 from 5 deg on (the PJ32 maps' free fit
@@ -249,7 +250,8 @@ class Photometry:
         Vertical optical depth in [0, 1] of an absorbing layer above the Minnaert cloud, per filter
         (``"minnaert"`` only): a number or a table ``((phase_deg, tau), ...)`` like ``minnaert_k``; the I/F is
         multiplied by ``exp(-tau (X(cos i) + X(cos e) - 2))`` (1 at ``i = e = 0``), ``X`` the slant path through a
-        spherical shell ``haze_height_km`` thick (``1 / cos`` away from the limb, at most ~73 at it). Filters not
+        spherical shell ``haze_height_km`` thick (``1 / cos`` away from the limb, at most ~22 at it by
+        default). Filters not
         given keep the defaults (the PJ32 fit, :mod:`scenes.photometry_data`); 0 = none.
     haze_height_km : float
         Thickness of the absorbing layer (km), which bounds its slant path at the limb and the terminator

@@ -67,7 +67,8 @@ Sources (each number below carries its own):
   & Tomasko 1986's double Henyey-Greenstein fits at 7 latitudes and 12-151 deg, and Li et al. 2018, Nat. Commun.
   9, 3709, only as abstracts). So: OPAL's k from 5 deg up to where a line through the PJ32 fit's K85 rises above
   it (84.1 / 84.7 / 87.6 deg; at 85 deg K85 is OPAL's k within 0.02 in BLUE and GREEN, 0.05 below it in RED),
-  rising :data:`LIMB_DK` per 10 deg (fitted to the maps' falloff as the maps are drawn) to 103 deg, held beyond (no figure; Dyudina's k ~ 1 and Tomasko's bright crescent argue against more
+  rising :data:`LIMB_DK` per 10 deg (fitted to the maps' falloff as the maps are drawn) to 103 deg, held beyond
+  (no figure; Dyudina's k ~ 1 and Tomasko's bright crescent argue against more
   darkening); the absorbing layer's tau the same at every phase from 5 deg (absorption does not depend on the
   scattering angle). This law, measured like the maps, does not return the maps' free fit (:data:`PJ32_FIT`;
   the law's own fit differs by its k below ~85 deg and its steeper rise): the free fit's k at 70-80 deg (0.77-0.89)
@@ -136,15 +137,17 @@ LOW_PHASE_FROM_DEG = 5.0   # from here on the law is the published / fitted one 
 K_NODES_DEG = (0.0, LOW_PHASE_FROM_DEG) + tuple(75.0 + 2.5 * i for i in range(12)) + (PJ32_FIT_PHASE_DEG[1],)
 # Absorbing layer's vertical optical depth per band, from LOW_PHASE_FROM_DEG on, the same at every phase (absorption
 # does not depend on the scattering angle): with the PJ32 line's own slope (PJ32_LAW), the law drawn as a geometric
-# sphere in the PJ32 map's geometry (``benchmarks.map_photometry --law``) then gives the maps' bright-limb falloff,
+# sphere in the PJ32 map's geometry (``benchmarks.map_photometry --law``, a 27 km shell) gave the maps'
+# bright-limb falloff,
 # 28.6 / 28.1 / 28.9 % (B/G/R, decompanded); the maps' free fit gives 0.024 / 0.028 / 0.042 (PJ32_FIT). It also keeps
 # the bright limb darkening at 70-85 deg, where OPAL's k alone brightens it by up to 9 % (geometry).
 HAZE_TAU = {"BLUE": 0.0239, "GREEN": 0.0232, "RED": 0.0256}
 # Slope of k above ~85 deg (per 10 deg of phase), the same in every band (the maps' falloffs agree within 0.8 points):
 # the PJ32 maps are drawn on a sphere (simulator.realism.mission_view.MISSION_MAP_SURFACE), which pushes the
 # ellipsoid's limb region out by up to ~2.7 % of the radius and flattens the profile the falloff reads; drawn that
-# way, a uniform ellipsoid under this law gives a 23-24 % falloff (GREEN) and the real-like product 25-28 % (its blur
-# adds ~4 points), against the maps' 28.1 %. The PJ32 line's own 0.131 gives 15.5 % / 19.3 % there.
+# way, a uniform ellipsoid under this law gives a 21-22 % falloff (GREEN) and the real-like product 25.7 % (its blur
+# adds ~4 points), against the maps' 28.1 % (in codes 14.0 % against 18.6). The PJ32 line's own 0.131 gives 15.5 %
+# / 19.3 % there.
 LIMB_DK = 0.19
 
 

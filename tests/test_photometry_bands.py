@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from scenes import SceneError, build_scene
 from scenes.photometry import Photometry, bright_limb_falloff, disk_phase_function, minnaert_law
 from scenes.photometry_data import (BAND_WAVELENGTH_NM, GREEN_K_TABLE, HAZE_TAU, JUNOCAM_PHASE_RANGE_DEG,
-                                    K_AT_ZERO_PHASE, K_NODES_DEG, LIMB_DK, LOW_PHASE_FROM_DEG, OPAL_MINNAERT_K, PHASE_NODES_DEG,
+                                    K_AT_ZERO_PHASE, K_NODES_DEG, LIMB_DK, LOW_PHASE_FROM_DEG, OPAL_MINNAERT_K,
+                                    PHASE_NODES_DEG,
                                     PHASE_TABLES, PJ32_FIT_PHASE_DEG, PJ32_LAW,
                                     REAL_FALLOFF_PHASE_DEG, band_k_offset, band_k_table, k_spread_weight,
                                     mayorga_green_phase_curve, opal_k, phase_table_for)
@@ -28,7 +29,8 @@ BROADBAND = ("BLUE", "GREEN", "RED")
 # The real PJ32 maps' bright-limb falloff, decompanded (benchmarks.map_photometry on the mission's maps of
 # JNCE_2021052_32C00054; README "What the mission's maps hold"): 28.6 / 28.1 / 28.9 % (B/G/R). A rendered product
 # drawn like them reads ~4 points more than the idealised uniform ellipsoid (its blur; 15.5 -> 19.3 % measured with
-# the PJ32 line's own slope): the idealised figure belongs 4-8 points below the maps'. Measured at 400 px: 21.4 / 21.6 / 20.5 % (32.9 /
+# the PJ32 line's own slope): the idealised figure belongs 4-8 points below the maps'. Measured at 400 px: 21.4 /
+# 21.6 / 20.5 % (32.9 /
 # 33.1 / 32.0 % drawn as a geometric sphere).
 DRAWN_FALLOFF_RANGE = (0.20, 0.255)
 # Bright-limb falloff bounds at 5-110 deg: limb darkening, never brightening; at most what OPAL's k = 1 (RED) gives
