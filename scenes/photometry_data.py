@@ -29,66 +29,73 @@ Sources (each number below carries its own):
   at the sub-spacecraft point and its bright limb (the limb point nearest the sub-solar point, incidence
   10-13 deg) at **100-103 deg**, the lit limb inside the swath at 68-103 deg (incidence < 60 deg: 83-103 deg).
   (Sun direction from ``simulator.kernelset.ephemeris``, Standish's elements, ~0.2 deg; the range is the
-  planetographic / planetocentric reading of the metadata's latitude.) So the real 13-19 % bright-limb falloff
-  of issue #13 was measured at a phase of ~100 deg, not at 50-90. Measured on the mission's public map of that
-  image (kmgill/junocam_processing test data, measurement only), 0.9 -> 0.995 of the disk radius in 4 deg
-  sectors: GREEN 14-20 % within ~20 deg of the limb's brightest sector, BLUE 5-6 points less (9-14 %), RED
-  -4..+3 points from GREEN (white ovals lie near that limb; the map's processing is not documented, so these
-  are not adopted; they agree with the model that BLUE's limb falls off less than GREEN's at ~100 deg, by more
-  than its 1 point).
-* **Phase dependence of limb darkening**: Dyudina et al. 2016 (ApJ 822, 76; arXiv:1511.04415, Sec. 2.1.1)
-  found ``I/F ~ cos i`` (k = 1) a fair description of Pioneer 10/11 red-filter belt and zone reflectances up
-  to 150 deg phase, with limb brightening at slanted geometry that this form misses. No published per-band
-  k(phase) was found: Tomasko et al. 1978 (Icarus 33, 558; Pioneer 10 limb-darkening curves of the STrZ and
-  SEBn in blue and red at 12, 23, 34, 109, 120, 127 and 150 deg phase; the brightness at 150 deg needs a thin,
-  strongly forward-scattering haze above the clouds) and Li et al. 2018 (Nat. Commun. 9, 3709) were found only
-  as abstracts or figures, Mayorga et al. 2016's per-filter fits not in a form we could read.
-* **Above 90 deg** (the decision): a Minnaert cloud with k held fixed loses its bright-limb falloff there for a
-  geometric reason only: the sub-solar point moves towards the bright limb, so cos i rises towards the limb
-  (at 100 deg from 0.81 at 0.9 R to 0.96 at 0.995 R); k held at 1.2 gives 8.5 % at 100 deg, Lambert (Dyudina's
-  k = 1) a limb brightening (falloff -19 %). The real image shows 13-19 % at ~100 deg, so the falloff does not
-  drop there: the darkening towards grazing emission grows with phase (k rises). Beyond ~105 deg no real or
-  published figure was found; forward-scattering haze (Tomasko et al.) brightens the limb more as the
-  scattering angle shrinks, so the real falloff may fall at JunoCam's largest phases. The default holds the real
-  figure's middle, 16 %, up to 130 deg (JunoCam's largest phase), an assumption beyond ~105 deg; k is held
-  beyond 130 deg. There the figure loses its meaning: the terminator crosses the bright radius at
-  ``sin(phase - 90)`` of the radius (0.77 at 140 deg), so 0.9 R lies near it and no k <= 2 gives 16 % (k = 2
-  gives -21 % at 140 deg).
-* **Why the bands' k differ, and how that changes with phase** (assumption, first-order physics): OPAL's k
-  falls from red to blue (0.999 at 631-658 nm, 0.950 at 467-502, 0.850 at 395, 0.52 at 275 nm in the same
-  README) as the light scattered by the gas above the clouds grows (Rayleigh optical depth ~ lambda^-4): a thin
-  scattering layer adds ``~ tau P(Theta) / (4 cos e)`` to the cloud's I/F, a limb brightening that lowers the
-  fitted k. Its strength follows the single-scattering phase function at the scattering angle
-  ``Theta = 180 deg - phase``; for Rayleigh scattering ``P = 3/4 (1 + cos^2 Theta)``, 1.5 at opposition, 0.75
-  at 90 deg. So the k difference OPAL measures near opposition (phase <= 11 deg, weight >= 0.98) is scaled
-  by :func:`k_spread_weight` = ``(1 + cos^2 phase) / 2``: 0.71 at 50 deg, 0.60 at 63 (the demo), 0.50 at
-  90 deg. Left out: forward-scattering haze, whose phase function rises from 180 to 90 deg scattering
-  angle and would widen the spread again; the cloud's own phase function.
+  planetographic / planetocentric reading of the metadata's latitude.) So issue #13's 13-19 % bright-limb
+  falloff was read at a phase of ~100 deg. That image's public per-filter maps (kmgill/junocam_processing test
+  data, measurement only) hold raw SQROOT codes (README "What the mission's maps hold"), so 13-19 % is a
+  code-space figure: decompanded, the maps' falloff towards the Sun is 28.6 / 28.1 / 28.9 % (BLUE / GREEN / RED;
+  within 20 deg of the Sun's direction median 24.4 / 25.1 / 27.7 %).
+* **PJ32 fit** (``benchmarks.map_photometry``; the defaults below): the three decompanded maps read in their own
+  geometry (the view from the spacecraft at START_TIME, Jupiter a sphere: the maps' limb is that circle within
+  3 px), 1.36 M pixels with incidence < 85 and emission < 86 deg at phase 70-103 deg, fitted by
+  ``log I = log A(5 deg latitude band) + P(phase) + k(phase) log(cos i cos e) - log cos e - tau (1/cos i +
+  1/cos e - 2)``, ``k(phase) = K85 + DK (phase - 85) / 10``, ``P`` a quadratic: BLUE K85 0.918, DK 0.114,
+  TAU 0.024; GREEN 0.929, 0.111, 0.028; RED 0.903, 0.120, 0.042 (:data:`PJ32_FIT`). Spread over pixel sets
+  (incidence < 80-85, emission < 82-87 deg) and phase degree 2-3: K85 +-0.03, DK +-0.01, TAU +-0.01 (RED
+  +-0.02). Why this form: a plain Minnaert law cannot hold both the disk and the bright limb. Over the disk
+  (emission < 82 deg) the Minnaert fit gives k(85 deg) 0.95-1.01, which leaves the bright limb flat at ~100 deg
+  (the sub-solar point lies beyond it, so cos i rises towards the limb), while the maps fall by ~25 % from
+  0.9 to 0.995 R there, starting at ~0.93 R; the previous default (k 1.27 at 100 deg, fitted to the code-space
+  16 %) darkened the limb, but with k 0.2 above the disk's. A free ``cos i^b cos e^c`` fit cannot separate b
+  from the phase in one image (phase, incidence and emission are tied by the view: b 0.3-1.4 with the phase
+  polynomial's degree), while c is stable at -0.03..+0.07 over the disk: darkening that grows steeply only
+  towards grazing emission, the signature of an absorbing layer above a scattering cloud (the two-way path
+  ``1/cos i + 1/cos e``; Beer-Lambert, the reflecting-layer-plus-haze picture of Tomasko et al. 1978's Pioneer
+  limb curves; reciprocal in i and e). The all-disk ``I ~ cos i^b cos e^c`` of the README table (real b 1.32,
+  c -0.11 in GREEN) is not photometry alone: inside 5 deg latitude bands the real map gives b 1.30-1.81 and
+  c -0.05..+0.21 (-0.43 in the -70..-65 deg band, the polar haze's edge): the clouds' latitude pattern moves
+  the all-disk c.
+* **Phase dependence** beyond the PJ32 image's 70-103 deg (the previous law's failure: its line, extended down
+  to k 0.64 at 0 deg, fell below 0.8 at 30-75 deg and brightened the bright limb there, -19 % at 60 deg, and put
+  a bright bluish rim on the demo's terminator at ~63 deg). Evidence at other phases: near opposition, OPAL's k
+  (above; phase <= 11 deg) 0.950 / 0.968 / 0.999 at the bands' wavelengths: Jupiter limb-darkens there, more in
+  red; Dyudina et al. 2016 (ApJ 822, 76; arXiv:1511.04415, Sec. 2.1.1): ``I/F ~ cos i`` (k = 1) a fair
+  description of Pioneer 10/11 red-filter belt and zone reflectances up to 150 deg, with limb brightening at
+  slanted geometry that form misses; Tomasko et al. 1978 (Icarus 33, 558; Pioneer 10 limb-darkening curves of the
+  STrZ and SEBn in blue and red at 12-150 deg): the brightness at 150 deg needs a thin, strongly
+  forward-scattering haze above the clouds (a bright crescent limb); Mayorga et al. 2016: the disk-integrated
+  curve (``Phi`` keeps it). No published per-band k(phase) table was found (Tomasko et al. 1978, Castillo, Doose
+  & Tomasko 1986's double Henyey-Greenstein fits at 7 latitudes and 12-151 deg, and Li et al. 2018, Nat. Commun.
+  9, 3709, only as abstracts). So: OPAL's k from 5 deg up to where a line through the PJ32 fit's K85 rises above
+  it (84.1 / 84.7 / 87.6 deg; at 85 deg K85 is OPAL's k within 0.02 in BLUE and GREEN, 0.05 below it in RED),
+  rising :data:`LIMB_DK` per 10 deg (fitted to the maps' falloff as the maps are drawn) to 103 deg, held beyond
+  (no figure; Dyudina's k ~ 1 and Tomasko's bright crescent argue against more
+  darkening); the absorbing layer's tau the same at every phase from 5 deg (absorption does not depend on the
+  scattering angle). This law, measured like the maps, does not return the maps' free fit (:data:`PJ32_FIT`;
+  the law's own fit differs by its k below ~85 deg and its steeper rise): the free fit's k at 70-80 deg (0.77-0.89)
+  is what made the previous law brighten the limb below 70 deg, and one image cannot separate k(phase) from the
+  phase function (phase, incidence and emission are tied by the view). The all-disk ``b, c`` of the README
+  table move with the clouds' latitude pattern (above), which is the scene's, not the law's.
+* **OPAL's k per wavelength**: in the defaults below ~85 deg (above). ``band_k_table`` (OPAL's difference to
+  GREEN, scaled by :func:`k_spread_weight`, the Rayleigh phase function ``(1 + cos^2 phase) / 2``: the gas above
+  the clouds causes it) builds the previous default's alternative on GREEN's table.
 
 Derived defaults (how the numbers above become tables):
 
-* ``GREEN`` k(phase): :data:`GREEN_K_TABLE`, each node from 10 to 130 deg the k whose bright-limb falloff is 16 %
-  at that phase, the middle of the real 13-19 % (``scenes.photometry.bright_limb_falloff``; measured at ~100 deg,
-  held over JunoCam's 50-130 deg and below, see above). ``BLUE`` and ``RED`` are the same
-  table shifted by OPAL's k difference to GREEN (-0.018, +0.031) times :func:`k_spread_weight` from the 10 deg
-  node on (-0.013 / +0.022 at 50 deg, -0.009 / +0.015 at 90 deg, -0.013 / +0.022 at 130 deg). With it every
-  band's falloff is 14.2-15.2 % (BLUE), 16.0-16.2 % (GREEN) and 17.7-18.9 % (RED) at 50-130 deg, the phases
-  JunoCam sees, and 15.0 / 16.0 / 17.7 % at 100-103 deg, where the real figure was measured (above). No
-  published per-band k(phase) replaced this weighting (an assumption); on the real PJ32 map BLUE's limb falls
-  off less than GREEN's, as here. At 10-47.5 deg, nearer OPAL's own phases, BLUE
-  is 11.9-14.1 % and RED 19.0-21.6 %: no real JunoCam figure there. At exactly 0 deg (ramping to the 10 deg node)
-  every band keeps GREEN's k(0) = 0.64, so the zero-phase disk factor 2 / (2k(0) + 1) through
-  which the scene's normal albedos are calibrated to Karkoschka's geometric albedos
-  (``scenes.jupiter.ALBEDO_SCALE``) is unchanged; with the per-band phase tables below, each band's
-  disk-integrated brightness is then Karkoschka's albedo times Mayorga's curve at every phase, and the bands'
-  different limb darkening only moves light between the disk centre and the limb. METHANE keeps a constant
-  0.6 (assumption: high hazes limb-darken weakly; OPAL's FQ889N k = 1.000 is not adopted because the scene's
-  METHANE albedo scale, ``scenes.jupiter.ALBEDO_SCALE``, is calibrated for k = 0.6 through the zero-phase disk
-  factor 2 / (2k + 1); adopting it would need that scale x 1.36).
+* ``BLUE``, ``GREEN``, ``RED`` k(phase): :func:`fitted_k_table`, ``K_AT_ZERO_PHASE`` (0.64) at 0 deg, from
+  :data:`LOW_PHASE_FROM_DEG` (5 deg) on ``max(OPAL's k, K85 + DK (phase - 85) / 10)`` with (K85, DK) of
+  :data:`PJ32_LAW` (the PJ32 fit corrected by one step so the same fit of a law with that line returns the
+  map's line), the phase held at 103 deg beyond it; nodes every 2.5 deg at 75-103 deg. Absorbing layer
+  :func:`fitted_tau_table`: :data:`HAZE_TAU` from 5 deg on, 0 at 0 deg. At 0 deg every band has k 0.64 and no
+  absorbing layer, so the zero-phase disk factor 2 / (2k(0) + 1) through which the scene's normal albedos are
+  calibrated to Karkoschka's geometric albedos (``scenes.jupiter.ALBEDO_SCALE``) is unchanged; with the per-band
+  phase tables below, each band's disk-integrated brightness is then Karkoschka's albedo times Mayorga's curve at
+  every phase (the 0-5 deg ramp is the calibration anchor, not a claim about opposition). METHANE keeps a
+  constant k 0.6 and no absorbing layer (assumption: high hazes limb-darken weakly; OPAL's FQ889N k = 1.000 is
+  not adopted because the scene's METHANE albedo scale is calibrated for k = 0.6).
 * Phase multiplier ``Phi(phase)`` per band: :data:`PHASE_TABLES`, tabulated so that the disk-integrated
-  brightness of a uniform sphere with that band's k(phase) equals Mayorga's GRN curve at every node
-  (0-90 deg every 5 deg, 90-140 every 2.5; held beyond). ``Phi(0) = 1``, so the zero-phase disk average (the
-  geometric albedo) depends on k(0) only. Recomputed by :func:`phase_table_for` (tests/test_photometry_bands.py checks it).
+  brightness of a uniform sphere with that band's k(phase) and absorbing layer equals Mayorga's GRN curve at
+  every node (0-90 deg every 5 deg, 90-140 every 2.5; held beyond). ``Phi(0) = 1``. Recomputed by
+  :func:`phase_table_for` (tests/test_photometry_bands.py checks it).
 """
 
 from __future__ import annotations
@@ -106,16 +113,76 @@ OPAL_MINNAERT_K = (
 BAND_WAVELENGTH_NM = {"BLUE": 480.0, "GREEN": 550.0, "RED": 650.0, "METHANE": 889.0}
 REFERENCE_BAND = "GREEN"
 
-# GREEN Minnaert k against phase (deg): each node from 10 to 130 deg the k whose bright-limb falloff (0.9 -> 0.995
-# of the radius) is 16 %, the middle of the real 13-19 % (issue #13, measured at ~100 deg phase; held from 10 to
-# 130 deg, JunoCam's largest phase: an assumption away from ~100 deg); 0 deg extends the 10-20 deg slope. Held
-# beyond 130 deg.
-GREEN_K_TABLE = ((0.0, 0.640), (10.0, 0.735), (20.0, 0.834), (30.0, 0.904), (40.0, 0.960), (50.0, 1.009),
-                 (60.0, 1.054), (70.0, 1.099), (80.0, 1.146), (90.0, 1.200), (95.0, 1.231), (100.0, 1.266),
-                 (105.0, 1.306), (110.0, 1.355), (115.0, 1.414), (120.0, 1.491), (122.5, 1.540), (125.0, 1.597),
-                 (127.5, 1.667), (130.0, 1.754))
-# The phases at which the real figure applies (module docstring): JunoCam sees phases 50-130 deg; the real 13-19 %
-# was measured at the bright limb of JNCE_2021052_32C00054, phase 100-103 deg.
+# Fits of the law family to the mission's PJ32 maps of JNCE_2021052_32C00054, decompanded (benchmarks.map_photometry,
+# module docstring "PJ32 fit"): k(phase) = K85 + DK (phase - 85) / 10 over the maps' 70-103 deg, and the
+# absorbing layer's optical depth TAU, per band.
+PJ32_FIT = {"BLUE": (0.918, 0.114, 0.024), "GREEN": (0.929, 0.111, 0.028), "RED": (0.903, 0.120, 0.042)}
+# The law's own (K85, DK, TAU): the same fit of the law itself (a uniform sphere in the map's geometry) returns
+# (K85 - 0.045..0.05, DK - 0.02, TAU + 0.011): the fit's phase polynomial does not follow the law's phase
+# multiplier exactly. So the law takes PJ32_FIT corrected by that difference (one step; the fit of the result is
+# in the module docstring), and the law measured like the map returns the map's figures.
+PJ32_LAW = {"BLUE": (0.968, 0.135, 0.012), "GREEN": (0.974, 0.131, 0.017), "RED": (0.950, 0.141, 0.030)}
+PJ32_FIT_PHASE_DEG = (70.0, 103.0)   # the phases of the fitted map pixels (incidence < 85, emission < 86 deg)
+# Thickness of the absorbing layer, which bounds its slant path at the limb (sqrt(2 R / H + 1) ~ 22): an assumption, of
+# the order of the altitude range of Jupiter's upper hazes (tropopause to ~1 mbar and above). A thinner shell (one
+# scale height, 27 km: path up to 73) ends the limb in a drop within its last ~0.1 % of radius that the limb-timing
+# fit (simulator.validate.limbfit, 3 samples per pixel) reads as a -0.43 ms bias (-0.25 ms at 135 km, < 0.2 ms at
+# 300 km; tests/test_validate_product.py). At 0.995 R (emission 84.3 deg) the path is 8.5 against 9.8 at 27 km.
+HAZE_HEIGHT_KM = 300.0
+JUPITER_RADIUS_KM = 71492.0   # equatorial radius, facts.md "Jupiter" (pck00010)
+K_AT_ZERO_PHASE = 0.64     # every band at exactly 0 deg: the k through which scenes.jupiter.ALBEDO_SCALE is calibrated
+LOW_PHASE_FROM_DEG = 5.0   # from here on the law is the published / fitted one (0 deg is the calibration anchor only)
+# k(phase) nodes: OPAL's k up to where the PJ32 line crosses it (83.7 / 84.5 / 88.5 deg B/G/R), the line to the
+# image's largest phase, held beyond (module docstring "Phase dependence").
+K_NODES_DEG = (0.0, LOW_PHASE_FROM_DEG) + tuple(75.0 + 2.5 * i for i in range(12)) + (PJ32_FIT_PHASE_DEG[1],)
+# Absorbing layer's vertical optical depth per band, from LOW_PHASE_FROM_DEG on, the same at every phase (absorption
+# does not depend on the scattering angle): with the PJ32 line's own slope (PJ32_LAW), the law drawn as a geometric
+# sphere in the PJ32 map's geometry (``benchmarks.map_photometry --law``, a 27 km shell) gave the maps'
+# bright-limb falloff,
+# 28.6 / 28.1 / 28.9 % (B/G/R, decompanded); the maps' free fit gives 0.024 / 0.028 / 0.042 (PJ32_FIT). It also keeps
+# the bright limb darkening at 70-85 deg, where OPAL's k alone brightens it by up to 9 % (geometry).
+HAZE_TAU = {"BLUE": 0.0239, "GREEN": 0.0232, "RED": 0.0256}
+# Slope of k above ~85 deg (per 10 deg of phase), the same in every band (the maps' falloffs agree within 0.8 points):
+# the PJ32 maps are drawn on a sphere (simulator.realism.mission_view.MISSION_MAP_SURFACE), which pushes the
+# ellipsoid's limb region out by up to ~2.7 % of the radius and flattens the profile the falloff reads; drawn that
+# way, a uniform ellipsoid under this law gives a 21-22 % falloff (GREEN) and the real-like product 25.7 % (its blur
+# adds ~4 points), against the maps' 28.1 % (in codes 14.0 % against 18.6). The PJ32 line's own 0.131 gives 15.5 %
+# / 19.3 % there.
+LIMB_DK = 0.19
+
+
+def opal_k(wavelength_nm) -> np.ndarray:
+    """OPAL's Minnaert k at ``wavelength_nm`` (linear between the filters' wavelengths, held beyond the ends)."""
+    table = np.array([(w, k) for _, w, k in OPAL_MINNAERT_K])
+    return np.interp(wavelength_nm, table[:, 0], table[:, 1])
+
+
+def low_phase_k(filter_name: str) -> float:
+    """The band's Minnaert k away from JunoCam's bright-limb phases: OPAL's at the band's wavelength (0.950 /
+    0.968 / 0.999 B/G/R, phase <= 11 deg), held to where the PJ32 line rises above it."""
+    return round(float(opal_k(BAND_WAVELENGTH_NM[filter_name])), 4)
+
+
+def fitted_k_table(filter_name: str) -> tuple:
+    """Default ``((phase_deg, k), ...)`` of a broadband filter (module docstring "Derived defaults"):
+    :data:`K_AT_ZERO_PHASE` at 0 deg (the albedo calibration's anchor), from :data:`LOW_PHASE_FROM_DEG` on the larger
+    of OPAL's k (:func:`low_phase_k`) and the line ``K85 + LIMB_DK (phase - 85) / 10`` (K85 of :data:`PJ32_LAW`),
+    the line held beyond the PJ32 image's largest phase, 103 deg."""
+    k85 = PJ32_LAW[filter_name][0]
+    low = low_phase_k(filter_name)
+    top = PJ32_FIT_PHASE_DEG[1]
+    return tuple((a, K_AT_ZERO_PHASE if a == 0.0 else round(max(low, k85 + LIMB_DK * (min(a, top) - 85.0) / 10.0), 4))
+                 for a in K_NODES_DEG)
+
+
+def fitted_tau_table(filter_name: str) -> tuple:
+    """Default ``((phase_deg, tau), ...)`` of a broadband filter: 0 at 0 deg (the albedo calibration's Minnaert disk
+    factor), :data:`HAZE_TAU` from :data:`LOW_PHASE_FROM_DEG` on (constant)."""
+    return ((0.0, 0.0), (LOW_PHASE_FROM_DEG, HAZE_TAU[filter_name]))
+
+
+GREEN_K_TABLE = fitted_k_table("GREEN")
+# JunoCam sees phases 50-130 deg (module docstring); the bright limb of JNCE_2021052_32C00054 lies at 100-103 deg.
 JUNOCAM_PHASE_RANGE_DEG = (50.0, 130.0)
 REAL_FALLOFF_PHASE_DEG = (100.0, 103.0)
 METHANE_K = 0.6            # assumption (high hazes limb-darken weakly); constant over phase
@@ -123,12 +190,6 @@ METHANE_PHASE_G = 0.086    # METHANE keeps the previous Henyey-Greenstein multip
 
 # Mayorga et al. observed 0-140 deg; every 5 deg to 90, then every 2.5 deg, where k(phase) and Phi steepen
 PHASE_NODES_DEG = tuple(float(a) for a in range(0, 90, 5)) + tuple(90.0 + 2.5 * i for i in range(21))
-
-
-def opal_k(wavelength_nm) -> np.ndarray:
-    """OPAL's Minnaert k at ``wavelength_nm`` (linear between the filters' wavelengths, held beyond the ends)."""
-    table = np.array([(w, k) for _, w, k in OPAL_MINNAERT_K])
-    return np.interp(wavelength_nm, table[:, 0], table[:, 1])
 
 
 def band_k_offset(filter_name: str) -> float:
@@ -145,9 +206,9 @@ def k_spread_weight(phase_deg) -> np.ndarray:
 
 
 def band_k_table(filter_name: str, weight=k_spread_weight) -> tuple:
-    """Default ``((phase_deg, k), ...)`` of a broadband filter: :data:`GREEN_K_TABLE` + :func:`band_k_offset` times
+    """Alternative ``((phase_deg, k), ...)`` of a broadband filter: :data:`GREEN_K_TABLE` + :func:`band_k_offset` times
     ``weight(phase)`` (default :func:`k_spread_weight`; ``lambda a: 1.0`` keeps OPAL's spread at every phase) from
-    the 10 deg node on; at 0 deg every band keeps GREEN's k (see the module docstring: the zero-phase disk average,
+    every node above 0 deg; at 0 deg every band keeps GREEN's k (see the module docstring: the zero-phase disk average,
     to which the scene's colours are calibrated, stays the same law in every band)."""
     dk = band_k_offset(filter_name)
     return tuple((phase, k if phase == 0.0 else round(k + dk * float(weight(phase)), 4)) for phase, k in GREEN_K_TABLE)
@@ -181,37 +242,36 @@ def phase_table_for(photometry, filter_name: str, nodes=PHASE_NODES_DEG, n: int 
     return tuple(rows)
 
 
-# Phi(phase) per broadband filter, from phase_table_for(Photometry(minnaert_k=band tables, no multiplier), band)
-# at n = 801 (tests/test_photometry_bands.py recomputes them). Above 1 at every phase: the rising k(phase) alone
-# darkens the disk faster than Jupiter does (GREEN 1.13 at 60 deg, 1.45 at 90, 2.35 at 110, 10.3 at 130, where
-# k = 1.75 leaves little light on the crescent); near opposition Eq. 8's surge, beyond ~110 deg Jupiter's forward
-# scattering.
+# Phi(phase) per broadband filter, from phase_table_for(Photometry(default k and tau, no multiplier), band) at
+# n = 801 (tests/test_photometry_bands.py recomputes them). GREEN 1.31 at 5 deg (the step from the calibration's
+# k(0) = 0.64 to OPAL's 0.97 and the layer: a scale on the normal albedo), 1.08-1.13 at 30-85, 1.63 at 100, 2.01 at
+# 110, 3.56 at 130 (the rising k and the layer darken the crescent faster than Jupiter's forward scattering allows).
 PHASE_TABLES = {
     "BLUE": (
-        (0.0, 1.0), (5.0, 1.025), (10.0, 1.0271), (15.0, 1.0311), (20.0, 1.0423), (25.0, 1.0447),
-        (30.0, 1.0502), (35.0, 1.0535), (40.0, 1.0603), (45.0, 1.0682), (50.0, 1.0802), (55.0, 1.095),
-        (60.0, 1.115), (65.0, 1.141), (70.0, 1.1741), (75.0, 1.2168), (80.0, 1.2704), (85.0, 1.3425),
-        (90.0, 1.4335), (92.5, 1.4913), (95.0, 1.5567), (97.5, 1.6354), (100.0, 1.7254), (102.5, 1.8352),
-        (105.0, 1.9623), (107.5, 2.1248), (110.0, 2.3164), (112.5, 2.5654), (115.0, 2.8662), (117.5, 3.2847),
-        (120.0, 3.8089), (122.5, 4.565), (125.0, 5.6453), (127.5, 7.3033), (130.0, 10.0177), (132.5, 11.6606),
-        (135.0, 13.7626), (137.5, 16.4945), (140.0, 20.1071),
+        (0.0, 1.0), (5.0, 1.2911), (10.0, 1.2533), (15.0, 1.21), (20.0, 1.1785), (25.0, 1.1519), (30.0, 1.1295),
+        (35.0, 1.1109), (40.0, 1.0956), (45.0, 1.0834), (50.0, 1.0742), (55.0, 1.0679), (60.0, 1.0644), (65.0, 1.064),
+        (70.0, 1.0668), (75.0, 1.0731), (80.0, 1.0836), (85.0, 1.1228), (90.0, 1.2908), (92.5, 1.3945),
+        (95.0, 1.5149), (97.5, 1.6559), (100.0, 1.8223), (102.5, 2.0202), (105.0, 2.1358), (107.5, 2.2367),
+        (110.0, 2.3524), (112.5, 2.4859), (115.0, 2.641), (117.5, 2.8221), (120.0, 3.0353), (122.5, 3.2883),
+        (125.0, 3.5909), (127.5, 3.9562), (130.0, 4.4016), (132.5, 4.9508), (135.0, 5.6358), (137.5, 6.5017),
+        (140.0, 7.612),
     ),
     "GREEN": (
-        (0.0, 1.0), (5.0, 1.0328), (10.0, 1.0422), (15.0, 1.0454), (20.0, 1.0561), (25.0, 1.0579),
-        (30.0, 1.0629), (35.0, 1.0658), (40.0, 1.0723), (45.0, 1.0798), (50.0, 1.0916), (55.0, 1.1063),
-        (60.0, 1.1263), (65.0, 1.1524), (70.0, 1.1857), (75.0, 1.2291), (80.0, 1.2834), (85.0, 1.3569),
-        (90.0, 1.4495), (92.5, 1.5086), (95.0, 1.5755), (97.5, 1.656), (100.0, 1.7481), (102.5, 1.8605),
-        (105.0, 1.9908), (107.5, 2.1575), (110.0, 2.3544), (112.5, 2.61), (115.0, 2.9191), (117.5, 3.3497),
-        (120.0, 3.8895), (122.5, 4.6678), (125.0, 5.7817), (127.5, 7.4926), (130.0, 10.296), (132.5, 11.9992),
-        (135.0, 14.1809), (137.5, 17.0196), (140.0, 20.7782),
+        (0.0, 1.0), (5.0, 1.3059), (10.0, 1.2677), (15.0, 1.224), (20.0, 1.1924), (25.0, 1.1656), (30.0, 1.1433),
+        (35.0, 1.1247), (40.0, 1.1097), (45.0, 1.0979), (50.0, 1.0892), (55.0, 1.0834), (60.0, 1.0807),
+        (65.0, 1.0811), (70.0, 1.0849), (75.0, 1.0924), (80.0, 1.1043), (85.0, 1.1291), (90.0, 1.2984),
+        (92.5, 1.4029), (95.0, 1.5243), (97.5, 1.6664), (100.0, 1.8342), (102.5, 2.0338), (105.0, 2.1507),
+        (107.5, 2.2528), (110.0, 2.37), (112.5, 2.5052), (115.0, 2.6621), (117.5, 2.8456), (120.0, 3.0615),
+        (122.5, 3.3177), (125.0, 3.6241), (127.5, 3.9942), (130.0, 4.4455), (132.5, 5.0019), (135.0, 5.6962),
+        (137.5, 6.574), (140.0, 7.6998),
     ),
     "RED": (
-        (0.0, 1.0), (5.0, 1.0459), (10.0, 1.0677), (15.0, 1.0696), (20.0, 1.0794), (25.0, 1.0802),
-        (30.0, 1.0844), (35.0, 1.0865), (40.0, 1.0925), (45.0, 1.0995), (50.0, 1.1109), (55.0, 1.1255),
-        (60.0, 1.1454), (65.0, 1.1718), (70.0, 1.2056), (75.0, 1.2499), (80.0, 1.3054), (85.0, 1.3813),
-        (90.0, 1.4769), (92.5, 1.5382), (95.0, 1.6075), (97.5, 1.6912), (100.0, 1.7868), (102.5, 1.904),
-        (105.0, 2.0399), (107.5, 2.2139), (110.0, 2.4196), (112.5, 2.687), (115.0, 3.0107), (117.5, 3.4619),
-        (120.0, 4.0288), (122.5, 4.8468), (125.0, 6.0189), (127.5, 7.8228), (130.0, 10.7809), (132.5, 12.5905),
-        (135.0, 14.9125), (137.5, 17.9399), (140.0, 21.9566),
+        (0.0, 1.0), (5.0, 1.3355), (10.0, 1.2965), (15.0, 1.2521), (20.0, 1.22), (25.0, 1.1932), (30.0, 1.171),
+        (35.0, 1.1528), (40.0, 1.1384), (45.0, 1.1275), (50.0, 1.1198), (55.0, 1.1154), (60.0, 1.1143),
+        (65.0, 1.1167), (70.0, 1.1227), (75.0, 1.1329), (80.0, 1.148), (85.0, 1.1687), (90.0, 1.2672), (92.5, 1.3683),
+        (95.0, 1.4857), (97.5, 1.6231), (100.0, 1.7852), (102.5, 1.9779), (105.0, 2.0896), (107.5, 2.1865),
+        (110.0, 2.2977), (112.5, 2.4261), (115.0, 2.575), (117.5, 2.7491), (120.0, 2.9539), (122.5, 3.1968),
+        (125.0, 3.4873), (127.5, 3.8377), (130.0, 4.2649), (132.5, 4.7911), (135.0, 5.4471), (137.5, 6.2756),
+        (140.0, 7.337),
     ),
 }

@@ -43,8 +43,9 @@ def register(subparsers) -> None:
     parser.add_argument("--map-surface", default=None, choices=("ellipsoid", "sphere"),
                         help="where a product's pixels are drawn in its mission-like map: where they are on the "
                              "ellipsoid, or at their planetocentric direction on the sphere of the equatorial "
-                             "radius (the real PJ32 maps' limb is a 799 px circle at every position angle, as a "
-                             "sphere's; how the mission draws them is not published; default mission_view.MapMaking's)")
+                             "radius (default: sphere, mission_view.MISSION_MAP_SURFACE; the real PJ32 maps' lit limb is "
+                             "a 799 px circle where the ellipsoid's lies at 746-799 px, so they are drawn on a "
+                             "sphere; how the mission draws them is not published)")
     parser.add_argument("--resampler", metavar="KIND[*WIDTH]", default=None,
                         help="how a product's camera pixels are interpolated into its mission-like map: 'average' "
                              "(each into the map pixel it falls in) or a kernel (bilinear, bicubic, lanczos3), "

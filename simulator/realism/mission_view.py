@@ -44,6 +44,11 @@ MAP_FILTERS = ("BLUE", "GREEN", "RED")   # the mission site's per-filter maps
 LIMB_ROW_STEP = 20                       # rows sampled for the limb fit
 LIMB_FRACTION = 0.05                     # the disk for the limb fit: above this fraction of the lit median
 SURFACES = ("ellipsoid", "sphere")
+# Where compare draws a product's pixels in its mission-like map by default: on the sphere. The mission's PJ32 maps'
+# lit limb is a circle of 798.4-799.7 px from position angle 195 to 45 deg (measured on the GREEN map), where
+# Jupiter's ellipsoid seen from the twin's position has its limb at 746-799 px (spiceypy.edlimb): the maps are
+# drawn on a sphere (an inference; the mission's drawing is not published). "ellipsoid" stays an option.
+MISSION_MAP_SURFACE = "sphere"
 FILL_RADIUS_PX = 2                       # empty map pixels filled from camera pixels up to this far (assumption)
 METADATA_KEYS = ("START_TIME", "ORBIT_NUMBER", "SPACECRAFT_ALTITUDE", "SUB_SPACECRAFT_LATITUDE",
                  "SUB_SPACECRAFT_LONGITUDE")   # what real_geometry reads
@@ -76,7 +81,7 @@ class MapMaking:
         frames' flat, else the camera model's vignetting); "none": the raw codes as returned.
     """
 
-    surface: str = "ellipsoid"
+    surface: str = MISSION_MAP_SURFACE
     resampler: str = DEFAULT_RESAMPLER
     calibration: str = DEFAULT_CALIBRATION
 
