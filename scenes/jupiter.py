@@ -19,8 +19,10 @@ way (the mission's map decompanded to DN, ours made into the same perspective ma
 ``benchmarks.map_encoding``; :mod:`scenes.texture_stats`, :func:`scenes.truth.scene_texture`).
 
 Colours are the typical hues (cream zones, tan-brown belts darker in BLUE, orange-red GRS, a polar region
-less red than the zones), their differences measured on a real PJ32 image (see ZONE), then each filter is
-scaled so the zero-phase disk average with the default photometry matches Karkoschka's geometric albedo (facts.md; see :func:`scenes.truth.geometric_albedo`).
+less red than the zones), their differences measured on a real PJ32 image (see ZONE) and re-based per latitude on
+its decompanded DN (:data:`COLOUR_PROFILE`: BLUE and RED only), then each filter is scaled so the zero-phase disk
+average with the default photometry matches Karkoschka's geometric albedo (facts.md; see
+:func:`scenes.truth.geometric_albedo`).
 """
 
 from __future__ import annotations
@@ -71,6 +73,8 @@ POLAR_COLOUR_EDGES_PG_DEG = (57.0, 68.0)
 #   -61..-46, +3-4 %). RED 0.76 (was 0.74, whose render gave 0.91 of the mid-latitudes; now 0.93-0.94), BLUE 0.73
 #   (was 0.70, whose render gave the polar region the mid-latitudes' blue/green; now +3 %).
 # * zones: the reference; hues (cream) read off JunoCam/Cassini composites (assumption).
+# Those figures were the maps' SQROOT codes on a hand-fitted view; read as DN like for like, the polar region was
+# still 3-4 % too red and 3 % too blue relative to GREEN: COLOUR_PROFILE below corrects BLUE and RED per latitude.
 ZONE = {"BLUE": 0.75, "GREEN": 0.83, "RED": 0.86}
 BELT = {"BLUE": 0.62, "GREEN": 0.80, "RED": 0.83}
 POLAR = {"BLUE": 0.73, "GREEN": 0.76, "RED": 0.76}
@@ -94,6 +98,21 @@ VORTEX_COLOURS = {
     "ffr_dark": {"BLUE": 0.775, "GREEN": 0.85, "RED": 0.8875},
 }
 RELATIVE_KINDS = ("cyclone", "ffr")
+# The colours above per latitude, re-based on decompanded DN: BLUE and RED multiplied by a factor of
+# |planetographic latitude| (linear between the knots, constant beyond them; GREEN and METHANE 1, so the GREEN
+# cloud field and every texture figure are unchanged). Measured (benchmarks/band_colours.py) on the real PJ32
+# south-polar image JNCE_2021052_32C00054 (the mission's per-filter maps decompanded from their SQROOT codes,
+# read in its twin's perspective geometry as `junocam-sim compare` reads them) beside the real-like product
+# (tests/test_realism_acceptance.py REAL_LIKE_*) drawn into the same maps as calibrated DN, on the same pixels
+# (incidence < 70, emission < 60 deg), 5 deg bands, each ratio at one common geometry (the fit
+# log(X/G) = c(band) + beta log mu0 + gamma log mu, which takes the bands' photometry out): the real red/green
+# falls steadily from 1.281 at -45..-40 to 1.176 at -75..-70 (-8 %), ours (ZONE / BELT / POLAR fitted on the
+# maps' codes) only 3.5 %, flat down to -57 deg; the real blue/green rises 7 % from -50 to -75, ours 9 %, the
+# step at the polar colour edges (57-68 deg) 2.6 % too high. The knots are real / ours per band, normalised to
+# 1 over -45..-30 deg (where both profiles agree within the bands' +-2 % scatter), smoothed to a line (RED) and
+# a step (BLUE). The north is taken to mirror the south (assumption: only the south was measured). Configurable
+# per appearance (``JupiterAppearance.colour_profile``).
+COLOUR_PROFILE = {"BLUE": ((57.5, 1.0), (62.5, 0.974)), "RED": ((45.0, 1.0), (72.5, 0.962))}
 # Relative texture inside the vortices without a pattern texture (kinds outside feature_patterns.PATTERN_KINDS;
 # times the turbulence, clipped to +-1).
 OVAL_TEXTURE = 0.03
@@ -109,8 +128,10 @@ PATTERN_TURBULENCE = 0.1
 # Recalibrated for the phase-dependent Minnaert k (k(0) = 0.64 in B/G/R, scenes.photometry): x0.820 / 0.825 /
 # 0.825 of the factors for k = 0.875 (seeds 0..2, 192 px disks). Recalibrated for the belt and polar colours
 # above (seeds 0..2, 128 px disks, which reproduce 0.4539 / 0.5000 / 0.4971 with the previous factors):
-# BLUE 0.779 -> 0.7393, RED 0.680 -> 0.6737.
-ALBEDO_SCALE = {"BLUE": 0.7393, "GREEN": 0.702, "RED": 0.6737, "METHANE": 0.877}
+# BLUE 0.779 -> 0.7393, RED 0.680 -> 0.6737. Recalibrated for COLOUR_PROFILE (seeds 0..2, 128 px disks: it
+# lowers the disk averages by 0.15 / 0.26 %; with the factors below 0.4537 / 0.4969 as without it, -0.07 / -0.02 %
+# from Karkoschka): BLUE 0.7393 -> 0.7404, RED 0.6737 -> 0.6755.
+ALBEDO_SCALE = {"BLUE": 0.7404, "GREEN": 0.702, "RED": 0.6755, "METHANE": 0.877}
 
 
 def _profile(table: np.ndarray, lat_deg: np.ndarray) -> np.ndarray:
@@ -128,6 +149,21 @@ def _dot(vectors: np.ndarray, v: np.ndarray) -> np.ndarray:
 def _smoothstep(edge0: float, edge1: float, x: np.ndarray) -> np.ndarray:
     t = np.clip((x - edge0) / (edge1 - edge0), 0.0, 1.0)
     return t * t * (3.0 - 2.0 * t)
+
+
+def _colour_knots(name: str, knots) -> tuple[np.ndarray, np.ndarray]:
+    """(|latitude| deg, factor) arrays of one filter's ``colour_profile`` entry; SceneError when not at least one
+    (latitude, factor) pair with latitudes increasing in [0, 90] and positive finite factors."""
+    try:
+        table = np.asarray(knots, dtype=np.float64)
+    except (TypeError, ValueError):
+        table = np.empty((0, 0))
+    lat = table[:, 0] if table.ndim == 2 and table.shape[1:] == (2,) and len(table) else None
+    if (lat is None or not np.all(np.isfinite(table)) or np.any(np.diff(lat) <= 0) or lat[0] < 0 or lat[-1] > 90
+            or np.any(table[:, 1] <= 0)):
+        raise SceneError(f"colour_profile[{name!r}] {knots!r} must be (latitude, factor) pairs with latitudes "
+                         "increasing in [0, 90] deg and positive factors")
+    return table[:, 0].copy(), table[:, 1].copy()
 
 
 # Noise by-products used by the albedo: detail octaves weighted by this ratio, belt edges waved by the
@@ -252,6 +288,10 @@ class JupiterAppearance:
         two-way direct transmission at cos i = cos e = 0.5-0.8 is 0.3-0.45; forward scattering by its fractal
         aggregates gives part of the contrast back, so half. Not modelled: the haze's growth toward the limb
         (the albedo does not depend on the viewing geometry).
+    colour_profile : dict
+        {filter: ((abs latitude deg planetographic, factor), ...)}: each filter's albedo times the factor,
+        interpolated linearly in |latitude| and constant beyond the first and last knot (:data:`COLOUR_PROFILE`,
+        measured in DN on the real PJ32 image; a filter not named keeps 1). ``{}`` turns it off.
     albedo_scale : dict
         Per-filter calibration factor (:data:`ALBEDO_SCALE`).
     """
@@ -282,6 +322,7 @@ class JupiterAppearance:
     polar_colour_edges_pg_deg: tuple[float, float] = POLAR_COLOUR_EDGES_PG_DEG
     haze_edges_pc_deg: tuple[float, float] = HAZE_EDGES_PC_DEG
     polar_haze: float = 0.5
+    colour_profile: dict = field(default_factory=lambda: dict(COLOUR_PROFILE))
     albedo_scale: dict = field(default_factory=lambda: dict(ALBEDO_SCALE))
 
     def __post_init__(self) -> None:
@@ -299,6 +340,8 @@ class JupiterAppearance:
             edges = getattr(self, name)
             if len(edges) != 2 or not 0.0 <= float(edges[0]) < float(edges[1]) <= 90.0:
                 raise SceneError(f"{name} {edges!r} must be two increasing latitudes in [0, 90] deg")
+        object.__setattr__(self, "_colour_knots", {check_filter(f): _colour_knots(f, knots)
+                                                   for f, knots in self.colour_profile.items()})
         object.__setattr__(self, "_haze_edges", tuple(float(planetographic_from_planetocentric_deg(v)) for v in self.haze_edges_pc_deg))
         object.__setattr__(self, "_grid", grid)
         object.__setattr__(self, "_belt_profile", belt)
@@ -548,15 +591,29 @@ class JupiterAppearance:
             max_freq = _RADIUS_KM / (self.band_limit_footprints * max(footprint_km, 1e-6))
         weights = self.vortex_weights(footprint_km)
         levels = self.pattern_levels(footprint_km)
+        out = None
         if compiled_albedo.AVAILABLE and self._tables is not None:
             out = compiled_albedo.normal_albedo(self._tables, name, self.albedo_scale[name],
                                                 np.ascontiguousarray(lat), np.ascontiguousarray(lon), max_freq,
                                                 self.band_limit_fade, weights, levels)
-            if out is not None:
-                return out
-        albedo = np.empty(lat.shape)
-        for block in point_blocks(lat.size):
-            fields = self._fields(lat[block], lon[block], max_freq, weights, levels)
-            value = self._methane(fields) if name == "METHANE" else self._visible(name, fields)
-            albedo[block] = value * self.albedo_scale[name]
+        if out is None:
+            out = np.empty(lat.shape)
+            for block in point_blocks(lat.size):
+                fields = self._fields(lat[block], lon[block], max_freq, weights, levels)
+                value = self._methane(fields) if name == "METHANE" else self._visible(name, fields)
+                out[block] = value * self.albedo_scale[name]
+            np.clip(out, 0.0, 1.0, out=out)
+        return self._coloured(name, lat, out)
+
+    def colour_factor(self, filter_name: str, lat_pg) -> np.ndarray:
+        """The ``colour_profile`` factor ``(N,)`` of ``filter_name`` at planetographic latitudes ``lat_pg`` (deg)."""
+        lat = np.abs(np.atleast_1d(np.asarray(lat_pg, dtype=np.float64)))
+        knots = self._colour_knots.get(check_filter(filter_name))
+        return np.ones(lat.shape) if knots is None else np.interp(lat, *knots)
+
+    def _coloured(self, name: str, lat: np.ndarray, albedo: np.ndarray) -> np.ndarray:
+        """``albedo`` (clipped to [0, 1]) times the ``colour_profile`` factor, clipped again (in place)."""
+        if name not in self._colour_knots:
+            return albedo
+        albedo *= self.colour_factor(name, lat)
         return np.clip(albedo, 0.0, 1.0, out=albedo)
