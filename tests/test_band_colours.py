@@ -70,7 +70,8 @@ def test_colour_per_latitude_follows_the_real_image(profiles, key):
     edges = bc.LAT_EDGES_PG_DEG[REAL_BANDS.start:REAL_BANDS.stop + 1]
     table = ", ".join(f"{e:.0f}: {o:.4f} vs {r:.4f}" for e, o, r in zip(edges, ours, REAL_PROFILE[key]))
     polar, mid = np.abs(off[POLAR_BANDS]).max(), np.abs(off[POLAR_BANDS.stop:]).max()
-    assert polar <= POLAR_TOL and mid <= MID_TOL, f"{key}: worst {polar:.4f} poleward of -60, {mid:.4f} elsewhere; {table}"
+    assert polar <= POLAR_TOL and mid <= MID_TOL, (
+        f"{key}: worst {polar:.4f} poleward of -60, {mid:.4f} elsewhere; {table}")
 
 
 @pytest.mark.slow
