@@ -33,6 +33,7 @@ import numpy as np
 
 from scenes import compiled_albedo
 from scenes.blocks import point_blocks
+from scenes.colour_profile import COLOUR_PROFILE, colour_knots
 from scenes.ellipsoid import planetographic_from_planetocentric_deg
 from scenes.errors import SceneError
 from scenes.feature_patterns import (FeatureShapes, pattern_levels, pattern_set, sample_pattern, texel_km,
@@ -74,7 +75,8 @@ POLAR_COLOUR_EDGES_PG_DEG = (57.0, 68.0)
 #   (was 0.70, whose render gave the polar region the mid-latitudes' blue/green; now +3 %).
 # * zones: the reference; hues (cream) read off JunoCam/Cassini composites (assumption).
 # Those figures were the maps' SQROOT codes on a hand-fitted view; read as DN like for like, the polar region was
-# still 3-4 % too red and 3 % too blue relative to GREEN: COLOUR_PROFILE below corrects BLUE and RED per latitude.
+# still 3-4 % too red and 3 % too blue relative to GREEN: scenes.colour_profile.COLOUR_PROFILE corrects BLUE and
+# RED per latitude.
 ZONE = {"BLUE": 0.75, "GREEN": 0.83, "RED": 0.86}
 BELT = {"BLUE": 0.62, "GREEN": 0.80, "RED": 0.83}
 POLAR = {"BLUE": 0.73, "GREEN": 0.76, "RED": 0.76}
@@ -98,21 +100,6 @@ VORTEX_COLOURS = {
     "ffr_dark": {"BLUE": 0.775, "GREEN": 0.85, "RED": 0.8875},
 }
 RELATIVE_KINDS = ("cyclone", "ffr")
-# The colours above per latitude, re-based on decompanded DN: BLUE and RED multiplied by a factor of
-# |planetographic latitude| (linear between the knots, constant beyond them; GREEN and METHANE 1, so the GREEN
-# cloud field and every texture figure are unchanged). Measured (benchmarks/band_colours.py) on the real PJ32
-# south-polar image JNCE_2021052_32C00054 (the mission's per-filter maps decompanded from their SQROOT codes,
-# read in its twin's perspective geometry as `junocam-sim compare` reads them) beside the real-like product
-# (tests/test_realism_acceptance.py REAL_LIKE_*) drawn into the same maps as calibrated DN, on the same pixels
-# (incidence < 70, emission < 60 deg), 5 deg bands, each ratio at one common geometry (the fit
-# log(X/G) = c(band) + beta log mu0 + gamma log mu, which takes the bands' photometry out): the real red/green
-# falls steadily from 1.281 at -45..-40 to 1.176 at -75..-70 (-8 %), ours (ZONE / BELT / POLAR fitted on the
-# maps' codes) only 3.5 %, flat down to -57 deg; the real blue/green rises 7 % from -50 to -75, ours 9 %, the
-# step at the polar colour edges (57-68 deg) 2.6 % too high. The knots are real / ours per band, normalised to
-# 1 over -45..-30 deg (where both profiles agree within the bands' +-2 % scatter), smoothed to a line (RED) and
-# a step (BLUE). The north is taken to mirror the south (assumption: only the south was measured). Configurable
-# per appearance (``JupiterAppearance.colour_profile``).
-COLOUR_PROFILE = {"BLUE": ((57.5, 1.0), (62.5, 0.974)), "RED": ((45.0, 1.0), (72.5, 0.962))}
 # Relative texture inside the vortices without a pattern texture (kinds outside feature_patterns.PATTERN_KINDS;
 # times the turbulence, clipped to +-1).
 OVAL_TEXTURE = 0.03
@@ -149,21 +136,6 @@ def _dot(vectors: np.ndarray, v: np.ndarray) -> np.ndarray:
 def _smoothstep(edge0: float, edge1: float, x: np.ndarray) -> np.ndarray:
     t = np.clip((x - edge0) / (edge1 - edge0), 0.0, 1.0)
     return t * t * (3.0 - 2.0 * t)
-
-
-def _colour_knots(name: str, knots) -> tuple[np.ndarray, np.ndarray]:
-    """(|latitude| deg, factor) arrays of one filter's ``colour_profile`` entry; SceneError when not at least one
-    (latitude, factor) pair with latitudes increasing in [0, 90] and positive finite factors."""
-    try:
-        table = np.asarray(knots, dtype=np.float64)
-    except (TypeError, ValueError):
-        table = np.empty((0, 0))
-    lat = table[:, 0] if table.ndim == 2 and table.shape[1:] == (2,) and len(table) else None
-    if (lat is None or not np.all(np.isfinite(table)) or np.any(np.diff(lat) <= 0) or lat[0] < 0 or lat[-1] > 90
-            or np.any(table[:, 1] <= 0)):
-        raise SceneError(f"colour_profile[{name!r}] {knots!r} must be (latitude, factor) pairs with latitudes "
-                         "increasing in [0, 90] deg and positive factors")
-    return table[:, 0].copy(), table[:, 1].copy()
 
 
 # Noise by-products used by the albedo: detail octaves weighted by this ratio, belt edges waved by the
@@ -340,7 +312,7 @@ class JupiterAppearance:
             edges = getattr(self, name)
             if len(edges) != 2 or not 0.0 <= float(edges[0]) < float(edges[1]) <= 90.0:
                 raise SceneError(f"{name} {edges!r} must be two increasing latitudes in [0, 90] deg")
-        object.__setattr__(self, "_colour_knots", {check_filter(f): _colour_knots(f, knots)
+        object.__setattr__(self, "_colour_knots", {check_filter(f): colour_knots(f, knots)
                                                    for f, knots in self.colour_profile.items()})
         object.__setattr__(self, "_haze_edges", tuple(float(planetographic_from_planetocentric_deg(v)) for v in self.haze_edges_pc_deg))
         object.__setattr__(self, "_grid", grid)
