@@ -1,158 +1,258 @@
-"""Raw band ratios against latitude: a real PJ32 south-polar image beside our scene in the same kind of view.
+"""Raw band ratios per latitude: the real PJ32 maps beside products, all read through compare's mission view.
 
-``python -m benchmarks.band_colours [MAP_DIR]`` prints blue/green and red/green of the raw signal in 2.5 deg
-latitude bins, south of -20 deg: for our default scene rendered in a framing like the real PJ32 image
-(:data:`REAL_LIKE`: PJ32 camera, TDI 1, Juno ~66,500 km over ~-57 deg; DN minus the scene-off render's dark on
-lit pixels at incidence and emission < 70 deg, :func:`benchmarks.band_ratios.disk_signal`; bins by the truth's
-planetographic latitude), and, when ``MAP_DIR``
-holds the mission site's per-filter maps of JNCE_2021052_32C00054 (``*-blue.png``, ``*-green.png``,
-``*-red.png``; public test data of kmgill/junocam_processing, not shipped), for the real image. Both columns
-contain the photometry (limb darkening differs per band), so they compare like with like only as far as the
-framings agree; the difference between bins (belts vs zones vs polar region) is the colour of the clouds.
+``python -m benchmarks.band_colours MAPSET [PRODUCT ...] [--cache-dir DIR] [--surface sphere]`` prints, per
+5 deg band of planetographic latitude, blue/green and red/green of decompanded DN for the mission's map set
+(``*-blue.png``, ``*-green.png``, ``*-red.png`` + metadata JSON, e.g. JNCE_2021052_32C00054's, public test
+data of kmgill/junocam_processing, not shipped) and for each product made into maps in the real maps' geometry
+exactly as ``junocam-sim compare PRODUCT MAPSET`` makes them (:mod:`simulator.realism.mission_compare`: the
+twin of the metadata, each camera pixel's raw code averaged into the map pixel it falls in, decompanded).
 
-Reading the real maps (measurement only; assumptions stated): the maps hold raw SQROOT codes
-(:mod:`benchmarks.map_encoding`), so their pixels are selected on the codes and decompanded through the table
-before the ratios (raw DN like ours; disk medians 0.400 / 1.251, their codes' 0.628 / 1.111), and the view
-is taken as the spacecraft's perspective centred on the sub-spacecraft point (metadata:
-SUB_SPACECRAFT_LATITUDE -55.8434, SPACECRAFT_ALTITUDE 66,525.5 km -> distance 1.93 Jupiter radii from the
-centre on a sphere), limb = the 799 px circle :mod:`benchmarks.map_texture` fits, and the south pole's
-direction in the image 45 deg clockwise from straight down (:data:`POLE_AZIMUTH_DEG`, fitted: the azimuth,
-with the pole's distance fixed by the metadata, that best aligns the map's band structure, a structure-tensor
-fit, with latitude circles; the String of Pearls' largest oval then falls at -41 deg, the published ~-40.5
-deg). Latitudes are therefore good to a few degrees; a sphere stands for the ellipsoid.
+Like for like (the photometry kept out of the colours):
 
-Measured before the maps were decompanded (the real column in codes; scene seed 1, fixed_pattern_seed 1),
-blue/green and red/green; in raw DN, and with the passbands fitted to the raw ratios, see README "Colours":
+* the same map pixels on every side: traced from the map (:func:`benchmarks.map_photometry.map_geometry`: a
+  sphere of the equatorial radius, the real maps' limb circle), lit in all three maps of every side, at
+  incidence < 70 and emission < 60 deg (``compare``'s texture rule, away from the limb and the terminator), so
+  each latitude band holds the same incidence, emission and phase samples everywhere;
+* ``median``: the ratio of the band's per-filter medians (``compare``'s disk-median definition per band);
+* ``fit``: the ratio at one common geometry, from ``log(X / GREEN) = c(band) + beta log mu0 + gamma log mu``
+  fitted over all the pixels (one ``c`` per band, ``beta``, ``gamma`` per side and ratio): how the two bands'
+  photometry differs is taken out, so a change of the limb law (or a band-dependent one that differs from
+  Jupiter's) does not read as a colour. ``c`` is evaluated at the pixels' median ``mu0``, ``mu``. The
+  separation rests on the spread of incidence inside each band (the image sees ~90 deg of longitude at each
+  latitude); on the real-like product, where the truth is known, the fitted profile follows the scene's own
+  albedo ratio (:func:`scene_profile`) to 0.3 % in red/green and 1.5 % in blue/green (3 % in -35..-30 deg, where
+  a belt edge crosses the band), and the real and our fitted ``beta``, ``gamma`` agree (README "Scenes",
+  Colours).
 
-=============  ============================  ==========================  ===========================
-latitude       real PJ32                     scene before (belt B 0.52)  scene now (scenes.jupiter)
-=============  ============================  ==========================  ===========================
--66 .. -61     0.63-0.66, 1.04-1.06          0.59-0.60, 1.03-1.11        0.57-0.59, 1.05-1.11
--61 .. -46     0.61-0.63, 1.06-1.11          0.57-0.61, 1.12-1.13        0.56-0.58, 1.11-1.13
--46 .. -20     0.62-0.65, 1.12-1.18          0.57-0.68, 1.01-1.13        0.59-0.64, 1.01-1.12
-disk median    0.632, 1.123                  0.606, 1.113                0.575, 1.099
-=============  ============================  ==========================  ===========================
+Latitudes: the traced point's planetocentric latitude on the sphere, converted to planetographic on the PCK
+ellipsoid (the scene's colour tables are planetographic). For a product drawn with ``--surface sphere`` (each
+camera pixel at its planetocentric direction) that label is exact; how MSSS draws its maps is not published,
+so the real side's labels are good to ~1-2 deg (three String of Pearls ovals fall at -42.1..-42.9 deg
+planetocentric in this reading, ``benchmarks.map_gradient``).
 
-The real image's blue/green varies by +-4 % with latitude (its belts hardly show in it; the polar region 3-4 %
-above -61..-46 deg), the old scene's by +-12 % (belts -31 % in BLUE; the polar region level with -61..-46),
-the new one's by +-7 % (the polar region 3 % above). Red/green rises from the polar region to -46 deg by 6-7 %
-in both; equatorward of -40 deg our framing sees those latitudes near the limb, where RED's stronger limb
-darkening (scenes.photometry_data) lowers red/green, so they do not compare there.
+The profiles of issue #13's eleventh round (README "Scenes", Colours) and the real figures the slow
+``tests/test_band_colours.py`` holds come from ``python -m benchmarks.band_colours MAPSET PRODUCT`` with
+``MAPSET`` the mission's JNCE_2021052_32C00054 maps and ``PRODUCT`` the real-like PJ32 product of
+``tests/test_realism_acceptance.py`` (REAL_LIKE_*).
+
+:func:`scene_profile` gives the same table for the scene's normal albedo alone (no camera, no photometry) at
+the real maps' traced points: what the colour tables of :mod:`scenes.jupiter` put at each latitude.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
 import numpy as np
 
-LAT_BINS_DEG = np.arange(-72.5, -17.4, 2.5)       # bin edges, planetographic deg
-# The real map's view (see the module docstring): perspective from 1.93 R_J (SPACECRAFT_ALTITUDE 66,525.5 km +
-# the ~68,100 km radius at -55.8 deg, over 71,492 km), the south pole 34.16 deg from the sub-spacecraft point.
-MAP_DISTANCE_RJ = 1.93
-MAP_POLE_FROM_CENTRE_DEG = 90.0 - 55.8434
-POLE_AZIMUTH_DEG = -45.0
-MAP_LIMB = (799.3, 798.6, 799.0)                   # (cx, cy, radius) px, benchmarks.map_texture.limb_circle
-MAP_EDGE_PX = 30                                   # measured map pixels stay this far inside the lit area
-# A framing like the real image's (tests/test_realism_acceptance.py REAL_LIKE_*), in all three colours.
-REAL_LIKE = {"orbit": {"perijove_latitude_deg": 25.0}, "start_utc": "2018-04-01T10:34:15.000", "frames": 14,
-             "perijove": 32}
+LAT_EDGES_PG_DEG = np.arange(-90.0, -29.9, 5.0)     # 5 deg bands of planetographic latitude, -90 .. -30
+MIN_BAND_PIXELS = 500                                # a band is printed with this many shared pixels
+RATIOS = (("BLUE", "B/G"), ("RED", "R/G"))
+PRODUCT_VALUES = ("dn", "codes")                     # how a product's maps are read (read_product)
+NORMALISE_SPAN_DEG = (-45.0, -30.0)                  # normalised(): where the real and our profiles agree
+MAX_CIRCLE_OFFSET_PX = 2.0                           # map set's limb circle vs the products' drawn one
 
 
-def map_latitudes(shape: tuple[int, int]) -> np.ndarray:
-    """Planetographic-like latitude (deg, sphere) of every pixel of the real map, NaN off the disk."""
-    cx, cy, radius = MAP_LIMB
-    yy, xx = np.indices(shape, dtype=np.float64)
-    x, y = (xx + 0.5 - cx) / radius, -(yy + 0.5 - cy) / radius
-    t = 1.0 / np.sqrt(MAP_DISTANCE_RJ ** 2 - 1.0)     # tangent of the limb's angle off the view axis
-    d = np.stack([x * t, y * t, -np.ones_like(x)])
-    d /= np.linalg.norm(d, axis=0)
-    b = MAP_DISTANCE_RJ * d[2]
-    disc = b * b - (MAP_DISTANCE_RJ ** 2 - 1.0)
-    s = -b - np.sqrt(np.where(disc >= 0, disc, np.nan))
-    p = np.stack([s * d[0], s * d[1], MAP_DISTANCE_RJ + s * d[2]])
-    c, az = np.radians(MAP_POLE_FROM_CENTRE_DEG), np.radians(POLE_AZIMUTH_DEG)
-    south = np.array([np.sin(c) * np.sin(az), -np.sin(c) * np.cos(az), np.cos(c)])
-    return -np.degrees(np.arcsin(np.clip(np.einsum("i,i...->...", south, p), -1.0, 1.0)))
+def map_pixel_geometry(shape, circle, geo: dict) -> dict:
+    """:func:`benchmarks.map_photometry.map_geometry` plus ``lat_pg`` and ``lon_w`` (deg) of each map pixel."""
+    from benchmarks.map_photometry import map_geometry
+    from simulator.realism.mission_view import trace_map
+    from scenes.ellipsoid import planetographic_from_planetocentric_deg, west_longitude_deg
+
+    g = map_geometry(shape, circle, geo)
+    p, _, _ = trace_map(shape, circle, geo["spacecraft_km"], True)
+    g["lat_pg"] = planetographic_from_planetocentric_deg(g["lat"])
+    g["lon_w"] = west_longitude_deg(p.reshape(-1, 3)).reshape(shape)
+    return g
 
 
-def real_profile(folder: Path) -> dict:
-    """{"lat": bin centres, "B/G", "R/G": per-bin ratios of medians, "all": disk medians} of the real maps."""
-    from PIL import Image
-    from scipy import ndimage
+def usable(maps: dict, g: dict) -> np.ndarray:
+    """Bool map: lit in all three ``maps`` ({filter: DN map}), on the traced disk, incidence < 70 and emission
+    < 60 deg (``simulator.realism.measure``'s texture rule)."""
+    from simulator.realism.measure import MAX_EMISSION_DEG, MAX_INCIDENCE_DEG
 
-    from instrument_models.junocam import decompand
-
-    def load(colour: str) -> np.ndarray:
-        found = sorted(Path(folder).glob(f"*-{colour}.png"))
-        if not found:
-            raise SystemExit(f"band_colours: no *-{colour}.png in {folder}")
-        return np.asarray(Image.open(found[0]).convert("L"))
-
-    b, g, r = load("blue"), load("green"), load("red")
-    lat = map_latitudes(g.shape)
-    lit = ndimage.binary_erosion(g > 0.05 * np.median(g[g > 0]), iterations=MAP_EDGE_PX)
-    ok = lit & np.isfinite(lat) & (g > 0.4 * np.median(g[lit]))   # selected on the codes, as measured before
-    # The maps hold raw SQROOT codes (benchmarks.map_encoding): ratios of the decompanded DN, like our DN.
-    return _binned(lat[ok], {f: decompand(v[ok], "SQROOT").astype(np.float64)
-                             for f, v in (("BLUE", b), ("GREEN", g), ("RED", r))})
+    with np.errstate(invalid="ignore"):
+        ok = (g["hit"] & (g["mu0"] > np.cos(np.radians(MAX_INCIDENCE_DEG)))
+              & (g["mu"] > np.cos(np.radians(MAX_EMISSION_DEG))))
+    for m in maps.values():
+        ok &= m > 0
+    return ok
 
 
-def _binned(lat: dict | np.ndarray, signal: dict) -> dict:
-    """Ratios of per-bin medians (bins of :data:`LAT_BINS_DEG`; a bin needs 200 values per filter)."""
-    lats = lat if isinstance(lat, dict) else {f: lat for f in signal}
-    out = {"lat": 0.5 * (LAT_BINS_DEG[1:] + LAT_BINS_DEG[:-1]), "B/G": [], "R/G": []}
-    for lo, hi in zip(LAT_BINS_DEG[:-1], LAT_BINS_DEG[1:]):
-        med = {}
-        for f, v in signal.items():
-            m = (lats[f] >= lo) & (lats[f] < hi)
-            med[f] = float(np.median(v[m])) if m.sum() >= 200 else np.nan
-        out["B/G"].append(med["BLUE"] / med["GREEN"])
-        out["R/G"].append(med["RED"] / med["GREEN"])
-    out["all"] = {k: float(np.median(signal[k]) / np.median(signal["GREEN"])) for k in ("BLUE", "RED")}
+def band_index(lat_pg: np.ndarray, edges=LAT_EDGES_PG_DEG) -> np.ndarray:
+    """Band number of each latitude (-1 outside ``edges``)."""
+    k = np.searchsorted(edges, lat_pg, side="right") - 1
+    return np.where((k >= 0) & (k < len(edges) - 1), k, -1)
+
+
+def median_profile(maps: dict, band: np.ndarray, edges=LAT_EDGES_PG_DEG) -> dict:
+    """{"B/G", "R/G"}: per band the ratio of the per-filter medians over the band's pixels (``band`` from
+    :func:`band_index` of the usable pixels, values ``maps[f]`` of the same pixels), NaN below
+    :data:`MIN_BAND_PIXELS`; "n" the pixel counts; "all" the ratios over all the pixels."""
+    out = {"n": np.bincount(band[band >= 0], minlength=len(edges) - 1)}
+    for f, key in RATIOS:
+        vals = []
+        for k in range(len(edges) - 1):
+            s = band == k
+            vals.append(np.median(maps[f][s]) / np.median(maps["GREEN"][s]) if s.sum() >= MIN_BAND_PIXELS else np.nan)
+        out[key] = np.array(vals)
+    out["all"] = {key: float(np.median(maps[f]) / np.median(maps["GREEN"])) for f, key in RATIOS}
     return out
 
 
-def scene_profile(seed: int | None = None) -> dict:
-    """The same figures for our default scene rendered in :data:`REAL_LIKE` (B/G/R, TDI 1)."""
-    return _binned(*scene_samples(seed))
+def fitted_profile(maps: dict, band: np.ndarray, mu0: np.ndarray, mu: np.ndarray, reference,
+                   edges=LAT_EDGES_PG_DEG) -> dict:
+    """{"B/G", "R/G"}: per band ``exp(c + beta log mu0_ref + gamma log mu_ref)`` of the least-squares fit of
+    ``log(X / GREEN) = c(band) + beta log mu0 + gamma log mu`` (module doc); ``reference`` = (mu0_ref, mu_ref);
+    "beta", "gamma" per ratio. Bands below :data:`MIN_BAND_PIXELS` are left out of the fit (NaN)."""
+    n = np.bincount(band[band >= 0], minlength=len(edges) - 1)
+    kept = np.nonzero(n >= MIN_BAND_PIXELS)[0]
+    s = np.isin(band, kept)
+    dummies = (band[s][:, None] == kept[None, :]).astype(np.float64)
+    design = np.column_stack([dummies, np.log(mu0[s]), np.log(mu[s])])
+    out = {"beta": {}, "gamma": {}}
+    for f, key in RATIOS:
+        y = np.log(maps[f][s] / maps["GREEN"][s])
+        coef = np.linalg.lstsq(design, y, rcond=None)[0]
+        prof = np.full(len(edges) - 1, np.nan)
+        prof[kept] = np.exp(coef[:kept.size] + coef[-2] * np.log(reference[0]) + coef[-1] * np.log(reference[1]))
+        out[key], out["beta"][key], out["gamma"][key] = prof, float(coef[-2]), float(coef[-1])
+    return out
 
 
-def scene_samples(seed: int | None = None) -> tuple[dict, dict]:
-    """({filter: latitudes}, {filter: DN minus dark}) of the usable pixels of the :data:`REAL_LIKE` render."""
-    from benchmarks.band_ratios import disk_signal
-    from simulator.render.types import RenderRequest
-    from simulator.scenario import load_scenario
+def normalised(profile: np.ndarray, edges=LAT_EDGES_PG_DEG, span=NORMALISE_SPAN_DEG) -> np.ndarray:
+    """A ratio profile over its mean in the bands inside ``span`` (deg): the latitude pattern of the colour
+    without the disk level (which is the camera's response, ``instrument_models.junocam.spectral``)."""
+    centres = 0.5 * (np.asarray(edges[1:]) + np.asarray(edges[:-1]))
+    inside = (centres > span[0]) & (centres < span[1]) & np.isfinite(profile)
+    return profile / np.mean(profile[inside])
 
-    sc = load_scenario("default").replace(
-        imaging={"start_utc": REAL_LIKE["start_utc"], "frames": REAL_LIKE["frames"], "tdi": 1,
-                 "filters": ["BLUE", "GREEN", "RED"]},
-        mission={"perijove": REAL_LIKE["perijove"]}, orbit=REAL_LIKE["orbit"])
-    if seed is not None:
-        sc = sc.replace(scene={"texture_seed": int(seed)})
-    lat: dict[str, list] = {"BLUE": [], "GREEN": [], "RED": []}
-    signal: dict[str, list] = {"BLUE": [], "GREEN": [], "RED": []}
-    for r, disk, dn in disk_signal(RenderRequest.from_scenario(sc)):
-        signal[r.filter].append(dn)
-        lat[r.filter].append(r.truth["LAT_PG"][disk])
-    return {f: np.concatenate(v) for f, v in lat.items()}, {f: np.concatenate(v) for f, v in signal.items()}
+
+def read_real(map_set_path, cache_dir=None) -> tuple[dict, dict, tuple]:
+    """({filter: decompanded DN map}, geometry of :func:`simulator.realism.mission_view.real_geometry`, limb
+    circle fitted to the GREEN map) of a mission map set."""
+    from simulator.realism import mission_view as mv
+    from simulator.realism.map_figures import decompanded
+
+    ms = mv.load_map_set(map_set_path)
+    geo = mv.real_geometry(ms.metadata, cache_dir)
+    codes = {f: mv.read_map(p) for f, p in ms.files.items()}
+    return ({f: decompanded(c, ms.companding) for f, c in codes.items()}, geo, mv.map_circle(codes["GREEN"]))
+
+
+def read_product(folder, geo: dict, surface: str = "ellipsoid", values: str = "dn") -> dict:
+    """{filter: DN map} of a product drawn in ``geo`` as ``compare PRODUCT MAPSET`` draws it (limb on
+    ``DRAWN_CIRCLE``). ``values``: "codes" = compare's raw codes averaged per map pixel, rounded, read back
+    through the product's table (dark and bias included); "dn" = the calibrated DN of the same pixels
+    (``mission_view.product_maps``' "dn": decompanded, the product's dark subtracted, its flat divided), as
+    the real maps are read here (their lowest disk values are 1-3 DN: no bias or dark level left in them)."""
+    from simulator.products.colourview import product_inputs
+    from simulator.realism import mission_view as mv
+    from simulator.realism.map_figures import decompanded
+
+    if values not in PRODUCT_VALUES:
+        raise ValueError(f"product values {values!r} are not one of {', '.join(PRODUCT_VALUES)}")
+    inputs = product_inputs(Path(folder), None)
+    maps = mv.product_maps(None, geo["spacecraft_km"], inputs=inputs, names=("codes", "dn"), surface=surface)
+    if values == "codes":
+        return {f: decompanded(m["codes"], inputs.product.layout.companding) for f, m in maps.items()}
+    return {f: np.where(m["codes"] > 0, np.maximum(m["dn"], 0.0), 0.0) for f, m in maps.items()}
+
+
+def scene_profile(g: dict, use: np.ndarray, appearance=None, footprint_km: float = 50.0,
+                  edges=LAT_EDGES_PG_DEG) -> dict:
+    """:func:`median_profile` of the scene's normal albedo (``appearance``: a ``JupiterAppearance``, default
+    seed 1) at the traced points of the ``use`` pixels (band-limited to ``footprint_km``, the map's ~50 km)."""
+    from scenes.jupiter import JupiterAppearance
+
+    app = appearance if appearance is not None else JupiterAppearance(seed=1)
+    lat, lon = g["lat_pg"][use], g["lon_w"][use]
+    albedo = {f: app.normal_albedo(f, lat, lon, footprint_km=footprint_km) for f in ("BLUE", "GREEN", "RED")}
+    return median_profile(albedo, band_index(lat, edges), edges)
+
+
+def measure(map_set_path, products=(), cache_dir=None, surface: str = "ellipsoid", values: str = "dn") -> dict:
+    """Profiles (module doc) of the real map set and of each product on the pixels usable on every side:
+    {"edges", "incidence" (median per band, deg), "reference" (mu0, mu), "sides": {label: {"median",
+    "fit"}}}."""
+    from simulator.realism.mission_compare import DRAWN_CIRCLE
+
+    real, geo, circle = read_real(map_set_path, cache_dir)
+    g = map_pixel_geometry(real["GREEN"].shape, circle, geo)
+    # ours is drawn on DRAWN_CIRCLE, the real maps on their fitted circle: one traced geometry serves both only
+    # when the two agree (the PJ32 maps: 799.0 px centred within 0.7 px)
+    if products and max(abs(a - b) for a, b in zip(circle, DRAWN_CIRCLE)) > MAX_CIRCLE_OFFSET_PX:
+        raise ValueError(f"the map set's limb circle {tuple(round(v, 1) for v in circle)} px is not the drawn "
+                         f"{DRAWN_CIRCLE} within {MAX_CIRCLE_OFFSET_PX} px; expected maps of the mission's layout")
+    sides = {"real": real}
+    for folder in products:
+        ours = read_product(folder, geo, surface, values)
+        sides[Path(folder).name] = ours
+    use = np.ones(real["GREEN"].shape, bool)
+    for maps in sides.values():
+        use &= usable(maps, g)
+    band = band_index(g["lat_pg"][use])
+    mu0, mu = g["mu0"][use], g["mu"][use]
+    reference = (float(np.median(mu0)), float(np.median(mu)))
+    incidence = np.array([np.degrees(np.arccos(np.median(mu0[band == k]))) if np.any(band == k) else np.nan
+                          for k in range(len(LAT_EDGES_PG_DEG) - 1)])
+    out = {"edges": LAT_EDGES_PG_DEG, "incidence": incidence, "reference": reference, "sides": {},
+           "geometry": g, "use": use}
+    for label, maps in sides.items():
+        values = {f: m[use] for f, m in maps.items()}
+        out["sides"][label] = {"median": median_profile(values, band),
+                               "fit": fitted_profile(values, band, mu0, mu, reference)}
+    return out
+
+
+def format_table(result: dict, kind: str = "median") -> str:
+    """The printed table of one profile kind ("median" or "fit")."""
+    sides = result["sides"]
+    edges = result["edges"]
+    head = f"{'lat_pg':>11} {'inc':>4} {'n':>7}  " + "  ".join(f"{label[:22]:>22}" for label in sides)
+    lines = [f"{kind}: B/G, R/G" + (f" at mu0 {result['reference'][0]:.2f}, mu {result['reference'][1]:.2f}"
+                                    if kind == "fit" else ""), head]
+    n = sides["real"]["median"]["n"]
+    for k in range(len(edges) - 1):
+        if n[k] < MIN_BAND_PIXELS:
+            continue
+        row = f"{edges[k]:5.0f}..{edges[k + 1]:<4.0f} {result['incidence'][k]:4.0f} {n[k]:7d}  "
+        row += "  ".join(f"{s[kind]['B/G'][k]:10.3f} {s[kind]['R/G'][k]:11.3f}" for s in sides.values())
+        lines.append(row)
+    if kind == "median":
+        lines.append(f"{'all':>11} {'':>4} {int(n.sum()):7d}  " + "  ".join(
+            f"{s['median']['all']['B/G']:10.3f} {s['median']['all']['R/G']:11.3f}" for s in sides.values()))
+    else:
+        lines.append(f"{'beta, gamma':>24}  " + "  ".join(
+            f"{s['fit']['beta']['B/G']:+.2f},{s['fit']['gamma']['B/G']:+.2f} {s['fit']['beta']['R/G']:+.2f},"
+            f"{s['fit']['gamma']['R/G']:+.2f}" for s in sides.values()))
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    ours = scene_profile()
-    real = real_profile(Path(args[0])) if args else None
-    print("lat_pg  scene B/G  R/G" + ("    real B/G  R/G" if real else ""))
-    for k, lat in enumerate(ours["lat"]):
-        row = f"{lat:6.2f}  {ours['B/G'][k]:9.3f} {ours['R/G'][k]:5.3f}"
-        if real:
-            row += f"   {real['B/G'][k]:9.3f} {real['R/G'][k]:5.3f}"
-        print(row)
-    line = f"disk medians: scene {ours['all']['BLUE']:.3f} {ours['all']['RED']:.3f}"
-    if real:
-        line += f"; real {real['all']['BLUE']:.3f} {real['all']['RED']:.3f}"
-    print(line)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.band_colours", description=__doc__.split("\n")[0])
+    parser.add_argument("map_set", type=Path, help="the mission's map set (folder of *-blue/-green/-red.png + JSON)")
+    parser.add_argument("products", type=Path, nargs="*", help="products to draw in the map set's geometry")
+    parser.add_argument("--cache-dir", type=Path, default=None, help="kernel cache for the twin's kernels")
+    parser.add_argument("--surface", choices=("ellipsoid", "sphere"), default="ellipsoid",
+                        help="where the products' pixels are drawn (mission_view.product_maps)")
+    parser.add_argument("--values", choices=PRODUCT_VALUES, default="dn",
+                        help="products read as calibrated DN (default) or as compare's raw codes decompanded")
+    parser.add_argument("--scene", action="store_true", help="also print the scene's albedo ratios per band")
+    args = parser.parse_args(argv)
+    try:
+        result = measure(args.map_set, args.products, args.cache_dir, args.surface, args.values)
+    except ValueError as exc:
+        print(f"band_colours: error: {exc}", file=sys.stderr)
+        return 2
+    print(format_table(result, "median"))
+    print(format_table(result, "fit"))
+    if args.scene:
+        s = scene_profile(result["geometry"], result["use"])
+        print("scene albedo (no camera, no photometry), B/G, R/G per band: " + "; ".join(
+            f"{e:.0f}: {b:.3f} {r:.3f}" for e, b, r in zip(result["edges"], s["B/G"], s["R/G"]) if np.isfinite(b)))
     return 0
 
 

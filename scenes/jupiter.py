@@ -19,8 +19,10 @@ way (the mission's map decompanded to DN, ours made into the same perspective ma
 ``benchmarks.map_encoding``; :mod:`scenes.texture_stats`, :func:`scenes.truth.scene_texture`).
 
 Colours are the typical hues (cream zones, tan-brown belts darker in BLUE, orange-red GRS, a polar region
-less red than the zones), their differences measured on a real PJ32 image (see ZONE), then each filter is
-scaled so the zero-phase disk average with the default photometry matches Karkoschka's geometric albedo (facts.md; see :func:`scenes.truth.geometric_albedo`).
+less red than the zones), their differences measured on a real PJ32 image (see ZONE) and re-based per latitude on
+its decompanded DN (:data:`COLOUR_PROFILE`: BLUE and RED only), then each filter is scaled so the zero-phase disk
+average with the default photometry matches Karkoschka's geometric albedo (facts.md; see
+:func:`scenes.truth.geometric_albedo`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import numpy as np
 
 from scenes import compiled_albedo
 from scenes.blocks import point_blocks
+from scenes.colour_profile import COLOUR_PROFILE, colour_knots
 from scenes.ellipsoid import planetographic_from_planetocentric_deg
 from scenes.errors import SceneError
 from scenes.feature_patterns import (FeatureShapes, pattern_levels, pattern_set, sample_pattern, texel_km,
@@ -71,6 +74,9 @@ POLAR_COLOUR_EDGES_PG_DEG = (57.0, 68.0)
 #   -61..-46, +3-4 %). RED 0.76 (was 0.74, whose render gave 0.91 of the mid-latitudes; now 0.93-0.94), BLUE 0.73
 #   (was 0.70, whose render gave the polar region the mid-latitudes' blue/green; now +3 %).
 # * zones: the reference; hues (cream) read off JunoCam/Cassini composites (assumption).
+# Those figures were the maps' SQROOT codes on a hand-fitted view; read as DN like for like, the polar region was
+# still 3-4 % too red and 3 % too blue relative to GREEN: scenes.colour_profile.COLOUR_PROFILE corrects BLUE and
+# RED per latitude.
 ZONE = {"BLUE": 0.75, "GREEN": 0.83, "RED": 0.86}
 BELT = {"BLUE": 0.62, "GREEN": 0.80, "RED": 0.83}
 POLAR = {"BLUE": 0.73, "GREEN": 0.76, "RED": 0.76}
@@ -109,8 +115,10 @@ PATTERN_TURBULENCE = 0.1
 # Recalibrated for the phase-dependent Minnaert k (k(0) = 0.64 in B/G/R, scenes.photometry): x0.820 / 0.825 /
 # 0.825 of the factors for k = 0.875 (seeds 0..2, 192 px disks). Recalibrated for the belt and polar colours
 # above (seeds 0..2, 128 px disks, which reproduce 0.4539 / 0.5000 / 0.4971 with the previous factors):
-# BLUE 0.779 -> 0.7393, RED 0.680 -> 0.6737.
-ALBEDO_SCALE = {"BLUE": 0.7393, "GREEN": 0.702, "RED": 0.6737, "METHANE": 0.877}
+# BLUE 0.779 -> 0.7393, RED 0.680 -> 0.6737. Recalibrated for COLOUR_PROFILE (seeds 0..2, 128 px disks: it
+# lowers the disk averages by 0.15 / 0.26 %; with the factors below 0.4537 / 0.4969 as without it, -0.07 / -0.02 %
+# from Karkoschka): BLUE 0.7393 -> 0.7404, RED 0.6737 -> 0.6755.
+ALBEDO_SCALE = {"BLUE": 0.7404, "GREEN": 0.702, "RED": 0.6755, "METHANE": 0.877}
 
 
 def _profile(table: np.ndarray, lat_deg: np.ndarray) -> np.ndarray:
@@ -252,6 +260,10 @@ class JupiterAppearance:
         two-way direct transmission at cos i = cos e = 0.5-0.8 is 0.3-0.45; forward scattering by its fractal
         aggregates gives part of the contrast back, so half. Not modelled: the haze's growth toward the limb
         (the albedo does not depend on the viewing geometry).
+    colour_profile : dict
+        {filter: ((abs latitude deg planetographic, factor), ...)}: each filter's albedo times the factor,
+        interpolated linearly in |latitude| and constant beyond the first and last knot (:data:`COLOUR_PROFILE`,
+        measured in DN on the real PJ32 image; a filter not named keeps 1). ``{}`` turns it off.
     albedo_scale : dict
         Per-filter calibration factor (:data:`ALBEDO_SCALE`).
     """
@@ -282,6 +294,7 @@ class JupiterAppearance:
     polar_colour_edges_pg_deg: tuple[float, float] = POLAR_COLOUR_EDGES_PG_DEG
     haze_edges_pc_deg: tuple[float, float] = HAZE_EDGES_PC_DEG
     polar_haze: float = 0.5
+    colour_profile: dict = field(default_factory=lambda: dict(COLOUR_PROFILE))
     albedo_scale: dict = field(default_factory=lambda: dict(ALBEDO_SCALE))
 
     def __post_init__(self) -> None:
@@ -299,6 +312,8 @@ class JupiterAppearance:
             edges = getattr(self, name)
             if len(edges) != 2 or not 0.0 <= float(edges[0]) < float(edges[1]) <= 90.0:
                 raise SceneError(f"{name} {edges!r} must be two increasing latitudes in [0, 90] deg")
+        object.__setattr__(self, "_colour_knots", {check_filter(f): colour_knots(f, knots)
+                                                   for f, knots in self.colour_profile.items()})
         object.__setattr__(self, "_haze_edges", tuple(float(planetographic_from_planetocentric_deg(v)) for v in self.haze_edges_pc_deg))
         object.__setattr__(self, "_grid", grid)
         object.__setattr__(self, "_belt_profile", belt)
@@ -548,15 +563,29 @@ class JupiterAppearance:
             max_freq = _RADIUS_KM / (self.band_limit_footprints * max(footprint_km, 1e-6))
         weights = self.vortex_weights(footprint_km)
         levels = self.pattern_levels(footprint_km)
+        out = None
         if compiled_albedo.AVAILABLE and self._tables is not None:
             out = compiled_albedo.normal_albedo(self._tables, name, self.albedo_scale[name],
                                                 np.ascontiguousarray(lat), np.ascontiguousarray(lon), max_freq,
                                                 self.band_limit_fade, weights, levels)
-            if out is not None:
-                return out
-        albedo = np.empty(lat.shape)
-        for block in point_blocks(lat.size):
-            fields = self._fields(lat[block], lon[block], max_freq, weights, levels)
-            value = self._methane(fields) if name == "METHANE" else self._visible(name, fields)
-            albedo[block] = value * self.albedo_scale[name]
+        if out is None:
+            out = np.empty(lat.shape)
+            for block in point_blocks(lat.size):
+                fields = self._fields(lat[block], lon[block], max_freq, weights, levels)
+                value = self._methane(fields) if name == "METHANE" else self._visible(name, fields)
+                out[block] = value * self.albedo_scale[name]
+            np.clip(out, 0.0, 1.0, out=out)
+        return self._coloured(name, lat, out)
+
+    def colour_factor(self, filter_name: str, lat_pg) -> np.ndarray:
+        """The ``colour_profile`` factor ``(N,)`` of ``filter_name`` at planetographic latitudes ``lat_pg`` (deg)."""
+        lat = np.abs(np.atleast_1d(np.asarray(lat_pg, dtype=np.float64)))
+        knots = self._colour_knots.get(check_filter(filter_name))
+        return np.ones(lat.shape) if knots is None else np.interp(lat, *knots)
+
+    def _coloured(self, name: str, lat: np.ndarray, albedo: np.ndarray) -> np.ndarray:
+        """``albedo`` (clipped to [0, 1]) times the ``colour_profile`` factor, clipped again (in place)."""
+        if name not in self._colour_knots:
+            return albedo
+        albedo *= self.colour_factor(name, lat)
         return np.clip(albedo, 0.0, 1.0, out=albedo)
