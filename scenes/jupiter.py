@@ -295,6 +295,11 @@ class JupiterAppearance:
     albedo_scale: dict = field(default_factory=lambda: dict(ALBEDO_SCALE))
 
     def __post_init__(self) -> None:
+        if not (0.0 <= self.intermittency <= 1.0 and self.intermittency_below_km > 0.0
+                and self.intermittency_cell_km > self.intermittency_below_km * 1.25):
+            raise SceneError(f"intermittency {self.intermittency!r} must be in [0, 1] with intermittency_cell_km "
+                             f"{self.intermittency_cell_km!r} > 1.25 x intermittency_below_km "
+                             f"{self.intermittency_below_km!r} > 0")
         grid = np.linspace(-90.0, 90.0, 18001)
         belt = np.zeros_like(grid)
         for b in self.belts:
@@ -330,11 +335,6 @@ class JupiterAppearance:
         # Detail field: octaves with cells smaller than ~400 km (high-pass, see FractalNoise).
         detail_octave = int(np.ceil(np.log(self.largest_cell_km / 400.0) / np.log(2.5)))
         object.__setattr__(self, "_detail_octave", min(detail_octave, octaves - 1))
-        if not (0.0 <= self.intermittency <= 1.0 and self.intermittency_below_km > 0.0
-                and self.intermittency_cell_km > self.intermittency_below_km * 1.25):
-            raise SceneError(f"intermittency {self.intermittency!r} must be in [0, 1] with intermittency_cell_km "
-                             f"{self.intermittency_cell_km!r} > 1.25 x intermittency_below_km "
-                             f"{self.intermittency_below_km!r} > 0")
         object.__setattr__(self, "_envelope_octave", max(int(round(
             np.log(self.largest_cell_km / self.intermittency_cell_km) / np.log(2.5))), 0))
         object.__setattr__(self, "_envelope_from", max(int(np.ceil(

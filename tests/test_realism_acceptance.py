@@ -418,9 +418,12 @@ def test_band_ratios_at_pj32_demo_framing(demo_framing, key, request):
 # limb circle; the same to 3 digits in the real map's twin geometry, `compare PRODUCT MAPDIR`). Inside +-20 %
 # since the cloud field was re-based on the real map's DN: plane removed and both slopes in DN and codes (before
 # it: 1.90 % / 1.08 %, slopes -1.81 / -1.88 and -1.83 / -1.90), and the plain std/mean.
-_OURS = {"dn": {"photometric_b": 1.71, "photometric_c": 0.137, "limb_falloff": 0.355},
+# Eleventh round (texture): the scene's fine texture is intermittent and its FFRs bright ribbons, so the
+# noise-free scene's 400-1,200 km slope is the real map's (-2.98 vs -2.92, was -3.25) and the default product's,
+# flattened by our noise as compare maps it, leaves the +-20 % (-2.28 / -2.30, was -2.47 / -2.48).
+_OURS = {"dn": {"photometric_b": 1.71, "photometric_c": 0.137, "limb_falloff": 0.355, "slope_400_1200km": -2.28},
          "codes": {"photometric_b": 0.915, "photometric_c": 0.053, "limb_falloff": 0.227,
-                   "pixel_residual": 0.0073, "spike_share": 0.011}}
+                   "pixel_residual": 0.0073, "spike_share": 0.011, "slope_400_1200km": -2.30}}
 _CAUSE = {"photometric_b": "the fall of brightness with incidence (photometry)",
           "photometric_c": "the emission dependence: ours darkens towards the limb (c > 0), the real map brightens (photometry)",
           "limb_falloff": ("the bright limb's falloff (photometry), and how the map is drawn: the 0.995 R ring lies "
@@ -432,7 +435,9 @@ _CAUSE = {"photometric_b": "the fall of brightness with incidence (photometry)",
           "pixel_residual": ("the per-pixel noise of our map: its dark frame's pattern and the map's resampler "
                              "(README 'The map's resampler, gain and spikes')"),
           "spike_share": ("our dark frame's hot pixels and warm columns in the raw codes; the real map shows none "
-                          "(README 'The map's resampler, gain and spikes')")}
+                          "(README 'The map's resampler, gain and spikes')"),
+          "slope_400_1200km": ("the per-pixel noise of our map (dark pattern, box average) flattens the scene's own "
+                               "slope, -2.98 noise-free (README 'The look')")}
 _REAL = {"dn": REAL_MAP_DN, "codes": REAL_MAP_CODES}
 MAP_MISSES = {(enc, name): (f"{name} ({enc}) {value:.4g} vs the real map's {_REAL[enc][name]:.4g} "
                             f"({value / _REAL[enc][name] - 1:+.0%}): {_CAUSE[name]}")
