@@ -104,7 +104,8 @@ class AlbedoTables:
     per-vortex table ``vortex`` ``(V, V_PATTERN + 5)`` (columns ``V_*``) and ``kind`` ``(V,)``, the colours of the
     visible filters ``colours`` ``(3, 3)`` (zone, belt, polar per BLUE/GREEN/RED), and the feature pattern
     textures (``scenes.feature_patterns.PatternSet``: ``patterns`` ``(P, M)`` float32, ``level_offset``,
-    ``level_size``, ``pattern_extent``).
+    ``level_size``, ``pattern_extent``); the intermittency of the fine octaves (``intermittency``, the
+    envelope's octave ``envelope_octave``, the first octave it scales ``envelope_from``; :mod:`scenes.noise`).
     """
 
     rotations: np.ndarray
@@ -134,6 +135,9 @@ class AlbedoTables:
     level_offset: np.ndarray
     level_size: np.ndarray
     pattern_extent: float
+    intermittency: float = 0.0
+    envelope_octave: int = 0
+    envelope_from: int = 1 << 30
 
 
 # -- kernels ---------------------------------------------------------------------------------------------
@@ -313,9 +317,10 @@ def _vortex_colour(vortex, i, kind, col, d, dx, dy, turb, patterns, level_offset
 
 @_inline
 def _noise_block(qx, qy, qz, z, nb, rotations, offsets, seeds, frequency, stretch, w_total, w_detail, w_coarse,
-                 n_octaves, z_stretch_on, rotated, n, total, detail, coarse):
+                 n_octaves, z_stretch_on, rotated, n, total, detail, coarse, split, env_octave, inter, fine, env):
     """``FractalNoise.fields`` at the first ``nb`` points of a block: float32 ``total``, ``detail``,
-    ``coarse``. Octave k uses rotation k % R, its z (``z`` = anisotropy-weighted z) stretched by
+    ``coarse``; octaves from ``split`` on are summed in ``fine`` and added to ``total`` times the intermittency
+    envelope of octave ``env_octave`` (kept in ``env``; ``scenes.noise.intermittency_envelope``). Octave k uses rotation k % R, its z (``z`` = anisotropy-weighted z) stretched by
     ``stretch[k]``. ``rotated`` ``(R, 6, B)`` scratch holds each rotation of the points and of (0, 0, z),
     computed once per block as numpy computes them once per call. The loops over the points are
     branch-free so LLVM vectorises them."""
@@ -328,7 +333,7 @@ def _noise_block(qx, qy, qz, z, nb, rotations, offsets, seeds, frequency, stretc
                 rot[b] = qx[b] * m0 + qy[b] * m1 + qz[b] * m2
                 zrot[b] = z[b] * m2
     for b in range(nb):
-        total[b], detail[b], coarse[b] = _F0, _F0, _F0
+        total[b], detail[b], coarse[b], fine[b] = _F0, _F0, _F0, _F0
     r = 0
     for k in range(n_octaves):
         freq, s = frequency[k], stretch[k]
@@ -344,16 +349,25 @@ def _noise_block(qx, qy, qz, z, nb, rotations, offsets, seeds, frequency, stretc
             for b in range(nb):
                 n[b] = _lattice(rx[b] * freq + ox, ry[b] * freq + oy, rz[b] * freq + oz, salt)
         wc, wt, wd = w_coarse[k], w_total[k], w_detail[k]
+        if k == env_octave:
+            for b in range(nb):
+                env[b] = n[b]
         if wc != _F0:
             for b in range(nb):
                 coarse[b] += wc * n[b]
-        if wt != _F0:
+        if wt != _F0 and k >= split:
+            for b in range(nb):
+                fine[b] += wt * n[b]
+        elif wt != _F0:
             for b in range(nb):
                 total[b] += wt * n[b]
         if wd != _F0:
             for b in range(nb):
                 detail[b] += wd * n[b]
         r = r + 1 if r + 1 < n_rot else 0      # k % n_rot without a division
+    if split < n_octaves and env_octave < n_octaves:
+        for b in range(nb):
+            total[b] += (_F1 + inter * min(max(_F2 * env[b], -_F1), _F1)) * fine[b]
 
 
 @_inline
@@ -468,7 +482,8 @@ _TASK_BLOCKS = 8
 def _albedo_kernel(lat_pg, lon_w, out, filt, scale, rotations, offsets, seeds, frequency, stretch, w_total,
                    w_detail, w_coarse, n_octaves, z_stretch_on, jet_profile, belt_profile, shear_rad,
                    turbulence, fc_turb, fc_detail, tint_turb, polar_haze, polar_lo, polar_hi, haze_lo, haze_hi, vortex,
-                   weight, kind, active, colours, patterns, level_offset, level_size, extent, levels):
+                   weight, kind, active, colours, patterns, level_offset, level_size, extent, levels, split,
+                   env_octave, inter):
     """The albedo of every point (see the module docstring); ``filt`` 0..2 visible, 3 METHANE.
 
     ``n_octaves`` octaves are evaluated (the band limit's break); an octave whose ``w_total`` and
@@ -483,7 +498,7 @@ def _albedo_kernel(lat_pg, lon_w, out, filt, scale, rotations, offsets, seeds, f
         # (names distinct from the helpers' scalar parameters: numba's inliner can confuse them)
         bx, by, bz, z = np.empty(_BLOCK), np.empty(_BLOCK), np.empty(_BLOCK), np.empty(_BLOCK)
         b_cos, b_sin = np.empty(_BLOCK), np.empty(_BLOCK)
-        noise = np.empty((4, _BLOCK), dtype=np.float32)
+        noise = np.empty((6, _BLOCK), dtype=np.float32)
         rotated = np.empty((rotations.shape[0], 6, _BLOCK))
         hit_start = np.empty(_BLOCK + 1, dtype=np.int64)
         hit_vortex = np.empty(max_hits, dtype=np.int64)
@@ -502,7 +517,8 @@ def _albedo_kernel(lat_pg, lon_w, out, filt, scale, rotations, offsets, seeds, f
                 z[b] = bz[b] * anis
             hit_start[nb] = hits
             _noise_block(bx, by, bz, z, nb, rotations, offsets, seeds, frequency, stretch, w_total, w_detail,
-                         w_coarse, n_octaves, z_stretch_on, rotated, noise[3], noise[0], noise[1], noise[2])
+                         w_coarse, n_octaves, z_stretch_on, rotated, noise[3], noise[0], noise[1], noise[2],
+                         split, env_octave, inter, noise[4], noise[5])
             for b in range(nb):
                 turb = noise[0, b] / _F_TURB
                 detail = noise[1, b] / _F_DETAIL
@@ -562,7 +578,7 @@ def normal_albedo(tables: AlbedoTables, filter_name: str, scale: float, lat: np.
                    np.float32(t.tint_turbulence), float(t.polar_haze), float(t.polar_edges[0]),
                    float(t.polar_edges[1]), float(t.haze_edges[0]), float(t.haze_edges[1]), t.vortex, weights,
                    t.kind, active, t.colours, t.patterns, t.level_offset, t.level_size, float(t.pattern_extent),
-                   levels)
+                   levels, t.envelope_from, t.envelope_octave, np.float32(t.intermittency))
     return out
 
 

@@ -20,9 +20,15 @@ seed), after the published descriptions:
   dark centre and a few lobes, half "filled" (a compact bright interior) (``cyclone_*`` fields).
 * **FFRs**: "multiple lobes of stratiform aerosols, separated by darker, cloud-free lanes, and embedded
   with smaller eddies" (Fletcher et al. 2026, JGR Planets 131, e2025JE009315); "chaotic cyclonic
-  regions" (Rogers, BAA PJ20 report). Pattern: a seeded turbulent field folded by a few random smooth
-  shear maps; its zero contours become the thin dark lanes between bright lobes (``ffr_*`` fields). The
-  elliptic coordinates stretch it east-west by the region's 1.8-3x elongation.
+  regions" (Rogers, BAA PJ20 report); "billowing white clouds ... which quickly transform into thinner,
+  elongated filamentary structures" (NASA/JPL release of JunoCam's PJ61 image, 2024). The real PJ32
+  south-polar GREEN map (JNCE_2021052_32C00054, ~50 km/px) shows them as bands of crinkled bright ribbons
+  ~150-400 km wide, ~500-750 km apart, with dark lanes between (read off the map by eye). Pattern: a smooth
+  seeded field folded by a few random smooth shear maps; bright ribbons along ``ffr_filaments`` of its level
+  sets per unit std (``ffr_ridge`` of each spacing bright), dark lanes between, brightness varied along them
+  by lobes, the whole shifted so its mean over the region is :data:`NEUTRAL` (the region reorganises the
+  cloud beneath without darkening it; before, thin dark lanes between lobes read as dark mottled patches
+  at JunoCam's scales). The elliptic coordinates stretch it east-west by the region's 1.5-3x elongation.
 * **the Great Red Spot**: an orange-red oval with a darker red collar and spiral cloud bands inside (Simon
   et al. 2015, ApJ 812, 55, on OPAL's 2015 maps: "a reduced core and new filamentary features"; JunoCam's
   PJ7 close-ups). Pattern: the white ovals' generator with its own core, collar and twist (``grs_*``).
@@ -69,7 +75,9 @@ class FeatureShapes:
     rotation. Cyclones: a twist of ``cyclone_twist_rad`` at the centre falling to 0 at the rim (trailing
     arms), filament strength ``cyclone_filaments``, a dark centre ``cyclone_dark_centre`` in the
     filamentary variants. FFRs: ``ffr_folds`` random shear folds of amplitude ``ffr_fold`` (elliptic
-    units), dark lanes ``ffr_lane`` level-0 texels wide (the e-folding half width). The Great Red Spot is
+    units), ``ffr_filaments`` bright ribbons per unit std of the folded field, ``ffr_ridge`` (0..1) the bright
+    share of each ribbon spacing, ``ffr_lane_level`` (0..1) the pattern value of the dark lanes before the
+    shift to a neutral mean. The Great Red Spot is
     drawn as a large oval (``grs_*``: its orange core, the darker red collar, spiral filaments wound by the
     differential rotation); NEB barges as dark cyclones, a dark interior out to ``barge_core`` and paler
     trailing filaments (``barge_*``) towards the rim.
@@ -89,8 +97,10 @@ class FeatureShapes:
     cyclone_filaments: float = 0.45
     cyclone_dark_centre: float = 0.4
     ffr_folds: int = 4
-    ffr_fold: float = 0.22
-    ffr_lane: float = 1.5
+    ffr_fold: float = 0.3
+    ffr_filaments: float = 0.8
+    ffr_ridge: float = 0.6
+    ffr_lane_level: float = 0.25
     grs_core: float = 0.45
     grs_collar: float = 0.78
     grs_collar_depth: float = 0.55
@@ -260,19 +270,23 @@ def _ffr(rng, shapes: FeatureShapes) -> np.ndarray:
             bu = bu + amp * np.sin(k * bw + phase) + 0.4 * amp * bw
         else:
             bw = bw + amp * np.sin(k * bu + phase)
-    field = _sample(_turbulence(rng, n, 2.6, 8.0), bu, bw, e)
-    # Thin dark lanes along the zero contours, of even width: |field| / |grad field| is the distance to the
-    # contour in texels.
-    gw, gu = np.gradient(field)
-    lanes = np.exp(-((field / (np.hypot(gu, gw) * shapes.ffr_lane + 1e-9)) ** 2))
+    # Bright filaments of stratiform cloud along the folded field's level sets, ``ffr_filaments`` per unit
+    # of its std, separated by dark cloud-free lanes; ``ffr_ridge`` (0..1) of each spacing is bright. A
+    # brightness field of lobes varies the filaments' brightness along them, and small unfolded eddies
+    # roughen them.
+    field = _sample(_turbulence(rng, n, 4.0, 10.0), bu, bw, e)
+    crest = 0.5 + 0.5 * np.cos(2.0 * np.pi * shapes.ffr_filaments * field)
+    ridges = _smoothstep(1.0 - shapes.ffr_ridge, 1.0, crest)
     lobes = 0.5 + 0.5 * np.tanh(_sample(_turbulence(rng, n, 3.5, 12.0), bu, bw, e))
-    eddies = 0.5 + 0.5 * np.tanh(_turbulence(rng, n, 2.6, 5.0))      # smaller embedded eddies, unfolded
-    # A ragged outline: lobes and lanes end at a folded radius between ~0.6 and 1, outside which the pattern
-    # is NEUTRAL (the colours of scenes.jupiter scale the albedo beneath by 1 there), so the region frays
+    eddies = 0.5 + 0.5 * np.tanh(_turbulence(rng, n, 2.6, 5.0))
+    # A ragged outline: filaments end at a folded radius between ~0.6 and 1, outside which the pattern is
+    # NEUTRAL (the colours of scenes.jupiter scale the albedo beneath by 1 there), so the region frays
     # into its surroundings instead of ending on an ellipse.
     edge = 0.92 + 0.15 * np.tanh(_sample(_turbulence(rng, n, 3.0, 16.0), bu, bw, e))
     inside = 1.0 - _smoothstep(edge - 0.25, edge, np.hypot(u, w))
-    region = 0.55 + 0.35 * lobes + 0.1 * (eddies - 0.5) - 0.8 * lanes
+    region = shapes.ffr_lane_level + (1.0 - shapes.ffr_lane_level) * ridges * (0.6 + 0.4 * lobes) + 0.1 * (eddies - 0.5)
+    # Mean NEUTRAL over the region: the FFR reorganises the cloud beneath without brightening or darkening it.
+    region = region + (NEUTRAL - float(np.sum(region * inside) / np.sum(inside)))
     return np.clip(NEUTRAL + (region - NEUTRAL) * inside, 0.0, 1.0)
 
 

@@ -264,6 +264,13 @@ class JupiterAppearance:
         {filter: ((abs latitude deg planetographic, factor), ...)}: each filter's albedo times the factor,
         interpolated linearly in |latitude| and constant beyond the first and last knot (:data:`COLOUR_PROFILE`,
         measured in DN on the real PJ32 image; a filter not named keeps 1). ``{}`` turns it off.
+    intermittency, intermittency_cell_km, intermittency_below_km : float
+        Intermittent small scales: the noise octaves with cells smaller than ``intermittency_below_km`` are
+        multiplied by ``1 + intermittency * clip(2 n, -1, 1)``, with ``n`` the value noise of the octave whose
+        cells are nearest ``intermittency_cell_km`` (:func:`scenes.noise.intermittency_envelope`; zonally
+        stretched like that octave), so the fine texture is strong in east-west elongated patches and calm
+        between them, as the real PJ32 map shows it (smooth areas between turbulent bands and features).
+        0 = evenly spread fine texture.
     albedo_scale : dict
         Per-filter calibration factor (:data:`ALBEDO_SCALE`).
     """
@@ -295,9 +302,17 @@ class JupiterAppearance:
     haze_edges_pc_deg: tuple[float, float] = HAZE_EDGES_PC_DEG
     polar_haze: float = 0.5
     colour_profile: dict = field(default_factory=lambda: dict(COLOUR_PROFILE))
+    intermittency: float = 0.7
+    intermittency_cell_km: float = 1900.0
+    intermittency_below_km: float = 800.0
     albedo_scale: dict = field(default_factory=lambda: dict(ALBEDO_SCALE))
 
     def __post_init__(self) -> None:
+        if not (0.0 <= self.intermittency <= 1.0 and self.intermittency_below_km > 0.0
+                and self.intermittency_cell_km > self.intermittency_below_km * 1.25):
+            raise SceneError(f"intermittency {self.intermittency!r} must be in [0, 1] with intermittency_cell_km "
+                             f"{self.intermittency_cell_km!r} > 1.25 x intermittency_below_km "
+                             f"{self.intermittency_below_km!r} > 0")
         grid = np.linspace(-90.0, 90.0, 18001)
         belt = np.zeros_like(grid)
         for b in self.belts:
@@ -335,6 +350,11 @@ class JupiterAppearance:
         # Detail field: octaves with cells smaller than ~400 km (high-pass, see FractalNoise).
         detail_octave = int(np.ceil(np.log(self.largest_cell_km / 400.0) / np.log(2.5)))
         object.__setattr__(self, "_detail_octave", min(detail_octave, octaves - 1))
+        object.__setattr__(self, "_envelope_octave", max(int(round(
+            np.log(self.largest_cell_km / self.intermittency_cell_km) / np.log(2.5))), 0))
+        object.__setattr__(self, "_envelope_from", max(int(np.ceil(
+            np.log(self.largest_cell_km / self.intermittency_below_km) / np.log(2.5) - 1e-9)),
+            self._envelope_octave + 1))
         object.__setattr__(self, "_tables", self._compiled_tables())
 
     @property
@@ -384,7 +404,9 @@ class JupiterAppearance:
             kind=np.array(kinds, dtype=np.int64),
             colours=np.array([[ZONE[f], BELT[f], POLAR[f]] for f in compiled_albedo.VISIBLE]),
             patterns=self._patterns.data, level_offset=self._patterns.level_offset,
-            level_size=self._patterns.level_size, pattern_extent=self._patterns.extent)
+            level_size=self._patterns.level_size, pattern_extent=self._patterns.extent,
+            intermittency=float(self.intermittency), envelope_octave=int(self._envelope_octave),
+            envelope_from=int(self._envelope_from) if self.intermittency > 0.0 else 1 << 30)
 
     # -- fields ------------------------------------------------------------------------------------
     def vortex_weights(self, footprint_km=None) -> np.ndarray:
@@ -448,7 +470,8 @@ class JupiterAppearance:
                                         detail_gain=self.detail_gain, coarse_octaves=_COARSE_OCTAVES,
                                         z_stretch=self.zonal_stretch,
                                         stretch_decay=self.stretch_decay, anisotropy=anisotropy,
-                                        fade=self.band_limit_fade)
+                                        fade=self.band_limit_fade, intermittency=self.intermittency,
+                                        envelope_octave=self._envelope_octave, envelope_from=self._envelope_from)
         turb = noise["total"] / np.float32(0.2)          # ~unit standard deviation
         detail = noise["detail"] / np.float32(0.15)
         # Wavy belt edges: the latitude is displaced by the two coarsest turbulence octaves.

@@ -135,7 +135,11 @@ FEATURE_FAMILIES = ("named", "pearls", "polar_cyclones", "vortices", "ffr")
 # of 30-40 ovals, ~100 cyclones and 20-40 FFRs per hemisphere if the sector is typical (an assumption). Counts
 # and sizes below are assumptions (fields) of that order, opaque (0.9) and sharper-edged (soft 0.3) than
 # before (8 cyclones, 5 lone ovals, 12 FFRs, opacity 0.45-0.6, soft 0.5): with the turbulence they give the
-# real map's like-for-like figures (jupiter.JupiterAppearance.fine_contrast).
+# real map's like-for-like figures (jupiter.JupiterAppearance.fine_contrast). Sizes read off that map by eye
+# (~50 km/px): the dark spots are ~750-1,250 km across (cyclonic_km 350-900 north semi-axes, was 900-2,200,
+# which drew them 2-4x too large). The filamentary bands there are up to ~5,000 x 12,000 km; FFRs of that size
+# (ffr_km 1,200-2,400, 60 per hemisphere) drew their ribbons too large and steepened the noise-free real-like
+# 400-1,200 km slope to -3.41 (against -2.94 with the sizes below), so the sizes stay those of a single region.
 @dataclass(frozen=True)
 class FeaturePopulation:
     """How many seeded vortices :func:`vortex_population` draws per hemisphere, and where.
@@ -153,8 +157,8 @@ class FeaturePopulation:
     chain_lats_deg: tuple[float, ...] = (60.0, 68.0)
     chain_length: int = 5
     oval_km: tuple[float, float] = (900.0, 1600.0)
-    cyclonic: int = 40
-    cyclonic_km: tuple[float, float] = (900.0, 2200.0)
+    cyclonic: int = 60
+    cyclonic_km: tuple[float, float] = (350.0, 900.0)
     anticyclones: int = 30
     lat_range_deg: tuple[float, float] = (40.0, 77.0)
     ffr: int = 40

@@ -173,7 +173,8 @@ class FractalNoise:
 
     def fields(self, points: np.ndarray, max_frequency: float | None = None, detail_from: int | None = None,
                detail_gain: float = 0.8, coarse_octaves: int = 0, z_stretch: float = 1.0,
-               stretch_decay: float = 1.0, anisotropy=None, fade: float = 1.0) -> dict:
+               stretch_decay: float = 1.0, anisotropy=None, fade: float = 1.0, intermittency: float = 0.0,
+               envelope_octave: int = 0, envelope_from: int | None = None) -> dict:
         """The fBm and two by-products computed from the same octaves (no extra noise evaluations).
 
         Anisotropy: octave ``k`` sees the z coordinate multiplied by ``1 + (z_stretch - 1) decay^k a``,
@@ -189,6 +190,11 @@ class FractalNoise:
         * ``detail`` (with ``detail_from``): octaves ``k >= detail_from`` weighted ``detail_gain^(k -
           detail_from)``, normalised: a high-pass field whose contrast does not vanish at small scales;
         * ``coarse`` (with ``coarse_octaves``): the first ``coarse_octaves`` octaves alone, normalised.
+
+        Intermittency (with ``envelope_from`` and ``intermittency > 0``): the octaves ``k >= envelope_from`` of
+        ``total`` are summed apart and multiplied by the envelope :func:`intermittency_envelope` of octave
+        ``envelope_octave``'s noise (< ``envelope_from``), so the fine texture is strong in some areas and calm
+        in others instead of evenly spread; ``total = coarse part + envelope * fine part`` in float32.
         """
         xyz = np.ascontiguousarray(np.asarray(points, dtype=np.float64).T)    # (3, N)
         # Three rotated copies of the points, cycled over the octaves (octave k uses copy k % 3): lattice
@@ -206,6 +212,9 @@ class FractalNoise:
             taper = band_limit_taper([self.frequency(k) for k in range(self.octaves)], max_frequency, fade)
             w_total, w_detail = tapered(w_total, taper), tapered(w_detail, taper)
         start = self.octaves if detail_from is None else detail_from
+        split = self.octaves if envelope_from is None or not intermittency > 0.0 else int(envelope_from)
+        fine = np.zeros(n_points, dtype=np.float32) if split < self.octaves else None
+        envelope_noise = None
         for k in range(self.octaves):
             freq = self.frequency(k)
             if max_frequency is not None and freq > max_frequency and k >= coarse_octaves:
@@ -221,9 +230,23 @@ class FractalNoise:
             n = value_noise_lattice(coords, int(self._seeds[k]))
             if k < coarse_octaves:
                 coarse += w_coarse[k] * n
+            if k == envelope_octave:
+                envelope_noise = n
             if max_frequency is not None and freq > max_frequency:
                 continue
-            total += w_total[k] * n
+            if k >= split:
+                fine += w_total[k] * n
+            else:
+                total += w_total[k] * n
             if k >= start:
                 detail += w_detail[k] * n
+        if fine is not None and envelope_noise is not None:     # (band-limited above the envelope: fine is 0)
+            total += intermittency_envelope(envelope_noise, intermittency) * fine
         return {"total": total, "detail": detail, "coarse": coarse}
+
+
+def intermittency_envelope(noise: np.ndarray, intermittency: float) -> np.ndarray:
+    """float32 ``1 + intermittency * clip(2 noise, -1, 1)`` of one octave's value noise ``(N,)`` in [-1, 1]:
+    1 on average, ``1 - intermittency`` in the calm areas and ``1 + intermittency`` in the active ones."""
+    return np.float32(1.0) + np.float32(intermittency) * np.clip(np.float32(2.0) * noise, np.float32(-1.0),
+                                                                 np.float32(1.0))

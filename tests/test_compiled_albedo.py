@@ -162,6 +162,7 @@ def test_huge_longitudes_fall_back_to_libm_and_agree(monkeypatch):
     {"vortices": ()},                                              # no vortex table rows
     {"zonal_stretch": 1.0, "shear_rad": 0.0},                      # isotropic, unsheared noise
     {"largest_cell_km": 20.0, "finest_cell_km": 10.0},             # two octaves: fewer than 3 rotations
+    {"intermittency": 1.0, "intermittency_cell_km": 800.0, "intermittency_below_km": 100.0},   # envelope elsewhere
 ])
 def test_compiled_albedo_equals_numpy_for_other_appearances(options, monkeypatch):
     app = JupiterAppearance(seed=4, **options)

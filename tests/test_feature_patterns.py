@@ -226,3 +226,34 @@ def test_cyclones_and_ffrs_restructure_the_cloud_beneath_without_a_blob():
         else:
             assert abs(ratio.mean() - 1.0) < BLOB_MAX, f"{v.name}: mean albedo x{ratio.mean():.4f} inside"
         assert ratio.std() > STRUCTURE_MIN, f"{v.name}: structure only {ratio.std():.4f} rms"
+
+
+# FFRs as bright folded filaments (Fletcher et al. 2026: "multiple lobes of stratiform aerosols, separated by
+# darker, cloud-free lanes"; the real PJ32 GREEN map shows them as crinkled bright ribbons with dark lanes between).
+# Over the inner region (elliptic radius < 0.6) of each variant's stored level 0 (blurred), with "bright" and
+# "dark" 0.1 above and below the neutral value: the mean stays at the neutral value (no dark or bright blob: the old
+# pattern's means were 0.50-0.61, now 0.58-0.60), bright filaments and dark lanes each cover a good share (old:
+# bright 0.11-0.35, dark 0.29-0.49; now 0.27-0.35 and 0.41-0.49), and the bright texels lie within 4 texels of a
+# dark lane (thin ribbons, not lobes; old 0.46-0.65, now 0.65-0.72).
+FFR_MEAN_TOL = 0.025
+FFR_BRIGHT_MIN, FFR_DARK_MIN = 0.25, 0.40
+FFR_RIBBON_MIN = 0.6
+
+
+def test_ffrs_draw_bright_folded_filaments_separated_by_dark_lanes():
+    from scipy import ndimage
+    from scenes.feature_patterns import NEUTRAL
+    shapes = FeatureShapes()
+    patterns = pattern_set(shapes)
+    n = shapes.size
+    s = (np.arange(n) + 0.5) / n * 2.0 * shapes.extent - shapes.extent
+    inner = np.hypot(*np.meshgrid(s, s, indexing="ij")) < 0.6
+    for j in range(shapes.variants):
+        p = _level0(patterns, PATTERN_KINDS.index("ffr") * shapes.variants + j)
+        bright, dark = p > NEUTRAL + 0.1, p < NEUTRAL - 0.1
+        ribbon = (ndimage.binary_dilation(dark, iterations=4) & bright & inner).sum() / max((bright & inner).sum(), 1)
+        summary = (f"variant {j}: mean {p[inner].mean():.3f}, bright {bright[inner].mean():.2f}, "
+                   f"dark {dark[inner].mean():.2f}, bright next to a lane {ribbon:.2f}")
+        assert abs(p[inner].mean() - NEUTRAL) < FFR_MEAN_TOL, summary
+        assert bright[inner].mean() > FFR_BRIGHT_MIN and dark[inner].mean() > FFR_DARK_MIN, summary
+        assert ribbon > FFR_RIBBON_MIN, summary
