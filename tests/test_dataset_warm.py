@@ -286,11 +286,14 @@ serialise_compiles()
 item = parse_spec(tomllib.loads(sys.argv[1])).items()[0]
 for _ in render_framelets(RenderRequest.from_scenario(apply_item(item), Path(sys.argv[2]))):
     pass
+from numba.core.caching import NullCache
 from numba.core.registry import CPUDispatcher
 import gc
 stats = {}
 for d in gc.get_objects():
-    if isinstance(d, CPUDispatcher):
+    # numba's own overloads (np.empty's implementation, ...) have no disk cache: every process that compiles a
+    # caller compiles them too, so only the dispatchers with a cache can be shared
+    if isinstance(d, CPUDispatcher) and not isinstance(d._cache, NullCache):
         for sig, n in d.stats.cache_misses.items():
             stats[f"{d.py_func.__module__}.{d.py_func.__qualname__}{sig}"] = ["miss", n]
         for sig, n in d.stats.cache_hits.items():
@@ -302,8 +305,8 @@ print(json.dumps(stats))
 @pytest.mark.slow
 def test_two_processes_on_a_fresh_cache_never_compile_one_loop_twice(tmp_path, kernel_cache_dir):
     """The reproduction: two worker processes rendering at once on an empty NUMBA_CACHE_DIR, each with its
-    compiles serialised. Every loop signature is compiled (a cache miss) by one process at most; the other
-    loads what it saved (a hit)."""
+    compiles serialised. Every cached loop signature is compiled (a cache miss) by one process at most; the
+    other loads what it saved (a hit). numba's own overloads have no disk cache and are left out."""
     spec = SPEC.replace('{ choice = ["LOSSLESS", "INTEGER COSINE TRANSFORM"] }', '["LOSSLESS"]')
     env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
            "NUMBA_CACHE_DIR": str(tmp_path / "numba"), "NUMBA_NUM_THREADS": "1"}
