@@ -308,7 +308,8 @@ def product_maps(folder, spacecraft_km: np.ndarray, shape=MAP_SHAPE, limb_px: fl
     ``codes``: the camera pixels' codes as the mission's maps hold them: with ``making.calibration`` "dark"
     each pixel's decompanded DN minus its dark (``frames``' dark map, else the framelet's reference-column
     median), companded back to a whole code (<= 0 DN: code 0), the mask's bad pixels left out; "dark+flat"
-    also over the flat (``frames``' flat, else the model's vignetting); "none" the raw codes. Then resampled (``making.resampler``), rounded (0 = sky or no signal; 8-bit products <= 255).
+    also over the flat (``frames``' flat, else the model's vignetting); "none" the raw codes. Then resampled
+    (``making.resampler``), rounded (0 = sky or no signal; 8-bit products <= 255).
     ``dn``: calibrated DN (``iter_projected``'s values: decompanded, reference-column dark subtracted, divided
     by the model's vignetting); ``rawdn``: decompanded raw codes; both resampled the same way. Saturated and
     unprojected pixels are left out. ``inputs``: already opened product inputs; ``names``: the maps to make
@@ -416,7 +417,7 @@ def codes_for_map(p, codes: np.ndarray, layout, calibration: str, frames, flats:
         # no dark frame: the framelet's dark reference columns (colourview.linearise's rule)
         from simulator.products.colourview import REFERENCE_COLUMNS
 
-        level = float(np.median(decompand(p.codes[:, :max(1, REFERENCE_COLUMNS // _summing(p))], companding)))
+        level = float(np.median(decompand(p.codes[:, :max(1, REFERENCE_COLUMNS // layout.summing)], companding)))
         dark_dn = np.full(codes.shape, level)
     else:
         dark_dn = np.asarray(dark_map, dtype=np.float64)[p.lines][:, p.samples]
@@ -433,11 +434,6 @@ def codes_for_map(p, codes: np.ndarray, layout, calibration: str, frames, flats:
     if bad is not None:
         out[np.asarray(bad)[p.lines][:, p.samples]] = np.nan
     return out
-
-
-def _summing(p) -> int:
-    """A projected framelet's pixel summing (1 or 2) from its codes' width (1648 or 824 samples)."""
-    return max(1, int(round(1648 / p.codes.shape[1])))
 
 
 def read_map(path) -> np.ndarray:
