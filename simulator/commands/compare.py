@@ -43,14 +43,14 @@ def register(subparsers) -> None:
     parser.add_argument("--map-surface", default=None, choices=("ellipsoid", "sphere"),
                         help="where a product's pixels are drawn in its mission-like map: where they are on the "
                              "ellipsoid, or at their planetocentric direction on the sphere of the equatorial "
-                             "radius (default: sphere, mission_view.MISSION_MAP_SURFACE; the real PJ32 maps' lit limb is "
-                             "a 799 px circle where the ellipsoid's lies at 746-799 px, so they are drawn on a "
-                             "sphere; how the mission draws them is not published)")
+                             "radius (default: sphere, mission_view.MISSION_MAP_SURFACE; the real PJ32 maps' lit "
+                             "limb is a 799 px circle where the ellipsoid's lies at 746-799 px, so they are drawn "
+                             "on a sphere; how the mission draws them is not published)")
     parser.add_argument("--resampler", metavar="KIND[*WIDTH]", default=None,
                         help="how a product's camera pixels are interpolated into its mission-like map: 'average' "
-                             "(each into the map pixel it falls in) or a kernel (bilinear, bicubic, lanczos3), "
-                             "optionally WIDTH camera pixels wide (e.g. bilinear*1.5); only the values are "
-                             "interpolated, every pixel keeps its exact map position (default "
+                             "(each into the map pixel it falls in) or a kernel (bilinear, bicubic, lanczos3, "
+                             "bspline2, bspline3, gauss), optionally WIDTH camera pixels wide (e.g. gauss*1.6); "
+                             "only the values are interpolated, every pixel keeps its exact map position (default "
                              "mission_view.DEFAULT_RESAMPLER, fitted to the real PJ32 maps' pixel statistics: an "
                              "inference, MSSS's resampler is not published)")
     parser.add_argument("--map-calibration", default=None, choices=("dark+flat", "dark", "none"),
